@@ -1,0 +1,271 @@
+//! The token codec: how tokens are generated, encoded for clients and hashed for storage.
+//!
+//! Current Elasticsearch format (§4.1, §4.2): an access token is 24 random bytes (16 bytes plus
+//! an 8-byte suffix shared with its refresh token); the client sees standard Base64 of
+//! `VInt(version) VInt(24) bytes`. The store only ever sees SHA-256 hashes.
+
+use base64::alphabet::STANDARD;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Transport version written into new tokens: the first ES version with this format.
+pub const TOKEN_VERSION: u32 = 8_500_035;
+pub const TOKEN_LEN: usize = 24;
+const RANDOM_LEN: usize = 16;
+const SUFFIX_LEN: usize = 8;
+pub const SALT_LEN: usize = 16;
+/// Longer strings are rejected before decoding, so a 10 KB "token" costs nothing.
+const MAX_ENCODED_LEN: usize = 256;
+
+/// Java's basic decoder accepts Base64 with or without padding; so do we.
+const CLIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// The 24 secret bytes of an access or refresh token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawToken([u8; TOKEN_LEN]);
+
+impl std::fmt::Debug for RawToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RawToken(<redacted>)")
+    }
+}
+
+impl RawToken {
+    fn from_parts(random: &[u8], suffix: &[u8]) -> Self {
+        let mut bytes = [0u8; TOKEN_LEN];
+        for (slot, byte) in bytes.iter_mut().zip(random.iter().take(RANDOM_LEN).chain(suffix.iter())) {
+            *slot = *byte;
+        }
+        RawToken(bytes)
+    }
+
+    fn suffix(&self) -> &[u8] {
+        self.0.get(RANDOM_LEN..).unwrap_or_default()
+    }
+
+    /// The id of the document that holds this token (and its pair): `token_` + hash of suffix.
+    pub fn doc_id(&self) -> String {
+        format!("token_{}", URL_SAFE_NO_PAD.encode(Sha256::digest(self.suffix())))
+    }
+
+    /// What the store keeps instead of the token.
+    pub fn hash(&self) -> String {
+        URL_SAFE_NO_PAD.encode(Sha256::digest(self.0))
+    }
+
+    /// Whether `stored_hash` is this token's hash, compared in constant time.
+    pub fn matches_hash(&self, stored_hash: &str) -> bool {
+        bool::from(self.hash().as_bytes().ct_eq(stored_hash.as_bytes()))
+    }
+
+    /// The opaque string handed to clients.
+    pub fn encode(&self) -> String {
+        let mut buffer = Vec::with_capacity(TOKEN_LEN + 6);
+        write_vint(&mut buffer, TOKEN_VERSION);
+        write_vint(&mut buffer, TOKEN_LEN as u32);
+        buffer.extend_from_slice(&self.0);
+        CLIENT_BASE64.encode(buffer)
+    }
+
+    /// Parses a client string; `None` for anything that is not a current-format token.
+    pub fn decode(text: &str) -> Option<RawToken> {
+        if text.len() > MAX_ENCODED_LEN {
+            return None;
+        }
+        let bytes = CLIENT_BASE64.decode(text).ok()?;
+        let mut rest = bytes.as_slice();
+        let version = read_vint(&mut rest)?;
+        let len = read_vint(&mut rest)?;
+        if version < TOKEN_VERSION || len as usize != TOKEN_LEN {
+            return None;
+        }
+        let body = rest.get(..TOKEN_LEN)?;
+        // ES may emit its buffer's backing array, so trailing zero bytes are tolerated.
+        if rest.get(TOKEN_LEN..)?.iter().any(|b| *b != 0) {
+            return None;
+        }
+        Some(RawToken::from_parts(body, body.get(RANDOM_LEN..)?))
+    }
+}
+
+/// An access token and, except for client_credentials, its refresh token (same suffix).
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    pub access: RawToken,
+    pub refresh: Option<RawToken>,
+}
+
+/// Fills `buf` from the platform CSPRNG (`crypto.getRandomValues` in wasm).
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| format!("no secure random source: {e}"))?;
+    Ok(buf)
+}
+
+impl TokenPair {
+    pub fn generate(with_refresh: bool) -> Result<TokenPair, String> {
+        let access: [u8; TOKEN_LEN] = random_bytes()?;
+        let refresh = if with_refresh {
+            let random: [u8; RANDOM_LEN] = random_bytes()?;
+            Some(RawToken::from_parts(&random, access.get(RANDOM_LEN..).unwrap_or_default()))
+        } else {
+            None
+        };
+        Ok(TokenPair { access: RawToken(access), refresh })
+    }
+
+    /// The pair that supersedes a refreshed token, and the salt of its own document.
+    ///
+    /// It is derived from the old refresh token and the salt stored beside its hash, so every
+    /// refresh of one token (concurrent, replayed within 30 s, or racing across locations)
+    /// yields the same pair without the store ever holding it. Deriving needs both the refresh
+    /// token and the store, as decrypting ES's stored superseding pair does (§4.3).
+    pub fn superseding(old_refresh: &RawToken, salt: &[u8]) -> (TokenPair, [u8; SALT_LEN]) {
+        let block = |label: u8| -> [u8; 32] {
+            // HMAC accepts keys of any length; the error case cannot occur.
+            let mut mac = match Hmac::<Sha256>::new_from_slice(&old_refresh.0) {
+                Ok(mac) => mac,
+                Err(_) => return [0u8; 32],
+            };
+            mac.update(b"edge-token superseding pair v1");
+            mac.update(salt);
+            mac.update(&[label]);
+            mac.finalize().into_bytes().into()
+        };
+        let first = block(1);
+        let second = block(2);
+        let access_random = first.get(..RANDOM_LEN).unwrap_or_default();
+        let suffix = first.get(RANDOM_LEN..RANDOM_LEN + SUFFIX_LEN).unwrap_or_default();
+        let access = RawToken::from_parts(access_random, suffix);
+        let refresh = RawToken::from_parts(second.get(..RANDOM_LEN).unwrap_or_default(), suffix);
+        let mut next_salt = [0u8; SALT_LEN];
+        for (slot, byte) in next_salt.iter_mut().zip(second.iter().skip(RANDOM_LEN)) {
+            *slot = *byte;
+        }
+        (TokenPair { access, refresh: Some(refresh) }, next_salt)
+    }
+}
+
+pub fn encode_salt(salt: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(salt)
+}
+
+pub fn decode_salt(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+/// A short, fixed-length, separator-free stand-in for a realm or user name inside a key.
+pub fn name_digest(name: &str) -> String {
+    let digest = Sha256::digest(name.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.get(..16).unwrap_or_default())
+}
+
+/// Elasticsearch's variable-length int: 7 bits a byte, low groups first.
+fn write_vint(out: &mut Vec<u8>, mut value: u32) {
+    while value >= 0x80 {
+        out.push((value as u8 & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn read_vint(input: &mut &[u8]) -> Option<u32> {
+    let mut value: u32 = 0;
+    for shift in [0u32, 7, 14, 21, 28] {
+        let (byte, rest) = input.split_first()?;
+        *input = rest;
+        value |= u32::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_tokens_round_trip_and_share_a_suffix() {
+        let pair = TokenPair::generate(true).unwrap();
+        let refresh = pair.refresh.clone().unwrap();
+        let decoded = RawToken::decode(&pair.access.encode()).unwrap();
+        assert_eq!(decoded, pair.access);
+        assert_eq!(pair.access.doc_id(), refresh.doc_id());
+        assert_ne!(pair.access.hash(), refresh.hash());
+        assert!(pair.access.matches_hash(&pair.access.hash()));
+        assert!(!pair.access.matches_hash(&refresh.hash()));
+    }
+
+    #[test]
+    fn encoding_is_version_length_bytes_in_standard_base64() {
+        let token = RawToken([7u8; TOKEN_LEN]);
+        let bytes = CLIENT_BASE64.decode(token.encode()).unwrap();
+        // 8_500_035 as a VInt is four bytes; then the length 24; then the token.
+        assert_eq!(&bytes[..5], &[0xc3, 0xe6, 0x86, 0x04, 24]);
+        assert_eq!(&bytes[5..], &[7u8; TOKEN_LEN]);
+        assert!(token.encode().ends_with('='));
+    }
+
+    #[test]
+    fn decode_rejects_everything_that_is_not_a_current_token() {
+        let good = RawToken([9u8; TOKEN_LEN]);
+        let mut trailing_garbage = CLIENT_BASE64.decode(good.encode()).unwrap();
+        trailing_garbage.push(1);
+        let mut old_version = vec![];
+        write_vint(&mut old_version, 7_020_099);
+        write_vint(&mut old_version, 24);
+        old_version.extend_from_slice(&[1u8; 24]);
+        let cases = [
+            String::new(),
+            "not base64 !!".into(),
+            "dGhpcyBpcyBub3QgYSByZWFsIHRva2Vu".into(),
+            CLIENT_BASE64.encode(trailing_garbage),
+            CLIENT_BASE64.encode(old_version),
+            CLIENT_BASE64.encode([0xffu8; 40]),
+            "A".repeat(10_000),
+            "vLBPvmAB6KvwvJZr27cS".into(),
+        ];
+        for case in cases {
+            assert!(RawToken::decode(&case).is_none(), "{case:.40}");
+        }
+    }
+
+    #[test]
+    fn decode_tolerates_missing_padding_and_trailing_zeros() {
+        let good = RawToken([3u8; TOKEN_LEN]);
+        assert!(RawToken::decode(good.encode().trim_end_matches('=')).is_some());
+        let mut padded = CLIENT_BASE64.decode(good.encode()).unwrap();
+        padded.extend_from_slice(&[0, 0, 0]);
+        assert_eq!(RawToken::decode(&CLIENT_BASE64.encode(padded)), Some(good));
+    }
+
+    #[test]
+    fn superseding_pair_is_deterministic_per_token_and_salt() {
+        let pair = TokenPair::generate(true).unwrap();
+        let refresh = pair.refresh.unwrap();
+        let (a, salt_a) = TokenPair::superseding(&refresh, b"salt-1");
+        let (b, salt_b) = TokenPair::superseding(&refresh, b"salt-1");
+        let (c, _) = TokenPair::superseding(&refresh, b"salt-2");
+        assert_eq!(a.access, b.access);
+        assert_eq!(a.refresh, b.refresh);
+        assert_eq!(salt_a, salt_b);
+        assert_ne!(a.access, c.access);
+        assert_eq!(a.access.doc_id(), a.refresh.unwrap().doc_id());
+        assert_ne!(a.access.doc_id(), refresh.doc_id());
+    }
+
+    #[test]
+    fn debug_output_never_shows_token_bytes() {
+        let pair = TokenPair::generate(true).unwrap();
+        assert_eq!(format!("{:?}", pair.access), "RawToken(<redacted>)");
+    }
+}

@@ -1,0 +1,222 @@
+//! Creating tokens (password and client_credentials grants) and refreshing them (§3.4, §3.5).
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::authentication::{Client, RealmRef, Subject};
+use crate::codec::{decode_salt, encode_salt, random_bytes, RawToken, TokenPair, SALT_LEN};
+use crate::errors::{illegal_argument, oauth2_error, store_unavailable, Reply};
+use crate::schema::{AccessHalf, RefreshHalf, TokenRecord};
+use crate::settings::REFRESH_REPLAY_WINDOW_MS;
+use crate::store::KvStore;
+use crate::token_store;
+
+/// A realm given either by name (type defaults to `native`) or as `{name, type}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RealmInput {
+    Name(String),
+    Ref(RealmRef),
+}
+
+impl RealmInput {
+    fn into_ref(self, kind: Option<String>) -> RealmRef {
+        match self {
+            RealmInput::Ref(realm) => realm,
+            RealmInput::Name(name) => RealmRef { name, kind: kind.unwrap_or_else(|| "native".into()) },
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ClientInput {
+    username: String,
+    realm: RealmInput,
+}
+
+/// The JSON the host sends to `createToken`: an already authenticated user.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateRequestInput {
+    grant_type: String,
+    username: String,
+    realm: RealmInput,
+    realm_type: Option<String>,
+    lookup_realm: Option<RealmRef>,
+    #[serde(default)]
+    roles: Vec<String>,
+    full_name: Option<String>,
+    email: Option<String>,
+    metadata: Option<Map<String, Value>>,
+    enabled: Option<bool>,
+    client: Option<ClientInput>,
+    scope: Option<String>,
+    authentication_type: Option<String>,
+}
+
+/// A request for a new token, after the host authenticated the user and the caller.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub with_refresh: bool,
+    pub owner: Subject,
+    pub client: Client,
+    pub scope: Option<String>,
+    /// How the owner authenticated, echoed in the response (`realm`, or `token`).
+    pub authentication_type: String,
+}
+
+pub fn parse_create_request(json: &str) -> Result<NewToken, Reply> {
+    let input: CreateRequestInput = serde_json::from_str(json)
+        .map_err(|e| illegal_argument(format!("invalid createToken request: {e}")))?;
+    let with_refresh = match input.grant_type.as_str() {
+        "password" => true,
+        "client_credentials" => false,
+        "refresh_token" => return Err(illegal_argument("use refreshToken for grant_type [refresh_token]")),
+        _ => {
+            return Err(oauth2_error(
+                "unsupported_grant_type",
+                "Validation Failed: 1: grant_type only supports the values: [password, _kerberos, refresh_token, client_credentials];",
+            ))
+        }
+    };
+    if input.username.is_empty() {
+        return Err(illegal_argument("invalid createToken request: username must not be empty"));
+    }
+    let realm = input.realm.into_ref(input.realm_type);
+    if realm.name.is_empty() {
+        return Err(illegal_argument("invalid createToken request: realm name must not be empty"));
+    }
+    let client = match input.client {
+        Some(client) => Client { username: client.username, realm: client.realm.into_ref(None).name },
+        None => Client { username: input.username.clone(), realm: realm.name.clone() },
+    };
+    let owner = Subject {
+        username: input.username,
+        roles: input.roles,
+        full_name: input.full_name,
+        email: input.email,
+        metadata: input.metadata.unwrap_or_default(),
+        enabled: input.enabled.unwrap_or(true),
+        lookup_realm: input.lookup_realm.unwrap_or_else(|| realm.clone()),
+        authentication_realm: realm,
+    };
+    Ok(NewToken {
+        with_refresh,
+        owner,
+        client,
+        scope: input.scope,
+        authentication_type: input.authentication_type.unwrap_or_else(|| "realm".into()),
+    })
+}
+
+/// The get-token success body, keys in ES's order (§3.4).
+fn token_response(pair: &TokenPair, timeout_ms: u64, scope: Option<&str>, authentication: Value) -> Value {
+    let mut body = Map::new();
+    body.insert("access_token".into(), pair.access.encode().into());
+    body.insert("type".into(), "Bearer".into());
+    body.insert("expires_in".into(), (timeout_ms / 1000).into());
+    if let Some(refresh) = &pair.refresh {
+        body.insert("refresh_token".into(), refresh.encode().into());
+    }
+    if scope.is_some() {
+        // ES answers "full" whatever scope was asked for.
+        body.insert("scope".into(), "full".into());
+    }
+    body.insert("authentication".into(), authentication);
+    Value::Object(body)
+}
+
+fn new_record(pair: &TokenPair, owner: Subject, client: Client, salt: &[u8], now: u64, timeout_ms: u64) -> TokenRecord {
+    TokenRecord {
+        creation_time: now,
+        access: AccessHalf {
+            hash: pair.access.hash(),
+            expiration_time: now.saturating_add(timeout_ms),
+            invalidated: false,
+        },
+        refresh: pair.refresh.as_ref().map(|refresh| RefreshHalf {
+            hash: refresh.hash(),
+            invalidated: false,
+            refresh_time: None,
+            salt: encode_salt(salt),
+            client,
+        }),
+        owner,
+    }
+}
+
+pub async fn create_token<S: KvStore>(store: &S, request: NewToken, now: u64, timeout_ms: u64) -> Reply {
+    let generated = TokenPair::generate(request.with_refresh).and_then(|pair| Ok((pair, random_bytes::<SALT_LEN>()?)));
+    let (pair, salt) = match generated {
+        Ok(generated) => generated,
+        Err(detail) => return store_unavailable(&detail),
+    };
+    let authentication = request.owner.to_authenticate_body(&request.authentication_type);
+    let record = new_record(&pair, request.owner, request.client, &salt, now, timeout_ms);
+    if let Err(error) = token_store::save_with_index(store, &pair.access.doc_id(), &record, now).await {
+        return store_unavailable(&error.0);
+    }
+    Reply::ok(token_response(&pair, timeout_ms, request.scope.as_deref(), authentication))
+}
+
+fn invalid_grant(description: &str) -> Reply {
+    oauth2_error("invalid_grant", description)
+}
+
+/// §3.5, every rule in its order.
+pub async fn refresh_token<S: KvStore>(store: &S, token: &str, caller: &Client, now: u64, timeout_ms: u64) -> Reply {
+    const LOOKUP_FAILED: &str = "could not refresh the requested token";
+    let Some(presented) = RawToken::decode(token) else {
+        return invalid_grant(LOOKUP_FAILED);
+    };
+    let doc_id = presented.doc_id();
+    let record = match token_store::load(store, &doc_id, now).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return invalid_grant(LOOKUP_FAILED),
+        Err(error) => return store_unavailable(&error.0),
+    };
+    let Some(refresh) = record.refresh.as_ref().filter(|r| presented.matches_hash(&r.hash)) else {
+        return invalid_grant(LOOKUP_FAILED);
+    };
+    if now > record.refresh_deadline() {
+        return invalid_grant("token document has expired");
+    }
+    let covered = match token_store::is_covered(store, &record).await {
+        Ok(covered) => covered,
+        Err(error) => return store_unavailable(&error.0),
+    };
+    if refresh.invalidated || covered {
+        return invalid_grant("token has been invalidated");
+    }
+    if !caller.can_access_resources_of(&refresh.client) {
+        return invalid_grant("tokens must be refreshed by the creating client");
+    }
+    let Some(salt) = decode_salt(&refresh.salt) else {
+        return invalid_grant(LOOKUP_FAILED);
+    };
+    let (pair, next_salt) = TokenPair::superseding(&presented, &salt);
+    let authentication = record.owner.to_authenticate_body("token");
+    if let Some(refreshed_at) = refresh.refresh_time {
+        if now > refreshed_at.saturating_add(REFRESH_REPLAY_WINDOW_MS) {
+            return invalid_grant("token has already been refreshed more than 30 seconds in the past");
+        }
+        if now < refreshed_at.saturating_sub(REFRESH_REPLAY_WINDOW_MS) {
+            return invalid_grant("token has been refreshed more than 30 seconds in the future, clock skew too great");
+        }
+        // Within ±30 s: the same pair again, with the full lifetime (§3.5 rule 5).
+        return Reply::ok(token_response(&pair, timeout_ms, None, authentication));
+    }
+    let successor = new_record(&pair, record.owner.clone(), refresh.client.clone(), &next_salt, now, timeout_ms);
+    // The successor first: if marking the old document fails, a retry derives the same pair.
+    if let Err(error) = token_store::save_with_index(store, &pair.access.doc_id(), &successor, now).await {
+        return store_unavailable(&error.0);
+    }
+    let mut refreshed = record;
+    if let Some(half) = refreshed.refresh.as_mut() {
+        half.refresh_time = Some(now);
+    }
+    if let Err(error) = token_store::save_record(store, &doc_id, &refreshed, now).await {
+        return store_unavailable(&error.0);
+    }
+    Reply::ok(token_response(&pair, timeout_ms, None, authentication))
+}

@@ -1,0 +1,125 @@
+//! The engine as a host sees it: JSON text in, a [`Reply`] out. The wasm exports are one-line
+//! wrappers around these; native tests call them directly.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::authentication::Client;
+use crate::check::check_reply;
+use crate::errors::{illegal_argument, Reply};
+use crate::grants::{self, parse_create_request};
+use crate::invalidate::invalidate;
+use crate::requests::parse_token_request;
+use crate::settings::token_timeout_ms;
+use crate::store::KvStore;
+
+#[derive(Debug, Default, Deserialize)]
+struct OptionsInput {
+    now: Option<f64>,
+    timeout: Option<String>,
+}
+
+/// Per-call options: the clock (injectable for tests) and the token timeout setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    pub now: u64,
+    pub timeout_ms: u64,
+}
+
+pub fn parse_options(json: &str) -> Result<Options, Reply> {
+    let input: OptionsInput = if json.trim().is_empty() {
+        OptionsInput::default()
+    } else {
+        serde_json::from_str(json).map_err(|e| illegal_argument(format!("invalid options: {e}")))?
+    };
+    let now = match input.now {
+        Some(now) if now.is_finite() && now >= 0.0 => now as u64,
+        Some(_) => return Err(illegal_argument("invalid options: [now] must be a non-negative epoch time in ms")),
+        None => clock_now(),
+    };
+    Ok(Options { now, timeout_ms: token_timeout_ms(input.timeout.as_deref())? })
+}
+
+#[cfg(target_arch = "wasm32")]
+fn clock_now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn clock_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+pub async fn create_token<S: KvStore>(store: &S, request_json: &str, options_json: &str) -> Reply {
+    let (request, options) = match (parse_create_request(request_json), parse_options(options_json)) {
+        (Ok(request), Ok(options)) => (request, options),
+        (Err(reply), _) | (_, Err(reply)) => return reply,
+    };
+    grants::create_token(store, request, options.now, options.timeout_ms).await
+}
+
+pub async fn check_token<S: KvStore>(store: &S, token: &str, options_json: &str) -> Reply {
+    match parse_options(options_json) {
+        Ok(options) => check_reply(store, token, options.now).await,
+        Err(reply) => reply,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ClientInput {
+    username: String,
+    realm: RealmName,
+}
+
+/// `realm` as a name or as `{name, type}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RealmName {
+    Name(String),
+    Ref { name: String },
+}
+
+pub async fn refresh_token<S: KvStore>(store: &S, token: &str, client_json: &str, options_json: &str) -> Reply {
+    let client = match serde_json::from_str::<ClientInput>(client_json) {
+        Ok(ClientInput { username, realm: RealmName::Name(realm) | RealmName::Ref { name: realm } }) => {
+            Client { username, realm }
+        }
+        Err(e) => return illegal_argument(format!("invalid refreshToken client: {e}")),
+    };
+    match parse_options(options_json) {
+        Ok(options) => grants::refresh_token(store, token, &client, options.now, options.timeout_ms).await,
+        Err(reply) => reply,
+    }
+}
+
+pub async fn invalidate_token<S: KvStore>(store: &S, body: &str, options_json: &str) -> Reply {
+    match parse_options(options_json) {
+        Ok(options) => invalidate(store, body.as_bytes(), options.now).await,
+        Err(reply) => reply,
+    }
+}
+
+/// Validates a get-token body; the reply body is the request with only the fields given.
+pub fn token_request(body: &str) -> Reply {
+    match parse_token_request(body.as_bytes()) {
+        Ok(request) => {
+            let mut out = Map::new();
+            out.insert("grant_type".into(), request.grant_type.as_str().into());
+            let optional = [
+                ("username", request.username),
+                ("password", request.password),
+                ("refresh_token", request.refresh_token),
+                ("scope", request.scope),
+            ];
+            for (name, value) in optional {
+                if let Some(value) = value {
+                    out.insert(name.into(), value.into());
+                }
+            }
+            Reply::ok(Value::Object(out))
+        }
+        Err(reply) => reply,
+    }
+}

@@ -1,0 +1,256 @@
+//! The Invalidate Token API (§2): by access token, refresh token, realm, user, or both.
+//!
+//! Single tokens flip a flag in their document. Realms and users are invalidated with one
+//! watermark write (see `docs/storage-schema.md`), counted exactly from the index pages.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::{Map, Value};
+
+use crate::codec::{name_digest, RawToken};
+use crate::errors::{store_unavailable, Cause, Reply};
+use crate::requests::{parse_invalidate_request, InvalidateTarget};
+use crate::schema::{self, keys, IndexEntry};
+use crate::settings::REFRESH_LIFETIME_MS;
+use crate::store::{list_all, KvStore, StoreError};
+use crate::token_store;
+
+/// Workers KV's bulk get takes at most 100 keys.
+const BULK_GET_LIMIT: usize = 100;
+
+/// The counts of §2.5; `error_details` is rendered only when there are errors.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Counts {
+    pub invalidated: u64,
+    pub previously_invalidated: u64,
+    pub errors: Vec<Value>,
+}
+
+impl Counts {
+    fn reply(self, status: u16) -> Reply {
+        let mut body = Map::new();
+        body.insert("invalidated_tokens".into(), self.invalidated.into());
+        body.insert("previously_invalidated_tokens".into(), self.previously_invalidated.into());
+        body.insert("error_count".into(), (self.errors.len() as u64).into());
+        if !self.errors.is_empty() {
+            body.insert("error_details".into(), Value::Array(self.errors));
+        }
+        Reply::new(status, Value::Object(body))
+    }
+
+    fn count(&mut self, already_invalidated: bool) {
+        if already_invalidated {
+            self.previously_invalidated += 1;
+        } else {
+            self.invalidated += 1;
+        }
+    }
+}
+
+pub async fn invalidate<S: KvStore>(store: &S, body: &[u8], now: u64) -> Reply {
+    match parse_invalidate_request(body) {
+        Err(reply) => reply,
+        Ok(InvalidateTarget::AccessToken(token)) => invalidate_one(store, &token, Half::Access, now).await,
+        Ok(InvalidateTarget::RefreshToken(token)) => invalidate_one(store, &token, Half::Refresh, now).await,
+        Ok(InvalidateTarget::Owner { realm_name, username }) => {
+            let scope = match (realm_name, username) {
+                (Some(realm), Some(user)) => Scope::UserInRealm(realm, user),
+                (Some(realm), None) => Scope::Realm(realm),
+                (None, Some(user)) => Scope::User(user),
+                (None, None) => return Counts::default().reply(200),
+            };
+            invalidate_scope(store, &scope, now).await
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Half {
+    Access,
+    Refresh,
+}
+
+fn not_found() -> Reply {
+    Counts::default().reply(404)
+}
+
+async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: Half, now: u64) -> Reply {
+    let Some(presented) = RawToken::decode(token) else {
+        return not_found();
+    };
+    let doc_id = presented.doc_id();
+    let mut record = match token_store::load(store, &doc_id, now).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return missing_document(store).await,
+        Err(error) => return store_unavailable(&error.0),
+    };
+    let flag = match half {
+        Half::Access => presented.matches_hash(&record.access.hash).then_some(&mut record.access.invalidated),
+        Half::Refresh => record
+            .refresh
+            .as_mut()
+            .filter(|r| presented.matches_hash(&r.hash))
+            .map(|r| &mut r.invalidated),
+    };
+    let Some(flag) = flag else {
+        return not_found();
+    };
+    // Expiry is not checked: an expired token whose document exists still counts (§2.7).
+    if *flag {
+        return Counts { previously_invalidated: 1, ..Counts::default() }.reply(200);
+    }
+    *flag = true;
+    match token_store::is_covered(store, &record).await {
+        Ok(true) => return Counts { previously_invalidated: 1, ..Counts::default() }.reply(200),
+        Ok(false) => {}
+        Err(error) => return store_unavailable(&error.0),
+    }
+    match token_store::save_flags(store, &doc_id, &record, now).await {
+        Ok(()) => Counts { invalidated: 1, ..Counts::default() }.reply(200),
+        Err(error) => store_unavailable(&error.0),
+    }
+}
+
+/// A well-formed token with no document: 404, or 400 while no token was ever stored (§2.6).
+async fn missing_document<S: KvStore>(store: &S) -> Reply {
+    match token_store::any_token_exists(store).await {
+        Ok(true) => not_found(),
+        Ok(false) => Cause::new("security_exception", "failed to invalidate token").into_reply(400),
+        Err(error) => store_unavailable(&error.0),
+    }
+}
+
+/// Whose tokens a bulk invalidation covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Realm(String),
+    User(String),
+    UserInRealm(String, String),
+}
+
+/// One token found in an index listing.
+struct Listed {
+    realm_digest: String,
+    user_digest: String,
+    entry: IndexEntry,
+}
+
+async fn invalidate_scope<S: KvStore>(store: &S, scope: &Scope, now: u64) -> Reply {
+    match count_and_mark(store, scope, now).await {
+        Ok(counts) => counts.reply(200),
+        Err(error) => store_unavailable(&error.0),
+    }
+}
+
+/// Counts what the scope's watermark newly covers, then writes that watermark. A failed write
+/// fails the whole call: nothing is reported invalidated unless it is.
+async fn count_and_mark<S: KvStore>(store: &S, scope: &Scope, now: u64) -> Result<Counts, StoreError> {
+    let listed = list_scope(store, scope).await?;
+    let marks = load_watermarks(store, scope, &listed).await?;
+    let mut counts = Counts::default();
+    for token in &listed {
+        let covering = [
+            keys::realm_watermark_by_digest(&token.realm_digest),
+            keys::user_watermark_by_digest(&token.realm_digest, &token.user_digest),
+            keys::all_realms_watermark_by_digest(&token.user_digest),
+        ]
+        .iter()
+        .filter_map(|key| marks.get(key).copied())
+        .max();
+        count_token(&mut counts, &token.entry, covering, now);
+    }
+    let key = scope_watermark_key(scope);
+    let at = marks.get(&key).copied().unwrap_or(0).max(now);
+    let (value, metadata) = schema::watermark_value(at);
+    store.put(&key, &value, schema::watermark_ttl_seconds(now, at), Some(&metadata)).await?;
+    Ok(counts)
+}
+
+/// §2.8: which documents are selected, and how each of their halves counts.
+fn count_token(counts: &mut Counts, entry: &IndexEntry, covering: Option<u64>, now: u64) {
+    if now >= schema::end_of_life(entry.creation_time) {
+        return;
+    }
+    let covered = covering.is_some_and(|t| t >= entry.creation_time);
+    let access_invalidated = entry.access_invalidated || covered;
+    let refresh_invalidated = entry.refresh_invalidated || covered;
+    let refresh_live = entry.creation_time.saturating_add(REFRESH_LIFETIME_MS) >= now;
+    let selected = (!access_invalidated && entry.access_expiration >= now)
+        || (entry.has_refresh && !refresh_invalidated && refresh_live);
+    if !selected {
+        return;
+    }
+    if entry.has_refresh {
+        counts.count(refresh_invalidated);
+    }
+    counts.count(access_invalidated);
+}
+
+fn scope_watermark_key(scope: &Scope) -> String {
+    match scope {
+        Scope::Realm(realm) => keys::realm_watermark(realm),
+        Scope::UserInRealm(realm, user) => keys::user_watermark(realm, user),
+        Scope::User(user) => keys::all_realms_watermark_by_digest(&name_digest(user)),
+    }
+}
+
+async fn list_scope<S: KvStore>(store: &S, scope: &Scope) -> Result<Vec<Listed>, StoreError> {
+    let (prefix, by_user) = match scope {
+        Scope::Realm(realm) => (keys::realm_index_prefix(realm, None), false),
+        Scope::UserInRealm(realm, user) => (keys::realm_index_prefix(realm, Some(user)), false),
+        Scope::User(user) => (keys::user_index_prefix(user), true),
+    };
+    let listed = list_all(store, &prefix).await?;
+    Ok(listed
+        .into_iter()
+        .filter_map(|key| {
+            let mut parts = key.name.split(':').skip(1);
+            let (first, second) = (parts.next()?, parts.next()?);
+            let (realm_digest, user_digest) = if by_user { (second, first) } else { (first, second) };
+            Some(Listed {
+                realm_digest: realm_digest.to_string(),
+                user_digest: user_digest.to_string(),
+                entry: IndexEntry::from_metadata(key.metadata.as_ref()?)?,
+            })
+        })
+        .collect())
+}
+
+/// Every watermark that can cover a listed token, plus the scope's own, by key.
+async fn load_watermarks<S: KvStore>(store: &S, scope: &Scope, listed: &[Listed]) -> Result<HashMap<String, u64>, StoreError> {
+    let mut marks = HashMap::new();
+    if let Scope::Realm(realm) = scope {
+        // A realm can hold many users: list its user watermarks instead of reading one per user.
+        let realm_digest = name_digest(realm);
+        for prefix in [keys::user_watermarks_prefix(&realm_digest), keys::ALL_REALMS_WATERMARKS_PREFIX.to_string()] {
+            for key in list_all(store, &prefix).await? {
+                if let Some(at) = schema::watermark_from_metadata(key.metadata.as_ref()) {
+                    marks.insert(key.name, at);
+                }
+            }
+        }
+        let own = keys::realm_watermark(realm);
+        if let Some(at) = schema::parse_watermark(store.get(&own).await?.as_deref()) {
+            marks.insert(own, at);
+        }
+        return Ok(marks);
+    }
+    let mut wanted = BTreeSet::from([scope_watermark_key(scope)]);
+    for token in listed {
+        wanted.extend([
+            keys::realm_watermark_by_digest(&token.realm_digest),
+            keys::user_watermark_by_digest(&token.realm_digest, &token.user_digest),
+            keys::all_realms_watermark_by_digest(&token.user_digest),
+        ]);
+    }
+    let wanted: Vec<String> = wanted.into_iter().collect();
+    for chunk in wanted.chunks(BULK_GET_LIMIT) {
+        let values = store.get_many(chunk).await?;
+        for (key, value) in chunk.iter().zip(values) {
+            if let Some(at) = schema::parse_watermark(value.as_deref()) {
+                marks.insert(key.clone(), at);
+            }
+        }
+    }
+    Ok(marks)
+}

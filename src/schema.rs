@@ -1,0 +1,236 @@
+//! The storage schema: which keys exist, what they hold, and when they expire.
+//! The reasoning is in `docs/storage-schema.md`; this module is its single implementation.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::authentication::{Client, Subject};
+use crate::codec::name_digest;
+use crate::settings::{PURGE_GRACE_MS, REFRESH_LIFETIME_MS};
+use crate::store::ttl_until;
+
+/// One token document (ES's `token_<id>` doc, §4.3), under `t:<doc id>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub creation_time: u64,
+    pub access: AccessHalf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<RefreshHalf>,
+    pub owner: Subject,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessHalf {
+    pub hash: String,
+    pub expiration_time: u64,
+    pub invalidated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshHalf {
+    pub hash: String,
+    pub invalidated: bool,
+    /// Set by the first refresh; the superseding pair is re-derived from `salt` (see codec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_time: Option<u64>,
+    pub salt: String,
+    pub client: Client,
+}
+
+impl TokenRecord {
+    /// The refresh half (and the document's 24 h window, §3.5 rule 2) ends here.
+    pub fn refresh_deadline(&self) -> u64 {
+        self.creation_time.saturating_add(REFRESH_LIFETIME_MS)
+    }
+
+    /// When ExpiredTokenRemover would have deleted the document.
+    pub fn end_of_life(&self) -> u64 {
+        end_of_life(self.creation_time)
+    }
+
+    pub fn is_purged(&self, now: u64) -> bool {
+        now >= self.end_of_life()
+    }
+
+    pub fn ttl_seconds(&self, now: u64) -> u64 {
+        ttl_until(now, self.end_of_life())
+    }
+
+    pub fn index_entry(&self) -> IndexEntry {
+        IndexEntry {
+            creation_time: self.creation_time,
+            access_expiration: self.access.expiration_time,
+            has_refresh: self.refresh.is_some(),
+            access_invalidated: self.access.invalidated,
+            refresh_invalidated: self.refresh.as_ref().is_some_and(|r| r.invalidated),
+        }
+    }
+}
+
+/// What a realm or user listing needs of one token, carried as the index key's metadata so
+/// bulk invalidation counts from list pages alone (well under KV's 1,024-byte metadata cap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub creation_time: u64,
+    pub access_expiration: u64,
+    pub has_refresh: bool,
+    pub access_invalidated: bool,
+    pub refresh_invalidated: bool,
+}
+
+const HAS_REFRESH: u64 = 1;
+const ACCESS_INVALIDATED: u64 = 2;
+const REFRESH_INVALIDATED: u64 = 4;
+
+impl IndexEntry {
+    pub fn to_metadata(self) -> Value {
+        let flags = [
+            (self.has_refresh, HAS_REFRESH),
+            (self.access_invalidated, ACCESS_INVALIDATED),
+            (self.refresh_invalidated, REFRESH_INVALIDATED),
+        ]
+        .iter()
+        .filter(|(set, _)| *set)
+        .fold(0, |acc, (_, bit)| acc | bit);
+        json!({"c": self.creation_time, "e": self.access_expiration, "f": flags})
+    }
+
+    pub fn from_metadata(metadata: &Value) -> Option<IndexEntry> {
+        let flags = metadata.get("f")?.as_u64()?;
+        Some(IndexEntry {
+            creation_time: metadata.get("c")?.as_u64()?,
+            access_expiration: metadata.get("e")?.as_u64()?,
+            has_refresh: flags & HAS_REFRESH != 0,
+            access_invalidated: flags & ACCESS_INVALIDATED != 0,
+            refresh_invalidated: flags & REFRESH_INVALIDATED != 0,
+        })
+    }
+}
+
+/// Key names. Realm and user names enter keys as fixed-length digests: no escaping, no
+/// separator inside a component, and keys stay far below KV's 512-byte limit.
+pub mod keys {
+    use super::name_digest;
+
+    pub const RECORD_PREFIX: &str = "t:";
+
+    pub fn record(doc_id: &str) -> String {
+        format!("{RECORD_PREFIX}{doc_id}")
+    }
+
+    /// `r:<realm>:<user>:<doc>`: listing `r:<realm>:` or `r:<realm>:<user>:`.
+    pub fn realm_index(realm: &str, user: &str, doc_id: &str) -> String {
+        format!("r:{}:{}:{doc_id}", name_digest(realm), name_digest(user))
+    }
+
+    pub fn realm_index_prefix(realm: &str, user: Option<&str>) -> String {
+        match user {
+            Some(user) => format!("r:{}:{}:", name_digest(realm), name_digest(user)),
+            None => format!("r:{}:", name_digest(realm)),
+        }
+    }
+
+    /// `u:<user>:<realm>:<doc>`: listing a user across realms.
+    pub fn user_index(realm: &str, user: &str, doc_id: &str) -> String {
+        format!("u:{}:{}:{doc_id}", name_digest(user), name_digest(realm))
+    }
+
+    pub fn user_index_prefix(user: &str) -> String {
+        format!("u:{}:", name_digest(user))
+    }
+
+    /// Realm digest of a `u:<user>:<realm>:<doc>` key.
+    pub fn realm_digest_of_user_index(key: &str) -> Option<&str> {
+        key.split(':').nth(2)
+    }
+
+    /// User digest of a `r:<realm>:<user>:<doc>` key.
+    pub fn user_digest_of_realm_index(key: &str) -> Option<&str> {
+        key.split(':').nth(2)
+    }
+
+    /// Watermark for one user in every realm: `w:*:<user>` (`*` is not in a digest's alphabet).
+    pub fn all_realms_watermark_by_digest(user_digest: &str) -> String {
+        format!("w:*:{user_digest}")
+    }
+
+    pub const ALL_REALMS_WATERMARKS_PREFIX: &str = "w:*:";
+
+    /// Watermark for a whole realm: `w:<realm>`.
+    pub fn realm_watermark_by_digest(realm_digest: &str) -> String {
+        format!("w:{realm_digest}")
+    }
+
+    /// Watermark for one user in one realm: `w:<realm>:<user>`.
+    pub fn user_watermark_by_digest(realm_digest: &str, user_digest: &str) -> String {
+        format!("w:{realm_digest}:{user_digest}")
+    }
+
+    pub fn user_watermarks_prefix(realm_digest: &str) -> String {
+        format!("w:{realm_digest}:")
+    }
+
+    pub fn realm_watermark(realm: &str) -> String {
+        realm_watermark_by_digest(&name_digest(realm))
+    }
+
+    pub fn user_watermark(realm: &str, user: &str) -> String {
+        user_watermark_by_digest(&name_digest(realm), &name_digest(user))
+    }
+}
+
+pub fn end_of_life(creation_time: u64) -> u64 {
+    creation_time.saturating_add(REFRESH_LIFETIME_MS).saturating_add(PURGE_GRACE_MS)
+}
+
+/// A bulk invalidation, recorded once: every token of its scope created at or before `at`
+/// is invalidated (both halves). Its value and metadata are the time in ms.
+pub fn watermark_value(at: u64) -> (String, Value) {
+    (at.to_string(), json!({"t": at}))
+}
+
+pub fn parse_watermark(value: Option<&str>) -> Option<u64> {
+    value?.trim().parse().ok()
+}
+
+pub fn watermark_from_metadata(metadata: Option<&Value>) -> Option<u64> {
+    metadata?.get("t")?.as_u64()
+}
+
+/// A watermark is needed until the last token it can cover has left the store.
+pub fn watermark_ttl_seconds(now: u64, at: u64) -> u64 {
+    ttl_until(now, end_of_life(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_metadata_round_trips_and_stays_small() {
+        let entry = IndexEntry {
+            creation_time: 1_800_000_000_000,
+            access_expiration: 1_800_000_600_000,
+            has_refresh: true,
+            access_invalidated: false,
+            refresh_invalidated: true,
+        };
+        let metadata = entry.to_metadata();
+        assert_eq!(IndexEntry::from_metadata(&metadata), Some(entry));
+        assert!(metadata.to_string().len() < 100);
+        assert_eq!(IndexEntry::from_metadata(&json!({"c": 1})), None);
+    }
+
+    #[test]
+    fn keys_parse_back_and_separate_realms_and_users() {
+        let key = keys::realm_index("saml1", "a:b", "token_x");
+        assert_eq!(key.split(':').count(), 4);
+        assert!(key.starts_with(&keys::realm_index_prefix("saml1", Some("a:b"))));
+        assert!(key.starts_with(&keys::realm_index_prefix("saml1", None)));
+        assert!(!key.starts_with(&keys::realm_index_prefix("saml", None)));
+        let user_key = keys::user_index("saml1", "a:b", "token_x");
+        assert_eq!(keys::realm_digest_of_user_index(&user_key), Some(name_digest("saml1").as_str()));
+        assert_eq!(keys::user_digest_of_realm_index(&key), Some(name_digest("a:b").as_str()));
+        assert!(!keys::realm_watermark("r").starts_with(&keys::user_watermarks_prefix(&name_digest("r"))));
+    }
+}

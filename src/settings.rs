@@ -1,0 +1,91 @@
+//! Token settings and Elasticsearch time units (`xpack.security.authc.token.timeout`, §3.6).
+
+use crate::errors::{illegal_argument, Reply};
+
+pub const TIMEOUT_SETTING: &str = "xpack.security.authc.token.timeout";
+pub const DEFAULT_TIMEOUT_MS: u64 = 20 * 60 * 1000;
+const MIN_TIMEOUT_MS: u64 = 1000;
+const MAX_TIMEOUT_MS: u64 = 60 * 60 * 1000;
+/// A refresh token lives 24 h from the creation of its document; fixed in ES.
+pub const REFRESH_LIFETIME_MS: u64 = 24 * 60 * 60 * 1000;
+/// ES deletes expired documents at the next ExpiredTokenRemover run after 24 h (default
+/// `delete.interval` 30m); records stay that long so "token document has expired" and
+/// "token expired" remain reachable, as in ES.
+pub const PURGE_GRACE_MS: u64 = 30 * 60 * 1000;
+/// The replay window of §3.5 rule 5.
+pub const REFRESH_REPLAY_WINDOW_MS: u64 = 30 * 1000;
+
+/// Parses an ES time value such as `20m`, `1200s` or `500ms` into milliseconds.
+pub fn parse_time_value(setting: &str, text: &str) -> Result<u64, Reply> {
+    let trimmed = text.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    // Longest suffixes first: "ms" must win over "s".
+    const UNITS: [(&str, f64); 7] = [
+        ("nanos", 1e-6),
+        ("micros", 1e-3),
+        ("ms", 1.0),
+        ("s", 1_000.0),
+        ("m", 60_000.0),
+        ("h", 3_600_000.0),
+        ("d", 86_400_000.0),
+    ];
+    let unit = UNITS.iter().find(|(suffix, _)| lower.ends_with(suffix));
+    let parsed = unit.and_then(|(suffix, factor)| {
+        let number = lower.get(..lower.len() - suffix.len())?.trim();
+        let value: f64 = number.parse().ok()?;
+        (value.is_finite() && value >= 0.0).then_some(value * factor)
+    });
+    match parsed {
+        // Bounded above by MAX check below, so the cast cannot wrap for accepted values.
+        Some(ms) if ms <= u64::MAX as f64 => Ok(ms as u64),
+        _ => Err(illegal_argument(format!(
+            "failed to parse setting [{setting}] with value [{text}] as a time value: unit is missing or unrecognized"
+        ))),
+    }
+}
+
+/// The access-token lifetime, validated against ES's bounds (1 s to 1 h).
+pub fn token_timeout_ms(text: Option<&str>) -> Result<u64, Reply> {
+    let Some(text) = text else {
+        return Ok(DEFAULT_TIMEOUT_MS);
+    };
+    let ms = parse_time_value(TIMEOUT_SETTING, text)?;
+    if ms < MIN_TIMEOUT_MS {
+        return Err(illegal_argument(format!(
+            "failed to parse value [{text}] for setting [{TIMEOUT_SETTING}], must be >= [1s]"
+        )));
+    }
+    if ms > MAX_TIMEOUT_MS {
+        return Err(illegal_argument(format!(
+            "failed to parse value [{text}] for setting [{TIMEOUT_SETTING}], must be <= [1h]"
+        )));
+    }
+    Ok(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_parse_to_milliseconds() {
+        let cases = [("20m", 1_200_000), ("1s", 1_000), ("1h", 3_600_000), ("1500ms", 1_500), ("90S", 90_000)];
+        for (text, ms) in cases {
+            assert_eq!(token_timeout_ms(Some(text)), Ok(ms), "{text}");
+        }
+        assert_eq!(token_timeout_ms(None), Ok(DEFAULT_TIMEOUT_MS));
+    }
+
+    #[test]
+    fn bounds_and_garbage_are_rejected() {
+        for text in ["999ms", "2h", "20", "", "m", "-5s", "abc", "1e400s", "NaNs"] {
+            let err = token_timeout_ms(Some(text)).err();
+            assert_eq!(err.map(|r| r.status), Some(400), "{text}");
+        }
+        let reason = token_timeout_ms(Some("2h")).err().map(|r| r.body["error"]["reason"].clone());
+        assert_eq!(
+            reason,
+            Some("failed to parse value [2h] for setting [xpack.security.authc.token.timeout], must be <= [1h]".into())
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! A small world for table-driven engine tests: a MemoryStore with a clock and helpers that
+//! go through the host API (JSON in, reply out), as the wasm exports do.
+#![allow(dead_code)]
+
+use std::cell::Cell;
+
+use edge_token::errors::Reply;
+use edge_token::host_api;
+use edge_token::memory::MemoryStore;
+use edge_token::store::{KvStore, ListPage, StoreError};
+use pollster::block_on;
+use serde_json::{json, Value};
+
+pub const T0: u64 = 1_800_000_000_000;
+pub const MINUTE: u64 = 60_000;
+pub const HOUR: u64 = 60 * MINUTE;
+
+pub struct World {
+    pub store: MemoryStore,
+}
+
+pub struct Issued {
+    pub access: String,
+    pub refresh: Option<String>,
+    pub body: Value,
+}
+
+impl World {
+    pub fn new() -> Self {
+        World { store: MemoryStore::new(T0) }
+    }
+
+    pub fn options(&self) -> String {
+        json!({"now": self.store.now()}).to_string()
+    }
+
+    pub fn create_as(&self, grant: &str, user: &str, realm: &str, client: Option<(&str, &str)>) -> Issued {
+        let mut request = json!({"grant_type": grant, "username": user, "realm": realm, "roles": ["superuser"], "full_name": "Token User"});
+        if let Some((client_user, client_realm)) = client {
+            request["client"] = json!({"username": client_user, "realm": client_realm});
+        }
+        let reply = block_on(host_api::create_token(&self.store, &request.to_string(), &self.options()));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        Issued {
+            access: reply.body["access_token"].as_str().unwrap().to_string(),
+            refresh: reply.body["refresh_token"].as_str().map(str::to_string),
+            body: reply.body,
+        }
+    }
+
+    pub fn password_token(&self, user: &str, realm: &str) -> Issued {
+        self.create_as("password", user, realm, None)
+    }
+
+    pub fn check(&self, token: &str) -> Reply {
+        block_on(host_api::check_token(&self.store, token, &self.options()))
+    }
+
+    pub fn is_valid(&self, token: &str) -> bool {
+        self.check(token).status == 200
+    }
+
+    pub fn invalidate(&self, body: Value) -> (u16, Value) {
+        let reply = block_on(host_api::invalidate_token(&self.store, &body.to_string(), &self.options()));
+        (reply.status, reply.body)
+    }
+
+    pub fn refresh(&self, token: &str, client: (&str, &str)) -> Reply {
+        let client = json!({"username": client.0, "realm": client.1}).to_string();
+        block_on(host_api::refresh_token(&self.store, token, &client, &self.options()))
+    }
+
+    pub fn advance(&self, ms: u64) {
+        self.store.advance(ms);
+    }
+}
+
+pub fn counts(invalidated: u64, previously: u64) -> Value {
+    json!({"invalidated_tokens": invalidated, "previously_invalidated_tokens": previously, "error_count": 0})
+}
+
+/// A binding that fails every operation whose name is listed, like a KV outage or a 429.
+pub struct FaultyStore<'a> {
+    pub inner: &'a MemoryStore,
+    pub fail_get: Cell<bool>,
+    pub fail_put: Cell<bool>,
+    pub fail_list: Cell<bool>,
+}
+
+impl<'a> FaultyStore<'a> {
+    pub fn new(inner: &'a MemoryStore) -> Self {
+        FaultyStore { inner, fail_get: Cell::new(false), fail_put: Cell::new(false), fail_list: Cell::new(false) }
+    }
+}
+
+fn fault(on: &Cell<bool>, what: &str) -> Result<(), StoreError> {
+    if on.get() {
+        Err(StoreError(format!("KV {what} failed: 503 Service Unavailable")))
+    } else {
+        Ok(())
+    }
+}
+
+impl KvStore for FaultyStore<'_> {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        fault(&self.fail_get, "GET")?;
+        self.inner.get(key).await
+    }
+    async fn put(&self, key: &str, value: &str, ttl: u64, metadata: Option<&Value>) -> Result<(), StoreError> {
+        fault(&self.fail_put, "PUT")?;
+        self.inner.put(key, value, ttl, metadata).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key).await
+    }
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError> {
+        fault(&self.fail_list, "LIST")?;
+        self.inner.list(prefix, cursor, limit).await
+    }
+}

@@ -1,0 +1,210 @@
+//! §2.6, §2.7 and §2.8 of es-token-semantics.md, row by row.
+
+mod common;
+
+use common::{counts, FaultyStore, World, HOUR, MINUTE};
+use edge_token::host_api;
+use pollster::block_on;
+use serde_json::json;
+
+const WELL_FORMED_UNKNOWN: &str = "w+aGBBgAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhc=";
+
+#[test]
+fn before_any_token_exists_well_formed_tokens_get_400_and_garbage_404() {
+    let world = World::new();
+    let failed = json!({"error":{"root_cause":[{"type":"security_exception","reason":"failed to invalidate token"}],"type":"security_exception","reason":"failed to invalidate token"},"status":400});
+    assert_eq!(world.invalidate(json!({"token": WELL_FORMED_UNKNOWN})), (400, failed.clone()));
+    assert_eq!(world.invalidate(json!({"refresh_token": WELL_FORMED_UNKNOWN})), (400, failed));
+    assert_eq!(world.invalidate(json!({"token": "not a token"})), (404, counts(0, 0)));
+    assert_eq!(world.invalidate(json!({"realm_name": "default_native"})), (200, counts(0, 0)));
+}
+
+#[test]
+fn unknown_undecodable_and_mismatched_tokens_get_404_with_zero_counts() {
+    let world = World::new();
+    let issued = world.password_token("token_user", "default_native");
+    let rows = [
+        json!({"token": WELL_FORMED_UNKNOWN}),
+        json!({"token": "bm90IGEgdG9rZW4="}),
+        json!({"token": "vLBPvmAB6KvwvJZr27cS"}),
+        json!({"token": "!!!"}),
+        json!({"refresh_token": WELL_FORMED_UNKNOWN}),
+        json!({"refresh_token": "vLBPvmAB6KvwvJZr27cS"}),
+        // Same document (shared suffix), wrong half: the stored hash differs.
+        json!({"refresh_token": issued.access}),
+        json!({"token": issued.refresh.clone().unwrap()}),
+    ];
+    for body in rows {
+        assert_eq!(world.invalidate(body.clone()), (404, counts(0, 0)), "{body}");
+    }
+    assert!(world.is_valid(&issued.access));
+}
+
+#[test]
+fn access_token_counts_once_then_as_previously_invalidated() {
+    let world = World::new();
+    let issued = world.password_token("token_user", "default_native");
+    assert_eq!(world.invalidate(json!({"token": issued.access})), (200, counts(1, 0)));
+    assert_eq!(world.invalidate(json!({"token": issued.access})), (200, counts(0, 1)));
+    assert_eq!(world.check(&issued.access).status, 401);
+}
+
+#[test]
+fn expired_access_token_whose_document_exists_still_counts_as_invalidated() {
+    let world = World::new();
+    let issued = world.password_token("token_user", "default_native");
+    world.advance(2 * HOUR);
+    assert_eq!(world.invalidate(json!({"token": issued.access})), (200, counts(1, 0)));
+}
+
+#[test]
+fn refresh_token_rows() {
+    let world = World::new();
+    let issued = world.password_token("token_user", "default_native");
+    let refresh = issued.refresh.clone().unwrap();
+    assert_eq!(world.invalidate(json!({"refresh_token": refresh})), (200, counts(1, 0)));
+    assert_eq!(world.invalidate(json!({"refresh_token": refresh})), (200, counts(0, 1)));
+
+    // Already used for a refresh: still counts as invalidated.
+    let used = world.password_token("token_user", "default_native");
+    assert_eq!(world.refresh(used.refresh.as_ref().unwrap(), ("token_user", "default_native")).status, 200);
+    assert_eq!(world.invalidate(json!({"refresh_token": used.refresh.unwrap()})), (200, counts(1, 0)));
+
+    // Older than 24 h but not yet purged.
+    let old = world.password_token("token_user", "default_native");
+    world.advance(24 * HOUR + MINUTE);
+    assert_eq!(world.invalidate(json!({"refresh_token": old.refresh.unwrap()})), (200, counts(1, 0)));
+}
+
+/// §2.7: the halves are independent.
+#[test]
+fn access_and_refresh_halves_are_invalidated_independently() {
+    let world = World::new();
+    let client = ("token_user", "default_native");
+    let a = world.password_token("token_user", "default_native");
+    assert_eq!(world.invalidate(json!({"token": a.access})), (200, counts(1, 0)));
+    assert!(!world.is_valid(&a.access));
+    assert_eq!(world.refresh(a.refresh.as_ref().unwrap(), client).status, 200);
+
+    let b = world.password_token("token_user", "default_native");
+    assert_eq!(world.invalidate(json!({"refresh_token": b.refresh.clone().unwrap()})), (200, counts(1, 0)));
+    assert!(world.is_valid(&b.access));
+    let refused = world.refresh(b.refresh.as_ref().unwrap(), client);
+    assert_eq!(refused.body, json!({"error":"invalid_grant","error_description":"token has been invalidated"}));
+}
+
+/// §2.8 and the YAML tests: one password-grant token is two halves.
+#[test]
+fn realm_and_user_modes_count_per_half() {
+    let rows = [
+        json!({"realm_name": "default_native"}),
+        json!({"username": "token_user"}),
+        json!({"username": "token_user", "realm_name": "default_native"}),
+    ];
+    for body in rows {
+        let world = World::new();
+        let issued = world.password_token("token_user", "default_native");
+        let other = world.password_token("someone_else", "other_realm");
+        assert_eq!(world.invalidate(body.clone()), (200, counts(2, 0)), "{body}");
+        assert_eq!(world.check(&issued.access).status, 401, "{body}");
+        assert!(world.is_valid(&other.access), "{body}");
+        // Everything is now invalidated: nothing is selected again.
+        assert_eq!(world.invalidate(body.clone()), (200, counts(0, 0)), "{body}");
+    }
+}
+
+#[test]
+fn realm_mode_selects_and_counts_like_elasticsearch() {
+    let world = World::new();
+    let realm = "saml1";
+    let fresh = world.password_token("alice", realm);
+    let half_done = world.password_token("bob", realm);
+    assert_eq!(world.invalidate(json!({"token": half_done.access})), (200, counts(1, 0)));
+    let client_only = world.create_as("client_credentials", "carol", realm, None);
+    assert!(client_only.refresh.is_none());
+    let fully_done = world.password_token("dave", realm);
+    world.invalidate(json!({"token": fully_done.access}));
+    world.invalidate(json!({"refresh_token": fully_done.refresh.unwrap()}));
+    // fresh: 2 new; half_done: refresh new + access previously; client_only: 1 new;
+    // fully_done: not selected at all.
+    assert_eq!(world.invalidate(json!({"realm_name": realm})), (200, counts(4, 1)));
+    assert!(!world.is_valid(&fresh.access));
+    assert!(!world.is_valid(&client_only.access));
+}
+
+#[test]
+fn expired_access_with_live_refresh_counts_both_halves() {
+    let world = World::new();
+    world.password_token("alice", "saml1");
+    world.create_as("client_credentials", "alice", "saml1", None);
+    world.advance(HOUR);
+    // The password token: both halves (access expired, refresh live). The client_credentials
+    // token: expired access and no refresh, so not selected.
+    assert_eq!(world.invalidate(json!({"username": "alice"})), (200, counts(2, 0)));
+}
+
+#[test]
+fn tokens_created_after_a_bulk_invalidation_are_not_covered() {
+    let world = World::new();
+    world.password_token("alice", "saml1");
+    world.invalidate(json!({"realm_name": "saml1"}));
+    world.advance(1);
+    let later = world.password_token("alice", "saml1");
+    assert!(world.is_valid(&later.access));
+    assert_eq!(world.invalidate(json!({"username": "alice", "realm_name": "saml1"})), (200, counts(2, 0)));
+    assert!(!world.is_valid(&later.access));
+}
+
+#[test]
+fn single_token_covered_by_a_bulk_invalidation_is_previously_invalidated() {
+    let world = World::new();
+    let issued = world.password_token("alice", "saml1");
+    assert_eq!(world.invalidate(json!({"username": "alice"})), (200, counts(2, 0)));
+    assert_eq!(world.invalidate(json!({"token": issued.access})), (200, counts(0, 1)));
+    assert_eq!(world.invalidate(json!({"refresh_token": issued.refresh.unwrap()})), (200, counts(0, 1)));
+}
+
+#[test]
+fn user_mode_spans_realms_and_matches_names_exactly() {
+    let world = World::new();
+    let a = world.password_token("alice", "saml1");
+    let b = world.password_token("alice", "default_native");
+    let c = world.password_token("alice2", "saml1");
+    let d = world.password_token("Alice", "saml1");
+    assert_eq!(world.invalidate(json!({"username": "alice"})), (200, counts(4, 0)));
+    assert!(!world.is_valid(&a.access) && !world.is_valid(&b.access));
+    assert!(world.is_valid(&c.access) && world.is_valid(&d.access));
+}
+
+#[test]
+fn a_store_that_cannot_be_written_gets_503_and_nothing_is_reported_invalidated() {
+    let world = World::new();
+    let issued = world.password_token("alice", "saml1");
+    let faulty = FaultyStore::new(&world.store);
+    faulty.fail_put.set(true);
+    for body in [json!({"token": issued.access}), json!({"realm_name": "saml1"}), json!({"username": "alice"})] {
+        let reply = block_on(host_api::invalidate_token(&faulty, &body.to_string(), &world.options()));
+        assert_eq!(reply.status, 503, "{body}");
+        assert_eq!(reply.body["error"]["reason"], "unable to perform requested action");
+        assert_eq!(reply.body["error"]["caused_by"]["reason"], "KV PUT failed: 503 Service Unavailable");
+    }
+    assert!(world.is_valid(&issued.access));
+    faulty.fail_put.set(false);
+    faulty.fail_list.set(true);
+    let reply = block_on(host_api::invalidate_token(&faulty, r#"{"realm_name":"saml1"}"#, &world.options()));
+    assert_eq!(reply.status, 503);
+}
+
+#[test]
+fn bulk_invalidation_of_10_000_tokens_is_exact_and_cheap() {
+    let world = World::new();
+    for i in 0..10_000 {
+        world.create_as(if i % 4 == 0 { "client_credentials" } else { "password" }, &format!("user{}", i % 37), "big", None);
+    }
+    let before = world.store.operations();
+    let (status, body) = world.invalidate(json!({"realm_name": "big"}));
+    let used = world.store.operations() - before;
+    assert_eq!(status, 200);
+    assert_eq!(body, counts(2_500 + 7_500 * 2, 0));
+    assert!(used <= 30, "{used} KV operations");
+}
