@@ -118,3 +118,45 @@ impl KvStore for FaultyStore<'_> {
         self.inner.list(prefix, cursor, limit).await
     }
 }
+
+/// Yields once before every operation, so futures joined together interleave their reads and
+/// writes the way concurrent requests do on a real binding.
+pub struct InterleavingStore<'a>(pub &'a MemoryStore);
+
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
+impl KvStore for InterleavingStore<'_> {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        YieldOnce(false).await;
+        self.0.get(key).await
+    }
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        YieldOnce(false).await;
+        self.0.get_many(keys).await
+    }
+    async fn put(&self, key: &str, value: &str, ttl: u64, metadata: Option<&Value>) -> Result<(), StoreError> {
+        YieldOnce(false).await;
+        self.0.put(key, value, ttl, metadata).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        YieldOnce(false).await;
+        self.0.delete(key).await
+    }
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError> {
+        YieldOnce(false).await;
+        self.0.list(prefix, cursor, limit).await
+    }
+}

@@ -1,0 +1,342 @@
+// The wrapper's conversion logic, against a fake raw module, so these run without the wasm:
+// argument marshalling, envelope -> body / EdgeTokenError, and trap -> 500 + reinit.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { bindApi, bindGlue, EdgeTokenError, MemoryKV } from "../../www/api.js";
+
+const envelope = (status, body, headers = {}) => JSON.stringify({ status, headers, body });
+
+const INTERNAL_BODY = {
+  error: {
+    root_cause: [{ type: "exception", reason: "internal error" }],
+    type: "exception",
+    reason: "internal error",
+  },
+  status: 500,
+};
+
+/** A raw module whose exports record their arguments and answer with `answer(name, args)`. */
+function fakeRaw(answer) {
+  const calls = [];
+  const raw = {};
+  for (const name of ["createToken", "checkToken", "refreshToken", "invalidateToken", "parseTokenRequest"]) {
+    raw[name] = (...args) => {
+      calls.push({ name, args });
+      const result = answer(name, args);
+      return name === "parseTokenRequest" ? result : Promise.resolve(result);
+    };
+  }
+  return { raw, calls };
+}
+
+/** A deferred promise, to hold a raw call in flight. */
+function deferred() {
+  let resolve, reject;
+  const promise = new Promise((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+function trap() {
+  return new WebAssembly.RuntimeError("unreachable");
+}
+
+test("createToken passes kv, the request as JSON and options with now, and resolves the body", async () => {
+  const body = { access_token: "at", type: "Bearer", expires_in: 1200, refresh_token: "rt" };
+  const { raw, calls } = fakeRaw(() => envelope(200, body));
+  const api = bindApi(raw);
+  const kv = new MemoryKV({ now: () => 1234 });
+  const request = { grant_type: "password", username: "u", realm: { name: "r", type: "native" } };
+  const out = await api.createToken(kv, request, { timeout: "20m" });
+  assert.deepEqual(out, body);
+  assert.equal(calls.length, 1);
+  const [kvArg, requestJson, optionsJson] = calls[0].args;
+  assert.equal(kvArg, kv, "the binding itself crosses the boundary");
+  assert.deepEqual(JSON.parse(requestJson), request);
+  assert.deepEqual(JSON.parse(optionsJson), { now: 1234, timeout: "20m" });
+});
+
+test("now comes from options.now (number or function), else kv.now(), else Date.now()", async () => {
+  const { raw, calls } = fakeRaw(() => envelope(200, {}));
+  const api = bindApi(raw);
+  const kv = new MemoryKV({ now: () => 5_000 });
+  const nowOf = (i) => JSON.parse(calls[i].args.at(-1)).now;
+
+  await api.checkToken(kv, "t", { now: 42 });
+  await api.checkToken(kv, "t", { now: () => 43 });
+  await api.checkToken(kv, "t");
+  const plainKv = { get: async () => null, put: async () => {}, delete: async () => {}, list: async () => ({}) };
+  const before = Date.now();
+  await api.checkToken(plainKv, "t");
+  const after = Date.now();
+
+  assert.equal(nowOf(0), 42);
+  assert.equal(nowOf(1), 43);
+  assert.equal(nowOf(2), 5_000);
+  assert.ok(nowOf(3) >= before && nowOf(3) <= after);
+  assert.deepEqual(Object.keys(JSON.parse(calls[2].args.at(-1))), ["now"], "no timeout key unless given");
+});
+
+test("a non-finite now is rejected before reaching the raw module", async () => {
+  const { raw, calls } = fakeRaw(() => envelope(200, {}));
+  const api = bindApi(raw);
+  await assert.rejects(api.checkToken(new MemoryKV(), "t", { now: NaN }), TypeError);
+  await assert.rejects(api.checkToken(new MemoryKV(), "t", { now: () => "soon" }), TypeError);
+  assert.equal(calls.length, 0);
+});
+
+test("refreshToken and invalidateToken marshal their arguments", async () => {
+  const { raw, calls } = fakeRaw(() => envelope(200, {}));
+  const api = bindApi(raw);
+  const kv = new MemoryKV({ now: () => 1 });
+  await api.refreshToken(kv, "refresh", { username: "u", realm: "r" });
+  await api.invalidateToken(kv, { token: "abc" });
+  await api.invalidateToken(kv, '{"refresh_token":"x"}');
+  await api.invalidateToken(kv, undefined);
+  await api.invalidateToken(kv, null);
+  await api.createToken(kv, '{"grant_type":"password"}');
+
+  assert.deepEqual(calls[0].args.slice(1, 3), ["refresh", '{"username":"u","realm":"r"}']);
+  assert.equal(calls[1].args[1], '{"token":"abc"}');
+  assert.equal(calls[2].args[1], '{"refresh_token":"x"}', "a string body is passed through as is");
+  assert.equal(calls[3].args[1], "");
+  assert.equal(calls[4].args[1], "");
+  assert.equal(calls[5].args[1], '{"grant_type":"password"}');
+});
+
+test("arguments of the wrong type are TypeErrors, and never reach the raw module", async () => {
+  const { raw, calls } = fakeRaw(() => envelope(200, {}));
+  const api = bindApi(raw);
+  const kv = new MemoryKV();
+  await assert.rejects(api.checkToken(kv, 123), TypeError);
+  await assert.rejects(api.refreshToken(kv, undefined, {}), TypeError);
+  await assert.rejects(api.checkToken(undefined, "t"), TypeError);
+  await assert.rejects(api.createToken({}, {}), TypeError);
+  assert.throws(() => api.parseTokenRequest(undefined), TypeError);
+  assert.equal(calls.length, 0);
+});
+
+test("an ES error envelope rejects with EdgeTokenError carrying status, body and headers", async () => {
+  const body = {
+    error: {
+      root_cause: [{ type: "security_exception", reason: "token expired" }],
+      type: "security_exception",
+      reason: "token expired",
+      header: { "WWW-Authenticate": ['Bearer realm="security"', 'ApiKey'] },
+    },
+    status: 401,
+  };
+  const headers = { "WWW-Authenticate": ['Bearer realm="security", error="invalid_token"', "ApiKey"] };
+  const { raw } = fakeRaw(() => envelope(401, body, headers));
+  const api = bindApi(raw);
+  const err = await api.checkToken(new MemoryKV(), "secret-access-token").then(
+    () => assert.fail("should reject"),
+    (e) => e,
+  );
+  assert.ok(err instanceof EdgeTokenError);
+  assert.ok(err instanceof Error);
+  assert.equal(err.name, "EdgeTokenError");
+  assert.equal(err.status, 401);
+  assert.deepEqual(err.body, body);
+  assert.deepEqual(err.headers, headers);
+  assert.equal(err.message, "token expired");
+  assert.ok(!err.message.includes("secret-access-token") && !err.stack.includes("secret-access-token"));
+});
+
+test("the message is error.reason, else error_description, else the error string, else JSON", async () => {
+  const bodies = [
+    [{ error: { type: "x", reason: "the reason" }, status: 400 }, "the reason"],
+    [{ error: "invalid_grant", error_description: "token has already been refreshed" }, "token has already been refreshed"],
+    [{ error: "unsupported_grant_type" }, "unsupported_grant_type"],
+    [{ odd: true }, '{"odd":true}'],
+  ];
+  for (const [body, message] of bodies) {
+    const api = bindApi(fakeRaw(() => envelope(400, body)).raw);
+    await assert.rejects(api.createToken(new MemoryKV(), {}), (e) => e.message === message && e.status === 400);
+  }
+});
+
+test("statuses below 400 resolve, 400 and above reject", async () => {
+  for (const [status, resolves] of [[200, true], [201, true], [399, true], [400, false], [404, false], [503, false]]) {
+    const api = bindApi(fakeRaw(() => envelope(status, { s: status })).raw);
+    const outcome = await api.invalidateToken(new MemoryKV(), "").then(
+      (body) => ({ ok: true, body }),
+      (e) => ({ ok: false, status: e.status }),
+    );
+    assert.deepEqual(outcome, resolves ? { ok: true, body: { s: status } } : { ok: false, status });
+  }
+});
+
+test("a missing headers field becomes {}", async () => {
+  const api = bindApi(fakeRaw(() => JSON.stringify({ status: 404, body: { error: "x" } })).raw);
+  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 404 && Object.keys(e.headers).length === 0);
+});
+
+test("an answer that is not an envelope becomes an ES-shaped 500, without reinit", async () => {
+  for (const bad of ["not json", '{"body":{}}', '{"status":"200","body":{}}', '{"status":200}', "null", 42, undefined]) {
+    let reinits = 0;
+    const api = bindApi(fakeRaw(() => bad).raw, { reinit: () => reinits++ });
+    await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => {
+      assert.ok(e instanceof EdgeTokenError);
+      assert.equal(e.status, 500);
+      assert.deepEqual(e.body, INTERNAL_BODY);
+      assert.equal(e.message, "internal error");
+      return true;
+    }, `answer ${JSON.stringify(bad)}`);
+    assert.equal(reinits, 0);
+  }
+});
+
+test("a raw rejection carrying an envelope is settled like an answer", async () => {
+  const body = { error: { type: "t", reason: "r" }, status: 409 };
+  const { raw } = fakeRaw(() => envelope(200, {}));
+  raw.checkToken = async () => {
+    throw envelope(409, body);
+  };
+  const api = bindApi(raw);
+  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 409 && e.body.error.reason === "r");
+});
+
+test("a non-trap exception (sync throw or rejection) is a 500 and does not reinit", async () => {
+  let reinits = 0;
+  const { raw } = fakeRaw(() => envelope(200, {}));
+  raw.checkToken = () => {
+    throw new TypeError("expected a string argument");
+  };
+  raw.createToken = async () => {
+    throw new Error("boom");
+  };
+  const api = bindApi(raw, { reinit: () => reinits++ });
+  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 500 && e.cause instanceof TypeError);
+  await assert.rejects(api.createToken(new MemoryKV(), {}), (e) => e.status === 500 && e.cause.message === "boom");
+  assert.equal(reinits, 0);
+});
+
+test("a trap thrown synchronously is a 500 and reinits once; the next call works", async () => {
+  let reinits = 0;
+  let trapNext = true;
+  const { raw } = fakeRaw(() => envelope(200, { ok: true }));
+  const plain = raw.createToken;
+  raw.createToken = (...args) => {
+    if (trapNext) {
+      trapNext = false;
+      throw trap();
+    }
+    return plain(...args);
+  };
+  const api = bindApi(raw, { reinit: () => reinits++ });
+  await assert.rejects(api.createToken(new MemoryKV(), {}), (e) => {
+    assert.equal(e.status, 500);
+    assert.deepEqual(e.body, INTERNAL_BODY);
+    assert.ok(e.cause instanceof WebAssembly.RuntimeError);
+    return true;
+  });
+  assert.equal(reinits, 1);
+  assert.deepEqual(await api.createToken(new MemoryKV(), {}), { ok: true });
+  assert.equal(reinits, 1);
+});
+
+test("a trap in the sync parseTokenRequest throws a 500 synchronously and reinits", () => {
+  let reinits = 0;
+  const { raw } = fakeRaw((name, [text]) => (text === "trap" ? (() => { throw trap(); })() : envelope(200, { len: text.length })));
+  const api = bindApi(raw, { reinit: () => reinits++ });
+  assert.throws(() => api.parseTokenRequest("trap"), (e) => e instanceof EdgeTokenError && e.status === 500);
+  assert.equal(reinits, 1);
+  assert.deepEqual(api.parseTokenRequest("abc"), { len: 3 });
+  assert.throws(
+    () => bindApi(fakeRaw(() => envelope(400, { error: "invalid_request", error_description: "bad" })).raw).parseTokenRequest("x"),
+    (e) => e.status === 400 && e.message === "bad",
+  );
+});
+
+test("a rejected trap reinits and fails the other calls in flight on that instance", async () => {
+  let reinits = 0;
+  const held = deferred();
+  const trapping = deferred();
+  const { raw } = fakeRaw(() => envelope(200, {}));
+  raw.checkToken = () => held.promise; // never answers: its future died with the instance
+  raw.createToken = () => trapping.promise;
+  const api = bindApi(raw, { reinit: () => reinits++ });
+
+  const inFlight = api.checkToken(new MemoryKV(), "t");
+  const failing = api.createToken(new MemoryKV(), {});
+  await new Promise((r) => setImmediate(r));
+  trapping.reject(trap());
+
+  await assert.rejects(failing, (e) => e.status === 500);
+  await assert.rejects(inFlight, (e) => e.status === 500 && e.body.error.reason === "internal error");
+  assert.equal(reinits, 1);
+
+  // A late answer from the dead instance changes nothing.
+  held.resolve(envelope(200, { late: true }));
+  await new Promise((r) => setImmediate(r));
+});
+
+test("calls started after a reinit are not failed by a late trap from the old instance", async () => {
+  let reinits = 0;
+  const oldA = deferred();
+  const oldB = deferred();
+  const fresh = deferred();
+  const queue = [oldA, oldB, fresh];
+  const { raw } = fakeRaw(() => envelope(200, {}));
+  raw.checkToken = () => queue.shift().promise;
+  const api = bindApi(raw, { reinit: () => reinits++ });
+  const kv = new MemoryKV();
+
+  const a = api.checkToken(kv, "a");
+  const b = api.checkToken(kv, "b");
+  await new Promise((r) => setImmediate(r));
+  oldA.reject(trap());
+  await assert.rejects(a, (e) => e.status === 500);
+  await assert.rejects(b, (e) => e.status === 500, "b ran on the trapped instance");
+
+  const c = api.checkToken(kv, "c");
+  oldB.reject(trap()); // a second trap report from the old instance
+  await new Promise((r) => setImmediate(r));
+  fresh.resolve(envelope(200, { fresh: true }));
+  assert.deepEqual(await c, { fresh: true });
+  assert.equal(reinits, 1, "the old instance's late trap does not reset the new one");
+});
+
+test("a reinit that throws still yields the 500, and the next trap tries again", async () => {
+  let attempts = 0;
+  const { raw } = fakeRaw(() => envelope(200, {}));
+  raw.checkToken = () => {
+    throw trap();
+  };
+  const api = bindApi(raw, {
+    reinit: () => {
+      attempts++;
+      throw new Error("cannot instantiate");
+    },
+  });
+  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 500);
+  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 500);
+  assert.equal(attempts, 2);
+});
+
+test("bindGlue re-instantiates through the glue's __wbg_reset_state", async () => {
+  let resets = 0;
+  let trapped = false;
+  const { raw } = fakeRaw(() => envelope(200, { ok: true }));
+  raw.__wbg_reset_state = () => resets++;
+  const plain = raw.checkToken;
+  raw.checkToken = (...args) => {
+    if (!trapped) {
+      trapped = true;
+      throw trap();
+    }
+    return plain(...args);
+  };
+  const api = bindGlue(raw);
+  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 500);
+  assert.equal(resets, 1);
+  assert.deepEqual(await api.checkToken(new MemoryKV(), "t"), { ok: true });
+});
+
+test("internal errors are fresh objects: mutating one does not change the next", async () => {
+  const api = bindApi(fakeRaw(() => "garbage").raw);
+  const first = await api.checkToken(new MemoryKV(), "t").catch((e) => e);
+  first.body.error.reason = "changed";
+  const second = await api.checkToken(new MemoryKV(), "t").catch((e) => e);
+  assert.deepEqual(second.body, INTERNAL_BODY);
+});
