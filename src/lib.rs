@@ -20,4 +20,4 @@ pub mod store;
 pub mod token_store;
 
 #[cfg(target_arch = "wasm32")]
-mod js_binding;
+pub mod js_binding;

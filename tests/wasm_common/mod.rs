@@ -1,0 +1,133 @@
+//! Scenarios run through the real wasm exports against a JavaScript KV binding: the in-memory
+//! `MemoryKV` of the package, and small faulty bindings written inline.
+#![allow(dead_code)]
+
+use edge_token::js_binding::{check_token, create_token, invalidate_token, parse_token_request, refresh_token};
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/www/memory-kv.js")]
+extern "C" {
+    pub type MemoryKV;
+    #[wasm_bindgen(constructor)]
+    fn new() -> MemoryKV;
+}
+
+#[wasm_bindgen(inline_js = r#"
+export function failingKv(message) {
+  const fail = () => Promise.reject(new Error(message));
+  return { get: fail, put: fail, delete: fail, list: fail };
+}
+export function throwingKv() {
+  const boom = () => { throw new TypeError("binding exploded"); };
+  return { get: boom, put: boom, delete: boom, list: boom };
+}
+export function scalarGetKv(inner) {
+  // A binding without bulk get: an array key is just another (missing) key.
+  return {
+    get: (key) => Array.isArray(key) ? Promise.resolve(null) : inner.get(key),
+    put: (...a) => inner.put(...a), delete: (k) => inner.delete(k), list: (o) => inner.list(o),
+  };
+}
+"#)]
+extern "C" {
+    fn failingKv(message: &str) -> JsValue;
+    fn throwingKv() -> JsValue;
+    fn scalarGetKv(inner: &JsValue) -> JsValue;
+}
+
+const NOW: f64 = 1_800_000_000_000.0;
+
+fn options() -> String {
+    json!({"now": NOW}).to_string()
+}
+
+fn envelope(text: &str) -> (u16, Value) {
+    let parsed: Value = serde_json::from_str(text).expect("envelope is JSON");
+    (parsed["status"].as_u64().expect("status") as u16, parsed["body"].clone())
+}
+
+async fn password_token(kv: &JsValue, user: &str) -> Value {
+    let request = json!({"grant_type": "password", "username": user, "realm": "default_native", "roles": ["superuser"]});
+    let (status, body) = envelope(&create_token(kv.clone(), request.to_string(), options()).await);
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().expect("string").to_string()
+}
+
+pub async fn create_check_invalidate_check() {
+    let kv: JsValue = MemoryKV::new().into();
+    let issued = password_token(&kv, "token_user").await;
+    let access = text(&issued["access_token"]);
+    let (status, body) = envelope(&check_token(kv.clone(), access.clone(), options()).await);
+    assert_eq!((status, &body["authentication_type"]), (200, &json!("token")));
+    let invalidate = json!({"token": access}).to_string();
+    let (status, body) = envelope(&invalidate_token(kv.clone(), invalidate.clone(), options()).await);
+    assert_eq!((status, body), (200, json!({"invalidated_tokens":1,"previously_invalidated_tokens":0,"error_count":0})));
+    let (status, body) = envelope(&check_token(kv.clone(), access, options()).await);
+    assert_eq!((status, &body["error"]["reason"]), (401, &json!("token expired")));
+    let (status, _) = envelope(&invalidate_token(kv, invalidate, options()).await);
+    assert_eq!(status, 200);
+}
+
+pub async fn refresh_through_the_binding() {
+    let kv: JsValue = MemoryKV::new().into();
+    let issued = password_token(&kv, "token_user").await;
+    let client = json!({"username": "token_user", "realm": "default_native"}).to_string();
+    let refresh = text(&issued["refresh_token"]);
+    let (status, first) = envelope(&refresh_token(kv.clone(), refresh.clone(), client.clone(), options()).await);
+    assert_eq!(status, 200, "{first}");
+    let (_, again) = envelope(&refresh_token(kv.clone(), refresh, client, options()).await);
+    assert_eq!(first["access_token"], again["access_token"]);
+}
+
+/// More than one list page (1,000 keys) goes through the JS cursor.
+pub async fn realm_invalidation_pages_through_list() {
+    let kv: JsValue = MemoryKV::new().into();
+    for i in 0..1_100 {
+        let request = json!({"grant_type": "client_credentials", "username": format!("u{i}"), "realm": "big"});
+        let (status, _) = envelope(&create_token(kv.clone(), request.to_string(), options()).await);
+        assert_eq!(status, 200);
+    }
+    let body = json!({"realm_name": "big"}).to_string();
+    let (status, counts) = envelope(&invalidate_token(kv.clone(), body, options()).await);
+    assert_eq!((status, &counts["invalidated_tokens"]), (200, &json!(1_100)));
+}
+
+pub async fn bindings_without_bulk_get_still_work() {
+    let memory: JsValue = MemoryKV::new().into();
+    let kv = scalarGetKv(&memory);
+    let issued = password_token(&kv, "alice").await;
+    let body = json!({"username": "alice"}).to_string();
+    let (status, _) = envelope(&invalidate_token(kv.clone(), body, options()).await);
+    assert_eq!(status, 200);
+    let (status, _) = envelope(&check_token(kv, text(&issued["access_token"]), options()).await);
+    assert_eq!(status, 401);
+}
+
+pub async fn store_failures_are_503s_never_traps() {
+    for kv in [failingKv("KV PUT failed: 429 Too Many Requests"), throwingKv()] {
+        let request = json!({"grant_type": "password", "username": "u", "realm": "r"}).to_string();
+        let (status, body) = envelope(&create_token(kv.clone(), request, options()).await);
+        assert_eq!((status, &body["error"]["type"]), (503, &json!("security_exception")));
+        let token = "w+aGBBgAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhc=".to_string();
+        let (status, _) = envelope(&check_token(kv.clone(), token.clone(), options()).await);
+        assert_eq!(status, 503, "a check that cannot read fails closed");
+        let (status, _) = envelope(&invalidate_token(kv, json!({"token": token}).to_string(), options()).await);
+        assert_eq!(status, 503);
+    }
+    let (status, body) = envelope(&check_token(JsValue::from_str("not a binding"), "t".into(), options()).await);
+    assert_eq!((status, &body["error"]["type"]), (400, &json!("illegal_argument_exception")));
+    let (status, _) = envelope(&check_token(JsValue::NULL, "t".into(), options()).await);
+    assert_eq!(status, 400);
+}
+
+pub async fn token_request_parser_export() {
+    let (status, body) = envelope(&parse_token_request(r#"{"grant_type":"password"}"#.into()));
+    assert_eq!((status, body), (400, json!({"error":"invalid_request","error_description":"Validation Failed: 1: username is missing;2: password is missing;"})));
+    let (status, body) = envelope(&parse_token_request(r#"{"grant_type":"client_credentials","scope":"x"}"#.into()));
+    assert_eq!((status, body), (200, json!({"grant_type":"client_credentials","scope":"x"})));
+}

@@ -1,0 +1,201 @@
+// The public JavaScript API over the raw wasm-bindgen exports. The Rust core answers every call
+// with a JSON envelope {"status","headers","body"} so that success and ES-shaped failures cross
+// the wasm boundary the same way; this module turns envelopes into resolved bodies or
+// EdgeTokenErrors, and turns anything else (a trap, a glue TypeError) into an ES-shaped 500.
+import { MemoryKV } from "./memory-kv.js";
+
+export { MemoryKV };
+
+export class EdgeTokenError extends Error {
+  constructor(status, body, headers = {}, options) {
+    super(messageOf(body, status), options);
+    this.name = "EdgeTokenError";
+    this.status = status;
+    this.body = body;
+    this.headers = headers;
+  }
+}
+
+// ES's messages never echo credentials, and this module adds none of its own (it never puts an
+// argument into a message), so error messages are safe to log.
+function messageOf(body, status) {
+  const error = body?.error;
+  if (typeof error?.reason === "string") return error.reason;
+  if (typeof body?.error_description === "string") return body.error_description;
+  if (typeof error === "string") return error;
+  return JSON.stringify(body) ?? `status ${status}`;
+}
+
+const INTERNAL_REASON = "internal error";
+
+function internalError(cause) {
+  const rootCause = { type: "exception", reason: INTERNAL_REASON };
+  const body = { error: { root_cause: [rootCause], type: "exception", reason: INTERNAL_REASON }, status: 500 };
+  return new EdgeTokenError(500, body, {}, cause === undefined ? undefined : { cause });
+}
+
+/** The envelope in `value` (a JSON string or an already parsed object), or null. */
+function asEnvelope(value) {
+  let parsed = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return null;
+    }
+  }
+  const ok =
+    parsed !== null &&
+    typeof parsed === "object" &&
+    Number.isInteger(parsed.status) &&
+    "body" in parsed &&
+    (parsed.headers === undefined || (parsed.headers !== null && typeof parsed.headers === "object"));
+  return ok ? parsed : null;
+}
+
+/** The body of a success envelope; throws EdgeTokenError for failures and non-envelopes. */
+function settle(value) {
+  const envelope = asEnvelope(value);
+  if (envelope === null) throw internalError();
+  if (envelope.status < 400) return envelope.body;
+  throw new EdgeTokenError(envelope.status, envelope.body, envelope.headers ?? {});
+}
+
+function optionsJson(kv, options = {}) {
+  let now = options.now;
+  if (typeof now === "function") now = now();
+  if (now === undefined || now === null) now = typeof kv.now === "function" ? kv.now() : Date.now();
+  if (!Number.isFinite(now)) throw new TypeError("options.now must be a finite number of epoch milliseconds");
+  const out = { now };
+  if (options.timeout !== undefined && options.timeout !== null) out.timeout = options.timeout;
+  return JSON.stringify(out);
+}
+
+function requireKv(kv) {
+  if (kv === null || typeof kv !== "object" || typeof kv.get !== "function" || typeof kv.put !== "function") {
+    throw new TypeError("kv must be a KV namespace binding (an object with get, put, delete and list)");
+  }
+}
+
+function requireString(value, what) {
+  if (typeof value !== "string") throw new TypeError(`${what} must be a string, got ${typeof value}`);
+}
+
+const asJson = (value) => (typeof value === "string" ? value : JSON.stringify(value ?? null));
+
+/**
+ * Binds the public API to a raw export object (the wasm-bindgen glue module, or a fake in tests).
+ * `reinit` replaces the wasm instance after a trap: a trapped instance may hold a half-updated
+ * heap or a leaked shadow stack, so it must not serve another call.
+ */
+export function bindApi(raw, { reinit } = {}) {
+  // What this sees: traps thrown by an export's synchronous part, or rejections. A trap inside
+  // an async export after its first await runs in a microtask of the glue's task queue instead:
+  // it surfaces as a global uncaught error and that call never settles. Only the Rust side can
+  // react to that one (a panic hook calling wasm_bindgen::handler::schedule_reinit()).
+  // Rejecters of the calls running on the current instance. After a trap their futures live in
+  // a dead instance and would never settle, so recover() fails them instead of letting them hang.
+  let inflight = new Set();
+
+  function recover(cause) {
+    const dead = inflight;
+    inflight = new Set();
+    for (const reject of dead) reject(internalError(cause));
+    // If re-instantiation fails, the old instance keeps serving and its next trap retries.
+    try {
+      reinit?.();
+    } catch {}
+  }
+
+  /** Maps a failed call to the error to reject with; `epoch` is the inflight set it ran under. */
+  function failure(err, epoch) {
+    if (err instanceof EdgeTokenError) return err;
+    const envelope = asEnvelope(err);
+    if (envelope !== null) {
+      try {
+        settle(envelope);
+      } catch (e) {
+        return e;
+      }
+      return internalError(); // a success envelope is not a valid rejection value
+    }
+    // Only a trap in the current instance triggers a reset; a late one from an instance that
+    // was already replaced must not tear down the fresh one.
+    if (err instanceof WebAssembly.RuntimeError && epoch === inflight) recover(err);
+    return internalError(err);
+  }
+
+  function invoke(name, args) {
+    const epoch = inflight;
+    return new Promise((resolve, reject) => {
+      epoch.add(reject);
+      const done = () => epoch.delete(reject);
+      let pending;
+      try {
+        pending = Promise.resolve(raw[name](...args));
+      } catch (err) {
+        pending = Promise.reject(err);
+      }
+      pending.then(
+        (value) => {
+          done();
+          try {
+            resolve(settle(value));
+          } catch (e) {
+            reject(e);
+          }
+        },
+        (err) => {
+          done();
+          reject(failure(err, epoch));
+        },
+      );
+    });
+  }
+
+  async function createToken(kv, request, options) {
+    requireKv(kv);
+    return invoke("createToken", [kv, asJson(request), optionsJson(kv, options)]);
+  }
+
+  async function checkToken(kv, accessToken, options) {
+    requireKv(kv);
+    requireString(accessToken, "accessToken");
+    return invoke("checkToken", [kv, accessToken, optionsJson(kv, options)]);
+  }
+
+  async function refreshToken(kv, refreshToken, client, options) {
+    requireKv(kv);
+    requireString(refreshToken, "refreshToken");
+    return invoke("refreshToken", [kv, refreshToken, asJson(client), optionsJson(kv, options)]);
+  }
+
+  async function invalidateToken(kv, body, options) {
+    requireKv(kv);
+    const text = body === undefined || body === null ? "" : asJson(body);
+    return invoke("invalidateToken", [kv, text, optionsJson(kv, options)]);
+  }
+
+  function parseTokenRequest(bodyText) {
+    requireString(bodyText, "bodyText");
+    const epoch = inflight;
+    let value;
+    try {
+      value = raw.parseTokenRequest(bodyText);
+    } catch (err) {
+      throw failure(err, epoch);
+    }
+    return settle(value);
+  }
+
+  return { createToken, checkToken, refreshToken, invalidateToken, parseTokenRequest };
+}
+
+/**
+ * Binds the API to a wasm-bindgen glue module built with `--experimental-reset-state-function`:
+ * its `__wbg_reset_state()` re-instantiates the wasm from the WebAssembly.Module the glue kept
+ * from init, synchronously, so a trap costs one failed call rather than the isolate.
+ */
+export function bindGlue(glue) {
+  return bindApi(glue, { reinit: () => glue.__wbg_reset_state() });
+}

@@ -1,0 +1,11 @@
+// Browser and Deno entry: fetch and compile the .wasm asynchronously (streaming where the
+// server sends application/wasm). The `new URL(..., import.meta.url)` form is also the pattern
+// bundlers (Vite, webpack, esbuild) recognise to copy the .wasm asset next to the bundle.
+import init, * as glue from "../dist/wasm/edge_token.js";
+import { bindGlue } from "./api.js";
+
+await init({ module_or_path: new URL("../dist/wasm/edge_token_bg.wasm", import.meta.url) });
+
+export const { createToken, checkToken, refreshToken, invalidateToken, parseTokenRequest } =
+  bindGlue(glue);
+export { EdgeTokenError, MemoryKV } from "./api.js";

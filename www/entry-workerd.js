@@ -1,0 +1,12 @@
+// Cloudflare Workers entry: wrangler and Miniflare import a .wasm file as an already compiled
+// WebAssembly.Module (Workers forbid compiling wasm from bytes at run time), so instantiate it
+// synchronously once per isolate, at module scope.
+import wasmModule from "../dist/wasm/edge_token_bg.wasm";
+import * as glue from "../dist/wasm/edge_token.js";
+import { bindGlue } from "./api.js";
+
+glue.initSync({ module: wasmModule });
+
+export const { createToken, checkToken, refreshToken, invalidateToken, parseTokenRequest } =
+  bindGlue(glue);
+export { EdgeTokenError, MemoryKV } from "./api.js";

@@ -1,0 +1,224 @@
+// Types for the public API of edge-token. Request and response shapes follow Elasticsearch's
+// token service (POST/DELETE /_security/oauth2/token) and GET /_security/_authenticate.
+
+// ---------------------------------------------------------------------------------------------
+// KV
+
+/** Options of a KV put, as in Workers KV. */
+export interface KVPutOptions {
+  /** Absolute expiry, epoch seconds; at least 60 s in the future. */
+  expiration?: number;
+  /** Relative expiry in seconds; at least 60. Wins over `expiration`. */
+  expirationTtl?: number;
+  /** Any JSON value whose serialisation is at most 1024 bytes. */
+  metadata?: unknown;
+}
+
+export interface KVListOptions {
+  prefix?: string | null;
+  cursor?: string | null;
+  /** 1..1000, default 1000. */
+  limit?: number;
+}
+
+export interface KVListKey<Metadata = unknown> {
+  name: string;
+  /** Epoch seconds, when the key expires. */
+  expiration?: number;
+  metadata?: Metadata;
+}
+
+export type KVListResult<Metadata = unknown> =
+  | { keys: KVListKey<Metadata>[]; list_complete: false; cursor: string; cacheStatus: string | null }
+  | { keys: KVListKey<Metadata>[]; list_complete: true; cacheStatus: string | null };
+
+/**
+ * What the token service needs of a KV binding: a Cloudflare Workers `KVNamespace` satisfies it,
+ * and so does MemoryKV. `now`, when present, is the clock used when `options.now` is omitted.
+ */
+export interface KVBinding {
+  get(key: string): Promise<string | null>;
+  /** Bulk read of up to 100 keys; a binding without bulk support may return anything else. */
+  get(keys: string[]): Promise<Map<string, string | null> | unknown>;
+  put(key: string, value: string, options?: KVPutOptions): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options?: KVListOptions): Promise<KVListResult>;
+  now?(): number;
+}
+
+export type KVValue = string | ArrayBuffer | ArrayBufferView;
+export type KVGetType = "text" | "json" | "arrayBuffer" | "stream";
+
+/** One stored entry, as yielded by MemoryKV.entries(). */
+export interface MemoryKVEntry {
+  name: string;
+  value: string;
+  metadata: unknown;
+  /** Epoch seconds, or undefined for a key that never expires. */
+  expiration: number | undefined;
+}
+
+/** An in-memory KV namespace that behaves like Workers KV, with an injectable clock. */
+export class MemoryKV implements KVBinding {
+  constructor(options?: { now?: () => number });
+  /** The clock's time, epoch milliseconds. */
+  now(): number;
+  /** Number of live (unexpired) keys. */
+  readonly size: number;
+  /** The live entries in key order. */
+  entries(): IterableIterator<MemoryKVEntry>;
+
+  get(key: string, type?: "text" | { type?: "text"; cacheTtl?: number }): Promise<string | null>;
+  get<T = unknown>(key: string, type: "json" | { type: "json"; cacheTtl?: number }): Promise<T | null>;
+  get(key: string, type: "arrayBuffer" | { type: "arrayBuffer"; cacheTtl?: number }): Promise<ArrayBuffer | null>;
+  get(key: string, type: "stream" | { type: "stream"; cacheTtl?: number }): Promise<ReadableStream | null>;
+  get(keys: string[], type?: "text" | { type?: "text" }): Promise<Map<string, string | null>>;
+  get<T = unknown>(keys: string[], type: "json" | { type: "json" }): Promise<Map<string, T | null>>;
+
+  getWithMetadata<M = unknown>(
+    key: string,
+    type?: KVGetType | { type?: KVGetType },
+  ): Promise<{ value: any; metadata: M | null }>;
+  getWithMetadata<M = unknown>(
+    keys: string[],
+    type?: "text" | "json" | { type?: "text" | "json" },
+  ): Promise<Map<string, { value: any; metadata: M | null } | null>>;
+
+  put(key: string, value: KVValue, options?: KVPutOptions): Promise<void>;
+  delete(key: string): Promise<void>;
+  list<M = unknown>(options?: KVListOptions): Promise<KVListResult<M>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token service shapes
+
+/** A realm given by name only, or by name and type. */
+export type RealmRef = string | { name: string; type?: string };
+
+/** The user on whose behalf the caller acts: the `client` of a token. */
+export interface ClientIdentity {
+  username: string;
+  realm: RealmRef;
+}
+
+/** Input of createToken: the already authenticated user and the grant asked for. */
+export interface CreateTokenRequest {
+  grant_type: "password" | "client_credentials";
+  username: string;
+  realm: RealmRef;
+  roles?: string[];
+  full_name?: string | null;
+  email?: string | null;
+  metadata?: Record<string, unknown>;
+  enabled?: boolean;
+  /** The caller creating the token, when it differs from `username`. */
+  client?: ClientIdentity;
+  scope?: string;
+}
+
+export interface RealmInfo {
+  name: string;
+  type: string;
+}
+
+/** The body of GET /_security/_authenticate for a token-authenticated user. */
+export interface AuthenticateResponse {
+  username: string;
+  roles: string[];
+  full_name: string | null;
+  email: string | null;
+  metadata: Record<string, unknown>;
+  enabled: boolean;
+  authentication_realm: RealmInfo;
+  lookup_realm: RealmInfo;
+  authentication_type: "token" | "realm" | "api_key" | "anonymous" | "internal" | string;
+  [extra: string]: unknown;
+}
+
+/** The body of POST /_security/oauth2/token. */
+export interface GetTokenResponse {
+  access_token: string;
+  type: "Bearer";
+  /** Seconds. */
+  expires_in: number;
+  scope?: string;
+  /** Absent for the client_credentials grant. */
+  refresh_token?: string;
+  authentication: AuthenticateResponse;
+}
+
+/** The body of DELETE /_security/oauth2/token. */
+export type InvalidateTokenRequest =
+  | { token: string }
+  | { refresh_token: string }
+  | { realm_name?: string; username?: string };
+
+export interface ErrorCause {
+  type: string;
+  reason?: string | null;
+  root_cause?: ErrorCause[];
+  caused_by?: ErrorCause;
+  [extra: string]: unknown;
+}
+
+export interface InvalidateTokenResponse {
+  invalidated_tokens: number;
+  previously_invalidated_tokens: number;
+  error_count: number;
+  error_details?: ErrorCause[];
+}
+
+/** An Elasticsearch error body: the usual `{error: {...}, status}`, or OAuth2's string form. */
+export type ErrorBody =
+  | { error: ErrorCause & { root_cause: ErrorCause[] }; status: number }
+  | { error: string; error_description?: string };
+
+/** Headers of a response: name to value, or to several values (e.g. WWW-Authenticate). */
+export type Headers = Record<string, string | string[]>;
+
+export interface CallOptions {
+  /** The current time in epoch ms, or a clock. Default: `kv.now()` if present, else Date.now(). */
+  now?: number | (() => number);
+  /** Token lifetime in ES time units, e.g. "20m". */
+  timeout?: string;
+}
+
+/** A failed call: the ES status, error body and response headers, ready to send as-is. */
+export class EdgeTokenError extends Error {
+  constructor(status: number, body: ErrorBody, headers?: Headers, options?: { cause?: unknown });
+  readonly name: "EdgeTokenError";
+  status: number;
+  body: ErrorBody;
+  headers: Headers;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API
+
+/** Creates an access token (and, for the password grant, a refresh token) for the user. */
+export function createToken(
+  kv: KVBinding,
+  request: CreateTokenRequest | string,
+  options?: CallOptions,
+): Promise<GetTokenResponse>;
+
+/** The authenticated user behind an access token; rejects with 401 when it is not valid. */
+export function checkToken(kv: KVBinding, accessToken: string, options?: CallOptions): Promise<AuthenticateResponse>;
+
+/** Exchanges a refresh token for a new token pair; `client` is the caller. */
+export function refreshToken(
+  kv: KVBinding,
+  refreshToken: string,
+  client: ClientIdentity,
+  options?: CallOptions,
+): Promise<GetTokenResponse>;
+
+/** Invalidates tokens; `body` is the HTTP body text or the object it encodes. */
+export function invalidateToken(
+  kv: KVBinding,
+  body: InvalidateTokenRequest | string | null | undefined,
+  options?: CallOptions,
+): Promise<InvalidateTokenResponse>;
+
+/** Validates the body of a get-token HTTP request; throws EdgeTokenError when it is invalid. */
+export function parseTokenRequest(bodyText: string): unknown;
