@@ -1,4 +1,6 @@
 //! The wasm exports in Node (`wasm-pack test --node`).
+// The no-panic lints guard src/; tests may unwrap and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 #![cfg(target_arch = "wasm32")]
 
 mod wasm_common;

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Every test of the project, in order of cost. Installs what it needs first (scripts/setup.sh),
+# so it runs on a fresh clone. Ends with one line "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+failed_steps=()
+
+step() {
+  local name="$1"; shift
+  printf '\n=== %s\n' "$name"
+  if ! "$@" 2>&1 | tee -a "$log"; then
+    failed_steps+=("$name")
+  fi
+}
+
+bash scripts/setup.sh test || { echo "setup failed"; exit 1; }
+bash scripts/build.sh || { echo "build failed"; exit 1; }
+
+step "clippy (native, all targets)" cargo clippy --all-targets --quiet -- -D warnings
+step "clippy (wasm32, all targets)" cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+step "cargo test (native)" cargo test --quiet
+step "wasm in Node" wasm-pack test --node -- --test wasm_node
+step "wasm in headless Chromium" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" -- --test wasm_browser
+step "wasm in headless Firefox" wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" -- --test wasm_browser
+node_tests=(tests/js/)
+[ -d tests/service ] && node_tests+=(tests/service/)
+step "node --test (package, service, workerd)" node --test --test-concurrency=1 "${node_tests[@]}"
+
+# Sum what the runners reported: cargo/wasm-bindgen-test "test result:" lines, node's "# pass".
+passed=$(grep -oE '(test result: [a-zA-Z]+\. [0-9]+ passed|^# pass [0-9]+)' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
+failed=$(grep -oE '([0-9]+ failed;|^# fail [0-9]+)' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
+passed=${passed:-0}; failed=${failed:-0}
+if [ ${#failed_steps[@]} -gt 0 ]; then
+  printf '\nfailed steps: %s\n' "${failed_steps[*]}"
+  [ "$failed" -gt 0 ] || failed=${#failed_steps[@]}
+fi
+printf '\ntests: %s passed, %s failed\n' "$passed" "$failed"
+[ ${#failed_steps[@]} -eq 0 ]
