@@ -3,7 +3,7 @@
 //! Single tokens flip a flag in their document. Realms and users are invalidated with one
 //! watermark write (see `docs/storage-schema.md`), counted exactly from the index pages.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
@@ -217,8 +217,8 @@ async fn list_scope<S: KvStore>(store: &S, scope: &Scope) -> Result<Vec<Listed>,
 }
 
 /// Every watermark that can cover a listed token, plus the scope's own, by key.
-async fn load_watermarks<S: KvStore>(store: &S, scope: &Scope, listed: &[Listed]) -> Result<HashMap<String, u64>, StoreError> {
-    let mut marks = HashMap::new();
+async fn load_watermarks<S: KvStore>(store: &S, scope: &Scope, listed: &[Listed]) -> Result<BTreeMap<String, u64>, StoreError> {
+    let mut marks = BTreeMap::new();
     if let Scope::Realm(realm) = scope {
         // A realm can hold many users: list its user watermarks instead of reading one per user.
         let realm_digest = name_digest(realm);

@@ -5,7 +5,9 @@
 use js_sys::{Array, Function, Map as JsMap, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use std::future::Future;
+use std::pin::Pin;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::errors::{illegal_argument, Reply};
 use crate::host_api;
@@ -128,38 +130,46 @@ impl KvStore for JsKv {
     }
 }
 
-async fn with_store<F, Fut>(binding: JsValue, run: F) -> String
+/// Runs one engine call as a promise of its envelope. Every export shares this one boxed
+/// future type, so the promise machinery is instantiated once (wasm size is cold-start time).
+fn run_with_store<F>(binding: JsValue, run: F) -> Promise
 where
-    F: FnOnce(JsKv) -> Fut,
-    Fut: std::future::Future<Output = Reply>,
+    F: FnOnce(JsKv) -> Pin<Box<dyn Future<Output = Reply>>> + 'static,
 {
-    match JsKv::new(binding) {
-        Ok(store) => run(store).await.to_envelope(),
-        Err(reply) => reply.to_envelope(),
-    }
+    let call: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(async move {
+        let reply = match JsKv::new(binding) {
+            Ok(store) => run(store).await,
+            Err(reply) => reply,
+        };
+        Ok(JsValue::from_str(&reply.to_envelope()))
+    });
+    future_to_promise(call)
 }
 
-#[wasm_bindgen(js_name = createToken)]
-pub async fn create_token(kv: JsValue, request_json: String, options_json: String) -> String {
-    with_store(kv, |store| async move { host_api::create_token(&store, &request_json, &options_json).await }).await
-}
-
-#[wasm_bindgen(js_name = checkToken)]
-pub async fn check_token(kv: JsValue, token: String, options_json: String) -> String {
-    with_store(kv, |store| async move { host_api::check_token(&store, &token, &options_json).await }).await
-}
-
-#[wasm_bindgen(js_name = refreshToken)]
-pub async fn refresh_token(kv: JsValue, token: String, client_json: String, options_json: String) -> String {
-    with_store(kv, |store| async move {
-        host_api::refresh_token(&store, &token, &client_json, &options_json).await
+#[wasm_bindgen(js_name = createToken, unchecked_return_type = "Promise<string>")]
+pub fn create_token(kv: JsValue, request_json: String, options_json: String) -> Promise {
+    run_with_store(kv, |store| {
+        Box::pin(async move { host_api::create_token(&store, &request_json, &options_json).await })
     })
-    .await
 }
 
-#[wasm_bindgen(js_name = invalidateToken)]
-pub async fn invalidate_token(kv: JsValue, body: String, options_json: String) -> String {
-    with_store(kv, |store| async move { host_api::invalidate_token(&store, &body, &options_json).await }).await
+#[wasm_bindgen(js_name = checkToken, unchecked_return_type = "Promise<string>")]
+pub fn check_token(kv: JsValue, token: String, options_json: String) -> Promise {
+    run_with_store(kv, |store| Box::pin(async move { host_api::check_token(&store, &token, &options_json).await }))
+}
+
+#[wasm_bindgen(js_name = refreshToken, unchecked_return_type = "Promise<string>")]
+pub fn refresh_token(kv: JsValue, token: String, client_json: String, options_json: String) -> Promise {
+    run_with_store(kv, |store| {
+        Box::pin(async move { host_api::refresh_token(&store, &token, &client_json, &options_json).await })
+    })
+}
+
+#[wasm_bindgen(js_name = invalidateToken, unchecked_return_type = "Promise<string>")]
+pub fn invalidate_token(kv: JsValue, body: String, options_json: String) -> Promise {
+    run_with_store(kv, |store| {
+        Box::pin(async move { host_api::invalidate_token(&store, &body, &options_json).await })
+    })
 }
 
 #[wasm_bindgen(js_name = parseTokenRequest)]

@@ -15,33 +15,30 @@ pub const PURGE_GRACE_MS: u64 = 30 * 60 * 1000;
 /// The replay window of §3.5 rule 5.
 pub const REFRESH_REPLAY_WINDOW_MS: u64 = 30 * 1000;
 
-/// Parses an ES time value such as `20m`, `1200s` or `500ms` into milliseconds.
+/// Parses an ES time value such as `20m`, `1200s` or `500ms` into milliseconds. Like ES's
+/// TimeValue, the number is a whole number (ES rejects fractions such as `1.5h`).
 pub fn parse_time_value(setting: &str, text: &str) -> Result<u64, Reply> {
-    let trimmed = text.trim();
-    let lower = trimmed.to_ascii_lowercase();
-    // Longest suffixes first: "ms" must win over "s".
-    const UNITS: [(&str, f64); 7] = [
-        ("nanos", 1e-6),
-        ("micros", 1e-3),
-        ("ms", 1.0),
-        ("s", 1_000.0),
-        ("m", 60_000.0),
-        ("h", 3_600_000.0),
-        ("d", 86_400_000.0),
+    let lower = text.trim().to_ascii_lowercase();
+    // Longest suffixes first: "ms" must win over "s". Sub-millisecond units round down.
+    const UNITS: [(&str, u64, u64); 7] = [
+        ("nanos", 1, 1_000_000),
+        ("micros", 1, 1_000),
+        ("ms", 1, 1),
+        ("s", 1_000, 1),
+        ("m", 60_000, 1),
+        ("h", 3_600_000, 1),
+        ("d", 86_400_000, 1),
     ];
-    let unit = UNITS.iter().find(|(suffix, _)| lower.ends_with(suffix));
-    let parsed = unit.and_then(|(suffix, factor)| {
-        let number = lower.get(..lower.len() - suffix.len())?.trim();
-        let value: f64 = number.parse().ok()?;
-        (value.is_finite() && value >= 0.0).then_some(value * factor)
+    let parsed = UNITS.iter().find(|(suffix, _, _)| lower.ends_with(suffix)).and_then(|(suffix, mul, div)| {
+        let number = lower.strip_suffix(suffix)?.trim();
+        let value: u64 = number.parse().ok()?;
+        Some(value.checked_mul(*mul)? / div)
     });
-    match parsed {
-        // Bounded above by MAX check below, so the cast cannot wrap for accepted values.
-        Some(ms) if ms <= u64::MAX as f64 => Ok(ms as u64),
-        _ => Err(illegal_argument(format!(
+    parsed.ok_or_else(|| {
+        illegal_argument(format!(
             "failed to parse setting [{setting}] with value [{text}] as a time value: unit is missing or unrecognized"
-        ))),
-    }
+        ))
+    })
 }
 
 /// The access-token lifetime, validated against ES's bounds (1 s to 1 h).
@@ -78,7 +75,7 @@ mod tests {
 
     #[test]
     fn bounds_and_garbage_are_rejected() {
-        for text in ["999ms", "2h", "20", "", "m", "-5s", "abc", "1e400s", "NaNs"] {
+        for text in ["999ms", "2h", "20", "", "m", "-5s", "abc", "1e400s", "NaNs", "1.5h", "99999999999999999999d"] {
             let err = token_timeout_ms(Some(text)).err();
             assert_eq!(err.map(|r| r.status), Some(400), "{text}");
         }
