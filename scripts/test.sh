@@ -25,6 +25,13 @@ step "cargo test (native)" cargo test --quiet
 step "wasm in Node" wasm-pack test --node -- --test wasm_node
 step "wasm in headless Chromium" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" -- --test wasm_browser
 step "wasm in headless Firefox" wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" -- --test wasm_browser
+# The trap-recovery test needs a build whose only extra is forceTrap() (feature trap-test).
+build_trap_test() {
+  cargo build --quiet --release --target wasm32-unknown-unknown --lib --features trap-test --target-dir target/trap-test &&
+    wasm-bindgen --target web --experimental-reset-state-function --out-dir dist/wasm-trap-test \
+      target/trap-test/wasm32-unknown-unknown/release/edge_token.wasm
+}
+step "build the trap-test wasm" build_trap_test
 node_tests=(tests/js/)
 [ -d tests/service ] && node_tests+=(tests/service/)
 step "node --test (package, service, workerd)" node --test --test-concurrency=1 "${node_tests[@]}"

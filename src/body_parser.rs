@@ -218,12 +218,42 @@ mod tests {
         let cases = [
             ("", 400, "parse_exception", "request body is required"),
             (r#"{"x":1}"#, 400, "x_content_parse_exception", "[1:4] [invalidate_token] unknown field [x]"),
-            (r#"{"token":5}"#, 400, "x_content_parse_exception", "[1:10] [invalidate_token] token doesn't support values of type: VALUE_NUMBER"),
-            (r#"{"token":null}"#, 400, "x_content_parse_exception", "[1:13] [invalidate_token] token doesn't support values of type: VALUE_NULL"),
-            (r#"{"username":{"a":[1]}}"#, 400, "x_content_parse_exception", "[1:13] [invalidate_token] username doesn't support values of type: START_OBJECT"),
-            (r#"{"username":true}"#, 400, "x_content_parse_exception", "[1:16] [invalidate_token] username doesn't support values of type: VALUE_BOOLEAN"),
-            ("[1]", 400, "x_content_parse_exception", "[1:1] [invalidate_token] Expected START_OBJECT but was: START_ARRAY"),
-            ("\"s\"", 400, "x_content_parse_exception", "[1:3] [invalidate_token] Expected START_OBJECT but was: VALUE_STRING"),
+            (
+                r#"{"token":5}"#,
+                400,
+                "x_content_parse_exception",
+                "[1:10] [invalidate_token] token doesn't support values of type: VALUE_NUMBER",
+            ),
+            (
+                r#"{"token":null}"#,
+                400,
+                "x_content_parse_exception",
+                "[1:13] [invalidate_token] token doesn't support values of type: VALUE_NULL",
+            ),
+            (
+                r#"{"username":{"a":[1]}}"#,
+                400,
+                "x_content_parse_exception",
+                "[1:13] [invalidate_token] username doesn't support values of type: START_OBJECT",
+            ),
+            (
+                r#"{"username":true}"#,
+                400,
+                "x_content_parse_exception",
+                "[1:16] [invalidate_token] username doesn't support values of type: VALUE_BOOLEAN",
+            ),
+            (
+                "[1]",
+                400,
+                "x_content_parse_exception",
+                "[1:1] [invalidate_token] Expected START_OBJECT but was: START_ARRAY",
+            ),
+            (
+                "\"s\"",
+                400,
+                "x_content_parse_exception",
+                "[1:3] [invalidate_token] Expected START_OBJECT but was: VALUE_STRING",
+            ),
             (r#"{"token":"a","token":"b"}"#, 400, "x_content_parse_exception", "[1:20] Duplicate field 'token'"),
         ];
         for (body, status, kind, text) in cases {

@@ -183,10 +183,8 @@ pub fn expired_bearer_token() -> Reply {
     Cause::new("security_exception", "token expired")
         .with_header(
             "WWW-Authenticate",
-            vec![
-                "Bearer realm=\"security\", error=\"invalid_token\", error_description=\"The access token expired\""
-                    .to_string(),
-            ],
+            vec!["Bearer realm=\"security\", error=\"invalid_token\", error_description=\"The access token expired\""
+                .to_string()],
         )
         .into_reply(401)
 }

@@ -66,8 +66,8 @@ pub struct NewToken {
 }
 
 pub fn parse_create_request(json: &str) -> Result<NewToken, Reply> {
-    let input: CreateRequestInput = serde_json::from_str(json)
-        .map_err(|e| illegal_argument(format!("invalid createToken request: {e}")))?;
+    let input: CreateRequestInput =
+        serde_json::from_str(json).map_err(|e| illegal_argument(format!("invalid createToken request: {e}")))?;
     let with_refresh = match input.grant_type.as_str() {
         "password" => true,
         "client_credentials" => false,

@@ -47,9 +47,7 @@ fn clock_now() -> u64 {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn clock_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 pub async fn create_token<S: KvStore>(store: &S, request_json: &str, options_json: &str) -> Reply {

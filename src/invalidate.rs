@@ -86,11 +86,9 @@ async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: Half, now: u64
     };
     let flag = match half {
         Half::Access => presented.matches_hash(&record.access.hash).then_some(&mut record.access.invalidated),
-        Half::Refresh => record
-            .refresh
-            .as_mut()
-            .filter(|r| presented.matches_hash(&r.hash))
-            .map(|r| &mut r.invalidated),
+        Half::Refresh => {
+            record.refresh.as_mut().filter(|r| presented.matches_hash(&r.hash)).map(|r| &mut r.invalidated)
+        }
     };
     let Some(flag) = flag else {
         return not_found();
@@ -217,7 +215,11 @@ async fn list_scope<S: KvStore>(store: &S, scope: &Scope) -> Result<Vec<Listed>,
 }
 
 /// Every watermark that can cover a listed token, plus the scope's own, by key.
-async fn load_watermarks<S: KvStore>(store: &S, scope: &Scope, listed: &[Listed]) -> Result<BTreeMap<String, u64>, StoreError> {
+async fn load_watermarks<S: KvStore>(
+    store: &S,
+    scope: &Scope,
+    listed: &[Listed],
+) -> Result<BTreeMap<String, u64>, StoreError> {
     let mut marks = BTreeMap::new();
     if let Scope::Realm(realm) = scope {
         // A realm can hold many users: list its user watermarks instead of reading one per user.

@@ -3,15 +3,48 @@
 //! (`{"status","headers","body"}`), parsed once by the JS wrapper.
 
 use js_sys::{Array, Function, Map as JsMap, Object, Promise, Reflect, JSON};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use std::future::Future;
 use std::pin::Pin;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::errors::{illegal_argument, Reply};
 use crate::host_api;
 use crate::store::{KvStore, ListPage, ListedKey, StoreError};
+
+#[wasm_bindgen(
+    inline_js = "export function panicked() { const l = globalThis[Symbol.for('edge-token.panic')]; if (l) for (const f of l) try { f(); } catch {} }"
+)]
+extern "C" {
+    /// Tells the JS wrappers of this realm that the instance is about to trap, so they fail
+    /// the calls in flight with a 500 instead of leaving them pending forever.
+    fn panicked();
+}
+
+/// A panic aborts (traps) the instance. Should one ever happen despite the lints, the hook
+/// reports it and schedules a fresh instance for the next call: one failed request, not a
+/// poisoned isolate.
+#[wasm_bindgen(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|_| {
+        panicked();
+        wasm_bindgen::handler::schedule_reinit();
+    }));
+}
+
+/// Test builds only: a trap on demand, before or after the call's first await.
+#[cfg(feature = "trap-test")]
+#[wasm_bindgen(js_name = forceTrap)]
+pub async fn force_trap(after_await: bool) -> String {
+    if after_await {
+        let _ = JsFuture::from(Promise::resolve(&JsValue::NULL)).await;
+    }
+    #[allow(clippy::panic)]
+    {
+        panic!("forced trap for tests"); // allow-panic
+    }
+}
 
 /// A host KV binding: `get`, `put`, `delete` and `list`, each returning a promise (or value).
 struct JsKv {
@@ -85,7 +118,13 @@ impl KvStore for JsKv {
         Ok(values)
     }
 
-    async fn put(&self, key: &str, value: &str, ttl_seconds: u64, metadata: Option<&serde_json::Value>) -> Result<(), StoreError> {
+    async fn put(
+        &self,
+        key: &str,
+        value: &str,
+        ttl_seconds: u64,
+        metadata: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError> {
         let options = Object::new();
         set(&options, "expirationTtl", &JsValue::from_f64(ttl_seconds as f64))?;
         if let Some(metadata) = metadata {
@@ -167,9 +206,7 @@ pub fn refresh_token(kv: JsValue, token: String, client_json: String, options_js
 
 #[wasm_bindgen(js_name = invalidateToken, unchecked_return_type = "Promise<string>")]
 pub fn invalidate_token(kv: JsValue, body: String, options_json: String) -> Promise {
-    run_with_store(kv, |store| {
-        Box::pin(async move { host_api::invalidate_token(&store, &body, &options_json).await })
-    })
+    run_with_store(kv, |store| Box::pin(async move { host_api::invalidate_token(&store, &body, &options_json).await }))
 }
 
 #[wasm_bindgen(js_name = parseTokenRequest)]

@@ -79,7 +79,9 @@ impl KvStore for MemoryStore {
     async fn put(&self, key: &str, value: &str, ttl_seconds: u64, metadata: Option<&Value>) -> Result<(), StoreError> {
         self.count();
         if ttl_seconds < MIN_TTL_SECONDS {
-            return Err(StoreError(format!("Invalid expiration_ttl of {ttl_seconds}. Expiration TTL must be at least 60.")));
+            return Err(StoreError(format!(
+                "Invalid expiration_ttl of {ttl_seconds}. Expiration TTL must be at least 60."
+            )));
         }
         let entry = Entry {
             value: value.to_string(),

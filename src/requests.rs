@@ -14,7 +14,10 @@ pub enum InvalidateTarget {
     AccessToken(String),
     RefreshToken(String),
     /// At least one of the two is set (non-blank).
-    Owner { realm_name: Option<String>, username: Option<String> },
+    Owner {
+        realm_name: Option<String>,
+        username: Option<String>,
+    },
 }
 
 fn has_text(value: Option<&str>) -> Option<String> {
@@ -104,9 +107,7 @@ impl GrantType {
             GrantType::Password => (&["kerberos_ticket", "refresh_token"], &["username", "password"]),
             GrantType::Kerberos => (&["username", "password", "refresh_token"], &["kerberos_ticket"]),
             GrantType::RefreshToken => (&["username", "password", "kerberos_ticket"], &["refresh_token"]),
-            GrantType::ClientCredentials => {
-                (&["username", "password", "kerberos_ticket", "refresh_token"], &[])
-            }
+            GrantType::ClientCredentials => (&["username", "password", "kerberos_ticket", "refresh_token"], &[]),
         }
     }
 }
@@ -173,11 +174,8 @@ pub fn parse_token_request(body: &[u8]) -> Result<TokenRequest, Reply> {
 
 /// §3.2: `unsupported_grant_type` whenever any message mentions `grant_type`.
 fn rfc6749_validation_error(messages: &[String]) -> Reply {
-    let code = if messages.iter().any(|m| m.contains("grant_type")) {
-        "unsupported_grant_type"
-    } else {
-        "invalid_request"
-    };
+    let code =
+        if messages.iter().any(|m| m.contains("grant_type")) { "unsupported_grant_type" } else { "invalid_request" };
     oauth2_error(code, validation_reason(messages))
 }
 
@@ -197,7 +195,8 @@ mod tests {
         (body["error"]["type"].as_str().unwrap(), body["error"]["reason"].as_str().unwrap())
     }
 
-    const MUST_PROVIDE: &str = "Validation Failed: 1: token string must be provided when not specifying a realm name or a username;";
+    const MUST_PROVIDE: &str =
+        "Validation Failed: 1: token string must be provided when not specifying a realm name or a username;";
     const MUST_NOT: &str = "Validation Failed: 1: token string must not be provided when realm name or username is specified;2: token type must not be provided when realm name or username is specified;";
 
     /// §2.3 rows 2 and 3.
@@ -288,7 +287,8 @@ mod tests {
 
     #[test]
     fn valid_token_requests_keep_scope_presence() {
-        let req = parse_token_request(br#"{"grant_type":"password","username":"u","password":"p","scope":""}"#).unwrap();
+        let req =
+            parse_token_request(br#"{"grant_type":"password","username":"u","password":"p","scope":""}"#).unwrap();
         assert_eq!(req.grant_type, GrantType::Password);
         assert_eq!(req.scope.as_deref(), Some(""));
         let req = parse_token_request(br#"{"grant_type":"client_credentials"}"#).unwrap();

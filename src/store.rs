@@ -50,8 +50,7 @@ pub trait KvStore {
     }
 
     /// `ttl_seconds` is at least [`MIN_TTL_SECONDS`]; every key the engine writes expires.
-    async fn put(&self, key: &str, value: &str, ttl_seconds: u64, metadata: Option<&Value>)
-        -> Result<(), StoreError>;
+    async fn put(&self, key: &str, value: &str, ttl_seconds: u64, metadata: Option<&Value>) -> Result<(), StoreError>;
 
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
 

@@ -18,7 +18,12 @@ pub async fn load<S: KvStore>(store: &S, doc_id: &str, now: u64) -> Result<Optio
 }
 
 /// Writes the document only; for changes that the index metadata does not carry.
-pub async fn save_record<S: KvStore>(store: &S, doc_id: &str, record: &TokenRecord, now: u64) -> Result<(), StoreError> {
+pub async fn save_record<S: KvStore>(
+    store: &S,
+    doc_id: &str,
+    record: &TokenRecord,
+    now: u64,
+) -> Result<(), StoreError> {
     let text = serde_json::to_string(record).map_err(|e| StoreError(e.to_string()))?;
     store.put(&keys::record(doc_id), &text, record.ttl_seconds(now), None).await
 }
@@ -55,11 +60,8 @@ pub async fn save_flags<S: KvStore>(store: &S, doc_id: &str, record: &TokenRecor
     let realm_key = keys::realm_index(realm, user, doc_id);
     let user_key = keys::user_index(realm, user, doc_id);
     save_record(store, doc_id, record, now).await?;
-    let _ = try_join(
-        store.put(&realm_key, "", ttl, Some(&metadata)),
-        store.put(&user_key, "", ttl, Some(&metadata)),
-    )
-    .await;
+    let _ =
+        try_join(store.put(&realm_key, "", ttl, Some(&metadata)), store.put(&user_key, "", ttl, Some(&metadata))).await;
     Ok(())
 }
 

@@ -201,7 +201,12 @@ fn a_store_that_cannot_be_written_gets_503_and_nothing_is_reported_invalidated()
 fn bulk_invalidation_of_10_000_tokens_is_exact_and_cheap() {
     let world = World::new();
     for i in 0..10_000 {
-        world.create_as(if i % 4 == 0 { "client_credentials" } else { "password" }, &format!("user{}", i % 37), "big", None);
+        world.create_as(
+            if i % 4 == 0 { "client_credentials" } else { "password" },
+            &format!("user{}", i % 37),
+            "big",
+            None,
+        );
     }
     let before = world.store.operations();
     let (status, body) = world.invalidate(json!({"realm_name": "big"}));

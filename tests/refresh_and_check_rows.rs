@@ -36,8 +36,13 @@ fn client_credentials_has_no_refresh_token_and_scope_is_full_when_asked() {
     let issued = world.create_as("client_credentials", "svc", "default_native", None);
     assert!(issued.body.get("refresh_token").is_none());
     assert!(issued.body.get("scope").is_none());
-    let request = json!({"grant_type":"password","username":"u","realm":{"name":"file","type":"file"},"scope":"read write"});
-    let reply = block_on(host_api::create_token(&world.store, &request.to_string(), &json!({"now": common::T0, "timeout": "5m"}).to_string()));
+    let request =
+        json!({"grant_type":"password","username":"u","realm":{"name":"file","type":"file"},"scope":"read write"});
+    let reply = block_on(host_api::create_token(
+        &world.store,
+        &request.to_string(),
+        &json!({"now": common::T0, "timeout": "5m"}).to_string(),
+    ));
     assert_eq!(reply.body["scope"], "full");
     assert_eq!(reply.body["expires_in"], 300);
     assert_eq!(reply.body["authentication"]["authentication_realm"], json!({"name":"file","type":"file"}));
@@ -137,8 +142,16 @@ fn refresh_rules_in_order() {
     let rows = [
         ("garbage".to_string(), CLIENT, invalid_grant("could not refresh the requested token")),
         (a.access.clone(), CLIENT, invalid_grant("could not refresh the requested token")),
-        (refresh.clone(), ("someone_else", "default_native"), invalid_grant("tokens must be refreshed by the creating client")),
-        (refresh.clone(), ("token_user", "other_realm"), invalid_grant("tokens must be refreshed by the creating client")),
+        (
+            refresh.clone(),
+            ("someone_else", "default_native"),
+            invalid_grant("tokens must be refreshed by the creating client"),
+        ),
+        (
+            refresh.clone(),
+            ("token_user", "other_realm"),
+            invalid_grant("tokens must be refreshed by the creating client"),
+        ),
     ];
     for (token, client, body) in rows {
         let reply = world.refresh(&token, client);
@@ -179,7 +192,10 @@ fn refresh_replay_window() {
     // A clock that runs behind the first refresh by more than 30 s.
     world.store.set_now(common::T0 - 31_000);
     let skewed = world.refresh(&refresh, CLIENT);
-    assert_eq!(skewed.body, invalid_grant("token has been refreshed more than 30 seconds in the future, clock skew too great"));
+    assert_eq!(
+        skewed.body,
+        invalid_grant("token has been refreshed more than 30 seconds in the future, clock skew too great")
+    );
 }
 
 /// Concurrent refreshes of one token yield exactly one distinct pair.
@@ -197,10 +213,8 @@ fn concurrent_refreshes_give_one_pair() {
     // Interleaved: all 50 read the document before any wrote, so all took the first-refresh
     // path (2 reads + 4 writes each) and still derived one pair.
     assert_eq!(world.store.operations() - before, 50 * 6);
-    let pairs: std::collections::BTreeSet<String> = replies
-        .iter()
-        .map(|r| format!("{}|{}", r.body["access_token"], r.body["refresh_token"]))
-        .collect();
+    let pairs: std::collections::BTreeSet<String> =
+        replies.iter().map(|r| format!("{}|{}", r.body["access_token"], r.body["refresh_token"])).collect();
     assert!(replies.iter().all(|r| r.status == 200));
     assert_eq!(pairs.len(), 1);
 }

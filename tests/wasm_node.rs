@@ -7,14 +7,26 @@ mod wasm_common;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 #[wasm_bindgen_test]
-async fn create_check_invalidate_check() { wasm_common::create_check_invalidate_check().await }
+async fn create_check_invalidate_check() {
+    wasm_common::create_check_invalidate_check().await
+}
 #[wasm_bindgen_test]
-async fn refresh_through_the_binding() { wasm_common::refresh_through_the_binding().await }
+async fn refresh_through_the_binding() {
+    wasm_common::refresh_through_the_binding().await
+}
 #[wasm_bindgen_test]
-async fn realm_invalidation_pages_through_list() { wasm_common::realm_invalidation_pages_through_list().await }
+async fn realm_invalidation_pages_through_list() {
+    wasm_common::realm_invalidation_pages_through_list().await
+}
 #[wasm_bindgen_test]
-async fn bindings_without_bulk_get_still_work() { wasm_common::bindings_without_bulk_get_still_work().await }
+async fn bindings_without_bulk_get_still_work() {
+    wasm_common::bindings_without_bulk_get_still_work().await
+}
 #[wasm_bindgen_test]
-async fn store_failures_are_503s_never_traps() { wasm_common::store_failures_are_503s_never_traps().await }
+async fn store_failures_are_503s_never_traps() {
+    wasm_common::store_failures_are_503s_never_traps().await
+}
 #[wasm_bindgen_test]
-async fn token_request_parser_export() { wasm_common::token_request_parser_export().await }
+async fn token_request_parser_export() {
+    wasm_common::token_request_parser_export().await
+}

@@ -83,6 +83,14 @@ function requireString(value, what) {
 
 const asJson = (value) => (typeof value === "string" ? value : JSON.stringify(value ?? null));
 
+const PANIC_LISTENERS = Symbol.for("edge-token.panic");
+
+/** Registers `listener` with the panic hook of every edge-token wasm instance in this realm. */
+function onPanic(listener) {
+  globalThis[PANIC_LISTENERS] ??= new Set();
+  globalThis[PANIC_LISTENERS].add(listener);
+}
+
 /**
  * Binds the public API to a raw export object (the wasm-bindgen glue module, or a fake in tests).
  * `reinit` replaces the wasm instance after a trap: a trapped instance may hold a half-updated
@@ -97,11 +105,30 @@ export function bindApi(raw, { reinit } = {}) {
   // a dead instance and would never settle, so recover() fails them instead of letting them hang.
   let inflight = new Set();
 
-  function recover(cause) {
+  function recover(cause, { reinstantiate = true } = {}) {
     const dead = inflight;
     inflight = new Set();
     for (const reject of dead) reject(internalError(cause));
+    if (!reinstantiate) return;
     // If re-instantiation fails, the old instance keeps serving and its next trap retries.
+    try {
+      reinit?.();
+    } catch {}
+  }
+
+  // The Rust panic hook reports a panic (wherever it happens, also after an await) just before
+  // the instance traps. The calls in flight are failed with a 500 so that none of them hangs,
+  // and the instance is replaced before the next call: not from inside the hook (the dying
+  // instance is still on the stack), and not left to the glue's own guard, which runs only
+  // after the arguments were copied with the dead instance's allocator.
+  let reinitBeforeNextCall = false;
+  onPanic(() => {
+    recover(new Error("the wasm instance panicked"), { reinstantiate: false });
+    reinitBeforeNextCall = true;
+  });
+  function replaceDeadInstance() {
+    if (!reinitBeforeNextCall) return;
+    reinitBeforeNextCall = false;
     try {
       reinit?.();
     } catch {}
@@ -125,8 +152,24 @@ export function bindApi(raw, { reinit } = {}) {
     return internalError(err);
   }
 
+  // The binding as this call's instance sees it: once that instance has trapped, the
+  // binding's pending promises never settle towards it, because their continuations live in
+  // the dead instance and would throw (an unhandled rejection that ends a Node process).
+  function fence(kv, epoch) {
+    const alive = () => epoch === inflight;
+    const guard = (method) => (...args) => {
+      const pending = Promise.resolve(kv[method](...args));
+      return new Promise((resolve, reject) => {
+        pending.then((v) => alive() && resolve(v), (e) => alive() && reject(e));
+      });
+    };
+    return { get: guard("get"), put: guard("put"), delete: guard("delete"), list: guard("list") };
+  }
+
   function invoke(name, args) {
+    replaceDeadInstance();
     const epoch = inflight;
+    args[0] = fence(args[0], epoch);
     return new Promise((resolve, reject) => {
       epoch.add(reject);
       const done = () => epoch.delete(reject);
@@ -178,6 +221,7 @@ export function bindApi(raw, { reinit } = {}) {
 
   function parseTokenRequest(bodyText) {
     requireString(bodyText, "bodyText");
+    replaceDeadInstance();
     const epoch = inflight;
     let value;
     try {

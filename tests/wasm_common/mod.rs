@@ -2,7 +2,9 @@
 //! `MemoryKV` of the package, and small faulty bindings written inline.
 #![allow(dead_code)]
 
-use edge_token::js_binding::{check_token, create_token, invalidate_token, parse_token_request, refresh_token};
+use edge_token::js_binding::{self as exports, parse_token_request};
+use js_sys::Promise;
+use wasm_bindgen_futures::JsFuture;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
@@ -36,6 +38,27 @@ extern "C" {
     fn scalarGetKv(inner: &JsValue) -> JsValue;
 }
 
+/// The envelope an async export resolves with.
+async fn settle(promise: Promise) -> String {
+    JsFuture::from(promise).await.ok().and_then(|v| v.as_string()).expect("exports resolve with a string")
+}
+
+async fn create_token(kv: JsValue, request: String, options: String) -> String {
+    settle(exports::create_token(kv, request, options)).await
+}
+
+async fn check_token(kv: JsValue, token: String, options: String) -> String {
+    settle(exports::check_token(kv, token, options)).await
+}
+
+async fn refresh_token(kv: JsValue, token: String, client: String, options: String) -> String {
+    settle(exports::refresh_token(kv, token, client, options)).await
+}
+
+async fn invalidate_token(kv: JsValue, body: String, options: String) -> String {
+    settle(exports::invalidate_token(kv, body, options)).await
+}
+
 const NOW: f64 = 1_800_000_000_000.0;
 
 fn options() -> String {
@@ -48,7 +71,8 @@ fn envelope(text: &str) -> (u16, Value) {
 }
 
 async fn password_token(kv: &JsValue, user: &str) -> Value {
-    let request = json!({"grant_type": "password", "username": user, "realm": "default_native", "roles": ["superuser"]});
+    let request =
+        json!({"grant_type": "password", "username": user, "realm": "default_native", "roles": ["superuser"]});
     let (status, body) = envelope(&create_token(kv.clone(), request.to_string(), options()).await);
     assert_eq!(status, 200, "{body}");
     body
@@ -66,7 +90,10 @@ pub async fn create_check_invalidate_check() {
     assert_eq!((status, &body["authentication_type"]), (200, &json!("token")));
     let invalidate = json!({"token": access}).to_string();
     let (status, body) = envelope(&invalidate_token(kv.clone(), invalidate.clone(), options()).await);
-    assert_eq!((status, body), (200, json!({"invalidated_tokens":1,"previously_invalidated_tokens":0,"error_count":0})));
+    assert_eq!(
+        (status, body),
+        (200, json!({"invalidated_tokens":1,"previously_invalidated_tokens":0,"error_count":0}))
+    );
     let (status, body) = envelope(&check_token(kv.clone(), access, options()).await);
     assert_eq!((status, &body["error"]["reason"]), (401, &json!("token expired")));
     let (status, _) = envelope(&invalidate_token(kv, invalidate, options()).await);
@@ -127,7 +154,13 @@ pub async fn store_failures_are_503s_never_traps() {
 
 pub async fn token_request_parser_export() {
     let (status, body) = envelope(&parse_token_request(r#"{"grant_type":"password"}"#.into()));
-    assert_eq!((status, body), (400, json!({"error":"invalid_request","error_description":"Validation Failed: 1: username is missing;2: password is missing;"})));
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({"error":"invalid_request","error_description":"Validation Failed: 1: username is missing;2: password is missing;"})
+        )
+    );
     let (status, body) = envelope(&parse_token_request(r#"{"grant_type":"client_credentials","scope":"x"}"#.into()));
     assert_eq!((status, body), (200, json!({"grant_type":"client_credentials","scope":"x"})));
 }
