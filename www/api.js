@@ -3,6 +3,7 @@
 // the wasm boundary the same way; this module turns envelopes into resolved bodies or
 // EdgeTokenErrors, and turns anything else (a trap, a glue TypeError) into an ES-shaped 500.
 import { MemoryKV } from "./memory-kv.js";
+import { guardKv } from "./kv-guard.js";
 
 export { MemoryKV };
 
@@ -96,7 +97,7 @@ function onPanic(listener) {
  * `reinit` replaces the wasm instance after a trap: a trapped instance may hold a half-updated
  * heap or a leaked shadow stack, so it must not serve another call.
  */
-export function bindApi(raw, { reinit } = {}) {
+export function bindApi(raw, { reinit, store: storeLimits = {} } = {}) {
   // What this sees: traps thrown by an export's synchronous part, or rejections. A trap inside
   // an async export after its first await runs in a microtask of the glue's task queue instead:
   // it surfaces as a global uncaught error and that call never settles. Only the Rust side can
@@ -152,24 +153,12 @@ export function bindApi(raw, { reinit } = {}) {
     return internalError(err);
   }
 
-  // The binding as this call's instance sees it: once that instance has trapped, the
-  // binding's pending promises never settle towards it, because their continuations live in
-  // the dead instance and would throw (an unhandled rejection that ends a Node process).
-  function fence(kv, epoch) {
-    const alive = () => epoch === inflight;
-    const guard = (method) => (...args) => {
-      const pending = Promise.resolve(kv[method](...args));
-      return new Promise((resolve, reject) => {
-        pending.then((v) => alive() && resolve(v), (e) => alive() && reject(e));
-      });
-    };
-    return { get: guard("get"), put: guard("put"), delete: guard("delete"), list: guard("list") };
-  }
-
   function invoke(name, args) {
     replaceDeadInstance();
     const epoch = inflight;
-    args[0] = fence(args[0], epoch);
+    // Deadlines and 429 retries for the store; and once this call's instance has trapped, the
+    // binding's late results are dropped instead of calling back into the dead instance.
+    args[0] = guardKv(args[0], { ...storeLimits, alive: () => epoch === inflight });
     return new Promise((resolve, reject) => {
       epoch.add(reject);
       const done = () => epoch.delete(reject);
@@ -240,6 +229,6 @@ export function bindApi(raw, { reinit } = {}) {
  * its `__wbg_reset_state()` re-instantiates the wasm from the WebAssembly.Module the glue kept
  * from init, synchronously, so a trap costs one failed call rather than the isolate.
  */
-export function bindGlue(glue) {
-  return bindApi(glue, { reinit: () => glue.__wbg_reset_state() });
+export function bindGlue(glue, { store } = {}) {
+  return bindApi(glue, { reinit: () => glue.__wbg_reset_state(), store });
 }
