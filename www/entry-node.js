@@ -4,10 +4,14 @@
 import { readFileSync } from "node:fs";
 import * as glue from "../dist/wasm/edge_token.js";
 import { bindGlue } from "./api.js";
+import { createServiceHandler } from "./service/handler.js";
 
 const bytes = readFileSync(new URL("../dist/wasm/edge_token_bg.wasm", import.meta.url));
 glue.initSync({ module: new WebAssembly.Module(bytes) });
 
-export const { createToken, checkToken, refreshToken, invalidateToken, parseTokenRequest } =
-  bindGlue(glue);
+const api = bindGlue(glue);
+
+export const { createToken, checkToken, refreshToken, invalidateToken, parseTokenRequest } = api;
+/** The HTTP service over this API: `createHandler(env)` returns `(Request) => Promise<Response>`. */
+export const createHandler = (env) => createServiceHandler(api, env);
 export { EdgeTokenError, MemoryKV } from "./api.js";

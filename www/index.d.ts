@@ -222,3 +222,27 @@ export function invalidateToken(
 
 /** Validates the body of a get-token HTTP request; throws EdgeTokenError when it is invalid. */
 export function parseTokenRequest(bodyText: string): unknown;
+
+// ---------------------------------------------------------------------------------------------
+// HTTP service
+
+/** The bindings of the service, named as in wrangler.toml. */
+export interface ServiceEnv {
+  /** The KV namespace for tokens and native-realm users. */
+  TOKENS: KVBinding;
+  /** The password of the reserved superuser `elastic`; unset or empty disables that user. */
+  ELASTIC_PASSWORD?: string;
+  /** Access-token lifetime in ES time units (1s..1h), default "20m". */
+  TOKEN_TIMEOUT?: string;
+  /**
+   * Role descriptors as JSON text (or an object): `{"token_admin": {"cluster": ["manage_token"]}}`.
+   * Only cluster privileges are used; the built-in role `superuser` has them all.
+   */
+  ROLES?: string | Record<string, { cluster?: string[]; [other: string]: unknown }>;
+}
+
+/**
+ * Elasticsearch's token endpoints, `_authenticate`, native-realm user management and `GET /` as
+ * one fetch handler. Throws (a ConfigError) when `env` is invalid.
+ */
+export function createHandler(env: ServiceEnv): (request: Request) => Promise<Response>;

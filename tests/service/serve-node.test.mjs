@@ -1,0 +1,55 @@
+// The plain-Node one-liner (www/serve-node.js, the package's `edge-token-serve` bin) serves the
+// same API on MemoryKV; the official client works against it, and it refuses to start without
+// ELASTIC_PASSWORD.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { Client } from "@elastic/elasticsearch";
+import { ELASTIC_PASSWORD, ROOT, startNodeServer } from "./helpers.mjs";
+
+test("the Node server answers the official client", async () => {
+  const server = await startNodeServer();
+  const es = new Client({ node: server.url, auth: { username: "elastic", password: ELASTIC_PASSWORD }, maxRetries: 0 });
+  after(async () => {
+    await es.close();
+    await server.stop();
+  });
+  assert.match(server.output(), /^edge-token listening on http:\/\/127\.0\.0\.1:\d+ \(in-memory KV\)$/m);
+  const info = await es.info();
+  assert.equal(info.tagline, "You Know, for Search");
+  await es.security.putUser({ username: "node_user", password: "s3krit-password", roles: ["token_admin"] });
+  const token = await es.security.getToken({ grant_type: "password", username: "node_user", password: "s3krit-password" });
+  const asToken = new Client({ node: server.url, auth: { bearer: token.access_token }, maxRetries: 0 });
+  after(() => asToken.close());
+  assert.equal((await asToken.security.authenticate()).username, "node_user");
+  assert.deepEqual(await es.security.invalidateToken({ username: "node_user" }), {
+    invalidated_tokens: 2,
+    previously_invalidated_tokens: 0,
+    error_count: 0,
+  });
+  // A body over the limit is refused without reading it all, and the server keeps serving.
+  const big = await fetch(`${server.url}_security/oauth2/token`, {
+    method: "DELETE",
+    headers: { authorization: `Basic ${Buffer.from(`elastic:${ELASTIC_PASSWORD}`).toString("base64")}`, "content-type": "application/json" },
+    body: "x".repeat(2 * 1024 * 1024),
+  });
+  assert.equal(big.status, 413);
+  assert.equal(await big.text(), "");
+  assert.equal((await es.security.authenticate()).username, "elastic");
+});
+
+test("without ELASTIC_PASSWORD the Node server explains and exits", () => {
+  const env = { ...process.env, PORT: "0" };
+  delete env.ELASTIC_PASSWORD;
+  const out = spawnSync(process.execPath, [`${ROOT}/www/serve-node.js`], { env, encoding: "utf8", timeout: 15_000 });
+  assert.equal(out.status, 2);
+  assert.match(out.stderr, /set ELASTIC_PASSWORD/);
+});
+
+test("package.json exposes the one-liner as the edge-token-serve bin and npm start as scripts/serve.sh", () => {
+  const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8"));
+  assert.equal(pkg.bin["edge-token-serve"], "www/serve-node.js");
+  assert.equal(pkg.scripts.start, "bash scripts/serve.sh");
+  assert.equal(readFileSync(`${ROOT}/www/serve-node.js`, "utf8").split("\n")[0], "#!/usr/bin/env node");
+});

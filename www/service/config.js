@@ -1,0 +1,88 @@
+// The service's settings, read once from the Worker-style env: `TOKENS` (KV binding),
+// `ELASTIC_PASSWORD` (secret), `TOKEN_TIMEOUT` (ES time value) and `ROLES` (JSON role
+// descriptors). Problems are reported as ConfigError, whose message never repeats a value that
+// could be a secret.
+import { BUILTIN_ROLES, CLUSTER_PRIVILEGES, isActionPattern } from "./privileges.js";
+
+export class ConfigError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const ROLE_NAME = /^[\x20-\x7e]{1,1024}$/;
+
+function readKv(env) {
+  const kv = env.TOKENS;
+  const ok = kv !== null && typeof kv === "object" && ["get", "put", "delete", "list"].every((m) => typeof kv[m] === "function");
+  if (!ok) throw new ConfigError("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
+  return kv;
+}
+
+function readOptionalString(env, name) {
+  const value = env[name];
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string") throw new ConfigError(`env.${name} must be a string`);
+  return value;
+}
+
+/** One role descriptor: only `cluster` matters here; ES's other members are accepted and unused. */
+function readRole(name, descriptor) {
+  if (!ROLE_NAME.test(name) || name.startsWith(" ") || name.endsWith(" ")) {
+    throw new ConfigError(`ROLES: invalid role name [${name}]`);
+  }
+  if (Object.hasOwn(BUILTIN_ROLES, name)) throw new ConfigError(`ROLES: Role [${name}] is reserved and may not be used.`);
+  if (descriptor === null || typeof descriptor !== "object" || Array.isArray(descriptor)) {
+    throw new ConfigError(`ROLES: role [${name}] must be an object`);
+  }
+  const cluster = descriptor.cluster ?? [];
+  if (!Array.isArray(cluster) || cluster.some((p) => typeof p !== "string")) {
+    throw new ConfigError(`ROLES: [cluster] of role [${name}] must be an array of strings`);
+  }
+  for (const privilege of cluster) {
+    const lower = privilege.toLowerCase();
+    if (!CLUSTER_PRIVILEGES.includes(lower) && !isActionPattern(lower)) {
+      throw new ConfigError(
+        `ROLES: unknown cluster privilege [${lower}] in role [${name}]. a privilege must be either one of the ` +
+          `predefined cluster privilege names [${CLUSTER_PRIVILEGES.join(",")}] or a pattern over one of the available cluster actions`,
+      );
+    }
+  }
+  return Object.freeze({ cluster: Object.freeze([...cluster]) });
+}
+
+/** `ROLES` as JSON text (a Worker var) or an already parsed object, to a Map with the built-ins. */
+export function readRoles(value) {
+  let parsed = value ?? {};
+  if (typeof parsed === "string") {
+    if (parsed.trim() === "") parsed = {};
+    else {
+      try {
+        parsed = JSON.parse(parsed);
+      } catch {
+        throw new ConfigError("ROLES must be a JSON object of role descriptors, e.g. {\"token_admin\": {\"cluster\": [\"manage_token\"]}}");
+      }
+    }
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError("ROLES must be a JSON object of role descriptors");
+  }
+  const roles = new Map(Object.entries(BUILTIN_ROLES));
+  for (const [name, descriptor] of Object.entries(parsed)) roles.set(name, readRole(name, descriptor));
+  return roles;
+}
+
+export function readConfig(env) {
+  if (env === null || typeof env !== "object") {
+    throw new ConfigError("env must be an object with TOKENS, ELASTIC_PASSWORD, TOKEN_TIMEOUT and ROLES");
+  }
+  return Object.freeze({
+    kv: readKv(env),
+    // Empty or unset: the `elastic` user cannot log in (there is no password to check).
+    elasticPassword: readOptionalString(env, "ELASTIC_PASSWORD"),
+    // Left to the engine, which parses ES time units and enforces 1s..1h on every call.
+    tokenTimeout: readOptionalString(env, "TOKEN_TIMEOUT"),
+    roles: readRoles(env.ROLES),
+  });
+}

@@ -1,0 +1,124 @@
+// POST and DELETE /_security/oauth2/token: the host side of the engine's get-token, refresh and
+// invalidate. The engine owns the wire format of these bodies; this module decides who may call,
+// whose token it is (the owner) and who may refresh it (the client: always the caller).
+//
+// Order, as in ES: the body is parsed and validated (400) before the caller's privilege is
+// checked (403), and for the password grant the user named in the body is authenticated last
+// (401 for the token-create action).
+import { MemoryKV } from "../memory-kv.js";
+import { authenticatePassword } from "./authentication.js";
+import { authenticationFailure, fromEngineError, reply, storeUnavailable } from "./http.js";
+import { ACTIONS, authorize } from "./privileges.js";
+
+/** The caller as the `client` of a token: only this user in this realm may refresh it. */
+function clientOf(principal) {
+  return { username: principal.username, realm: principal.authentication_realm };
+}
+
+/** The fields of an _authenticate body that make a token's owner. */
+function ownerOf(user) {
+  return {
+    username: user.username,
+    realm: user.authentication_realm,
+    lookup_realm: user.lookup_realm,
+    roles: user.roles,
+    full_name: user.full_name,
+    email: user.email,
+    metadata: user.metadata,
+    enabled: user.enabled,
+  };
+}
+
+function timeoutOptions(ctx) {
+  return ctx.config.tokenTimeout === undefined ? {} : { timeout: ctx.config.tokenTimeout };
+}
+
+async function engineCall(promise) {
+  try {
+    return reply(200, await promise);
+  } catch (error) {
+    return fromEngineError(error);
+  }
+}
+
+export async function getToken(ctx, { principal, body }) {
+  let request;
+  try {
+    request = ctx.api.parseTokenRequest(body);
+  } catch (error) {
+    return fromEngineError(error);
+  }
+  const action = request.grant_type === "refresh_token" ? ACTIONS.refreshToken : ACTIONS.createToken;
+  const denied = authorize(principal, action, ctx.config.roles);
+  if (denied) return denied;
+
+  const { kv } = ctx.config;
+  const scope = request.scope === undefined ? {} : { scope: request.scope };
+  switch (request.grant_type) {
+    case "refresh_token":
+      return engineCall(ctx.api.refreshToken(kv, request.refresh_token, clientOf(principal), timeoutOptions(ctx)));
+    case "client_credentials":
+      // The caller's own token; a caller who came with a bearer token is echoed as such.
+      return engineCall(
+        ctx.api.createToken(
+          kv,
+          {
+            grant_type: "client_credentials",
+            ...ownerOf(principal),
+            client: clientOf(principal),
+            authentication_type: principal.authentication_type === "token" ? "token" : "realm",
+            ...scope,
+          },
+          timeoutOptions(ctx),
+        ),
+      );
+    case "password": {
+      const found = await authenticatePassword(ctx.realms, request.username, request.password);
+      if (found.storeError !== undefined) return storeUnavailable(found.storeError);
+      if (!found.principal) {
+        return authenticationFailure(`unable to authenticate user [${request.username}] for action [${ACTIONS.createToken}]`);
+      }
+      return engineCall(
+        ctx.api.createToken(
+          kv,
+          { grant_type: "password", ...ownerOf(found.principal), client: clientOf(principal), ...scope },
+          timeoutOptions(ctx),
+        ),
+      );
+    }
+    default:
+      // parseTokenRequest answers every other grant itself; this is unreachable by design.
+      throw new Error(`unexpected grant_type from the engine: ${request.grant_type}`);
+  }
+}
+
+// What a parse or validation failure of an invalidate body looks like. Anything else the engine
+// answers comes from looking at the store, which an unauthorized caller must not learn about.
+const REQUEST_ERROR_TYPES = new Set([
+  "parse_exception",
+  "x_content_parse_exception",
+  "action_request_validation_exception",
+  "illegal_argument_exception",
+]);
+
+/**
+ * The 400 ES would send for this body before authorization, or null. The engine has no
+ * parse-only call for invalidate bodies, so the body is run against an empty, throwaway store:
+ * request errors come back as they would, and nothing real is read or written.
+ */
+async function invalidateRequestError(ctx, body) {
+  try {
+    await ctx.api.invalidateToken(new MemoryKV(), body, {});
+    return null;
+  } catch (error) {
+    const type = error?.body?.error?.type;
+    return error?.status === 400 && REQUEST_ERROR_TYPES.has(type) ? fromEngineError(error) : null;
+  }
+}
+
+export async function invalidateToken(ctx, { principal, body }) {
+  const denied = authorize(principal, ACTIONS.invalidateToken, ctx.config.roles);
+  if (denied) return (await invalidateRequestError(ctx, body)) ?? denied;
+  // A 404 (nothing matched) rejects with the count object as its body; it is sent as it is.
+  return engineCall(ctx.api.invalidateToken(ctx.config.kv, body, {}));
+}

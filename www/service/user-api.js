@@ -1,0 +1,80 @@
+// PUT/POST, GET and DELETE /_security/user/{username}, and GET /_security/user: the native realm's
+// user management, answered with ES's bodies ({"created"}, {name: user}, {"found"}).
+import { reply, storeUnavailable } from "./http.js";
+import { hashPassword } from "./passwords.js";
+import { ACTIONS, authorize } from "./privileges.js";
+import { parsePutUser, passwordRequired, putUserProblems } from "./put-user-request.js";
+import { ELASTIC_USER, deleteUserProblem, elasticView, listUsers, loadUser, removeUser, saveUser, userView } from "./users.js";
+
+/** Runs a KV-backed step; a failing binding becomes ES's 503 (fail closed). */
+async function guarded(step) {
+  try {
+    return await step();
+  } catch (error) {
+    return storeUnavailable(error?.message ?? String(error));
+  }
+}
+
+export async function putUser(ctx, { principal, body, params }) {
+  const parsed = parsePutUser(params.username, body);
+  if (parsed.reply) return parsed.reply;
+  const denied = authorize(principal, ACTIONS.putUser, ctx.config.roles);
+  if (denied) return denied;
+  const { request } = parsed;
+  const problem = putUserProblems(request);
+  if (problem) return problem;
+
+  return guarded(async () => {
+    const existing = await loadUser(ctx.config.kv, request.username);
+    let passwordHash = existing?.password_hash;
+    if (request.password !== undefined) passwordHash = await hashPassword(request.password);
+    else if (request.password_hash !== undefined) passwordHash = request.password_hash;
+    if (passwordHash === undefined) return passwordRequired();
+    // An update replaces every field (enabled defaults to true), as ES's put-user does.
+    await saveUser(ctx.config.kv, {
+      username: request.username,
+      password_hash: passwordHash,
+      roles: request.roles,
+      full_name: request.full_name,
+      email: request.email,
+      metadata: request.metadata ?? {},
+      enabled: request.enabled,
+    });
+    return reply(200, { created: existing === null });
+  });
+}
+
+export async function getUsers(ctx, { principal, params }) {
+  const denied = authorize(principal, ACTIONS.getUsers, ctx.config.roles);
+  if (denied) return denied;
+  return guarded(async () => {
+    const out = {};
+    if (params.username === undefined) {
+      // All users: the reserved one first, then the native realm's.
+      out[ELASTIC_USER] = elasticView();
+      for (const record of await listUsers(ctx.config.kv)) out[record.username] = userView(record);
+      return reply(200, out);
+    }
+    const names = params.username.split(",").map((n) => n.trim()).filter((n) => n !== "");
+    for (const name of names) {
+      if (name === ELASTIC_USER) out[name] = elasticView();
+      else {
+        const record = await loadUser(ctx.config.kv, name);
+        if (record !== null) out[name] = userView(record);
+      }
+    }
+    // ES answers 404 with an empty object when none of the names exist.
+    return reply(Object.keys(out).length === 0 ? 404 : 200, out);
+  });
+}
+
+export async function deleteUser(ctx, { principal, params }) {
+  const denied = authorize(principal, ACTIONS.deleteUser, ctx.config.roles);
+  if (denied) return denied;
+  const problem = deleteUserProblem(params.username);
+  if (problem) return problem;
+  return guarded(async () => {
+    const found = await removeUser(ctx.config.kv, params.username);
+    return reply(found ? 200 : 404, { found });
+  });
+}

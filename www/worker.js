@@ -1,0 +1,37 @@
+// The Cloudflare Worker: `export default { fetch }` over createHandler. Bindings (see
+// wrangler.toml): KV namespace TOKENS, secret ELASTIC_PASSWORD, vars TOKEN_TIMEOUT and ROLES.
+// The engine's .wasm reaches workerd through the workerd entry's `import ... from "*.wasm"`.
+import { createHandler } from "./entry-workerd.js";
+import { ConfigError } from "./service/config.js";
+import { esError } from "./service/http.js";
+
+// workerd hands every request of an isolate the same env object, so the handler (its parsed
+// roles, its lazily made password hashes) is built once per env and reused.
+const handlers = new WeakMap();
+
+/** A handler that answers every request with the configuration problem, as a 500. */
+function misconfigured(error) {
+  console.error(`edge-token: configuration error: ${error.message}`);
+  const body = JSON.stringify(esError(500, "settings_exception", error.message));
+  return async () => new Response(body, { status: 500, headers: { "Content-Type": "application/json", "X-elastic-product": "Elasticsearch" } });
+}
+
+function handlerFor(env) {
+  let handle = handlers.get(env);
+  if (handle === undefined) {
+    try {
+      handle = createHandler(env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      handle = misconfigured(error);
+    }
+    handlers.set(env, handle);
+  }
+  return handle;
+}
+
+export default {
+  async fetch(request, env, _ctx) {
+    return handlerFor(env)(request);
+  },
+};
