@@ -9,7 +9,7 @@ use crate::check::check_reply;
 use crate::errors::{illegal_argument, Reply};
 use crate::grants::{self, parse_create_request};
 use crate::invalidate::invalidate;
-use crate::requests::parse_token_request;
+use crate::requests::{parse_invalidate_request, parse_token_request, InvalidateTarget};
 use crate::settings::token_timeout_ms;
 use crate::store::KvStore;
 
@@ -95,6 +95,35 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, client_json: &str
 pub async fn invalidate_token<S: KvStore>(store: &S, body: &str, options_json: &str) -> Reply {
     match parse_options(options_json) {
         Ok(options) => invalidate(store, body.as_bytes(), options.now).await,
+        Err(reply) => reply,
+    }
+}
+
+/// Validates an invalidate body without touching a store, so a host can answer ES's 400s
+/// before it authorizes the caller. The reply body names the mode: `{"mode": "token" |
+/// "refresh_token" | "realm_name" | "username" | "realm_name_and_username"}`.
+pub fn invalidate_request(body: &str) -> Reply {
+    let mode = match parse_invalidate_request(body.as_bytes()) {
+        Err(reply) => return reply,
+        Ok(InvalidateTarget::AccessToken(_)) => "token",
+        Ok(InvalidateTarget::RefreshToken(_)) => "refresh_token",
+        Ok(InvalidateTarget::Owner { realm_name: Some(_), username: Some(_) }) => "realm_name_and_username",
+        Ok(InvalidateTarget::Owner { realm_name: Some(_), username: None }) => "realm_name",
+        Ok(InvalidateTarget::Owner { .. }) => "username",
+    };
+    let mut out = Map::new();
+    out.insert("mode".into(), mode.into());
+    Reply::ok(Value::Object(out))
+}
+
+/// Validates the options (the token timeout setting above all) once, at host start-up.
+pub fn settings(options_json: &str) -> Reply {
+    match parse_options(options_json) {
+        Ok(options) => {
+            let mut out = Map::new();
+            out.insert("timeout_ms".into(), options.timeout_ms.into());
+            Reply::ok(Value::Object(out))
+        }
         Err(reply) => reply,
     }
 }

@@ -209,6 +209,16 @@ pub fn invalidate_token(kv: JsValue, body: String, options_json: String) -> Prom
     run_with_store(kv, |store| Box::pin(async move { host_api::invalidate_token(&store, &body, &options_json).await }))
 }
 
+#[wasm_bindgen(js_name = parseInvalidateRequest)]
+pub fn parse_invalidate_request(body: String) -> String {
+    host_api::invalidate_request(&body).to_envelope()
+}
+
+#[wasm_bindgen(js_name = validateSettings)]
+pub fn validate_settings(options_json: String) -> String {
+    host_api::settings(&options_json).to_envelope()
+}
+
 #[wasm_bindgen(js_name = parseTokenRequest)]
 pub fn parse_token_request(body: String) -> String {
     host_api::token_request(&body).to_envelope()

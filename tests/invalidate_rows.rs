@@ -215,3 +215,23 @@ fn bulk_invalidation_of_10_000_tokens_is_exact_and_cheap() {
     assert_eq!(body, counts(2_500 + 7_500 * 2, 0));
     assert!(used <= 30, "{used} KV operations");
 }
+
+#[test]
+fn the_parse_only_export_names_the_mode_and_shares_the_errors() {
+    let rows = [
+        (r#"{"token":"t"}"#, "token"),
+        (r#"{"refresh_token":"t"}"#, "refresh_token"),
+        (r#"{"realm_name":"r"}"#, "realm_name"),
+        (r#"{"username":"u"}"#, "username"),
+        (r#"{"username":"u","realm_name":"r"}"#, "realm_name_and_username"),
+    ];
+    for (body, mode) in rows {
+        assert_eq!(host_api::invalidate_request(body).body, json!({ "mode": mode }));
+    }
+    let world = World::new();
+    for body in ["", "{}", r#"{"x":1}"#, r#"{"token":"a","refresh_token":"b"}"#] {
+        let parsed = host_api::invalidate_request(body);
+        let full = block_on(host_api::invalidate_token(&world.store, body, &world.options()));
+        assert_eq!((parsed.status, parsed.body), (full.status, full.body), "{body}");
+    }
+}

@@ -30,3 +30,7 @@ async fn store_failures_are_503s_never_traps() {
 async fn token_request_parser_export() {
     wasm_common::token_request_parser_export().await
 }
+#[wasm_bindgen_test]
+async fn invalidate_parser_and_settings_exports() {
+    wasm_common::invalidate_parser_and_settings_exports().await
+}

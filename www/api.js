@@ -208,20 +208,41 @@ export function bindApi(raw, { reinit, store: storeLimits = {} } = {}) {
     return invoke("invalidateToken", [kv, text, optionsJson(kv, options)]);
   }
 
-  function parseTokenRequest(bodyText) {
-    requireString(bodyText, "bodyText");
+  /** A synchronous export: its result, or the EdgeTokenError its envelope describes. */
+  function callSync(name, arg) {
     replaceDeadInstance();
     const epoch = inflight;
     let value;
     try {
-      value = raw.parseTokenRequest(bodyText);
+      value = raw[name](arg);
     } catch (err) {
       throw failure(err, epoch);
     }
     return settle(value);
   }
 
-  return { createToken, checkToken, refreshToken, invalidateToken, parseTokenRequest };
+  function parseTokenRequest(bodyText) {
+    requireString(bodyText, "bodyText");
+    return callSync("parseTokenRequest", bodyText);
+  }
+
+  function parseInvalidateRequest(bodyText) {
+    return callSync("parseInvalidateRequest", bodyText === undefined || bodyText === null ? "" : asJson(bodyText));
+  }
+
+  function validateSettings(settings = {}) {
+    return callSync("validateSettings", JSON.stringify({ timeout: settings.timeout ?? undefined }));
+  }
+
+  return {
+    createToken,
+    checkToken,
+    refreshToken,
+    invalidateToken,
+    parseTokenRequest,
+    parseInvalidateRequest,
+    validateSettings,
+  };
 }
 
 /**

@@ -10,7 +10,15 @@ glue.initSync({ module: wasmModule });
 
 const api = bindGlue(glue);
 
-export const { createToken, checkToken, refreshToken, invalidateToken, parseTokenRequest } = api;
+export const {
+  createToken,
+  checkToken,
+  refreshToken,
+  invalidateToken,
+  parseTokenRequest,
+  parseInvalidateRequest,
+  validateSettings,
+} = api;
 /** The HTTP service over this API: `createHandler(env)` returns `(Request) => Promise<Response>`. */
 export const createHandler = (env) => createServiceHandler(api, env);
 export { EdgeTokenError, MemoryKV } from "./api.js";

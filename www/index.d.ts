@@ -223,6 +223,17 @@ export function invalidateToken(
 /** Validates the body of a get-token HTTP request; throws EdgeTokenError when it is invalid. */
 export function parseTokenRequest(bodyText: string): unknown;
 
+/**
+ * Validates the body of an invalidate request without a store (ES's 400s, §2.3), so a host can
+ * answer them before authorization; throws EdgeTokenError when it is invalid.
+ */
+export function parseInvalidateRequest(
+  bodyText: InvalidateTokenRequest | string | null | undefined,
+): { mode: "token" | "refresh_token" | "realm_name" | "username" | "realm_name_and_username" };
+
+/** Validates settings once at start-up (the token timeout, 1s to 1h); throws EdgeTokenError. */
+export function validateSettings(settings?: { timeout?: string }): { timeout_ms: number };
+
 // ---------------------------------------------------------------------------------------------
 // HTTP service
 

@@ -4,9 +4,9 @@
 
 use edge_token::js_binding::{self as exports, parse_token_request};
 use js_sys::Promise;
-use wasm_bindgen_futures::JsFuture;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen(module = "/www/memory-kv.js")]
 extern "C" {
@@ -163,4 +163,16 @@ pub async fn token_request_parser_export() {
     );
     let (status, body) = envelope(&parse_token_request(r#"{"grant_type":"client_credentials","scope":"x"}"#.into()));
     assert_eq!((status, body), (200, json!({"grant_type":"client_credentials","scope":"x"})));
+}
+
+pub async fn invalidate_parser_and_settings_exports() {
+    use edge_token::js_binding::{parse_invalidate_request, validate_settings};
+    let (status, body) = envelope(&parse_invalidate_request(r#"{"username":"u","realm_name":"r"}"#.into()));
+    assert_eq!((status, body), (200, json!({"mode": "realm_name_and_username"})));
+    let (status, body) = envelope(&parse_invalidate_request("{}".into()));
+    assert_eq!((status, &body["error"]["type"]), (400, &json!("action_request_validation_exception")));
+    let (status, body) = envelope(&validate_settings(r#"{"timeout":"5m"}"#.into()));
+    assert_eq!((status, body), (200, json!({"timeout_ms": 300_000})));
+    let (status, _) = envelope(&validate_settings(r#"{"timeout":"2h"}"#.into()));
+    assert_eq!(status, 400);
 }
