@@ -54,6 +54,25 @@ struct CreateRequestInput {
     authentication_type: Option<String>,
 }
 
+/// serde_json reads at most 128 levels; a stored document wraps the metadata in three more, so
+/// deeper metadata could be written but never read back (the token would be unusable).
+const MAX_METADATA_DEPTH: usize = 100;
+
+/// Nesting depth of a JSON value, without recursion (the input may be deep).
+fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(value, 1usize)];
+    while let Some((value, level)) = pending.pop() {
+        deepest = deepest.max(level);
+        match value {
+            Value::Array(items) => pending.extend(items.iter().map(|v| (v, level + 1))),
+            Value::Object(map) => pending.extend(map.values().map(|v| (v, level + 1))),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// A request for a new token, after the host authenticated the user and the caller.
 #[derive(Debug, Clone)]
 pub struct NewToken {
@@ -81,6 +100,9 @@ pub fn parse_create_request(json: &str) -> Result<NewToken, Reply> {
     };
     if input.username.is_empty() {
         return Err(illegal_argument("invalid createToken request: username must not be empty"));
+    }
+    if input.metadata.as_ref().is_some_and(|m| m.values().any(|v| depth(v) > MAX_METADATA_DEPTH)) {
+        return Err(illegal_argument("invalid createToken request: metadata is nested too deeply"));
     }
     let realm = input.realm.into_ref(input.realm_type);
     if realm.name.is_empty() {

@@ -238,3 +238,24 @@ fn admin_minted_token_is_refreshed_only_by_the_admin() {
     assert_eq!(by_admin.status, 200);
     assert_eq!(by_admin.body["authentication"]["username"], "alice");
 }
+
+#[test]
+fn metadata_too_deep_to_read_back_is_refused_at_creation() {
+    let world = World::new();
+    let nested = |levels: usize| {
+        let mut value = json!("leaf");
+        for _ in 0..levels {
+            value = json!({ "a": value });
+        }
+        value
+    };
+    let request = |metadata: Value| {
+        json!({"grant_type":"password","username":"u","realm":"default_native","metadata": metadata}).to_string()
+    };
+    let refused = block_on(host_api::create_token(&world.store, &request(nested(120)), &world.options()));
+    assert_eq!(refused.status, 400);
+    let accepted = block_on(host_api::create_token(&world.store, &request(nested(99)), &world.options()));
+    assert_eq!(accepted.status, 200);
+    let token = accepted.body["access_token"].as_str().unwrap();
+    assert_eq!(world.check(token).status, 200);
+}

@@ -10,6 +10,7 @@
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { MemoryKV, createHandler } from "./entry-node.js";
+import { unexpectedErrorLine } from "./service/log.js";
 
 const host = process.env.HOST || "127.0.0.1";
 const port = Number(process.env.PORT ?? 9200);
@@ -55,7 +56,7 @@ const server = createServer((req, res) => {
   handle(toRequest(req))
     .then((response) => send(response, res))
     .catch((error) => {
-      console.error(`edge-token: ${error?.name ?? "error"}: ${error?.message ?? ""}`);
+      console.error(unexpectedErrorLine(error));
       res.writeHead(500).end();
     });
 });

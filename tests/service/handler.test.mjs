@@ -188,13 +188,14 @@ test("the response mirrors the clients' compatibility media type, else applicati
   assert.equal(denied.headers.get("content-type"), "application/vnd.elasticsearch+json;compatible-with=9");
 });
 
-test("413 for a body over 1 MiB: empty, no product header; exactly 1 MiB is read", async () => {
+test("413 for a body over 1 MiB: ES's envelope with the product header; exactly 1 MiB is read", async () => {
   const { call } = await inProcess();
   const limit = 1024 * 1024;
   const over = await call("DELETE", "/_security/oauth2/token", { auth: ADMIN, body: "x".repeat(limit + 1) });
   assert.equal(over.status, 413);
-  assert.equal(over.text, "");
-  assertProduct(over, false);
+  const reason = "request body is larger than the limit of [1048576] bytes";
+  assert.deepEqual(over.body, { error: { root_cause: [{ type: "parse_exception", reason }], type: "parse_exception", reason }, status: 413 });
+  assertProduct(over, true);
   // A streamed body with no Content-Length is counted as it arrives.
   const { handle } = await inProcess();
   const stream = new ReadableStream({
@@ -505,6 +506,11 @@ test("createHandler refuses a bad env with a ConfigError that does not repeat se
     [{ ...base, ROLES: '{"superuser": {"cluster": []}}' }, /Role \[superuser\] is reserved and may not be used/],
     [{ ...base, ROLES: '{"r": {"cluster": "all"}}' }, /must be an array of strings/],
     [{ ...base, ELASTIC_PASSWORD: 12 }, /ELASTIC_PASSWORD must be a string/],
+    // TOKEN_TIMEOUT is checked by the engine (validateSettings) when the handler is made.
+    [{ ...base, TOKEN_TIMEOUT: "2h" }, /^TOKEN_TIMEOUT: failed to parse value \[2h\] for setting \[xpack\.security\.authc\.token\.timeout\], must be <= \[1h\]$/],
+    [{ ...base, TOKEN_TIMEOUT: "500ms" }, /must be >= \[1s\]/],
+    [{ ...base, TOKEN_TIMEOUT: "20 minutes" }, /unit is missing or unrecognized/],
+    [{ ...base, TOKEN_TIMEOUT: 1200 }, /TOKEN_TIMEOUT must be a string/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => createHandler(env), (error) => {
@@ -515,6 +521,7 @@ test("createHandler refuses a bad env with a ConfigError that does not repeat se
     });
   }
   assert.doesNotThrow(() => createHandler({ ...base, ROLES: ROLES }), "ROLES may also be an object");
+  assert.doesNotThrow(() => createHandler({ ...base, TOKEN_TIMEOUT: "1h" }));
 });
 
 test("a failing KV fails closed with 503, for Basic users and for bearer tokens", async () => {

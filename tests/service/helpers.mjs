@@ -2,7 +2,7 @@
 // and servers started as child processes (wrangler dev on workerd, the Node one-liner), each
 // with a bounded start-up wait and a stop that ends the whole process group it started.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -71,9 +71,75 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** A bound for Promise.race that does not keep the process alive once the race is decided. */
 const deadline = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
+// Bounds for servers started as child processes. They are generous because the machine may be
+// busy (other engineers' benchmarks): a slow start must not fail a test, a dead one must.
+const PROBE_TIMEOUT_MS = 5_000;
+const STOP_GRACE_MS = 10_000;
+const KILL_GRACE_MS = 5_000;
+
+/** Whether a process of group `pgid` still runs (zombies, already dead, do not count). */
+function groupAlive(pgid) {
+  let entries;
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    // No /proc: ask the kernel whether the group has members at all.
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // ended meanwhile
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so read after the last ")".
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z") return true;
+  }
+  return false;
+}
+
+/** Waits until group `pgid` is empty, at most `ms`; whether it is. */
+async function groupGone(pgid, ms) {
+  const giveUpAt = Date.now() + ms;
+  while (groupAlive(pgid)) {
+    if (Date.now() > giveUpAt) return false;
+    await sleep(100);
+  }
+  return true;
+}
+
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {}
+}
+
 /**
- * Starts `args` (run by node) in its own process group and waits until `url` answers at all,
- * at most `timeoutMs`. Returns {url, output(), stop()}; stop() ends the group, bounded.
+ * Whether `response` came from this service: an ES-shaped JSON error (the 401 of a request
+ * without credentials, or the 500 of a misconfigured Worker), not a proxy's placeholder or
+ * another program that happens to listen on the port.
+ */
+async function fromService(response) {
+  try {
+    const body = await response.json();
+    return typeof body?.error?.type === "string";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts `args` (run by node) in its own process group and waits until the service answers on
+ * `url`, at most `timeoutMs`. Returns {url, output(), stop()}; stop() ends the whole group (the
+ * runtime processes included, so a restart never meets a predecessor on the same files), bounded.
  */
 async function startServer(args, { env, url, timeoutMs }) {
   const child = spawn(process.execPath, args, {
@@ -85,69 +151,83 @@ async function startServer(args, { env, url, timeoutMs }) {
   let log = "";
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
-  const exited = new Promise((resolve) => child.once("exit", resolve));
   let gone = false;
-  exited.then(() => (gone = true));
+  const exited = new Promise((resolve) => child.once("exit", resolve)).then(() => (gone = true));
 
   async function stop() {
-    if (gone) return;
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {}
-    const done = await Promise.race([exited.then(() => true), deadline(10_000).then(() => false)]);
-    if (!done) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
-      await Promise.race([exited, deadline(5_000)]);
-    }
+    signalGroup(child.pid, "SIGTERM");
+    if (await groupGone(child.pid, STOP_GRACE_MS)) return;
+    signalGroup(child.pid, "SIGKILL");
+    if (!(await groupGone(child.pid, KILL_GRACE_MS))) throw new Error(`process group ${child.pid} survived SIGKILL`);
   }
 
   const giveUpAt = Date.now() + timeoutMs;
   for (;;) {
-    if (gone) throw new Error(`server exited before answering:\n${log}`);
+    if (gone) throw new ServerExited(log);
     try {
-      await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      return { url, output: () => log, stop };
+      const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      if (await fromService(response)) return { url, output: () => log, stop };
     } catch {}
     if (Date.now() > giveUpAt) {
       await stop();
-      throw new Error(`no answer from ${url} within ${timeoutMs} ms:\n${log}`);
+      throw new Error(`the service did not answer on ${url} within ${timeoutMs} ms:\n${log}`);
     }
-    await sleep(250);
+    // Poll again soon, or at once if the process dies meanwhile.
+    await Promise.race([exited, sleep(250)]);
+  }
+}
+
+class ServerExited extends Error {
+  constructor(log) {
+    super(`server exited before answering:\n${log}`);
+    this.portTaken = /Address already in use|EADDRINUSE/.test(log);
+  }
+}
+
+/** `start(port)` on a free port; again on another one if the port was taken meanwhile. */
+async function onFreePort(start, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      if (!(error instanceof ServerExited && error.portTaken) || attempt >= attempts) throw error;
+    }
   }
 }
 
 /** wrangler dev (workerd, wrangler.toml) on a free loopback port with its local KV in `persistTo`. */
 export async function startWrangler({ persistTo, vars = {} }) {
   requireBuild();
-  const port = await freePort();
   const varArgs = Object.entries({ ELASTIC_PASSWORD, ROLES: JSON.stringify(ROLES), ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const args = [
-    `${ROOT}/node_modules/wrangler/bin/wrangler.js`,
-    "dev",
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(await freePort()),
-    "--persist-to", persistTo,
-    "--show-interactive-dev-session=false",
-    "--log-level", "warn",
-    ...varArgs,
-  ];
-  return startServer(args, {
-    env: { WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
-    url: `http://127.0.0.1:${port}/`,
-    timeoutMs: 60_000,
+  return onFreePort(async (port) => {
+    const args = [
+      `${ROOT}/node_modules/wrangler/bin/wrangler.js`,
+      "dev",
+      "--ip", "127.0.0.1",
+      "--port", String(port),
+      "--inspector-port", String(await freePort()),
+      "--persist-to", persistTo,
+      "--show-interactive-dev-session=false",
+      "--log-level", "warn",
+      ...varArgs,
+    ];
+    return startServer(args, {
+      env: { WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+      url: `http://127.0.0.1:${port}/`,
+      // wrangler bundles the Worker and starts workerd: seconds when idle, far more when busy.
+      timeoutMs: 120_000,
+    });
   });
 }
 
 /** The Node one-liner, www/serve-node.js, on a free port. */
 export async function startNodeServer(env = {}) {
   requireBuild();
-  const port = await freePort();
-  return startServer([`${ROOT}/www/serve-node.js`], {
-    env: { ELASTIC_PASSWORD, ROLES: JSON.stringify(ROLES), PORT: String(port), HOST: "127.0.0.1", ...env },
-    url: `http://127.0.0.1:${port}/`,
-    timeoutMs: 15_000,
-  });
+  return onFreePort((port) =>
+    startServer([`${ROOT}/www/serve-node.js`], {
+      env: { ELASTIC_PASSWORD, ROLES: JSON.stringify(ROLES), PORT: String(port), HOST: "127.0.0.1", ...env },
+      url: `http://127.0.0.1:${port}/`,
+      timeoutMs: 30_000,
+    }),
+  );
 }

@@ -35,7 +35,8 @@ test("the Node server answers the official client", async () => {
     body: "x".repeat(2 * 1024 * 1024),
   });
   assert.equal(big.status, 413);
-  assert.equal(await big.text(), "");
+  assert.equal((await big.json()).error.type, "parse_exception");
+  assert.equal(big.headers.get("x-elastic-product"), "Elasticsearch");
   assert.equal((await es.security.authenticate()).username, "elastic");
 });
 

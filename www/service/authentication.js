@@ -4,17 +4,24 @@
 //
 // Every password check costs one slow hash, whatever the outcome: an unknown user is checked
 // against a decoy hash, and the `elastic` password is compared through its own hash, so response
-// times do not reveal which usernames exist.
+// times do not reveal which usernames exist. Repeated failures for one username are throttled
+// (login-throttle.js); a throttled attempt gets the same 401 as a wrong password.
 import { authenticationFailure, fromEngineError, storeUnavailable } from "./http.js";
+import { createLoginThrottle } from "./login-throttle.js";
 import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
 import { ELASTIC_USER, NATIVE_REALM, RESERVED_REALM, elasticView, loadUser } from "./users.js";
 
-/** The realm side of a service context: lazily made hashes, kept for the life of the handler. */
-export function createRealms(config) {
+/**
+ * The realm side of a service context: the user store (`store`, a guarded KV), the login
+ * throttle, and lazily made hashes, kept for the life of the handler.
+ */
+export function createRealms(config, { store = config.kv, throttle = createLoginThrottle(store) } = {}) {
   let decoy;
   let elasticHash;
   return {
     config,
+    store,
+    throttle,
     decoyHash: () => (decoy ??= createDecoyHash()),
     // The env secret is plain text; hashing it once makes its check cost what a stored user's does.
     elasticHash: () => (elasticHash ??= config.elasticPassword === undefined ? createDecoyHash() : hashPassword(config.elasticPassword)),
@@ -37,9 +44,20 @@ function principal(user, realm) {
 
 /**
  * `{principal}` for the user with these credentials (an _authenticate body), `{principal: null}`
- * when they do not match or the user is disabled, or `{storeError}` when the KV failed.
+ * when they do not match, the user is disabled or the username is throttled, or `{storeError}`
+ * when the KV failed.
  */
 export async function authenticatePassword(realms, username, password) {
+  const attempt = await realms.throttle.begin(username);
+  // Locked: refused like a wrong password, without spending a hash (or a guess) on it.
+  if (attempt.locked) return { principal: null };
+  const found = await checkPassword(realms, username, password);
+  // A store failure says nothing about the password: it is not counted either way.
+  if (found.storeError === undefined) await (found.principal ? attempt.succeeded() : attempt.failed());
+  return found;
+}
+
+async function checkPassword(realms, username, password) {
   if (username === ELASTIC_USER) {
     const ok = await verifyPassword(password, await realms.elasticHash());
     const enabled = realms.config.elasticPassword !== undefined;
@@ -47,7 +65,7 @@ export async function authenticatePassword(realms, username, password) {
   }
   let record;
   try {
-    record = await loadUser(realms.config.kv, username);
+    record = await loadUser(realms.store, username);
   } catch (error) {
     return { storeError: error?.message ?? String(error) };
   }

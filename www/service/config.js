@@ -81,8 +81,21 @@ export function readConfig(env) {
     kv: readKv(env),
     // Empty or unset: the `elastic` user cannot log in (there is no password to check).
     elasticPassword: readOptionalString(env, "ELASTIC_PASSWORD"),
-    // Left to the engine, which parses ES time units and enforces 1s..1h on every call.
+    // Parsed by the engine (ES time units, 1s..1h): checked at start-up by checkEngineSettings.
     tokenTimeout: readOptionalString(env, "TOKEN_TIMEOUT"),
     roles: readRoles(env.ROLES),
   });
+}
+
+/**
+ * The engine's own check of the settings it reads (TOKEN_TIMEOUT: an ES time value, 1s..1h),
+ * run once so a bad value fails at start-up like a bad ROLES, not on the first token request.
+ */
+export function checkEngineSettings(api, config) {
+  try {
+    api.validateSettings({ timeout: config.tokenTimeout });
+  } catch (error) {
+    const reason = error?.body?.error?.reason ?? error?.message ?? String(error);
+    throw new ConfigError(`TOKEN_TIMEOUT: ${reason}`);
+  }
 }

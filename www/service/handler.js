@@ -5,12 +5,16 @@
 //   body size      413
 //   route          400 "no handler found" / 405 wrong method
 //   content type   406, only when there is a body
+//   body           400 for a body on an endpoint that reads none, or bytes that are not UTF-8
 //   endpoint       its own 400s, then authorization (403), then the work
+import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
-import { readConfig } from "./config.js";
+import { decodeBody } from "./body-text.js";
+import { checkEngineSettings, readConfig } from "./config.js";
 import {
   BodyTooLarge,
   MAX_BODY_BYTES,
+  bodyNotSupported,
   contentTypeProblem,
   internalError,
   methodNotAllowed,
@@ -22,6 +26,8 @@ import {
   tooLarge,
 } from "./http.js";
 import { authenticate, info } from "./info-api.js";
+import { unexpectedErrorLine } from "./log.js";
+import { createLoginThrottle } from "./login-throttle.js";
 import { route } from "./router.js";
 import { getToken, invalidateToken } from "./token-api.js";
 import { deleteUser, getUsers, putUser } from "./user-api.js";
@@ -45,9 +51,9 @@ async function dispatch(ctx, request) {
   const caller = await authenticateRequest(ctx.api, ctx.realms, request, uri);
   if (caller.reply) return caller.reply;
 
-  let body;
+  let bytes;
   try {
-    body = await readBody(request, MAX_BODY_BYTES);
+    bytes = await readBody(request, MAX_BODY_BYTES);
   } catch (error) {
     if (error instanceof BodyTooLarge) return tooLarge();
     throw error;
@@ -55,11 +61,19 @@ async function dispatch(ctx, request) {
 
   if (match.kind === "none") return noHandler(uri, method);
   if (match.kind === "method") return methodNotAllowed(uri, method, match.allowed);
-  if (body !== "") {
+  if (bytes.length > 0) {
     const problem = contentTypeProblem(request.headers.get("content-type"));
     if (problem) return problem;
+    if (!match.readsBody) return bodyNotSupported(method, url.pathname);
   }
-  return ENDPOINTS[match.endpoint](ctx, { principal: caller.principal, body, params: match.params, uri });
+  const body = decodeBody(bytes);
+  if (body.reply) return body.reply;
+  return ENDPOINTS[match.endpoint](ctx, { principal: caller.principal, body: body.text, params: match.params, uri });
+}
+
+/** The clock of the KV binding when it has one (MemoryKV's injectable clock), else the real one. */
+function clockOf(kv) {
+  return typeof kv.now === "function" ? () => kv.now() : Date.now;
 }
 
 /**
@@ -68,7 +82,13 @@ async function dispatch(ctx, request) {
  */
 export function createServiceHandler(api, env) {
   const config = readConfig(env);
-  const ctx = { api, config, realms: createRealms(config) };
+  checkEngineSettings(api, config);
+  // The service's own KV calls (users, login throttle) get the deadline the engine's calls get,
+  // so a hanging store is a 503, never a hanging request. The throttle does not retry a 429: it
+  // coalesces its writes instead.
+  const store = guardKv(config.kv);
+  const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now: clockOf(config.kv) });
+  const ctx = { api, config, store, realms: createRealms(config, { store, throttle }) };
   return async function handle(request) {
     const mediaType = responseMediaType(request.headers);
     const head = request.method.toUpperCase() === "HEAD";
@@ -76,8 +96,7 @@ export function createServiceHandler(api, env) {
     try {
       out = await dispatch(ctx, request);
     } catch (error) {
-      // Only the error's class and message: they never carry a password or a token.
-      console.error(`edge-token: unexpected ${error?.name ?? "error"}: ${error?.message ?? ""}`);
+      console.error(unexpectedErrorLine(error));
       out = internalError();
     }
     return toResponse(out, mediaType, { head });

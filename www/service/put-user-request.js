@@ -3,6 +3,7 @@
 // error types and messages. Passwords are only checked here; they are hashed once the caller is
 // known to be allowed.
 import { badRequest, esError, reply, validationFailure } from "./http.js";
+import { parseJsonBody } from "./json-body.js";
 import { CONFIGURED_HASHER, UnsupportedHash, describeHash } from "./passwords.js";
 import { INTERNAL_USERNAMES, RESERVED_USERNAMES } from "./users.js";
 
@@ -65,12 +66,10 @@ function nullableString(field, value) {
  * only checked here (length); it is hashed later, once the caller is known to be allowed.
  */
 function parseBody(username, text) {
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Rejected(badRequest("x_content_parse_exception", "Failed to parse the request body as JSON"));
-  }
+  const parsed = parseJsonBody(text);
+  if (parsed.syntaxError) throw new Rejected(badRequest("x_content_parse_exception", "Failed to parse the request body as JSON"));
+  if (parsed.problem) throw new Rejected(badRequest("x_content_parse_exception", parsed.problem));
+  const body = parsed.value;
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw parseError(`expected an object, but found token [${tokenName(body)}]`);
   }

@@ -12,6 +12,10 @@ const ROUTES = [
   },
 ];
 
+// The endpoints that read a request body. ES answers a body sent to any other endpoint with a
+// 400 (BaseRestHandler: "does not support having a body") rather than ignoring it.
+const READS_BODY = new Set(["getToken", "invalidateToken", "putUser"]);
+
 /** Percent-decoding as ES does for path parameters; a bad escape keeps the raw text. */
 function decodeParam(raw) {
   try {
@@ -33,7 +37,7 @@ function matchPattern(pattern, segments) {
 }
 
 /**
- * `{kind: "ok", endpoint, params}`, `{kind: "method", allowed}` when the path exists under other
+ * `{kind: "ok", endpoint, params, readsBody}`, `{kind: "method", allowed}` when the path exists under other
  * methods, or `{kind: "none"}`. Empty segments are ignored, so a trailing slash still matches.
  */
 export function route(pathname, method) {
@@ -42,7 +46,7 @@ export function route(pathname, method) {
     const params = matchPattern(pattern, segments);
     if (params === null) continue;
     const endpoint = methods[method];
-    if (endpoint !== undefined) return { kind: "ok", endpoint, params };
+    if (endpoint !== undefined) return { kind: "ok", endpoint, params, readsBody: READS_BODY.has(endpoint) };
     return { kind: "method", allowed: Object.keys(methods) };
   }
   return { kind: "none" };

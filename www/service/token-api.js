@@ -5,7 +5,6 @@
 // Order, as in ES: the body is parsed and validated (400) before the caller's privilege is
 // checked (403), and for the password grant the user named in the body is authenticated last
 // (401 for the token-create action).
-import { MemoryKV } from "../memory-kv.js";
 import { authenticatePassword } from "./authentication.js";
 import { authenticationFailure, fromEngineError, reply, storeUnavailable } from "./http.js";
 import { ACTIONS, authorize } from "./privileges.js";
@@ -92,33 +91,15 @@ export async function getToken(ctx, { principal, body }) {
   }
 }
 
-// What a parse or validation failure of an invalidate body looks like. Anything else the engine
-// answers comes from looking at the store, which an unauthorized caller must not learn about.
-const REQUEST_ERROR_TYPES = new Set([
-  "parse_exception",
-  "x_content_parse_exception",
-  "action_request_validation_exception",
-  "illegal_argument_exception",
-]);
-
-/**
- * The 400 ES would send for this body before authorization, or null. The engine has no
- * parse-only call for invalidate bodies, so the body is run against an empty, throwaway store:
- * request errors come back as they would, and nothing real is read or written.
- */
-async function invalidateRequestError(ctx, body) {
-  try {
-    await ctx.api.invalidateToken(new MemoryKV(), body, {});
-    return null;
-  } catch (error) {
-    const type = error?.body?.error?.type;
-    return error?.status === 400 && REQUEST_ERROR_TYPES.has(type) ? fromEngineError(error) : null;
-  }
-}
-
 export async function invalidateToken(ctx, { principal, body }) {
+  // The engine's parse-only call: ES's 400s for the body, before authorization, without a store.
+  try {
+    ctx.api.parseInvalidateRequest(body);
+  } catch (error) {
+    return fromEngineError(error);
+  }
   const denied = authorize(principal, ACTIONS.invalidateToken, ctx.config.roles);
-  if (denied) return (await invalidateRequestError(ctx, body)) ?? denied;
+  if (denied) return denied;
   // A 404 (nothing matched) rejects with the count object as its body; it is sent as it is.
   return engineCall(ctx.api.invalidateToken(ctx.config.kv, body, {}));
 }

@@ -25,13 +25,13 @@ export async function putUser(ctx, { principal, body, params }) {
   if (problem) return problem;
 
   return guarded(async () => {
-    const existing = await loadUser(ctx.config.kv, request.username);
+    const existing = await loadUser(ctx.store, request.username);
     let passwordHash = existing?.password_hash;
     if (request.password !== undefined) passwordHash = await hashPassword(request.password);
     else if (request.password_hash !== undefined) passwordHash = request.password_hash;
     if (passwordHash === undefined) return passwordRequired();
     // An update replaces every field (enabled defaults to true), as ES's put-user does.
-    await saveUser(ctx.config.kv, {
+    await saveUser(ctx.store, {
       username: request.username,
       password_hash: passwordHash,
       roles: request.roles,
@@ -52,14 +52,14 @@ export async function getUsers(ctx, { principal, params }) {
     if (params.username === undefined) {
       // All users: the reserved one first, then the native realm's.
       out[ELASTIC_USER] = elasticView();
-      for (const record of await listUsers(ctx.config.kv)) out[record.username] = userView(record);
+      for (const record of await listUsers(ctx.store)) out[record.username] = userView(record);
       return reply(200, out);
     }
     const names = params.username.split(",").map((n) => n.trim()).filter((n) => n !== "");
     for (const name of names) {
       if (name === ELASTIC_USER) out[name] = elasticView();
       else {
-        const record = await loadUser(ctx.config.kv, name);
+        const record = await loadUser(ctx.store, name);
         if (record !== null) out[name] = userView(record);
       }
     }
@@ -74,7 +74,7 @@ export async function deleteUser(ctx, { principal, params }) {
   const problem = deleteUserProblem(params.username);
   if (problem) return problem;
   return guarded(async () => {
-    const found = await removeUser(ctx.config.kv, params.username);
+    const found = await removeUser(ctx.store, params.username);
     return reply(found ? 200 : 404, { found });
   });
 }

@@ -21,12 +21,17 @@ export const INTERNAL_USERNAMES = new Set([
   "_system", "_xpack", "_xpack_security", "_async_search", "_security_profile", "_cross_cluster_access", "_storage",
 ]);
 
-/** The user's KV key: a digest, because ES usernames can be longer than a KV key may be. */
-async function keyOf(username) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(username)));
+/** base64url(SHA-256(name)): a fixed-length key part that does not show the name itself. */
+export async function nameDigest(name) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(name)));
   let binary = "";
   for (const b of digest) binary += String.fromCharCode(b);
-  return KEY_PREFIX + btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The user's KV key: a digest, because ES usernames can be longer than a KV key may be. */
+async function keyOf(username) {
+  return KEY_PREFIX + (await nameDigest(username));
 }
 
 // ---------------------------------------------------------------------------------------------
