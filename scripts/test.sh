@@ -34,7 +34,8 @@ build_trap_test() {
 step "build the trap-test wasm" build_trap_test
 node_tests=(tests/js/)
 [ -d tests/service ] && node_tests+=(tests/service/)
-step "node --test (package, service, workerd)" node --test --test-concurrency=1 "${node_tests[@]}"
+[ -d tests/consistency ] && node_tests+=(tests/consistency/)
+step "node --test (package, service, consistency; workerd)" node --test --test-concurrency=1 "${node_tests[@]}"
 
 # Sum what the runners reported: cargo/wasm-bindgen-test "test result:" lines, node's "# pass".
 passed=$(grep -oE '(test result: [a-zA-Z]+\. [0-9]+ passed|^# pass [0-9]+)' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)

@@ -3,6 +3,7 @@
 use crate::authentication::Subject;
 use crate::codec::RawToken;
 use crate::errors::{expired_bearer_token, invalid_bearer_token, store_unavailable, Reply};
+use crate::schema::TokenHalf;
 use crate::store::{KvStore, StoreError};
 use crate::token_store;
 
@@ -26,7 +27,8 @@ impl CheckOutcome {
     }
 }
 
-/// At most two store operations: the document, then one bulk read of its watermarks.
+/// At most two store operations: the document, then one bulk read of its invalidation keys
+/// and watermarks.
 pub async fn check<S: KvStore>(store: &S, token: &str, now: u64) -> Result<CheckOutcome, StoreError> {
     let Some(presented) = RawToken::decode(token) else {
         return Ok(CheckOutcome::Unknown);
@@ -37,13 +39,11 @@ pub async fn check<S: KvStore>(store: &S, token: &str, now: u64) -> Result<Check
     if !presented.matches_hash(&record.access.hash) {
         return Ok(CheckOutcome::Unknown);
     }
-    if record.access.invalidated {
-        return Ok(CheckOutcome::Invalidated);
-    }
+    // Expiry first: it needs no second read.
     if now > record.access.expiration_time {
         return Ok(CheckOutcome::Expired);
     }
-    if token_store::is_covered(store, &record).await? {
+    if token_store::status(store, &presented.doc_id(), &record).await?.is_invalidated(&record, TokenHalf::Access) {
         return Ok(CheckOutcome::Invalidated);
     }
     Ok(CheckOutcome::Valid(Box::new(record.owner)))

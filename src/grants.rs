@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::authentication::{Client, RealmRef, Subject};
 use crate::codec::{decode_salt, encode_salt, random_bytes, RawToken, TokenPair, SALT_LEN};
 use crate::errors::{illegal_argument, oauth2_error, store_unavailable, Reply};
-use crate::schema::{AccessHalf, RefreshHalf, TokenRecord};
+use crate::schema::{AccessHalf, RefreshHalf, TokenHalf, TokenRecord};
 use crate::settings::REFRESH_REPLAY_WINDOW_MS;
 use crate::store::KvStore;
 use crate::token_store;
@@ -151,14 +151,9 @@ fn token_response(pair: &TokenPair, timeout_ms: u64, scope: Option<&str>, authen
 fn new_record(pair: &TokenPair, owner: Subject, client: Client, salt: &[u8], now: u64, timeout_ms: u64) -> TokenRecord {
     TokenRecord {
         creation_time: now,
-        access: AccessHalf {
-            hash: pair.access.hash(),
-            expiration_time: now.saturating_add(timeout_ms),
-            invalidated: false,
-        },
+        access: AccessHalf { hash: pair.access.hash(), expiration_time: now.saturating_add(timeout_ms) },
         refresh: pair.refresh.as_ref().map(|refresh| RefreshHalf {
             hash: refresh.hash(),
-            invalidated: false,
             refresh_time: None,
             salt: encode_salt(salt),
             client,
@@ -203,11 +198,11 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, caller: &Client, 
     if now > record.refresh_deadline() {
         return invalid_grant("token document has expired");
     }
-    let covered = match token_store::is_covered(store, &record).await {
-        Ok(covered) => covered,
+    let status = match token_store::status(store, &doc_id, &record).await {
+        Ok(status) => status,
         Err(error) => return store_unavailable(&error.0),
     };
-    if refresh.invalidated || covered {
+    if status.is_invalidated(&record, TokenHalf::Refresh) {
         return invalid_grant("token has been invalidated");
     }
     if !caller.can_access_resources_of(&refresh.client) {

@@ -1,6 +1,6 @@
 //! The Invalidate Token API (§2): by access token, refresh token, realm, user, or both.
 //!
-//! Single tokens flip a flag in their document. Realms and users are invalidated with one
+//! Single tokens get an invalidation key of their own. Realms and users are invalidated with one
 //! watermark write (see `docs/storage-schema.md`), counted exactly from the index pages.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::codec::{name_digest, RawToken};
 use crate::errors::{store_unavailable, Cause, Reply};
 use crate::requests::{parse_invalidate_request, InvalidateTarget};
-use crate::schema::{self, keys, IndexEntry};
+use crate::schema::{self, keys, IndexEntry, TokenHalf};
 use crate::settings::REFRESH_LIFETIME_MS;
 use crate::store::{list_all, KvStore, StoreError};
 use crate::token_store;
@@ -50,8 +50,8 @@ impl Counts {
 pub async fn invalidate<S: KvStore>(store: &S, body: &[u8], now: u64) -> Reply {
     match parse_invalidate_request(body) {
         Err(reply) => reply,
-        Ok(InvalidateTarget::AccessToken(token)) => invalidate_one(store, &token, Half::Access, now).await,
-        Ok(InvalidateTarget::RefreshToken(token)) => invalidate_one(store, &token, Half::Refresh, now).await,
+        Ok(InvalidateTarget::AccessToken(token)) => invalidate_one(store, &token, TokenHalf::Access, now).await,
+        Ok(InvalidateTarget::RefreshToken(token)) => invalidate_one(store, &token, TokenHalf::Refresh, now).await,
         Ok(InvalidateTarget::Owner { realm_name, username }) => {
             let scope = match (realm_name, username) {
                 (Some(realm), Some(user)) => Scope::UserInRealm(realm, user),
@@ -64,46 +64,36 @@ pub async fn invalidate<S: KvStore>(store: &S, body: &[u8], now: u64) -> Reply {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Half {
-    Access,
-    Refresh,
-}
-
 fn not_found() -> Reply {
     Counts::default().reply(404)
 }
 
-async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: Half, now: u64) -> Reply {
+async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now: u64) -> Reply {
     let Some(presented) = RawToken::decode(token) else {
         return not_found();
     };
     let doc_id = presented.doc_id();
-    let mut record = match token_store::load(store, &doc_id, now).await {
+    let record = match token_store::load(store, &doc_id, now).await {
         Ok(Some(record)) => record,
         Ok(None) => return missing_document(store).await,
         Err(error) => return store_unavailable(&error.0),
     };
-    let flag = match half {
-        Half::Access => presented.matches_hash(&record.access.hash).then_some(&mut record.access.invalidated),
-        Half::Refresh => {
-            record.refresh.as_mut().filter(|r| presented.matches_hash(&r.hash)).map(|r| &mut r.invalidated)
-        }
+    let stored_hash = match half {
+        TokenHalf::Access => Some(&record.access.hash),
+        TokenHalf::Refresh => record.refresh.as_ref().map(|r| &r.hash),
     };
-    let Some(flag) = flag else {
+    if !stored_hash.is_some_and(|hash| presented.matches_hash(hash)) {
         return not_found();
+    }
+    let status = match token_store::status(store, &doc_id, &record).await {
+        Ok(status) => status,
+        Err(error) => return store_unavailable(&error.0),
     };
     // Expiry is not checked: an expired token whose document exists still counts (§2.7).
-    if *flag {
+    if status.is_invalidated(&record, half) {
         return Counts { previously_invalidated: 1, ..Counts::default() }.reply(200);
     }
-    *flag = true;
-    match token_store::is_covered(store, &record).await {
-        Ok(true) => return Counts { previously_invalidated: 1, ..Counts::default() }.reply(200),
-        Ok(false) => {}
-        Err(error) => return store_unavailable(&error.0),
-    }
-    match token_store::save_flags(store, &doc_id, &record, now).await {
+    match token_store::mark_invalidated(store, &doc_id, &record, half, &status, now).await {
         Ok(()) => Counts { invalidated: 1, ..Counts::default() }.reply(200),
         Err(error) => store_unavailable(&error.0),
     }

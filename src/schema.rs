@@ -23,13 +23,20 @@ pub struct TokenRecord {
 pub struct AccessHalf {
     pub hash: String,
     pub expiration_time: u64,
-    pub invalidated: bool,
+}
+
+/// The two halves of a token document. Each half's invalidation is its own key (never a field
+/// of the document): KV has no compare-and-set, so a flag inside the document could be lost
+/// to a concurrent rewrite of it (a refresh, or the other half's invalidation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenHalf {
+    Access,
+    Refresh,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefreshHalf {
     pub hash: String,
-    pub invalidated: bool,
     /// Set by the first refresh; the superseding pair is re-derived from `salt` (see codec).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_time: Option<u64>,
@@ -56,13 +63,13 @@ impl TokenRecord {
         ttl_until(now, self.end_of_life())
     }
 
-    pub fn index_entry(&self) -> IndexEntry {
+    pub fn index_entry(&self, access_invalidated: bool, refresh_invalidated: bool) -> IndexEntry {
         IndexEntry {
             creation_time: self.creation_time,
             access_expiration: self.access.expiration_time,
             has_refresh: self.refresh.is_some(),
-            access_invalidated: self.access.invalidated,
-            refresh_invalidated: self.refresh.as_ref().is_some_and(|r| r.invalidated),
+            access_invalidated,
+            refresh_invalidated,
         }
     }
 }
@@ -112,10 +119,21 @@ impl IndexEntry {
 pub mod keys {
     use super::name_digest;
 
+    use super::TokenHalf;
+
     pub const RECORD_PREFIX: &str = "t:";
 
     pub fn record(doc_id: &str) -> String {
         format!("{RECORD_PREFIX}{doc_id}")
+    }
+
+    /// `i:<doc>:a` / `i:<doc>:r`: present when that half was invalidated by itself.
+    pub fn invalidation(doc_id: &str, half: TokenHalf) -> String {
+        let tag = match half {
+            TokenHalf::Access => "a",
+            TokenHalf::Refresh => "r",
+        };
+        format!("i:{doc_id}:{tag}")
     }
 
     /// `r:<realm>:<user>:<doc>`: listing `r:<realm>:` or `r:<realm>:<user>:`.

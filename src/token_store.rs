@@ -2,9 +2,8 @@
 
 use futures_util::future::{try_join, try_join3};
 
-use crate::authentication::Subject;
 use crate::codec::name_digest;
-use crate::schema::{keys, parse_watermark, TokenRecord};
+use crate::schema::{keys, parse_watermark, TokenHalf, TokenRecord};
 use crate::store::{KvStore, StoreError};
 
 /// The document `doc_id`, unless it is absent, unreadable or past its purge time.
@@ -37,7 +36,7 @@ pub async fn save_with_index<S: KvStore>(
 ) -> Result<(), StoreError> {
     let realm = record.owner.realm_name();
     let user = &record.owner.username;
-    let metadata = record.index_entry().to_metadata();
+    let metadata = record.index_entry(false, false).to_metadata();
     let ttl = record.ttl_seconds(now);
     let realm_key = keys::realm_index(realm, user, doc_id);
     let user_key = keys::user_index(realm, user, doc_id);
@@ -50,18 +49,31 @@ pub async fn save_with_index<S: KvStore>(
     .map(|_| ())
 }
 
-/// Writes a changed flag: the document must be written; the index keys only keep later
-/// bulk counts exact, so their failure does not undo the invalidation.
-pub async fn save_flags<S: KvStore>(store: &S, doc_id: &str, record: &TokenRecord, now: u64) -> Result<(), StoreError> {
+/// Records that one half was invalidated: its own key first (what checks read), then the
+/// index metadata, which only keeps later bulk counts exact. A lost index update (two halves
+/// invalidated at once) can only make a later bulk count call a half new instead of previous.
+pub async fn mark_invalidated<S: KvStore>(
+    store: &S,
+    doc_id: &str,
+    record: &TokenRecord,
+    half: TokenHalf,
+    status: &Status,
+    now: u64,
+) -> Result<(), StoreError> {
+    let ttl = record.ttl_seconds(now);
+    store.put(&keys::invalidation(doc_id, half), "1", ttl, None).await?;
+    let entry = record.index_entry(
+        status.access_invalidated || half == TokenHalf::Access,
+        status.refresh_invalidated || half == TokenHalf::Refresh,
+    );
+    let metadata = entry.to_metadata();
     let realm = record.owner.realm_name();
     let user = &record.owner.username;
-    let metadata = record.index_entry().to_metadata();
-    let ttl = record.ttl_seconds(now);
-    let realm_key = keys::realm_index(realm, user, doc_id);
-    let user_key = keys::user_index(realm, user, doc_id);
-    save_record(store, doc_id, record, now).await?;
-    let _ =
-        try_join(store.put(&realm_key, "", ttl, Some(&metadata)), store.put(&user_key, "", ttl, Some(&metadata))).await;
+    let _ = try_join(
+        store.put(&keys::realm_index(realm, user, doc_id), "", ttl, Some(&metadata)),
+        store.put(&keys::user_index(realm, user, doc_id), "", ttl, Some(&metadata)),
+    )
+    .await;
     Ok(())
 }
 
@@ -76,15 +88,42 @@ pub fn watermark_keys(realm: &str, username: &str) -> Vec<String> {
     ]
 }
 
-/// The latest bulk invalidation that applies to `owner`'s tokens, in one bulk read.
-pub async fn latest_watermark<S: KvStore>(store: &S, owner: &Subject) -> Result<Option<u64>, StoreError> {
-    let values = store.get_many(&watermark_keys(owner.realm_name(), &owner.username)).await?;
-    Ok(values.iter().filter_map(|v| parse_watermark(v.as_deref())).max())
+/// Whether each half of a document is invalidated, read in one bulk get: the halves' own
+/// keys and the three watermarks that can cover the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Status {
+    pub access_invalidated: bool,
+    pub refresh_invalidated: bool,
+    /// The latest bulk invalidation of the owner's realm or user, if any.
+    pub watermark: Option<u64>,
 }
 
-/// Whether any bulk invalidation at or after its creation covers `record`.
-pub async fn is_covered<S: KvStore>(store: &S, record: &TokenRecord) -> Result<bool, StoreError> {
-    Ok(latest_watermark(store, &record.owner).await?.is_some_and(|t| t >= record.creation_time))
+impl Status {
+    pub fn covered(&self, record: &TokenRecord) -> bool {
+        self.watermark.is_some_and(|t| t >= record.creation_time)
+    }
+
+    /// Invalidated by itself or by a bulk invalidation.
+    pub fn is_invalidated(&self, record: &TokenRecord, half: TokenHalf) -> bool {
+        let own = match half {
+            TokenHalf::Access => self.access_invalidated,
+            TokenHalf::Refresh => self.refresh_invalidated,
+        };
+        own || self.covered(record)
+    }
+}
+
+pub async fn status<S: KvStore>(store: &S, doc_id: &str, record: &TokenRecord) -> Result<Status, StoreError> {
+    let mut wanted =
+        vec![keys::invalidation(doc_id, TokenHalf::Access), keys::invalidation(doc_id, TokenHalf::Refresh)];
+    wanted.extend(watermark_keys(record.owner.realm_name(), &record.owner.username));
+    let values = store.get_many(&wanted).await?;
+    let present = |i: usize| values.get(i).is_some_and(Option::is_some);
+    Ok(Status {
+        access_invalidated: present(0),
+        refresh_invalidated: present(1),
+        watermark: values.iter().skip(2).filter_map(|v| parse_watermark(v.as_deref())).max(),
+    })
 }
 
 /// ES's "tokens index exists" (§2.6): here, whether any token document is stored.

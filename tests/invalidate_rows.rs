@@ -235,3 +235,31 @@ fn the_parse_only_export_names_the_mode_and_shares_the_errors() {
         assert_eq!((parsed.status, parsed.body), (full.status, full.body), "{body}");
     }
 }
+
+/// KV has no compare-and-set: an invalidation racing a refresh, or the other half's
+/// invalidation, of the same document must not be lost to a rewrite of that document.
+#[test]
+fn invalidations_racing_other_writes_to_the_same_document_are_not_lost() {
+    let world = World::new();
+    let store = common::InterleavingStore(&world.store);
+    let client = json!({"username": "alice", "realm": "default_native"}).to_string();
+    for _ in 0..10 {
+        let issued = world.password_token("alice", "default_native");
+        let refresh = issued.refresh.clone().unwrap();
+        let options = world.options();
+        let invalidate_access = json!({"token": issued.access}).to_string();
+        let invalidate_refresh = json!({"refresh_token": refresh}).to_string();
+        let (a, r, refreshed) = block_on(futures_util::future::join3(
+            host_api::invalidate_token(&store, &invalidate_access, &options),
+            host_api::invalidate_token(&store, &invalidate_refresh, &options),
+            host_api::refresh_token(&store, &refresh, &client, &options),
+        ));
+        assert_eq!((a.status, a.body), (200, counts(1, 0)));
+        assert_eq!((r.status, r.body), (200, counts(1, 0)));
+        assert_eq!(refreshed.status, 200, "the refresh read the document before the invalidation");
+        assert!(!world.is_valid(&issued.access));
+        let again = world.refresh(&refresh, ("alice", "default_native"));
+        assert_eq!(again.body["error"], "invalid_grant");
+        world.advance(1);
+    }
+}
