@@ -57,6 +57,9 @@ function validateKey(key, op) {
   if (op === "PUT" && (key === "." || key === "..")) {
     throw new TypeError(`"${key}" is not allowed as a key name.`);
   }
+  // A read needs no bytes, and a key of at most 170 UTF-16 units cannot exceed 512 UTF-8 bytes
+  // (3 bytes per unit at most): skip the encoding on the hot path of get.
+  if (op !== "PUT" && key.length * 3 <= MAX_KEY_BYTES) return { key, bytes: undefined };
   const bytes = encoder.encode(key);
   if (bytes.length > MAX_KEY_BYTES) {
     throw new Error(
@@ -100,7 +103,7 @@ function convert(text, type) {
 export class MemoryKV {
   /** name -> { bytes, value, metadata, expiration } (expiration in epoch seconds or undefined) */
   #entries = new Map();
-  /** names in UTF-8 byte order; null when a put/delete changed the key set since last sort */
+  /** names in UTF-8 byte order, kept in order by put and delete; null until first needed */
   #sorted = null;
   #clock;
 
@@ -172,13 +175,17 @@ export class MemoryKV {
       // Store a copy so later mutation of the caller's object cannot change the stored one.
       metadata = JSON.parse(json);
     }
-    if (!this.#entries.has(checked.key)) this.#sorted = null;
+    // A new key goes into its place in the sorted names (a binary search), so that listing a
+    // large store between writes does not sort it all again.
+    if (!this.#entries.has(checked.key) && this.#sorted !== null) {
+      this.#sorted.splice(this.#lowerBound(this.#sorted, checked.bytes, false), 0, checked.key);
+    }
     this.#entries.set(checked.key, { bytes: checked.bytes, value: text, metadata, expiration });
   }
 
   async delete(key) {
     const { key: name } = validateKey(key, "DELETE");
-    if (this.#entries.delete(name)) this.#sorted = null;
+    this.#remove(name);
   }
 
   async list({ prefix = "", cursor, limit } = {}) {
@@ -280,27 +287,42 @@ export class MemoryKV {
     const entry = this.#entries.get(name);
     if (!entry) return undefined;
     if (this.#isExpired(entry)) {
-      this.#entries.delete(name);
-      this.#sorted = null;
+      this.#remove(name);
       return undefined;
     }
     return entry;
   }
 
   #sweep() {
+    let removed = false;
     for (const [name, entry] of this.#entries) {
       if (this.#isExpired(entry)) {
         this.#entries.delete(name);
-        this.#sorted = null;
+        removed = true;
       }
     }
+    if (removed && this.#sorted !== null) this.#sorted = this.#sorted.filter((name) => this.#entries.has(name));
+  }
+
+  /** Deletes `name` and takes it out of the sorted names. */
+  #remove(name) {
+    const entry = this.#entries.get(name);
+    if (entry === undefined) return;
+    if (this.#sorted !== null) this.#sorted.splice(this.#lowerBound(this.#sorted, entry.bytes, false), 1);
+    this.#entries.delete(name);
   }
 
   #sortedNames() {
     if (this.#sorted === null) {
-      this.#sorted = [...this.#entries.keys()].sort((a, b) =>
-        compareBytes(this.#entries.get(a).bytes, this.#entries.get(b).bytes),
-      );
+      const names = [...this.#entries.keys()];
+      // UTF-16 code-unit order (the native sort) equals UTF-8 byte order unless a name holds a
+      // code unit from U+D800 up; only then compare bytes (much slower on large stores).
+      if (names.some((name) => /[\uD800-\uFFFF]/.test(name))) {
+        names.sort((a, b) => compareBytes(this.#entries.get(a).bytes, this.#entries.get(b).bytes));
+      } else {
+        names.sort();
+      }
+      this.#sorted = names;
     }
     return this.#sorted;
   }

@@ -1,0 +1,168 @@
+// End to end on workerd: `wrangler dev` serves the service (wrangler.toml, plain KV; and, with a
+// generated config, bench/fixtures/worker-do.js in Durable Object mode), and autocannon drives
+// it on loopback for a bounded time per endpoint:
+//   GET /_security/_authenticate with a bearer token (a token check),
+//   DELETE /_security/oauth2/token {"username": ...} as an admin with a bearer token (a bulk
+//   invalidation of that user's 10 tokens: a token check, a list, a bulk get, a watermark write).
+// The server's process group is stopped afterwards, whatever happens.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startWrangler(root, { config, persistTo, vars }) {
+  const port = await freePort();
+  const args = [join(root, "node_modules/wrangler/bin/wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port),
+    "--inspector-port", String(await freePort()), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "error",
+    ...(config ? ["--config", config] : []), ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {}
+    if ((await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)])) === false) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    try {
+      await fetch(`${url}/`, { signal: AbortSignal.timeout(2_000) });
+      return { url, stop };
+    } catch {}
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`wrangler dev did not come up:\n${log.slice(-2000)}`);
+    }
+    await sleep(250);
+  }
+}
+
+async function request(url, method, path, { auth, body } = {}) {
+  const headers = { authorization: auth };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const parsed = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+
+async function load(options) {
+  // Imported here: run.mjs must load before scripts/build.sh has installed the npm packages.
+  const { default: autocannon } = await import("autocannon");
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+const summary = (r) => ({
+  requestsPerSecond: r.requests.average,
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  requests: r.requests.total,
+  failures: r.non2xx + r.errors + r.timeouts,
+});
+
+/** Durable Object mode: a wrangler config beside a temp folder, pointing at the bench fixture. */
+function durableObjectConfig(root, dir) {
+  const config = join(dir, "wrangler.toml");
+  writeFileSync(config, `name = "edge-token-bench-do"
+main = "${join(root, "bench/fixtures/worker-do.js")}"
+compatibility_date = "2026-01-01"
+[[kv_namespaces]]
+binding = "TOKENS"
+id = "00000000000000000000000000000000"
+[[durable_objects.bindings]]
+name = "TOKEN_DO"
+class_name = "TokenStore"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["TokenStore"]
+[vars]
+TOKEN_STORE = "durable_object"
+`);
+  return config;
+}
+
+async function measureMode(root, mode, { durationS, connections, log }) {
+  const dir = mkdtempSync(join(tmpdir(), `edge-token-bench-${mode}-`));
+  const password = randomBytes(12).toString("base64url");
+  let server;
+  try {
+    log(`workerd (${mode}): starting wrangler dev`);
+    server = await startWrangler(root, {
+      config: mode === "durable_object" ? durableObjectConfig(root, dir) : undefined,
+      persistTo: join(dir, "state"),
+      vars: { ELASTIC_PASSWORD: password },
+    });
+    const elastic = `Basic ${Buffer.from(`elastic:${password}`).toString("base64")}`;
+    const admin = await request(server.url, "POST", "/_security/oauth2/token", { auth: elastic, body: { grant_type: "client_credentials" } });
+    await request(server.url, "PUT", "/_security/user/bench_user", { auth: elastic, body: { password: "bench-password", roles: ["superuser"] } });
+    const tokens = [];
+    for (let i = 0; i < 10; i++) {
+      tokens.push(await request(server.url, "POST", "/_security/oauth2/token", { auth: elastic, body: { grant_type: "password", username: "bench_user", password: "bench-password" } }));
+    }
+    const out = {};
+    log(`workerd (${mode}): GET /_security/_authenticate for ${durationS} s`);
+    out.authenticate = summary(await load({
+      url: `${server.url}/_security/_authenticate`,
+      headers: { authorization: `Bearer ${tokens[0].access_token}` },
+      connections,
+      duration: durationS,
+    }));
+    log(`workerd (${mode}): DELETE /_security/oauth2/token {username} for ${durationS} s`);
+    out.invalidate = summary(await load({
+      url: `${server.url}/_security/oauth2/token`,
+      method: "DELETE",
+      headers: { authorization: `Bearer ${admin.access_token}`, "content-type": "application/json" },
+      body: JSON.stringify({ username: "bench_user" }),
+      connections,
+      duration: durationS,
+    }));
+    return out;
+  } finally {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function measureWorkerd(root, { modes = ["kv", "durable_object"], durationS = 10, connections = 10, log = () => {} } = {}) {
+  const results = {};
+  for (const mode of modes) {
+    try {
+      results[mode] = await measureMode(root, mode, { durationS, connections, log });
+    } catch (error) {
+      results[mode] = { error: error.message.split("\n")[0] };
+      log(`workerd (${mode}): ${error.message}`);
+    }
+  }
+  return { results, durationS, connections };
+}

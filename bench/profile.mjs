@@ -1,0 +1,92 @@
+// Where checkToken's time goes: a CPU profile (`node --cpu-prof`) of the checkToken loop on a
+// build that keeps wasm function names, summed into categories by the function each sample was
+// in (self time), plus the inclusive share of a few named stages.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const CHILD = fileURLToPath(new URL("./profile-child.mjs", import.meta.url));
+
+// First match wins; a sample is attributed by the function it was in (V8 builtins such as
+// JSON.parse count toward the JavaScript function that called them).
+const CATEGORIES = [
+  ["garbage collection", (f) => f.functionName === "(garbage collector)"],
+  ["wasm: serde_json (parse the document, build and print the reply)", (f) => f.wasm && /serde|indexmap|sip::|DefaultHasher|itoa|ryu|hashbrown/.test(f.functionName)],
+  ["wasm: SHA-256", (f) => f.wasm && /sha2::|digest::/.test(f.functionName)],
+  ["wasm: allocator, copies, drops", (f) => f.wasm && /dlmalloc|alloc::|raw_vec|RawVec|__rdl|realloc|to_vec|drop_in_place|memcpy|memmove|memset|copy_from_slice/.test(f.functionName)],
+  ["wasm: strings, fmt, base64", (f) => f.wasm && /fmt::|String|push_str|write_str|write_all|base64|format/.test(f.functionName)],
+  ["wasm: futures, wasm-bindgen, js-sys calls", (f) => f.wasm && /wasm_bindgen|futures|js_sys|externref|JsFuture|js_binding|wasm-to-js|closure|Closure|task|__wbindgen|__wbg/.test(f.functionName)],
+  ["wasm: other engine code", (f) => f.wasm],
+  ["boundary: string copies JS↔wasm (TextEncoder/TextDecoder)", (f) => /getStringFromWasm0|passStringToWasm0|string_get|decodeText|getUint8ArrayMemory/.test(f.functionName) || ["encode", "decode", "encodeInto", "decodeUTF8", "encodeUtf8String"].includes(f.functionName)],
+  ["glue: wasm-bindgen closures and promise plumbing", (f) => f.file === "edge_token.js"],
+  ["wrapper: api.js (options JSON, envelope JSON.parse, promise)", (f) => f.file === "api.js"],
+  ["wrapper: kv-guard.js (deadline timer per KV operation)", (f) => f.file === "kv-guard.js"],
+  ["MemoryKV", (f) => f.file === "memory-kv.js"],
+  ["Node runtime: timers, microtasks, promises", (f) => f.file.startsWith("node:") || /^(timers|task_queues|promises|internal)/.test(f.file) || ["(program)", "(idle)"].includes(f.functionName)],
+  ["the benchmark loop", (f) => f.file === "profile-child.mjs"],
+];
+
+// Inclusive shares: a sample counts if any frame on its stack matches.
+const STAGES = [
+  ["engine: read + parse the token document (token_store::load)", /token_store::load/],
+  ["engine: watermark bulk read (is_covered)", /is_covered|latest_watermark/],
+  ["engine: render the envelope (Reply::to_envelope)", /to_envelope/],
+  ["engine: owner → _authenticate body (to_authenticate_body)", /to_authenticate_body/],
+  ["engine: look up the binding's methods (JsKv::new)", /JsKv::new|js_binding::method/],
+  ["MemoryKV.get (incl. key validation)", /^get memory-kv\.js|^#bulk memory-kv\.js/],
+  ["MemoryKV key validation (UTF-8 encode of every key)", /^validateKey memory-kv\.js/],
+  ["api.js: envelope JSON.parse (asEnvelope)", /^asEnvelope api\.js/],
+  ["api.js: options JSON.stringify (optionsJson)", /^optionsJson api\.js/],
+  ["kv-guard.js: deadline timers (withDeadline)", /^withDeadline kv-guard\.js/],
+];
+
+function frameOf(node) {
+  const url = node.callFrame.url;
+  const file = url.split("/").pop();
+  return { functionName: node.callFrame.functionName, file: url.startsWith("node:") ? url : file, wasm: url.includes("wasm") && !url.endsWith(".js") };
+}
+
+export function summarise(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = profile.timeDeltas[i] ?? 0;
+    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + dt);
+    total += dt;
+  }
+  const categories = new Map(CATEGORIES.map(([name]) => [name, 0]));
+  const stages = new Map(STAGES.map(([name]) => [name, 0]));
+  let other = 0;
+  for (const [id, time] of self) {
+    const frame = frameOf(byId.get(id));
+    const match = CATEGORIES.find(([, test]) => test(frame));
+    if (match) categories.set(match[0], categories.get(match[0]) + time);
+    else other += time;
+    const stack = [];
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = frameOf(byId.get(cur));
+      stack.push(`${f.functionName} ${f.file}`);
+    }
+    for (const [name, pattern] of STAGES) if (stack.some((s) => pattern.test(s))) stages.set(name, stages.get(name) + time);
+  }
+  categories.set("other JavaScript", other);
+  const share = (map) => [...map].map(([name, t]) => ({ name, percent: (100 * t) / total })).filter((r) => r.percent >= 0.05);
+  return { categories: share(categories).sort((a, b) => b.percent - a.percent), stages: share(stages) };
+}
+
+/** Profiles the checkToken loop on the named build in `namedDir` (bench/named-build.mjs). */
+export function profileCheck(namedDir, { ms = 3000 } = {}) {
+  const work = mkdtempSync(join(tmpdir(), "edge-token-profile-"));
+  try {
+    execFileSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", work, "--cpu-prof-interval", "100", CHILD, namedDir, String(ms)], { stdio: "ignore" });
+    const file = readdirSync(work).find((f) => f.endsWith(".cpuprofile"));
+    return summarise(JSON.parse(readFileSync(join(work, file), "utf8")));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,88 @@
+// `npm run bench`: builds the wasm if needed, measures, prints the tables and writes them to
+// BENCHMARKS.md. Separate from the tests: timings never decide a pass or a fail here either,
+// except that every measured call must give the right answer (exact counts, valid checks).
+//
+//   node bench/run.mjs [--quick] [--no-workerd] [--duration=<s>] [--out=<file>]
+//     --quick        shorter rounds, realms up to 10,000, 3 s per workerd load (a smoke run)
+//     --no-workerd   skip the end-to-end runs on workerd (wrangler dev)
+//     --duration=s   seconds per workerd load (default 10)
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { measureCheckThroughput } from "./check-throughput.mjs";
+import { measureColdStart } from "./cold-start.mjs";
+import { measureWorkerd } from "./e2e-workerd.mjs";
+import { measureKvOps } from "./kv-ops.mjs";
+import { machineInfo } from "./machine.mjs";
+import { namedBuild } from "./named-build.mjs";
+import { profileCheck } from "./profile.mjs";
+import { renderMarkdown, renderConsole } from "./report.mjs";
+import { measureWasmSize, sizeBreakdown } from "./wasm-size.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const value = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
+const quick = flag("quick");
+const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+
+log("building dist/wasm (scripts/build.sh)");
+execFileSync("bash", ["scripts/build.sh"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+
+const api = await import("../www/entry-node.js");
+const results = { machine: machineInfo(ROOT), quick };
+
+/** Runs one section; a failure is recorded and reported instead of ending the run. */
+async function section(name, run) {
+  const started = performance.now();
+  try {
+    results[name] = await run();
+  } catch (error) {
+    results[name] = { error: error.message.split("\n")[0] };
+    log(`${name} failed: ${error.stack}`);
+  }
+  log(`${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+// A build that keeps function names, for the profile and the size breakdown.
+const named = mkdtempSync(join(tmpdir(), "edge-token-named-"));
+process.on("exit", () => rmSync(named, { recursive: true, force: true }));
+let namedReady = false;
+try {
+  namedBuild(ROOT, named);
+  namedReady = true;
+} catch (error) {
+  log(`no named build (wasm-bindgen or target/ missing?): ${error.message.split("\n")[0]}`);
+}
+const needNamed = () => {
+  if (!namedReady) throw new Error("no build with function names (see the log)");
+};
+
+await section("size", () => ({
+  ...measureWasmSize(`${ROOT}dist/wasm/edge_token_bg.wasm`),
+  breakdown: namedReady ? sizeBreakdown(join(named, "edge_token_bg.wasm")) : null,
+}));
+await section("throughput", () => {
+  log("checkToken throughput against the plain-JS check");
+  return measureCheckThroughput(api, api.MemoryKV, quick ? { rounds: 3, roundMs: 200 } : {});
+});
+await section("profile", () => {
+  needNamed();
+  log("profiling checkToken (node --cpu-prof, names kept)");
+  return profileCheck(named, { ms: quick ? 1000 : 3000 });
+});
+await section("kvOps", () => measureKvOps(api, api.MemoryKV, quick ? { sizes: [10, 1_000, 10_000], directFrom: 10_000, log } : { log }));
+await section("coldStart", () => {
+  log("cold start in fresh node processes");
+  return measureColdStart({ runs: quick ? 3 : 7 });
+});
+if (!flag("no-workerd")) {
+  await section("workerd", () => measureWorkerd(ROOT, { durationS: Number(value("duration", quick ? 3 : 10)), log }));
+}
+
+const out = value("out", `${ROOT}BENCHMARKS.md`);
+writeFileSync(out, renderMarkdown(results));
+process.stdout.write(renderConsole(results));
+log(`wrote ${out}`);

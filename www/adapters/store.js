@@ -1,0 +1,139 @@
+// Which store the service runs on, chosen by config:
+//   TOKEN_STORE = "kv" (default)      env.TOKENS, a Workers KV namespace: fast reads everywhere,
+//                                     eventually consistent (up to 60 s between locations).
+//   TOKEN_STORE = "durable_object"    one Durable Object (binding TOKEN_DO, class TokenStore,
+//                                     instance name TOKEN_DO_NAME or "edge-token"): every
+//                                     invalidation is visible everywhere at once.
+//
+// In Durable Object mode the engine runs *inside* the object, one whole call at a time, rather
+// than here with each KV operation forwarded:
+// - correct: a call is a read-modify-write of one token document (invalidate flips a flag,
+//   refresh stamps refresh_time). Forwarded one operation at a time, two concurrent calls
+//   interleave between their read and their write and one update is lost (an invalidation that
+//   answered "1 invalidated" silently undone by a concurrent refresh). Serialised whole calls
+//   cannot interleave.
+// - cheapest: one round trip per call instead of one per KV operation (a check is 2, a refresh
+//   6, invalidating a realm of 10,000 tokens 14), and only the request and the answer cross.
+// The binding resolveStore() returns is still KV-shaped (each method one round trip) for code
+// that keeps its own keys in the namespace, such as the service's native-realm users.
+import { EdgeTokenError } from "../api.js";
+
+/** The method through which forwardEngineCalls() hands a whole engine call to the store. */
+export const ENGINE_CALL = Symbol.for("edge-token.engine-call");
+
+export class StoreConfigError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** The 503 the engine answers when its store fails (src/errors.rs store_unavailable). */
+function unavailable(detail) {
+  const cause = { type: "security_exception", reason: "unable to perform requested action" };
+  const body = { error: { root_cause: [cause], ...cause, caused_by: { type: "exception", reason: detail } }, status: 503 };
+  return new EdgeTokenError(503, body, {});
+}
+
+/** A KV-shaped binding whose every operation, and every engine call, runs in the TokenStore object. */
+export class DurableObjectStore {
+  #namespace;
+  #id;
+
+  constructor(namespace, name = "edge-token") {
+    this.#namespace = namespace;
+    this.#id = namespace.idFromName(name);
+  }
+
+  // A stub belongs to the request that made it (workerd refuses I/O through it from another
+  // request), so each call makes its own; that is cheap, the id is what is kept.
+  #rpc(call) {
+    return call(this.#namespace.get(this.#id));
+  }
+
+  get(key, type) {
+    return this.#rpc((stub) => stub.kv("get", [key, type]));
+  }
+
+  getWithMetadata(key, type) {
+    return this.#rpc((stub) => stub.kv("getWithMetadata", [key, type]));
+  }
+
+  put(key, value, options) {
+    return this.#rpc((stub) => stub.kv("put", [key, value, options]));
+  }
+
+  delete(key) {
+    return this.#rpc((stub) => stub.kv("delete", [key]));
+  }
+
+  list(options) {
+    return this.#rpc((stub) => stub.kv("list", [options]));
+  }
+
+  /** One engine call, run in the object: `{ok: body}` or `{error: {status, body, headers}}`. */
+  [ENGINE_CALL](name, args) {
+    return this.#rpc((stub) => stub.call(name, args));
+  }
+}
+
+const bindings = new WeakMap();
+
+/**
+ * The KV-shaped store for `env`: env.TOKENS, or a DurableObjectStore. One per env object, which
+ * workerd reuses for every request of an isolate.
+ */
+export function resolveStore(env) {
+  const mode = env?.TOKEN_STORE || "kv";
+  if (mode === "kv") {
+    const kv = env.TOKENS;
+    const ok = kv !== null && typeof kv === "object" && ["get", "put", "delete", "list"].every((m) => typeof kv[m] === "function");
+    if (!ok) throw new StoreConfigError("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
+    return kv;
+  }
+  if (mode === "durable_object") {
+    const namespace = env.TOKEN_DO;
+    if (typeof namespace?.idFromName !== "function" || typeof namespace?.get !== "function") {
+      throw new StoreConfigError('TOKEN_STORE = "durable_object" needs a Durable Object binding TOKEN_DO (class TokenStore)');
+    }
+    let store = bindings.get(env);
+    if (store === undefined) {
+      store = new DurableObjectStore(namespace, env.TOKEN_DO_NAME || "edge-token");
+      bindings.set(env, store);
+    }
+    return store;
+  }
+  throw new StoreConfigError(`TOKEN_STORE must be "kv" or "durable_object", got [${mode}]`);
+}
+
+/** Where each call's options argument sits, after the store. */
+const OPTIONS_AT = { createToken: 1, checkToken: 1, refreshToken: 2, invalidateToken: 1 };
+
+/**
+ * The engine API with its four store calls forwarded whole when their store is a
+ * DurableObjectStore; anything else goes to `api` unchanged. Results and EdgeTokenErrors are
+ * the same as the local call's.
+ */
+export function forwardEngineCalls(api) {
+  const forwarded = { ...api };
+  for (const [name, at] of Object.entries(OPTIONS_AT)) {
+    forwarded[name] = async (kv, ...args) => {
+      if (!(kv instanceof DurableObjectStore)) return api[name](kv, ...args);
+      // A clock function cannot cross; its reading can. Without one the object's own clock
+      // is used, so that time follows the order in which the object runs the calls.
+      const options = args[at];
+      if (typeof options?.now === "function") args[at] = { ...options, now: options.now() };
+      let outcome;
+      try {
+        outcome = await kv[ENGINE_CALL](name, args);
+      } catch (error) {
+        // The object rejects bad arguments as the local API does; anything else is the store failing.
+        if (error instanceof TypeError) throw error;
+        throw unavailable(`the token store Durable Object failed: ${error?.message ?? error}`);
+      }
+      if (outcome.error) throw new EdgeTokenError(outcome.error.status, outcome.error.body, outcome.error.headers ?? {});
+      return outcome.ok;
+    };
+  }
+  return forwarded;
+}

@@ -1,0 +1,67 @@
+// The Durable Object of strong consistency mode (see store.js): it owns the token namespace in
+// its storage, through DurableObjectKV, and runs the engine's calls there one at a time.
+// Export it from the Worker's main module and bind it, e.g. in wrangler.toml:
+//   [[durable_objects.bindings]]
+//   name = "TOKEN_DO"
+//   class_name = "TokenStore"
+//   [[migrations]]
+//   tag = "v1"
+//   new_sqlite_classes = ["TokenStore"]
+//   [vars]
+//   TOKEN_STORE = "durable_object"
+import { DurableObject } from "cloudflare:workers";
+import * as engine from "../entry-workerd.js";
+import { DurableObjectKV } from "./durable-object.js";
+
+const ENGINE_CALLS = new Set(["createToken", "checkToken", "refreshToken", "invalidateToken"]);
+const KV_OPERATIONS = new Set(["get", "getWithMetadata", "put", "delete", "list"]);
+
+export class TokenStore extends DurableObject {
+  #kv;
+  /** The end of the queue of calls: each starts when the one before it has settled. */
+  #tail = Promise.resolve();
+
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.#kv = new DurableObjectKV(ctx.storage);
+  }
+
+  // Storage operations alone would not keep two engine calls apart: a call awaits between its
+  // read and its write, and the runtime may start another call in between. The queue makes
+  // every call atomic. It costs no parallelism worth having: an object runs on one thread and
+  // its storage is local.
+  #serially(task) {
+    const run = this.#tail.then(task, task);
+    this.#tail = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  /** A whole engine call: `{ok: body}`, or `{error: {status, body, headers}}` for an ES error. */
+  async call(name, args) {
+    if (!ENGINE_CALLS.has(name) || !Array.isArray(args)) throw new TypeError(`unknown engine call [${name}]`);
+    return this.#serially(async () => {
+      try {
+        return { ok: await engine[name](this.#kv, ...args) };
+      } catch (error) {
+        if (error instanceof engine.EdgeTokenError) {
+          return { error: { status: error.status, body: error.body, headers: error.headers } };
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** One KV operation, for keys the caller keeps itself (the service's users). */
+  async kv(operation, args) {
+    if (!KV_OPERATIONS.has(operation) || !Array.isArray(args)) throw new TypeError(`unknown KV operation [${operation}]`);
+    return this.#serially(() => this.#kv[operation](...args));
+  }
+
+  /** Deletes what has expired and sets the next alarm (DurableObjectKV schedules the first). */
+  async alarm() {
+    await this.#serially(() => this.#kv.sweep());
+  }
+}
