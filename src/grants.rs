@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::authentication::{Client, RealmRef, Subject};
 use crate::codec::{decode_salt, encode_salt, random_bytes, RawToken, TokenPair, SALT_LEN};
 use crate::errors::{illegal_argument, oauth2_error, store_unavailable, Reply};
-use crate::schema::{AccessHalf, RefreshHalf, TokenHalf, TokenRecord};
+use crate::schema::{AccessHalf, RefreshHalf, StoredOwner, TokenHalf, TokenRecord};
 use crate::settings::REFRESH_REPLAY_WINDOW_MS;
 use crate::store::KvStore;
 use crate::token_store;
@@ -148,7 +148,14 @@ fn token_response(pair: &TokenPair, timeout_ms: u64, scope: Option<&str>, authen
     Value::Object(body)
 }
 
-fn new_record(pair: &TokenPair, owner: Subject, client: Client, salt: &[u8], now: u64, timeout_ms: u64) -> TokenRecord {
+fn new_record(
+    pair: &TokenPair,
+    owner: StoredOwner,
+    client: Client,
+    salt: &[u8],
+    now: u64,
+    timeout_ms: u64,
+) -> TokenRecord {
     TokenRecord {
         creation_time: now,
         access: AccessHalf { hash: pair.access.hash(), expiration_time: now.saturating_add(timeout_ms) },
@@ -169,7 +176,10 @@ pub async fn create_token<S: KvStore>(store: &S, request: NewToken, now: u64, ti
         Err(detail) => return store_unavailable(&detail),
     };
     let authentication = request.owner.to_authenticate_body(&request.authentication_type);
-    let record = new_record(&pair, request.owner, request.client, &salt, now, timeout_ms);
+    let Some(owner) = StoredOwner::new(&request.owner) else {
+        return illegal_argument("invalid createToken request: the user cannot be stored");
+    };
+    let record = new_record(&pair, owner, request.client, &salt, now, timeout_ms);
     if let Err(error) = token_store::save_with_index(store, &pair.access.doc_id(), &record, now).await {
         return store_unavailable(&error.0);
     }

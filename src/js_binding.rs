@@ -9,8 +9,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
+use crate::check::{self, DocumentStep};
 use crate::errors::{illegal_argument, Reply};
 use crate::host_api;
+use crate::schema::keys;
 use crate::store::{KvStore, ListPage, ListedKey, StoreError};
 
 #[wasm_bindgen(
@@ -207,6 +209,114 @@ pub fn refresh_token(kv: JsValue, token: String, client_json: String, options_js
 #[wasm_bindgen(js_name = invalidateToken, unchecked_return_type = "Promise<string>")]
 pub fn invalidate_token(kv: JsValue, body: String, options_json: String) -> Promise {
     run_with_store(kv, |store| Box::pin(async move { host_api::invalidate_token(&store, &body, &options_json).await }))
+}
+
+// The check as three synchronous steps, the host doing the two reads between them: no future,
+// no promise and no binding lookup crosses the boundary, which is most of a check's cost.
+
+/// Step 1: the key of the token's document, or `undefined` when the string is not a token
+/// (step 2 without a document then answers).
+#[wasm_bindgen(js_name = checkTokenKey)]
+pub fn check_token_key(token: &str) -> Option<String> {
+    check::document_key(token).map(|(_, doc_id)| keys::record(&doc_id))
+}
+
+/// Step 2: the document as read (`undefined` when absent) gives the final envelope (JSON, it
+/// starts with `{`), or the keys of the second read (one bulk get), one per line, after a
+/// first line naming the pending check for step 3.
+#[wasm_bindgen(js_name = checkTokenDocument)]
+pub fn check_token_document(token: &str, document: Option<String>, now: f64) -> String {
+    match document_step(token, document.as_deref(), now) {
+        DocumentStep::Done(outcome) => check::outcome_envelope(outcome),
+        DocumentStep::NeedStatus { record, keys } => {
+            let handle = pending_checks::park(token, record);
+            let mut lines = handle.to_string();
+            for key in keys {
+                lines.push('\n');
+                lines.push_str(&key);
+            }
+            lines
+        }
+    }
+}
+
+/// Step 3: the values of the second read, in the order of its keys, one per line (an empty
+/// line for a missing key: no stored value is empty). The document parsed in step 2 is taken
+/// back by its handle when it is still parked for this token; otherwise the answer is
+/// `undefined` and the host calls [`check_token_status_again`] with the document.
+#[wasm_bindgen(js_name = checkTokenStatus)]
+pub fn check_token_status(token: &str, handle: u32, values: &str) -> Option<String> {
+    let record = pending_checks::take(handle, token)?;
+    Some(check::outcome_envelope(check::check_status(*record, &split_values(values))))
+}
+
+/// Step 3 when step 2's document is no longer parked: token and document are checked again,
+/// so no call order can make a wrong token valid.
+#[wasm_bindgen(js_name = checkTokenStatusAgain)]
+pub fn check_token_status_again(token: &str, document: &str, values: &str, now: f64) -> String {
+    match document_step(token, Some(document), now) {
+        DocumentStep::Done(outcome) => check::outcome_envelope(outcome),
+        DocumentStep::NeedStatus { record, .. } => {
+            check::outcome_envelope(check::check_status(*record, &split_values(values)))
+        }
+    }
+}
+
+fn split_values(values: &str) -> Vec<Option<String>> {
+    values.split('\n').map(|v| (!v.is_empty()).then(|| v.to_string())).collect()
+}
+
+/// Documents parsed by step 2, waiting for step 3. Bounded: a check whose step 3 never comes
+/// (or comes late, after 64 others) is simply parsed again.
+mod pending_checks {
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+
+    use crate::schema::TokenRecord;
+
+    const CAPACITY: usize = 64;
+
+    struct Parked {
+        handle: u32,
+        token: String,
+        record: Box<TokenRecord>,
+    }
+
+    thread_local! {
+        static PARKED: RefCell<(u32, VecDeque<Parked>)> = RefCell::new((0, VecDeque::with_capacity(CAPACITY)));
+    }
+
+    pub fn park(token: &str, record: Box<TokenRecord>) -> u32 {
+        PARKED.with_borrow_mut(|(next, parked)| {
+            *next = next.wrapping_add(1);
+            if parked.len() == CAPACITY {
+                parked.pop_front();
+            }
+            parked.push_back(Parked { handle: *next, token: token.to_string(), record });
+            *next
+        })
+    }
+
+    /// The parked document of `handle`, if it was parked for this very token.
+    pub fn take(handle: u32, token: &str) -> Option<Box<TokenRecord>> {
+        PARKED.with_borrow_mut(|(_, parked)| {
+            let index = parked.iter().position(|p| p.handle == handle && p.token == token)?;
+            parked.remove(index).map(|p| p.record)
+        })
+    }
+}
+
+/// The 503 of a check whose read failed (fail closed).
+#[wasm_bindgen(js_name = checkTokenUnavailable)]
+pub fn check_token_unavailable(detail: &str) -> String {
+    check::unavailable_reply(detail).to_envelope()
+}
+
+fn document_step(token: &str, document: Option<&str>, now: f64) -> DocumentStep {
+    match check::document_key(token) {
+        Some((presented, doc_id)) => check::check_document(&presented, &doc_id, document, now.max(0.0) as u64),
+        None => DocumentStep::Done(check::CheckOutcome::Unknown),
+    }
 }
 
 #[wasm_bindgen(js_name = parseInvalidateRequest)]

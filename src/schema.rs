@@ -2,6 +2,7 @@
 //! The reasoning is in `docs/storage-schema.md`; this module is its single implementation.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::authentication::{Client, Subject};
@@ -10,13 +11,57 @@ use crate::settings::{PURGE_GRACE_MS, REFRESH_LIFETIME_MS};
 use crate::store::ttl_until;
 
 /// One token document (ES's `token_<id>` doc, §4.3), under `t:<doc id>`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenRecord {
     pub creation_time: u64,
     pub access: AccessHalf,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh: Option<RefreshHalf>,
-    pub owner: Subject,
+    pub owner: StoredOwner,
+}
+
+/// The token's owner as stored: the `_authenticate` fields as JSON text (`user`), kept verbatim
+/// so that reading a document never builds the owner's value tree, and the two names the
+/// engine files tokens under.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredOwner {
+    pub username: String,
+    pub realm: String,
+    pub user: Box<RawValue>,
+}
+
+impl StoredOwner {
+    pub fn new(subject: &Subject) -> Option<StoredOwner> {
+        let user = serde_json::to_string(subject).ok().and_then(|text| RawValue::from_string(text).ok())?;
+        Some(StoredOwner { username: subject.username.clone(), realm: subject.realm_name().to_string(), user })
+    }
+
+    /// The realm tokens are filed under: the effective user's (lookup) realm, as ES's
+    /// `access_token.realm`.
+    pub fn realm_name(&self) -> &str {
+        &self.realm
+    }
+
+    /// The stored fields without their closing brace, when they are a non-empty object.
+    fn open_object(&self) -> Option<&str> {
+        let open = self.user.get().trim().strip_suffix('}')?;
+        let inner = open.strip_prefix('{')?;
+        (!inner.trim().is_empty()).then_some(open)
+    }
+
+    pub fn is_well_formed(&self) -> bool {
+        self.open_object().is_some()
+    }
+
+    /// The `_authenticate` body as JSON text: the stored fields and `authentication_type`.
+    pub fn authenticate_json(&self, authentication_type: &str) -> String {
+        let open = self.open_object().unwrap_or("{\"username\":null");
+        format!("{open},\"authentication_type\":\"{authentication_type}\"}}")
+    }
+
+    pub fn to_authenticate_body(&self, authentication_type: &str) -> Value {
+        serde_json::from_str(&self.authenticate_json(authentication_type)).unwrap_or(Value::Null)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,6 +268,23 @@ pub fn watermark_ttl_seconds(now: u64, at: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn owner(user: &str) -> StoredOwner {
+        StoredOwner { username: "u".into(), realm: "r".into(), user: RawValue::from_string(user.into()).unwrap() }
+    }
+
+    #[test]
+    fn stored_owner_splices_only_well_formed_objects() {
+        let nested = owner(r#"{"username":"u","lookup_realm":{"name":"r","type":"native"}}"#);
+        assert_eq!(
+            nested.authenticate_json("token"),
+            r#"{"username":"u","lookup_realm":{"name":"r","type":"native"},"authentication_type":"token"}"#
+        );
+        assert!(nested.to_authenticate_body("token").is_object());
+        for bad in ["{}", "{ }", "[]", "\"x\"", "1", "null"] {
+            assert!(!owner(bad).is_well_formed(), "{bad}");
+        }
+    }
 
     #[test]
     fn index_metadata_round_trips_and_stays_small() {

@@ -8,12 +8,13 @@ use crate::store::{KvStore, StoreError};
 
 /// The document `doc_id`, unless it is absent, unreadable or past its purge time.
 pub async fn load<S: KvStore>(store: &S, doc_id: &str, now: u64) -> Result<Option<TokenRecord>, StoreError> {
-    let Some(text) = store.get(&keys::record(doc_id)).await? else {
-        return Ok(None);
-    };
-    // A record that does not parse is treated as absent: it can never validate a token.
-    let record = serde_json::from_str::<TokenRecord>(&text).ok();
-    Ok(record.filter(|r| !r.is_purged(now)))
+    Ok(store.get(&keys::record(doc_id)).await?.and_then(|text| parse_record(&text, now)))
+}
+
+/// A stored document, unless it is unreadable or past its purge time. A record that does not
+/// parse is treated as absent: it can never validate a token.
+pub fn parse_record(text: &str, now: u64) -> Option<TokenRecord> {
+    serde_json::from_str::<TokenRecord>(text).ok().filter(|r| !r.is_purged(now) && r.owner.is_well_formed())
 }
 
 /// Writes the document only; for changes that the index metadata does not carry.
@@ -114,16 +115,28 @@ impl Status {
 }
 
 pub async fn status<S: KvStore>(store: &S, doc_id: &str, record: &TokenRecord) -> Result<Status, StoreError> {
+    let values = store.get_many(&status_keys(doc_id, record)).await?;
+    Ok(Status::from_values(&values))
+}
+
+/// What [`status`] reads, in one bulk get: the two invalidation keys, then the watermarks.
+pub fn status_keys(doc_id: &str, record: &TokenRecord) -> Vec<String> {
     let mut wanted =
         vec![keys::invalidation(doc_id, TokenHalf::Access), keys::invalidation(doc_id, TokenHalf::Refresh)];
     wanted.extend(watermark_keys(record.owner.realm_name(), &record.owner.username));
-    let values = store.get_many(&wanted).await?;
-    let present = |i: usize| values.get(i).is_some_and(Option::is_some);
-    Ok(Status {
-        access_invalidated: present(0),
-        refresh_invalidated: present(1),
-        watermark: values.iter().skip(2).filter_map(|v| parse_watermark(v.as_deref())).max(),
-    })
+    wanted
+}
+
+impl Status {
+    /// From the values of [`status_keys`], in their order.
+    pub fn from_values(values: &[Option<String>]) -> Status {
+        let present = |i: usize| values.get(i).is_some_and(Option::is_some);
+        Status {
+            access_invalidated: present(0),
+            refresh_invalidated: present(1),
+            watermark: values.iter().skip(2).filter_map(|v| parse_watermark(v.as_deref())).max(),
+        }
+    }
 }
 
 /// ES's "tokens index exists" (§2.6): here, whether any token document is stored.

@@ -259,3 +259,17 @@ fn metadata_too_deep_to_read_back_is_refused_at_creation() {
     let token = accepted.body["access_token"].as_str().unwrap();
     assert_eq!(world.check(token).status, 200);
 }
+
+/// The hot path writes a valid check's envelope directly; it must say what the reply says.
+#[test]
+fn the_direct_envelope_of_a_check_equals_the_reply_envelope() {
+    use edge_token::check::{check, outcome_envelope, outcome_reply};
+    let world = World::new();
+    let issued = world.password_token("token_user", "default_native");
+    for token in [issued.access.as_str(), "garbage"] {
+        let outcome = block_on(check(&world.store, token, world.store.now())).unwrap();
+        let direct: Value = serde_json::from_str(&outcome_envelope(outcome.clone())).unwrap();
+        let rendered: Value = serde_json::from_str(&outcome_reply(outcome).to_envelope()).unwrap();
+        assert_eq!(direct, rendered);
+    }
+}

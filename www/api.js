@@ -62,12 +62,16 @@ function settle(value) {
   throw new EdgeTokenError(envelope.status, envelope.body, envelope.headers ?? {});
 }
 
-function optionsJson(kv, options = {}) {
+function nowOf(kv, options = {}) {
   let now = options.now;
   if (typeof now === "function") now = now();
   if (now === undefined || now === null) now = typeof kv.now === "function" ? kv.now() : Date.now();
   if (!Number.isFinite(now)) throw new TypeError("options.now must be a finite number of epoch milliseconds");
-  const out = { now };
+  return now;
+}
+
+function optionsJson(kv, options = {}) {
+  const out = { now: nowOf(kv, options) };
   if (options.timeout !== undefined && options.timeout !== null) out.timeout = options.timeout;
   return JSON.stringify(out);
 }
@@ -90,6 +94,18 @@ const PANIC_LISTENERS = Symbol.for("edge-token.panic");
 function onPanic(listener) {
   globalThis[PANIC_LISTENERS] ??= new Set();
   globalThis[PANIC_LISTENERS].add(listener);
+}
+
+/** Values of `keys` in one bulk get where the binding has it (Workers KV), else one by one. */
+async function bulkGet(store, keys) {
+  let found;
+  try {
+    found = await store.get(keys);
+  } catch {
+    found = undefined;
+  }
+  if (found instanceof Map) return keys.map((key) => found.get(key) ?? null);
+  return Promise.all(keys.map(async (key) => (await store.get(key)) ?? null));
 }
 
 /**
@@ -190,10 +206,39 @@ export function bindApi(raw, { reinit, store: storeLimits = {} } = {}) {
     return invoke("createToken", [kv, asJson(request), optionsJson(kv, options)]);
   }
 
+  // The hot path. The engine's check is three synchronous steps (checkTokenKey,
+  // checkTokenDocument, checkTokenStatus) and this function does the two KV reads between
+  // them, so a check crosses the boundary as three plain calls: no future, no promise, no
+  // binding lookups in wasm. A failed read is a 503 from the engine (fail closed).
   async function checkToken(kv, accessToken, options) {
     requireKv(kv);
     requireString(accessToken, "accessToken");
-    return invoke("checkToken", [kv, accessToken, optionsJson(kv, options)]);
+    const now = nowOf(kv, options);
+    const store = guardKv(kv, storeLimits);
+    const unavailable = (error) => settle(callRaw("checkTokenUnavailable", String(error?.message ?? error)));
+    const key = callRaw("checkTokenKey", accessToken);
+    let document;
+    if (key !== undefined) {
+      try {
+        document = (await store.get(key)) ?? undefined;
+      } catch (error) {
+        return unavailable(error);
+      }
+    }
+    // Either the answer (an envelope, JSON) or a handle and the keys of the second read.
+    const step = callRaw("checkTokenDocument", accessToken, document, now);
+    if (step.startsWith("{")) return settle(step);
+    const [handle, ...keys] = step.split("\n");
+    let values;
+    try {
+      values = await bulkGet(store, keys);
+    } catch (error) {
+      return unavailable(error);
+    }
+    // One value a line, "" for a missing key (no stored value is empty).
+    const lines = values.map((value) => value ?? "").join("\n");
+    const answer = callRaw("checkTokenStatus", accessToken, Number(handle), lines);
+    return settle(answer ?? callRaw("checkTokenStatusAgain", accessToken, document, lines, now));
   }
 
   async function refreshToken(kv, refreshToken, client, options) {
@@ -209,16 +254,20 @@ export function bindApi(raw, { reinit, store: storeLimits = {} } = {}) {
   }
 
   /** A synchronous export: its result, or the EdgeTokenError its envelope describes. */
-  function callSync(name, arg) {
+  /** A synchronous export's raw result; a trap or a thrown error becomes an EdgeTokenError. */
+  function callRaw(name, ...args) {
     replaceDeadInstance();
     const epoch = inflight;
-    let value;
     try {
-      value = raw[name](arg);
+      return raw[name](...args);
     } catch (err) {
       throw failure(err, epoch);
     }
-    return settle(value);
+  }
+
+  /** A synchronous export's result, or the EdgeTokenError its envelope describes. */
+  function callSync(name, arg) {
+    return settle(callRaw(name, arg));
   }
 
   function parseTokenRequest(bodyText) {

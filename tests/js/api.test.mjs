@@ -4,6 +4,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bindApi, bindGlue, EdgeTokenError, MemoryKV } from "../../www/api.js";
 
+// The async calls share one machinery; refreshToken stands for all of them here (checkToken
+// runs as synchronous steps instead, see api.js).
+const CLIENT = { username: "u", realm: "r" };
+
 const envelope = (status, body, headers = {}) => JSON.stringify({ status, headers, body });
 
 const INTERNAL_BODY = {
@@ -63,12 +67,12 @@ test("now comes from options.now (number or function), else kv.now(), else Date.
   const kv = new MemoryKV({ now: () => 5_000 });
   const nowOf = (i) => JSON.parse(calls[i].args.at(-1)).now;
 
-  await api.checkToken(kv, "t", { now: 42 });
-  await api.checkToken(kv, "t", { now: () => 43 });
-  await api.checkToken(kv, "t");
+  await api.refreshToken(kv, "t", CLIENT, { now: 42 });
+  await api.refreshToken(kv, "t", CLIENT, { now: () => 43 });
+  await api.refreshToken(kv, "t", CLIENT);
   const plainKv = { get: async () => null, put: async () => {}, delete: async () => {}, list: async () => ({}) };
   const before = Date.now();
-  await api.checkToken(plainKv, "t");
+  await api.refreshToken(plainKv, "t", CLIENT);
   const after = Date.now();
 
   assert.equal(nowOf(0), 42);
@@ -81,8 +85,8 @@ test("now comes from options.now (number or function), else kv.now(), else Date.
 test("a non-finite now is rejected before reaching the raw module", async () => {
   const { raw, calls } = fakeRaw(() => envelope(200, {}));
   const api = bindApi(raw);
-  await assert.rejects(api.checkToken(new MemoryKV(), "t", { now: NaN }), TypeError);
-  await assert.rejects(api.checkToken(new MemoryKV(), "t", { now: () => "soon" }), TypeError);
+  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT, { now: NaN }), TypeError);
+  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT, { now: () => "soon" }), TypeError);
   assert.equal(calls.length, 0);
 });
 
@@ -109,9 +113,9 @@ test("arguments of the wrong type are TypeErrors, and never reach the raw module
   const { raw, calls } = fakeRaw(() => envelope(200, {}));
   const api = bindApi(raw);
   const kv = new MemoryKV();
-  await assert.rejects(api.checkToken(kv, 123), TypeError);
+  await assert.rejects(api.refreshToken(kv, 123, CLIENT), TypeError);
   await assert.rejects(api.refreshToken(kv, undefined, {}), TypeError);
-  await assert.rejects(api.checkToken(undefined, "t"), TypeError);
+  await assert.rejects(api.refreshToken(undefined, "t", CLIENT), TypeError);
   await assert.rejects(api.createToken({}, {}), TypeError);
   assert.throws(() => api.parseTokenRequest(undefined), TypeError);
   assert.equal(calls.length, 0);
@@ -130,7 +134,7 @@ test("an ES error envelope rejects with EdgeTokenError carrying status, body and
   const headers = { "WWW-Authenticate": ['Bearer realm="security", error="invalid_token"', "ApiKey"] };
   const { raw } = fakeRaw(() => envelope(401, body, headers));
   const api = bindApi(raw);
-  const err = await api.checkToken(new MemoryKV(), "secret-access-token").then(
+  const err = await api.refreshToken(new MemoryKV(), "secret-access-token", CLIENT).then(
     () => assert.fail("should reject"),
     (e) => e,
   );
@@ -170,14 +174,14 @@ test("statuses below 400 resolve, 400 and above reject", async () => {
 
 test("a missing headers field becomes {}", async () => {
   const api = bindApi(fakeRaw(() => JSON.stringify({ status: 404, body: { error: "x" } })).raw);
-  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 404 && Object.keys(e.headers).length === 0);
+  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 404 && Object.keys(e.headers).length === 0);
 });
 
 test("an answer that is not an envelope becomes an ES-shaped 500, without reinit", async () => {
   for (const bad of ["not json", '{"body":{}}', '{"status":"200","body":{}}', '{"status":200}', "null", 42, undefined]) {
     let reinits = 0;
     const api = bindApi(fakeRaw(() => bad).raw, { reinit: () => reinits++ });
-    await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => {
+    await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => {
       assert.ok(e instanceof EdgeTokenError);
       assert.equal(e.status, 500);
       assert.deepEqual(e.body, INTERNAL_BODY);
@@ -191,24 +195,24 @@ test("an answer that is not an envelope becomes an ES-shaped 500, without reinit
 test("a raw rejection carrying an envelope is settled like an answer", async () => {
   const body = { error: { type: "t", reason: "r" }, status: 409 };
   const { raw } = fakeRaw(() => envelope(200, {}));
-  raw.checkToken = async () => {
+  raw.refreshToken = async () => {
     throw envelope(409, body);
   };
   const api = bindApi(raw);
-  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 409 && e.body.error.reason === "r");
+  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 409 && e.body.error.reason === "r");
 });
 
 test("a non-trap exception (sync throw or rejection) is a 500 and does not reinit", async () => {
   let reinits = 0;
   const { raw } = fakeRaw(() => envelope(200, {}));
-  raw.checkToken = () => {
+  raw.refreshToken = () => {
     throw new TypeError("expected a string argument");
   };
   raw.createToken = async () => {
     throw new Error("boom");
   };
   const api = bindApi(raw, { reinit: () => reinits++ });
-  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 500 && e.cause instanceof TypeError);
+  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 500 && e.cause instanceof TypeError);
   await assert.rejects(api.createToken(new MemoryKV(), {}), (e) => e.status === 500 && e.cause.message === "boom");
   assert.equal(reinits, 0);
 });
@@ -255,11 +259,11 @@ test("a rejected trap reinits and fails the other calls in flight on that instan
   const held = deferred();
   const trapping = deferred();
   const { raw } = fakeRaw(() => envelope(200, {}));
-  raw.checkToken = () => held.promise; // never answers: its future died with the instance
+  raw.refreshToken = () => held.promise; // never answers: its future died with the instance
   raw.createToken = () => trapping.promise;
   const api = bindApi(raw, { reinit: () => reinits++ });
 
-  const inFlight = api.checkToken(new MemoryKV(), "t");
+  const inFlight = api.refreshToken(new MemoryKV(), "t", CLIENT);
   const failing = api.createToken(new MemoryKV(), {});
   await new Promise((r) => setImmediate(r));
   trapping.reject(trap());
@@ -280,18 +284,18 @@ test("calls started after a reinit are not failed by a late trap from the old in
   const fresh = deferred();
   const queue = [oldA, oldB, fresh];
   const { raw } = fakeRaw(() => envelope(200, {}));
-  raw.checkToken = () => queue.shift().promise;
+  raw.refreshToken = () => queue.shift().promise;
   const api = bindApi(raw, { reinit: () => reinits++ });
   const kv = new MemoryKV();
 
-  const a = api.checkToken(kv, "a");
-  const b = api.checkToken(kv, "b");
+  const a = api.refreshToken(kv, "a", CLIENT);
+  const b = api.refreshToken(kv, "b", CLIENT);
   await new Promise((r) => setImmediate(r));
   oldA.reject(trap());
   await assert.rejects(a, (e) => e.status === 500);
   await assert.rejects(b, (e) => e.status === 500, "b ran on the trapped instance");
 
-  const c = api.checkToken(kv, "c");
+  const c = api.refreshToken(kv, "c", CLIENT);
   oldB.reject(trap()); // a second trap report from the old instance
   await new Promise((r) => setImmediate(r));
   fresh.resolve(envelope(200, { fresh: true }));
@@ -302,7 +306,7 @@ test("calls started after a reinit are not failed by a late trap from the old in
 test("a reinit that throws still yields the 500, and the next trap tries again", async () => {
   let attempts = 0;
   const { raw } = fakeRaw(() => envelope(200, {}));
-  raw.checkToken = () => {
+  raw.refreshToken = () => {
     throw trap();
   };
   const api = bindApi(raw, {
@@ -311,8 +315,8 @@ test("a reinit that throws still yields the 500, and the next trap tries again",
       throw new Error("cannot instantiate");
     },
   });
-  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 500);
-  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 500);
+  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 500);
+  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 500);
   assert.equal(attempts, 2);
 });
 
@@ -321,8 +325,8 @@ test("bindGlue re-instantiates through the glue's __wbg_reset_state", async () =
   let trapped = false;
   const { raw } = fakeRaw(() => envelope(200, { ok: true }));
   raw.__wbg_reset_state = () => resets++;
-  const plain = raw.checkToken;
-  raw.checkToken = (...args) => {
+  const plain = raw.refreshToken;
+  raw.refreshToken = (...args) => {
     if (!trapped) {
       trapped = true;
       throw trap();
@@ -330,15 +334,15 @@ test("bindGlue re-instantiates through the glue's __wbg_reset_state", async () =
     return plain(...args);
   };
   const api = bindGlue(raw);
-  await assert.rejects(api.checkToken(new MemoryKV(), "t"), (e) => e.status === 500);
+  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 500);
   assert.equal(resets, 1);
-  assert.deepEqual(await api.checkToken(new MemoryKV(), "t"), { ok: true });
+  assert.deepEqual(await api.refreshToken(new MemoryKV(), "t", CLIENT), { ok: true });
 });
 
 test("internal errors are fresh objects: mutating one does not change the next", async () => {
   const api = bindApi(fakeRaw(() => "garbage").raw);
-  const first = await api.checkToken(new MemoryKV(), "t").catch((e) => e);
+  const first = await api.refreshToken(new MemoryKV(), "t", CLIENT).catch((e) => e);
   first.body.error.reason = "changed";
-  const second = await api.checkToken(new MemoryKV(), "t").catch((e) => e);
+  const second = await api.refreshToken(new MemoryKV(), "t", CLIENT).catch((e) => e);
   assert.deepEqual(second.body, INTERNAL_BODY);
 });

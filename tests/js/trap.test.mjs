@@ -57,10 +57,15 @@ for (const afterAwait of [false, true]) {
       get: (k) => new Promise((r) => setTimeout(() => r(kv.get(k)), 20)),
       put: (...a) => kv.put(...a), delete: (k) => kv.delete(k), list: (o) => kv.list(o),
     };
-    const inFlight = api.checkToken(slowKv, token.access_token);
+    const client = { username: "u", realm: "default_native" };
+    // An async engine call is failed with a 500; a check (synchronous steps around the reads)
+    // has nothing in the dead instance and simply finishes on the fresh one.
+    const inFlight = api.refreshToken(slowKv, token.refresh_token, client);
+    const checking = api.checkToken(slowKv, token.access_token);
     const caught = await withTrapCaught(async () => {
       glue.forceTrap(afterAwait).catch(() => {});
       await assert.rejects(inFlight, (e) => (assertInternal500(e), true));
+      assert.equal((await checking).username, "u");
     });
     assert.ok(caught.every((e) => e instanceof WebAssembly.RuntimeError), String(caught));
     await roundTrip(api);
