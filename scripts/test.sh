@@ -37,6 +37,9 @@ node_tests=(tests/js/)
 [ -d tests/consistency ] && node_tests+=(tests/consistency/)
 step "node --test (package, service, consistency; workerd)" node --test --test-concurrency=1 "${node_tests[@]}"
 
+# A bounded fuzzing run of every cargo-fuzz target (scripts/fuzz.sh documents the long run).
+step "fuzz (${FUZZ_SECONDS:-30} s per target)" bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
+
 # Sum what the runners reported: cargo/wasm-bindgen-test "test result:" lines, node's "# pass".
 passed=$(grep -oE '(test result: [a-zA-Z]+\. [0-9]+ passed|^# pass [0-9]+)' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
 failed=$(grep -oE '([0-9]+ failed;|^# fail [0-9]+)' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
