@@ -22,7 +22,7 @@ const CATEGORIES = [
   ["boundary: string copies JS↔wasm (TextEncoder/TextDecoder)", (f) => /getStringFromWasm0|passStringToWasm0|string_get|decodeText|getUint8ArrayMemory/.test(f.functionName) || ["encode", "decode", "encodeInto", "decodeUTF8", "encodeUtf8String"].includes(f.functionName)],
   ["glue: wasm-bindgen closures and promise plumbing", (f) => f.file === "edge_token.js"],
   ["wrapper: api.js (options JSON, envelope JSON.parse, promise)", (f) => f.file === "api.js"],
-  ["wrapper: kv-guard.js (deadline timer per KV operation)", (f) => f.file === "kv-guard.js"],
+  ["wrapper: kv-guard.js (deadlines on one shared timer, fence)", (f) => f.file === "kv-guard.js"],
   ["MemoryKV", (f) => f.file === "memory-kv.js"],
   ["Node runtime: timers, microtasks, promises", (f) => f.file.startsWith("node:") || /^(timers|task_queues|promises|internal)/.test(f.file) || ["(program)", "(idle)"].includes(f.functionName)],
   ["the benchmark loop", (f) => f.file === "profile-child.mjs"],
@@ -39,7 +39,7 @@ const STAGES = [
   ["MemoryKV key validation (UTF-8 encode of every key)", /^validateKey memory-kv\.js/],
   ["api.js: envelope JSON.parse (asEnvelope)", /^asEnvelope api\.js/],
   ["api.js: options JSON.stringify (optionsJson)", /^optionsJson api\.js/],
-  ["kv-guard.js: deadline timers (withDeadline)", /^withDeadline kv-guard\.js/],
+  ["kv-guard.js: deadlines (withSharedTimer, settled, tick)", /^(withSharedTimer|withOwnTimer|settled|tick|armFor) kv-guard\.js/],
 ];
 
 function frameOf(node) {

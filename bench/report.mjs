@@ -106,7 +106,7 @@ What this says${perCall ? ` (${perCall})` : ""}:
 - serde, allocation, strings and the copies across the boundary take ${pct(share(p, /serde|allocator|strings|boundary/))}
   of the time; SHA-256 (four digests per check: document id, token hash, realm and user digests
   for the watermark keys) ${pct(share(p, /SHA-256/))}.
-- The JavaScript around the engine (api.js, kv-guard.js's deadline timer per KV operation, Node's
+- The JavaScript around the engine (api.js, kv-guard.js's deadlines on one shared timer, Node's
   timers and promises, MemoryKV) takes ${pct(share(p, /api\.js|kv-guard|Node runtime|MemoryKV/))}; the wasm-bindgen glue and
   futures another ${pct(share(p, /glue|futures/))}.
 - What would reach the target needs engine changes (measured on prototype builds of this tree,

@@ -96,14 +96,13 @@ function onPanic(listener) {
   globalThis[PANIC_LISTENERS].add(listener);
 }
 
-/** Values of `keys` in one bulk get where the binding has it (Workers KV), else one by one. */
+/**
+ * Values of `keys` in one bulk get where the binding has it (Workers KV answers an array with a
+ * Map), else one by one. A failed bulk get fails the call: retrying key by key would only
+ * double the wait on a store that hangs.
+ */
 async function bulkGet(store, keys) {
-  let found;
-  try {
-    found = await store.get(keys);
-  } catch {
-    found = undefined;
-  }
+  const found = await store.get(keys);
   if (found instanceof Map) return keys.map((key) => found.get(key) ?? null);
   return Promise.all(keys.map(async (key) => (await store.get(key)) ?? null));
 }

@@ -239,8 +239,19 @@ export function validateSettings(settings?: { timeout?: string }): { timeout_ms:
 
 /** The bindings of the service, named as in wrangler.toml. */
 export interface ServiceEnv {
-  /** The KV namespace for tokens and native-realm users. */
+  /** The KV namespace for tokens and native-realm users (not read when TOKEN_STORE is "durable_object"). */
   TOKENS: KVBinding;
+  /**
+   * Where tokens and users live: "kv" (default, TOKENS, eventually consistent) or
+   * "durable_object" (strong consistency mode: the TokenStore Durable Object bound as TOKEN_DO,
+   * which runs every token call whole; export it from the Worker's main module, e.g.
+   * `export { default, TokenStore } from "edge-token/worker"`).
+   */
+  TOKEN_STORE?: "kv" | "durable_object";
+  /** The Durable Object namespace of class TokenStore; required when TOKEN_STORE is "durable_object". */
+  TOKEN_DO?: { idFromName(name: string): unknown; get(id: any): unknown };
+  /** The name of the one TokenStore object (default "edge-token"). */
+  TOKEN_DO_NAME?: string;
   /** The password of the reserved superuser `elastic`; unset or empty disables that user. */
   ELASTIC_PASSWORD?: string;
   /** Access-token lifetime in ES time units (1s..1h), default "20m". */

@@ -2,6 +2,23 @@
 // retries with backoff for writes that Workers KV refused with 429 (more than one write per
 // second to one key). A store that hangs or fails then becomes a clear 503 from the engine,
 // never a request that hangs.
+//
+// Deadlines share one timer: a setTimeout per operation (and the promise race around it) was
+// 4-8 % of a checkToken. Pending operations sit in one Set with their start time; a single
+// interval, made when an operation is pending and no interval runs, rejects those past their
+// deadline and stops itself at the first tick that finds nothing pending (stopping it the moment
+// the Set empties would make and clear a timer per operation again, as a check's two reads
+// never overlap). Where the runtime can unref a timer (Node, Bun: `unref()`; Deno:
+// `Deno.unrefTimer`) it is unref'd whenever nothing is pending, so an idle interval never keeps a process alive; while an operation is pending it
+// holds the process open until that deadline, as the operation's own timer did (an operation
+// that hangs on nothing else must still end in its timeout, not in the process exiting). It
+// ticks every tenth of the shortest pending deadline (10 ms..1 s): a deadline fires at most
+// that much late, never early.
+//
+// Except on workerd: there a timer belongs to the request that set it and is cancelled when
+// that request ends, so one request's interval cannot keep the deadlines of others, and a
+// request waiting on nothing but another request's timer is cancelled as hung. There every
+// operation keeps its own setTimeout, set in its own request.
 
 export const STORE_DEFAULTS = Object.freeze({
   timeoutMs: 10_000,
@@ -9,15 +26,113 @@ export const STORE_DEFAULTS = Object.freeze({
   backoffMs: 100,
 });
 
+const MIN_TICK_MS = 10;
+const MAX_TICK_MS = 1_000;
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Rejects with a timeout error unless `promise` settles within `ms`. */
-function withDeadline(promise, ms, what) {
+const clock = typeof performance === "object" && typeof performance?.now === "function" ? () => performance.now() : Date.now;
+
+const timeoutError = (what, ms) => new Error(`KV ${what} timed out after ${ms} ms`);
+
+/** True where timers are scoped to a request (workerd), so none can be shared between requests. */
+const requestScopedTimers = () => globalThis.navigator?.userAgent === "Cloudflare-Workers";
+
+/** Rejects with a timeout error unless `promise` settles within `ms`: one timer of its own. */
+function withOwnTimer(promise, ms, what) {
   let timer;
   const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`KV ${what} timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(timeoutError(what, ms)), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+// The shared deadline timer (all guards of this realm/isolate).
+/** Operations in flight: {start, ms, what, reject, alive}. */
+const pending = new Set();
+let interval = null;
+let tickMs = Infinity;
+
+function tick() {
+  if (pending.size === 0) {
+    stopInterval();
+    return;
+  }
+  const now = clock();
+  for (const op of pending) {
+    if (now - op.start >= op.ms) {
+      settled(op);
+      if (op.alive()) op.reject(timeoutError(op.what, op.ms));
+    }
+  }
+}
+
+/** Takes `op` out of the pending Set: false if it had already left (settled or timed out). */
+function settled(op) {
+  if (!pending.delete(op)) return false;
+  if (pending.size === 0) holdProcess(false);
+  return true;
+}
+
+/** Whether the interval keeps the process alive, where the runtime lets a timer say so. */
+function holdProcess(hold) {
+  if (interval === null) return;
+  if (typeof interval === "object") {
+    if (hold) interval.ref?.();
+    else interval.unref?.();
+  } else if (typeof globalThis.Deno?.unrefTimer === "function") {
+    if (hold) globalThis.Deno.refTimer(interval);
+    else globalThis.Deno.unrefTimer(interval);
+  }
+}
+
+function stopInterval() {
+  clearInterval(interval);
+  interval = null;
+  tickMs = Infinity;
+}
+
+/** Makes sure an interval runs, at least as often as an operation of `ms` needs. */
+function armFor(ms) {
+  const wanted = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, Math.floor(ms / 10)));
+  if (interval !== null && tickMs <= wanted) return;
+  if (interval !== null) clearInterval(interval);
+  tickMs = wanted;
+  interval = setInterval(tick, wanted);
+  // Made while something is pending: it stays ref'd (if it can be) until the Set empties.
+}
+
+const always = () => true;
+
+/**
+ * `promise`, or a timeout error if it has not settled `ms` after now: on the shared timer. Once
+ * `alive()` is false, neither its outcome nor the timeout is passed on (the fence of guardKv,
+ * here rather than in a promise of its own, as this is the hot path).
+ */
+function withSharedTimer(promise, ms, what, alive = always) {
+  return new Promise((resolve, reject) => {
+    const op = { start: clock(), ms, what, reject, alive };
+    if (pending.size === 0) holdProcess(true);
+    pending.add(op);
+    armFor(ms);
+    // Whichever comes first wins: a late result after the deadline is dropped, as is the
+    // deadline after a result (the op is no longer in the Set).
+    promise.then(
+      (value) => settled(op) && alive() && resolve(value),
+      (error) => settled(op) && alive() && reject(error),
+    );
+  });
+}
+
+/** For tests: how many operations wait on the shared timer, and whether it runs. */
+export function sharedDeadlineState() {
+  return {
+    pending: pending.size,
+    running: interval !== null,
+    tickMs: interval === null ? null : tickMs,
+    // Node and Bun: whether the interval keeps the process alive (null where timers are numbers).
+    holdsProcess: typeof interval?.hasRef === "function" ? interval.hasRef() : null,
+  };
 }
 
 /** `call()` as a promise, also when it throws synchronously. */
@@ -42,6 +157,8 @@ export function guardKv(kv, { alive = () => true, timeoutMs, putRetries, backoff
     putRetries: putRetries ?? STORE_DEFAULTS.putRetries,
     backoffMs: backoffMs ?? STORE_DEFAULTS.backoffMs,
   };
+  const shared = !requestScopedTimers();
+  const withDeadline = shared ? withSharedTimer : withOwnTimer;
   const once = (method, args) => withDeadline(attempt(() => kv[method](...args)), limits.timeoutMs, method.toUpperCase());
 
   async function putWithRetries(args) {
@@ -59,11 +176,15 @@ export function guardKv(kv, { alive = () => true, timeoutMs, putRetries, backoff
     new Promise((resolve, reject) => {
       promise.then((v) => alive() && resolve(v), (e) => alive() && reject(e));
     });
+  // One operation, fenced: on the shared timer the fence is part of the deadline's promise.
+  const single = shared
+    ? (method, args) => withSharedTimer(attempt(() => kv[method](...args)), limits.timeoutMs, method.toUpperCase(), alive)
+    : (method, args) => fenced(once(method, args));
 
   return {
-    get: (...args) => fenced(once("get", args)),
+    get: (...args) => single("get", args),
     put: (...args) => fenced(putWithRetries(args)),
-    delete: (...args) => fenced(once("delete", args)),
-    list: (...args) => fenced(once("list", args)),
+    delete: (...args) => single("delete", args),
+    list: (...args) => single("list", args),
   };
 }

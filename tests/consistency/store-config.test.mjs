@@ -94,3 +94,56 @@ test("a failing Durable Object is the engine's 503; a TypeError from it stays a 
   await assert.rejects(forwarded.checkToken(new DurableObjectStore(picky), "t"), TypeError);
   assert.equal(typeof ENGINE_CALL, "symbol");
 });
+
+// The service wired to the store config: createHandler reads TOKEN_STORE through resolveStore
+// (its errors become the service's ConfigError) and, in Durable Object mode, sends the engine's
+// calls whole to the object while its own keys (users, login throttle) go one KV operation at a
+// time. Here with the Node entry and a fake object that runs the real engine on a MemoryKV.
+test("createHandler in Durable Object mode forwards whole engine calls; its own keys go through kv", async () => {
+  const engine = await import("../../www/entry-node.js");
+  const { ConfigError } = await import("../../www/service/config.js");
+  const { makeCaller, ADMIN, bearer } = await import("../service/helpers.mjs");
+  const ELASTIC_PASSWORD = "test-elastic-pw"; // ADMIN's password in helpers.mjs
+  const storage = new MemoryKV();
+  const calls = [];
+  const namespace = {
+    idFromName: (name) => ({ name }),
+    get: () => ({
+      call: async (name, args) => {
+        calls.push(name);
+        try {
+          return { ok: await engine[name](storage, ...args) };
+        } catch (error) {
+          if (error instanceof engine.EdgeTokenError) return { error: { status: error.status, body: error.body, headers: error.headers } };
+          throw error;
+        }
+      },
+      kv: async (operation, args) => {
+        calls.push(`kv.${operation} ${typeof args[0] === "string" ? args[0].split(":")[0] : ""}`);
+        return storage[operation](...args);
+      },
+    }),
+  };
+  const call = makeCaller(engine.createHandler({ TOKEN_STORE: "durable_object", TOKEN_DO: namespace, ELASTIC_PASSWORD }));
+  const put = await call("PUT", "/_security/user/u1", { auth: ADMIN, body: { password: "s3krit-password", roles: ["superuser"] } });
+  assert.equal(put.status, 200, put.text);
+  const token = (await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "password", username: "u1", password: "s3krit-password" } })).body;
+  assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(token.access_token) })).body.username, "u1");
+  assert.deepEqual((await call("DELETE", "/_security/oauth2/token", { auth: ADMIN, body: { token: token.access_token } })).body.invalidated_tokens, 1);
+  assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(token.access_token) })).status, 401);
+
+  const engineCalls = calls.filter((c) => !c.startsWith("kv."));
+  assert.deepEqual(engineCalls, ["createToken", "checkToken", "invalidateToken", "checkToken"]);
+  const prefixes = new Set(calls.filter((c) => c.startsWith("kv.")).map((c) => c.split(" ")[1]));
+  assert.ok(![...prefixes].some((p) => ["t", "r", "u", "w"].includes(p)), `engine keys went one operation at a time: ${[...prefixes]}`);
+  assert.ok(prefixes.has("user"), "the service's users are kept in the object too");
+
+  // Bad store config: the service's ConfigError, as for any other setting.
+  for (const [env, message] of [
+    [{ TOKEN_STORE: "durable_object", ELASTIC_PASSWORD }, /needs a Durable Object binding TOKEN_DO/],
+    [{ TOKEN_STORE: "d1", TOKENS: new MemoryKV() }, /TOKEN_STORE must be "kv" or "durable_object", got \[d1\]/],
+    [{ ELASTIC_PASSWORD }, /env.TOKENS must be a KV namespace binding/],
+  ]) {
+    assert.throws(() => engine.createHandler(env), (error) => error instanceof ConfigError && message.test(error.message));
+  }
+});

@@ -1,7 +1,9 @@
-// The service's settings, read once from the Worker-style env: `TOKENS` (KV binding),
-// `ELASTIC_PASSWORD` (secret), `TOKEN_TIMEOUT` (ES time value) and `ROLES` (JSON role
-// descriptors). Problems are reported as ConfigError, whose message never repeats a value that
-// could be a secret.
+// The service's settings, read once from the Worker-style env: `TOKENS` (KV binding; or, with
+// `TOKEN_STORE = "durable_object"`, the Durable Object binding `TOKEN_DO` and optional
+// `TOKEN_DO_NAME`), `ELASTIC_PASSWORD` (secret), `TOKEN_TIMEOUT` (ES time value) and `ROLES`
+// (JSON role descriptors). Problems are reported as ConfigError, whose message never repeats a
+// value that could be a secret.
+import { StoreConfigError, resolveStore } from "../adapters/store.js";
 import { BUILTIN_ROLES, CLUSTER_PRIVILEGES, isActionPattern } from "./privileges.js";
 
 export class ConfigError extends Error {
@@ -13,11 +15,17 @@ export class ConfigError extends Error {
 
 const ROLE_NAME = /^[\x20-\x7e]{1,1024}$/;
 
+/**
+ * The store, by `TOKEN_STORE`: env.TOKENS (plain KV, the default) or, for "durable_object", the
+ * KV-shaped binding of the TokenStore Durable Object (TOKEN_DO); see adapters/store.js.
+ */
 function readKv(env) {
-  const kv = env.TOKENS;
-  const ok = kv !== null && typeof kv === "object" && ["get", "put", "delete", "list"].every((m) => typeof kv[m] === "function");
-  if (!ok) throw new ConfigError("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
-  return kv;
+  try {
+    return resolveStore(env);
+  } catch (error) {
+    if (error instanceof StoreConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 function readOptionalString(env, name) {

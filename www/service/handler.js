@@ -7,6 +7,7 @@
 //   content type   406, only when there is a body
 //   body           400 for a body on an endpoint that reads none, or bytes that are not UTF-8
 //   endpoint       its own 400s, then authorization (403), then the work
+import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { decodeBody } from "./body-text.js";
@@ -77,11 +78,18 @@ function clockOf(kv) {
 }
 
 /**
- * Builds the service for one env (`{ TOKENS, ELASTIC_PASSWORD, TOKEN_TIMEOUT, ROLES }`) on top of
- * a bound engine API. Throws ConfigError for a bad env, so a misconfiguration shows at start-up.
+ * Builds the service for one env (`{ TOKENS, ELASTIC_PASSWORD, TOKEN_TIMEOUT, ROLES }`, or
+ * `TOKEN_STORE: "durable_object"` with `TOKEN_DO` in place of `TOKENS`) on top of a bound engine
+ * API. Throws ConfigError for a bad env, so a misconfiguration shows at start-up.
  */
-export function createServiceHandler(api, env) {
+export function createServiceHandler(engineApi, env) {
   const config = readConfig(env);
+  // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
+  // whole inside the TokenStore object, one at a time, never one KV operation per round trip
+  // (that would let two calls interleave between a read and its write). Decided here, once per
+  // env, from the store config resolved: in the default KV mode `api` is the engine API itself,
+  // so the Node, web and workerd entries run exactly as before.
+  const api = config.kv instanceof DurableObjectStore ? forwardEngineCalls(engineApi) : engineApi;
   checkEngineSettings(api, config);
   // The service's own KV calls (users, login throttle) get the deadline the engine's calls get,
   // so a hanging store is a 503, never a hanging request. The throttle does not retry a 429: it

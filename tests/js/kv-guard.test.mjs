@@ -1,0 +1,165 @@
+// kv-guard.js on its own: the deadline every KV operation gets (one shared interval for all
+// pending operations), the 429 retries and the `alive` fence, over hand-made bindings.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { guardKv, sharedDeadlineState } from "../../www/kv-guard.js";
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A promise with its settle functions, for an operation the test finishes by hand. */
+function deferred() {
+  let resolve, reject;
+  const promise = new Promise((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+/** A binding whose every method answers with `answer(method, args)`. */
+const binding = (answer) => Object.fromEntries(["get", "put", "delete", "list"].map((m) => [m, (...args) => answer(m, args)]));
+const hanging = binding(() => new Promise(() => {}));
+
+/** How the operation ended: {value} or {error}, and the milliseconds it took. */
+async function outcome(promise) {
+  const start = performance.now();
+  try {
+    return { value: await promise, ms: performance.now() - start };
+  } catch (error) {
+    return { error, ms: performance.now() - start };
+  }
+}
+
+/** Waits until the shared interval has stopped (its first tick with nothing pending). */
+async function idle() {
+  for (let i = 0; i < 200 && sharedDeadlineState().running; i++) await sleep(10);
+  assert.deepEqual(sharedDeadlineState(), { pending: 0, running: false, tickMs: null, holdsProcess: null }, "the interval stops once nothing is pending");
+}
+
+/** Counts setInterval calls made during `body`. */
+async function countingIntervals(body) {
+  const original = globalThis.setInterval;
+  let made = 0;
+  globalThis.setInterval = (...args) => (made++, original(...args));
+  try {
+    await body();
+  } finally {
+    globalThis.setInterval = original;
+  }
+  return made;
+}
+
+test("an operation that hangs is rejected at its deadline, not before, with the same error", async () => {
+  const kv = guardKv(hanging, { timeoutMs: 50 });
+  for (const [method, args, op] of [["get", ["k"], "GET"], ["delete", ["k"], "DELETE"], ["list", [{}], "LIST"], ["put", ["k", "v"], "PUT"]]) {
+    const out = await outcome(kv[method](...args));
+    assert.equal(out.error?.message, `KV ${op} timed out after 50 ms`);
+    assert.ok(out.ms >= 50, `${method} timed out early, after ${out.ms} ms`);
+    assert.ok(out.ms < 1_000, `${method} timed out late, after ${out.ms} ms`);
+  }
+  await idle();
+});
+
+test("an answer in time wins; a late answer after the deadline is dropped", async () => {
+  const answers = [];
+  const kv = guardKv(binding((m, args) => (answers.push(deferred()), answers.at(-1).promise)), { timeoutMs: 60 });
+  const early = kv.get("a");
+  const failing = kv.get("b");
+  const late = kv.get("c");
+  answers[0].resolve("A");
+  answers[1].reject(new Error("KV GET failed: 500"));
+  assert.equal(await early, "A");
+  await assert.rejects(failing, /KV GET failed: 500/);
+  const out = await outcome(late);
+  assert.equal(out.error?.message, "KV GET timed out after 60 ms");
+  answers[2].resolve("C, too late"); // nothing to settle any more
+  await sleep(20);
+  await idle();
+});
+
+test("many pending operations share one interval; it holds the process only while they are pending", async () => {
+  let resolveAll;
+  const gate = new Promise((resolve) => (resolveAll = resolve));
+  const kv = guardKv(binding((m, [key]) => (key.startsWith("hang") ? new Promise(() => {}) : gate.then(() => key))), { timeoutMs: 80 });
+  const made = await countingIntervals(async () => {
+    const quick = Array.from({ length: 20 }, (_, i) => kv.get(`ok${i}`));
+    const stuck = Array.from({ length: 20 }, (_, i) => kv.get(`hang${i}`));
+    const state = sharedDeadlineState();
+    assert.equal(state.pending, 40);
+    assert.equal(state.running, true);
+    assert.equal(state.tickMs, 10, "a tenth of the deadline, at least 10 ms");
+    assert.equal(state.holdsProcess, true, "pending operations keep the process alive until their deadline");
+    resolveAll();
+    assert.deepEqual(await Promise.all(quick), quick.map((_, i) => `ok${i}`));
+    assert.equal(sharedDeadlineState().pending, 20);
+    const outcomes = await Promise.all(stuck.map(outcome));
+    assert.ok(outcomes.every((o) => o.error?.message === "KV GET timed out after 80 ms"));
+    const after = sharedDeadlineState();
+    assert.equal(after.pending, 0);
+    if (after.running) assert.equal(after.holdsProcess, false, "an idle interval is unref'd until it stops");
+  });
+  assert.equal(made, 1, "one interval for 40 operations");
+  await idle();
+});
+
+test("a short deadline arriving while a long one is pending still fires on time", async () => {
+  const slow = deferred();
+  const long = guardKv(binding(() => slow.promise), { timeoutMs: 10_000 });
+  const short = guardKv(hanging, { timeoutMs: 50 });
+  const longOne = long.get("slow");
+  assert.equal(sharedDeadlineState().tickMs, 1_000);
+  const out = await outcome(short.get("k"));
+  assert.equal(out.error?.message, "KV GET timed out after 50 ms");
+  assert.ok(out.ms >= 50 && out.ms < 1_000, `after ${out.ms} ms`);
+  slow.resolve("done");
+  assert.equal(await longOne, "done", "the long operation is unaffected");
+  await idle();
+});
+
+test("a binding that throws synchronously rejects like one that rejects", async () => {
+  const kv = guardKv(binding(() => { throw new TypeError("boom"); }), { timeoutMs: 50 });
+  await assert.rejects(kv.get("k"), /boom/);
+  await idle();
+});
+
+test("a 429 on put is retried with backoff, each try with its own deadline", async () => {
+  let tries = 0;
+  const kv = guardKv(binding((m) => (m === "put" && ++tries <= 2 ? Promise.reject(new Error("KV PUT failed: 429 Too Many Requests")) : Promise.resolve("ok"))), { timeoutMs: 50, backoffMs: 1 });
+  assert.equal(await kv.put("k", "v"), "ok");
+  assert.equal(tries, 3);
+  let refused = 0;
+  const always = guardKv(binding(() => (refused++, Promise.reject(new Error("KV PUT failed: 429")))), { timeoutMs: 50, putRetries: 2, backoffMs: 1 });
+  await assert.rejects(always.put("k", "v"), /429/);
+  assert.equal(refused, 3, "one try and two retries");
+  await assert.rejects(always.get("k"), /429/, "reads are not retried");
+  assert.equal(refused, 4);
+  await idle();
+});
+
+test("once the instance is dead (alive() false), results and deadlines are dropped", async () => {
+  let alive = true;
+  const answer = deferred();
+  const kv = guardKv(binding((m, [key]) => (key === "hang" ? new Promise(() => {}) : answer.promise)), { timeoutMs: 30, alive: () => alive });
+  const result = kv.get("k");
+  const timedOut = kv.get("hang");
+  alive = false;
+  answer.resolve("v");
+  const settled = await Promise.race([Promise.allSettled([result, timedOut]).then(() => "settled"), sleep(150).then(() => "dropped")]);
+  assert.equal(settled, "dropped");
+  await idle();
+});
+
+test("on workerd every operation keeps its own timer (timers there are scoped to a request)", async () => {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, "navigator");
+  Object.defineProperty(globalThis, "navigator", { value: { userAgent: "Cloudflare-Workers" }, configurable: true, writable: true });
+  try {
+    const kv = guardKv(hanging, { timeoutMs: 40 });
+    const made = await countingIntervals(async () => {
+      const pending = kv.get("k");
+      assert.equal(sharedDeadlineState().pending, 0, "not on the shared timer");
+      const out = await outcome(pending);
+      assert.equal(out.error?.message, "KV GET timed out after 40 ms");
+    });
+    assert.equal(made, 0);
+  } finally {
+    if (descriptor) Object.defineProperty(globalThis, "navigator", descriptor);
+    else delete globalThis.navigator;
+  }
+});
