@@ -97,26 +97,19 @@ ${table(["stage", "share"], p.stages.map((c) => [c.name, pct(c.percent)]))}
 
 What this says${perCall ? ` (${perCall})` : ""}:
 
-- No single hot spot: the cost is the shape of the call. One check crosses the boundary about a
-  dozen times (the binding's four methods looked up, two KV reads, each awaited through a
-  \`JsFuture\` with its closures and microtasks, strings copied both ways), and the engine builds
-  \`serde_json::Value\` trees twice: the stored document is parsed into a typed record whose owner
-  metadata is a map, the owner is turned back into a \`Value\` for the \`_authenticate\` body, then
-  the whole reply is cloned into an envelope \`Value\` and printed, and the wrapper \`JSON.parse\`s it.
+- The check already runs as three synchronous engine calls around the two KV reads, which
+  api.js does itself (no future, no promise, no binding lookup in wasm); the parsed document is
+  parked between steps 2 and 3, and a valid check's envelope is written straight from the stored
+  owner JSON (serde \`RawValue\`). Before that (async export, value trees) the ratio was 0.12–0.19×.
 - serde, allocation, strings and the copies across the boundary take ${pct(share(p, /serde|allocator|strings|boundary/))}
-  of the time; SHA-256 (four digests per check: document id, token hash, realm and user digests
-  for the watermark keys) ${pct(share(p, /SHA-256/))}.
-- The JavaScript around the engine (api.js, kv-guard.js's deadlines on one shared timer, Node's
-  timers and promises, MemoryKV) takes ${pct(share(p, /api\.js|kv-guard|Node runtime|MemoryKV/))}; the wasm-bindgen glue and
-  futures another ${pct(share(p, /glue|futures/))}.
-- What would reach the target needs engine changes (measured on prototype builds of this tree,
-  on this machine, 2026-11-21; see the issue report for the exact changes): rendering the reply
-  straight from the stored owner JSON (serde \`RawValue\`) and writing the envelope without a
-  second \`Value\` tree took the ratio from 0.17× to 0.27×; caching realm/user digests, 0.29×.
-  The architecture's floor is the rest: a build whose check does nothing but the two awaited KV
-  reads reaches only 0.42× (0.55× without per-operation deadline timers), so 0.5× needs the check
-  to run as synchronous wasm steps with JavaScript doing the two reads (a prototype: 0.47–0.50×
-  with today's kv-guard, 0.64× with one deadline per call instead of one per operation).
+  of the time; SHA-256 (document id twice, token hash, realm and user digests for the watermark
+  keys) ${pct(share(p, /SHA-256/))}.
+- The JavaScript around the engine (api.js with the envelope \`JSON.parse\`, kv-guard.js's
+  deadlines, Node's timers and promises, MemoryKV) takes ${pct(share(p, /api\.js|kv-guard|Node runtime|MemoryKV/))}; the wasm-bindgen glue
+  another ${pct(share(p, /glue|futures/))}.
+- What is left between this and 0.5×: the second KV read itself (the plain-JS floor reads no
+  watermarks), the SHA-256 digests that name the watermark keys (cacheable per realm and user),
+  the step-1 decode done again in step 2, and MemoryKV's own checks. Each is a few percent.
 `;
 }
 

@@ -51,14 +51,9 @@ export async function seedToken(kv, { username, realm, now, timeoutMs = 20 * 60 
   // Key order matters only for byte-identical documents; it mirrors src/schema.rs.
   const record = {
     creation_time: now,
-    access: { hash: b64url(sha256(access)), expiration_time: expiration, invalidated: false },
-    refresh: {
-      hash: b64url(sha256(refresh)),
-      invalidated: false,
-      salt: b64url(randomBytes(16)),
-      client: { username, realm },
-    },
-    owner: owner(username, realm),
+    access: { hash: b64url(sha256(access)), expiration_time: expiration },
+    refresh: { hash: b64url(sha256(refresh)), salt: b64url(randomBytes(16)), client: { username, realm } },
+    owner: { username, realm, user: owner(username, realm) },
   };
   const ttl = ttlUntil(now, now + DAY_MS + PURGE_GRACE_MS);
   const metadata = { c: now, e: expiration, f: 1 };

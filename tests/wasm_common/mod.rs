@@ -176,3 +176,16 @@ pub async fn invalidate_parser_and_settings_exports() {
     let (status, _) = envelope(&validate_settings(r#"{"timeout":"2h"}"#.into()));
     assert_eq!(status, 400);
 }
+
+/// Declares every scenario above as a `#[wasm_bindgen_test]`, once for each runner file.
+#[macro_export]
+macro_rules! wasm_scenarios {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[wasm_bindgen_test::wasm_bindgen_test]
+            async fn $name() {
+                wasm_common::$name().await
+            }
+        )*
+    };
+}

@@ -8,7 +8,10 @@
 // New passwords are hashed as {PBKDF2} with 10000 iterations (ES's `pbkdf2` default): WebCrypto
 // derives natively, a few milliseconds of CPU, while bcrypt in plain JavaScript costs tens of
 // milliseconds, more than a Worker's CPU budget allows per request on the smaller plans.
-import bcrypt from "bcryptjs";
+// bcryptjs is loaded on first use only: the package's web entry must load in a browser with no
+// bundler and no import map, where a bare "bcryptjs" import would fail the whole module graph.
+let bcrypt;
+const loadBcrypt = async () => (bcrypt ??= (await import("bcryptjs")).default);
 
 const PBKDF2_PREFIX = "{PBKDF2}";
 const STRETCH_PREFIX = "{PBKDF2_STRETCH}";
@@ -140,7 +143,7 @@ export async function verifyPassword(password, hash) {
     return false;
   }
   try {
-    if (described.kind === "bcrypt") return await bcrypt.compare(password, hash);
+    if (described.kind === "bcrypt") return await (await loadBcrypt()).compare(password, hash);
     if (described.kind === "pbkdf2" || described.kind === "pbkdf2_stretch") {
       return await verifyPbkdf2(password, hash, described.kind, described.cost);
     }
