@@ -25,10 +25,6 @@ impl Reply {
         Reply::new(200, body)
     }
 
-    pub fn is_success(&self) -> bool {
-        self.status < 400
-    }
-
     /// `{"status":N,"headers":{..},"body":..}`: one string per call keeps the boundary cheap.
     pub fn to_envelope(&self) -> String {
         let mut headers = Map::new();

@@ -113,12 +113,12 @@ async function bulkGet(store, keys) {
  * heap or a leaked shadow stack, so it must not serve another call.
  */
 export function bindApi(raw, { reinit, store: storeLimits = {} } = {}) {
-  // What this sees: traps thrown by an export's synchronous part, or rejections. A trap inside
-  // an async export after its first await runs in a microtask of the glue's task queue instead:
-  // it surfaces as a global uncaught error and that call never settles. Only the Rust side can
-  // react to that one (a panic hook calling wasm_bindgen::handler::schedule_reinit()).
-  // Rejecters of the calls running on the current instance. After a trap their futures live in
-  // a dead instance and would never settle, so recover() fails them instead of letting them hang.
+  // Traps reach this wrapper two ways: thrown by an export's synchronous part, or, inside an
+  // async export after its first await, as a global uncaught error from the glue's task queue
+  // (that call would never settle). The Rust panic hook reports the second kind (onPanic below).
+  // `inflight` holds the rejecters of the async calls running on the current instance: after a
+  // trap their futures live in a dead instance, so recover() fails them instead of letting them
+  // hang.
   let inflight = new Set();
 
   function recover(cause, { reinstantiate = true } = {}) {
