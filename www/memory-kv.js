@@ -8,12 +8,14 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-const MAX_KEY_BYTES = 512;
-const MAX_METADATA_BYTES = 1024;
+// Workers KV's limits, shared with the Durable Object adapter (which imports them, and
+// readType/convert, from here: this file must stay free of imports, as wasm tests load it alone).
+export const MAX_KEY_BYTES = 512;
+export const MAX_METADATA_BYTES = 1024;
 const MAX_VALUE_BYTES = 25 * 1024 * 1024;
-const MIN_TTL_SECONDS = 60;
-const MAX_BULK_KEYS = 100;
-const MAX_LIST_LIMIT = 1000;
+export const MIN_TTL_SECONDS = 60;
+export const MAX_BULK_KEYS = 100;
+export const MAX_LIST_LIMIT = 1000;
 
 // Workers KV orders keys by their UTF-8 bytes. JavaScript's `<` compares UTF-16 code units,
 // which disagrees for characters above U+FFFF versus U+E000..U+FFFF, so compare bytes.
@@ -78,12 +80,14 @@ function toText(value) {
   );
 }
 
-function readType(typeOrOptions) {
+/** get()'s second argument: a type name or `{ type }`; text by default. */
+export function readType(typeOrOptions) {
   const type = typeof typeOrOptions === "string" ? typeOrOptions : typeOrOptions?.type;
   return type ?? "text";
 }
 
-function convert(text, type) {
+/** A stored text as get() returns it for `type`. */
+export function convert(text, type = "text") {
   switch (type) {
     case "text":
       return text;

@@ -16,15 +16,12 @@
 //   d:<key>                    {v: text, m?: metadata, x?: expiration (s)}
 //   x:<12-digit seconds>:<key> 0 (the expiry index)
 
+import { MAX_BULK_KEYS, MAX_KEY_BYTES, MAX_LIST_LIMIT, MAX_METADATA_BYTES, MIN_TTL_SECONDS, convert, readType } from "../memory-kv.js";
+
 const DATA = "d:";
 const EXPIRY = "x:";
 const SECONDS_DIGITS = 12;
 
-const MAX_KEY_BYTES = 512;
-const MAX_METADATA_BYTES = 1024;
-const MIN_TTL_SECONDS = 60;
-const MAX_BULK_KEYS = 100;
-const MAX_LIST_LIMIT = 1000;
 // DO storage takes at most 128 keys per get/put/delete call.
 const STORAGE_BATCH = 128;
 
@@ -47,22 +44,6 @@ function toText(value) {
   throw new TypeError("KV put() accepts only strings, ArrayBuffers and ArrayBufferViews as values here.");
 }
 
-function convert(text, type = "text") {
-  switch (type) {
-    case "text":
-      return text;
-    case "json":
-      return JSON.parse(text);
-    case "arrayBuffer":
-      return encoder.encode(text).buffer;
-    case "stream":
-      return new Blob([text]).stream();
-    default:
-      throw new TypeError('Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".');
-  }
-}
-
-const readType = (typeOrOptions) => (typeof typeOrOptions === "string" ? typeOrOptions : typeOrOptions?.type) ?? "text";
 
 const expiryKey = (expiration, key) => `${EXPIRY}${String(expiration).padStart(SECONDS_DIGITS, "0")}:${key}`;
 
