@@ -231,3 +231,19 @@ export async function startNodeServer(env = {}) {
     }),
   );
 }
+
+/** `fn`'s result and how many PBKDF2 derivations (password hash checks) it ran. */
+export async function withDerivations(fn) {
+  const subtle = globalThis.crypto.subtle;
+  const original = subtle.deriveBits;
+  let count = 0;
+  subtle.deriveBits = function (...args) {
+    count++;
+    return original.apply(this, args);
+  };
+  try {
+    return { result: await fn(), derivations: count };
+  } finally {
+    delete subtle.deriveBits;
+  }
+}

@@ -4,7 +4,7 @@
 // state (hashed key, TTL, coalesced writes, shared between handlers, failing store).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN, basic, bearer, inProcess, requireBuild } from "./helpers.mjs";
+import { ADMIN, basic, bearer, inProcess, requireBuild, withDerivations } from "./helpers.mjs";
 
 const PW = "victim-Pw-5e1a";
 const WRONG = "not-the-password";
@@ -30,22 +30,6 @@ async function setup(clock = { t: T0 }) {
 const viaBasic = (s, password, username = "victim") => s.call("GET", "/_security/_authenticate", { auth: basic(username, password) });
 const viaGrant = (s, password, username = "victim") =>
   s.call("POST", TOKEN, { auth: s.caller, body: { grant_type: "password", username, password } });
-
-/** `fn`'s result and how many PBKDF2 derivations (password hash checks) it ran. */
-async function withDerivations(fn) {
-  const subtle = globalThis.crypto.subtle;
-  const original = subtle.deriveBits;
-  let count = 0;
-  subtle.deriveBits = function (...args) {
-    count++;
-    return original.apply(this, args);
-  };
-  try {
-    return { result: await fn(), derivations: count };
-  } finally {
-    delete subtle.deriveBits;
-  }
-}
 
 const wire = (out) => ({ status: out.status, body: out.body, challenge: out.headers.get("www-authenticate"), product: out.headers.get("x-elastic-product") });
 
