@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 const root = new URL("../", import.meta.url);
 const imported = performance.now();
 const glue = await import(new URL("dist/wasm/edge_token.js", root));
-const { bindGlue, MemoryKV } = await import(new URL("www/api.js", root));
+const { bindGlue } = await import(new URL("www/engine/bind.js", root));
+const { MemoryKV } = await import(new URL("www/memory-kv.js", root));
 const { seedToken } = await import(new URL("bench/seed.mjs", root));
 const modulesMs = performance.now() - imported;
 

@@ -5,7 +5,8 @@ import { pathToFileURL } from "node:url";
 
 const [dir, ms = "3000"] = process.argv.slice(2);
 const glue = await import(pathToFileURL(`${dir}/edge_token.js`).href);
-const { bindGlue, MemoryKV } = await import(new URL("../www/api.js", import.meta.url));
+const { bindGlue } = await import(new URL("../www/engine/bind.js", import.meta.url));
+const { MemoryKV } = await import(new URL("../www/memory-kv.js", import.meta.url));
 glue.initSync({ module: new WebAssembly.Module(readFileSync(`${dir}/edge_token_bg.wasm`)) });
 const api = bindGlue(glue);
 

@@ -26,7 +26,7 @@ else
   tmp="$(mktemp -d dist/.wasm.XXXXXX)"
   chmod 755 "$tmp"
   trap 'rm -rf "$tmp"' EXIT
-  # --experimental-reset-state-function exports __wbg_reset_state(), which www/api.js calls to
+  # --experimental-reset-state-function exports __wbg_reset_state(), which www/engine/bind.js calls to
   # re-instantiate the module after a trap (see bindGlue).
   wasm-bindgen --target web --experimental-reset-state-function --out-dir "$tmp" "$input"
   node_modules/.bin/wasm-opt -Oz \

@@ -41,6 +41,42 @@ impl Subject {
     }
 }
 
+/// A realm as a host names it: by name alone (its type then defaults), or as `{name, type}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RealmInput {
+    Name(String),
+    Ref {
+        name: String,
+        #[serde(rename = "type")]
+        kind: Option<String>,
+    },
+}
+
+impl RealmInput {
+    /// The realm, its type from the input, else `default_kind`, else `native`.
+    pub fn into_ref(self, default_kind: Option<String>) -> RealmRef {
+        let (name, kind) = match self {
+            RealmInput::Name(name) => (name, None),
+            RealmInput::Ref { name, kind } => (name, kind),
+        };
+        RealmRef { name, kind: kind.or(default_kind).unwrap_or_else(|| "native".into()) }
+    }
+}
+
+/// A client as a host names it: `{username, realm}`, the realm as [`RealmInput`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClientInput {
+    pub username: String,
+    pub realm: RealmInput,
+}
+
+impl From<ClientInput> for Client {
+    fn from(input: ClientInput) -> Client {
+        Client { username: input.username, realm: input.realm.into_ref(None).name }
+    }
+}
+
 /// The caller that asked for a token (§3.5 rule 4): only it may refresh the token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Client {

@@ -7,10 +7,8 @@
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
+use crate::body_text::body_text;
 use crate::errors::{request_body_required, Cause, Reply};
-
-/// Bodies are parsed only up to this size; the HTTP shim enforces its own limit too.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The fields an object parser accepts, by name, in their order of arrival.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -36,14 +34,7 @@ pub fn parse_string_fields(
     if body.is_empty() {
         return Err(request_body_required());
     }
-    if body.len() > MAX_BODY_BYTES {
-        return Err(Cause::new(
-            "parse_exception",
-            format!("request body is larger than the limit of [{MAX_BODY_BYTES}] bytes"),
-        )
-        .into_reply(413));
-    }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let mut deserializer = serde_json::Deserializer::from_str(body_text(body)?);
     let fields = deserializer
         .deserialize_any(ObjectVisitor { parser, allowed })
         .and_then(|fields| deserializer.end().map(|()| fields))
@@ -52,7 +43,7 @@ pub fn parse_string_fields(
 }
 
 /// `[l:c] message`, as XContentParseException renders its location.
-fn parse_error(error: &serde_json::Error) -> Reply {
+pub(crate) fn parse_error(error: &serde_json::Error) -> Reply {
     let text = error.to_string();
     // serde_json appends " at line L column C"; ES puts the location in front instead.
     let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(head, _)| head);
@@ -196,6 +187,7 @@ impl<'de> Visitor<'de> for StringValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::body_text::MAX_BODY_BYTES;
 
     const FIELDS: &[&str] = &["token", "refresh_token", "realm_name", "username"];
 

@@ -15,17 +15,6 @@ pub enum CheckOutcome {
     Invalidated,
 }
 
-impl CheckOutcome {
-    pub fn label(&self) -> &'static str {
-        match self {
-            CheckOutcome::Valid(_) => "valid",
-            CheckOutcome::Unknown => "unknown",
-            CheckOutcome::Expired => "expired",
-            CheckOutcome::Invalidated => "invalidated",
-        }
-    }
-}
-
 /// A check is three synchronous steps around two reads, so that a host can run the reads
 /// itself (the fast path of the wasm exports) and `check` below can run them on a [`KvStore`].
 /// Step 1: the token's document, or `None` when the string is not a token.
@@ -84,25 +73,19 @@ pub async fn check<S: KvStore>(store: &S, token: &str, now: u64) -> Result<Check
 pub fn outcome_envelope(outcome: CheckOutcome) -> String {
     match outcome {
         CheckOutcome::Valid(owner) => {
-            format!(
-                "{{\"status\":200,\"headers\":{{}},\"body\":{},\"detail\":\"valid\"}}",
-                owner.authenticate_json("token")
-            )
+            format!("{{\"status\":200,\"headers\":{{}},\"body\":{}}}", owner.authenticate_json("token"))
         }
         other => outcome_reply(other).to_envelope(),
     }
 }
 
-/// The reply for an outcome, with its label as the reply's detail.
+/// The reply for an outcome.
 pub fn outcome_reply(outcome: CheckOutcome) -> Reply {
-    let label = outcome.label();
-    let mut reply = match outcome {
+    match outcome {
         CheckOutcome::Valid(owner) => Reply::ok(owner.to_authenticate_body("token")),
         CheckOutcome::Expired | CheckOutcome::Invalidated => expired_bearer_token(),
         CheckOutcome::Unknown => invalid_bearer_token(),
-    };
-    reply.detail = Some(label);
-    reply
+    }
 }
 
 /// The reply ES would send to `GET /_security/_authenticate` with this bearer token.
@@ -110,12 +93,6 @@ pub fn outcome_reply(outcome: CheckOutcome) -> Reply {
 pub async fn check_reply<S: KvStore>(store: &S, token: &str, now: u64) -> Reply {
     match check(store, token, now).await {
         Ok(outcome) => outcome_reply(outcome),
-        Err(error) => unavailable_reply(&error.0),
+        Err(error) => store_unavailable(&error.0),
     }
-}
-
-pub fn unavailable_reply(detail: &str) -> Reply {
-    let mut reply = store_unavailable(detail);
-    reply.detail = Some("unavailable");
-    reply
 }

@@ -1,7 +1,7 @@
 //! Elasticsearch's error bodies and the reply envelope that crosses the wasm boundary.
 //!
 //! Every failure the engine can produce is rendered here, so that the exact wire strings of
-//! `es-token-semantics.md` §1 live in one place.
+//! `docs/elasticsearch-semantics.md` §1 live in one place.
 
 use serde_json::{json, Map, Value};
 
@@ -12,13 +12,11 @@ pub struct Reply {
     /// Headers that must also go on the HTTP response (for example `WWW-Authenticate`).
     pub headers: Vec<(String, Vec<String>)>,
     pub body: Value,
-    /// A word for the host beyond ES's body, such as why a check failed; never sent on the wire.
-    pub detail: Option<&'static str>,
 }
 
 impl Reply {
     pub fn new(status: u16, body: Value) -> Self {
-        Reply { status, headers: Vec::new(), body, detail: None }
+        Reply { status, headers: Vec::new(), body }
     }
 
     pub fn ok(body: Value) -> Self {
@@ -31,11 +29,7 @@ impl Reply {
         for (name, values) in &self.headers {
             headers.insert(name.clone(), header_value(values));
         }
-        let mut envelope = json!({"status": self.status, "headers": headers, "body": self.body});
-        if let (Some(detail), Value::Object(map)) = (self.detail, &mut envelope) {
-            map.insert("detail".into(), Value::String(detail.into()));
-        }
-        envelope.to_string()
+        json!({"status": self.status, "headers": headers, "body": self.body}).to_string()
     }
 }
 
@@ -112,12 +106,7 @@ impl Cause {
         if let Value::Object(rendered) = self.to_json(true) {
             error.extend(rendered);
         }
-        Reply {
-            status,
-            headers: self.headers.clone(),
-            body: json!({"error": Value::Object(error), "status": status}),
-            detail: None,
-        }
+        Reply { status, headers: self.headers.clone(), body: json!({"error": Value::Object(error), "status": status}) }
     }
 }
 

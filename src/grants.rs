@@ -3,36 +3,13 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::authentication::{Client, RealmRef, Subject};
+use crate::authentication::{Client, ClientInput, RealmInput, RealmRef, Subject};
 use crate::codec::{decode_salt, encode_salt, random_bytes, RawToken, TokenPair, SALT_LEN};
 use crate::errors::{illegal_argument, oauth2_error, store_unavailable, Reply};
 use crate::schema::{AccessHalf, RefreshHalf, StoredOwner, TokenHalf, TokenRecord};
 use crate::settings::REFRESH_REPLAY_WINDOW_MS;
 use crate::store::KvStore;
 use crate::token_store;
-
-/// A realm given either by name (type defaults to `native`) or as `{name, type}`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RealmInput {
-    Name(String),
-    Ref(RealmRef),
-}
-
-impl RealmInput {
-    fn into_ref(self, kind: Option<String>) -> RealmRef {
-        match self {
-            RealmInput::Ref(realm) => realm,
-            RealmInput::Name(name) => RealmRef { name, kind: kind.unwrap_or_else(|| "native".into()) },
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct ClientInput {
-    username: String,
-    realm: RealmInput,
-}
 
 /// The JSON the host sends to `createToken`: an already authenticated user.
 #[derive(Debug, Deserialize)]
@@ -109,7 +86,7 @@ pub fn parse_create_request(json: &str) -> Result<NewToken, Reply> {
         return Err(illegal_argument("invalid createToken request: realm name must not be empty"));
     }
     let client = match input.client {
-        Some(client) => Client { username: client.username, realm: client.realm.into_ref(None).name },
+        Some(client) => client.into(),
         None => Client { username: input.username.clone(), realm: realm.name.clone() },
     };
     let owner = Subject {

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::authentication::Client;
+use crate::authentication::{Client, ClientInput};
 use crate::check::check_reply;
 use crate::errors::{illegal_argument, Reply};
 use crate::grants::{self, parse_create_request};
@@ -65,25 +65,9 @@ pub async fn check_token<S: KvStore>(store: &S, token: &str, options_json: &str)
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct ClientInput {
-    username: String,
-    realm: RealmName,
-}
-
-/// `realm` as a name or as `{name, type}`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RealmName {
-    Name(String),
-    Ref { name: String },
-}
-
 pub async fn refresh_token<S: KvStore>(store: &S, token: &str, client_json: &str, options_json: &str) -> Reply {
-    let client = match serde_json::from_str::<ClientInput>(client_json) {
-        Ok(ClientInput { username, realm: RealmName::Name(realm) | RealmName::Ref { name: realm } }) => {
-            Client { username, realm }
-        }
+    let client: Client = match serde_json::from_str::<ClientInput>(client_json) {
+        Ok(input) => input.into(),
         Err(e) => return illegal_argument(format!("invalid refreshToken client: {e}")),
     };
     match parse_options(options_json) {

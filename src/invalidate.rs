@@ -11,19 +11,18 @@ use crate::codec::{name_digest, RawToken};
 use crate::errors::{store_unavailable, Cause, Reply};
 use crate::requests::{parse_invalidate_request, InvalidateTarget};
 use crate::schema::{self, keys, IndexEntry, TokenHalf};
-use crate::settings::REFRESH_LIFETIME_MS;
 use crate::store::{list_all, KvStore, StoreError};
 use crate::token_store;
 
 /// Workers KV's bulk get takes at most 100 keys.
 const BULK_GET_LIMIT: usize = 100;
 
-/// The counts of §2.5; `error_details` is rendered only when there are errors.
-#[derive(Debug, Default, Clone, PartialEq)]
+/// The counts of §2.5. ES reports per-document failures in `error_count`/`error_details`; here
+/// a store failure fails the whole call (a 503), so `error_count` is always 0.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
     pub invalidated: u64,
     pub previously_invalidated: u64,
-    pub errors: Vec<Value>,
 }
 
 impl Counts {
@@ -31,10 +30,7 @@ impl Counts {
         let mut body = Map::new();
         body.insert("invalidated_tokens".into(), self.invalidated.into());
         body.insert("previously_invalidated_tokens".into(), self.previously_invalidated.into());
-        body.insert("error_count".into(), (self.errors.len() as u64).into());
-        if !self.errors.is_empty() {
-            body.insert("error_details".into(), Value::Array(self.errors));
-        }
+        body.insert("error_count".into(), 0.into());
         Reply::new(status, Value::Object(body))
     }
 
@@ -137,14 +133,10 @@ async fn count_and_mark<S: KvStore>(store: &S, scope: &Scope, now: u64) -> Resul
     let marks = load_watermarks(store, scope, &listed).await?;
     let mut counts = Counts::default();
     for token in &listed {
-        let covering = [
-            keys::realm_watermark_by_digest(&token.realm_digest),
-            keys::user_watermark_by_digest(&token.realm_digest, &token.user_digest),
-            keys::all_realms_watermark_by_digest(&token.user_digest),
-        ]
-        .iter()
-        .filter_map(|key| marks.get(key).copied())
-        .max();
+        let covering = keys::covering_watermarks(&token.realm_digest, &token.user_digest)
+            .iter()
+            .filter_map(|key| marks.get(key).copied())
+            .max();
         count_token(&mut counts, &token.entry, covering, now);
     }
     let key = scope_watermark_key(scope);
@@ -162,7 +154,7 @@ fn count_token(counts: &mut Counts, entry: &IndexEntry, covering: Option<u64>, n
     let covered = covering.is_some_and(|t| t >= entry.creation_time);
     let access_invalidated = entry.access_invalidated || covered;
     let refresh_invalidated = entry.refresh_invalidated || covered;
-    let refresh_live = entry.creation_time.saturating_add(REFRESH_LIFETIME_MS) >= now;
+    let refresh_live = schema::refresh_deadline(entry.creation_time) >= now;
     let selected = (!access_invalidated && entry.access_expiration >= now)
         || (entry.has_refresh && !refresh_invalidated && refresh_live);
     if !selected {
@@ -229,11 +221,7 @@ async fn load_watermarks<S: KvStore>(
     }
     let mut wanted = BTreeSet::from([scope_watermark_key(scope)]);
     for token in listed {
-        wanted.extend([
-            keys::realm_watermark_by_digest(&token.realm_digest),
-            keys::user_watermark_by_digest(&token.realm_digest, &token.user_digest),
-            keys::all_realms_watermark_by_digest(&token.user_digest),
-        ]);
+        wanted.extend(keys::covering_watermarks(&token.realm_digest, &token.user_digest));
     }
     let wanted: Vec<String> = wanted.into_iter().collect();
     for chunk in wanted.chunks(BULK_GET_LIMIT) {

@@ -1,23 +1,27 @@
 //! edge-token: Elasticsearch's token service (get token, authenticate with a bearer token,
 //! refresh, invalidate) over a Workers-KV-shaped store, compiled to WebAssembly.
 //!
-//! Everything here is plain Rust and is tested natively; `js_binding` (wasm only) adapts a
-//! JavaScript KV binding to [`store::KvStore`] and exports the host API.
+//! Everything here is plain Rust and is tested natively; `wasm` (wasm32 only) adapts a
+//! JavaScript KV binding to [`store::KvStore`] and exports the host API. docs/layout.md maps
+//! the modules.
 
 pub mod authentication;
 pub mod body_parser;
+pub mod body_text;
 pub mod check;
 pub mod codec;
+pub mod credentials;
 pub mod errors;
 pub mod grants;
 pub mod host_api;
 pub mod invalidate;
 pub mod memory;
 pub mod requests;
+pub mod rest_errors;
 pub mod schema;
 pub mod settings;
 pub mod store;
 pub mod token_store;
 
 #[cfg(target_arch = "wasm32")]
-pub mod js_binding;
+pub mod wasm;

@@ -92,7 +92,7 @@ pub struct RefreshHalf {
 impl TokenRecord {
     /// The refresh half (and the document's 24 h window, §3.5 rule 2) ends here.
     pub fn refresh_deadline(&self) -> u64 {
-        self.creation_time.saturating_add(REFRESH_LIFETIME_MS)
+        refresh_deadline(self.creation_time)
     }
 
     /// When ExpiredTokenRemover would have deleted the document.
@@ -202,8 +202,6 @@ pub mod keys {
         format!("u:{}:", name_digest(user))
     }
 
-
-
     /// Watermark for one user in every realm: `w:*:<user>` (`*` is not in a digest's alphabet).
     pub fn all_realms_watermark_by_digest(user_digest: &str) -> String {
         format!("w:*:{user_digest}")
@@ -221,6 +219,16 @@ pub mod keys {
         format!("w:{realm_digest}:{user_digest}")
     }
 
+    /// The three watermarks that can cover a token: its realm's, its user's in that realm, and
+    /// its user's in every realm.
+    pub fn covering_watermarks(realm_digest: &str, user_digest: &str) -> [String; 3] {
+        [
+            realm_watermark_by_digest(realm_digest),
+            user_watermark_by_digest(realm_digest, user_digest),
+            all_realms_watermark_by_digest(user_digest),
+        ]
+    }
+
     pub fn user_watermarks_prefix(realm_digest: &str) -> String {
         format!("w:{realm_digest}:")
     }
@@ -234,8 +242,13 @@ pub mod keys {
     }
 }
 
+/// A refresh token can be used until 24 h after its document was created (§3.5 rule 2).
+pub fn refresh_deadline(creation_time: u64) -> u64 {
+    creation_time.saturating_add(REFRESH_LIFETIME_MS)
+}
+
 pub fn end_of_life(creation_time: u64) -> u64 {
-    creation_time.saturating_add(REFRESH_LIFETIME_MS).saturating_add(PURGE_GRACE_MS)
+    refresh_deadline(creation_time).saturating_add(PURGE_GRACE_MS)
 }
 
 /// A bulk invalidation, recorded once: every token of its scope created at or before `at`

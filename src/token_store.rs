@@ -78,17 +78,6 @@ pub async fn mark_invalidated<S: KvStore>(
     Ok(())
 }
 
-/// The three watermarks that can cover a token of `owner`: realm, user in realm, user anywhere.
-pub fn watermark_keys(realm: &str, username: &str) -> Vec<String> {
-    let realm_digest = name_digest(realm);
-    let user_digest = name_digest(username);
-    vec![
-        keys::realm_watermark_by_digest(&realm_digest),
-        keys::user_watermark_by_digest(&realm_digest, &user_digest),
-        keys::all_realms_watermark_by_digest(&user_digest),
-    ]
-}
-
 /// Whether each half of a document is invalidated, read in one bulk get: the halves' own
 /// keys and the three watermarks that can cover the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -123,7 +112,10 @@ pub async fn status<S: KvStore>(store: &S, doc_id: &str, record: &TokenRecord) -
 pub fn status_keys(doc_id: &str, record: &TokenRecord) -> Vec<String> {
     let mut wanted =
         vec![keys::invalidation(doc_id, TokenHalf::Access), keys::invalidation(doc_id, TokenHalf::Refresh)];
-    wanted.extend(watermark_keys(record.owner.realm_name(), &record.owner.username));
+    wanted.extend(keys::covering_watermarks(
+        &name_digest(record.owner.realm_name()),
+        &name_digest(&record.owner.username),
+    ));
     wanted
 }
 

@@ -7,4 +7,4 @@ import { initSync } from "../dist/wasm/edge_token.js";
 const bytes = readFileSync(new URL("../dist/wasm/edge_token_bg.wasm", import.meta.url));
 initSync({ module: new WebAssembly.Module(bytes) });
 
-export * from "./package-api.js";
+export * from "./package.js";

@@ -5,4 +5,4 @@ import init from "../dist/wasm/edge_token.js";
 
 await init({ module_or_path: new URL("../dist/wasm/edge_token_bg.wasm", import.meta.url) });
 
-export * from "./package-api.js";
+export * from "./package.js";

@@ -6,4 +6,4 @@ import { initSync } from "../dist/wasm/edge_token.js";
 
 initSync({ module: wasmModule });
 
-export * from "./package-api.js";
+export * from "./package.js";

@@ -181,8 +181,18 @@ export function guardKv(kv, { alive = () => true, timeoutMs, putRetries, backoff
     ? (method, args) => withSharedTimer(attempt(() => kv[method](...args)), limits.timeoutMs, method.toUpperCase(), alive)
     : (method, args) => fenced(once(method, args));
 
+  // The one bulk-get rule of the engine's store: a `get` of an array answers a Map. Workers KV
+  // does that itself (up to 100 keys); for a binding that does not, one read per key. A failed
+  // bulk get fails the call: retrying key by key would only double the wait on a store that hangs.
+  async function getMany(keys) {
+    const found = await single("get", [keys]);
+    if (found instanceof Map) return found;
+    const values = await Promise.all(keys.map((key) => single("get", [key])));
+    return new Map(keys.map((key, i) => [key, values[i] ?? null]));
+  }
+
   return {
-    get: (...args) => single("get", args),
+    get: (key, ...rest) => (Array.isArray(key) ? getMany(key) : single("get", [key, ...rest])),
     put: (...args) => fenced(putWithRetries(args)),
     delete: (...args) => single("delete", args),
     list: (...args) => single("list", args),

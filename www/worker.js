@@ -5,7 +5,7 @@
 // The engine's .wasm reaches workerd through the workerd entry's `import ... from "*.wasm"`.
 import { createHandler } from "./entry-workerd.js";
 import { ConfigError } from "./service/config.js";
-import { esError } from "./service/http.js";
+import { toResponse } from "./service/http.js";
 
 export { TokenStore } from "./adapters/token-store-do.js";
 
@@ -13,11 +13,10 @@ export { TokenStore } from "./adapters/token-store-do.js";
 // roles, its lazily made password hashes) is built once per env and reused.
 const handlers = new WeakMap();
 
-/** A handler that answers every request with the configuration problem, as a 500. */
+/** A handler that answers every request with the configuration problem, the core's 500. */
 function misconfigured(error) {
   console.error(`edge-token: configuration error: ${error.message}`);
-  const body = JSON.stringify(esError(500, "settings_exception", error.message));
-  return async () => new Response(body, { status: 500, headers: { "Content-Type": "application/json", "X-elastic-product": "Elasticsearch" } });
+  return async () => toResponse(error.reply, "application/json");
 }
 
 function handlerFor(env) {

@@ -56,6 +56,18 @@ impl World {
         block_on(host_api::check_token(&self.store, token, &self.options()))
     }
 
+    /// Why a check answers as it does (valid, unknown, expired, invalidated): ES's 401 bodies
+    /// do not tell expired from invalidated.
+    pub fn outcome(&self, token: &str) -> &'static str {
+        match block_on(edge_token::check::check(&self.store, token, self.store.now())) {
+            Ok(edge_token::check::CheckOutcome::Valid(_)) => "valid",
+            Ok(edge_token::check::CheckOutcome::Unknown) => "unknown",
+            Ok(edge_token::check::CheckOutcome::Expired) => "expired",
+            Ok(edge_token::check::CheckOutcome::Invalidated) => "invalidated",
+            Err(_) => "unavailable",
+        }
+    }
+
     pub fn is_valid(&self, token: &str) -> bool {
         self.check(token).status == 200
     }

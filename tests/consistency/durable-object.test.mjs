@@ -104,7 +104,6 @@ test("the KV-shaped binding forwards single operations with KV's contract", asyn
   assert.equal((await op("get", "user:a")).ok, "A");
   assert.deepEqual((await op("get", "user:b", "json")).ok, { b: 2 });
   assert.deepEqual((await op("get", ["user:a", "user:b", "nope"])).ok, new Map([["user:a", "A"], ["user:b", '{"b":2}'], ["nope", null]]));
-  assert.deepEqual((await op("getWithMetadata", "user:a")).ok, { value: "A", metadata: { n: 1 } });
   const listed = (await op("list", { prefix: "user:" })).ok;
   assert.deepEqual(listed.keys.map((k) => k.name), ["user:a", "user:b"]);
   assert.deepEqual(listed.keys[0].metadata, { n: 1 });

@@ -2,7 +2,8 @@
 // calls to a Durable Object store (and nothing else), in Node with fake bindings.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EdgeTokenError, MemoryKV } from "../../www/api.js";
+import { EdgeTokenError } from "../../www/engine/errors.js";
+import { MemoryKV } from "../../www/memory-kv.js";
 import { DurableObjectStore, ENGINE_CALL, StoreConfigError, forwardEngineCalls, resolveStore } from "../../www/adapters/store.js";
 
 /** A fake Durable Object namespace whose stub answers `call` with `answer(name, args)`. */

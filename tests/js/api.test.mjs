@@ -2,10 +2,12 @@
 // argument marshalling, envelope -> body / EdgeTokenError, and trap -> 500 + reinit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bindApi, bindGlue, EdgeTokenError, MemoryKV } from "../../www/api.js";
+import { bindEngine as bindApi, bindGlue } from "../../www/engine/bind.js";
+import { EdgeTokenError } from "../../www/engine/errors.js";
+import { MemoryKV } from "../../www/memory-kv.js";
 
 // The async calls share one machinery; refreshToken stands for all of them here (checkToken
-// runs as synchronous steps instead, see api.js).
+// runs as synchronous steps instead, see www/engine/check.js).
 const CLIENT = { username: "u", realm: "r" };
 
 const envelope = (status, body, headers = {}) => JSON.stringify({ status, headers, body });
@@ -54,7 +56,7 @@ test("createToken passes kv, the request as JSON and options with now, and resol
   assert.deepEqual(out, body);
   assert.equal(calls.length, 1);
   const [kvArg, requestJson, optionsJson] = calls[0].args;
-  // The binding crosses the boundary fenced (see fence() in api.js): it forwards to kv.
+  // The binding crosses the boundary fenced (see guardKv in kv-guard.js): it forwards to kv.
   await kv.put("k", "v", { expirationTtl: 60 });
   assert.equal(await kvArg.get("k"), "v");
   assert.deepEqual(JSON.parse(requestJson), request);

@@ -1,4 +1,4 @@
-// checkToken runs as three synchronous engine steps around two KV reads (www/api.js). Step 2
+// checkToken runs as synchronous engine steps around two KV reads (www/engine/check.js). Step 2
 // parks the parsed document for step 3 in a bounded table (64 entries); with more checks in
 // flight than that, step 3 finds nothing parked and the document is checked again. Both ways
 // must give the same answers.

@@ -29,7 +29,7 @@ test("npm pack tarball installs into an empty project and works in Node", { time
   execFileSync("mkdir", ["-p", project]);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
   const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", join(work, tarball)], { cwd: project });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(work, tarball)], { cwd: project });
 
   writeFileSync(
     join(project, "run.mjs"),

@@ -4,7 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { bindGlue, EdgeTokenError, MemoryKV } from "../../www/api.js";
+import { bindGlue } from "../../www/engine/bind.js";
+import { EdgeTokenError } from "../../www/engine/errors.js";
+import { MemoryKV } from "../../www/memory-kv.js";
 
 const dir = new URL("../../dist/wasm/", import.meta.url);
 const glue = await import(new URL("edge_token.js", dir));

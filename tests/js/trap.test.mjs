@@ -5,7 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
-import { bindGlue, EdgeTokenError, MemoryKV } from "../../www/api.js";
+import { bindGlue } from "../../www/engine/bind.js";
+import { EdgeTokenError } from "../../www/engine/errors.js";
+import { MemoryKV } from "../../www/memory-kv.js";
 
 const dir = new URL("../../dist/wasm-trap-test/", import.meta.url);
 assert.ok(existsSync(new URL("edge_token_bg.wasm", dir)), "build dist/wasm-trap-test first (scripts/test.sh does)");

@@ -165,11 +165,12 @@ test("no password or token in the store, the logs or an error response after a f
 test("an unexpected error is logged by its class and place, never by its message", async () => {
   requireBuild();
   const entry = await import("../../www/entry-node.js");
+  const { engine } = await import("../../www/engine/bound.js");
   const { createServiceHandler } = await import("../../www/service/handler.js");
   const secret = "leaky-Pw-0b7e";
   // A fault whose message quotes request data, as V8's JSON.parse errors do.
   const api = {
-    ...entry,
+    ...engine,
     createToken: async () => {
       throw new SyntaxError(`Unexpected token 'l', "${secret}" is not valid JSON`);
     },

@@ -2,7 +2,8 @@
 //! `MemoryKV` of the package, and small faulty bindings written inline.
 #![allow(dead_code)]
 
-use edge_token::js_binding::{self as exports, parse_token_request};
+use edge_token::wasm::calls::{self as exports, parse_token_request};
+use edge_token::wasm::check::{check_token_document, check_token_key, check_token_unavailable};
 use js_sys::Promise;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -24,6 +25,13 @@ export function throwingKv() {
   const boom = () => { throw new TypeError("binding exploded"); };
   return { get: boom, put: boom, delete: boom, list: boom };
 }
+export async function readKey(kv, key) {
+  return (await kv.get(key)) ?? undefined;
+}
+export async function readKeys(kv, keys) {
+  const found = await kv.get(keys);
+  return keys.map((key) => found.get(key) ?? null);
+}
 export function scalarGetKv(inner) {
   // A binding without bulk get: an array key is just another (missing) key.
   return {
@@ -36,6 +44,10 @@ extern "C" {
     fn failingKv(message: &str) -> JsValue;
     fn throwingKv() -> JsValue;
     fn scalarGetKv(inner: &JsValue) -> JsValue;
+    #[wasm_bindgen(catch)]
+    async fn readKey(kv: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch)]
+    async fn readKeys(kv: &JsValue, keys: Vec<String>) -> Result<JsValue, JsValue>;
 }
 
 /// The envelope an async export resolves with.
@@ -47,8 +59,23 @@ async fn create_token(kv: JsValue, request: String, options: String) -> String {
     settle(exports::create_token(kv, request, options)).await
 }
 
-async fn check_token(kv: JsValue, token: String, options: String) -> String {
-    settle(exports::check_token(kv, token, options)).await
+/// The check as the host runs it (www/engine/check.js): the steps around two reads.
+async fn check_token(kv: JsValue, token: String, _options: String) -> String {
+    let document = match check_token_key(&token) {
+        Some(key) => match readKey(&kv, &key).await {
+            Ok(value) => value.as_string(),
+            Err(_) => return check_token_unavailable("the read failed"),
+        },
+        None => None,
+    };
+    let step = check_token_document(&token, document, NOW);
+    if let Some(answer) = step.answer() {
+        return answer;
+    }
+    match readKeys(&kv, step.keys()).await {
+        Ok(values) => step.finish(values.into()),
+        Err(_) => check_token_unavailable("the read failed"),
+    }
 }
 
 async fn refresh_token(kv: JsValue, token: String, client: String, options: String) -> String {
@@ -124,14 +151,29 @@ pub async fn realm_invalidation_pages_through_list() {
     assert_eq!((status, &counts["invalidated_tokens"]), (200, &json!(1_100)));
 }
 
-pub async fn bindings_without_bulk_get_still_work() {
+/// The host's guard turns every binding's bulk get into a Map (www/kv-guard.js); an unguarded
+/// binding without one fails closed with a 503, never a trap.
+pub async fn unguarded_bindings_without_bulk_get_fail_closed() {
     let memory: JsValue = MemoryKV::new().into();
     let kv = scalarGetKv(&memory);
     let issued = password_token(&kv, "alice").await;
     let body = json!({"username": "alice"}).to_string();
-    let (status, _) = envelope(&invalidate_token(kv.clone(), body, options()).await);
+    let (status, body) = envelope(&invalidate_token(kv, body, options()).await);
+    assert_eq!((status, &body["error"]["type"]), (503, &json!("security_exception")));
+    let (status, _) = envelope(&check_token(memory, text(&issued["access_token"]), options()).await);
     assert_eq!(status, 200);
-    let (status, _) = envelope(&check_token(kv, text(&issued["access_token"]), options()).await);
+}
+
+pub async fn service_exports() {
+    use edge_token::wasm::service::{check_body, read_authorization_header, rest_error, RestError};
+    assert_eq!(check_body(b"{}"), None);
+    let (status, body) = envelope(&check_body(b"{\"a\":\"\xff\"}").expect("a 400"));
+    assert_eq!((status, &body["error"]["reason"]), (400, &json!("[1:7] Invalid UTF-8 start byte 0xff")));
+    let (status, body) = envelope(&rest_error(RestError::NoHandler, vec!["/x".into(), "GET".into()]));
+    assert_eq!((status, body), (400, json!({"error": "no handler found for uri [/x] and method [GET]"})));
+    let basic = read_authorization_header("Basic dTpw");
+    assert_eq!((basic.username(), basic.password(), basic.failure()), (Some("u".into()), Some("p".into()), None));
+    let (status, _) = envelope(&read_authorization_header("Basic !").failure().expect("a 401"));
     assert_eq!(status, 401);
 }
 
@@ -146,9 +188,10 @@ pub async fn store_failures_are_503s_never_traps() {
         let (status, _) = envelope(&invalidate_token(kv, json!({"token": token}).to_string(), options()).await);
         assert_eq!(status, 503);
     }
-    let (status, body) = envelope(&check_token(JsValue::from_str("not a binding"), "t".into(), options()).await);
+    let request = json!({"grant_type": "password", "username": "u", "realm": "r"}).to_string();
+    let (status, body) = envelope(&create_token(JsValue::from_str("not a binding"), request.clone(), options()).await);
     assert_eq!((status, &body["error"]["type"]), (400, &json!("illegal_argument_exception")));
-    let (status, _) = envelope(&check_token(JsValue::NULL, "t".into(), options()).await);
+    let (status, _) = envelope(&create_token(JsValue::NULL, request, options()).await);
     assert_eq!(status, 400);
 }
 
@@ -166,7 +209,7 @@ pub async fn token_request_parser_export() {
 }
 
 pub async fn invalidate_parser_and_settings_exports() {
-    use edge_token::js_binding::{parse_invalidate_request, validate_settings};
+    use edge_token::wasm::calls::{parse_invalidate_request, validate_settings};
     let (status, body) = envelope(&parse_invalidate_request(r#"{"username":"u","realm_name":"r"}"#.into()));
     assert_eq!((status, body), (200, json!({"mode": "realm_name_and_username"})));
     let (status, body) = envelope(&parse_invalidate_request("{}".into()));

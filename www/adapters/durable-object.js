@@ -95,13 +95,6 @@ export class DurableObjectKV {
     return entry ? convert(entry.v, type) : null;
   }
 
-  async getWithMetadata(keyOrKeys, typeOrOptions) {
-    const type = readType(typeOrOptions);
-    const shape = (entry) => (entry ? { value: convert(entry.v, type), metadata: entry.m ?? null } : { value: null, metadata: null });
-    if (Array.isArray(keyOrKeys)) return this.#bulk(keyOrKeys, type, (entry) => (entry ? shape(entry) : null));
-    return shape(this.#live(await this.#storage.get(DATA + validateKey(keyOrKeys))));
-  }
-
   async #bulk(keys, type, shape) {
     if (type !== "text" && type !== "json") throw new TypeError('Bulk get only supports the "text" and "json" types.');
     if (keys.length < 1) throw new Error("KV GET_BULK failed: 400 You must request a minimum of 1 key");

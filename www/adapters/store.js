@@ -16,7 +16,7 @@
 //   6, invalidating a realm of 10,000 tokens 14), and only the request and the answer cross.
 // The binding resolveStore() returns is still KV-shaped (each method one round trip) for code
 // that keeps its own keys in the namespace, such as the service's native-realm users.
-import { EdgeTokenError } from "../api.js";
+import { EdgeTokenError, settle } from "../engine/errors.js";
 
 /** The method through which forwardEngineCalls() hands a whole engine call to the store. */
 export const ENGINE_CALL = Symbol.for("edge-token.engine-call");
@@ -26,13 +26,6 @@ export class StoreConfigError extends Error {
     super(message);
     this.name = "ConfigError";
   }
-}
-
-/** The 503 the engine answers when its store fails (src/errors.rs store_unavailable). */
-function unavailable(detail) {
-  const cause = { type: "security_exception", reason: "unable to perform requested action" };
-  const body = { error: { root_cause: [cause], ...cause, caused_by: { type: "exception", reason: detail } }, status: 503 };
-  return new EdgeTokenError(503, body, {});
 }
 
 /** A KV-shaped binding whose every operation, and every engine call, runs in the TokenStore object. */
@@ -53,10 +46,6 @@ export class DurableObjectStore {
 
   get(key, type) {
     return this.#rpc((stub) => stub.kv("get", [key, type]));
-  }
-
-  getWithMetadata(key, type) {
-    return this.#rpc((stub) => stub.kv("getWithMetadata", [key, type]));
   }
 
   put(key, value, options) {
@@ -129,7 +118,7 @@ export function forwardEngineCalls(api) {
       } catch (error) {
         // The object rejects bad arguments as the local API does; anything else is the store failing.
         if (error instanceof TypeError) throw error;
-        throw unavailable(`the token store Durable Object failed: ${error?.message ?? error}`);
+        settle(api.service.restError("StoreUnavailable", `the token store Durable Object failed: ${error?.message ?? error}`));
       }
       if (outcome.error) throw new EdgeTokenError(outcome.error.status, outcome.error.body, outcome.error.headers ?? {});
       return outcome.ok;

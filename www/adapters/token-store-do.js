@@ -14,7 +14,7 @@ import * as engine from "../entry-workerd.js";
 import { DurableObjectKV } from "./durable-object.js";
 
 const ENGINE_CALLS = new Set(["createToken", "checkToken", "refreshToken", "invalidateToken"]);
-const KV_OPERATIONS = new Set(["get", "getWithMetadata", "put", "delete", "list"]);
+const KV_OPERATIONS = new Set(["get", "put", "delete", "list"]);
 
 export class TokenStore extends DurableObject {
   #kv;

@@ -6,7 +6,7 @@
 // against a decoy hash, and the `elastic` password is compared through its own hash, so response
 // times do not reveal which usernames exist. Repeated failures for one username are throttled
 // (login-throttle.js); a throttled attempt gets the same 401 as a wrong password.
-import { authenticationFailure, fromEngineError, storeUnavailable } from "./http.js";
+import { fromEngineError, fromEnvelope } from "./http.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
 import { ELASTIC_USER, NATIVE_REALM, RESERVED_REALM, elasticView, loadUser } from "./users.js";
@@ -77,53 +77,27 @@ async function checkPassword(realms, username, password) {
   return { principal: ok && record.enabled ? principal(record, NATIVE_REALM) : null };
 }
 
-/** Base64 as Java's strict decoder takes it (padding optional, nothing else). */
-function decodeBase64Strict(text) {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1) return null;
-  try {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
-
-/** `{username, password}` from a Basic header value, or `{error}` with ES's message. */
-function readBasic(value) {
-  const encoded = value.slice("basic ".length).trim();
-  if (encoded === "") return { error: "invalid basic authentication header value" };
-  const bytes = decodeBase64Strict(encoded);
-  if (bytes === null) return { error: "invalid basic authentication header encoding" };
-  const text = new TextDecoder().decode(bytes);
-  const colon = text.indexOf(":");
-  if (colon < 0) return { error: "invalid basic authentication header value" };
-  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
-}
-
 /**
  * `{principal}` for the caller of `request`, or `{reply}` with the 401 (or 503) to send.
  * `uri` is the request's path and query, as ES quotes it in its messages.
  */
-export async function authenticateRequest(api, realms, request, uri) {
-  const header = request.headers.get("authorization") ?? "";
-  const scheme = header.slice(0, header.indexOf(" ") + 1).toLowerCase();
-  if (scheme === "basic ") {
-    const credentials = readBasic(header);
-    if (credentials.error) return { reply: authenticationFailure(credentials.error) };
-    const found = await authenticatePassword(realms, credentials.username, credentials.password);
-    if (found.storeError !== undefined) return { reply: storeUnavailable(found.storeError) };
+export async function authenticateRequest(ctx, request, uri) {
+  const { realms } = ctx;
+  const read = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
+  if (read.failure !== undefined) return { reply: fromEnvelope(read.failure) };
+  if (read.username !== undefined) {
+    const found = await authenticatePassword(realms, read.username, read.password);
+    if (found.storeError !== undefined) return { reply: ctx.fail("StoreUnavailable", found.storeError) };
     if (found.principal) return { principal: found.principal };
-    return { reply: authenticationFailure(`unable to authenticate user [${credentials.username}] for REST request [${uri}]`) };
+    return { reply: ctx.fail("UnableToAuthenticate", read.username, uri) };
   }
-  if (scheme === "bearer ") {
-    const token = header.slice("bearer ".length).trim();
-    if (token !== "") {
-      try {
-        return { principal: await api.checkToken(realms.config.kv, token, {}) };
-      } catch (error) {
-        return { reply: fromEngineError(error) };
-      }
+  if (read.token !== undefined) {
+    try {
+      return { principal: await ctx.engine.checkToken(realms.config.kv, read.token, {}) };
+    } catch (error) {
+      return { reply: fromEngineError(error) };
     }
   }
   // No header, an empty one, or a scheme no realm here reads (ApiKey, Negotiate, ...).
-  return { reply: authenticationFailure(`missing authentication credentials for REST request [${uri}]`) };
+  return { reply: ctx.fail("MissingCredentials", uri) };
 }

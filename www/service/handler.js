@@ -8,24 +8,11 @@
 //   body           400 for a body on an endpoint that reads none, or bytes that are not UTF-8
 //   endpoint       its own 400s, then authorization (403), then the work
 import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
+import { INTERNAL_ERROR_BODY } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
-import { decodeBody } from "./body-text.js";
-import { checkEngineSettings, readConfig } from "./config.js";
-import {
-  BodyTooLarge,
-  MAX_BODY_BYTES,
-  bodyNotSupported,
-  contentTypeProblem,
-  internalError,
-  methodNotAllowed,
-  noHandler,
-  readBody,
-  reply,
-  responseMediaType,
-  toResponse,
-  tooLarge,
-} from "./http.js";
+import { ConfigError, checkEngineSettings, readConfig } from "./config.js";
+import { BodyTooLarge, fromEnvelope, isAcceptedBodyType, readBody, reply, responseMediaType, toResponse } from "./http.js";
 import { authenticate, info } from "./info-api.js";
 import { unexpectedErrorLine } from "./log.js";
 import { createLoginThrottle } from "./login-throttle.js";
@@ -49,28 +36,42 @@ async function dispatch(ctx, request) {
 
   if (method === "OPTIONS" && match.kind !== "ok") return optionsReply(match);
 
-  const caller = await authenticateRequest(ctx.api, ctx.realms, request, uri);
+  const caller = await authenticateRequest(ctx, request, uri);
   if (caller.reply) return caller.reply;
 
   let bytes;
   try {
-    bytes = await readBody(request, MAX_BODY_BYTES);
+    bytes = await readBody(request, ctx.maxBodyBytes);
   } catch (error) {
-    if (error instanceof BodyTooLarge) return tooLarge();
+    if (error instanceof BodyTooLarge) return ctx.fail("BodyTooLarge");
     throw error;
   }
 
-  if (match.kind === "none") return noHandler(uri, method);
-  if (match.kind === "method") return methodNotAllowed(uri, method, match.allowed);
+  if (match.kind === "none") return ctx.fail("NoHandler", uri, method);
+  if (match.kind === "method") return ctx.fail("MethodNotAllowed", uri, method, ...match.allowed);
   if (bytes.length > 0) {
-    const problem = contentTypeProblem(request.headers.get("content-type"));
-    if (problem) return problem;
-    if (!match.readsBody) return bodyNotSupported(method, url.pathname);
+    const contentType = request.headers.get("content-type");
+    if (!isAcceptedBodyType(contentType)) return ctx.fail("ContentTypeNotSupported", ...(contentType === null ? [] : [contentType]));
+    if (!match.readsBody) return ctx.fail("BodyNotSupported", method, url.pathname);
   }
-  const body = decodeBody(bytes);
-  if (body.reply) return body.reply;
-  return ENDPOINTS[match.endpoint](ctx, { principal: caller.principal, body: body.text, params: match.params, uri });
+  const problem = ctx.engine.service.checkBody(bytes);
+  if (problem !== undefined) return fromEnvelope(problem);
+  const body = textDecoder.decode(bytes);
+  return ENDPOINTS[match.endpoint](ctx, { principal: caller.principal, body, params: match.params, uri });
 }
+
+/** The core's 500; its JS copy when the core itself is what failed. */
+function internalError(ctx) {
+  try {
+    return ctx.fail("Internal");
+  } catch {
+    return reply(500, structuredClone(INTERNAL_ERROR_BODY));
+  }
+}
+
+// The core has checked that the bytes are UTF-8 (checkBody); a leading BOM is dropped, as
+// Jackson drops it.
+const textDecoder = new TextDecoder("utf-8");
 
 /** The clock of the KV binding when it has one (MemoryKV's injectable clock), else the real one. */
 function clockOf(kv) {
@@ -79,10 +80,20 @@ function clockOf(kv) {
 
 /**
  * Builds the service for one env (`{ TOKENS, ELASTIC_PASSWORD, TOKEN_TIMEOUT, ROLES }`, or
- * `TOKEN_STORE: "durable_object"` with `TOKEN_DO` in place of `TOKENS`) on top of a bound engine
- * API. Throws ConfigError for a bad env, so a misconfiguration shows at start-up.
+ * `TOKEN_STORE: "durable_object"` with `TOKEN_DO` in place of `TOKENS`) on top of a bound
+ * engine. Throws ConfigError for a bad env, so a misconfiguration shows at start-up; the error
+ * carries the core's 500 for it (`reply`), which a Worker answers every request with.
  */
-export function createServiceHandler(engineApi, env) {
+export function createServiceHandler(engine, env) {
+  try {
+    return buildHandler(engine, env);
+  } catch (error) {
+    if (error instanceof ConfigError) error.reply = fromEnvelope(engine.service.restError("Settings", error.message));
+    throw error;
+  }
+}
+
+function buildHandler(engineApi, env) {
   const config = readConfig(env);
   // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
   // whole inside the TokenStore object, one at a time, never one KV operation per round trip
@@ -96,7 +107,8 @@ export function createServiceHandler(engineApi, env) {
   // coalesces its writes instead.
   const store = guardKv(config.kv);
   const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now: clockOf(config.kv) });
-  const ctx = { api, config, store, realms: createRealms(config, { store, throttle }) };
+  const fail = (kind, ...args) => fromEnvelope(api.service.restError(kind, ...args));
+  const ctx = { api, engine: api, config, store, fail, maxBodyBytes: api.service.maxBodyBytes(), realms: createRealms(config, { store, throttle }) };
   return async function handle(request) {
     const mediaType = responseMediaType(request.headers);
     const head = request.method.toUpperCase() === "HEAD";
@@ -105,7 +117,7 @@ export function createServiceHandler(engineApi, env) {
       out = await dispatch(ctx, request);
     } catch (error) {
       console.error(unexpectedErrorLine(error));
-      out = internalError();
+      out = internalError(ctx);
     }
     return toResponse(out, mediaType, { head });
   };

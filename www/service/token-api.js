@@ -6,7 +6,7 @@
 // checked (403), and for the password grant the user named in the body is authenticated last
 // (401 for the token-create action).
 import { authenticatePassword } from "./authentication.js";
-import { authenticationFailure, fromEngineError, reply, storeUnavailable } from "./http.js";
+import { fromEngineError, reply } from "./http.js";
 import { ACTIONS, authorize } from "./privileges.js";
 
 /** The caller as the `client` of a token: only this user in this realm may refresh it. */
@@ -73,10 +73,8 @@ export async function getToken(ctx, { principal, body }) {
       );
     case "password": {
       const found = await authenticatePassword(ctx.realms, request.username, request.password);
-      if (found.storeError !== undefined) return storeUnavailable(found.storeError);
-      if (!found.principal) {
-        return authenticationFailure(`unable to authenticate user [${request.username}] for action [${ACTIONS.createToken}]`);
-      }
+      if (found.storeError !== undefined) return ctx.fail("StoreUnavailable", found.storeError);
+      if (!found.principal) return ctx.fail("UnableToAuthenticateForAction", request.username, ACTIONS.createToken);
       return engineCall(
         ctx.api.createToken(
           kv,

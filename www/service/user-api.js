@@ -1,17 +1,17 @@
 // PUT/POST, GET and DELETE /_security/user/{username}, and GET /_security/user: the native realm's
 // user management, answered with ES's bodies ({"created"}, {name: user}, {"found"}).
-import { reply, storeUnavailable } from "./http.js";
+import { reply } from "./http.js";
 import { hashPassword } from "./passwords.js";
 import { ACTIONS, authorize } from "./privileges.js";
 import { parsePutUser, passwordRequired, putUserProblems } from "./put-user-request.js";
 import { ELASTIC_USER, deleteUserProblem, elasticView, listUsers, loadUser, removeUser, saveUser, userView } from "./users.js";
 
 /** Runs a KV-backed step; a failing binding becomes ES's 503 (fail closed). */
-async function guarded(step) {
+async function guarded(ctx, step) {
   try {
     return await step();
   } catch (error) {
-    return storeUnavailable(error?.message ?? String(error));
+    return ctx.fail("StoreUnavailable", error?.message ?? String(error));
   }
 }
 
@@ -24,7 +24,7 @@ export async function putUser(ctx, { principal, body, params }) {
   const problem = putUserProblems(request);
   if (problem) return problem;
 
-  return guarded(async () => {
+  return guarded(ctx, async () => {
     const existing = await loadUser(ctx.store, request.username);
     let passwordHash = existing?.password_hash;
     if (request.password !== undefined) passwordHash = await hashPassword(request.password);
@@ -47,7 +47,7 @@ export async function putUser(ctx, { principal, body, params }) {
 export async function getUsers(ctx, { principal, params }) {
   const denied = authorize(principal, ACTIONS.getUsers, ctx.config.roles);
   if (denied) return denied;
-  return guarded(async () => {
+  return guarded(ctx, async () => {
     const out = {};
     if (params.username === undefined) {
       // All users: the reserved one first, then the native realm's.
@@ -73,7 +73,7 @@ export async function deleteUser(ctx, { principal, params }) {
   if (denied) return denied;
   const problem = deleteUserProblem(params.username);
   if (problem) return problem;
-  return guarded(async () => {
+  return guarded(ctx, async () => {
     const found = await removeUser(ctx.store, params.username);
     return reply(found ? 200 : 404, { found });
   });

@@ -1,0 +1,16 @@
+//! The only part of the crate that knows about JavaScript (compiled for wasm32 only), after the
+//! model of workers-rs: bindings apart from logic. Everything it calls is plain Rust, tested
+//! natively.
+//!
+//! - [`panic`]: the panic hook that turns a trap into one failed request, not a dead isolate.
+//! - [`kv`]: a Workers-KV-shaped JavaScript object seen as a [`crate::store::KvStore`].
+//! - [`calls`]: the engine calls that use the store (create, refresh, invalidate) and the
+//!   synchronous parsers, each answering with a reply envelope (`{"status","headers","body"}`).
+//! - [`check`]: the token check as synchronous steps around reads that the host makes itself.
+//! - [`service`]: the rules the HTTP service asks the core for (bodies, error replies).
+
+pub mod calls;
+pub mod check;
+mod kv;
+mod panic;
+pub mod service;

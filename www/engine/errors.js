@@ -1,0 +1,63 @@
+// How the engine's answers reach JavaScript callers. The Rust core answers every call with a
+// reply envelope {"status","headers","body"}; a success resolves with the body, a failure
+// rejects with an EdgeTokenError carrying ES's status, body and headers.
+
+export class EdgeTokenError extends Error {
+  constructor(status, body, headers = {}, options) {
+    super(messageOf(body, status), options);
+    this.name = "EdgeTokenError";
+    this.status = status;
+    this.body = body;
+    this.headers = headers;
+  }
+}
+
+// ES's messages never echo credentials, and this module adds none of its own (it never puts an
+// argument into a message), so error messages are safe to log.
+function messageOf(body, status) {
+  const error = body?.error;
+  if (typeof error?.reason === "string") return error.reason;
+  if (typeof body?.error_description === "string") return body.error_description;
+  if (typeof error === "string") return error;
+  return JSON.stringify(body) ?? `status ${status}`;
+}
+
+// The core's 500 (src/rest_errors.rs internal_error), kept here for when the wasm instance
+// itself has failed and cannot be asked; tests/js/parity.test.mjs holds the two together.
+const INTERNAL_REASON = "internal error";
+export const INTERNAL_ERROR_BODY = Object.freeze({
+  error: { root_cause: [{ type: "exception", reason: INTERNAL_REASON }], type: "exception", reason: INTERNAL_REASON },
+  status: 500,
+});
+
+export function internalError(cause) {
+  const body = structuredClone(INTERNAL_ERROR_BODY);
+  return new EdgeTokenError(500, body, {}, cause === undefined ? undefined : { cause });
+}
+
+/** The envelope in `value` (a JSON string or an already parsed object), or null. */
+export function asEnvelope(value) {
+  let parsed = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return null;
+    }
+  }
+  const ok =
+    parsed !== null &&
+    typeof parsed === "object" &&
+    Number.isInteger(parsed.status) &&
+    "body" in parsed &&
+    (parsed.headers === undefined || (parsed.headers !== null && typeof parsed.headers === "object"));
+  return ok ? parsed : null;
+}
+
+/** The body of a success envelope; throws EdgeTokenError for failures and non-envelopes. */
+export function settle(value) {
+  const envelope = asEnvelope(value);
+  if (envelope === null) throw internalError();
+  if (envelope.status < 400) return envelope.body;
+  throw new EdgeTokenError(envelope.status, envelope.body, envelope.headers ?? {});
+}
