@@ -30,7 +30,7 @@ const CATEGORIES = [
 
 // Inclusive shares: a sample counts if any frame on its stack matches.
 const STAGES = [
-  ["engine: read + parse the token document (token_store::load)", /token_store::load/],
+  ["engine: read + parse the token document (token_documents::load)", /token_documents::load/],
   ["engine: watermark bulk read (is_covered)", /is_covered|latest_watermark/],
   ["engine: render the envelope (Reply::to_envelope)", /to_envelope/],
   ["engine: owner → _authenticate body (to_authenticate_body)", /to_authenticate_body/],

@@ -4,7 +4,7 @@ use crate::codec::RawToken;
 use crate::errors::{expired_bearer_token, invalid_bearer_token, store_unavailable, Reply};
 use crate::schema::{keys, StoredOwner, TokenHalf, TokenRecord};
 use crate::store::{KvStore, StoreError};
-use crate::token_store::{self, Status};
+use crate::token_documents::{self, Status};
 
 #[derive(Debug, Clone)]
 pub enum CheckOutcome {
@@ -33,7 +33,7 @@ pub enum DocumentStep {
 
 /// Step 2: the document as read (`None` when absent).
 pub fn check_document(presented: &RawToken, doc_id: &str, text: Option<&str>, now: u64) -> DocumentStep {
-    let Some(record) = text.and_then(|text| token_store::parse_record(text, now)) else {
+    let Some(record) = text.and_then(|text| token_documents::parse_record(text, now)) else {
         return DocumentStep::Done(CheckOutcome::Unknown);
     };
     if !presented.matches_hash(&record.access.hash) {
@@ -43,7 +43,7 @@ pub fn check_document(presented: &RawToken, doc_id: &str, text: Option<&str>, no
     if now > record.access.expiration_time {
         return DocumentStep::Done(CheckOutcome::Expired);
     }
-    let keys = token_store::status_keys(doc_id, &record);
+    let keys = token_documents::status_keys(doc_id, &record);
     DocumentStep::NeedStatus { record: Box::new(record), keys }
 }
 

@@ -9,7 +9,7 @@ use crate::errors::{illegal_argument, oauth2_error, store_unavailable, Reply};
 use crate::schema::{AccessHalf, RefreshHalf, StoredOwner, TokenHalf, TokenRecord};
 use crate::settings::REFRESH_REPLAY_WINDOW_MS;
 use crate::store::KvStore;
-use crate::token_store;
+use crate::token_documents;
 
 /// The JSON the host sends to `createToken`: an already authenticated user.
 #[derive(Debug, Deserialize)]
@@ -157,7 +157,7 @@ pub async fn create_token<S: KvStore>(store: &S, request: NewToken, now: u64, ti
         return illegal_argument("invalid createToken request: the user cannot be stored");
     };
     let record = new_record(&pair, owner, request.client, &salt, now, timeout_ms);
-    if let Err(error) = token_store::save_with_index(store, &pair.access.doc_id(), &record, now).await {
+    if let Err(error) = token_documents::save_with_index(store, &pair.access.doc_id(), &record, now).await {
         return store_unavailable(&error.0);
     }
     Reply::ok(token_response(&pair, timeout_ms, request.scope.as_deref(), authentication))
@@ -174,7 +174,7 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, caller: &Client, 
         return invalid_grant(LOOKUP_FAILED);
     };
     let doc_id = presented.doc_id();
-    let record = match token_store::load(store, &doc_id, now).await {
+    let record = match token_documents::load(store, &doc_id, now).await {
         Ok(Some(record)) => record,
         Ok(None) => return invalid_grant(LOOKUP_FAILED),
         Err(error) => return store_unavailable(&error.0),
@@ -185,7 +185,7 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, caller: &Client, 
     if now > record.refresh_deadline() {
         return invalid_grant("token document has expired");
     }
-    let status = match token_store::status(store, &doc_id, &record).await {
+    let status = match token_documents::status(store, &doc_id, &record).await {
         Ok(status) => status,
         Err(error) => return store_unavailable(&error.0),
     };
@@ -212,14 +212,14 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, caller: &Client, 
     }
     let successor = new_record(&pair, record.owner.clone(), refresh.client.clone(), &next_salt, now, timeout_ms);
     // The successor first: if marking the old document fails, a retry derives the same pair.
-    if let Err(error) = token_store::save_with_index(store, &pair.access.doc_id(), &successor, now).await {
+    if let Err(error) = token_documents::save_with_index(store, &pair.access.doc_id(), &successor, now).await {
         return store_unavailable(&error.0);
     }
     let mut refreshed = record;
     if let Some(half) = refreshed.refresh.as_mut() {
         half.refresh_time = Some(now);
     }
-    if let Err(error) = token_store::save_record(store, &doc_id, &refreshed, now).await {
+    if let Err(error) = token_documents::save_record(store, &doc_id, &refreshed, now).await {
         return store_unavailable(&error.0);
     }
     Reply::ok(token_response(&pair, timeout_ms, None, authentication))

@@ -12,7 +12,7 @@ use crate::errors::{store_unavailable, Cause, Reply};
 use crate::requests::{parse_invalidate_request, InvalidateTarget};
 use crate::schema::{self, keys, IndexEntry, TokenHalf};
 use crate::store::{list_all, KvStore, StoreError};
-use crate::token_store;
+use crate::token_documents;
 
 /// Workers KV's bulk get takes at most 100 keys.
 const BULK_GET_LIMIT: usize = 100;
@@ -69,7 +69,7 @@ async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now
         return not_found();
     };
     let doc_id = presented.doc_id();
-    let record = match token_store::load(store, &doc_id, now).await {
+    let record = match token_documents::load(store, &doc_id, now).await {
         Ok(Some(record)) => record,
         Ok(None) => return missing_document(store).await,
         Err(error) => return store_unavailable(&error.0),
@@ -81,7 +81,7 @@ async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now
     if !stored_hash.is_some_and(|hash| presented.matches_hash(hash)) {
         return not_found();
     }
-    let status = match token_store::status(store, &doc_id, &record).await {
+    let status = match token_documents::status(store, &doc_id, &record).await {
         Ok(status) => status,
         Err(error) => return store_unavailable(&error.0),
     };
@@ -89,7 +89,7 @@ async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now
     if status.is_invalidated(&record, half) {
         return Counts { previously_invalidated: 1, ..Counts::default() }.reply(200);
     }
-    match token_store::mark_invalidated(store, &doc_id, &record, half, &status, now).await {
+    match token_documents::mark_invalidated(store, &doc_id, &record, half, &status, now).await {
         Ok(()) => Counts { invalidated: 1, ..Counts::default() }.reply(200),
         Err(error) => store_unavailable(&error.0),
     }
@@ -97,7 +97,7 @@ async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now
 
 /// A well-formed token with no document: 404, or 400 while no token was ever stored (§2.6).
 async fn missing_document<S: KvStore>(store: &S) -> Reply {
-    match token_store::any_token_exists(store).await {
+    match token_documents::any_token_exists(store).await {
         Ok(true) => not_found(),
         Ok(false) => Cause::new("security_exception", "failed to invalidate token").into_reply(400),
         Err(error) => store_unavailable(&error.0),

@@ -11,9 +11,9 @@ pub mod body_text;
 pub mod check;
 pub mod codec;
 pub mod credentials;
+pub mod engine;
 pub mod errors;
 pub mod grants;
-pub mod host_api;
 pub mod invalidate;
 pub mod memory;
 pub mod requests;
@@ -21,7 +21,7 @@ pub mod rest_errors;
 pub mod schema;
 pub mod settings;
 pub mod store;
-pub mod token_store;
+pub mod token_documents;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{counts, FaultyStore, World, HOUR, MINUTE};
-use edge_token::host_api;
+use edge_token::engine;
 use pollster::block_on;
 use serde_json::json;
 
@@ -185,7 +185,7 @@ fn a_store_that_cannot_be_written_gets_503_and_nothing_is_reported_invalidated()
     let faulty = FaultyStore::new(&world.store);
     faulty.fail_put.set(true);
     for body in [json!({"token": issued.access}), json!({"realm_name": "saml1"}), json!({"username": "alice"})] {
-        let reply = block_on(host_api::invalidate_token(&faulty, &body.to_string(), &world.options()));
+        let reply = block_on(engine::invalidate_token(&faulty, &body.to_string(), &world.options()));
         assert_eq!(reply.status, 503, "{body}");
         assert_eq!(reply.body["error"]["reason"], "unable to perform requested action");
         assert_eq!(reply.body["error"]["caused_by"]["reason"], "KV PUT failed: 503 Service Unavailable");
@@ -193,7 +193,7 @@ fn a_store_that_cannot_be_written_gets_503_and_nothing_is_reported_invalidated()
     assert!(world.is_valid(&issued.access));
     faulty.fail_put.set(false);
     faulty.fail_list.set(true);
-    let reply = block_on(host_api::invalidate_token(&faulty, r#"{"realm_name":"saml1"}"#, &world.options()));
+    let reply = block_on(engine::invalidate_token(&faulty, r#"{"realm_name":"saml1"}"#, &world.options()));
     assert_eq!(reply.status, 503);
 }
 
@@ -226,12 +226,12 @@ fn the_parse_only_export_names_the_mode_and_shares_the_errors() {
         (r#"{"username":"u","realm_name":"r"}"#, "realm_name_and_username"),
     ];
     for (body, mode) in rows {
-        assert_eq!(host_api::invalidate_request(body).body, json!({ "mode": mode }));
+        assert_eq!(engine::invalidate_request(body).body, json!({ "mode": mode }));
     }
     let world = World::new();
     for body in ["", "{}", r#"{"x":1}"#, r#"{"token":"a","refresh_token":"b"}"#] {
-        let parsed = host_api::invalidate_request(body);
-        let full = block_on(host_api::invalidate_token(&world.store, body, &world.options()));
+        let parsed = engine::invalidate_request(body);
+        let full = block_on(engine::invalidate_token(&world.store, body, &world.options()));
         assert_eq!((parsed.status, parsed.body), (full.status, full.body), "{body}");
     }
 }
@@ -250,9 +250,9 @@ fn invalidations_racing_other_writes_to_the_same_document_are_not_lost() {
         let invalidate_access = json!({"token": issued.access}).to_string();
         let invalidate_refresh = json!({"refresh_token": refresh}).to_string();
         let (a, r, refreshed) = block_on(futures_util::future::join3(
-            host_api::invalidate_token(&store, &invalidate_access, &options),
-            host_api::invalidate_token(&store, &invalidate_refresh, &options),
-            host_api::refresh_token(&store, &refresh, &client, &options),
+            engine::invalidate_token(&store, &invalidate_access, &options),
+            engine::invalidate_token(&store, &invalidate_refresh, &options),
+            engine::refresh_token(&store, &refresh, &client, &options),
         ));
         assert_eq!((a.status, a.body), (200, counts(1, 0)));
         assert_eq!((r.status, r.body), (200, counts(1, 0)));

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{counts, World, HOUR, MINUTE};
-use edge_token::host_api;
+use edge_token::engine;
 use pollster::block_on;
 use serde_json::{json, Value};
 
@@ -38,7 +38,7 @@ fn client_credentials_has_no_refresh_token_and_scope_is_full_when_asked() {
     assert!(issued.body.get("scope").is_none());
     let request =
         json!({"grant_type":"password","username":"u","realm":{"name":"file","type":"file"},"scope":"read write"});
-    let reply = block_on(host_api::create_token(
+    let reply = block_on(engine::create_token(
         &world.store,
         &request.to_string(),
         &json!({"now": common::T0, "timeout": "5m"}).to_string(),
@@ -60,7 +60,7 @@ fn create_rejects_bad_requests_and_settings() {
         (json!({"grant_type":"password","username":"u","realm":"r"}), r#"{"now":-1}"#, 400),
     ];
     for (request, options, status) in rows {
-        let reply = block_on(host_api::create_token(&world.store, &request.to_string(), options));
+        let reply = block_on(engine::create_token(&world.store, &request.to_string(), options));
         assert_eq!(reply.status, status, "{request} {options}: {}", reply.body);
     }
     assert!(world.store.dump().is_empty());
@@ -208,7 +208,7 @@ fn concurrent_refreshes_give_one_pair() {
     let options = world.options();
     let store = common::InterleavingStore(&world.store);
     let before = world.store.operations();
-    let calls = (0..50).map(|_| host_api::refresh_token(&store, &refresh, &client, &options));
+    let calls = (0..50).map(|_| engine::refresh_token(&store, &refresh, &client, &options));
     let replies = block_on(futures_util::future::join_all(calls));
     // Interleaved: all 50 read the document before any wrote, so all took the first-refresh
     // path (2 reads + 4 writes each) and still derived one pair.
@@ -252,9 +252,9 @@ fn metadata_too_deep_to_read_back_is_refused_at_creation() {
     let request = |metadata: Value| {
         json!({"grant_type":"password","username":"u","realm":"default_native","metadata": metadata}).to_string()
     };
-    let refused = block_on(host_api::create_token(&world.store, &request(nested(120)), &world.options()));
+    let refused = block_on(engine::create_token(&world.store, &request(nested(120)), &world.options()));
     assert_eq!(refused.status, 400);
-    let accepted = block_on(host_api::create_token(&world.store, &request(nested(99)), &world.options()));
+    let accepted = block_on(engine::create_token(&world.store, &request(nested(99)), &world.options()));
     assert_eq!(accepted.status, 200);
     let token = accepted.body["access_token"].as_str().unwrap();
     assert_eq!(world.check(token).status, 200);

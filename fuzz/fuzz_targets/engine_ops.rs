@@ -19,7 +19,7 @@ use arbitrary::Arbitrary;
 use edge_token::codec::RawToken;
 use edge_token::errors::Reply;
 use edge_token::grants::parse_create_request;
-use edge_token::host_api;
+use edge_token::engine;
 use edge_token::memory::MemoryStore;
 use edge_token::requests::{parse_invalidate_request, InvalidateTarget};
 use edge_token::settings::{
@@ -263,7 +263,7 @@ impl World {
     }
 
     fn create(&mut self, request: &str, options: &str, timed: bool, timeout_ms: u64) {
-        let reply = block_on(host_api::create_token(&self.store, request, options));
+        let reply = block_on(engine::create_token(&self.store, request, options));
         check_status(&reply, &[200, 400], "create");
         if reply.status != 200 {
             return;
@@ -276,7 +276,7 @@ impl World {
     }
 
     fn check(&mut self, token: &str, options: &str, timed: bool) {
-        let reply = block_on(host_api::check_token(&self.store, token, options));
+        let reply = block_on(engine::check_token(&self.store, token, options));
         check_status(&reply, &[200, 400, 401], "check");
         if reply.status != 200 {
             return;
@@ -311,7 +311,7 @@ impl World {
             ),
             Caller::Raw(raw) => (raw.clone(), None),
         };
-        let reply = block_on(host_api::refresh_token(&self.store, token, &client_json, options));
+        let reply = block_on(engine::refresh_token(&self.store, token, &client_json, options));
         check_status(&reply, &[200, 400], "refresh");
         if reply.status != 200 {
             return;
@@ -354,7 +354,7 @@ impl World {
     }
 
     fn invalidate(&mut self, body: &str, options: &str, timed: bool) {
-        let reply = block_on(host_api::invalidate_token(&self.store, body, options));
+        let reply = block_on(engine::invalidate_token(&self.store, body, options));
         check_status(&reply, &[200, 400, 404, 413], "invalidate");
         if reply.status == 200 || reply.status == 404 {
             let counts = &reply.body;

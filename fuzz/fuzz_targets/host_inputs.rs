@@ -6,7 +6,7 @@
 mod common;
 
 use edge_token::grants::parse_create_request;
-use edge_token::host_api::{self, parse_options};
+use edge_token::engine::{self, parse_options};
 use edge_token::settings::{parse_time_value, token_timeout_ms, TIMEOUT_SETTING};
 use libfuzzer_sys::fuzz_target;
 
@@ -50,8 +50,8 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    let reply = host_api::token_request(text);
+    let reply = engine::token_request(text);
     if reply.status != 200 {
-        common::assert_client_error(&reply, "host_api::token_request");
+        common::assert_client_error(&reply, "engine::token_request");
     }
 });

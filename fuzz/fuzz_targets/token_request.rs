@@ -5,7 +5,7 @@
 mod common;
 
 use edge_token::body_parser::MAX_BODY_BYTES;
-use edge_token::host_api;
+use edge_token::engine;
 use edge_token::requests::{parse_token_request, GrantType};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -52,13 +52,13 @@ fuzz_target!(|data: &[u8]| {
     }
     // The host-API wrapper agrees with the parser on UTF-8 bodies.
     if let Ok(text) = std::str::from_utf8(data) {
-        let reply = host_api::token_request(text);
+        let reply = engine::token_request(text);
         assert_eq!(reply.status == 200, parse_token_request(data).is_ok());
         if reply.status == 200 {
             assert!(reply.body["grant_type"].is_string());
             assert!(reply.body.get("kerberos_ticket").is_none());
         } else {
-            common::assert_client_error(&reply, "host_api::token_request");
+            common::assert_client_error(&reply, "engine::token_request");
         }
     }
 });

@@ -9,8 +9,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::kv::JsKv;
+use crate::engine;
 use crate::errors::Reply;
-use crate::host_api;
 
 /// Runs one engine call as a promise of its envelope. Every export shares this one boxed
 /// future type, so the promise machinery is instantiated once (wasm size is cold-start time).
@@ -31,33 +31,33 @@ where
 #[wasm_bindgen(js_name = createToken, unchecked_return_type = "Promise<string>")]
 pub fn create_token(kv: JsValue, request_json: String, options_json: String) -> Promise {
     run_with_store(kv, |store| {
-        Box::pin(async move { host_api::create_token(&store, &request_json, &options_json).await })
+        Box::pin(async move { engine::create_token(&store, &request_json, &options_json).await })
     })
 }
 
 #[wasm_bindgen(js_name = refreshToken, unchecked_return_type = "Promise<string>")]
 pub fn refresh_token(kv: JsValue, token: String, client_json: String, options_json: String) -> Promise {
     run_with_store(kv, |store| {
-        Box::pin(async move { host_api::refresh_token(&store, &token, &client_json, &options_json).await })
+        Box::pin(async move { engine::refresh_token(&store, &token, &client_json, &options_json).await })
     })
 }
 
 #[wasm_bindgen(js_name = invalidateToken, unchecked_return_type = "Promise<string>")]
 pub fn invalidate_token(kv: JsValue, body: String, options_json: String) -> Promise {
-    run_with_store(kv, |store| Box::pin(async move { host_api::invalidate_token(&store, &body, &options_json).await }))
+    run_with_store(kv, |store| Box::pin(async move { engine::invalidate_token(&store, &body, &options_json).await }))
 }
 
 #[wasm_bindgen(js_name = parseInvalidateRequest)]
 pub fn parse_invalidate_request(body: String) -> String {
-    host_api::invalidate_request(&body).to_envelope()
+    engine::invalidate_request(&body).to_envelope()
 }
 
 #[wasm_bindgen(js_name = validateSettings)]
 pub fn validate_settings(options_json: String) -> String {
-    host_api::settings(&options_json).to_envelope()
+    engine::settings(&options_json).to_envelope()
 }
 
 #[wasm_bindgen(js_name = parseTokenRequest)]
 pub fn parse_token_request(body: String) -> String {
-    host_api::token_request(&body).to_envelope()
+    engine::token_request(&body).to_envelope()
 }

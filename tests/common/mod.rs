@@ -4,8 +4,8 @@
 
 use std::cell::Cell;
 
+use edge_token::engine;
 use edge_token::errors::Reply;
-use edge_token::host_api;
 use edge_token::memory::MemoryStore;
 use edge_token::store::{KvStore, ListPage, StoreError};
 use pollster::block_on;
@@ -39,7 +39,7 @@ impl World {
         if let Some((client_user, client_realm)) = client {
             request["client"] = json!({"username": client_user, "realm": client_realm});
         }
-        let reply = block_on(host_api::create_token(&self.store, &request.to_string(), &self.options()));
+        let reply = block_on(engine::create_token(&self.store, &request.to_string(), &self.options()));
         assert_eq!(reply.status, 200, "{}", reply.body);
         Issued {
             access: reply.body["access_token"].as_str().unwrap().to_string(),
@@ -53,7 +53,7 @@ impl World {
     }
 
     pub fn check(&self, token: &str) -> Reply {
-        block_on(host_api::check_token(&self.store, token, &self.options()))
+        block_on(engine::check_token(&self.store, token, &self.options()))
     }
 
     /// Why a check answers as it does (valid, unknown, expired, invalidated): ES's 401 bodies
@@ -73,13 +73,13 @@ impl World {
     }
 
     pub fn invalidate(&self, body: Value) -> (u16, Value) {
-        let reply = block_on(host_api::invalidate_token(&self.store, &body.to_string(), &self.options()));
+        let reply = block_on(engine::invalidate_token(&self.store, &body.to_string(), &self.options()));
         (reply.status, reply.body)
     }
 
     pub fn refresh(&self, token: &str, client: (&str, &str)) -> Reply {
         let client = json!({"username": client.0, "realm": client.1}).to_string();
-        block_on(host_api::refresh_token(&self.store, token, &client, &self.options()))
+        block_on(engine::refresh_token(&self.store, token, &client, &self.options()))
     }
 
     pub fn advance(&self, ms: u64) {

@@ -84,7 +84,9 @@ test("forwardEngineCalls forwards whole calls for a Durable Object store only", 
 
 test("a failing Durable Object is the engine's 503; a TypeError from it stays a TypeError", async () => {
   const broken = { idFromName: () => ({}), get: () => ({ call: async () => { throw new Error("Network connection lost."); } }) };
-  const forwarded = forwardEngineCalls({ checkToken: async () => ({}) });
+  await import("../../www/entry-node.js");
+  const { engine } = await import("../../www/engine/bound.js");
+  const forwarded = forwardEngineCalls({ ...engine, checkToken: async () => ({}) });
   await assert.rejects(forwarded.checkToken(new DurableObjectStore(broken), "t"), (error) => {
     assert.equal(error.status, 503);
     assert.equal(error.body.error.reason, "unable to perform requested action");
