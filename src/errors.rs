@@ -1,7 +1,7 @@
 //! Elasticsearch's error bodies and the reply envelope that crosses the wasm boundary.
 //!
 //! Every failure the engine can produce is rendered here, so that the exact wire strings of
-//! `es-token-semantics.md` §1 live in one place.
+//! `docs/elasticsearch-semantics.md` §1 live in one place.
 
 use serde_json::{json, Map, Value};
 

@@ -1,6 +1,6 @@
 // HTTP plumbing shared by every endpoint: Elasticsearch's error bodies, media-type negotiation,
 // the bounded body reader, and the one place where a reply becomes a fetch Response (so the
-// X-elastic-product rule of es-token-semantics.md §1.3 cannot be forgotten by an endpoint).
+// X-elastic-product rule of docs/elasticsearch-semantics.md §1.3 cannot be forgotten by an endpoint).
 
 /** Requests whose body is larger than this get a 413 (ES's `http.max_content_length` is larger). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -97,9 +97,9 @@ export function methodNotAllowed(uri, method, allowed) {
 }
 
 /**
- * ES's Netty layer answers an oversized body with a bare 413 of its own; issue 5 asks for an
- * ES-shaped one, so this is the engine's own over-limit error (src/body_parser.rs), with the
- * product header like every reply that is not a 401/403.
+ * ES's Netty layer answers an oversized body with a bare 413 of its own; an ES-shaped one is sent
+ * instead so that clients get a readable reason: the engine's own over-limit error
+ * (src/body_parser.rs), with the product header like every reply that is not a 401/403.
  */
 export function tooLarge() {
   return reply(413, esError(413, "parse_exception", `request body is larger than the limit of [${MAX_BODY_BYTES}] bytes`));
