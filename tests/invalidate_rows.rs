@@ -1,4 +1,4 @@
-//! §2.6, §2.7 and §2.8 of es-token-semantics.md, row by row.
+//! §2.6, §2.7 and §2.8 of docs/elasticsearch-semantics.md, row by row.
 // The no-panic lints guard src/; tests may unwrap and index.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 

@@ -1,4 +1,4 @@
-//! §3.4, §3.5, §5.1 and §5.2 of es-token-semantics.md, row by row.
+//! §3.4, §3.5, §5.1 and §5.2 of docs/elasticsearch-semantics.md, row by row.
 // The no-panic lints guard src/; tests may unwrap and index.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 

@@ -1,4 +1,4 @@
-// Roles to cluster privileges to actions (es-token-semantics.md §6). A role grants an action when
+// Roles to cluster privileges to actions (docs/elasticsearch-semantics.md §6). A role grants an action when
 // one of its cluster privileges is among the privileges ES lists as granting it, or when it names
 // the action through a raw action pattern such as `cluster:admin/xpack/security/token/*`.
 import { esError, reply } from "./http.js";
