@@ -19,6 +19,7 @@ step() {
 bash scripts/setup.sh test || { echo "setup failed"; exit 1; }
 bash scripts/build.sh || { echo "build failed"; exit 1; }
 
+step "lint (cargo fmt, biome, checkJs)" bash scripts/lint.sh
 step "clippy (native, all targets)" cargo clippy --all-targets --quiet -- -D warnings
 step "clippy (wasm32, all targets)" cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 step "cargo test (native)" cargo test --quiet
@@ -37,12 +38,25 @@ node_tests=(tests/js/)
 [ -d tests/consistency ] && node_tests+=(tests/consistency/)
 step "node --test (package, service, consistency; workerd)" node --test --test-concurrency=1 "${node_tests[@]}"
 
+# The package as users get it (npm pack, installed into an empty project in .runtimes/app), with one
+# suite (tests/runtimes/suite.mjs) under every runtime the README names; each runner ends with
+# "runtimes-<name>: N passed, N failed". Deno may read only the .wasm, which its entry fetches.
+in_package_app() { (cd .runtimes/app && "$@"); }
+step "pack and install the package for the runtime suites" node tests/runtimes/prepare.mjs .runtimes
+step "package suite in Node" in_package_app node run-node.mjs
+step "package suite in Deno" in_package_app "$PWD/node_modules/.bin/deno" run --no-prompt \
+  --allow-read=node_modules/edge-token/dist/wasm run-deno.mjs
+step "package suite in Bun" in_package_app "$PWD/node_modules/.bin/bun" run-bun.mjs
+
 # A bounded fuzzing run of every cargo-fuzz target (scripts/fuzz.sh documents the long run).
 step "fuzz (${FUZZ_SECONDS:-30} s per target)" bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
-# Sum what the runners reported: cargo/wasm-bindgen-test "test result:" lines, node's "# pass".
-passed=$(grep -oE '(test result: [a-zA-Z]+\. [0-9]+ passed|^# pass [0-9]+)' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
-failed=$(grep -oE '([0-9]+ failed;|^# fail [0-9]+)' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
+# Sum what the runners reported: cargo/wasm-bindgen-test "test result:" lines, node's "# pass",
+# and the runtime suites' "runtimes-<name>: N passed, N failed".
+passed=$(grep -oE '(test result: [a-zA-Z]+\. [0-9]+ passed|^# pass [0-9]+|^runtimes-[a-z]+: [0-9]+ passed)' "$log" |
+  grep -oE '[0-9]+ passed|[0-9]+$' | grep -oE '[0-9]+' | paste -sd+ | bc)
+failed=$(grep -oE '([0-9]+ failed;|^# fail [0-9]+|^runtimes-[a-z]+: [0-9]+ passed, [0-9]+ failed$)' "$log" |
+  grep -oE '[0-9]+ failed|[0-9]+$' | grep -oE '[0-9]+' | paste -sd+ | bc)
 passed=${passed:-0}; failed=${failed:-0}
 if [ ${#failed_steps[@]} -gt 0 ]; then
   printf '\nfailed steps: %s\n' "${failed_steps[*]}"
