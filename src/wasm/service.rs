@@ -7,7 +7,9 @@ use wasm_bindgen::prelude::*;
 use crate::body_text::{self, MAX_BODY_BYTES};
 use crate::credentials::{read_authorization, Credentials};
 use crate::errors::store_unavailable;
+use crate::media_type;
 use crate::rest_errors::{self, AuthenticationFailure};
+use crate::routes::{self, Endpoint, RouteMatch};
 
 /// The largest body the service reads; the host stops streaming past it.
 #[wasm_bindgen(js_name = maxBodyBytes)]
@@ -21,18 +23,93 @@ pub fn check_body(bytes: &[u8]) -> Option<String> {
     body_text::body_text(bytes).err().map(|reply| reply.to_envelope())
 }
 
-/// The REST layer's errors, by kind; `args` in the order each kind lists.
+/// How the REST layer takes a request, before authentication: its endpoint, or the answer.
+#[wasm_bindgen]
+pub struct Route {
+    endpoint: Option<Endpoint>,
+    username: Option<String>,
+    preflight: Option<String>,
+    failure: Option<String>,
+    body_problem: Option<String>,
+    response_type: String,
+}
+
+#[wasm_bindgen]
+impl Route {
+    /// The endpoint's name (`getToken`, `putUser`, ...), when one serves the request.
+    #[wasm_bindgen(getter)]
+    pub fn endpoint(&self) -> Option<String> {
+        self.endpoint.map(|e| e.name().to_string())
+    }
+
+    /// The `{username}` path parameter, percent-decoded.
+    #[wasm_bindgen(getter)]
+    pub fn username(&self) -> Option<String> {
+        self.username.clone()
+    }
+
+    /// The answer to an `OPTIONS` no endpoint serves, sent before authentication.
+    #[wasm_bindgen(getter)]
+    pub fn preflight(&self) -> Option<String> {
+        self.preflight.clone()
+    }
+
+    /// The 400 or 405 when no endpoint serves the request (sent after authentication, as ES).
+    #[wasm_bindgen(getter)]
+    pub fn failure(&self) -> Option<String> {
+        self.failure.clone()
+    }
+
+    /// The 406 or 400 for a non-empty body: a media type ES does not parse, or an endpoint
+    /// that reads none.
+    #[wasm_bindgen(getter, js_name = bodyProblem)]
+    pub fn body_problem(&self) -> Option<String> {
+        self.body_problem.clone()
+    }
+
+    /// The `Content-Type` of the response.
+    #[wasm_bindgen(getter, js_name = responseType)]
+    pub fn response_type(&self) -> String {
+        self.response_type.clone()
+    }
+}
+
+/// Routes a request: `path` without the query, `uri` with it (ES quotes it in messages).
+#[wasm_bindgen(js_name = routeRequest)]
+pub fn route_request(
+    method: &str,
+    path: &str,
+    uri: &str,
+    accept: Option<String>,
+    content_type: Option<String>,
+) -> Route {
+    let matched = routes::route(path, method);
+    let endpoint = match &matched {
+        RouteMatch::Found { endpoint, .. } => Some(*endpoint),
+        _ => None,
+    };
+    let body_problem = media_type::body_type_problem(content_type.as_deref()).or_else(|| match endpoint {
+        Some(e) if !e.reads_body() => Some(rest_errors::body_not_supported(method, path)),
+        _ => None,
+    });
+    Route {
+        endpoint,
+        preflight: (method == "OPTIONS" && endpoint.is_none()).then(|| matched.preflight().to_envelope()),
+        failure: matched.failure(uri, method).map(|r| r.to_envelope()),
+        body_problem: body_problem.map(|r| r.to_envelope()),
+        response_type: media_type::response_type(accept.as_deref(), content_type.as_deref()),
+        username: match matched {
+            RouteMatch::Found { username, .. } => username,
+            _ => None,
+        },
+    }
+}
+
+/// The REST layer's errors that the host meets outside routing, by kind; `args` in the order
+/// each kind lists.
 #[wasm_bindgen]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RestError {
-    /// `[uri, method]`
-    NoHandler,
-    /// `[uri, method, ...allowed methods]`
-    MethodNotAllowed,
-    /// `[]`, or `[content type]` when one was sent
-    ContentTypeNotSupported,
-    /// `[method, path]`
-    BodyNotSupported,
     /// `[]`
     BodyTooLarge,
     /// `[]`
@@ -54,12 +131,6 @@ pub enum RestError {
 pub fn rest_error(kind: RestError, args: Vec<String>) -> String {
     let arg = |i: usize| args.get(i).map_or("", String::as_str);
     let reply = match kind {
-        RestError::NoHandler => rest_errors::no_handler(arg(0), arg(1)),
-        RestError::MethodNotAllowed => {
-            rest_errors::method_not_allowed(arg(0), arg(1), args.get(2..).unwrap_or_default())
-        }
-        RestError::ContentTypeNotSupported => rest_errors::content_type_not_supported(args.first().map(String::as_str)),
-        RestError::BodyNotSupported => rest_errors::body_not_supported(arg(0), arg(1)),
         RestError::BodyTooLarge => body_text::too_large(),
         RestError::Internal => rest_errors::internal_error(),
         RestError::Settings => rest_errors::settings_error(arg(0)),

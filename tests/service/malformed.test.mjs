@@ -180,7 +180,7 @@ function fieldValueCases() {
     { name: "DELETE user: reserved username", method: "DELETE", path: "/_security/user/elastic", expect: 400 },
     { name: "DELETE user: unknown user", method: "DELETE", path: "/_security/user/nobody_here", expect: 404 },
     { name: "GET user: unknown user", method: "GET", path: "/_security/user/nobody_here", expect: 404 },
-    // A bad percent escape keeps its raw text (router.js): here, a user that does not exist.
+    // A bad percent escape keeps its raw text (src/routes.rs): here, a user that does not exist.
     { name: "GET user: bad percent escape in the name", method: "GET", path: "/_security/user/a%ZZb", expect: 404 },
   ];
 }

@@ -165,12 +165,20 @@ pub async fn unguarded_bindings_without_bulk_get_fail_closed() {
 }
 
 pub async fn service_exports() {
-    use edge_token::wasm::service::{check_body, read_authorization_header, rest_error, RestError};
+    use edge_token::wasm::service::{check_body, read_authorization_header, rest_error, route_request, RestError};
     assert_eq!(check_body(b"{}"), None);
     let (status, body) = envelope(&check_body(b"{\"a\":\"\xff\"}").expect("a 400"));
     assert_eq!((status, &body["error"]["reason"]), (400, &json!("[1:7] Invalid UTF-8 start byte 0xff")));
-    let (status, body) = envelope(&rest_error(RestError::NoHandler, vec!["/x".into(), "GET".into()]));
-    assert_eq!((status, body), (400, json!({"error": "no handler found for uri [/x] and method [GET]"})));
+    let route = route_request("GET", "/x", "/x?a", None, None);
+    let (status, body) = envelope(&route.failure().expect("a 400"));
+    assert_eq!((status, body), (400, json!({"error": "no handler found for uri [/x?a] and method [GET]"})));
+    let route = route_request("PUT", "/_security/user/a%2Cb", "/", None, Some("application/json".into()));
+    assert_eq!(
+        (route.endpoint(), route.username(), route.body_problem()),
+        (Some("putUser".into()), Some("a,b".into()), None)
+    );
+    let (status, _) = envelope(&rest_error(RestError::MissingCredentials, vec!["/".into()]));
+    assert_eq!(status, 401);
     let basic = read_authorization_header("Basic dTpw");
     assert_eq!((basic.username(), basic.password(), basic.failure()), (Some("u".into()), Some("p".into()), None));
     let (status, _) = envelope(&read_authorization_header("Basic !").failure().expect("a 401"));

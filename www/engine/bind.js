@@ -192,6 +192,20 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
 function bindServiceCalls(raw, call) {
   return {
     maxBodyBytes: () => call("maxBodyBytes"),
+    /** How the REST layer takes a request: a plain object copied from the core's Route. */
+    route(method, path, uri, headers) {
+      const read = call("routeRequest", method, path, uri, headers.get("accept") ?? undefined, headers.get("content-type") ?? undefined);
+      const out = {
+        endpoint: read.endpoint,
+        username: read.username,
+        preflight: read.preflight,
+        failure: read.failure,
+        bodyProblem: read.bodyProblem,
+        responseType: read.responseType,
+      };
+      read.free();
+      return out;
+    },
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody: (bytes) => call("checkBody", bytes),
     /** The envelope of a REST-layer error: `kind` is a name of the core's RestError enum. */

@@ -12,29 +12,20 @@ import { INTERNAL_ERROR_BODY } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { ConfigError, checkEngineSettings, readConfig } from "./config.js";
-import { BodyTooLarge, fromEnvelope, isAcceptedBodyType, readBody, reply, responseMediaType, toResponse } from "./http.js";
+import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { authenticate, info } from "./info-api.js";
 import { unexpectedErrorLine } from "./log.js";
 import { createLoginThrottle } from "./login-throttle.js";
-import { route } from "./router.js";
 import { getToken, invalidateToken } from "./token-api.js";
 import { deleteUser, getUsers, putUser } from "./user-api.js";
 
 const ENDPOINTS = { info, authenticate, getToken, invalidateToken, getUsers, putUser, deleteUser };
 
-function optionsReply(match) {
-  const headers = match.kind === "none" ? {} : { Allow: (match.allowed ?? []).join(",") };
-  return reply(200, undefined, headers);
-}
-
-async function dispatch(ctx, request) {
-  const url = new URL(request.url);
+async function dispatch(ctx, request, route, url) {
   // ES quotes the request URI (path and query) in its messages.
   const uri = url.pathname + url.search;
   const method = request.method.toUpperCase();
-  const match = route(url.pathname, method);
-
-  if (method === "OPTIONS" && match.kind !== "ok") return optionsReply(match);
+  if (route.preflight !== undefined) return fromEnvelope(route.preflight);
 
   const caller = await authenticateRequest(ctx, request, uri);
   if (caller.reply) return caller.reply;
@@ -46,18 +37,13 @@ async function dispatch(ctx, request) {
     if (error instanceof BodyTooLarge) return ctx.fail("BodyTooLarge");
     throw error;
   }
-
-  if (match.kind === "none") return ctx.fail("NoHandler", uri, method);
-  if (match.kind === "method") return ctx.fail("MethodNotAllowed", uri, method, ...match.allowed);
-  if (bytes.length > 0) {
-    const contentType = request.headers.get("content-type");
-    if (!isAcceptedBodyType(contentType)) return ctx.fail("ContentTypeNotSupported", ...(contentType === null ? [] : [contentType]));
-    if (!match.readsBody) return ctx.fail("BodyNotSupported", method, url.pathname);
-  }
+  if (route.failure !== undefined) return fromEnvelope(route.failure);
+  if (bytes.length > 0 && route.bodyProblem !== undefined) return fromEnvelope(route.bodyProblem);
   const problem = ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
   const body = textDecoder.decode(bytes);
-  return ENDPOINTS[match.endpoint](ctx, { principal: caller.principal, body, params: match.params, uri });
+  const params = route.username === undefined ? {} : { username: route.username };
+  return ENDPOINTS[route.endpoint](ctx, { principal: caller.principal, body, params, uri, method });
 }
 
 /** The core's 500; its JS copy when the core itself is what failed. */
@@ -110,11 +96,15 @@ function buildHandler(engineApi, env) {
   const fail = (kind, ...args) => fromEnvelope(api.service.restError(kind, ...args));
   const ctx = { api, engine: api, config, store, fail, maxBodyBytes: api.service.maxBodyBytes(), realms: createRealms(config, { store, throttle }) };
   return async function handle(request) {
-    const mediaType = responseMediaType(request.headers);
     const head = request.method.toUpperCase() === "HEAD";
+    let mediaType = "application/json";
     let out;
     try {
-      out = await dispatch(ctx, request);
+      const url = new URL(request.url);
+      const { headers } = request;
+      const route = ctx.engine.service.route(request.method.toUpperCase(), url.pathname, url.pathname + url.search, headers);
+      mediaType = route.responseType;
+      out = await dispatch(ctx, request, route, url);
     } catch (error) {
       console.error(unexpectedErrorLine(error));
       out = internalError(ctx);

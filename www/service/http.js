@@ -1,23 +1,19 @@
-// HTTP plumbing shared by every endpoint: replies, media-type negotiation, the bounded body
-// reader, and the one place where a reply becomes a fetch Response (so the X-elastic-product
+// HTTP plumbing shared by every endpoint: replies, the bounded body reader, and the one place where a reply becomes a fetch Response (so the X-elastic-product
 // rule of docs/elasticsearch-semantics.md §1.3 cannot be forgotten by an endpoint). The error
 // bodies themselves come from the core (src/rest_errors.rs).
 
 export const PRODUCT_HEADER = "X-elastic-product";
-
-const VND_PREFIX = "application/vnd.elasticsearch+";
-// ES 9 accepts its own major and the previous one (RestApiVersion current/minimumSupported).
-const COMPATIBLE_VERSIONS = new Set(["8", "9"]);
 
 /** A reply before it becomes a Response: ES status, JSON body (or undefined for none), headers. */
 export function reply(status, body, headers = {}) {
   return { status, body, headers };
 }
 
-/** A reply from one of the core's envelopes (its errors are all built in Rust). */
+/** A reply from one of the core's envelopes (its errors are all built in Rust); no ES body is
+ * JSON null, so a null body is a reply without one. */
 export function fromEnvelope(text) {
   const { status, body, headers } = JSON.parse(text);
-  return reply(status, body, headers ?? {});
+  return reply(status, body ?? undefined, headers ?? {});
 }
 
 /** An EdgeTokenError from the engine, sent as it is. */
@@ -26,61 +22,6 @@ export function fromEngineError(error) {
     return reply(error.status, error.body, error.headers ?? {});
   }
   throw error;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Media types
-
-/** `type/subtype; k=v` → {essence, params}, lower-cased; null when it is not a media type. */
-export function parseMediaType(value) {
-  if (typeof value !== "string") return null;
-  const [head, ...rest] = value.split(";");
-  const essence = head.trim().toLowerCase();
-  if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+*-]+$/.test(essence)) return null;
-  const params = {};
-  for (const part of rest) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    const key = part.slice(0, eq).trim().toLowerCase();
-    params[key] = part.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
-  }
-  return { essence, params };
-}
-
-/** The compatible-with version of a vendor JSON type, or null for anything else. */
-function vendorJsonVersion(media) {
-  if (media === null) return null;
-  if (media.essence !== `${VND_PREFIX}json` && media.essence !== `${VND_PREFIX}x-ndjson`) return null;
-  const version = media.params["compatible-with"];
-  return COMPATIBLE_VERSIONS.has(version) ? version : null;
-}
-
-/** Whether a body of this Content-Type is one this service parses (JSON, or the clients' vnd JSON). */
-export function isAcceptedBodyType(contentType) {
-  const media = parseMediaType(contentType);
-  if (media === null) return false;
-  if (media.essence === "application/json" || media.essence === "application/x-ndjson") return true;
-  return vendorJsonVersion(media) !== null;
-}
-
-/**
- * The response Content-Type. ES answers in the format the client asked for: Accept first, else
- * the request's Content-Type, else JSON. A client that speaks the compatibility type gets it back
- * (`application/vnd.elasticsearch+json;compatible-with=N`), everyone else `application/json`.
- * Only JSON is ever produced; other formats (YAML, CBOR, SMILE) are answered in JSON.
- */
-export function responseMediaType(headers) {
-  const accept = headers.get("accept");
-  const candidates = accept ? accept.split(",") : [];
-  candidates.push(headers.get("content-type"));
-  for (const candidate of candidates) {
-    const media = parseMediaType(candidate);
-    if (media === null || media.essence === "*/*") continue;
-    const version = vendorJsonVersion(media);
-    if (version !== null) return `${VND_PREFIX}json;compatible-with=${version}`;
-    return "application/json";
-  }
-  return "application/json";
 }
 
 // ---------------------------------------------------------------------------------------------

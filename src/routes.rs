@@ -1,0 +1,183 @@
+//! The service's REST surface: which endpoint serves a path and method, as ES's REST
+//! controller decides it (path parameters percent-decoded, empty segments ignored, 400 for an
+//! unknown path, 405 with the methods a known path takes).
+
+use crate::errors::Reply;
+use crate::rest_errors::{method_not_allowed, no_handler};
+
+/// The endpoints, by the name the host dispatches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Info,
+    Authenticate,
+    GetToken,
+    InvalidateToken,
+    GetUsers,
+    PutUser,
+    DeleteUser,
+}
+
+impl Endpoint {
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Info => "info",
+            Endpoint::Authenticate => "authenticate",
+            Endpoint::GetToken => "getToken",
+            Endpoint::InvalidateToken => "invalidateToken",
+            Endpoint::GetUsers => "getUsers",
+            Endpoint::PutUser => "putUser",
+            Endpoint::DeleteUser => "deleteUser",
+        }
+    }
+
+    /// ES answers a body sent to any other endpoint with a 400 rather than ignoring it.
+    pub fn reads_body(self) -> bool {
+        matches!(self, Endpoint::GetToken | Endpoint::InvalidateToken | Endpoint::PutUser)
+    }
+}
+
+/// A path pattern (`{username}` is a parameter) and its methods, in the order ES's 405 message
+/// and `Allow` header list them.
+type Methods = &'static [(&'static str, Endpoint)];
+const ROUTES: &[(&[&str], Methods)] = &[
+    (&[], &[("GET", Endpoint::Info), ("HEAD", Endpoint::Info)]),
+    (&["_security", "_authenticate"], &[("GET", Endpoint::Authenticate)]),
+    (&["_security", "oauth2", "token"], &[("POST", Endpoint::GetToken), ("DELETE", Endpoint::InvalidateToken)]),
+    (&["_security", "user"], &[("GET", Endpoint::GetUsers)]),
+    (
+        &["_security", "user", "{username}"],
+        &[
+            ("PUT", Endpoint::PutUser),
+            ("POST", Endpoint::PutUser),
+            ("GET", Endpoint::GetUsers),
+            ("DELETE", Endpoint::DeleteUser),
+        ],
+    ),
+];
+
+/// What the route table says of a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RouteMatch {
+    Found {
+        endpoint: Endpoint,
+        username: Option<String>,
+    },
+    /// The path exists under these other methods.
+    WrongMethod(Vec<String>),
+    NotFound,
+}
+
+pub fn route(path: &str, method: &str) -> RouteMatch {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    for (pattern, methods) in ROUTES {
+        let Some(username) = match_pattern(pattern, &segments) else {
+            continue;
+        };
+        return match methods.iter().find(|(m, _)| *m == method) {
+            Some((_, endpoint)) => RouteMatch::Found { endpoint: *endpoint, username },
+            None => RouteMatch::WrongMethod(methods.iter().map(|(m, _)| (*m).to_string()).collect()),
+        };
+    }
+    RouteMatch::NotFound
+}
+
+/// `Some(parameter)` when the segments fit the pattern.
+fn match_pattern(pattern: &[&str], segments: &[&str]) -> Option<Option<String>> {
+    if pattern.len() != segments.len() {
+        return None;
+    }
+    let mut parameter = None;
+    for (part, segment) in pattern.iter().zip(segments) {
+        if part.starts_with('{') {
+            parameter = Some(percent_decode(segment));
+        } else if part != segment {
+            return None;
+        }
+    }
+    Some(parameter)
+}
+
+/// Percent-decoding as ES does for path parameters; a bad escape or bytes that are not UTF-8
+/// keep the raw text.
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        if byte != b'%' {
+            out.push(byte);
+            i += 1;
+            continue;
+        }
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(decoded) => out.push(decoded),
+            None => return raw.to_string(),
+        }
+        i += 3;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| raw.to_string())
+}
+
+impl RouteMatch {
+    /// The answer to an `OPTIONS` that no endpoint serves: a 200 with the path's methods, given
+    /// before authentication (CORS preflights carry no credentials).
+    pub fn preflight(&self) -> Reply {
+        let mut reply = Reply::new(200, serde_json::Value::Null);
+        if let RouteMatch::WrongMethod(allowed) = self {
+            reply.headers.push(("Allow".into(), vec![allowed.join(",")]));
+        }
+        reply
+    }
+
+    /// The 400 or 405 of a request no endpoint serves.
+    pub fn failure(&self, uri: &str, method: &str) -> Option<Reply> {
+        match self {
+            RouteMatch::Found { .. } => None,
+            RouteMatch::WrongMethod(allowed) => Some(method_not_allowed(uri, method, allowed)),
+            RouteMatch::NotFound => Some(no_handler(uri, method)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(endpoint: Endpoint, username: Option<&str>) -> RouteMatch {
+        RouteMatch::Found { endpoint, username: username.map(str::to_string) }
+    }
+
+    #[test]
+    fn the_route_table_row_by_row() {
+        let rows = [
+            ("/", "GET", found(Endpoint::Info, None)),
+            ("", "HEAD", found(Endpoint::Info, None)),
+            ("/_security/_authenticate/", "GET", found(Endpoint::Authenticate, None)),
+            ("//_security//oauth2/token", "DELETE", found(Endpoint::InvalidateToken, None)),
+            ("/_security/oauth2/token", "POST", found(Endpoint::GetToken, None)),
+            ("/_security/user", "GET", found(Endpoint::GetUsers, None)),
+            ("/_security/user/a%2Cb", "GET", found(Endpoint::GetUsers, Some("a,b"))),
+            ("/_security/user/caf%C3%A9", "PUT", found(Endpoint::PutUser, Some("café"))),
+            ("/_security/user/bad%zz", "POST", found(Endpoint::PutUser, Some("bad%zz"))),
+            ("/_security/user/x%ff", "DELETE", found(Endpoint::DeleteUser, Some("x%ff"))),
+            ("/_security/oauth2/token", "GET", RouteMatch::WrongMethod(vec!["POST".into(), "DELETE".into()])),
+            ("/_security/user", "PUT", RouteMatch::WrongMethod(vec!["GET".into()])),
+            ("/nope", "GET", RouteMatch::NotFound),
+            ("/_security/user/a/b", "GET", RouteMatch::NotFound),
+        ];
+        for (path, method, expected) in rows {
+            assert_eq!(route(path, method), expected, "{method} {path}");
+        }
+        assert!(Endpoint::PutUser.reads_body() && !Endpoint::GetUsers.reads_body());
+    }
+
+    #[test]
+    fn preflights_and_failures() {
+        let wrong = route("/", "OPTIONS");
+        assert_eq!(wrong.preflight().headers, vec![("Allow".into(), vec!["GET,HEAD".into()])]);
+        assert!(route("/x", "OPTIONS").preflight().headers.is_empty());
+        assert_eq!(wrong.failure("/", "OPTIONS").map(|r| r.status), Some(405));
+        assert_eq!(route("/x", "GET").failure("/x", "GET").map(|r| r.status), Some(400));
+    }
+}
