@@ -13,7 +13,9 @@ pub mod grants;
 pub mod host_api;
 pub mod invalidate;
 pub mod memory;
+pub mod privileges;
 pub mod requests;
+pub mod roles;
 pub mod schema;
 pub mod settings;
 pub mod store;
@@ -21,3 +23,5 @@ pub mod token_store;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js_binding;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_privileges;
