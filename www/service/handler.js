@@ -11,7 +11,7 @@ import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { decodeBody } from "./body-text.js";
-import { checkEngineSettings, readConfig } from "./config.js";
+import { checkEngineSettings, readConfig, readRoles } from "./config.js";
 import {
   BodyTooLarge,
   MAX_BODY_BYTES,
@@ -83,7 +83,7 @@ function clockOf(kv) {
  * API. Throws ConfigError for a bad env, so a misconfiguration shows at start-up.
  */
 export function createServiceHandler(engineApi, env) {
-  const config = readConfig(env);
+  const config = Object.freeze({ ...readConfig(env), roles: readRoles(engineApi, env.ROLES) });
   // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
   // whole inside the TokenStore object, one at a time, never one KV operation per round trip
   // (that would let two calls interleave between a read and its write). Decided here, once per
