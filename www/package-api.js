@@ -15,6 +15,8 @@ export const {
   parseTokenRequest,
   parseInvalidateRequest,
   validateSettings,
+  parseRoles,
+  authorize,
 } = api;
 /** The HTTP service over this API: `createHandler(env)` returns `(Request) => Promise<Response>`. */
 export const createHandler = (env) => createServiceHandler(api, env);
