@@ -235,6 +235,43 @@ export function parseInvalidateRequest(
 export function validateSettings(settings?: { timeout?: string }): { timeout_ms: number };
 
 // ---------------------------------------------------------------------------------------------
+// Privileges (Elasticsearch's cluster privileges and the actions they grant)
+
+declare const rolesBrand: unique symbol;
+
+/** A role table made by parseRoles(): the built-in `superuser` and the roles of the setting. */
+export interface Roles {
+  readonly [rolesBrand]: true;
+}
+
+/**
+ * An Elasticsearch role descriptor. Only `cluster` is used: named cluster privileges
+ * (`manage_token`, `manage_security`, ...) or action patterns such as
+ * `cluster:admin/xpack/security/token/*`; the other members are accepted and ignored.
+ */
+export interface RoleDescriptor {
+  cluster?: string[] | null;
+  [other: string]: unknown;
+}
+
+/** The endpoints whose Elasticsearch action authorize() checks. */
+export type Endpoint = "createToken" | "refreshToken" | "invalidateToken" | "putUser" | "getUsers" | "deleteUser" | "main";
+
+/**
+ * The role table of a `ROLES` setting: JSON text (blank for none) or the object it encodes,
+ * on top of the built-in roles. Throws an Error whose message says what is wrong, e.g.
+ * `ROLES: unknown cluster privilege [manage_tokens] in role [r]. ...`.
+ */
+export function parseRoles(roles: string | Record<string, RoleDescriptor> | null | undefined): Roles;
+
+/**
+ * Returns when one of the user's roles found in `roles` grants the endpoint's action; throws
+ * EdgeTokenError otherwise: 403 with Elasticsearch's security_exception, which names the
+ * action, the effective roles, the roles not found and the privileges that would grant it.
+ */
+export function authorize(roles: Roles, username: string, assignedRoles: readonly string[] | null | undefined, endpoint: Endpoint): void;
+
+// ---------------------------------------------------------------------------------------------
 // HTTP service
 
 /** The bindings of the service, named as in wrangler.toml. */
@@ -260,7 +297,7 @@ export interface ServiceEnv {
    * Role descriptors as JSON text (or an object): `{"token_admin": {"cluster": ["manage_token"]}}`.
    * Only cluster privileges are used; the built-in role `superuser` has them all.
    */
-  ROLES?: string | Record<string, { cluster?: string[]; [other: string]: unknown }>;
+  ROLES?: string | Record<string, RoleDescriptor>;
 }
 
 /**

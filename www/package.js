@@ -11,6 +11,8 @@ export const {
   parseTokenRequest,
   parseInvalidateRequest,
   validateSettings,
+  parseRoles,
+  authorize,
 } = engine;
 /** The HTTP service over this engine: `createHandler(env)` returns `(Request) => Promise<Response>`. */
 export const createHandler = (env) => createServiceHandler(engine, env);

@@ -13,4 +13,5 @@ pub mod calls;
 pub mod check;
 mod kv;
 mod panic;
+pub mod privileges;
 pub mod service;

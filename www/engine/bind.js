@@ -6,6 +6,16 @@ import { guardKv } from "../kv-guard.js";
 import { checkEnvelope } from "./check.js";
 import { EdgeTokenError, asEnvelope, internalError, settle } from "./errors.js";
 
+/**
+ * The `ROLES` setting as the JSON text the core parses: text as it is, an object serialised
+ * (an undefined member as null, which the core reads as it reads an absent one), none as blank.
+ */
+function rolesText(roles) {
+  if (roles === undefined || roles === null) return "";
+  if (typeof roles === "string") return roles;
+  return JSON.stringify(roles, (_key, value) => (value === undefined ? null : value)) ?? "null";
+}
+
 const PANIC_LISTENERS = Symbol.for("edge-token.panic");
 
 /** Registers `listener` with the panic hook of every edge-token wasm instance in this realm. */
@@ -138,15 +148,60 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     });
   }
 
-  /** A synchronous export's raw result; a trap or a thrown error becomes an EdgeTokenError. */
-  function call(name, ...args) {
+  /** A synchronous call into the glue; a trap or a thrown error becomes an EdgeTokenError. */
+  function callGlue(run) {
     replaceDeadInstance();
     const epoch = inflight;
     try {
-      return raw[name](...args);
+      return run();
     } catch (err) {
       throw failure(err, epoch);
     }
+  }
+
+  /** A synchronous export's raw result; a trap or a thrown error becomes an EdgeTokenError. */
+  const call = (name, ...args) => callGlue(() => raw[name](...args));
+
+  // A role table lives in the heap of the wasm instance that parsed it. The handle given out
+  // keeps the setting's text, so that a table refused by the glue after a trap replaced the
+  // instance is parsed again in the live one.
+  const roleTables = new WeakMap();
+
+  /** The `ROLES` setting as a role table; throws an Error with the operator's message. */
+  function parseRoles(roles) {
+    const text = rolesText(roles);
+    replaceDeadInstance();
+    const epoch = inflight;
+    let table;
+    try {
+      table = raw.Roles.parse(text);
+    } catch (err) {
+      // The core's message says what is wrong with the setting; only a trap is a 500.
+      if (err instanceof WebAssembly.RuntimeError) throw failure(err, epoch);
+      throw err;
+    }
+    const handle = Object.freeze({ [Symbol.toStringTag]: "Roles" });
+    roleTables.set(handle, { text, table });
+    return handle;
+  }
+
+  /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
+  function authorize(roles, username, assignedRoles, endpoint) {
+    const held = roleTables.get(roles);
+    if (held === undefined) throw new TypeError("roles must be a table made by parseRoles()");
+    requireString(username, "username");
+    requireString(endpoint, "endpoint");
+    const assigned = JSON.stringify(assignedRoles ?? []);
+    const denied = callGlue(() => {
+      try {
+        return held.table.authorize(username, assigned, endpoint);
+      } catch (err) {
+        if (err instanceof WebAssembly.RuntimeError) throw err;
+        held.table = raw.Roles.parse(held.text);
+        return held.table.authorize(username, assigned, endpoint);
+      }
+    });
+    if (denied !== undefined) settle(denied);
   }
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */
@@ -182,6 +237,13 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     },
     validateSettings(settings = {}) {
       return callSync("validateSettings", JSON.stringify({ timeout: settings.timeout ?? undefined }));
+    },
+    parseRoles,
+    authorize,
+    /** The ES action behind an endpoint, for the messages that name it. */
+    actionName(endpoint) {
+      requireString(endpoint, "endpoint");
+      return call("actionName", endpoint);
     },
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),

@@ -4,7 +4,6 @@
 // (JSON role descriptors). Problems are reported as ConfigError, whose message never repeats a
 // value that could be a secret.
 import { StoreConfigError, resolveStore } from "../adapters/store.js";
-import { BUILTIN_ROLES, CLUSTER_PRIVILEGES, isActionPattern } from "./privileges.js";
 
 export class ConfigError extends Error {
   constructor(message) {
@@ -12,8 +11,6 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
-
-const ROLE_NAME = /^[\x20-\x7e]{1,1024}$/;
 
 /**
  * The store, by `TOKEN_STORE`: env.TOKENS (plain KV, the default) or, for "durable_object", the
@@ -35,52 +32,19 @@ function readOptionalString(env, name) {
   return value;
 }
 
-/** One role descriptor: only `cluster` matters here; ES's other members are accepted and unused. */
-function readRole(name, descriptor) {
-  if (!ROLE_NAME.test(name) || name.startsWith(" ") || name.endsWith(" ")) {
-    throw new ConfigError(`ROLES: invalid role name [${name}]`);
+/**
+ * `ROLES` (JSON text, or an already parsed object) as the engine's role table, on top of the
+ * built-in roles; `api` is the bound engine API. The engine's message says what is wrong.
+ */
+export function readRoles(api, value) {
+  try {
+    return api.parseRoles(value);
+  } catch (error) {
+    throw new ConfigError(error?.message ?? String(error));
   }
-  if (Object.hasOwn(BUILTIN_ROLES, name)) throw new ConfigError(`ROLES: Role [${name}] is reserved and may not be used.`);
-  if (descriptor === null || typeof descriptor !== "object" || Array.isArray(descriptor)) {
-    throw new ConfigError(`ROLES: role [${name}] must be an object`);
-  }
-  const cluster = descriptor.cluster ?? [];
-  if (!Array.isArray(cluster) || cluster.some((p) => typeof p !== "string")) {
-    throw new ConfigError(`ROLES: [cluster] of role [${name}] must be an array of strings`);
-  }
-  for (const privilege of cluster) {
-    const lower = privilege.toLowerCase();
-    if (!CLUSTER_PRIVILEGES.includes(lower) && !isActionPattern(lower)) {
-      throw new ConfigError(
-        `ROLES: unknown cluster privilege [${lower}] in role [${name}]. a privilege must be either one of the ` +
-          `predefined cluster privilege names [${CLUSTER_PRIVILEGES.join(",")}] or a pattern over one of the available cluster actions`,
-      );
-    }
-  }
-  return Object.freeze({ cluster: Object.freeze([...cluster]) });
 }
 
-/** `ROLES` as JSON text (a Worker var) or an already parsed object, to a Map with the built-ins. */
-export function readRoles(value) {
-  let parsed = value ?? {};
-  if (typeof parsed === "string") {
-    if (parsed.trim() === "") parsed = {};
-    else {
-      try {
-        parsed = JSON.parse(parsed);
-      } catch {
-        throw new ConfigError("ROLES must be a JSON object of role descriptors, e.g. {\"token_admin\": {\"cluster\": [\"manage_token\"]}}");
-      }
-    }
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new ConfigError("ROLES must be a JSON object of role descriptors");
-  }
-  const roles = new Map(Object.entries(BUILTIN_ROLES));
-  for (const [name, descriptor] of Object.entries(parsed)) roles.set(name, readRole(name, descriptor));
-  return roles;
-}
-
+/** The settings of `env` that the platform reads; ROLES is the engine's (readRoles). */
 export function readConfig(env) {
   if (env === null || typeof env !== "object") {
     throw new ConfigError("env must be an object with TOKENS, ELASTIC_PASSWORD, TOKEN_TIMEOUT and ROLES");
@@ -91,7 +55,6 @@ export function readConfig(env) {
     elasticPassword: readOptionalString(env, "ELASTIC_PASSWORD"),
     // Parsed by the engine (ES time units, 1s..1h): checked at start-up by checkEngineSettings.
     tokenTimeout: readOptionalString(env, "TOKEN_TIMEOUT"),
-    roles: readRoles(env.ROLES),
   });
 }
 

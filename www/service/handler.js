@@ -11,7 +11,7 @@ import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
 import { INTERNAL_ERROR_BODY } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
-import { ConfigError, checkEngineSettings, readConfig } from "./config.js";
+import { ConfigError, checkEngineSettings, readConfig, readRoles } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { authenticate, info } from "./info-api.js";
 import { unexpectedErrorLine } from "./log.js";
@@ -80,7 +80,7 @@ export function createServiceHandler(engine, env) {
 }
 
 function buildHandler(engineApi, env) {
-  const config = readConfig(env);
+  const config = Object.freeze({ ...readConfig(env), roles: readRoles(engineApi, env.ROLES) });
   // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
   // whole inside the TokenStore object, one at a time, never one KV operation per round trip
   // (that would let two calls interleave between a read and its write). Decided here, once per

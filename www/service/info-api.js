@@ -1,6 +1,6 @@
 // GET /_security/_authenticate and GET|HEAD /: who the caller is, and what this server is.
 import { reply } from "./http.js";
-import { ACTIONS, authorize } from "./privileges.js";
+import { authorize } from "./authorization.js";
 
 /**
  * The Elasticsearch version whose REST API this service speaks, for GET /. Clients read
@@ -14,7 +14,7 @@ export async function authenticate(_ctx, { principal }) {
 }
 
 export async function info(ctx, { principal }) {
-  const denied = authorize(principal, ACTIONS.main, ctx.config.roles);
+  const denied = authorize(ctx, principal, "main");
   if (denied) return denied;
   return reply(200, {
     name: "edge-token",

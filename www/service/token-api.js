@@ -7,7 +7,7 @@
 // (401 for the token-create action).
 import { authenticatePassword } from "./authentication.js";
 import { fromEngineError, reply } from "./http.js";
-import { ACTIONS, authorize } from "./privileges.js";
+import { authorize } from "./authorization.js";
 
 /** The caller as the `client` of a token: only this user in this realm may refresh it. */
 function clientOf(principal) {
@@ -47,8 +47,7 @@ export async function getToken(ctx, { principal, body }) {
   } catch (error) {
     return fromEngineError(error);
   }
-  const action = request.grant_type === "refresh_token" ? ACTIONS.refreshToken : ACTIONS.createToken;
-  const denied = authorize(principal, action, ctx.config.roles);
+  const denied = authorize(ctx, principal, request.grant_type === "refresh_token" ? "refreshToken" : "createToken");
   if (denied) return denied;
 
   const { kv } = ctx.config;
@@ -74,7 +73,7 @@ export async function getToken(ctx, { principal, body }) {
     case "password": {
       const found = await authenticatePassword(ctx.realms, request.username, request.password);
       if (found.storeError !== undefined) return ctx.fail("StoreUnavailable", found.storeError);
-      if (!found.principal) return ctx.fail("UnableToAuthenticateForAction", request.username, ACTIONS.createToken);
+      if (!found.principal) return ctx.fail("UnableToAuthenticateForAction", request.username, ctx.api.actionName("createToken"));
       return engineCall(
         ctx.api.createToken(
           kv,
@@ -96,7 +95,7 @@ export async function invalidateToken(ctx, { principal, body }) {
   } catch (error) {
     return fromEngineError(error);
   }
-  const denied = authorize(principal, ACTIONS.invalidateToken, ctx.config.roles);
+  const denied = authorize(ctx, principal, "invalidateToken");
   if (denied) return denied;
   // A 404 (nothing matched) rejects with the count object as its body; it is sent as it is.
   return engineCall(ctx.api.invalidateToken(ctx.config.kv, body, {}));

@@ -2,7 +2,7 @@
 // user management, answered with ES's bodies ({"created"}, {name: user}, {"found"}).
 import { reply } from "./http.js";
 import { hashPassword } from "./passwords.js";
-import { ACTIONS, authorize } from "./privileges.js";
+import { authorize } from "./authorization.js";
 import { parsePutUser, passwordRequired, putUserProblems } from "./put-user-request.js";
 import { ELASTIC_USER, deleteUserProblem, elasticView, listUsers, loadUser, removeUser, saveUser, userView } from "./users.js";
 
@@ -18,7 +18,7 @@ async function guarded(ctx, step) {
 export async function putUser(ctx, { principal, body, params }) {
   const parsed = parsePutUser(params.username, body);
   if (parsed.reply) return parsed.reply;
-  const denied = authorize(principal, ACTIONS.putUser, ctx.config.roles);
+  const denied = authorize(ctx, principal, "putUser");
   if (denied) return denied;
   const { request } = parsed;
   const problem = putUserProblems(request);
@@ -45,7 +45,7 @@ export async function putUser(ctx, { principal, body, params }) {
 }
 
 export async function getUsers(ctx, { principal, params }) {
-  const denied = authorize(principal, ACTIONS.getUsers, ctx.config.roles);
+  const denied = authorize(ctx, principal, "getUsers");
   if (denied) return denied;
   return guarded(ctx, async () => {
     const out = {};
@@ -69,7 +69,7 @@ export async function getUsers(ctx, { principal, params }) {
 }
 
 export async function deleteUser(ctx, { principal, params }) {
-  const denied = authorize(principal, ACTIONS.deleteUser, ctx.config.roles);
+  const denied = authorize(ctx, principal, "deleteUser");
   if (denied) return denied;
   const problem = deleteUserProblem(params.username);
   if (problem) return problem;

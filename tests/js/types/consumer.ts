@@ -8,12 +8,15 @@ import {
   invalidateToken,
   parseInvalidateRequest,
   validateSettings,
+  parseRoles,
+  authorize,
   createHandler,
   EdgeTokenError,
   MemoryKV,
   type AuthenticateResponse,
   type GetTokenResponse,
   type InvalidateTokenResponse,
+  type Roles,
 } from "edge-token";
 
 export async function roundTrip(): Promise<number> {
@@ -30,6 +33,8 @@ export async function roundTrip(): Promise<number> {
   const refreshed = await refreshToken(kv, token.refresh_token ?? "", { username, realm: "default_native" });
   const mode: string = parseInvalidateRequest({ username }).mode;
   const timeout: number = validateSettings({ timeout: "5m" }).timeout_ms;
+  const roles: Roles = parseRoles({ token_admin: { cluster: ["manage_token"], indices: [] } });
+  authorize(roles, username, who.roles, "invalidateToken");
   const handle = createHandler({ TOKENS: kv, ELASTIC_PASSWORD: "changeme" });
   const response: Response = await handle(new Request("http://localhost/"));
   try {
@@ -49,4 +54,8 @@ export async function misuse(kv: MemoryKV): Promise<void> {
   // @ts-expect-error: the username is a string
   const wrong: number = who.username;
   void wrong;
+  // @ts-expect-error: a role table comes from parseRoles
+  authorize({}, "u", [], "main");
+  // @ts-expect-error: endpoints are named, not ES actions
+  authorize(parseRoles(""), "u", [], "cluster:monitor/main");
 }

@@ -1,0 +1,232 @@
+//! Cluster privileges and the actions they grant (es-token-semantics.md §6): which of ES's
+//! cluster privileges let a caller run each action behind the service's endpoints, the raw
+//! action patterns a role may name instead, and the 403 ES answers when no role of the caller
+//! grants the action (§6.2).
+
+use crate::errors::{Cause, Reply};
+use crate::roles::RoleTable;
+
+/// The transport actions behind the service's endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    CreateToken,
+    RefreshToken,
+    InvalidateToken,
+    PutUser,
+    GetUsers,
+    DeleteUser,
+    Main,
+}
+
+impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::CreateToken,
+        Action::RefreshToken,
+        Action::InvalidateToken,
+        Action::PutUser,
+        Action::GetUsers,
+        Action::DeleteUser,
+        Action::Main,
+    ];
+
+    /// The action's name, as ES names it in its messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::CreateToken => "cluster:admin/xpack/security/token/create",
+            Action::RefreshToken => "cluster:admin/xpack/security/token/refresh",
+            Action::InvalidateToken => "cluster:admin/xpack/security/token/invalidate",
+            Action::PutUser => "cluster:admin/xpack/security/user/put",
+            Action::GetUsers => "cluster:admin/xpack/security/user/get",
+            Action::DeleteUser => "cluster:admin/xpack/security/user/delete",
+            Action::Main => "cluster:monitor/main",
+        }
+    }
+
+    /// The host's name for the endpoint that runs the action, so that hosts never hold ES's
+    /// action names.
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            Action::CreateToken => "createToken",
+            Action::RefreshToken => "refreshToken",
+            Action::InvalidateToken => "invalidateToken",
+            Action::PutUser => "putUser",
+            Action::GetUsers => "getUsers",
+            Action::DeleteUser => "deleteUser",
+            Action::Main => "main",
+        }
+    }
+
+    pub fn for_endpoint(endpoint: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|action| action.endpoint() == endpoint)
+    }
+
+    /// What ES's `ClusterPrivilegeResolver.findPrivilegesThatGrant` answers for the action, in
+    /// its order (fewest implied privileges first, then by name). `manage` is absent from the
+    /// security actions: it excludes `cluster:admin/xpack/security/*`.
+    pub fn granted_by(self) -> &'static [&'static str] {
+        match self {
+            Action::CreateToken => &["manage_token", "manage_security", "all"],
+            Action::RefreshToken => &["manage_saml", "manage_token", "manage_security", "all"],
+            Action::InvalidateToken => &["delegate_pki", "manage_saml", "manage_token", "manage_security", "all"],
+            Action::PutUser | Action::DeleteUser => &["manage_security", "all"],
+            Action::GetUsers => &["read_security", "manage_security", "all"],
+            Action::Main => &["monitor", "manage", "all"],
+        }
+    }
+}
+
+/// The cluster privilege names ES defines. A role may name any of them, although most grant
+/// none of the actions above.
+pub const CLUSTER_PRIVILEGES: [&str; 59] = [
+    "none",
+    "all",
+    "monitor",
+    "monitor_inference",
+    "monitor_ml",
+    "monitor_text_structure",
+    "monitor_data_frame_transforms",
+    "monitor_transform",
+    "monitor_watcher",
+    "monitor_rollup",
+    "monitor_enrich",
+    "manage",
+    "manage_inference",
+    "manage_ml",
+    "manage_data_frame_transforms",
+    "manage_transform",
+    "manage_token",
+    "manage_watcher",
+    "manage_index_templates",
+    "manage_ingest_pipelines",
+    "read_pipeline",
+    "transport_client",
+    "manage_security",
+    "read_security",
+    "manage_saml",
+    "manage_oidc",
+    "manage_api_key",
+    "grant_api_key",
+    "manage_service_account",
+    "manage_user_profile",
+    "manage_pipeline",
+    "manage_rollup",
+    "manage_autoscaling",
+    "manage_ccr",
+    "read_ccr",
+    "create_snapshot",
+    "monitor_snapshot",
+    "manage_ilm",
+    "read_ilm",
+    "manage_slm",
+    "read_slm",
+    "delegate_pki",
+    "manage_own_api_key",
+    "manage_enrich",
+    "manage_logstash_pipelines",
+    "read_fleet_secrets",
+    "write_fleet_secrets",
+    "cancel_task",
+    "manage_search_application",
+    "manage_search_synonyms",
+    "manage_behavioral_analytics",
+    "post_behavioral_analytics_event",
+    "manage_search_query_rules",
+    "cross_cluster_search",
+    "cross_cluster_replication",
+    "read_connector_secrets",
+    "write_connector_secrets",
+    "monitor_data_stream_global_retention",
+    "manage_data_stream_global_retention",
+];
+
+/// The prefixes that make a role's privilege a raw action pattern rather than a named
+/// privilege, as in ES's `ClusterPrivilegeResolver`.
+const ACTION_PATTERN_PREFIXES: [&str; 3] = ["cluster:", "indices:admin/template/", "indices:admin/index_template/"];
+
+/// Whether a (lower-cased) privilege is a raw action pattern such as
+/// `cluster:admin/xpack/security/token/*`.
+pub fn is_action_pattern(privilege: &str) -> bool {
+    ACTION_PATTERN_PREFIXES.iter().any(|prefix| privilege.starts_with(prefix))
+}
+
+/// Whether a privilege may appear in a role: a named cluster privilege or an action pattern.
+pub fn is_known_privilege(privilege: &str) -> bool {
+    CLUSTER_PRIVILEGES.contains(&privilege) || is_action_pattern(privilege)
+}
+
+/// ES's automaton wildcards: `*` is any run of characters, `?` exactly one; every other
+/// character stands for itself. Iterative with one backtrack point (the last `*`), so a pattern
+/// of many stars costs at most pattern × text steps and no stack.
+pub fn wildcard_matches(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    // After the last `*` seen: where the pattern resumes and how much text the star has taken.
+    let mut star: Option<(usize, usize)> = None;
+    while let Some(&c) = text.get(t) {
+        match pattern.get(p) {
+            Some('*') => {
+                p += 1;
+                star = Some((p, t));
+            }
+            Some(&wanted) if wanted == '?' || wanted == c => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                // The star takes one more character and the rest of the pattern tries again.
+                Some((resume, taken)) => {
+                    p = resume;
+                    t = taken + 1;
+                    star = Some((resume, taken + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern.get(p..).is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+}
+
+/// Whether one privilege of a role (lower-cased) grants the action.
+pub fn grants(privilege: &str, action: Action) -> bool {
+    if is_action_pattern(privilege) {
+        wildcard_matches(privilege, action.name())
+    } else {
+        action.granted_by().contains(&privilege)
+    }
+}
+
+/// `None` when one of the caller's roles found in `roles` grants `action`, else the 403 of
+/// §6.2. Roles not in the table grant nothing and are named in the reason.
+pub fn authorize(roles: &RoleTable, username: &str, assigned: &[String], action: Action) -> Option<Reply> {
+    let effective: Vec<&str> = assigned.iter().map(String::as_str).filter(|name| roles.get(name).is_some()).collect();
+    let allowed = effective.iter().filter_map(|name| roles.get(name)).any(|role| role.grants(action));
+    if allowed {
+        return None;
+    }
+    let missing = missing_roles(assigned, roles);
+    Some(forbidden(username, action, &effective, &missing))
+}
+
+/// The assigned roles the table does not know, once each, in ES's (Java string) order.
+fn missing_roles<'a>(assigned: &'a [String], roles: &RoleTable) -> Vec<&'a str> {
+    let mut missing: Vec<&str> = assigned.iter().map(String::as_str).filter(|name| roles.get(name).is_none()).collect();
+    // Java compares strings by UTF-16 code units, which differs from Rust's byte order for
+    // characters above U+FFFF.
+    missing.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    missing.dedup();
+    missing
+}
+
+fn forbidden(username: &str, action: Action, effective: &[&str], missing: &[&str]) -> Reply {
+    let mut reason = format!(
+        "action [{}] is unauthorized for user [{username}] with effective roles [{}]",
+        action.name(),
+        effective.join(",")
+    );
+    if !missing.is_empty() {
+        reason.push_str(&format!(" (assigned roles [{}] were not found)", missing.join(",")));
+    }
+    reason.push_str(&format!(", this action is granted by the cluster privileges [{}]", action.granted_by().join(",")));
+    Cause::new("security_exception", reason).into_reply(403)
+}

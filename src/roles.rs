@@ -1,0 +1,193 @@
+//! The role table: role names to the cluster privileges they hold. It starts with ES's built-in
+//! `superuser`, takes the role descriptors of the `ROLES` setting, and can take more at run time
+//! (`RoleTable::insert`, e.g. native roles read from the store). Only `cluster` is used; ES's
+//! other descriptor members (indices, applications, metadata, ...) are accepted and ignored.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::privileges::{self, Action, CLUSTER_PRIVILEGES};
+
+/// The built-in role with every privilege; its name may not be given to another role.
+pub const SUPERUSER: &str = "superuser";
+
+/// One role: its cluster privileges, lower-cased (ES matches them case-insensitively).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    cluster: Vec<String>,
+}
+
+impl Role {
+    /// A role from its cluster privileges; each must be a named privilege or an action pattern.
+    pub fn new<'a>(role_name: &str, cluster: impl IntoIterator<Item = &'a str>) -> Result<Role, RoleError> {
+        let mut privileges = Vec::new();
+        for privilege in cluster {
+            let lower = privilege.to_lowercase();
+            if !privileges::is_known_privilege(&lower) {
+                return Err(RoleError::UnknownPrivilege { privilege: lower, role: role_name.to_string() });
+            }
+            privileges.push(lower);
+        }
+        Ok(Role { cluster: privileges })
+    }
+
+    /// A role from an ES role descriptor (a JSON object; `cluster` absent or null is none).
+    pub fn from_descriptor(role_name: &str, descriptor: &Value) -> Result<Role, RoleError> {
+        let Value::Object(members) = descriptor else {
+            return Err(RoleError::NotAnObject(role_name.to_string()));
+        };
+        let not_strings = || RoleError::ClusterNotStrings(role_name.to_string());
+        let cluster = match members.get("cluster") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(values)) => {
+                values.iter().map(|v| v.as_str().ok_or_else(not_strings)).collect::<Result<_, _>>()?
+            }
+            Some(_) => return Err(not_strings()),
+        };
+        Role::new(role_name, cluster)
+    }
+
+    pub fn cluster(&self) -> &[String] {
+        &self.cluster
+    }
+
+    pub fn grants(&self, action: Action) -> bool {
+        self.cluster.iter().any(|privilege| privileges::grants(privilege, action))
+    }
+}
+
+/// Why a role was refused; the message is what the operator reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleError {
+    InvalidName(String),
+    Reserved(String),
+    NotAnObject(String),
+    ClusterNotStrings(String),
+    UnknownPrivilege { privilege: String, role: String },
+}
+
+impl fmt::Display for RoleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RoleError::InvalidName(name) => write!(f, "invalid role name [{name}]"),
+            RoleError::Reserved(name) => write!(f, "Role [{name}] is reserved and may not be used."),
+            RoleError::NotAnObject(name) => write!(f, "role [{name}] must be an object"),
+            RoleError::ClusterNotStrings(name) => write!(f, "[cluster] of role [{name}] must be an array of strings"),
+            RoleError::UnknownPrivilege { privilege, role } => write!(
+                f,
+                "unknown cluster privilege [{privilege}] in role [{role}]. a privilege must be either one of the \
+                 predefined cluster privilege names [{}] or a pattern over one of the available cluster actions",
+                CLUSTER_PRIVILEGES.join(",")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RoleError {}
+
+/// Why the `ROLES` setting was refused; the message names the setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RolesSettingError {
+    NotJson,
+    NotAnObject,
+    Role(RoleError),
+}
+
+impl fmt::Display for RolesSettingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RolesSettingError::NotJson => f.write_str(
+                "ROLES must be a JSON object of role descriptors, e.g. {\"token_admin\": {\"cluster\": [\"manage_token\"]}}",
+            ),
+            RolesSettingError::NotAnObject => f.write_str("ROLES must be a JSON object of role descriptors"),
+            RolesSettingError::Role(error) => write!(f, "ROLES: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for RolesSettingError {}
+
+/// ES's role name rule (`Validation.Roles`): 1 to 1024 printable ASCII characters, without
+/// leading or trailing spaces.
+pub fn is_valid_role_name(name: &str) -> bool {
+    (1..=1024).contains(&name.len())
+        && name.bytes().all(|b| (0x20..=0x7e).contains(&b))
+        && !name.starts_with(' ')
+        && !name.ends_with(' ')
+}
+
+/// Role name to role; roles named by a user but absent here grant nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleTable {
+    roles: BTreeMap<String, Role>,
+}
+
+impl Default for RoleTable {
+    fn default() -> Self {
+        RoleTable::new()
+    }
+}
+
+impl RoleTable {
+    /// The built-in roles only.
+    pub fn new() -> RoleTable {
+        let superuser = Role { cluster: vec!["all".to_string()] };
+        RoleTable { roles: BTreeMap::from([(SUPERUSER.to_string(), superuser)]) }
+    }
+
+    /// Adds or replaces a role. Built-in names and names ES refuses are rejected.
+    pub fn insert(&mut self, name: &str, role: Role) -> Result<(), RoleError> {
+        check_name(name)?;
+        self.roles.insert(name.to_string(), role);
+        Ok(())
+    }
+
+    /// Adds or replaces a role given as an ES role descriptor.
+    pub fn insert_descriptor(&mut self, name: &str, descriptor: &Value) -> Result<(), RoleError> {
+        check_name(name)?;
+        let role = Role::from_descriptor(name, descriptor)?;
+        self.roles.insert(name.to_string(), role);
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Role> {
+        self.roles.get(name)
+    }
+
+    /// The table of the `ROLES` setting: JSON text of an object of role descriptors (blank for
+    /// none) on top of the built-in roles. The roles are checked in the order written; the
+    /// first problem is the error.
+    pub fn from_setting(text: &str) -> Result<RoleTable, RolesSettingError> {
+        let mut table = RoleTable::new();
+        if is_js_blank(text) {
+            return Ok(table);
+        }
+        let parsed: Value = serde_json::from_str(text).map_err(|_| RolesSettingError::NotJson)?;
+        let Value::Object(descriptors) = parsed else {
+            return Err(RolesSettingError::NotAnObject);
+        };
+        for (name, descriptor) in &descriptors {
+            table.insert_descriptor(name, descriptor).map_err(RolesSettingError::Role)?;
+        }
+        Ok(table)
+    }
+}
+
+fn check_name(name: &str) -> Result<(), RoleError> {
+    if !is_valid_role_name(name) {
+        return Err(RoleError::InvalidName(name.to_string()));
+    }
+    if name == SUPERUSER {
+        return Err(RoleError::Reserved(name.to_string()));
+    }
+    Ok(())
+}
+
+/// Whether JavaScript's `trim()` leaves nothing: a setting of only whitespace is no setting,
+/// as hosts have always read it. JS whitespace differs from Rust's by U+FEFF (JS only) and
+/// U+0085 (Rust only).
+fn is_js_blank(text: &str) -> bool {
+    text.chars().all(|c| c == '\u{feff}' || (c.is_whitespace() && c != '\u{85}'))
+}

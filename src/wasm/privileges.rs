@@ -1,0 +1,49 @@
+//! The privilege rules as a host uses them: a role table parsed once from the `ROLES` setting,
+//! then asked per request whether the caller may run an endpoint's action. Hosts name endpoints
+//! (`createToken`, `putUser`, `main`, ...), never ES's action names.
+//!
+//! A `Roles` object lives in the heap of the wasm instance that made it: after a trap replaces
+//! the instance, the glue refuses the old object and the host parses the setting again.
+
+use wasm_bindgen::prelude::*;
+
+use crate::privileges::{self, Action};
+use crate::roles::RoleTable;
+
+#[wasm_bindgen]
+pub struct Roles {
+    table: RoleTable,
+}
+
+#[wasm_bindgen]
+impl Roles {
+    /// The table of the `ROLES` setting (JSON text, blank for none). The error's message is the
+    /// whole text for the operator, e.g. `ROLES: invalid role name [ x]`.
+    pub fn parse(roles_json: &str) -> Result<Roles, JsError> {
+        Ok(Roles { table: RoleTable::from_setting(roles_json)? })
+    }
+
+    /// `undefined` when one of the assigned roles (a JSON array of names) grants the endpoint's
+    /// action to `username`, else the 403 envelope. Throws for an unknown endpoint or roles
+    /// that are not an array of strings: a host bug, which must not read as a denial.
+    pub fn authorize(
+        &self,
+        username: &str,
+        assigned_roles_json: &str,
+        endpoint: &str,
+    ) -> Result<Option<String>, JsError> {
+        let action = action_for(endpoint)?;
+        let assigned: Vec<String> = serde_json::from_str(assigned_roles_json)?;
+        Ok(privileges::authorize(&self.table, username, &assigned, action).map(|reply| reply.to_envelope()))
+    }
+}
+
+/// The ES action an endpoint runs, for messages that name it (the password grant's 401).
+#[wasm_bindgen(js_name = actionName)]
+pub fn action_name(endpoint: &str) -> Result<String, JsError> {
+    Ok(action_for(endpoint)?.name().to_string())
+}
+
+fn action_for(endpoint: &str) -> Result<Action, JsError> {
+    Action::for_endpoint(endpoint).ok_or_else(|| JsError::new(&format!("unknown endpoint [{endpoint}]")))
+}
