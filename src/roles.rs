@@ -3,7 +3,6 @@
 //! (`RoleTable::insert`, e.g. native roles read from the store). Only `cluster` is used; ES's
 //! other descriptor members (indices, applications, metadata, ...) are accepted and ignored.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::Value;
@@ -24,7 +23,7 @@ impl Role {
     pub fn new<'a>(role_name: &str, cluster: impl IntoIterator<Item = &'a str>) -> Result<Role, RoleError> {
         let mut privileges = Vec::new();
         for privilege in cluster {
-            let lower = privilege.to_lowercase();
+            let lower = lowercase(privilege);
             if !privileges::is_known_privilege(&lower) {
                 return Err(RoleError::UnknownPrivilege { privilege: lower, role: role_name.to_string() });
             }
@@ -79,7 +78,7 @@ impl fmt::Display for RoleError {
                 f,
                 "unknown cluster privilege [{privilege}] in role [{role}]. a privilege must be either one of the \
                  predefined cluster privilege names [{}] or a pattern over one of the available cluster actions",
-                CLUSTER_PRIVILEGES.join(",")
+                privileges::comma_list(&CLUSTER_PRIVILEGES)
             ),
         }
     }
@@ -118,10 +117,11 @@ pub fn is_valid_role_name(name: &str) -> bool {
         && !name.ends_with(' ')
 }
 
-/// Role name to role; roles named by a user but absent here grant nothing.
+/// Role name to role; roles named by a user but absent here grant nothing. A list rather than
+/// a map: tables hold a handful of roles, and a map's code would cost wasm size for nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleTable {
-    roles: BTreeMap<String, Role>,
+    roles: Vec<(String, Role)>,
 }
 
 impl Default for RoleTable {
@@ -134,13 +134,13 @@ impl RoleTable {
     /// The built-in roles only.
     pub fn new() -> RoleTable {
         let superuser = Role { cluster: vec!["all".to_string()] };
-        RoleTable { roles: BTreeMap::from([(SUPERUSER.to_string(), superuser)]) }
+        RoleTable { roles: vec![(SUPERUSER.to_string(), superuser)] }
     }
 
     /// Adds or replaces a role. Built-in names and names ES refuses are rejected.
     pub fn insert(&mut self, name: &str, role: Role) -> Result<(), RoleError> {
         check_name(name)?;
-        self.roles.insert(name.to_string(), role);
+        self.put(name, role);
         Ok(())
     }
 
@@ -148,12 +148,19 @@ impl RoleTable {
     pub fn insert_descriptor(&mut self, name: &str, descriptor: &Value) -> Result<(), RoleError> {
         check_name(name)?;
         let role = Role::from_descriptor(name, descriptor)?;
-        self.roles.insert(name.to_string(), role);
+        self.put(name, role);
         Ok(())
     }
 
     pub fn get(&self, name: &str) -> Option<&Role> {
-        self.roles.get(name)
+        self.roles.iter().find(|(known, _)| known == name).map(|(_, role)| role)
+    }
+
+    fn put(&mut self, name: &str, role: Role) {
+        match self.roles.iter_mut().find(|(known, _)| known == name) {
+            Some((_, slot)) => *slot = role,
+            None => self.roles.push((name.to_string(), role)),
+        }
     }
 
     /// The table of the `ROLES` setting: JSON text of an object of role descriptors (blank for
@@ -183,6 +190,23 @@ fn check_name(name: &str) -> Result<(), RoleError> {
         return Err(RoleError::Reserved(name.to_string()));
     }
     Ok(())
+}
+
+/// Java's `toLowerCase(Locale.ROOT)`, as ES applies it to privilege names. In wasm, text that
+/// is not ASCII goes to the host's `toLowerCase` (the same Unicode mapping), which spares the
+/// module Rust's case tables (some 18 KB).
+fn lowercase(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::JsString::from(text).to_lower_case())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        text.to_lowercase()
+    }
 }
 
 /// Whether JavaScript's `trim()` leaves nothing: a setting of only whitespace is no setting,

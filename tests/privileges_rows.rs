@@ -92,6 +92,11 @@ fn privileges_are_matched_case_insensitively() {
     assert!(role.grants(Action::CreateToken));
     assert!(role.grants(Action::Main));
     assert!(!role.grants(Action::PutUser));
+    // Unicode lower-casing, as Java's and JavaScript's: the Kelvin sign becomes an ASCII `k`.
+    let kelvin = Role::new("r", ["MANAGE_TO\u{212A}EN"]).unwrap();
+    assert!(kelvin.grants(Action::CreateToken));
+    let error = Role::new("r", ["ÄBC"]).unwrap_err();
+    assert!(matches!(error, RoleError::UnknownPrivilege { ref privilege, .. } if privilege == "äbc"));
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! A `Roles` object lives in the heap of the wasm instance that made it: after a trap replaces
 //! the instance, the glue refuses the old object and the host parses the setting again.
 
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::privileges::{self, Action};
@@ -33,9 +34,16 @@ impl Roles {
         endpoint: &str,
     ) -> Result<Option<String>, JsError> {
         let action = action_for(endpoint)?;
-        let assigned: Vec<String> = serde_json::from_str(assigned_roles_json)?;
+        let assigned = role_names(assigned_roles_json)?;
         Ok(privileges::authorize(&self.table, username, &assigned, action).map(|reply| reply.to_envelope()))
     }
+}
+
+/// A JSON array of role names. Read through `Value`, whose parser the module has anyway.
+fn role_names(json: &str) -> Result<Vec<String>, JsError> {
+    let value: Value = serde_json::from_str(json)?;
+    let names = value.as_array().and_then(|items| items.iter().map(|v| v.as_str().map(String::from)).collect());
+    names.ok_or_else(|| JsError::new("assigned roles must be an array of strings"))
 }
 
 /// The ES action an endpoint runs, for messages that name it (the password grant's 401).

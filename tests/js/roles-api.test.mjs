@@ -111,4 +111,7 @@ test("the engine's role table, across a real reset of the wasm instance", async 
   // An unknown endpoint is a host bug: a 500, never a 403 that reads as a denial.
   assert.throws(() => api.authorize(roles, "t", [], "nope"), (e) => e instanceof EdgeTokenError && e.status === 500);
   assert.throws(() => api.parseRoles('{"r": {"cluster": "all"}}'), { message: "ROLES: [cluster] of role [r] must be an array of strings" });
+  // Text that is not ASCII is lower-cased by the host's toLowerCase, as before (Kelvin sign to `k`).
+  assert.equal(api.authorize(api.parseRoles({ r: { cluster: ["MANAGE_TO\u212AEN"] } }), "k", ["r"], "createToken"), undefined);
+  assert.throws(() => api.parseRoles({ r: { cluster: ["ÄBC"] } }), { message: /^ROLES: unknown cluster privilege \[äbc\] in role \[r\]\. a privilege/ });
 });

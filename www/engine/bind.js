@@ -197,6 +197,8 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
         return held.table.authorize(username, assigned, endpoint);
       } catch (err) {
         if (err instanceof WebAssembly.RuntimeError) throw err;
+        // Refused as a table of a replaced instance; a host bug (say, an unknown endpoint)
+        // fails again below and is a 500.
         held.table = raw.Roles.parse(held.text);
         return held.table.authorize(username, assigned, endpoint);
       }
