@@ -51,8 +51,9 @@ pub fn parse_string_fields(
     Ok(fields)
 }
 
-/// `[l:c] message`, as XContentParseException renders its location.
-fn parse_error(error: &serde_json::Error) -> Reply {
+/// `[l:c] message`, as XContentParseException renders its location. Shared by every parser
+/// of request bodies (also `json_value`), so locations look the same everywhere.
+pub(crate) fn parse_error(error: &serde_json::Error) -> Reply {
     let text = error.to_string();
     // serde_json appends " at line L column C"; ES puts the location in front instead.
     let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(head, _)| head);

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod grants;
 pub mod host_api;
 pub mod invalidate;
+pub mod json_value;
 pub mod memory;
 pub mod requests;
 pub mod schema;

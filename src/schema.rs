@@ -202,8 +202,6 @@ pub mod keys {
         format!("u:{}:", name_digest(user))
     }
 
-
-
     /// Watermark for one user in every realm: `w:*:<user>` (`*` is not in a digest's alphabet).
     pub fn all_realms_watermark_by_digest(user_digest: &str) -> String {
         format!("w:*:{user_digest}")
