@@ -14,11 +14,15 @@ pub mod host_api;
 pub mod invalidate;
 pub mod json_value;
 pub mod memory;
+pub mod password_hash;
+pub mod put_user;
 pub mod requests;
 pub mod schema;
 pub mod settings;
 pub mod store;
 pub mod token_store;
+pub mod user_lookup;
+pub mod users;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js_binding;
