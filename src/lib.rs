@@ -2,7 +2,8 @@
 //! refresh, invalidate) over a Workers-KV-shaped store, compiled to WebAssembly.
 //!
 //! Everything here is plain Rust and is tested natively; `js_binding` (wasm only) adapts a
-//! JavaScript KV binding to [`store::KvStore`] and exports the host API.
+//! JavaScript KV binding to [`store::KvStore`] and exports the host API; `wasm_users` (wasm
+//! only) exports the native realm's rules.
 
 pub mod authentication;
 pub mod body_parser;
@@ -26,3 +27,5 @@ pub mod users;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js_binding;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_users;

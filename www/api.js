@@ -252,7 +252,6 @@ export function bindApi(raw, { reinit, store: storeLimits = {} } = {}) {
     return invoke("invalidateToken", [kv, text, optionsJson(kv, options)]);
   }
 
-  /** A synchronous export: its result, or the EdgeTokenError its envelope describes. */
   /** A synchronous export's raw result; a trap or a thrown error becomes an EdgeTokenError. */
   function callRaw(name, ...args) {
     replaceDeadInstance();
@@ -265,8 +264,8 @@ export function bindApi(raw, { reinit, store: storeLimits = {} } = {}) {
   }
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */
-  function callSync(name, arg) {
-    return settle(callRaw(name, arg));
+  function callSync(name, ...args) {
+    return settle(callRaw(name, ...args));
   }
 
   function parseTokenRequest(bodyText) {
@@ -282,6 +281,44 @@ export function bindApi(raw, { reinit, store: storeLimits = {} } = {}) {
     return callSync("validateSettings", JSON.stringify({ timeout: settings.timeout ?? undefined }));
   }
 
+  // The native realm (src/wasm_users.rs): every rule in the core, the host doing the KV reads
+  // and writes and the password crypto between these synchronous calls. ES's 4xx answers (and
+  // GET user's 404) throw EdgeTokenError like every other call.
+  const nullable = (value) => (value === undefined || value === null ? undefined : value);
+  const realm = {
+    userKey(username) {
+      requireString(username, "username");
+      return callRaw("userKey", username);
+    },
+    describePasswordHash(hash) {
+      requireString(hash, "hash");
+      return callSync("describePasswordHash", hash);
+    },
+    newPasswordHashFormat: () => callSync("newPasswordHashFormat"),
+    parsePutUser(username, bodyText) {
+      requireString(username, "username");
+      requireString(bodyText, "bodyText");
+      return callSync("parsePutUser", username, bodyText);
+    },
+    checkPutUser: (request) => callSync("checkPutUser", asJson(request)),
+    putUserRecord: (request, passwordHash, existingRecord) =>
+      callSync("putUserRecord", asJson(request), nullable(passwordHash), nullable(existingRecord)),
+    checkDeleteUser(username) {
+      requireString(username, "username");
+      return callSync("checkDeleteUser", username);
+    },
+    userLookup: (usernames) => callSync("userLookup", nullable(usernames)),
+    userViews: (usernames, values) => callSync("userViews", nullable(usernames), JSON.stringify(values)),
+    loginPlan(username) {
+      requireString(username, "username");
+      return callSync("loginPlan", username);
+    },
+    loginUser(username, record, reservedEnabled) {
+      requireString(username, "username");
+      return callSync("loginUser", username, nullable(record), Boolean(reservedEnabled));
+    },
+  };
+
   return {
     createToken,
     checkToken,
@@ -290,6 +327,7 @@ export function bindApi(raw, { reinit, store: storeLimits = {} } = {}) {
     parseTokenRequest,
     parseInvalidateRequest,
     validateSettings,
+    ...realm,
   };
 }
 

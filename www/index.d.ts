@@ -235,6 +235,109 @@ export function parseInvalidateRequest(
 export function validateSettings(settings?: { timeout?: string }): { timeout_ms: number };
 
 // ---------------------------------------------------------------------------------------------
+// Native realm: the rules behind the service's user management and password logins. The core
+// decides everything; a host does the KV reads and writes and the password crypto between
+// these synchronous calls. ES's 4xx answers throw EdgeTokenError (GET user's 404 too).
+
+/** What checking a password against a stored hash needs (the host computes it). */
+export type PasswordVerifier =
+  | { kind: "bcrypt"; cost: number }
+  | {
+      kind: "pbkdf2" | "pbkdf2_stretch";
+      /** PBKDF2-HMAC-SHA512 iterations. */
+      cost: number;
+      /** The salt's bytes, canonical base64. */
+      salt: string;
+      /** The stored key text, to compare with base64 of the derived key. */
+      key: string;
+      key_bits: number;
+    };
+
+/**
+ * How new password hashes are made: PBKDF2 (`kind`) at `cost` over `salt_bytes` random bytes,
+ * `key_bits` long, stored as `prefix` + base64(salt) + "$" + base64(key).
+ */
+export interface NewPasswordHashFormat {
+  kind: "pbkdf2" | "pbkdf2_stretch";
+  cost: number;
+  prefix: string;
+  salt_bytes: number;
+  key_bits: number;
+}
+
+/** A put-user request as the core parsed and validated it. */
+export interface PutUserRequest {
+  username: string;
+  password?: string;
+  password_hash?: string;
+  roles: string[];
+  full_name: string | null;
+  email: string | null;
+  metadata: Record<string, unknown> | null;
+  enabled: boolean;
+}
+
+/** A user as GET /_security/user shows it. */
+export interface UserView {
+  username: string;
+  roles: string[];
+  full_name: string | null;
+  email: string | null;
+  metadata: Record<string, unknown>;
+  enabled: boolean;
+}
+
+/** The KV key of a user's record. */
+export function userKey(username: string): string;
+
+/** What checking a password against `hash` needs, or null for a hash that can never match. */
+export function describePasswordHash(hash: string): PasswordVerifier | null;
+
+export function newPasswordHashFormat(): NewPasswordHashFormat;
+
+/** PUT/POST /_security/user/{username}'s body; throws ES's 400 (parse errors, then validation). */
+export function parsePutUser(username: string, bodyText: string): PutUserRequest;
+
+/** The checks ES runs after authorization; throws ES's 400. */
+export function checkPutUser(request: PutUserRequest | string): null;
+
+/**
+ * The record to store for `request`. `passwordHash` is the host's hash of `request.password`
+ * (required when there is one); `existingRecord` is the value stored at userKey(username).
+ * Throws ES's 400 for a new user without a password.
+ */
+export function putUserRecord(
+  request: PutUserRequest | string,
+  passwordHash: string | null | undefined,
+  existingRecord: string | null | undefined,
+): { record: string; created: boolean };
+
+/** Throws ES's 400 when the user may not be deleted (reserved or internal). */
+export function checkDeleteUser(username: string): null;
+
+/**
+ * What GET /_security/user[/{usernames}] reads: every value under `prefix`, or the value of
+ * each key (null: nothing to read).
+ */
+export function userLookup(usernames?: string | null): { prefix: string } | { keys: (string | null)[] };
+
+/** GET /_security/user's body from the values read for userLookup; throws a 404 `{}` for none. */
+export function userViews(usernames: string | null | undefined, values: (string | null)[]): Record<string, UserView>;
+
+/** The keys a password login reads; `record_key` is null for the reserved user (ELASTIC_PASSWORD). */
+export function loginPlan(username: string): { throttle_key: string; record_key: string | null };
+
+/**
+ * The hash a password login checks (null: the reserved user's or a decoy) and the principal
+ * it yields when the password matches (null: nobody).
+ */
+export function loginUser(
+  username: string,
+  record: string | null | undefined,
+  reservedEnabled: boolean,
+): { hash: string | null; principal: AuthenticateResponse | null };
+
+// ---------------------------------------------------------------------------------------------
 // HTTP service
 
 /** The bindings of the service, named as in wrangler.toml. */

@@ -15,6 +15,17 @@ export const {
   parseTokenRequest,
   parseInvalidateRequest,
   validateSettings,
+  userKey,
+  describePasswordHash,
+  newPasswordHashFormat,
+  parsePutUser,
+  checkPutUser,
+  putUserRecord,
+  checkDeleteUser,
+  userLookup,
+  userViews,
+  loginPlan,
+  loginUser,
 } = api;
 /** The HTTP service over this API: `createHandler(env)` returns `(Request) => Promise<Response>`. */
 export const createHandler = (env) => createServiceHandler(api, env);

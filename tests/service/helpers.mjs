@@ -20,6 +20,12 @@ export function requireBuild() {
   if (!existsSync(`${ROOT}/dist/wasm/edge_token_bg.wasm`)) throw new Error("run scripts/build.sh first (dist/wasm is missing)");
 }
 
+/** The package's engine API on the built wasm, as the service gets it (`ctx.api`). */
+export async function engineApi() {
+  requireBuild();
+  return import("../../www/entry-node.js");
+}
+
 export const basic = (username, password) => `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 export const bearer = (token) => `Bearer ${token}`;
 export const ADMIN = basic("elastic", ELASTIC_PASSWORD);

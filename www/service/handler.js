@@ -96,7 +96,7 @@ export function createServiceHandler(engineApi, env) {
   // coalesces its writes instead.
   const store = guardKv(config.kv);
   const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now: clockOf(config.kv) });
-  const ctx = { api, config, store, realms: createRealms(config, { store, throttle }) };
+  const ctx = { api, config, store, realms: createRealms(api, config, { store, throttle }) };
   return async function handle(request) {
     const mediaType = responseMediaType(request.headers);
     const head = request.method.toUpperCase() === "HEAD";

@@ -49,15 +49,6 @@ export function simpleError(status, message) {
   return reply(status, { error: message, status });
 }
 
-/** `Validation Failed: 1: a;2: b;` */
-export function validationReason(messages) {
-  return "Validation Failed: " + messages.map((m, i) => `${i + 1}: ${m};`).join("");
-}
-
-export function validationFailure(messages, type = "action_request_validation_exception") {
-  return reply(400, esError(400, type, validationReason(messages)));
-}
-
 export function badRequest(type, reason) {
   return reply(400, esError(400, type, reason));
 }

@@ -9,6 +9,9 @@ import {
   parseInvalidateRequest,
   validateSettings,
   createHandler,
+  parsePutUser,
+  putUserRecord,
+  loginUser,
   EdgeTokenError,
   MemoryKV,
   type AuthenticateResponse,
@@ -40,7 +43,17 @@ export async function roundTrip(): Promise<number> {
   return response.status;
 }
 
+export function nativeRealm(): boolean {
+  const request = parsePutUser("joe", '{"password":"s3krit-password","roles":[]}');
+  const roles: string[] = request.roles;
+  const { record, created } = putUserRecord(request, "{PBKDF2}10000$c2FsdA==$a2V5", null);
+  const principal = loginUser("joe", record, false).principal;
+  return created && roles.length === 0 && principal?.authentication_type === "realm";
+}
+
 export async function misuse(kv: MemoryKV): Promise<void> {
+  // @ts-expect-error: the body is text
+  parsePutUser("joe", { roles: [] });
   // @ts-expect-error: the token is a string
   await checkToken(kv, 42);
   // @ts-expect-error: a binding is required
