@@ -42,7 +42,8 @@ pub fn parse_string_fields(
     Ok(fields)
 }
 
-/// `[l:c] message`, as XContentParseException renders its location.
+/// `[l:c] message`, as XContentParseException renders its location. Shared by every parser
+/// of request bodies (also `json_value`), so locations look the same everywhere.
 pub(crate) fn parse_error(error: &serde_json::Error) -> Reply {
     let text = error.to_string();
     // serde_json appends " at line L column C"; ES puts the location in front instead.

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use crate::authentication::{Client, ClientInput, RealmInput, RealmRef, Subject};
 use crate::codec::{decode_salt, encode_salt, random_bytes, RawToken, TokenPair, SALT_LEN};
 use crate::errors::{illegal_argument, oauth2_error, store_unavailable, Reply};
+use crate::json_value::{object_depth, MAX_DEPTH};
 use crate::schema::{AccessHalf, RefreshHalf, StoredOwner, TokenHalf, TokenRecord};
 use crate::settings::REFRESH_REPLAY_WINDOW_MS;
 use crate::store::KvStore;
@@ -29,25 +30,6 @@ struct CreateRequestInput {
     client: Option<ClientInput>,
     scope: Option<String>,
     authentication_type: Option<String>,
-}
-
-/// serde_json reads at most 128 levels; a stored document wraps the metadata in three more, so
-/// deeper metadata could be written but never read back (the token would be unusable).
-const MAX_METADATA_DEPTH: usize = 100;
-
-/// Nesting depth of a JSON value, without recursion (the input may be deep).
-fn depth(value: &Value) -> usize {
-    let mut deepest = 0;
-    let mut pending = vec![(value, 1usize)];
-    while let Some((value, level)) = pending.pop() {
-        deepest = deepest.max(level);
-        match value {
-            Value::Array(items) => pending.extend(items.iter().map(|v| (v, level + 1))),
-            Value::Object(map) => pending.extend(map.values().map(|v| (v, level + 1))),
-            _ => {}
-        }
-    }
-    deepest
 }
 
 /// A request for a new token, after the host authenticated the user and the caller.
@@ -78,7 +60,9 @@ pub fn parse_create_request(json: &str) -> Result<NewToken, Reply> {
     if input.username.is_empty() {
         return Err(illegal_argument("invalid createToken request: username must not be empty"));
     }
-    if input.metadata.as_ref().is_some_and(|m| m.values().any(|v| depth(v) > MAX_METADATA_DEPTH)) {
+    // serde_json reads at most 128 levels and a stored document wraps the metadata in three
+    // more: deeper metadata could be written but never read back (the token would be unusable).
+    if input.metadata.as_ref().is_some_and(|m| object_depth(m) > MAX_DEPTH) {
         return Err(illegal_argument("invalid createToken request: metadata is nested too deeply"));
     }
     let realm = input.realm.into_ref(input.realm_type);
@@ -223,4 +207,26 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, caller: &Client, 
         return store_unavailable(&error.0);
     }
     Reply::ok(token_response(&pair, timeout_ms, None, authentication))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A createToken request whose metadata object is `levels` containers deep, itself counted.
+    fn request_with_metadata(levels: usize) -> String {
+        let inner = format!("{}1{}", "{\"a\":".repeat(levels - 1), "}".repeat(levels - 1));
+        format!(r#"{{"grant_type":"password","username":"u","realm":"default_native","metadata":{{"m":{inner}}}}}"#)
+    }
+
+    #[test]
+    fn metadata_depth_uses_the_one_repository_limit() {
+        for (levels, accepted) in [(1, true), (MAX_DEPTH, true), (MAX_DEPTH + 1, false)] {
+            let parsed = parse_create_request(&request_with_metadata(levels));
+            assert_eq!(parsed.is_ok(), accepted, "{levels}");
+            if let Err(reply) = parsed {
+                assert_eq!(reply.body["error"]["reason"], "invalid createToken request: metadata is nested too deeply");
+            }
+        }
+    }
 }

@@ -15,9 +15,12 @@ pub mod engine;
 pub mod errors;
 pub mod grants;
 pub mod invalidate;
+pub mod json_value;
 pub mod media_type;
 pub mod memory;
+pub mod password_hash;
 pub mod privileges;
+pub mod put_user;
 pub mod requests;
 pub mod rest_errors;
 pub mod roles;
@@ -26,6 +29,8 @@ pub mod schema;
 pub mod settings;
 pub mod store;
 pub mod token_documents;
+pub mod user_lookup;
+pub mod users;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -15,3 +15,4 @@ mod kv;
 mod panic;
 pub mod privileges;
 pub mod service;
+pub mod users;

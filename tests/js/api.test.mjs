@@ -256,6 +256,30 @@ test("a trap in the sync parseTokenRequest throws a 500 synchronously and reinit
   );
 });
 
+test("the native realm's calls pass their arguments as the exports take them; a trap is a 500 and reinits", () => {
+  let reinits = 0;
+  const calls = [];
+  const raw = {
+    userKey: (name) => `user:${name}`,
+    putUserRecord: (...args) => (calls.push(args), envelope(200, { record: "{}", created: true })),
+    userViews: (...args) => (calls.push(args), envelope(404, {})),
+    loginUser: () => {
+      throw trap();
+    },
+  };
+  const api = bindApi(raw, { reinit: () => reinits++ });
+  assert.equal(api.userKey("joe"), "user:joe");
+  assert.throws(() => api.userKey(5), TypeError);
+  assert.deepEqual(api.putUserRecord({ username: "joe" }, null, undefined), { record: "{}", created: true });
+  // Objects cross as JSON, null and undefined as undefined (wasm-bindgen's None).
+  assert.deepEqual(calls[0], ['{"username":"joe"}', undefined, undefined]);
+  // GET user's 404 is an answer the host sends as it is.
+  assert.throws(() => api.userViews(null, ["a", null]), (e) => e instanceof EdgeTokenError && e.status === 404);
+  assert.deepEqual(calls[1], [undefined, '["a",null]']);
+  assert.throws(() => api.loginUser("joe", null, true), (e) => e instanceof EdgeTokenError && e.status === 500);
+  assert.equal(reinits, 1);
+});
+
 test("a rejected trap reinits and fails the other calls in flight on that instance", async () => {
   let reinits = 0;
   const held = deferred();

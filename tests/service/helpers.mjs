@@ -20,6 +20,14 @@ export function requireBuild() {
   if (!existsSync(`${ROOT}/dist/wasm/edge_token_bg.wasm`)) throw new Error("run scripts/build.sh first (dist/wasm is missing)");
 }
 
+/** The package's engine API on the built wasm, as the service gets it (`ctx.api`). */
+/** The engine the service runs on (the package's entry instantiates its wasm first). */
+export async function engineApi() {
+  requireBuild();
+  await import("../../www/entry-node.js");
+  return (await import("../../www/engine/bound.js")).engine;
+}
+
 export const basic = (username, password) => `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 export const bearer = (token) => `Bearer ${token}`;
 export const ADMIN = basic("elastic", ELASTIC_PASSWORD);

@@ -249,6 +249,33 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     },
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),
+    ...bindRealmCalls(call, callSync),
+  };
+}
+
+/**
+ * The native realm (src/wasm/users.rs): every rule in the core, the host doing the KV reads and
+ * writes and the password crypto between these synchronous calls. ES's 4xx answers (and GET
+ * user's 404) throw EdgeTokenError like every other call. Not public API.
+ */
+function bindRealmCalls(call, callSync) {
+  const nullable = (value) => (value === undefined || value === null ? undefined : value);
+  // The string arguments are checked here: a wrong type must not reach the glue.
+  const text = (value, what) => (requireString(value, what), value);
+  return {
+    userKey: (username) => call("userKey", text(username, "username")),
+    describePasswordHash: (hash) => callSync("describePasswordHash", text(hash, "hash")),
+    newPasswordHashFormat: () => callSync("newPasswordHashFormat"),
+    parsePutUser: (username, body) => callSync("parsePutUser", text(username, "username"), text(body, "bodyText")),
+    checkPutUser: (request) => callSync("checkPutUser", asJson(request)),
+    putUserRecord: (request, passwordHash, existingRecord) =>
+      callSync("putUserRecord", asJson(request), nullable(passwordHash), nullable(existingRecord)),
+    checkDeleteUser: (username) => callSync("checkDeleteUser", text(username, "username")),
+    userLookup: (usernames) => callSync("userLookup", nullable(usernames)),
+    userViews: (usernames, values) => callSync("userViews", nullable(usernames), JSON.stringify(values)),
+    loginPlan: (username) => callSync("loginPlan", text(username, "username")),
+    loginUser: (username, record, reservedEnabled) =>
+      callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),
   };
 }
 

@@ -9,36 +9,23 @@
 import { fromEngineError, fromEnvelope } from "./http.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
-import { ELASTIC_USER, NATIVE_REALM, RESERVED_REALM, elasticView, loadUser } from "./users.js";
 
 /**
- * The realm side of a service context: the user store (`store`, a guarded KV), the login
- * throttle, and lazily made hashes, kept for the life of the handler.
+ * The realm side of a service context: the core's API (`api`, which owns the realms' rules),
+ * the user store (`store`, a guarded KV), the login throttle, and lazily made hashes, kept for
+ * the life of the handler.
  */
-export function createRealms(config, { store = config.kv, throttle = createLoginThrottle(store) } = {}) {
+export function createRealms(api, config, { store = config.kv, throttle = createLoginThrottle(store) } = {}) {
   let decoy;
   let elasticHash;
   return {
+    api,
     config,
     store,
     throttle,
-    decoyHash: () => (decoy ??= createDecoyHash()),
+    decoyHash: () => (decoy ??= createDecoyHash(api)),
     // The env secret is plain text; hashing it once makes its check cost what a stored user's does.
-    elasticHash: () => (elasticHash ??= config.elasticPassword === undefined ? createDecoyHash() : hashPassword(config.elasticPassword)),
-  };
-}
-
-function principal(user, realm) {
-  return {
-    username: user.username,
-    roles: user.roles,
-    full_name: user.full_name ?? null,
-    email: user.email ?? null,
-    metadata: user.metadata ?? {},
-    enabled: user.enabled,
-    authentication_realm: { ...realm },
-    lookup_realm: { ...realm },
-    authentication_type: "realm",
+    elasticHash: () => (elasticHash ??= config.elasticPassword === undefined ? createDecoyHash(api) : hashPassword(api, config.elasticPassword)),
   };
 }
 
@@ -48,33 +35,31 @@ function principal(user, realm) {
  * when the KV failed.
  */
 export async function authenticatePassword(realms, username, password) {
-  const attempt = await realms.throttle.begin(username);
+  const plan = realms.api.loginPlan(username);
+  const attempt = await realms.throttle.begin(plan.throttle_key);
   // Locked: refused like a wrong password, without spending a hash (or a guess) on it.
   if (attempt.locked) return { principal: null };
-  const found = await checkPassword(realms, username, password);
+  const found = await checkPassword(realms, username, password, plan.record_key);
   // A store failure says nothing about the password: it is not counted either way.
   if (found.storeError === undefined) await (found.principal ? attempt.succeeded() : attempt.failed());
   return found;
 }
 
-async function checkPassword(realms, username, password) {
-  if (username === ELASTIC_USER) {
-    const ok = await verifyPassword(password, await realms.elasticHash());
-    const enabled = realms.config.elasticPassword !== undefined;
-    return { principal: ok && enabled ? principal(elasticView(), RESERVED_REALM) : null };
+/** `recordKey` is where the user is stored, or null for the reserved user (ELASTIC_PASSWORD). */
+async function checkPassword(realms, username, password, recordKey) {
+  let record = null;
+  if (recordKey !== null) {
+    try {
+      record = (await realms.store.get(recordKey)) ?? null;
+    } catch (error) {
+      return { storeError: error?.message ?? String(error) };
+    }
   }
-  let record;
-  try {
-    record = await loadUser(realms.store, username);
-  } catch (error) {
-    return { storeError: error?.message ?? String(error) };
-  }
-  if (record === null) {
-    await verifyPassword(password, await realms.decoyHash());
-    return { principal: null };
-  }
-  const ok = await verifyPassword(password, record.password_hash);
-  return { principal: ok && record.enabled ? principal(record, NATIVE_REALM) : null };
+  const user = realms.api.loginUser(username, record, realms.config.elasticPassword !== undefined);
+  // No stored hash (an unknown user) is checked against the decoy, at the same cost.
+  const hash = recordKey === null ? await realms.elasticHash() : (user.hash ?? (await realms.decoyHash()));
+  const ok = await verifyPassword(realms.api, password, hash);
+  return { principal: ok ? user.principal : null };
 }
 
 /**

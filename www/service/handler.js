@@ -94,7 +94,7 @@ function buildHandler(engineApi, env) {
   const store = guardKv(config.kv);
   const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now: clockOf(config.kv) });
   const fail = (kind, ...args) => fromEnvelope(api.service.restError(kind, ...args));
-  const ctx = { api, engine: api, config, store, fail, maxBodyBytes: api.service.maxBodyBytes(), realms: createRealms(config, { store, throttle }) };
+  const ctx = { api, engine: api, config, store, fail, maxBodyBytes: api.service.maxBodyBytes(), realms: createRealms(api, config, { store, throttle }) };
   return async function handle(request) {
     const head = request.method.toUpperCase() === "HEAD";
     let mediaType = "application/json";

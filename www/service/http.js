@@ -83,20 +83,3 @@ export function toResponse(out, mediaType, { head = false } = {}) {
   const text = hasBody && !head ? JSON.stringify(out.body) : null;
   return new Response(text, { status: out.status, headers });
 }
-
-// TEMPORARY (removed when the privilege and user rules move to the core): the old JS builders
-// still used by privileges.js, put-user-request.js and users.js.
-export function esError(status, type, reason, { metadata = {}, causedBy, header } = {}) {
-  const cause = { type, reason, ...metadata };
-  const root = { ...cause };
-  if (causedBy !== undefined) cause.caused_by = causedBy;
-  if (header !== undefined) {
-    root.header = header;
-    cause.header = header;
-  }
-  return { error: { root_cause: [root], ...cause }, status };
-}
-export const validationReason = (messages) => "Validation Failed: " + messages.map((m, i) => `${i + 1}: ${m};`).join("");
-export const validationFailure = (messages, type = "action_request_validation_exception") =>
-  reply(400, esError(400, type, validationReason(messages)));
-export const badRequest = (type, reason) => reply(400, esError(400, type, reason));

@@ -9,14 +9,14 @@
 //   - a successful login resets the count, and failures further apart than `windowMs` start
 //     over, so a lock always ends by itself: the real user is never locked out for good.
 //
-// State lives in the same KV as everything else, under `login:<base64url(SHA-256(username))>`
-// with a TTL of `windowMs`. Workers KV takes at most one write per second per key and is
-// eventually consistent (up to 60 s between locations), so each handler also keeps the state it
-// knows in memory: writes to one key are coalesced to one per `writeIntervalMs` (a pending
-// change is written by the next attempt after that), and of the KV copy and the memory copy the
-// one changed last wins. A KV that fails is not allowed to block logins: the throttle then works
-// from memory only (the password check still protects the account).
-import { nameDigest } from "./users.js";
+// State lives in the same KV as everything else, under the key the core names for the username
+// (`api.loginPlan(username).throttle_key`), with a TTL of `windowMs`. Workers KV takes at most
+// one write per second per key and is eventually consistent (up to 60 s between locations), so
+// each handler also keeps the state it knows in memory: writes to one key are coalesced to one
+// per `writeIntervalMs` (a pending change is written by the next attempt after that), and of
+// the KV copy and the memory copy the one changed last wins. A KV that fails is not allowed to
+// block logins: the throttle then works from memory only (the password check still protects
+// the account).
 
 export const THROTTLE_DEFAULTS = Object.freeze({
   threshold: 5,
@@ -28,7 +28,6 @@ export const THROTTLE_DEFAULTS = Object.freeze({
   cacheSize: 10_000,
 });
 
-const KEY_PREFIX = "login:";
 const CLEAN = Object.freeze({ failures: 0, until: 0, at: 0 });
 
 /** A stored state, or null for none or one that does not parse (then it is ignored). */
@@ -44,7 +43,8 @@ function parseState(text) {
 
 /**
  * `createLoginThrottle(kv, {now})`: `kv` is the store (get/put), `now()` the clock in epoch ms.
- * `begin(username)` → `{locked, succeeded(), failed()}`; none of them ever throws.
+ * `begin(key)` → `{locked, succeeded(), failed()}` for the username whose throttle key is `key`;
+ * none of them ever throws.
  */
 export function createLoginThrottle(kv, { now = Date.now, ...overrides } = {}) {
   const limits = { ...THROTTLE_DEFAULTS, ...overrides };
@@ -94,8 +94,7 @@ export function createLoginThrottle(kv, { now = Date.now, ...overrides } = {}) {
     return Math.min(limits.baseMs * 2 ** Math.min(over, 40), limits.maxMs);
   }
 
-  async function begin(username) {
-    const key = KEY_PREFIX + (await nameDigest(username));
+  async function begin(key) {
     const entry = await load(key, now());
     const locked = entry.state.until > now();
     // A locked attempt changes nothing, but it may carry a coalesced write.

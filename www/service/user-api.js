@@ -1,80 +1,64 @@
-// PUT/POST, GET and DELETE /_security/user/{username}, and GET /_security/user: the native realm's
-// user management, answered with ES's bodies ({"created"}, {name: user}, {"found"}).
-import { reply } from "./http.js";
-import { hashPassword } from "./passwords.js";
+// PUT/POST, GET and DELETE /_security/user/{username}, and GET /_security/user: the native
+// realm's user management. The core (`ctx.api`) owns every rule and every body; this module
+// does the KV reads and writes between its calls and hashes new passwords.
+import { EdgeTokenError } from "../engine/errors.js";
 import { authorize } from "./authorization.js";
-import { parsePutUser, passwordRequired, putUserProblems } from "./put-user-request.js";
-import { ELASTIC_USER, deleteUserProblem, elasticView, listUsers, loadUser, removeUser, saveUser, userView } from "./users.js";
+import { fromEngineError, reply } from "./http.js";
+import { hashPassword } from "./passwords.js";
+import { readUserRecord, readUserValues, removeUser, writeUserRecord } from "./users.js";
 
-/** Runs a KV-backed step; a failing binding becomes ES's 503 (fail closed). */
-async function guarded(ctx, step) {
+/**
+ * Runs a step of core calls and KV operations. The core's answers (ES's 4xx, GET's 404, the
+ * 500 of a trap) are sent as they are; anything else is the store failing: ES's 503 (fail
+ * closed).
+ */
+async function answer(ctx, step) {
   try {
     return await step();
   } catch (error) {
+    if (error instanceof EdgeTokenError) return fromEngineError(error);
     return ctx.fail("StoreUnavailable", error?.message ?? String(error));
   }
 }
 
 export async function putUser(ctx, { principal, body, params }) {
-  const parsed = parsePutUser(params.username, body);
-  if (parsed.reply) return parsed.reply;
+  const { api } = ctx;
+  // ES parses and validates the body before authorization.
+  let request;
+  try {
+    request = api.parsePutUser(params.username, body);
+  } catch (error) {
+    return fromEngineError(error);
+  }
   const denied = authorize(ctx, principal, "putUser");
   if (denied) return denied;
-  const { request } = parsed;
-  const problem = putUserProblems(request);
-  if (problem) return problem;
-
-  return guarded(ctx, async () => {
-    const existing = await loadUser(ctx.store, request.username);
-    let passwordHash = existing?.password_hash;
-    if (request.password !== undefined) passwordHash = await hashPassword(request.password);
-    else if (request.password_hash !== undefined) passwordHash = request.password_hash;
-    if (passwordHash === undefined) return passwordRequired();
-    // An update replaces every field (enabled defaults to true), as ES's put-user does.
-    await saveUser(ctx.store, {
-      username: request.username,
-      password_hash: passwordHash,
-      roles: request.roles,
-      full_name: request.full_name,
-      email: request.email,
-      metadata: request.metadata ?? {},
-      enabled: request.enabled,
-    });
-    return reply(200, { created: existing === null });
+  return answer(ctx, async () => {
+    api.checkPutUser(request);
+    const existing = await readUserRecord(api, ctx.store, request.username);
+    // A new password is hashed only now, once the caller is known to be allowed.
+    const hash = request.password === undefined ? null : await hashPassword(api, request.password);
+    const { record, created } = api.putUserRecord(request, hash, existing);
+    await writeUserRecord(api, ctx.store, request.username, record);
+    return reply(200, { created });
   });
 }
 
 export async function getUsers(ctx, { principal, params }) {
   const denied = authorize(ctx, principal, "getUsers");
   if (denied) return denied;
-  return guarded(ctx, async () => {
-    const out = {};
-    if (params.username === undefined) {
-      // All users: the reserved one first, then the native realm's.
-      out[ELASTIC_USER] = elasticView();
-      for (const record of await listUsers(ctx.store)) out[record.username] = userView(record);
-      return reply(200, out);
-    }
-    const names = params.username.split(",").map((n) => n.trim()).filter((n) => n !== "");
-    for (const name of names) {
-      if (name === ELASTIC_USER) out[name] = elasticView();
-      else {
-        const record = await loadUser(ctx.store, name);
-        if (record !== null) out[name] = userView(record);
-      }
-    }
-    // ES answers 404 with an empty object when none of the names exist.
-    return reply(Object.keys(out).length === 0 ? 404 : 200, out);
+  return answer(ctx, async () => {
+    const names = params.username ?? null;
+    const values = await readUserValues(ctx.store, ctx.api.userLookup(names));
+    return reply(200, ctx.api.userViews(names, values));
   });
 }
 
 export async function deleteUser(ctx, { principal, params }) {
   const denied = authorize(ctx, principal, "deleteUser");
   if (denied) return denied;
-  const problem = deleteUserProblem(params.username);
-  if (problem) return problem;
-  return guarded(ctx, async () => {
-    const found = await removeUser(ctx.store, params.username);
+  return answer(ctx, async () => {
+    ctx.api.checkDeleteUser(params.username);
+    const found = await removeUser(ctx.api, ctx.store, params.username);
     return reply(found ? 200 : 404, { found });
   });
 }

@@ -1,0 +1,256 @@
+//! The body of PUT/POST /_security/user/{username}, parsed and validated as Elasticsearch does
+//! it (PutUserRequestBuilder.source, PutUserRequest.validate, TransportPutUserAction), with
+//! ES's error types and messages, in ES's order: parse errors, then request validation (both
+//! before authorization), then the checks ES runs after authorization. Passwords are only
+//! checked here; the host hashes a new one once the caller is known to be allowed, and
+//! [`record`] makes the document to store.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::errors::{illegal_argument, request_body_required, validation_error, validation_reason, Cause, Reply};
+use crate::json_value::parse_strict;
+use crate::password_hash::{configured_hasher, describe, Described};
+use crate::users::{invalid_name_message, is_internal, is_reserved, is_valid_name, trim_js, UserRecord};
+
+/// The request after parsing and validation; also what the host hands back to
+/// [`problems`] and [`record`] (as JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutUserRequest {
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
+    /// `None` only while parsing: validation refuses a request without roles.
+    pub roles: Option<Vec<String>>,
+    pub full_name: Option<String>,
+    pub email: Option<String>,
+    pub metadata: Option<Map<String, Value>>,
+    pub enabled: bool,
+}
+
+const MIN_PASSWORD_LENGTH: usize = 6;
+
+/// The request in `text` for the user named in the path, or ES's 400.
+pub fn parse(username: &str, text: &str) -> Result<PutUserRequest, Reply> {
+    if text.is_empty() {
+        return Err(request_body_required());
+    }
+    let members = match parse_strict(text)? {
+        Value::Object(members) => members,
+        other => return Err(parse_exception(format!("expected an object, but found token [{}]", token_name(&other)))),
+    };
+    let mut request = PutUserRequest {
+        username: username.to_string(),
+        password: None,
+        password_hash: None,
+        roles: None,
+        full_name: None,
+        email: None,
+        metadata: None,
+        enabled: true,
+    };
+    for (field, value) in members {
+        read_field(&mut request, &field, value)?;
+    }
+    let problems = validate(&request);
+    if problems.is_empty() {
+        Ok(request)
+    } else {
+        Err(validation_error(&problems))
+    }
+}
+
+fn read_field(request: &mut PutUserRequest, field: &str, value: Value) -> Result<(), Reply> {
+    match field {
+        "password" | "password_hash" => {
+            let secret = string(field, value)?;
+            if request.password.is_some() || request.password_hash.is_some() {
+                return Err(validation_exception("password_hash has already been set"));
+            }
+            if field == "password" {
+                // Java counts UTF-16 units.
+                if secret.encode_utf16().count() < MIN_PASSWORD_LENGTH {
+                    return Err(validation_exception(&format!(
+                        "passwords must be at least [{MIN_PASSWORD_LENGTH}] characters long"
+                    )));
+                }
+                request.password = Some(secret);
+            } else {
+                check_hash(&secret)?;
+                request.password_hash = Some(secret);
+            }
+        }
+        "roles" => request.roles = Some(roles(value)?),
+        "full_name" => request.full_name = nullable_string(field, value)?,
+        "email" => request.email = nullable_string(field, value)?,
+        "metadata" => match value {
+            Value::Object(metadata) => request.metadata = Some(metadata),
+            other => return Err(type_error(field, "object", &other)),
+        },
+        "enabled" => match value {
+            Value::Bool(enabled) => request.enabled = enabled,
+            other => return Err(type_error(field, "boolean", &other)),
+        },
+        "username" => {
+            if string(field, value)? != request.username {
+                return Err(illegal_argument(format!(
+                    "[username] in source does not match the username provided [{}]",
+                    request.username
+                )));
+            }
+        }
+        _ => return Err(parse_exception(format!("failed to parse add user request. unexpected field [{field}]"))),
+    }
+    Ok(())
+}
+
+/// Jackson's token names, which ES puts in its parse errors.
+fn token_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "VALUE_NULL",
+        Value::Bool(_) => "VALUE_BOOLEAN",
+        Value::Number(_) => "VALUE_NUMBER",
+        Value::String(_) => "VALUE_STRING",
+        Value::Array(_) => "START_ARRAY",
+        Value::Object(_) => "START_OBJECT",
+    }
+}
+
+fn parse_exception(reason: String) -> Reply {
+    Cause::new("parse_exception", reason).into_reply(400)
+}
+
+fn type_error(field: &str, wanted: &str, value: &Value) -> Reply {
+    parse_exception(format!(
+        "expected field [{field}] to be of type {wanted}, but found [{}] instead",
+        token_name(value)
+    ))
+}
+
+/// ES's `ValidationException` (not the action request kind): one message.
+fn validation_exception(message: &str) -> Reply {
+    Cause::new("validation_exception", validation_reason(&[message.to_string()])).into_reply(400)
+}
+
+fn string(field: &str, value: Value) -> Result<String, Reply> {
+    match value {
+        Value::String(text) => Ok(text),
+        other => Err(type_error(field, "string", &other)),
+    }
+}
+
+fn nullable_string(field: &str, value: Value) -> Result<Option<String>, Reply> {
+    match value {
+        Value::Null => Ok(None),
+        other => string(field, other).map(Some),
+    }
+}
+
+/// An array of strings, or a string as ES's comma-separated list.
+fn roles(value: Value) -> Result<Vec<String>, Reply> {
+    const PREFIX: &str = "could not parse [roles] field. expected a string array but";
+    match value {
+        Value::String(list) => {
+            Ok(list.split(',').map(trim_js).filter(|role| !role.is_empty()).map(str::to_string).collect())
+        }
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(role) => Ok(role),
+                other => {
+                    Err(parse_exception(format!("{PREFIX} one of the value in the array is [{}]", token_name(&other))))
+                }
+            })
+            .collect(),
+        other => Err(parse_exception(format!("{PREFIX} found [{}] value instead", token_name(&other)))),
+    }
+}
+
+/// A given hash must be one this service can verify. ES insists on its one configured hasher;
+/// here every bcrypt and PBKDF2 form ES can produce is taken, so hashes from a cluster
+/// configured either way can be brought over.
+fn check_hash(hash: &str) -> Result<(), Reply> {
+    match describe(hash) {
+        Ok(Described::Verifiable(_)) => Ok(()),
+        Ok(Described::Other(name)) => Err(illegal_argument(format!(
+            "Provided password hash uses [{name}] but the configured hashing algorithm is [{}]",
+            configured_hasher()
+        ))),
+        Err(message) => Err(illegal_argument(message)),
+    }
+}
+
+/// PutUserRequest.validate(): runs before authorization in ES.
+fn validate(request: &PutUserRequest) -> Vec<String> {
+    let mut problems = Vec::new();
+    if request.roles.is_none() {
+        problems.push("roles are missing".to_string());
+    }
+    if request.metadata.as_ref().is_some_and(|metadata| metadata.keys().any(|key| key.starts_with('_'))) {
+        problems.push("metadata keys may not start with [_]".to_string());
+    }
+    problems
+}
+
+/// A request the host hands back (the body [`parse`] answered with), or a 400 for one that is
+/// not such a request.
+pub fn from_json(json: &str) -> Result<PutUserRequest, Reply> {
+    serde_json::from_str(json).map_err(|error| illegal_argument(format!("invalid put user request: {error}")))
+}
+
+/// TransportPutUserAction's checks, which ES runs after authorization: a 400, or `None`.
+pub fn problems(request: &PutUserRequest) -> Option<Reply> {
+    let username = &request.username;
+    let mut problems = Vec::new();
+    if is_reserved(username) {
+        problems.push(format!("user [{username}] is reserved and only the password can be changed"));
+    } else if is_internal(username) {
+        problems.push(format!("user [{username}] is internal"));
+    } else if !is_valid_name(username) {
+        problems.push(invalid_name_message("User"));
+    }
+    for role in request.roles.iter().flatten() {
+        if !is_valid_name(role) {
+            problems.push(invalid_name_message("Role"));
+        }
+    }
+    (!problems.is_empty()).then(|| validation_error(&problems))
+}
+
+/// ES's answer to a new user without a password.
+pub fn password_required() -> Reply {
+    validation_exception("password must be specified unless you are updating an existing user")
+}
+
+/// The document to store for `request`, as `{"record": <text>, "created": bool}`, or a 400.
+/// `new_hash` is the host's hash of `request.password` (required when there is one); without
+/// a password the given `password_hash` is used, else the existing record's. An update
+/// replaces every other field (enabled defaults to true), as ES's put-user does.
+pub fn record(request: PutUserRequest, new_hash: Option<String>, existing: Option<&str>) -> Reply {
+    // Checked again here, so no call order can store a user that put-user refuses.
+    if let Some(problem) = problems(&request) {
+        return problem;
+    }
+    let existing = UserRecord::parse_for(existing, &request.username);
+    let hash = match (&request.password, new_hash) {
+        (Some(_), Some(hash)) => Some(hash),
+        (Some(_), None) => return illegal_argument("invalid put user request: the password was not hashed"),
+        (None, _) => request.password_hash.or_else(|| existing.as_ref().and_then(|r| r.password_hash.clone())),
+    };
+    let Some(hash) = hash else {
+        return password_required();
+    };
+    let record = UserRecord {
+        username: request.username,
+        password_hash: Some(hash),
+        roles: request.roles.unwrap_or_default(),
+        full_name: request.full_name,
+        email: request.email,
+        metadata: request.metadata.unwrap_or_default(),
+        enabled: request.enabled,
+    };
+    Reply::ok(json!({"record": record.to_text(), "created": existing.is_none()}))
+}
