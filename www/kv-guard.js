@@ -151,6 +151,11 @@ const isRateLimited = (error) => /\b429\b/.test(String(error?.message ?? error))
  * that uses this binding has trapped: results are then dropped, because their continuations
  * live in the dead instance and would throw there.
  */
+/**
+ * @typedef {{ timeoutMs?: number, putRetries?: number, backoffMs?: number }} StoreLimits
+ * @param {any} kv
+ * @param {StoreLimits & { alive?: () => boolean }} [options]
+ */
 export function guardKv(kv, { alive = () => true, timeoutMs, putRetries, backoffMs } = {}) {
   const limits = {
     timeoutMs: timeoutMs ?? STORE_DEFAULTS.timeoutMs,

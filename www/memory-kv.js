@@ -104,10 +104,16 @@ export function convert(text, type = "text") {
   }
 }
 
+/**
+ * @typedef {{ expiration?: number | null, expirationTtl?: number | null, metadata?: unknown }} PutOptions
+ * @typedef {{ prefix?: string | null, cursor?: string | null, limit?: number | null }} ListOptions
+ * @typedef {{ bytes: Uint8Array, value: string, metadata: unknown, expiration: number | undefined }} Entry
+ */
+
 export class MemoryKV {
-  /** name -> { bytes, value, metadata, expiration } (expiration in epoch seconds or undefined) */
+  /** name -> entry (expiration in epoch seconds or undefined) @type {Map<string, Entry>} */
   #entries = new Map();
-  /** names in UTF-8 byte order, kept in order by put and delete; null until first needed */
+  /** names in UTF-8 byte order, kept in order by put and delete; null until first needed @type {string[] | null} */
   #sorted = null;
   #clock;
 
@@ -130,7 +136,7 @@ export class MemoryKV {
   *entries() {
     this.#sweep();
     const snapshot = this.#sortedNames().map((name) => {
-      const { value, metadata, expiration } = this.#entries.get(name);
+      const { value, metadata, expiration } = this.#at(name);
       return { name, value, metadata, expiration };
     });
     yield* snapshot;
@@ -145,6 +151,23 @@ export class MemoryKV {
     return entry ? convert(entry.value, type) : null;
   }
 
+  /**
+   * @overload
+   * @param {string} keyOrKeys
+   * @param {any} [typeOrOptions]
+   * @returns {Promise<{ value: any, metadata: any }>}
+   */
+  /**
+   * @overload
+   * @param {string[]} keyOrKeys
+   * @param {any} [typeOrOptions]
+   * @returns {Promise<Map<string, { value: any, metadata: any } | null>>}
+   */
+  /**
+   * @param {string | string[]} keyOrKeys
+   * @param {any} [typeOrOptions]
+   * @returns {Promise<any>}
+   */
   async getWithMetadata(keyOrKeys, typeOrOptions) {
     const type = readType(typeOrOptions);
     const withMetadata = (entry) =>
@@ -157,6 +180,7 @@ export class MemoryKV {
     return withMetadata(this.#live(validateKey(keyOrKeys, "GET").key));
   }
 
+  /** @param {string} key @param {unknown} value @param {PutOptions} [options] */
   async put(key, value, options = {}) {
     const checked = validateKey(key, "PUT");
     const text = toText(value);
@@ -182,9 +206,11 @@ export class MemoryKV {
     // A new key goes into its place in the sorted names (a binary search), so that listing a
     // large store between writes does not sort it all again.
     if (!this.#entries.has(checked.key) && this.#sorted !== null) {
-      this.#sorted.splice(this.#lowerBound(this.#sorted, checked.bytes, false), 0, checked.key);
+      this.#sorted.splice(this.#lowerBound(this.#sorted, /** @type {Uint8Array} */ (checked.bytes), false), 0, checked.key);
     }
-    this.#entries.set(checked.key, { bytes: checked.bytes, value: text, metadata, expiration });
+    // A PUT's key always has its bytes (validateKey encodes every PUT key).
+    const bytes = /** @type {Uint8Array} */ (checked.bytes);
+    this.#entries.set(checked.key, { bytes, value: text, metadata, expiration });
   }
 
   async delete(key) {
@@ -192,6 +218,7 @@ export class MemoryKV {
     this.#remove(name);
   }
 
+  /** @param {ListOptions} [options] @returns {Promise<import("./index.js").KVListResult<any>>} */
   async list({ prefix = "", cursor, limit } = {}) {
     if (limit === undefined || limit === null) limit = MAX_LIST_LIMIT;
     if (!Number.isInteger(limit) || limit < 1) {
@@ -215,7 +242,7 @@ export class MemoryKV {
     const keys = [];
     let last = null;
     for (; i < names.length && keys.length < limit; i++) {
-      const entry = this.#entries.get(names[i]);
+      const entry = this.#at(names[i]);
       if (!startsWithBytes(entry.bytes, prefixBytes)) break;
       const key = { name: names[i] };
       if (entry.expiration !== undefined) key.expiration = entry.expiration;
@@ -224,7 +251,7 @@ export class MemoryKV {
       last = entry.bytes;
     }
     const more =
-      i < names.length && startsWithBytes(this.#entries.get(names[i]).bytes, prefixBytes);
+      i < names.length && startsWithBytes(this.#at(names[i]).bytes, prefixBytes);
     if (more && last !== null) {
       return { keys, list_complete: false, cursor: encodeCursor(last), cacheStatus: null };
     }
@@ -249,6 +276,7 @@ export class MemoryKV {
     return result;
   }
 
+  /** @param {PutOptions} options */
   #expirationFrom({ expiration, expirationTtl }) {
     const nowSeconds = Math.floor(this.#clock() / 1000);
     if (expirationTtl !== undefined && expirationTtl !== null) {
@@ -316,13 +344,18 @@ export class MemoryKV {
     this.#entries.delete(name);
   }
 
+  /** The entry of a name known to be stored. */
+  #at(name) {
+    return /** @type {Entry} */ (this.#entries.get(name));
+  }
+
   #sortedNames() {
     if (this.#sorted === null) {
       const names = [...this.#entries.keys()];
       // UTF-16 code-unit order (the native sort) equals UTF-8 byte order unless a name holds a
       // code unit from U+D800 up; only then compare bytes (much slower on large stores).
       if (names.some((name) => /[\uD800-\uFFFF]/.test(name))) {
-        names.sort((a, b) => compareBytes(this.#entries.get(a).bytes, this.#entries.get(b).bytes));
+        names.sort((a, b) => compareBytes(this.#at(a).bytes, this.#at(b).bytes));
       } else {
         names.sort();
       }
@@ -337,7 +370,7 @@ export class MemoryKV {
     let hi = names.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareBytes(this.#entries.get(names[mid]).bytes, target);
+      const c = compareBytes(this.#at(names[mid]).bytes, target);
       if (c < 0 || (strict && c === 0)) lo = mid + 1;
       else hi = mid;
     }

@@ -1,9 +1,9 @@
 // Compiled (not run) by tsconfig.checkjs.json: the implementation behind every entry
-// (www/package-api.js, as checkJs infers it from the JavaScript) must be assignable to the
+// (www/package.js, as checkJs infers it from the JavaScript) must be assignable to the
 // declarations users compile against (www/index.d.ts). A declared export that the JavaScript
 // lacks, or one whose inferred type contradicts its declaration, fails the check.
 import type * as Declared from "../../www/index.js";
-import * as implementation from "../../www/package-api.js";
+import * as implementation from "../../www/package.js";
 import * as memoryKv from "../../www/memory-kv.js";
 
 export const api: Pick<

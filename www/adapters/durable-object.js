@@ -65,6 +65,7 @@ export class DurableObjectKV {
   #clock;
   #slotMs;
   /** The alarm time as last read or set (ms), null for none, undefined before the first read. */
+  /** @type {number | null | undefined} */
   #alarmAt = undefined;
 
   /**
@@ -104,8 +105,10 @@ export class DurableObjectKV {
     return new Map(names.map((name) => [name, shape(this.#live(found.get(DATA + name)))]));
   }
 
+  /** @param {string} key @param {unknown} value @param {import("../memory-kv.js").PutOptions} [options] */
   async put(key, value, options = {}) {
     const name = validateKey(key);
+    /** @type {{ v: string, x?: number, m?: unknown }} */
     const entry = { v: toText(value) };
     const expiration = this.#expirationFrom(options);
     if (expiration !== undefined) entry.x = expiration;
@@ -122,6 +125,7 @@ export class DurableObjectKV {
     // stale index entry would linger).
     const old = await this.#storage.get(DATA + name);
     if (old?.x !== undefined && old.x !== expiration) await this.#storage.delete(expiryKey(old.x, name));
+    /** @type {Record<string, unknown>} */
     const writes = { [DATA + name]: entry };
     if (expiration !== undefined) writes[expiryKey(expiration, name)] = 0;
     await this.#storage.put(writes);
@@ -137,6 +141,7 @@ export class DurableObjectKV {
     await this.#storage.delete(keys);
   }
 
+  /** @param {import("../memory-kv.js").ListOptions} [options] */
   async list({ prefix = "", cursor, limit } = {}) {
     if (limit === undefined || limit === null) limit = MAX_LIST_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
@@ -202,7 +207,8 @@ export class DurableObjectKV {
   async #scheduleSweep(expiresAtMs) {
     const slot = Math.ceil(expiresAtMs / this.#slotMs) * this.#slotMs;
     if (this.#alarmAt === undefined) this.#alarmAt = await this.#storage.getAlarm();
-    if (this.#alarmAt === null || slot < this.#alarmAt) await this.#setAlarm(slot);
+    const alarmAt = this.#alarmAt ?? null;
+    if (alarmAt === null || slot < alarmAt) await this.#setAlarm(slot);
   }
 
   async #setAlarm(at) {
@@ -210,6 +216,7 @@ export class DurableObjectKV {
     await this.#storage.setAlarm(at);
   }
 
+  /** @param {import("../memory-kv.js").PutOptions} options */
   #expirationFrom({ expiration, expirationTtl }) {
     const nowSeconds = Math.floor(this.#clock() / 1000);
     if (expirationTtl !== undefined && expirationTtl !== null) {

@@ -115,7 +115,7 @@ export function forwardEngineCalls(api) {
       let outcome;
       try {
         outcome = await kv[ENGINE_CALL](name, args);
-      } catch (error) {
+      } catch (/** @type {any} */ error) {
         // The object rejects bad arguments as the local API does; anything else is the store failing.
         if (error instanceof TypeError) throw error;
         settle(api.service.restError("StoreUnavailable", `the token store Durable Object failed: ${error?.message ?? error}`));

@@ -56,6 +56,10 @@ const asJson = (value) => (typeof value === "string" ? value : JSON.stringify(va
  * heap or a leaked shadow stack, so it must not serve another call. `store` sets the limits of
  * the store guard (kv-guard.js).
  */
+/**
+ * @param {any} raw
+ * @param {{ reinit?: () => void, store?: import("../kv-guard.js").StoreLimits }} [options]
+ */
 export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
   // Traps reach this wrapper two ways: thrown by an export's synchronous part, or, inside an
   // async export after its first await, as a global uncaught error from the glue's task queue
@@ -63,6 +67,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
   // `inflight` holds the rejecters of the async calls running on the current instance: after a
   // trap their futures live in a dead instance, so recover() fails them instead of letting them
   // hang. `generation` counts instances, so that a check's step object of a dead one is not used.
+  /** @type {Set<(error: Error) => void>} */
   let inflight = new Set();
   let generation = 0;
 
@@ -316,6 +321,7 @@ function bindServiceCalls(raw, call) {
  * its `__wbg_reset_state()` re-instantiates the wasm from the WebAssembly.Module the glue kept
  * from init, synchronously, so a trap costs one failed call rather than the isolate.
  */
+/** @param {any} glue @param {{ store?: import("../kv-guard.js").StoreLimits }} [options] */
 export function bindGlue(glue, { store } = {}) {
   return bindEngine(glue, { reinit: () => glue.__wbg_reset_state(), store });
 }

@@ -3,9 +3,12 @@
 // rejects with an EdgeTokenError carrying ES's status, body and headers.
 
 export class EdgeTokenError extends Error {
+  /** @type {"EdgeTokenError"} */
+  name = "EdgeTokenError";
+
+  /** @param {number} status @param {any} body @param {Record<string, string | string[]>} [headers] @param {{ cause?: unknown }} [options] */
   constructor(status, body, headers = {}, options) {
     super(messageOf(body, status), options);
-    this.name = "EdgeTokenError";
     this.status = status;
     this.body = body;
     this.headers = headers;
