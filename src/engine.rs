@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::authentication::{Client, ClientInput};
 use crate::check::check_reply;
+use crate::clock::Clock;
 use crate::errors::{illegal_argument, Reply};
 use crate::grants::{self, parse_create_request};
 use crate::invalidate::invalidate;
@@ -22,7 +23,7 @@ struct OptionsInput {
 /// Per-call options: the clock (injectable for tests) and the token timeout setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
-    pub now: u64,
+    pub clock: Clock,
     pub timeout_ms: u64,
 }
 
@@ -32,22 +33,12 @@ pub fn parse_options(json: &str) -> Result<Options, Reply> {
     } else {
         serde_json::from_str(json).map_err(|e| illegal_argument(format!("invalid options: {e}")))?
     };
-    let now = match input.now {
-        Some(now) if now.is_finite() && now >= 0.0 => now as u64,
+    let clock = match input.now {
+        Some(now) if now.is_finite() && now >= 0.0 => Clock::Fixed(now as u64),
         Some(_) => return Err(illegal_argument("invalid options: [now] must be a non-negative epoch time in ms")),
-        None => clock_now(),
+        None => Clock::Store,
     };
-    Ok(Options { now, timeout_ms: token_timeout_ms(input.timeout.as_deref())? })
-}
-
-#[cfg(target_arch = "wasm32")]
-fn clock_now() -> u64 {
-    js_sys::Date::now() as u64
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn clock_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    Ok(Options { clock, timeout_ms: token_timeout_ms(input.timeout.as_deref())? })
 }
 
 pub async fn create_token<S: KvStore>(store: &S, request_json: &str, options_json: &str) -> Reply {
@@ -55,12 +46,12 @@ pub async fn create_token<S: KvStore>(store: &S, request_json: &str, options_jso
         (Ok(request), Ok(options)) => (request, options),
         (Err(reply), _) | (_, Err(reply)) => return reply,
     };
-    grants::create_token(store, request, options.now, options.timeout_ms).await
+    grants::create_token(store, request, options.clock.read(store), options.timeout_ms).await
 }
 
 pub async fn check_token<S: KvStore>(store: &S, token: &str, options_json: &str) -> Reply {
     match parse_options(options_json) {
-        Ok(options) => check_reply(store, token, options.now).await,
+        Ok(options) => check_reply(store, token, options.clock.read(store)).await,
         Err(reply) => reply,
     }
 }
@@ -71,14 +62,16 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, client_json: &str
         Err(e) => return illegal_argument(format!("invalid refreshToken client: {e}")),
     };
     match parse_options(options_json) {
-        Ok(options) => grants::refresh_token(store, token, &client, options.now, options.timeout_ms).await,
+        Ok(options) => {
+            grants::refresh_token(store, token, &client, options.clock.read(store), options.timeout_ms).await
+        }
         Err(reply) => reply,
     }
 }
 
 pub async fn invalidate_token<S: KvStore>(store: &S, body: &str, options_json: &str) -> Reply {
     match parse_options(options_json) {
-        Ok(options) => invalidate(store, body.as_bytes(), options.now).await,
+        Ok(options) => invalidate(store, body.as_bytes(), options.clock).await,
         Err(reply) => reply,
     }
 }

@@ -4,10 +4,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::authentication::{Client, ClientInput, RealmInput, RealmRef, Subject};
-use crate::codec::{decode_salt, encode_salt, random_bytes, RawToken, TokenPair, SALT_LEN};
+use crate::codec::{decode_salt, encode_salt, name_digest, random_bytes, RawToken, TokenPair, SALT_LEN};
 use crate::errors::{illegal_argument, oauth2_error, store_unavailable, Reply};
 use crate::json_value::{object_depth, MAX_DEPTH};
-use crate::schema::{AccessHalf, RefreshHalf, StoredOwner, TokenHalf, TokenRecord};
+use crate::recent_invalidations;
+use crate::schema::{keys, AccessHalf, RefreshHalf, StoredOwner, TokenHalf, TokenRecord};
 use crate::settings::REFRESH_REPLAY_WINDOW_MS;
 use crate::store::KvStore;
 use crate::token_documents;
@@ -147,6 +148,11 @@ pub async fn create_token<S: KvStore>(store: &S, request: NewToken, now: u64, ti
     Reply::ok(token_response(&pair, timeout_ms, request.scope.as_deref(), authentication))
 }
 
+/// The watermarks that can cover this record's tokens.
+fn covering_keys(record: &TokenRecord) -> [String; 3] {
+    keys::covering_watermarks(&name_digest(record.owner.realm_name()), &name_digest(&record.owner.username))
+}
+
 fn invalid_grant(description: &str) -> Reply {
     oauth2_error("invalid_grant", description)
 }
@@ -182,6 +188,10 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, caller: &Client, 
     let Some(salt) = decode_salt(&refresh.salt) else {
         return invalid_grant(LOOKUP_FAILED);
     };
+    if recent_invalidations::covers(&covering_keys(&record), record.creation_time) {
+        // A bulk invalidation of this owner ran in this instance since the status was read.
+        return invalid_grant("token has been invalidated");
+    }
     let (pair, next_salt) = TokenPair::superseding(&presented, &salt);
     let authentication = record.owner.to_authenticate_body("token");
     if let Some(refreshed_at) = refresh.refresh_time {

@@ -7,8 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use crate::clock::Clock;
 use crate::codec::{name_digest, RawToken};
 use crate::errors::{store_unavailable, Cause, Reply};
+use crate::recent_invalidations;
 use crate::requests::{parse_invalidate_request, InvalidateTarget};
 use crate::schema::{self, keys, IndexEntry, TokenHalf};
 use crate::store::{list_all, KvStore, StoreError};
@@ -43,7 +45,9 @@ impl Counts {
     }
 }
 
-pub async fn invalidate<S: KvStore>(store: &S, body: &[u8], now: u64) -> Reply {
+/// A bulk invalidation reads `clock` again when it writes its watermark (see [`Clock`]).
+pub async fn invalidate<S: KvStore>(store: &S, body: &[u8], clock: Clock) -> Reply {
+    let now = clock.read(store);
     match parse_invalidate_request(body) {
         Err(reply) => reply,
         Ok(InvalidateTarget::AccessToken(token)) => invalidate_one(store, &token, TokenHalf::Access, now).await,
@@ -55,7 +59,7 @@ pub async fn invalidate<S: KvStore>(store: &S, body: &[u8], now: u64) -> Reply {
                 (None, Some(user)) => Scope::User(user),
                 (None, None) => return Counts::default().reply(200),
             };
-            invalidate_scope(store, &scope, now).await
+            invalidate_scope(store, &scope, now, clock).await
         }
     }
 }
@@ -119,8 +123,8 @@ struct Listed {
     entry: IndexEntry,
 }
 
-async fn invalidate_scope<S: KvStore>(store: &S, scope: &Scope, now: u64) -> Reply {
-    match count_and_mark(store, scope, now).await {
+async fn invalidate_scope<S: KvStore>(store: &S, scope: &Scope, now: u64, clock: Clock) -> Reply {
+    match count_and_mark(store, scope, now, clock).await {
         Ok(counts) => counts.reply(200),
         Err(error) => store_unavailable(&error.0),
     }
@@ -128,7 +132,9 @@ async fn invalidate_scope<S: KvStore>(store: &S, scope: &Scope, now: u64) -> Rep
 
 /// Counts what the scope's watermark newly covers, then writes that watermark. A failed write
 /// fails the whole call: nothing is reported invalidated unless it is.
-async fn count_and_mark<S: KvStore>(store: &S, scope: &Scope, now: u64) -> Result<Counts, StoreError> {
+async fn count_and_mark<S: KvStore>(store: &S, scope: &Scope, now: u64, clock: Clock) -> Result<Counts, StoreError> {
+    // Refreshes of this instance see this invalidation from now on (recent_invalidations).
+    let ticket = recent_invalidations::begin(&scope_watermark_key(scope), now);
     let listed = list_scope(store, scope).await?;
     let marks = load_watermarks(store, scope, &listed).await?;
     let mut counts = Counts::default();
@@ -140,9 +146,12 @@ async fn count_and_mark<S: KvStore>(store: &S, scope: &Scope, now: u64) -> Resul
         count_token(&mut counts, &token.entry, covering, now);
     }
     let key = scope_watermark_key(scope);
-    let at = marks.get(&key).copied().unwrap_or(0).max(now);
+    // Stamped when written, not when the call began: a refresh in this location that read the
+    // store before this write made its successor no later than this, so the watermark covers it.
+    let at = marks.get(&key).copied().unwrap_or(0).max(now).max(clock.read(store));
     let (value, metadata) = schema::watermark_value(at);
     store.put(&key, &value, schema::watermark_ttl_seconds(now, at), Some(&metadata)).await?;
+    ticket.written(at, clock.read(store));
     Ok(counts)
 }
 

@@ -98,6 +98,10 @@ impl KvStore for MemoryStore {
         Ok(())
     }
 
+    fn clock(&self) -> Option<u64> {
+        Some(self.now())
+    }
+
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError> {
         self.count();
         let now = self.now();

@@ -55,6 +55,12 @@ pub trait KvStore {
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
 
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError>;
+
+    /// The store's own clock (epoch ms), for stores that have one (an emulation with an
+    /// injectable clock); `None` means the platform's clock.
+    fn clock(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Every key under `prefix`, page after page.

@@ -198,6 +198,8 @@ export function guardKv(kv, { alive = () => true, timeoutMs, putRetries, backoff
 
   return {
     get: (key, ...rest) => (Array.isArray(key) ? getMany(key) : single("get", [key, ...rest])),
+    // The binding's own clock, when it has one (MemoryKV's injectable clock), for the core.
+    now: typeof kv.now === "function" ? () => kv.now() : undefined,
     put: (...args) => fenced(putWithRetries(args)),
     delete: (...args) => single("delete", args),
     list: (...args) => single("list", args),

@@ -17,6 +17,8 @@ pub struct JsKv {
     put: Function,
     delete: Function,
     list: Function,
+    /// The binding's own clock, when it has one (MemoryKV's `now()`).
+    now: Option<Function>,
 }
 
 fn method(binding: &JsValue, name: &str) -> Result<Function, Reply> {
@@ -33,6 +35,7 @@ impl JsKv {
             put: method(&binding, "put")?,
             delete: method(&binding, "delete")?,
             list: method(&binding, "list")?,
+            now: method(&binding, "now").ok(),
             binding,
         })
     }
@@ -63,6 +66,11 @@ fn set(object: &Object, name: &str, value: &JsValue) -> Result<(), StoreError> {
 }
 
 impl KvStore for JsKv {
+    fn clock(&self) -> Option<u64> {
+        let now = self.now.as_ref()?.call0(&self.binding).ok()?.as_f64()?;
+        (now.is_finite() && now >= 0.0).then_some(now as u64)
+    }
+
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self.call(&self.get, &[JsValue::from_str(key)]).await?.as_string())
     }

@@ -24,16 +24,22 @@ function onPanic(listener) {
   globalThis[PANIC_LISTENERS].add(listener);
 }
 
-function nowOf(kv, options = {}) {
+/** The clock fixed for a call by `options.now` (a number or a function), or undefined. */
+function fixedNow(options = {}) {
   let now = options.now;
   if (typeof now === "function") now = now();
-  if (now === undefined || now === null) now = typeof kv.now === "function" ? kv.now() : Date.now();
+  if (now === undefined || now === null) return undefined;
   if (!Number.isFinite(now)) throw new TypeError("options.now must be a finite number of epoch milliseconds");
   return now;
 }
 
-function optionsJson(kv, options = {}) {
-  const out = { now: nowOf(kv, options) };
+/** The check's clock, read once (src/clock.rs reads the same ones for the other calls). */
+const nowOf = (kv, options) => fixedNow(options) ?? (typeof kv.now === "function" ? kv.now() : Date.now());
+
+// Without a fixed clock the core reads the binding's clock (MemoryKV's), else the platform's,
+// and may read it again during a call (src/clock.rs).
+function optionsJson(options = {}) {
+  const out = { now: fixedNow(options) };
   if (options.timeout !== undefined && options.timeout !== null) out.timeout = options.timeout;
   return JSON.stringify(out);
 }
@@ -217,7 +223,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
   return {
     async createToken(kv, request, options) {
       requireKv(kv);
-      return invoke("createToken", [kv, asJson(request), optionsJson(kv, options)]);
+      return invoke("createToken", [kv, asJson(request), optionsJson(options)]);
     },
     async checkToken(kv, accessToken, options) {
       requireKv(kv);
@@ -228,12 +234,12 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     async refreshToken(kv, refreshToken, client, options) {
       requireKv(kv);
       requireString(refreshToken, "refreshToken");
-      return invoke("refreshToken", [kv, refreshToken, asJson(client), optionsJson(kv, options)]);
+      return invoke("refreshToken", [kv, refreshToken, asJson(client), optionsJson(options)]);
     },
     async invalidateToken(kv, body, options) {
       requireKv(kv);
       const text = body === undefined || body === null ? "" : asJson(body);
-      return invoke("invalidateToken", [kv, text, optionsJson(kv, options)]);
+      return invoke("invalidateToken", [kv, text, optionsJson(options)]);
     },
     parseTokenRequest(bodyText) {
       requireString(bodyText, "bodyText");
