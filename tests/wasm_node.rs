@@ -6,13 +6,4 @@
 #[macro_use]
 mod wasm_common;
 
-wasm_scenarios!(
-    create_check_invalidate_check,
-    refresh_through_the_binding,
-    realm_invalidation_pages_through_list,
-    unguarded_bindings_without_bulk_get_fail_closed,
-    service_exports,
-    store_failures_are_503s_never_traps,
-    token_request_parser_export,
-    invalidate_parser_and_settings_exports,
-);
+all_wasm_scenarios!();

@@ -228,7 +228,24 @@ pub async fn invalidate_parser_and_settings_exports() {
     assert_eq!(status, 400);
 }
 
-/// Declares every scenario above as a `#[wasm_bindgen_test]`, once for each runner file.
+/// Every scenario above, declared once for each runner file (Node, browsers).
+#[macro_export]
+macro_rules! all_wasm_scenarios {
+    () => {
+        wasm_scenarios!(
+            create_check_invalidate_check,
+            refresh_through_the_binding,
+            realm_invalidation_pages_through_list,
+            unguarded_bindings_without_bulk_get_fail_closed,
+            service_exports,
+            store_failures_are_503s_never_traps,
+            token_request_parser_export,
+            invalidate_parser_and_settings_exports,
+        );
+    };
+}
+
+/// Declares each named scenario as a `#[wasm_bindgen_test]`.
 #[macro_export]
 macro_rules! wasm_scenarios {
     ($($name:ident),* $(,)?) => {
