@@ -4,8 +4,8 @@
 //
 // Every password check costs one slow hash, whatever the outcome: an unknown user is checked
 // against a decoy hash, and the `elastic` password is compared through its own hash, so response
-// times do not reveal which usernames exist. Repeated failures for one username are throttled
-// (login-throttle.js); a throttled attempt gets the same 401 as a wrong password.
+// times do not reveal which usernames exist. Repeated failures are throttled per client and
+// username (login-throttle.js); a throttled attempt gets the same 401 as a wrong password.
 import { fromEngineError, fromEnvelope } from "./http.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
@@ -44,24 +44,32 @@ function principal(user, realm) {
 
 /**
  * `{principal}` for the user with these credentials (an _authenticate body), `{principal: null}`
- * when they do not match, the user is disabled or the username is throttled, or `{storeError}`
- * when the KV failed.
+ * when they do not match, the user is disabled or the attempt is throttled, or `{storeError}`
+ * when the KV failed. `connection` is the request's `{clientAddress, waitUntil}` (see handler.js).
  */
-export async function authenticatePassword(realms, username, password) {
-  const attempt = await realms.throttle.begin(username);
-  // Locked: refused like a wrong password, without spending a hash (or a guess) on it.
-  if (attempt.locked) return { principal: null };
-  const found = await checkPassword(realms, username, password);
-  // A store failure says nothing about the password: it is not counted either way.
-  if (found.storeError === undefined) await (found.principal ? attempt.succeeded() : attempt.failed());
-  return found;
+export async function authenticatePassword(realms, username, password, connection = {}) {
+  const attempt = await realms.throttle.begin(username, connection);
+  // Throttled: refused like a wrong password, without spending a hash (or a guess) on it.
+  if (attempt.refused) return { principal: null };
+  let found;
+  try {
+    found = await checkPassword(realms, username, password);
+  } finally {
+    // A store failure says nothing about the password: it is not counted either way.
+    if (found === undefined || found.storeError !== undefined) attempt.abandoned();
+    else if (found.principal) attempt.succeeded();
+    else attempt.failed({ known: found.known });
+  }
+  const { known: _known, ...result } = found;
+  return result;
 }
 
+/** `{principal, known}`: `known` says whether the username exists (for the throttle's KV writes). */
 async function checkPassword(realms, username, password) {
   if (username === ELASTIC_USER) {
     const ok = await verifyPassword(password, await realms.elasticHash());
     const enabled = realms.config.elasticPassword !== undefined;
-    return { principal: ok && enabled ? principal(elasticView(), RESERVED_REALM) : null };
+    return { principal: ok && enabled ? principal(elasticView(), RESERVED_REALM) : null, known: true };
   }
   let record;
   try {
@@ -71,22 +79,23 @@ async function checkPassword(realms, username, password) {
   }
   if (record === null) {
     await verifyPassword(password, await realms.decoyHash());
-    return { principal: null };
+    return { principal: null, known: false };
   }
   const ok = await verifyPassword(password, record.password_hash);
-  return { principal: ok && record.enabled ? principal(record, NATIVE_REALM) : null };
+  return { principal: ok && record.enabled ? principal(record, NATIVE_REALM) : null, known: true };
 }
 
 /**
  * `{principal}` for the caller of `request`, or `{reply}` with the 401 (or 503) to send.
- * `uri` is the request's path and query, as ES quotes it in its messages.
+ * `uri` is the request's path and query, as ES quotes it in its messages; `connection` is
+ * where the request came from (authenticatePassword).
  */
-export async function authenticateRequest(ctx, request, uri) {
+export async function authenticateRequest(ctx, request, uri, connection) {
   const { realms } = ctx;
   const read = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
   if (read.failure !== undefined) return { reply: fromEnvelope(read.failure) };
   if (read.username !== undefined) {
-    const found = await authenticatePassword(realms, read.username, read.password);
+    const found = await authenticatePassword(realms, read.username, read.password, connection);
     if (found.storeError !== undefined) return { reply: ctx.fail("StoreUnavailable", found.storeError) };
     if (found.principal) return { principal: found.principal };
     return { reply: ctx.fail("UnableToAuthenticate", read.username, uri) };

@@ -15,7 +15,7 @@ import { ConfigError, checkEngineSettings, readConfig } from "./config.js";
 import { BodyTooLarge, fromEnvelope, isAcceptedBodyType, readBody, reply, responseMediaType, toResponse } from "./http.js";
 import { authenticate, info } from "./info-api.js";
 import { unexpectedErrorLine } from "./log.js";
-import { createLoginThrottle } from "./login-throttle.js";
+import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
 import { route } from "./router.js";
 import { getToken, invalidateToken } from "./token-api.js";
 import { deleteUser, getUsers, putUser } from "./user-api.js";
@@ -27,7 +27,7 @@ function optionsReply(match) {
   return reply(200, undefined, headers);
 }
 
-async function dispatch(ctx, request) {
+async function dispatch(ctx, request, connection) {
   const url = new URL(request.url);
   // ES quotes the request URI (path and query) in its messages.
   const uri = url.pathname + url.search;
@@ -36,7 +36,7 @@ async function dispatch(ctx, request) {
 
   if (method === "OPTIONS" && match.kind !== "ok") return optionsReply(match);
 
-  const caller = await authenticateRequest(ctx, request, uri);
+  const caller = await authenticateRequest(ctx, request, uri, connection);
   if (caller.reply) return caller.reply;
 
   let bytes;
@@ -57,7 +57,7 @@ async function dispatch(ctx, request) {
   const problem = ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
   const body = textDecoder.decode(bytes);
-  return ENDPOINTS[match.endpoint](ctx, { principal: caller.principal, body, params: match.params, uri });
+  return ENDPOINTS[match.endpoint](ctx, { principal: caller.principal, body, params: match.params, uri, connection });
 }
 
 /** The core's 500; its JS copy when the core itself is what failed. */
@@ -73,6 +73,19 @@ function internalError(ctx) {
 // Jackson drops it.
 const textDecoder = new TextDecoder("utf-8");
 
+/**
+ * Where a request came from, as its host vouches: the client's address (the socket's peer in
+ * Node, CF-Connecting-IP on Workers; never a header the host did not check), else "unknown",
+ * and the host's `waitUntil` for work that outlives the response (the throttle's KV writes).
+ * @param {{clientAddress?: unknown, waitUntil?: unknown}} [options]
+ */
+function connectionOf({ clientAddress, waitUntil } = {}) {
+  return {
+    clientAddress: typeof clientAddress === "string" && clientAddress !== "" ? clientAddress : UNKNOWN_CLIENT,
+    ...(typeof waitUntil === "function" ? { waitUntil } : {}),
+  };
+}
+
 /** The clock of the KV binding when it has one (MemoryKV's injectable clock), else the real one. */
 function clockOf(kv) {
   return typeof kv.now === "function" ? () => kv.now() : Date.now;
@@ -83,6 +96,7 @@ function clockOf(kv) {
  * `TOKEN_STORE: "durable_object"` with `TOKEN_DO` in place of `TOKENS`) on top of a bound
  * engine. Throws ConfigError for a bad env, so a misconfiguration shows at start-up; the error
  * carries the core's 500 for it (`reply`), which a Worker answers every request with.
+ * The handler is `(request, {clientAddress, waitUntil}?) => Promise<Response>` (connectionOf).
  */
 export function createServiceHandler(engine, env) {
   try {
@@ -109,12 +123,13 @@ function buildHandler(engineApi, env) {
   const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now: clockOf(config.kv) });
   const fail = (kind, ...args) => fromEnvelope(api.service.restError(kind, ...args));
   const ctx = { api, engine: api, config, store, fail, maxBodyBytes: api.service.maxBodyBytes(), realms: createRealms(config, { store, throttle }) };
-  return async function handle(request) {
+  // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
+  return async function handle(request, options) {
     const mediaType = responseMediaType(request.headers);
     const head = request.method.toUpperCase() === "HEAD";
     let out;
     try {
-      out = await dispatch(ctx, request);
+      out = await dispatch(ctx, request, connectionOf(options));
     } catch (error) {
       console.error(unexpectedErrorLine(error));
       out = internalError(ctx);
