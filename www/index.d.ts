@@ -300,8 +300,20 @@ export interface ServiceEnv {
   ROLES?: string | Record<string, RoleDescriptor>;
 }
 
+/** What the host knows about a request that the request itself cannot be trusted to say. */
+export interface HandlerOptions {
+  /**
+   * The client's address as the platform vouches for it (the socket's peer, CF-Connecting-IP on
+   * Workers), never a header a client can set. The login throttle keys on it; default "unknown",
+   * which all such requests share.
+   */
+  clientAddress?: string;
+  /** Keeps work that outlives the response alive (Workers' `ctx.waitUntil`). */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
 /**
  * Elasticsearch's token endpoints, `_authenticate`, native-realm user management and `GET /` as
  * one fetch handler. Throws (a ConfigError) when `env` is invalid.
  */
-export function createHandler(env: ServiceEnv): (request: Request) => Promise<Response>;
+export function createHandler(env: ServiceEnv): (request: Request, options?: HandlerOptions) => Promise<Response>;

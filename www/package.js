@@ -14,7 +14,10 @@ export const {
   parseRoles,
   authorize,
 } = engine;
-/** The HTTP service over this engine: `createHandler(env)` returns `(Request) => Promise<Response>`. */
+/**
+ * The HTTP service over this engine: `createHandler(env)` returns
+ * `(Request, {clientAddress, waitUntil}?) => Promise<Response>`.
+ */
 export const createHandler = (env) => createServiceHandler(engine, env);
 export { EdgeTokenError } from "./engine/errors.js";
 export { MemoryKV } from "./memory-kv.js";

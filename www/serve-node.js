@@ -53,7 +53,8 @@ async function send(response, res) {
 }
 
 const server = createServer((req, res) => {
-  handle(toRequest(req))
+  // The socket's peer is the client address the login throttle keys on (a proxy's, behind one).
+  handle(toRequest(req), { clientAddress: req.socket.remoteAddress })
     .then((response) => send(response, res))
     .catch((error) => {
       console.error(unexpectedErrorLine(error));

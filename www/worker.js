@@ -34,7 +34,11 @@ function handlerFor(env) {
 }
 
 export default {
-  async fetch(request, env, _ctx) {
-    return handlerFor(env)(request);
+  async fetch(request, env, ctx) {
+    // Cloudflare's edge sets CF-Connecting-IP to the client's address, replacing any a client
+    // sent, so the login throttle can key on it; waitUntil keeps its KV writes off the response.
+    const clientAddress = request.headers.get("cf-connecting-ip") ?? undefined;
+    const waitUntil = typeof ctx?.waitUntil === "function" ? (promise) => ctx.waitUntil(promise) : undefined;
+    return handlerFor(env)(request, { clientAddress, waitUntil });
   },
 };

@@ -1,10 +1,12 @@
-// Failed-login throttling per username (www/service/login-throttle.js), on an injected clock:
-// the lock after 5 failures, the same 401 as a wrong password and no hash check while locked,
-// the back-off doubling from 1 s to 5 min, reset by a success or by a quiet window, and the KV
-// state (hashed key, TTL, coalesced writes, shared between handlers, failing store).
+// Failed-login throttling (www/service/login-throttle.js), on an injected clock: per client and
+// username, the lock after 5 failures, the same 401 as a wrong password and no hash check while
+// locked, the back-off doubling from 1 s to 5 min, reset by a success or by a quiet window;
+// parallel bursts counted as they start; other clients unaffected; the per-username bucket
+// shared through KV for known usernames only, written at most once a minute; a failing store.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN, basic, bearer, inProcess, requireBuild, withDerivations } from "./helpers.mjs";
+import { request as httpRequest } from "node:http";
+import { ADMIN, ELASTIC_PASSWORD, basic, bearer, inProcess, makeCaller, requireBuild, startNodeServer, withDerivations } from "./helpers.mjs";
 
 const PW = "victim-Pw-5e1a";
 const WRONG = "not-the-password";
@@ -97,7 +99,10 @@ test("failures further apart than the 15 minute window start over", async () => 
   assert.equal((await viaBasic(s, PW)).status, 200, "4 + 4 failures 15 minutes apart do not lock");
 });
 
-test("KV state: a hashed key with a TTL, writes coalesced to one per second, seen by another handler", async () => {
+/** Lets the writes handed to the background (waitUntil) finish. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+test("many clients: a known username's bucket of 100 failures per 15 minutes, in KV under a hashed key, written once a minute", async () => {
   const s = await setup();
   const { kv, clock } = s;
   const writes = [];
@@ -107,30 +112,43 @@ test("KV state: a hashed key with a TTL, writes coalesced to one per second, see
     return put(key, value, options);
   };
 
-  // A burst at one instant: the first failure is written, the rest wait for the next second.
-  await fail(s, 50);
+  // The first failure is written (outside the response); the next ones wait for the next minute.
+  await fail(s, 4);
+  await settle();
   assert.equal(writes.length, 1);
-  assert.deepEqual(writes[0].value, { failures: 1, until: 0, at: T0 });
+  assert.deepEqual(writes[0].value, { score: 1, at: T0 });
   assert.ok(writes[0].options.expirationTtl >= 60);
   const [entry] = [...kv.entries()].filter((e) => e.name.startsWith("login:"));
   assert.match(entry.name, /^login:[A-Za-z0-9_-]{43}$/);
   assert.ok(!JSON.stringify(entry).includes("victim"), "the username is not stored");
   assert.ok(entry.expiration >= T0 / 1000 + 60);
 
-  // Another handler (another isolate) on the same KV sees only what was written: 1 failure.
-  const other = await inProcess({ TOKENS: kv });
-  clock.t += SECOND / 2;
-  assert.equal((await viaBasic(s, PW)).status, 401, "locked here (5 failures, 1 s)");
-  assert.equal(writes.length, 1, "less than a second since the last write: still coalesced");
-  clock.t += SECOND / 2;
-  // The 1 s lock has ended; the next failure locks for 2 s and is written at once.
-  await fail(s, 1);
+  // 96 more failures from as many addresses fill the bucket: then every client is refused
+  // unhashed, the owner too (the price of slowing a guesser with many addresses).
+  for (let i = 0; i < 96; i++) assert.equal((await viaBasic({ ...s, call: from(s, `192.0.2.${i}`) }, WRONG)).status, 401);
+  const full = await withDerivations(() => viaBasic({ ...s, call: from(s, "198.51.100.7") }, PW));
+  assert.equal(full.result.status, 401);
+  assert.equal(full.derivations, 0);
+  await settle();
+  assert.equal(writes.length, 1, "within the minute: still coalesced");
+
+  // A minute drains 100 × 60/900 ≈ 6.7 failures: the owner gets in, and the pending change is written.
+  clock.t += 60 * SECOND;
+  assert.equal((await viaBasic({ ...s, call: from(s, "198.51.100.7") }, PW)).status, 200);
+  await settle();
   assert.equal(writes.length, 2);
-  assert.deepEqual(writes[1].value, { failures: 6, until: T0 + 3 * SECOND, at: T0 + SECOND });
-  const { result, derivations } = await withDerivations(() => viaBasic(other, PW));
-  assert.equal(result.status, 401, "the other handler sees the lock");
-  assert.equal(derivations, 0);
-  assert.ok(writes.every((w, i) => i === 0 || w.at - writes[i - 1].at >= SECOND || w.key !== writes[i - 1].key));
+  assert.deepEqual(writes[1].value, { score: 100, at: T0 });
+  assert.equal(writes[1].key, writes[0].key);
+
+  // Another handler (another isolate) on the same KV starts from the stored bucket: room for 6.
+  const other = await inProcess({ TOKENS: kv });
+  const { derivations } = await withDerivations(async () => {
+    for (let i = 0; i < 20; i++) assert.equal((await viaBasic({ ...other, call: from(other, `203.0.113.${i}`) }, WRONG)).status, 401);
+  });
+  assert.equal(derivations, 6);
+  // The bucket drains by itself.
+  clock.t += 15 * 60 * SECOND;
+  assert.equal((await viaBasic({ ...other, call: from(other, "203.0.113.200") }, PW)).status, 200);
 });
 
 test("a failing throttle store does not block logins: the throttle works from memory", async () => {
@@ -151,4 +169,97 @@ test("a failing throttle store does not block logins: the throttle works from me
   assert.equal(locked.status, 401);
   assert.equal((await viaBasic(s, "test-elastic-pw", "elastic")).status, 200);
   assert.equal([...kv.entries()].filter((e) => e.name.startsWith("login:")).length, 0);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bursts, clients and KV writes
+
+/** `s.call` as seen from `clientAddress`, the address the host vouches for. */
+const from = (s, clientAddress) => makeCaller((request) => s.handle(request, { clientAddress }));
+
+test("1,000 parallel wrong guesses and the right password: at most 10 hashes, then the burst is refused", async (t) => {
+  const s = await setup();
+  const burst = () => Promise.all([...Array.from({ length: 1000 }, () => viaBasic(s, WRONG)), viaBasic(s, PW)]);
+  const { result, derivations } = await withDerivations(burst);
+  t.diagnostic(`${derivations} hashes for 1,001 parallel attempts`);
+  assert.ok(derivations <= 10, `${derivations} hashes computed for 1,001 parallel attempts`);
+  assert.ok(result.every((out) => out.status === 401), "the guesses, and the right password sent with them, are refused");
+  s.clock.t += 5 * 60 * SECOND; // the longest lock has ended
+  assert.equal((await viaBasic(s, PW)).status, 200);
+});
+
+test("parallel logins with the right password all succeed: a burst waits for the checks in flight", async () => {
+  const s = await setup();
+  const { result, derivations } = await withDerivations(() => Promise.all(Array.from({ length: 20 }, () => viaBasic(s, PW))));
+  assert.deepEqual(result.map((out) => out.status), Array(20).fill(200));
+  assert.equal(derivations, 20);
+});
+
+test("a client guessing elastic's password is throttled; elastic from another address is not", async () => {
+  const s = await setup();
+  const attacker = from(s, "203.0.113.9");
+  const owner = from(s, "198.51.100.7");
+  const elastic = (call, password) => call("GET", "/_security/_authenticate", { auth: basic("elastic", password) });
+  for (let i = 0; i < 5; i++) assert.equal((await elastic(attacker, WRONG)).status, 401);
+  const locked = await withDerivations(() => elastic(attacker, ELASTIC_PASSWORD));
+  assert.equal(locked.result.status, 401, "the guessing client is locked, even with the right password");
+  assert.equal(locked.derivations, 0);
+  const { result, derivations } = await withDerivations(() => elastic(owner, ELASTIC_PASSWORD));
+  assert.equal(result.status, 200, "the owner, at another address, is not locked out");
+  assert.equal(derivations, 1);
+  // The password grant goes by the address of the request that carries it.
+  const grant = (call, password) => call("POST", TOKEN, { auth: s.caller, body: { grant_type: "password", username: "elastic", password } });
+  assert.equal((await grant(attacker, ELASTIC_PASSWORD)).status, 401);
+  assert.equal((await grant(owner, ELASTIC_PASSWORD)).status, 200);
+});
+
+test("1,000 failed logins for distinct unknown usernames write nothing to KV; a known one is written at most once a minute", async (t) => {
+  const s = await setup();
+  const { kv, clock } = s;
+  let puts = 0;
+  const put = kv.put.bind(kv);
+  kv.put = async (key, ...rest) => {
+    puts++;
+    return put(key, ...rest);
+  };
+  for (let i = 0; i < 1000; i++) {
+    assert.equal((await viaBasic(s, WRONG, `stranger-${i}`)).status, 401);
+    clock.t += 50;
+  }
+  t.diagnostic(`${puts} KV writes for 1,000 anonymous requests`);
+  assert.ok(puts <= 10, `${puts} KV writes for 1,000 anonymous requests`);
+
+  puts = 0;
+  const start = clock.t;
+  for (let i = 0; clock.t - start < 5 * 60 * SECOND; i++) {
+    await from(s, `192.0.2.${i % 200}`)("GET", "/_security/_authenticate", { auth: basic("victim", WRONG) });
+    clock.t += 3 * SECOND;
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  t.diagnostic(`${puts} KV writes in 5 minutes of failures for one known username`);
+  assert.ok(puts >= 1 && puts <= 5, `${puts} KV writes in 5 minutes of failures for one known username`);
+});
+
+/** The status of `GET /_security/_authenticate` as `elastic`, sent from local address `from`. */
+function authenticateFrom(url, from, password) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL("/_security/_authenticate", url), { localAddress: from, headers: { authorization: basic("elastic", password) } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("the Node server keys the throttle on the socket's peer address", { timeout: 60_000 }, async () => {
+  const server = await startNodeServer();
+  try {
+    // The whole of 127.0.0.0/8 is loopback on Linux: two local addresses are two clients.
+    for (let i = 0; i < 6; i++) assert.equal(await authenticateFrom(server.url, "127.0.0.2", WRONG), 401);
+    assert.equal(await authenticateFrom(server.url, "127.0.0.2", ELASTIC_PASSWORD), 401, "the guessing address is locked");
+    assert.equal(await authenticateFrom(server.url, "127.0.0.3", ELASTIC_PASSWORD), 200, "another address is not");
+  } finally {
+    await server.stop();
+  }
 });

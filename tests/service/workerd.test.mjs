@@ -123,6 +123,16 @@ test("the client sees ES's errors: wrong password 401, missing privilege 403", T
   assert.match(forbidden.body.error.reason, /^action \[cluster:admin\/xpack\/security\/token\/create\] is unauthorized for user \[plain\]/);
 });
 
+test("the Worker keys the login throttle on CF-Connecting-IP", TEST_TIMEOUT, async () => {
+  // wrangler dev passes the header through; Cloudflare's edge sets it, whatever a client sends.
+  const call = makeCaller(fetch, server.url.replace(/\/$/, ""));
+  const as = (ip, password) =>
+    call("GET", "/_security/_authenticate", { auth: `Basic ${Buffer.from(`elastic:${password}`).toString("base64")}`, headers: { "cf-connecting-ip": ip } });
+  for (let i = 0; i < 6; i++) assert.equal((await as("203.0.113.9", "not-it")).status, 401);
+  assert.equal((await as("203.0.113.9", ELASTIC_PASSWORD)).status, 401, "the guessing address is locked");
+  assert.equal((await as("198.51.100.7", ELASTIC_PASSWORD)).status, 200, "another address is not");
+});
+
 test("wire details on workerd: product header, media types, 401/405/406/413", TEST_TIMEOUT, async () => {
   const call = makeCaller(fetch, server.url.replace(/\/$/, ""));
   const auth = `Basic ${Buffer.from(`elastic:${ELASTIC_PASSWORD}`).toString("base64")}`;

@@ -4,8 +4,8 @@
 //
 // Every password check costs one slow hash, whatever the outcome: an unknown user is checked
 // against a decoy hash, and the `elastic` password is compared through its own hash, so response
-// times do not reveal which usernames exist. Repeated failures for one username are throttled
-// (login-throttle.js); a throttled attempt gets the same 401 as a wrong password.
+// times do not reveal which usernames exist. Repeated failures are throttled per client and
+// username (login-throttle.js); a throttled attempt gets the same 401 as a wrong password.
 import { fromEngineError, fromEnvelope } from "./http.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
@@ -31,47 +31,58 @@ export function createRealms(api, config, { store = config.kv, throttle = create
 
 /**
  * `{principal}` for the user with these credentials (an _authenticate body), `{principal: null}`
- * when they do not match, the user is disabled or the username is throttled, or `{storeError}`
- * when the KV failed.
+ * when they do not match, the user is disabled or the attempt is throttled, or `{storeError}`
+ * when the KV failed. `connection` is the request's `{clientAddress, waitUntil}` (see handler.js).
  */
-export async function authenticatePassword(realms, username, password) {
+export async function authenticatePassword(realms, username, password, connection = {}) {
   const plan = realms.api.loginPlan(username);
-  const attempt = await realms.throttle.begin(plan.throttle_key);
-  // Locked: refused like a wrong password, without spending a hash (or a guess) on it.
-  if (attempt.locked) return { principal: null };
-  const found = await checkPassword(realms, username, password, plan.record_key);
-  // A store failure says nothing about the password: it is not counted either way.
-  if (found.storeError === undefined) await (found.principal ? attempt.succeeded() : attempt.failed());
-  return found;
+  const attempt = await realms.throttle.begin(plan.throttle_key, connection);
+  // Throttled: refused like a wrong password, without spending a hash (or a guess) on it.
+  if (attempt.refused) return { principal: null };
+  let found;
+  try {
+    found = await checkPassword(realms, username, password, plan.record_key);
+  } finally {
+    // A store failure says nothing about the password: it is not counted either way.
+    if (found === undefined || found.storeError !== undefined) attempt.abandoned();
+    else if (found.principal) attempt.succeeded();
+    else attempt.failed({ known: found.known });
+  }
+  const { known: _known, ...result } = found;
+  return result;
 }
 
-/** `recordKey` is where the user is stored, or null for the reserved user (ELASTIC_PASSWORD). */
+/**
+ * `{principal, known}`, `known` saying whether the username exists (for the throttle's KV
+ * writes). `recordKey` is where the user is stored, or null for the reserved user.
+ */
 async function checkPassword(realms, username, password, recordKey) {
   let record = null;
   if (recordKey !== null) {
     try {
       record = (await realms.store.get(recordKey)) ?? null;
     } catch (error) {
-      return { storeError: error?.message ?? String(error) };
+      return { storeError: /** @type {any} */ (error)?.message ?? String(error) };
     }
   }
   const user = realms.api.loginUser(username, record, realms.config.elasticPassword !== undefined);
   // No stored hash (an unknown user) is checked against the decoy, at the same cost.
   const hash = recordKey === null ? await realms.elasticHash() : (user.hash ?? (await realms.decoyHash()));
   const ok = await verifyPassword(realms.api, password, hash);
-  return { principal: ok ? user.principal : null };
+  return { principal: ok ? user.principal : null, known: recordKey === null || record !== null };
 }
 
 /**
  * `{principal}` for the caller of `request`, or `{reply}` with the 401 (or 503) to send.
- * `uri` is the request's path and query, as ES quotes it in its messages.
+ * `uri` is the request's path and query, as ES quotes it in its messages; `connection` is
+ * where the request came from (authenticatePassword).
  */
-export async function authenticateRequest(ctx, request, uri) {
+export async function authenticateRequest(ctx, request, uri, connection) {
   const { realms } = ctx;
   const read = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
   if (read.failure !== undefined) return { reply: fromEnvelope(read.failure) };
   if (read.username !== undefined) {
-    const found = await authenticatePassword(realms, read.username, read.password);
+    const found = await authenticatePassword(realms, read.username, read.password, connection);
     if (found.storeError !== undefined) return { reply: ctx.fail("StoreUnavailable", found.storeError) };
     if (found.principal) return { principal: found.principal };
     return { reply: ctx.fail("UnableToAuthenticate", read.username, uri) };

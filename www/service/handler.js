@@ -15,19 +15,19 @@ import { ConfigError, checkEngineSettings, readConfig, readRoles } from "./confi
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { authenticate, info } from "./info-api.js";
 import { unexpectedErrorLine } from "./log.js";
-import { createLoginThrottle } from "./login-throttle.js";
+import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
 import { getToken, invalidateToken } from "./token-api.js";
 import { deleteUser, getUsers, putUser } from "./user-api.js";
 
 const ENDPOINTS = { info, authenticate, getToken, invalidateToken, getUsers, putUser, deleteUser };
 
-async function dispatch(ctx, request, route, url) {
+async function dispatch(ctx, request, route, url, connection) {
   // ES quotes the request URI (path and query) in its messages.
   const uri = url.pathname + url.search;
   const method = request.method.toUpperCase();
   if (route.preflight !== undefined) return fromEnvelope(route.preflight);
 
-  const caller = await authenticateRequest(ctx, request, uri);
+  const caller = await authenticateRequest(ctx, request, uri, connection);
   if (caller.reply) return caller.reply;
 
   let bytes;
@@ -43,7 +43,7 @@ async function dispatch(ctx, request, route, url) {
   if (problem !== undefined) return fromEnvelope(problem);
   const body = textDecoder.decode(bytes);
   const params = route.username === undefined ? {} : { username: route.username };
-  return ENDPOINTS[route.endpoint](ctx, { principal: caller.principal, body, params, uri, method });
+  return ENDPOINTS[route.endpoint](ctx, { principal: caller.principal, body, params, uri, method, connection });
 }
 
 /** The core's 500; its JS copy when the core itself is what failed. */
@@ -59,6 +59,19 @@ function internalError(ctx) {
 // Jackson drops it.
 const textDecoder = new TextDecoder("utf-8");
 
+/**
+ * Where a request came from, as its host vouches: the client's address (the socket's peer in
+ * Node, CF-Connecting-IP on Workers; never a header the host did not check), else "unknown",
+ * and the host's `waitUntil` for work that outlives the response (the throttle's KV writes).
+ * @param {{clientAddress?: unknown, waitUntil?: unknown}} [options]
+ */
+function connectionOf({ clientAddress, waitUntil } = {}) {
+  return {
+    clientAddress: typeof clientAddress === "string" && clientAddress !== "" ? clientAddress : UNKNOWN_CLIENT,
+    ...(typeof waitUntil === "function" ? { waitUntil } : {}),
+  };
+}
+
 /** The clock of the KV binding when it has one (MemoryKV's injectable clock), else the real one. */
 function clockOf(kv) {
   return typeof kv.now === "function" ? () => kv.now() : Date.now;
@@ -69,6 +82,7 @@ function clockOf(kv) {
  * `TOKEN_STORE: "durable_object"` with `TOKEN_DO` in place of `TOKENS`) on top of a bound
  * engine. Throws ConfigError for a bad env, so a misconfiguration shows at start-up; the error
  * carries the core's 500 for it (`reply`), which a Worker answers every request with.
+ * The handler is `(request, {clientAddress, waitUntil}?) => Promise<Response>` (connectionOf).
  */
 export function createServiceHandler(engine, env) {
   try {
@@ -95,7 +109,8 @@ function buildHandler(engineApi, env) {
   const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now: clockOf(config.kv) });
   const fail = (kind, ...args) => fromEnvelope(api.service.restError(kind, ...args));
   const ctx = { api, engine: api, config, store, fail, maxBodyBytes: api.service.maxBodyBytes(), realms: createRealms(api, config, { store, throttle }) };
-  return async function handle(request) {
+  // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
+  return async function handle(request, options) {
     const head = request.method.toUpperCase() === "HEAD";
     let mediaType = "application/json";
     let out;
@@ -104,7 +119,7 @@ function buildHandler(engineApi, env) {
       const { headers } = request;
       const route = ctx.engine.service.route(request.method.toUpperCase(), url.pathname, url.pathname + url.search, headers);
       mediaType = route.responseType;
-      out = await dispatch(ctx, request, route, url);
+      out = await dispatch(ctx, request, route, url, connectionOf(options));
     } catch (error) {
       console.error(unexpectedErrorLine(error));
       out = internalError(ctx);

@@ -40,7 +40,7 @@ async function engineCall(promise) {
   }
 }
 
-export async function getToken(ctx, { principal, body }) {
+export async function getToken(ctx, { principal, body, connection }) {
   let request;
   try {
     request = ctx.api.parseTokenRequest(body);
@@ -71,7 +71,7 @@ export async function getToken(ctx, { principal, body }) {
         ),
       );
     case "password": {
-      const found = await authenticatePassword(ctx.realms, request.username, request.password);
+      const found = await authenticatePassword(ctx.realms, request.username, request.password, connection);
       if (found.storeError !== undefined) return ctx.fail("StoreUnavailable", found.storeError);
       if (!found.principal) return ctx.fail("UnableToAuthenticateForAction", request.username, ctx.api.actionName("createToken"));
       return engineCall(
