@@ -40,6 +40,13 @@ pub fn body_not_supported(method: &str, path: &str) -> Reply {
         .into_reply(400)
 }
 
+/// A request the HTTP layer could not decode: ES answers 400 with the decoder's complaint; a
+/// request that took too long gets the same shape with 408 (ES's Netty layer just closes).
+pub fn undecodable(reason: &str, status: u16) -> Reply {
+    let status = if status == 408 { 408 } else { 400 };
+    Cause::new("illegal_argument_exception", reason).into_reply(status)
+}
+
 /// A 500 for an error the service did not expect. The host keeps a copy of this body for the
 /// case where the wasm instance itself failed (checked by a parity test).
 pub fn internal_error() -> Reply {

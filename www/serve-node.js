@@ -1,25 +1,54 @@
 #!/usr/bin/env node
 // The same service on plain Node with the in-memory KV, for development and tests without
-// workerd. Tokens and users live as long as the process.
+// workerd. Tokens and users live as long as the process, so no request may end it: the HTTP
+// adaptation lives in www/node-http.js, which answers whatever Node or fetch refuses with a 4xx.
 //
 //   ELASTIC_PASSWORD=changeme node www/serve-node.js          (in this repository)
 //   ELASTIC_PASSWORD=changeme npx edge-token-serve            (where the package is installed)
 //
 // Settings come from the environment: ELASTIC_PASSWORD (required), TOKEN_TIMEOUT, ROLES (JSON),
-// HOST (default 127.0.0.1), PORT (default 9200, Elasticsearch's; 0 picks a free one).
+// HOST (default 127.0.0.1), PORT (default 9200, Elasticsearch's; 0 picks a free one),
+// HEADERS_TIMEOUT_MS (default 10000) and REQUEST_TIMEOUT_MS (default 30000): a client that has
+// not sent its whole head, or its whole request, within them gets a 408 and is disconnected.
 import { createServer } from "node:http";
-import { Readable } from "node:stream";
 import { MemoryKV, createHandler } from "./entry-node.js";
+import { answer, onClientError, originOf, send, sendRaw } from "./node-http.js";
+import { INTERNAL_ERROR_BODY } from "./engine/errors.js";
+import { reply, toResponse } from "./service/http.js";
 import { unexpectedErrorLine } from "./service/log.js";
 
 const host = process.env.HOST || "127.0.0.1";
 const port = Number(process.env.PORT ?? 9200);
+// Node's default for an idle keep-alive connection, stated so it is a choice.
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+// Node checks its header and request deadlines on this period (its default is 30 s, which
+// would let a slow client hold a connection far past a 10 s deadline).
+const MAX_CHECK_INTERVAL_MS = 1_000;
 
-if (!process.env.ELASTIC_PASSWORD) {
-  console.error("edge-token: set ELASTIC_PASSWORD (the password of the `elastic` superuser), e.g.");
-  console.error("  ELASTIC_PASSWORD=changeme node www/serve-node.js");
+function refuse(lines) {
+  for (const line of lines) console.error(line);
   process.exit(2);
 }
+
+if (!process.env.ELASTIC_PASSWORD) {
+  refuse([
+    "edge-token: set ELASTIC_PASSWORD (the password of the `elastic` superuser), e.g.",
+    "  ELASTIC_PASSWORD=changeme node www/serve-node.js",
+  ]);
+}
+
+/** A positive whole number of milliseconds from the environment, `fallback` when unset. */
+function millis(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) refuse([`edge-token: ${name} must be a positive whole number of milliseconds, not [${raw}]`]);
+  return value;
+}
+
+const headersTimeout = millis("HEADERS_TIMEOUT_MS", 10_000);
+const requestTimeout = millis("REQUEST_TIMEOUT_MS", Math.max(30_000, headersTimeout));
+if (headersTimeout > requestTimeout) refuse(["edge-token: HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS"]);
 
 const handle = createHandler({
   TOKENS: new MemoryKV(),
@@ -28,43 +57,52 @@ const handle = createHandler({
   ROLES: process.env.ROLES,
 });
 
-/** Node's request as a fetch Request; the body streams, so the handler's size limit applies. */
-function toRequest(req) {
-  const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-  const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
-  return new Request(`http://${req.headers.host ?? `${host}:${port}`}${req.url}`, {
-    method,
-    headers,
-    body: hasBody ? Readable.toWeb(req) : undefined,
-    duplex: "half",
-  });
+// The origin of every Request URL, set once bound (no request arrives before).
+let origin = `http://${host}:${port}`;
+
+/** The handler never throws; should anything else, the client gets the handler's own 500. */
+function failed(error) {
+  console.error(unexpectedErrorLine(error));
+  return toResponse(reply(500, structuredClone(INTERNAL_ERROR_BODY)), "application/json");
 }
 
-async function send(response, res) {
-  const headers = {};
-  response.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  const body = Buffer.from(await response.arrayBuffer());
-  res.writeHead(response.status, { ...headers, "content-length": body.length });
-  res.end(body);
-}
+const server = createServer(
+  {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.min(MAX_CHECK_INTERVAL_MS, headersTimeout),
+    // URLs never come from Host, and ES (Netty) serves HTTP/1.1 requests without one.
+    requireHostHeader: false,
+    // maxHeaderSize stays Node's default, 16 KiB: ES's http.max_header_size default too. A larger
+    // head is a parser error, answered 400 by onClientError.
+  },
+  (req, res) => {
+    // A client that went away mid-response: nothing to answer, nothing to crash on.
+    res.on("error", () => res.destroy());
+    answer(handle, req, origin)
+      .catch(failed)
+      .then((response) => send(response, res))
+      .catch(() => res.destroy());
+  },
+);
 
-const server = createServer((req, res) => {
-  // The socket's peer is the client address the login throttle keys on (a proxy's, behind one).
-  handle(toRequest(req), { clientAddress: req.socket.remoteAddress })
-    .then((response) => send(response, res))
-    .catch((error) => {
-      console.error(unexpectedErrorLine(error));
-      res.writeHead(500).end();
-    });
+server.on("clientError", onClientError);
+
+// Node leaves CONNECT to the application (the socket is no longer its HTTP connection, nor
+// guarded by its error listener); it is answered like any other method, then closed.
+server.on("connect", (req, socket) => {
+  socket.on("error", () => socket.destroy());
+  answer(handle, req, origin)
+    .catch(failed)
+    .then((response) => sendRaw(response, socket))
+    .catch(() => socket.destroy());
 });
 
 server.listen(port, host, () => {
-  const { port: bound } = server.address();
-  console.log(`edge-token listening on http://${host}:${bound} (in-memory KV)`);
+  const address = server.address();
+  origin = originOf(address);
+  console.log(`edge-token listening on http://${host}:${address.port} (in-memory KV)`);
 });
 
 // The KV is in memory, so there is nothing to flush: stop accepting and leave, without waiting

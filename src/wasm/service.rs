@@ -110,6 +110,11 @@ pub fn route_request(
 #[wasm_bindgen]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RestError {
+    /// `[uri, method]`: a request target that names no path (`*`, CONNECT's `host:port`)
+    NoHandler,
+    /// `[reason, status]`: a request the host's HTTP layer could not decode (400), or that took
+    /// too long (408); `reason` is the platform's own wording, never request data
+    Undecodable,
     /// `[]`
     BodyTooLarge,
     /// `[]`
@@ -131,6 +136,8 @@ pub enum RestError {
 pub fn rest_error(kind: RestError, args: Vec<String>) -> String {
     let arg = |i: usize| args.get(i).map_or("", String::as_str);
     let reply = match kind {
+        RestError::NoHandler => rest_errors::no_handler(arg(0), arg(1)),
+        RestError::Undecodable => rest_errors::undecodable(arg(0), arg(1).parse().unwrap_or(400)),
         RestError::BodyTooLarge => body_text::too_large(),
         RestError::Internal => rest_errors::internal_error(),
         RestError::Settings => rest_errors::settings_error(arg(0)),

@@ -35,7 +35,9 @@ async function dispatch(ctx, request, route, url, connection) {
     bytes = await readBody(request, ctx.maxBodyBytes);
   } catch (error) {
     if (error instanceof BodyTooLarge) return ctx.fail("BodyTooLarge");
-    throw error;
+    // The client went away mid-body, or sent a framing the platform refused: its request, not
+    // ours, so a 400 and no log line (nobody may read the answer).
+    return ctx.fail("Undecodable", "request body could not be read", 400);
   }
   if (route.failure !== undefined) return fromEnvelope(route.failure);
   if (bytes.length > 0 && route.bodyProblem !== undefined) return fromEnvelope(route.bodyProblem);

@@ -1,0 +1,184 @@
+// Node's http module in front of the fetch-shaped handler, for the edge-token-serve bin
+// (www/serve-node.js). One rule: nothing a client sends may end the process, since the
+// in-memory store dies with it. So the Request URL is built from the server's own origin and
+// the request target's path and query (the Host header never forms a URL), methods fetch will
+// not carry still reach the handler, and every request Node's parser rejects gets an
+// Elasticsearch-shaped 4xx written straight to the socket.
+import { STATUS_CODES } from "node:http";
+import { Readable } from "node:stream";
+import { engine } from "./engine/bound.js";
+import { fromEnvelope, toResponse } from "./service/http.js";
+
+// Replies made here come before the handler's media-type negotiation: always JSON.
+const JSON_TYPE = "application/json";
+
+// Methods Node's parser accepts but fetch's Request refuses to construct (forbidden methods).
+const FETCH_FORBIDDEN = new Set(["CONNECT", "TRACE", "TRACK"]);
+// How long a socket answered by sendRaw stays open for the peer to read the reply and close.
+const LINGER_MS = 1_000;
+
+/**
+ * A Request that reports a method fetch cannot carry. It is built as a POST (so a body can
+ * stream) and its `method` getter answers the real name, so the handler treats it like any
+ * other method it does not route: authentication first, then ES's 405 (the path exists) or
+ * 400 "no handler found", with the method in the message. The handler reads the method only
+ * through `request.method`, so this is the whole side channel.
+ */
+class ForbiddenMethodRequest extends Request {
+  #method;
+
+  constructor(method, url, init) {
+    super(url, { ...init, method: "POST" });
+    this.#method = method;
+  }
+
+  get method() {
+    return this.#method;
+  }
+}
+
+/** `http://host:port` of a bound address (`server.address()`), IPv6 in brackets. */
+export function originOf({ address, family, port }) {
+  return family === "IPv6" || family === 6 ? `http://[${address}]:${port}` : `http://${address}:${port}`;
+}
+
+/**
+ * The URL the handler sees: `origin` plus the target's path and query. An origin-form target
+ * (`/path?query`) is appended as it is (`//x` stays a path, as Netty routes it); an
+ * absolute-form one (`http://other.example/path`) gives its path and query, as Netty would
+ * route it. Anything else (`*`, CONNECT's `host:port`, a URL that does not parse) is null.
+ */
+export function targetUrl(target, origin) {
+  try {
+    if (target.startsWith("/")) return new URL(origin + target);
+    const absolute = new URL(target);
+    if (absolute.protocol !== "http:" && absolute.protocol !== "https:") return null;
+    return new URL(origin + absolute.pathname + absolute.search);
+  } catch {
+    return null;
+  }
+}
+
+function requestHeaders(req) {
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  return headers;
+}
+
+/** Node's request as a fetch Request; the body streams, so the handler's size limit applies. */
+function toRequest(req, url, headers) {
+  const method = req.method;
+  // What follows a CONNECT's head is tunnel data, not a body.
+  const hasBody = method !== "GET" && method !== "HEAD" && method !== "CONNECT";
+  const init = { headers, body: hasBody ? Readable.toWeb(req) : undefined, duplex: "half" };
+  if (FETCH_FORBIDDEN.has(method)) return new ForbiddenMethodRequest(method, url, init);
+  return new Request(url, { ...init, method });
+}
+
+/**
+ * ES answers a request its HTTP layer cannot decode with a 400 whose reason is the decoder's
+ * complaint (408 for one that took too long, which ES's Netty layer has no answer for).
+ * `reason` is the platform's own wording, never request data.
+ */
+export function undecodable(reason, status = 400) {
+  return fromEnvelope(engine.service.restError("Undecodable", reason, status));
+}
+
+/** The handler's Response to `req`, or the adapter's own 400 when the request cannot become one. */
+export async function answer(handle, req, origin) {
+  const method = req.method ?? "GET";
+  const head = method === "HEAD";
+  let headers;
+  try {
+    headers = requestHeaders(req);
+  } catch {
+    return toResponse(undecodable("invalid request header"), JSON_TYPE, { head });
+  }
+  const url = targetUrl(req.url ?? "", origin);
+  // A target that names no path cannot match a route: ES's answer to an unknown path.
+  const noHandler = () => fromEnvelope(engine.service.restError("NoHandler", req.url ?? "", method));
+  if (url === null) return toResponse(noHandler(), JSON_TYPE, { head });
+  let request;
+  try {
+    request = toRequest(req, url, headers);
+  } catch {
+    return toResponse(undecodable("invalid request"), JSON_TYPE, { head });
+  }
+  // The socket's peer is the client address the login throttle keys on (a proxy's, behind one).
+  return handle(request, { clientAddress: req.socket?.remoteAddress });
+}
+
+/** Sends `response` on Node's `res`; a client that went away is not an error. */
+export async function send(response, res) {
+  const body = Buffer.from(await response.arrayBuffer());
+  if (res.destroyed || res.writableEnded) return;
+  const headers = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  res.writeHead(response.status, { ...headers, "content-length": body.length });
+  res.end(body);
+}
+
+/**
+ * Writes `response` as raw HTTP/1.1 on a socket Node's HTTP layer no longer serves (a client
+ * error, a CONNECT), then closes it. Nothing is written to a socket that cannot take it.
+ */
+export async function sendRaw(response, socket) {
+  const body = Buffer.from(await response.arrayBuffer());
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
+  response.headers.forEach((value, name) => lines.push(`${name}: ${value}`));
+  lines.push(`content-length: ${body.length}`, "connection: close", "", "");
+  // Once the reply is out, a peer that neither reads nor closes still loses the socket.
+  socket.end(Buffer.concat([Buffer.from(lines.join("\r\n"), "latin1"), body]), () => {
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
+}
+
+/**
+ * The reply to a request Node refused before it became a request (parser error, header or
+ * request timeout). Node's parser errors carry a fixed description (`reason`), never input.
+ */
+export function clientErrorReply(error) {
+  if (error?.code === "ERR_HTTP_REQUEST_TIMEOUT") return undecodable("request timeout", 408);
+  const reason = typeof error?.reason === "string" ? error.reason : "malformed HTTP request";
+  return undecodable(reason);
+}
+
+// Sockets already answered: Node's parser reports the same error again for every later chunk.
+const answered = new WeakSet();
+
+/**
+ * Runs `then` once the answers to earlier requests on `socket` are out, so a bad request
+ * pipelined behind good ones cannot take the place of their answers. When the error is in the
+ * request being answered (its body's framing, its deadline), that request's answer is this one,
+ * at once, unless its own has started (a reply inside another would corrupt the stream).
+ * `socket._httpMessage` is the response Node is writing on the socket, as its own default
+ * clientError handling reads it.
+ */
+function afterEarlierAnswers(socket, then) {
+  const res = socket._httpMessage;
+  if (!res) return then();
+  if (res.req?.complete) {
+    const next = () => setImmediate(afterEarlierAnswers, socket, then);
+    return res.writableFinished ? next() : res.once("finish", next);
+  }
+  if (res.headersSent) return socket.destroy();
+  return then();
+}
+
+/** Node's `clientError` listener: the 4xx above, where the socket can still take it. */
+export function onClientError(error, socket) {
+  if (answered.has(socket)) return;
+  answered.add(socket);
+  if (error?.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const response = toResponse(clientErrorReply(error), JSON_TYPE);
+  afterEarlierAnswers(socket, () => sendRaw(response, socket).catch(() => socket.destroy()));
+}
