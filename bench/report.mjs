@@ -61,7 +61,7 @@ function throughputSection(r) {
   return `## checkToken throughput (Node, MemoryKV)
 
 ${table(["", "ops/s"], [
-    ["edge-token \`checkToken\` (www/entry-node.js on MemoryKV)", int(t.engine)],
+    ["edge-token `checkToken` (www/entry-node.js on MemoryKV)", int(t.engine)],
     ["plain-JS check (bench/plain-check.mjs)", int(t.plain)],
     ["ratio", `**${t.ratio.toFixed(2)}×**`],
   ])}
@@ -193,9 +193,9 @@ Median of ${c.runs} fresh \`node\` processes (bench/cold-start-child.mjs), each 
 steps below on a store seeded without the engine:
 
 ${table(["step", "median"], [
-    ["compile (\`new WebAssembly.Module\`)", ms(c.compileMs, 2)],
-    ["instantiate (\`initSync\`, bind the API)", ms(c.instantiateMs, 2)],
-    ["first \`checkToken\` (lazy tier-up of the functions it runs)", ms(c.firstCheckMs, 2)],
+    ["compile (`new WebAssembly.Module`)", ms(c.compileMs, 2)],
+    ["instantiate (`initSync`, bind the API)", ms(c.instantiateMs, 2)],
+    ["first `checkToken` (lazy tier-up of the functions it runs)", ms(c.firstCheckMs, 2)],
     ["**total**", `**${ms(c.totalMs, 1)}** (range ${ms(c.totalRange[0])}–${ms(c.totalRange[1])})`],
     ["(before that: importing the glue, api.js and the seeder)", ms(c.modulesMs, 1)],
   ])}

@@ -131,7 +131,9 @@ export async function sendRaw(response, socket) {
     return;
   }
   const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
-  response.headers.forEach((value, name) => lines.push(`${name}: ${value}`));
+  response.headers.forEach((value, name) => {
+    lines.push(`${name}: ${value}`);
+  });
   lines.push(`content-length: ${body.length}`, "connection: close", "", "");
   // Once the reply is out, a peer that neither reads nor closes still loses the socket.
   socket.end(Buffer.concat([Buffer.from(lines.join("\r\n"), "latin1"), body]), () => {

@@ -250,7 +250,7 @@ test("a trap thrown synchronously is a 500 and reinits once; the next call works
 
 test("a trap in the sync parseTokenRequest throws a 500 synchronously and reinits", () => {
   let reinits = 0;
-  const { raw } = fakeRaw((name, [text]) => (text === "trap" ? (() => { throw trap(); })() : envelope(200, { len: text.length })));
+  const { raw } = fakeRaw((_name, [text]) => (text === "trap" ? (() => { throw trap(); })() : envelope(200, { len: text.length })));
   const api = bindApi(raw, { reinit: () => reinits++ });
   assert.throws(() => api.parseTokenRequest("trap"), (e) => e instanceof EdgeTokenError && e.status === 500);
   assert.equal(reinits, 1);

@@ -25,6 +25,6 @@ for (const inFlight of [10, 200]) {
     for (let i = 0; i < inFlight; i += 3) await invalidateToken(kv, { token: tokens[i].access_token });
     const slow = slowReads(kv);
     const answers = await Promise.all(tokens.map((t) => checkToken(slow, t.access_token).then((body) => body.username, (e) => e.status)));
-    users.forEach((username, i) => assert.equal(answers[i], i % 3 === 0 ? 401 : username, `check ${i}`));
+    for (const [i, username] of users.entries()) assert.equal(answers[i], i % 3 === 0 ? 401 : username, `check ${i}`);
   });
 }

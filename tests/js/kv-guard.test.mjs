@@ -59,7 +59,7 @@ test("an operation that hangs is rejected at its deadline, not before, with the 
 
 test("an answer in time wins; a late answer after the deadline is dropped", async () => {
   const answers = [];
-  const kv = guardKv(binding((m, args) => (answers.push(deferred()), answers.at(-1).promise)), { timeoutMs: 60 });
+  const kv = guardKv(binding((_m, _args) => (answers.push(deferred()), answers.at(-1).promise)), { timeoutMs: 60 });
   const early = kv.get("a");
   const failing = kv.get("b");
   const late = kv.get("c");
@@ -77,7 +77,7 @@ test("an answer in time wins; a late answer after the deadline is dropped", asyn
 test("many pending operations share one interval; it holds the process only while they are pending", async () => {
   let resolveAll;
   const gate = new Promise((resolve) => (resolveAll = resolve));
-  const kv = guardKv(binding((m, [key]) => (key.startsWith("hang") ? new Promise(() => {}) : gate.then(() => key))), { timeoutMs: 80 });
+  const kv = guardKv(binding((_m, [key]) => (key.startsWith("hang") ? new Promise(() => {}) : gate.then(() => key))), { timeoutMs: 80 });
   const made = await countingIntervals(async () => {
     const quick = Array.from({ length: 20 }, (_, i) => kv.get(`ok${i}`));
     const stuck = Array.from({ length: 20 }, (_, i) => kv.get(`hang${i}`));
@@ -136,7 +136,7 @@ test("a 429 on put is retried with backoff, each try with its own deadline", asy
 test("once the instance is dead (alive() false), results and deadlines are dropped", async () => {
   let alive = true;
   const answer = deferred();
-  const kv = guardKv(binding((m, [key]) => (key === "hang" ? new Promise(() => {}) : answer.promise)), { timeoutMs: 30, alive: () => alive });
+  const kv = guardKv(binding((_m, [key]) => (key === "hang" ? new Promise(() => {}) : answer.promise)), { timeoutMs: 30, alive: () => alive });
   const result = kv.get("k");
   const timedOut = kv.get("hang");
   alive = false;

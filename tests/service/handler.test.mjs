@@ -103,7 +103,7 @@ test("a bearer 401 from the engine carries the same challenge list as a Basic 40
   const out = await call("GET", "/_security/_authenticate", { auth: bearer("not-a-token") });
   assert.equal(out.status, 401);
   assert.deepEqual(out.body.error.header["WWW-Authenticate"], DEFAULT_CHALLENGES);
-  assert.equal(out.body.error["additional_unsuccessful_credentials"], "oauth2 token: invalid token");
+  assert.equal(out.body.error.additional_unsuccessful_credentials, "oauth2 token: invalid token");
   assertProduct(out, false);
 });
 

@@ -76,8 +76,6 @@ export async function freePort() {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** A bound for Promise.race that does not keep the process alive once the race is decided. */
-const deadline = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
 // Bounds for servers started as child processes. They are generous because the machine may be
 // busy (other engineers' benchmarks): a slow start must not fail a test, a dead one must.

@@ -47,7 +47,7 @@ async function capturingConsole(fn) {
   try {
     await fn();
   } finally {
-    CONSOLE_METHODS.forEach((m, i) => (console[m] = saved[i]));
+    for (const [i, m] of CONSOLE_METHODS.entries()) console[m] = saved[i];
   }
   return lines;
 }

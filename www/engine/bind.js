@@ -272,7 +272,10 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
 function bindRealmCalls(call, callSync) {
   const nullable = (value) => (value === undefined || value === null ? undefined : value);
   // The string arguments are checked here: a wrong type must not reach the glue.
-  const text = (value, what) => (requireString(value, what), value);
+  const text = (value, what) => {
+    requireString(value, what);
+    return value;
+  };
   return {
     userKey: (username) => call("userKey", text(username, "username")),
     describePasswordHash: (hash) => callSync("describePasswordHash", text(hash, "hash")),
