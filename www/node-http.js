@@ -70,6 +70,8 @@ function toRequest(req, url, headers) {
   const method = req.method;
   // What follows a CONNECT's head is tunnel data, not a body.
   const hasBody = method !== "GET" && method !== "HEAD" && method !== "CONNECT";
+  // Node's web stream is the fetch body stream; its own typings do not say so.
+  /** @type {any} */
   const init = { headers, body: hasBody ? Readable.toWeb(req) : undefined, duplex: "half" };
   if (FETCH_FORBIDDEN.has(method)) return new ForbiddenMethodRequest(method, url, init);
   return new Request(url, { ...init, method });

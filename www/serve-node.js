@@ -100,7 +100,7 @@ server.on("connect", (req, socket) => {
 });
 
 server.listen(port, host, () => {
-  const address = server.address();
+  const address = /** @type {import("node:net").AddressInfo} */ (server.address());
   origin = originOf(address);
   console.log(`edge-token listening on http://${host}:${address.port} (in-memory KV)`);
 });

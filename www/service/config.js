@@ -6,6 +6,11 @@
 import { StoreConfigError, resolveStore } from "../adapters/store.js";
 
 export class ConfigError extends Error {
+  /** The core's 500 for this problem, set by the handler, answered to every request by a Worker. */
+  /** @type {{ status: number, body: unknown, headers: Record<string, unknown> } | undefined} */
+  reply = undefined;
+
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = "ConfigError";
@@ -19,7 +24,7 @@ export class ConfigError extends Error {
 function readKv(env) {
   try {
     return resolveStore(env);
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     if (error instanceof StoreConfigError) throw new ConfigError(error.message);
     throw error;
   }
@@ -39,7 +44,7 @@ function readOptionalString(env, name) {
 export function readRoles(api, value) {
   try {
     return api.parseRoles(value);
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     throw new ConfigError(error?.message ?? String(error));
   }
 }
@@ -65,7 +70,7 @@ export function readConfig(env) {
 export function checkEngineSettings(api, config) {
   try {
     api.validateSettings({ timeout: config.tokenTimeout });
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     const reason = error?.body?.error?.reason ?? error?.message ?? String(error);
     throw new ConfigError(`TOKEN_TIMEOUT: ${reason}`);
   }

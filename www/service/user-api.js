@@ -15,7 +15,7 @@ import { readUserRecord, readUserValues, removeUser, writeUserRecord } from "./u
 async function answer(ctx, step) {
   try {
     return await step();
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     if (error instanceof EdgeTokenError) return fromEngineError(error);
     return ctx.fail("StoreUnavailable", error?.message ?? String(error));
   }
@@ -27,7 +27,7 @@ export async function putUser(ctx, { principal, body, params }) {
   let request;
   try {
     request = api.parsePutUser(params.username, body);
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     return fromEngineError(error);
   }
   const denied = authorize(ctx, principal, "putUser");
