@@ -21,6 +21,7 @@ pub mod rest_errors;
 pub mod schema;
 pub mod settings;
 pub mod store;
+pub mod superseding;
 pub mod token_documents;
 
 #[cfg(target_arch = "wasm32")]

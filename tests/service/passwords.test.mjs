@@ -74,7 +74,7 @@ test("constantTimeEqual compares whole contents and lengths", () => {
 
 function realmsWith(users = []) {
   const kv = new MemoryKV();
-  const config = readConfig({ TOKENS: kv, ELASTIC_PASSWORD: "elastic-pw" });
+  const config = readConfig({ TOKENS: kv, ELASTIC_PASSWORD: "elastic-pw", TOKEN_SECRET: "passwords-test-token-secret-32-chars" });
   return { kv, realms: createRealms(config), ready: Promise.all(users.map((u) => saveUser(kv, u))) };
 }
 

@@ -25,6 +25,8 @@ function nowOf(kv, options = {}) {
 function optionsJson(kv, options = {}) {
   const out = { now: nowOf(kv, options) };
   if (options.timeout !== undefined && options.timeout !== null) out.timeout = options.timeout;
+  // The key of refreshed pairs; the core validates it and never repeats it.
+  if (options.secret !== undefined && options.secret !== null) out.secret = options.secret;
   return JSON.stringify(out);
 }
 
@@ -181,7 +183,10 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
       return callSync("parseInvalidateRequest", bodyText === undefined || bodyText === null ? "" : asJson(bodyText));
     },
     validateSettings(settings = {}) {
-      return callSync("validateSettings", JSON.stringify({ timeout: settings.timeout ?? undefined }));
+      return callSync(
+        "validateSettings",
+        JSON.stringify({ timeout: settings.timeout ?? undefined, secret: settings.secret ?? undefined }),
+      );
     },
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),
