@@ -111,7 +111,7 @@ async function measureMode(root, mode, { durationS, connections, log }) {
     server = await startWrangler(root, {
       config: mode === "durable_object" ? durableObjectConfig(root, dir) : undefined,
       persistTo: join(dir, "state"),
-      vars: { ELASTIC_PASSWORD: password },
+      vars: { ELASTIC_PASSWORD: password, TOKEN_SECRET: randomBytes(32).toString("base64url") },
     });
     const elastic = `Basic ${Buffer.from(`elastic:${password}`).toString("base64")}`;
     const admin = await request(server.url, "POST", "/_security/oauth2/token", { auth: elastic, body: { grant_type: "client_credentials" } });

@@ -88,7 +88,7 @@ async function measureFixture(api, { store, tokens }, size) {
   }
 
   rows.create = await counted(store, (kv) => api.createToken(kv, PASSWORD_GRANT));
-  rows.refresh = await counted(store, (kv) => api.refreshToken(kv, tokens[1].refresh_token, CLIENT));
+  rows.refresh = await counted(store, (kv) => api.refreshToken(kv, tokens[1].refresh_token, CLIENT, { secret: "kv-ops-bench-token-secret-of-32-characters" }));
   assert.ok(rows.refresh.result.access_token, "refresh succeeds");
   rows["invalidate token"] = await counted(store, (kv) => api.invalidateToken(kv, { token: tokens[2].access_token }));
   rows["invalidate refresh_token"] = await counted(store, (kv) =>

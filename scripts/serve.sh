@@ -15,6 +15,15 @@ if [ ! -f .dev.vars ]; then
   printf '# Local secrets for wrangler dev (git-ignored). The password of the `elastic` superuser:\nELASTIC_PASSWORD=changeme\n' > .dev.vars
   echo "[serve] created .dev.vars with the local default ELASTIC_PASSWORD=changeme"
 fi
+# TOKEN_SECRET keys every refreshed token pair: random per checkout, made once and kept (also
+# added to a .dev.vars made before it existed), so that local tokens keep refreshing across
+# restarts. It is never printed.
+if ! grep -q '^TOKEN_SECRET=' .dev.vars; then
+  if [ -n "$(tail -c 1 .dev.vars)" ]; then echo >> .dev.vars; fi # a last line without its newline
+  secret="$(node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))')"
+  printf '# The secret refreshed token pairs are derived with (random, at least 32 characters):\nTOKEN_SECRET=%s\n' "$secret" >> .dev.vars
+  echo "[serve] added a random TOKEN_SECRET to .dev.vars"
+fi
 
 url=http://127.0.0.1:8787
 export WRANGLER_SEND_METRICS=false

@@ -8,15 +8,14 @@ use base64::alphabet::STANDARD;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// Transport version written into new tokens: the first ES version with this format.
 pub const TOKEN_VERSION: u32 = 8_500_035;
 pub const TOKEN_LEN: usize = 24;
-const RANDOM_LEN: usize = 16;
-const SUFFIX_LEN: usize = 8;
+pub(crate) const RANDOM_LEN: usize = 16;
+pub(crate) const SUFFIX_LEN: usize = 8;
 pub const SALT_LEN: usize = 16;
 /// Longer strings are rejected before decoding, so a 10 KB "token" costs nothing.
 const MAX_ENCODED_LEN: usize = 256;
@@ -38,12 +37,18 @@ impl std::fmt::Debug for RawToken {
 }
 
 impl RawToken {
-    fn from_parts(random: &[u8], suffix: &[u8]) -> Self {
+    /// A token of 16 random bytes (more are ignored) and an 8-byte suffix.
+    pub(crate) fn from_parts(random: &[u8], suffix: &[u8]) -> Self {
         let mut bytes = [0u8; TOKEN_LEN];
         for (slot, byte) in bytes.iter_mut().zip(random.iter().take(RANDOM_LEN).chain(suffix.iter())) {
             *slot = *byte;
         }
         RawToken(bytes)
+    }
+
+    /// The 24 bytes, for deriving from them (never for printing).
+    pub(crate) fn bytes(&self) -> &[u8; TOKEN_LEN] {
+        &self.0
     }
 
     fn suffix(&self) -> &[u8] {
@@ -119,37 +124,6 @@ impl TokenPair {
             None
         };
         Ok(TokenPair { access: RawToken(access), refresh })
-    }
-
-    /// The pair that supersedes a refreshed token, and the salt of its own document.
-    ///
-    /// It is derived from the old refresh token and the salt stored beside its hash, so every
-    /// refresh of one token (concurrent, replayed within 30 s, or racing across locations)
-    /// yields the same pair without the store ever holding it. Deriving needs both the refresh
-    /// token and the store, as decrypting ES's stored superseding pair does (§4.3).
-    pub fn superseding(old_refresh: &RawToken, salt: &[u8]) -> (TokenPair, [u8; SALT_LEN]) {
-        let block = |label: u8| -> [u8; 32] {
-            // HMAC accepts keys of any length; the error case cannot occur.
-            let mut mac = match Hmac::<Sha256>::new_from_slice(&old_refresh.0) {
-                Ok(mac) => mac,
-                Err(_) => return [0u8; 32],
-            };
-            mac.update(b"edge-token superseding pair v1");
-            mac.update(salt);
-            mac.update(&[label]);
-            mac.finalize().into_bytes().into()
-        };
-        let first = block(1);
-        let second = block(2);
-        let access_random = first.get(..RANDOM_LEN).unwrap_or_default();
-        let suffix = first.get(RANDOM_LEN..RANDOM_LEN + SUFFIX_LEN).unwrap_or_default();
-        let access = RawToken::from_parts(access_random, suffix);
-        let refresh = RawToken::from_parts(second.get(..RANDOM_LEN).unwrap_or_default(), suffix);
-        let mut next_salt = [0u8; SALT_LEN];
-        for (slot, byte) in next_salt.iter_mut().zip(second.iter().skip(RANDOM_LEN)) {
-            *slot = *byte;
-        }
-        (TokenPair { access, refresh: Some(refresh) }, next_salt)
     }
 }
 
@@ -246,21 +220,6 @@ mod tests {
         let mut padded = CLIENT_BASE64.decode(good.encode()).unwrap();
         padded.extend_from_slice(&[0, 0, 0]);
         assert_eq!(RawToken::decode(&CLIENT_BASE64.encode(padded)), Some(good));
-    }
-
-    #[test]
-    fn superseding_pair_is_deterministic_per_token_and_salt() {
-        let pair = TokenPair::generate(true).unwrap();
-        let refresh = pair.refresh.unwrap();
-        let (a, salt_a) = TokenPair::superseding(&refresh, b"salt-1");
-        let (b, salt_b) = TokenPair::superseding(&refresh, b"salt-1");
-        let (c, _) = TokenPair::superseding(&refresh, b"salt-2");
-        assert_eq!(a.access, b.access);
-        assert_eq!(a.refresh, b.refresh);
-        assert_eq!(salt_a, salt_b);
-        assert_ne!(a.access, c.access);
-        assert_eq!(a.access.doc_id(), a.refresh.unwrap().doc_id());
-        assert_ne!(a.access.doc_id(), refresh.doc_id());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! wrappers around these; native tests call them directly.
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::authentication::{Client, ClientInput};
@@ -11,20 +12,38 @@ use crate::errors::{illegal_argument, Reply};
 use crate::grants::{self, parse_create_request};
 use crate::invalidate::invalidate;
 use crate::requests::{parse_invalidate_request, parse_token_request, InvalidateTarget};
-use crate::settings::token_timeout_ms;
+use crate::settings::{secret_required, token_secret, token_timeout_ms};
 use crate::store::KvStore;
+use crate::superseding::TokenSecret;
 
 #[derive(Debug, Default, Deserialize)]
 struct OptionsInput {
     now: Option<f64>,
     timeout: Option<String>,
+    /// Read raw so that a wrong type is refused without serde quoting it.
+    secret: Option<Box<RawValue>>,
 }
 
-/// Per-call options: the clock (injectable for tests) and the token timeout setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Per-call options: the clock (injectable for tests), the token timeout setting, and the
+/// token secret that refreshes derive the new pair with (redacted in Debug output).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     pub clock: Clock,
     pub timeout_ms: u64,
+    pub secret: Option<TokenSecret>,
+}
+
+fn read_secret(raw: Option<Box<RawValue>>) -> Result<Option<TokenSecret>, Reply> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    if raw.get() == "null" {
+        return Ok(None);
+    }
+    match serde_json::from_str::<String>(raw.get()) {
+        Ok(text) => token_secret(Some(&text)),
+        Err(_) => Err(illegal_argument("invalid options: [secret] must be a string")),
+    }
 }
 
 pub fn parse_options(json: &str) -> Result<Options, Reply> {
@@ -38,7 +57,8 @@ pub fn parse_options(json: &str) -> Result<Options, Reply> {
         Some(_) => return Err(illegal_argument("invalid options: [now] must be a non-negative epoch time in ms")),
         None => Clock::Store,
     };
-    Ok(Options { clock, timeout_ms: token_timeout_ms(input.timeout.as_deref())? })
+    let timeout_ms = token_timeout_ms(input.timeout.as_deref())?;
+    Ok(Options { clock, timeout_ms, secret: read_secret(input.secret)? })
 }
 
 pub async fn create_token<S: KvStore>(store: &S, request_json: &str, options_json: &str) -> Reply {
@@ -61,12 +81,14 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, client_json: &str
         Ok(input) => input.into(),
         Err(e) => return illegal_argument(format!("invalid refreshToken client: {e}")),
     };
-    match parse_options(options_json) {
-        Ok(options) => {
-            grants::refresh_token(store, token, &client, options.clock.read(store), options.timeout_ms).await
-        }
-        Err(reply) => reply,
-    }
+    let options = match parse_options(options_json) {
+        Ok(options) => options,
+        Err(reply) => return reply,
+    };
+    let Some(secret) = options.secret.as_ref() else {
+        return secret_required();
+    };
+    grants::refresh_token(store, token, &client, secret, options.clock.read(store), options.timeout_ms).await
 }
 
 pub async fn invalidate_token<S: KvStore>(store: &S, body: &str, options_json: &str) -> Reply {
@@ -93,7 +115,8 @@ pub fn invalidate_request(body: &str) -> Reply {
     Reply::ok(Value::Object(out))
 }
 
-/// Validates the options (the token timeout setting above all) once, at host start-up.
+/// Validates the options (the token timeout setting and the secret) once, at host start-up.
+/// The reply never shows the secret.
 pub fn settings(options_json: &str) -> Reply {
     match parse_options(options_json) {
         Ok(options) => {

@@ -11,6 +11,7 @@ use crate::recent_invalidations;
 use crate::schema::{keys, AccessHalf, RefreshHalf, StoredOwner, TokenHalf, TokenRecord};
 use crate::settings::REFRESH_REPLAY_WINDOW_MS;
 use crate::store::KvStore;
+use crate::superseding::{Derivation, TokenSecret};
 use crate::token_documents;
 
 /// The JSON the host sends to `createToken`: an already authenticated user.
@@ -124,6 +125,7 @@ fn new_record(
         refresh: pair.refresh.as_ref().map(|refresh| RefreshHalf {
             hash: refresh.hash(),
             refresh_time: None,
+            derivation: None,
             salt: encode_salt(salt),
             client,
         }),
@@ -158,7 +160,14 @@ fn invalid_grant(description: &str) -> Reply {
 }
 
 /// §3.5, every rule in its order.
-pub async fn refresh_token<S: KvStore>(store: &S, token: &str, caller: &Client, now: u64, timeout_ms: u64) -> Reply {
+pub async fn refresh_token<S: KvStore>(
+    store: &S,
+    token: &str,
+    caller: &Client,
+    secret: &TokenSecret,
+    now: u64,
+    timeout_ms: u64,
+) -> Reply {
     const LOOKUP_FAILED: &str = "could not refresh the requested token";
     let Some(presented) = RawToken::decode(token) else {
         return invalid_grant(LOOKUP_FAILED);
@@ -188,11 +197,6 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, caller: &Client, 
     let Some(salt) = decode_salt(&refresh.salt) else {
         return invalid_grant(LOOKUP_FAILED);
     };
-    if recent_invalidations::covers(&covering_keys(&record), record.creation_time) {
-        // A bulk invalidation of this owner ran in this instance since the status was read.
-        return invalid_grant("token has been invalidated");
-    }
-    let (pair, next_salt) = TokenPair::superseding(&presented, &salt);
     let authentication = record.owner.to_authenticate_body("token");
     if let Some(refreshed_at) = refresh.refresh_time {
         if now > refreshed_at.saturating_add(REFRESH_REPLAY_WINDOW_MS) {
@@ -201,9 +205,21 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, caller: &Client, 
         if now < refreshed_at.saturating_sub(REFRESH_REPLAY_WINDOW_MS) {
             return invalid_grant("token has been refreshed more than 30 seconds in the future, clock skew too great");
         }
-        // Within ±30 s: the same pair again, with the full lifetime (§3.5 rule 5).
+        // Within ±30 s: the same pair again, with the full lifetime (§3.5 rule 5), derived the
+        // way the first refresh derived it. A derivation this release does not know is not guessed.
+        let Some(derivation) = Derivation::from_stored(refresh.derivation) else {
+            return invalid_grant(LOOKUP_FAILED);
+        };
+        let (pair, _) = TokenPair::superseding(&presented, &salt, derivation, secret);
         return Reply::ok(token_response(&pair, timeout_ms, None, authentication));
     }
+    if recent_invalidations::covers(&covering_keys(&record), record.creation_time) {
+        // A bulk invalidation of this owner ran in this instance since the status was read.
+        return invalid_grant("token has been invalidated");
+    }
+    // A first refresh derives with the secret, and records that it did.
+    let derivation = Derivation::Keyed;
+    let (pair, next_salt) = TokenPair::superseding(&presented, &salt, derivation, secret);
     let successor = new_record(&pair, record.owner.clone(), refresh.client.clone(), &next_salt, now, timeout_ms);
     // The successor first: if marking the old document fails, a retry derives the same pair.
     if let Err(error) = token_documents::save_with_index(store, &pair.access.doc_id(), &successor, now).await {
@@ -212,6 +228,7 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, caller: &Client, 
     let mut refreshed = record;
     if let Some(half) = refreshed.refresh.as_mut() {
         half.refresh_time = Some(now);
+        half.derivation = derivation.stored();
     }
     if let Err(error) = token_documents::save_record(store, &doc_id, &refreshed, now).await {
         return store_unavailable(&error.0);

@@ -30,6 +30,7 @@ pub mod routes;
 pub mod schema;
 pub mod settings;
 pub mod store;
+pub mod superseding;
 pub mod token_documents;
 pub mod user_lookup;
 pub mod users;

@@ -82,9 +82,15 @@ pub enum TokenHalf {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefreshHalf {
     pub hash: String,
-    /// Set by the first refresh; the superseding pair is re-derived from `salt` (see codec).
+    /// Set by the first refresh; the superseding pair is re-derived from `salt` (see
+    /// superseding.rs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_time: Option<u64>,
+    /// Set by the first refresh with `refresh_time`: which derivation made the pair
+    /// (`superseding::Derivation::stored`), so that replays re-derive that same pair. Absent in
+    /// documents refreshed before the derivation was keyed by the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derivation: Option<u64>,
     pub salt: String,
     pub client: Client,
 }

@@ -1,6 +1,8 @@
-//! Token settings and Elasticsearch time units (`xpack.security.authc.token.timeout`, §3.6).
+//! Token settings and Elasticsearch time units (`xpack.security.authc.token.timeout`, §3.6),
+//! and the token secret that keys superseding pairs (the service's `TOKEN_SECRET`).
 
 use crate::errors::{illegal_argument, Reply};
+use crate::superseding::{TokenSecret, MIN_SECRET_CHARS};
 
 pub const TIMEOUT_SETTING: &str = "xpack.security.authc.token.timeout";
 pub const DEFAULT_TIMEOUT_MS: u64 = 20 * 60 * 1000;
@@ -60,6 +62,25 @@ pub fn token_timeout_ms(text: Option<&str>) -> Result<u64, Reply> {
     Ok(ms)
 }
 
+/// The token secret, validated; its errors never repeat it (nor its length).
+pub fn token_secret(text: Option<&str>) -> Result<Option<TokenSecret>, Reply> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    match TokenSecret::new(text) {
+        Some(secret) => Ok(Some(secret)),
+        None => Err(illegal_argument(format!("the token secret must be at least {MIN_SECRET_CHARS} characters long"))),
+    }
+}
+
+/// What `refreshToken` answers without a secret: the new pair is derived with it, and a pair
+/// derived from the refresh token and the store alone could be computed by anyone holding both.
+pub fn secret_required() -> Reply {
+    illegal_argument(format!(
+        "refreshing a token needs the token secret (options.secret, at least {MIN_SECRET_CHARS} characters; the service's TOKEN_SECRET)"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +105,17 @@ mod tests {
             reason,
             Some("failed to parse value [2h] for setting [xpack.security.authc.token.timeout], must be <= [1h]".into())
         );
+    }
+
+    #[test]
+    fn token_secret_is_optional_here_and_at_least_32_characters() {
+        assert_eq!(token_secret(None), Ok(None));
+        assert!(matches!(token_secret(Some(&"k".repeat(32))), Ok(Some(_))));
+        let short = "too-short-to-be-a-secret";
+        let err = token_secret(Some(short)).err();
+        assert_eq!(err.as_ref().map(|r| r.status), Some(400));
+        let reason = err.map(|r| r.body["error"]["reason"].clone());
+        assert_eq!(reason, Some("the token secret must be at least 32 characters long".into()));
+        assert!(!token_secret(Some(short)).err().map(|r| r.body.to_string()).unwrap_or_default().contains(short));
     }
 }

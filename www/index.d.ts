@@ -183,6 +183,14 @@ export interface CallOptions {
   timeout?: string;
 }
 
+export interface RefreshOptions extends CallOptions {
+  /**
+   * The secret the new pair is derived with (the service's TOKEN_SECRET): at least 32
+   * characters, the same for every call on one store. Without it a refresh rejects with 400.
+   */
+  secret: string;
+}
+
 /** A failed call: the ES status, error body and response headers, ready to send as-is. */
 export class EdgeTokenError extends Error {
   constructor(status: number, body: ErrorBody, headers?: Headers, options?: { cause?: unknown });
@@ -210,7 +218,7 @@ export function refreshToken(
   kv: KVBinding,
   refreshToken: string,
   client: ClientIdentity,
-  options?: CallOptions,
+  options: RefreshOptions,
 ): Promise<GetTokenResponse>;
 
 /** Invalidates tokens; `body` is the HTTP body text or the object it encodes. */
@@ -231,8 +239,11 @@ export function parseInvalidateRequest(
   bodyText: InvalidateTokenRequest | string | null | undefined,
 ): { mode: "token" | "refresh_token" | "realm_name" | "username" | "realm_name_and_username" };
 
-/** Validates settings once at start-up (the token timeout, 1s to 1h); throws EdgeTokenError. */
-export function validateSettings(settings?: { timeout?: string }): { timeout_ms: number };
+/**
+ * Validates settings once at start-up (the token timeout, 1s to 1h; the secret, at least 32
+ * characters, when given); throws EdgeTokenError.
+ */
+export function validateSettings(settings?: { timeout?: string; secret?: string }): { timeout_ms: number };
 
 // ---------------------------------------------------------------------------------------------
 // Privileges (Elasticsearch's cluster privileges and the actions they grant)
@@ -291,6 +302,11 @@ export interface ServiceEnv {
   TOKEN_DO_NAME?: string;
   /** The password of the reserved superuser `elastic`; unset or empty disables that user. */
   ELASTIC_PASSWORD?: string;
+  /**
+   * The secret refreshed token pairs are derived with (at least 32 characters; required). The
+   * store never holds it, so a read of the store does not give future tokens.
+   */
+  TOKEN_SECRET: string;
   /** Access-token lifetime in ES time units (1s..1h), default "20m". */
   TOKEN_TIMEOUT?: string;
   /**

@@ -6,10 +6,12 @@
 //   ELASTIC_PASSWORD=changeme node www/serve-node.js          (in this repository)
 //   ELASTIC_PASSWORD=changeme npx edge-token-serve            (where the package is installed)
 //
-// Settings come from the environment: ELASTIC_PASSWORD (required), TOKEN_TIMEOUT, ROLES (JSON),
+// Settings come from the environment: ELASTIC_PASSWORD (required), TOKEN_SECRET (default: a
+// random one per process, as the store dies with the process), TOKEN_TIMEOUT, ROLES (JSON),
 // HOST (default 127.0.0.1), PORT (default 9200, Elasticsearch's; 0 picks a free one),
 // HEADERS_TIMEOUT_MS (default 10000) and REQUEST_TIMEOUT_MS (default 30000): a client that has
 // not sent its whole head, or its whole request, within them gets a 408 and is disconnected.
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { MemoryKV, createHandler } from "./entry-node.js";
 import { answer, onClientError, originOf, send, sendRaw } from "./node-http.js";
@@ -53,6 +55,7 @@ if (headersTimeout > requestTimeout) refuse(["edge-token: HEADERS_TIMEOUT_MS mus
 const handle = createHandler({
   TOKENS: new MemoryKV(),
   ELASTIC_PASSWORD: process.env.ELASTIC_PASSWORD,
+  TOKEN_SECRET: process.env.TOKEN_SECRET || randomBytes(32).toString("base64url"),
   TOKEN_TIMEOUT: process.env.TOKEN_TIMEOUT,
   ROLES: process.env.ROLES,
 });

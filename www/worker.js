@@ -1,7 +1,8 @@
 // The Cloudflare Worker: `export default { fetch }` over createHandler. Bindings (see
-// wrangler.toml): KV namespace TOKENS, secret ELASTIC_PASSWORD, vars TOKEN_TIMEOUT and ROLES;
-// for strong consistency mode, var TOKEN_STORE = "durable_object" and the Durable Object binding
-// TOKEN_DO of class TokenStore, exported here so that wrangler can bind it.
+// wrangler.toml): KV namespace TOKENS, secrets ELASTIC_PASSWORD and TOKEN_SECRET, vars
+// TOKEN_TIMEOUT and ROLES; for strong consistency mode, var TOKEN_STORE = "durable_object" and
+// the Durable Object binding TOKEN_DO of class TokenStore, exported here so that wrangler can
+// bind it.
 // The engine's .wasm reaches workerd through the workerd entry's `import ... from "*.wasm"`.
 import { createHandler } from "./entry-workerd.js";
 import { ConfigError } from "./service/config.js";

@@ -29,6 +29,9 @@ use libfuzzer_sys::fuzz_target;
 use pollster::block_on;
 use serde_json::{json, Value};
 
+/// The token secret every well-formed call passes (the service's TOKEN_SECRET).
+const SECRET: &str = "fuzz-token-secret-of-at-least-32-characters";
+
 const USERS: [&str; 3] = ["alice", "bob", "carol"];
 const REALMS: [&str; 2] = ["native1", "saml1"];
 const T0: u64 = 1_800_000_000_000;
@@ -175,7 +178,7 @@ struct World {
 impl World {
     fn options(&self, options: &Options) -> (String, bool) {
         match options {
-            Options::Store => (json!({"now": self.store.now()}).to_string(), true),
+            Options::Store => (json!({"now": self.store.now(), "secret": SECRET}).to_string(), true),
             Options::Raw(raw) => (raw.clone(), false),
         }
     }

@@ -1,10 +1,11 @@
 //! The token codec (§4.1, §4.2): decoding arbitrary client strings, round trips, and the
-//! superseding pair derived from any token and any stored salt.
+//! superseding pair derived from any token and any stored salt, either way it can be derived.
 #![no_main]
 
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine;
 use edge_token::codec::{decode_salt, encode_salt, RawToken, TokenPair, TOKEN_LEN, TOKEN_VERSION};
+use edge_token::superseding::{Derivation, TokenSecret};
 use libfuzzer_sys::fuzz_target;
 
 /// An independent writer of Elasticsearch's VInt, to cross-check the codec's reader.
@@ -34,8 +35,17 @@ fn check_token(token: &RawToken) {
 }
 
 fn check_superseding(token: &RawToken, salt: &[u8]) {
-    let (pair, next_salt) = TokenPair::superseding(token, salt);
-    let (again, next_again) = TokenPair::superseding(token, salt);
+    let Some(secret) = TokenSecret::new("fuzz-token-secret-of-at-least-32-characters") else {
+        panic!("the fuzz secret is long enough");
+    };
+    for derivation in [Derivation::Keyed, Derivation::Unkeyed] {
+        check_derivation(token, salt, derivation, &secret);
+    }
+}
+
+fn check_derivation(token: &RawToken, salt: &[u8], derivation: Derivation, secret: &TokenSecret) {
+    let (pair, next_salt) = TokenPair::superseding(token, salt, derivation, secret);
+    let (again, next_again) = TokenPair::superseding(token, salt, derivation, secret);
     assert_eq!(pair.access, again.access, "superseding is not deterministic");
     assert_eq!(pair.refresh, again.refresh, "superseding is not deterministic");
     assert_eq!(next_salt, next_again, "superseding salt is not deterministic");

@@ -14,6 +14,8 @@ use serde_json::{json, Value};
 pub const T0: u64 = 1_800_000_000_000;
 pub const MINUTE: u64 = 60_000;
 pub const HOUR: u64 = 60 * MINUTE;
+/// The token secret every call of these tests passes (the service's TOKEN_SECRET).
+pub const SECRET: &str = "test-token-secret-of-at-least-32-characters";
 
 pub struct World {
     pub store: MemoryStore,
@@ -31,7 +33,7 @@ impl World {
     }
 
     pub fn options(&self) -> String {
-        json!({"now": self.store.now()}).to_string()
+        json!({"now": self.store.now(), "secret": SECRET}).to_string()
     }
 
     pub fn create_as(&self, grant: &str, user: &str, realm: &str, client: Option<(&str, &str)>) -> Issued {

@@ -13,6 +13,8 @@ const { call, dump, probe } = workerd;
 
 const USER = (username, realm = "default_native") => ({ grant_type: "password", username, realm, roles: ["superuser"] });
 const CLIENT = (username, realm = "default_native") => ({ username, realm });
+// The token secret crosses to the object with the other options of the call.
+const REFRESH = { secret: "durable-object-test-secret-32-characters" };
 
 /** The body of a successful call; fails the test with the error otherwise. */
 async function ok(name, args, store) {
@@ -26,7 +28,7 @@ const documents = async (store = "durable_object") => (await dump(store)).filter
 test("50 concurrent refreshes of one refresh token give exactly one distinct new pair", async () => {
   const before = await documents();
   const original = await ok("createToken", [USER("racer")]);
-  const answers = await Promise.all(Array.from({ length: 50 }, () => call("refreshToken", [original.refresh_token, CLIENT("racer")])));
+  const answers = await Promise.all(Array.from({ length: 50 }, () => call("refreshToken", [original.refresh_token, CLIENT("racer"), REFRESH])));
   assert.deepEqual(answers.filter((a) => a.error).map((a) => a.error.body), [], "all 50 succeed (one refresh, 49 replays)");
   const pairs = new Set(answers.map((a) => `${a.ok.access_token} ${a.ok.refresh_token}`));
   assert.equal(pairs.size, 1);
@@ -55,7 +57,7 @@ test("an invalidation is visible to the very next check, for every mode", async 
   // Invalidating a refresh token: the next refresh is refused.
   const token = await ok("createToken", [USER("visible_refresh")]);
   await ok("invalidateToken", [{ refresh_token: token.refresh_token }]);
-  const refresh = await call("refreshToken", [token.refresh_token, CLIENT("visible_refresh")]);
+  const refresh = await call("refreshToken", [token.refresh_token, CLIENT("visible_refresh"), REFRESH]);
   assert.equal(refresh.error?.body.error_description, "token has been invalidated");
 });
 
@@ -65,14 +67,14 @@ async function raceInvalidationsWithRefreshes(store) {
   const outcomes = await Promise.all(
     tokens.flatMap((t, i) => [
       call("invalidateToken", [{ token: t.access_token }], store),
-      call("refreshToken", [t.refresh_token, CLIENT(`race_${store}_${i}`)], store),
+      call("refreshToken", [t.refresh_token, CLIENT(`race_${store}_${i}`), REFRESH], store),
       call("invalidateToken", [{ refresh_token: t.refresh_token }], store),
     ]),
   );
   for (let i = 0; i < tokens.length; i++) {
     assert.equal(outcomes[3 * i].ok?.invalidated_tokens, 1, "the access half is reported invalidated");
     assert.equal((await call("checkToken", [tokens[i].access_token], store)).error?.status, 401, `pair ${i}: access token still valid`);
-    const again = await call("refreshToken", [tokens[i].refresh_token, CLIENT(`race_${store}_${i}`)], store);
+    const again = await call("refreshToken", [tokens[i].refresh_token, CLIENT(`race_${store}_${i}`), REFRESH], store);
     assert.ok(again.error, `pair ${i}: refresh token still usable`);
   }
 }

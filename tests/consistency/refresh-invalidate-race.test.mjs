@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createToken, refreshToken, invalidateToken, checkToken, MemoryKV } from "../../www/entry-node.js";
 
 const TRIALS = 500;
+const SECRET = "race-test-token-secret-of-32-chars!";
 
 /** A binding whose operations each take 1 to 15 ms (deterministic pseudo-random delays). */
 function slow(kv, seed) {
@@ -37,7 +38,7 @@ test(`a refresh racing an invalidation by username never escapes it (${TRIALS} t
       const after = (ms, run) => new Promise((resolve) => setTimeout(resolve, ms)).then(run);
       const [, pair] = await Promise.all([
         after(Math.max(0, -lag), () => invalidateToken(store, { username })),
-        after(Math.max(0, lag), () => refreshToken(store, issued.refresh_token, client).catch(() => null)),
+        after(Math.max(0, lag), () => refreshToken(store, issued.refresh_token, client, { secret: SECRET }).catch(() => null)),
       ]);
       if (pair === null) return;
       refreshed++;

@@ -71,8 +71,9 @@ test("forwardEngineCalls forwards whole calls for a Durable Object store only", 
   const store = new DurableObjectStore(namespace);
   assert.deepEqual(await forwarded.checkToken(store, "t", { now: () => 42 }), { username: "remote", name: "checkToken" });
   assert.deepEqual(calls.at(-1), { id: "edge-token", name: "checkToken", args: ["t", { now: 42 }] }, "a clock is read before crossing");
-  await forwarded.refreshToken(store, "r", { username: "u", realm: "r" });
-  assert.deepEqual(calls.at(-1).args, ["r", { username: "u", realm: "r" }]);
+  const secret = "the-token-secret-crosses-with-the-call";
+  await forwarded.refreshToken(store, "r", { username: "u", realm: "r" }, { secret });
+  assert.deepEqual(calls.at(-1).args, ["r", { username: "u", realm: "r" }, { secret }], "the secret crosses to the object");
 
   await assert.rejects(forwarded.checkToken(store, "bad"), (error) => {
     assert.ok(error instanceof EdgeTokenError);
@@ -107,6 +108,7 @@ test("createHandler in Durable Object mode forwards whole engine calls; its own 
   const { ConfigError } = await import("../../www/service/config.js");
   const { makeCaller, ADMIN, bearer } = await import("../service/helpers.mjs");
   const ELASTIC_PASSWORD = "test-elastic-pw"; // ADMIN's password in helpers.mjs
+  const TOKEN_SECRET = "durable-object-mode-token-secret-32-chars";
   const storage = new MemoryKV();
   const calls = [];
   const namespace = {
@@ -127,16 +129,22 @@ test("createHandler in Durable Object mode forwards whole engine calls; its own 
       },
     }),
   };
-  const call = makeCaller(engine.createHandler({ TOKEN_STORE: "durable_object", TOKEN_DO: namespace, ELASTIC_PASSWORD }));
+  const call = makeCaller(engine.createHandler({ TOKEN_STORE: "durable_object", TOKEN_DO: namespace, ELASTIC_PASSWORD, TOKEN_SECRET }));
   const put = await call("PUT", "/_security/user/u1", { auth: ADMIN, body: { password: "s3krit-password", roles: ["superuser"] } });
   assert.equal(put.status, 200, put.text);
   const token = (await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "password", username: "u1", password: "s3krit-password" } })).body;
   assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(token.access_token) })).body.username, "u1");
+  // The refresh runs in the object with the service's TOKEN_SECRET, which crossed with the call.
+  const refresh = { grant_type: "refresh_token", refresh_token: token.refresh_token };
+  const refreshed = (await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: refresh })).body;
+  assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(refreshed.access_token) })).body.username, "u1");
+  const local = await engine.refreshToken(storage, token.refresh_token, { username: "elastic", realm: "reserved" }, { secret: TOKEN_SECRET });
+  assert.equal(local.access_token, refreshed.access_token, "the object derived the pair with TOKEN_SECRET");
   assert.deepEqual((await call("DELETE", "/_security/oauth2/token", { auth: ADMIN, body: { token: token.access_token } })).body.invalidated_tokens, 1);
   assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(token.access_token) })).status, 401);
 
   const engineCalls = calls.filter((c) => !c.startsWith("kv."));
-  assert.deepEqual(engineCalls, ["createToken", "checkToken", "invalidateToken", "checkToken"]);
+  assert.deepEqual(engineCalls, ["createToken", "checkToken", "refreshToken", "checkToken", "invalidateToken", "checkToken"]);
   const prefixes = new Set(calls.filter((c) => c.startsWith("kv.")).map((c) => c.split(" ")[1]));
   assert.ok(![...prefixes].some((p) => ["t", "r", "u", "w"].includes(p)), `engine keys went one operation at a time: ${[...prefixes]}`);
   assert.ok(prefixes.has("user"), "the service's users are kept in the object too");

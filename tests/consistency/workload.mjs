@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 
 const MINUTE = 60_000;
+/** The options of every refresh: the token secret (the service's TOKEN_SECRET). */
+const REFRESH = { secret: "workload-token-secret-of-32-characters-or-more" };
 
 export async function mixedWorkload({ call, advance, now }) {
   const users = [
@@ -26,13 +28,13 @@ export async function mixedWorkload({ call, advance, now }) {
 
   // Refresh a few, one of them twice within 30 s (the replay returns the same pair), and
   // refresh a successor again (a chain of documents).
-  const first = await call("refreshToken", withRefresh[0].refresh_token, withRefresh[0].user);
+  const first = await call("refreshToken", withRefresh[0].refresh_token, withRefresh[0].user, REFRESH);
   await advance(10_000);
-  const replay = await call("refreshToken", withRefresh[0].refresh_token, withRefresh[0].user);
+  const replay = await call("refreshToken", withRefresh[0].refresh_token, withRefresh[0].user, REFRESH);
   assert.equal(replay.access_token, first.access_token);
   await advance(5 * MINUTE);
-  await call("refreshToken", first.refresh_token, withRefresh[0].user);
-  await call("refreshToken", withRefresh[1].refresh_token, withRefresh[1].user);
+  await call("refreshToken", first.refresh_token, withRefresh[0].user, REFRESH);
+  await call("refreshToken", withRefresh[1].refresh_token, withRefresh[1].user, REFRESH);
   await advance(5 * MINUTE);
 
   // Every invalidate mode.

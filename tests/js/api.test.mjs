@@ -101,14 +101,14 @@ test("refreshToken and invalidateToken marshal their arguments", async () => {
   const { raw, calls } = fakeRaw(() => envelope(200, {}));
   const api = bindApi(raw);
   const kv = new MemoryKV({ now: () => 1 });
-  await api.refreshToken(kv, "refresh", { username: "u", realm: "r" });
+  await api.refreshToken(kv, "refresh", { username: "u", realm: "r" }, { secret: "s".repeat(32), timeout: "5m" });
   await api.invalidateToken(kv, { token: "abc" });
   await api.invalidateToken(kv, '{"refresh_token":"x"}');
   await api.invalidateToken(kv, undefined);
   await api.invalidateToken(kv, null);
   await api.createToken(kv, '{"grant_type":"password"}');
 
-  assert.deepEqual(calls[0].args.slice(1, 3), ["refresh", '{"username":"u","realm":"r"}']);
+  assert.deepEqual(calls[0].args.slice(1), ["refresh", '{"username":"u","realm":"r"}', `{"timeout":"5m","secret":"${"s".repeat(32)}"}`]);
   assert.equal(calls[1].args[1], '{"token":"abc"}');
   assert.equal(calls[2].args[1], '{"refresh_token":"x"}', "a string body is passed through as is");
   assert.equal(calls[3].args[1], "");

@@ -22,7 +22,7 @@ try {
   const before = await checkToken(kv, token.access_token);
   const counts = await invalidateToken(kv, { token: token.access_token });
   const after = await checkToken(kv, token.access_token).then(() => 200, (e) => e.status);
-  const handle = createHandler({ TOKENS: new MemoryKV(), ELASTIC_PASSWORD: "changeme" });
+  const handle = createHandler({ TOKENS: new MemoryKV(), ELASTIC_PASSWORD: "changeme", TOKEN_SECRET: "browser-entry-token-secret-32-chars" });
   const response = await handle(new Request("http://x/_security/_authenticate", { headers: { authorization: "Basic " + btoa("elastic:changeme") } }));
   window.result = { username: before.username, counts, after, service: [response.status, (await response.json()).username] };
 } catch (e) {

@@ -62,7 +62,7 @@ for (const afterAwait of [false, true]) {
     const client = { username: "u", realm: "default_native" };
     // An async engine call is failed with a 500; a check (synchronous steps around the reads)
     // has nothing in the dead instance and simply finishes on the fresh one.
-    const inFlight = api.refreshToken(slowKv, token.refresh_token, client);
+    const inFlight = api.refreshToken(slowKv, token.refresh_token, client, { secret: "trap-test-token-secret-of-32-characters" });
     const checking = api.checkToken(slowKv, token.access_token);
     const caught = await withTrapCaught(async () => {
       glue.forceTrap(afterAwait).catch(() => {});

@@ -8,6 +8,7 @@ import { MemoryKV } from "edge-token/memory-kv";
 const { createToken, checkToken, refreshToken, invalidateToken, createHandler, EdgeTokenError } = pkg;
 
 const ELASTIC_PASSWORD = "suite-elastic-pw";
+const TOKEN_SECRET = "runtime-suite-token-secret-32-chars";
 const USER = { grant_type: "password", username: "token_user", realm: "default_native", roles: ["superuser"] };
 
 // ---------------------------------------------------------------------------------------------
@@ -99,12 +100,12 @@ export const scenarios = [
       const kv = new MemoryKV({ now: () => now });
       const token = await createToken(kv, USER);
       const client = { username: "token_user", realm: "default_native" };
-      const first = await refreshToken(kv, token.refresh_token, client);
+      const first = await refreshToken(kv, token.refresh_token, client, { secret: TOKEN_SECRET });
       ok(first.access_token !== token.access_token, "the refreshed access token is new");
       ok(first.refresh_token !== token.refresh_token, "the refreshed refresh token is new");
       equal((await checkToken(kv, first.access_token)).username, "token_user", "owner of the new token");
       now += 10_000;
-      const again = await refreshToken(kv, token.refresh_token, client);
+      const again = await refreshToken(kv, token.refresh_token, client, { secret: TOKEN_SECRET });
       equal(again.access_token, first.access_token, "repeat refresh access token");
       equal(again.refresh_token, first.refresh_token, "repeat refresh refresh token");
     },
@@ -168,7 +169,7 @@ export const scenarios = [
     name: "createHandler: put user, password grant, bearer _authenticate, invalidate, then 401",
     async run() {
       const roles = JSON.stringify({ token_admin: { cluster: ["manage_token"] } });
-      const call = caller(createHandler({ TOKENS: new MemoryKV(), ELASTIC_PASSWORD, ROLES: roles }));
+      const call = caller(createHandler({ TOKENS: new MemoryKV(), ELASTIC_PASSWORD, TOKEN_SECRET, ROLES: roles }));
       const admin = basic("elastic", ELASTIC_PASSWORD);
       const user = { password: "s3krit-password", roles: ["token_admin"], full_name: "Token User" };
       const put = await call("PUT", "/_security/user/token_user", { auth: admin, body: user });

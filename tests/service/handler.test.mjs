@@ -501,7 +501,8 @@ test("403 names effective roles, unfound roles and the granting privileges; patt
 
 test("createHandler refuses a bad env with a ConfigError that does not repeat secrets", async () => {
   const { createHandler, MemoryKV } = await import("../../www/entry-node.js");
-  const base = { TOKENS: new MemoryKV(), ELASTIC_PASSWORD: "very-secret-value" };
+  const base = { TOKENS: new MemoryKV(), ELASTIC_PASSWORD: "very-secret-value", TOKEN_SECRET: "a-very-secret-token-key-32-chars-long" };
+  const shortSecret = "a-short-secret-of-31-characters";
   const cases = [
     [{ ...base, TOKENS: undefined }, /TOKENS must be a KV namespace binding/],
     [{ ...base, ROLES: "{not json" }, /ROLES must be a JSON object/],
@@ -514,12 +515,19 @@ test("createHandler refuses a bad env with a ConfigError that does not repeat se
     [{ ...base, TOKEN_TIMEOUT: "500ms" }, /must be >= \[1s\]/],
     [{ ...base, TOKEN_TIMEOUT: "20 minutes" }, /unit is missing or unrecognized/],
     [{ ...base, TOKEN_TIMEOUT: 1200 }, /TOKEN_TIMEOUT must be a string/],
+    // TOKEN_SECRET is required; its length is the engine's rule, checked when the handler is made.
+    [{ ...base, TOKEN_SECRET: undefined }, /^TOKEN_SECRET is not set: .*`npx wrangler secret put TOKEN_SECRET`/],
+    [{ ...base, TOKEN_SECRET: "" }, /^TOKEN_SECRET is not set/],
+    [{ ...base, TOKEN_SECRET: shortSecret }, /^TOKEN_SECRET: the token secret must be at least 32 characters long$/],
+    [{ ...base, TOKEN_SECRET: 12345678901234567890123456789012n }, /TOKEN_SECRET must be a string/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => createHandler(env), (error) => {
       assert.equal(error.name, "ConfigError");
       assert.match(error.message, message);
       assert.ok(!error.message.includes("very-secret-value"));
+      assert.ok(!error.message.includes(base.TOKEN_SECRET) && !error.message.includes(shortSecret));
+      assert.equal(error.reply?.status, 500, "a Worker answers every request with the configuration 500");
       return true;
     });
   }

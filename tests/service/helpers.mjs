@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const ELASTIC_PASSWORD = "test-elastic-pw";
+/** The service's TOKEN_SECRET in tests (at least 32 characters). */
+export const TOKEN_SECRET = "test-token-secret-of-at-least-32-characters";
 export const ROLES = {
   token_admin: { cluster: ["manage_token"] },
   monitor_only: { cluster: ["monitor"] },
@@ -60,7 +62,7 @@ export async function inProcess(env = {}) {
   requireBuild();
   const { createHandler, MemoryKV } = await import("../../www/entry-node.js");
   const kv = env.TOKENS ?? new MemoryKV();
-  const handle = createHandler({ TOKENS: kv, ELASTIC_PASSWORD, ROLES: JSON.stringify(ROLES), ...env });
+  const handle = createHandler({ TOKENS: kv, ELASTIC_PASSWORD, TOKEN_SECRET, ROLES: JSON.stringify(ROLES), ...env });
   return { handle, kv, call: makeCaller(handle) };
 }
 
@@ -204,7 +206,7 @@ async function onFreePort(start, attempts = 3) {
 /** wrangler dev (workerd, wrangler.toml) on a free loopback port with its local KV in `persistTo`. */
 export async function startWrangler({ persistTo, vars = {} }) {
   requireBuild();
-  const varArgs = Object.entries({ ELASTIC_PASSWORD, ROLES: JSON.stringify(ROLES), ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const varArgs = Object.entries({ ELASTIC_PASSWORD, TOKEN_SECRET, ROLES: JSON.stringify(ROLES), ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   return onFreePort(async (port) => {
     const args = [
       `${ROOT}/node_modules/wrangler/bin/wrangler.js`,

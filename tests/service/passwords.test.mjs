@@ -78,7 +78,7 @@ async function saveUsers(kv, users) {
 
 function realmsWith(users = []) {
   const kv = new MemoryKV();
-  const config = readConfig({ TOKENS: kv, ELASTIC_PASSWORD: "elastic-pw" });
+  const config = readConfig({ TOKENS: kv, ELASTIC_PASSWORD: "elastic-pw", TOKEN_SECRET: "passwords-test-token-secret-32-chars" });
   return { kv, realms: createRealms(api, config), ready: saveUsers(kv, users) };
 }
 

@@ -4,7 +4,7 @@
 // metadata), in any log line, or in any error response, neither raw nor in an encoded form.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN, ELASTIC_PASSWORD, ROLES, basic, bearer, inProcess, requireBuild } from "./helpers.mjs";
+import { ADMIN, ELASTIC_PASSWORD, ROLES, TOKEN_SECRET, basic, bearer, inProcess, requireBuild } from "./helpers.mjs";
 import { bcryptHash, pbkdf2Hash } from "./password-fixtures.mjs";
 
 const TOKEN = "/_security/oauth2/token";
@@ -140,6 +140,7 @@ test("no password or token in the store, the logs or an error response after a f
     ...Object.entries(passwords).map(([name, pw]) => [`password of ${name}`, encodedForms(pw)]),
     ...wrong.map((pw, i) => [`wrong password ${i + 1}`, encodedForms(pw)]),
     ...tokens.map((t, i) => [`token ${i + 1}`, tokenForms(t)]),
+    ["TOKEN_SECRET", encodedForms(TOKEN_SECRET)],
   ];
 
   const entries = [...store.entries()];
@@ -158,8 +159,8 @@ test("no password or token in the store, the logs or an error response after a f
   const errors = responses.filter((r) => r.status >= 400).map((r) => [r.what, r.text + JSON.stringify([...r.headers])]);
   assert.ok(errors.length >= 15);
   assert.deepEqual(leaks(errors, secrets), [], "secrets in error responses");
-  const passwordSecrets = secrets.filter(([label]) => label.includes("password"));
-  assert.deepEqual(leaks(responses.map((r) => [r.what, r.text]), passwordSecrets), [], "passwords in responses");
+  const passwordSecrets = secrets.filter(([label]) => label.includes("password") || label === "TOKEN_SECRET");
+  assert.deepEqual(leaks(responses.map((r) => [r.what, r.text]), passwordSecrets), [], "passwords or TOKEN_SECRET in responses");
 });
 
 test("an unexpected error is logged by its class and place, never by its message", async () => {
@@ -175,7 +176,7 @@ test("an unexpected error is logged by its class and place, never by its message
       throw new SyntaxError(`Unexpected token 'l', "${secret}" is not valid JSON`);
     },
   };
-  const handle = createServiceHandler(api, { TOKENS: new entry.MemoryKV(), ELASTIC_PASSWORD, ROLES: JSON.stringify(ROLES) });
+  const handle = createServiceHandler(api, { TOKENS: new entry.MemoryKV(), ELASTIC_PASSWORD, TOKEN_SECRET, ROLES: JSON.stringify(ROLES) });
   let response;
   const logs = await capturingConsole(async () => {
     response = await handle(
@@ -192,6 +193,6 @@ test("an unexpected error is logged by its class and place, never by its message
   assert.equal(logs.length, 1);
   assert.match(logs[0], /^edge-token: unexpected SyntaxError at [\w.-]+\.m?js:\d+$/);
   for (const haystack of [logs[0], text]) {
-    assert.ok(!haystack.includes(secret) && !haystack.includes(ELASTIC_PASSWORD), haystack);
+    assert.ok(!haystack.includes(secret) && !haystack.includes(ELASTIC_PASSWORD) && !haystack.includes(TOKEN_SECRET), haystack);
   }
 });

@@ -23,8 +23,11 @@ test("the Node server answers the official client", async () => {
   const asToken = new Client({ node: server.url, auth: { bearer: token.access_token }, maxRetries: 0 });
   after(() => asToken.close());
   assert.equal((await asToken.security.authenticate()).username, "node_user");
+  // Refreshing works without TOKEN_SECRET in the environment: the server made a random one.
+  const refreshed = await es.security.getToken({ grant_type: "refresh_token", refresh_token: token.refresh_token });
+  assert.notEqual(refreshed.access_token, token.access_token);
   assert.deepEqual(await es.security.invalidateToken({ username: "node_user" }), {
-    invalidated_tokens: 2,
+    invalidated_tokens: 4,
     previously_invalidated_tokens: 0,
     error_count: 0,
   });

@@ -190,3 +190,33 @@ test("a bad configuration is reported by the Worker as a 500 on every request, w
     rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test("a Worker without a usable TOKEN_SECRET answers the configuration 500 and says so at start-up", TEST_TIMEOUT, async () => {
+  const short = "only-a-short-token-secret";
+  for (const [secret, reason] of [
+    ["", /^TOKEN_SECRET is not set: .*npx wrangler secret put TOKEN_SECRET/],
+    [short, /^TOKEN_SECRET: the token secret must be at least 32 characters long$/],
+  ]) {
+    const folder = mkdtempSync(join(tmpdir(), "edge-token-nosecret-"));
+    const broken = await startWrangler({ persistTo: folder, vars: { TOKEN_SECRET: secret } });
+    try {
+      for (const path of ["/", "/_security/_authenticate"]) {
+        const response = await fetch(`${broken.url}${path.slice(1)}`);
+        const body = await response.json();
+        assert.equal(response.status, 500);
+        assert.equal(body.error.type, "settings_exception");
+        assert.match(body.error.reason, reason);
+        assert.ok(!JSON.stringify(body).includes(short));
+      }
+      // wrangler prints the Worker's console.error a moment after the response.
+      const printed = /edge-token: configuration error: TOKEN_SECRET/;
+      for (let waited = 0; !printed.test(broken.output()) && waited < 20_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
+      assert.match(broken.output(), printed);
+      assert.ok(!broken.output().includes(short));
+    } finally {
+      await broken.stop();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }
+});
+

@@ -89,7 +89,7 @@ async fn invalidate_token(kv: JsValue, body: String, options: String) -> String 
 const NOW: f64 = 1_800_000_000_000.0;
 
 fn options() -> String {
-    json!({"now": NOW}).to_string()
+    json!({"now": NOW, "secret": "wasm-test-token-secret-of-32-characters"}).to_string()
 }
 
 fn envelope(text: &str) -> (u16, Value) {

@@ -41,6 +41,8 @@ const nowOf = (kv, options) => fixedNow(options) ?? (typeof kv.now === "function
 function optionsJson(options = {}) {
   const out = { now: fixedNow(options) };
   if (options.timeout !== undefined && options.timeout !== null) out.timeout = options.timeout;
+  // The key of refreshed pairs; the core validates it and never repeats it.
+  if (options.secret !== undefined && options.secret !== null) out.secret = options.secret;
   return JSON.stringify(out);
 }
 
@@ -249,7 +251,10 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
       return callSync("parseInvalidateRequest", bodyText === undefined || bodyText === null ? "" : asJson(bodyText));
     },
     validateSettings(settings = {}) {
-      return callSync("validateSettings", JSON.stringify({ timeout: settings.timeout ?? undefined }));
+      return callSync(
+        "validateSettings",
+        JSON.stringify({ timeout: settings.timeout ?? undefined, secret: settings.secret ?? undefined }),
+      );
     },
     parseRoles,
     authorize,

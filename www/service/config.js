@@ -1,7 +1,7 @@
 // The service's settings, read once from the Worker-style env: `TOKENS` (KV binding; or, with
 // `TOKEN_STORE = "durable_object"`, the Durable Object binding `TOKEN_DO` and optional
-// `TOKEN_DO_NAME`), `ELASTIC_PASSWORD` (secret), `TOKEN_TIMEOUT` (ES time value) and `ROLES`
-// (JSON role descriptors). Problems are reported as ConfigError, whose message never repeats a
+// `TOKEN_DO_NAME`), `ELASTIC_PASSWORD` and `TOKEN_SECRET` (secrets), `TOKEN_TIMEOUT` (ES time
+// value) and `ROLES` (JSON role descriptors). Problems are reported as ConfigError, whose message never repeats a
 // value that could be a secret.
 import { StoreConfigError, resolveStore } from "../adapters/store.js";
 
@@ -37,6 +37,18 @@ function readOptionalString(env, name) {
   return value;
 }
 
+/** TOKEN_SECRET is required: refreshed pairs are derived with it (its rules: the core's). */
+function readTokenSecret(env) {
+  const secret = readOptionalString(env, "TOKEN_SECRET");
+  if (secret === undefined) {
+    throw new ConfigError(
+      "TOKEN_SECRET is not set: the service derives refreshed token pairs with this secret (at least 32 random " +
+        "characters). Create it with `npx wrangler secret put TOKEN_SECRET` (locally: a TOKEN_SECRET line in .dev.vars)",
+    );
+  }
+  return secret;
+}
+
 /**
  * `ROLES` (JSON text, or an already parsed object) as the engine's role table, on top of the
  * built-in roles; `api` is the bound engine API. The engine's message says what is wrong.
@@ -52,7 +64,7 @@ export function readRoles(api, value) {
 /** The settings of `env` that the platform reads; ROLES is the engine's (readRoles). */
 export function readConfig(env) {
   if (env === null || typeof env !== "object") {
-    throw new ConfigError("env must be an object with TOKENS, ELASTIC_PASSWORD, TOKEN_TIMEOUT and ROLES");
+    throw new ConfigError("env must be an object with TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT and ROLES");
   }
   return Object.freeze({
     kv: readKv(env),
@@ -60,6 +72,7 @@ export function readConfig(env) {
     elasticPassword: readOptionalString(env, "ELASTIC_PASSWORD"),
     // Parsed by the engine (ES time units, 1s..1h): checked at start-up by checkEngineSettings.
     tokenTimeout: readOptionalString(env, "TOKEN_TIMEOUT"),
+    tokenSecret: readTokenSecret(env),
   });
 }
 
@@ -68,10 +81,16 @@ export function readConfig(env) {
  * run once so a bad value fails at start-up like a bad ROLES, not on the first token request.
  */
 export function checkEngineSettings(api, config) {
-  try {
-    api.validateSettings({ timeout: config.tokenTimeout });
-  } catch (/** @type {any} */ error) {
-    const reason = error?.body?.error?.reason ?? error?.message ?? String(error);
-    throw new ConfigError(`TOKEN_TIMEOUT: ${reason}`);
+  const checks = [
+    ["TOKEN_TIMEOUT", { timeout: config.tokenTimeout }],
+    ["TOKEN_SECRET", { secret: config.tokenSecret }],
+  ];
+  for (const [name, settings] of checks) {
+    try {
+      api.validateSettings(settings);
+    } catch (/** @type {any} */ error) {
+      const reason = error?.body?.error?.reason ?? error?.message ?? String(error);
+      throw new ConfigError(`${name}: ${reason}`);
+    }
   }
 }

@@ -80,7 +80,7 @@ function clockOf(kv) {
 }
 
 /**
- * Builds the service for one env (`{ TOKENS, ELASTIC_PASSWORD, TOKEN_TIMEOUT, ROLES }`, or
+ * Builds the service for one env (`{ TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT, ROLES }`, or
  * `TOKEN_STORE: "durable_object"` with `TOKEN_DO` in place of `TOKENS`) on top of a bound
  * engine. Throws ConfigError for a bad env, so a misconfiguration shows at start-up; the error
  * carries the core's 500 for it (`reply`), which a Worker answers every request with.

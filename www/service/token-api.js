@@ -54,7 +54,12 @@ export async function getToken(ctx, { principal, body, connection }) {
   const scope = request.scope === undefined ? {} : { scope: request.scope };
   switch (request.grant_type) {
     case "refresh_token":
-      return engineCall(ctx.api.refreshToken(kv, request.refresh_token, clientOf(principal), timeoutOptions(ctx)));
+      return engineCall(
+        ctx.api.refreshToken(kv, request.refresh_token, clientOf(principal), {
+          ...timeoutOptions(ctx),
+          secret: ctx.config.tokenSecret,
+        }),
+      );
     case "client_credentials":
       // The caller's own token; a caller who came with a bearer token is echoed as such.
       return engineCall(

@@ -30,12 +30,13 @@ export async function roundTrip(): Promise<number> {
   const who: AuthenticateResponse = await checkToken(kv, token.access_token, { timeout: "20m" });
   const username: string = who.username;
   const counts: InvalidateTokenResponse = await invalidateToken(kv, { token: token.access_token });
-  const refreshed = await refreshToken(kv, token.refresh_token ?? "", { username, realm: "default_native" });
+  const secret = "a-token-secret-of-at-least-32-characters";
+  const refreshed = await refreshToken(kv, token.refresh_token ?? "", { username, realm: "default_native" }, { secret });
   const mode: string = parseInvalidateRequest({ username }).mode;
   const timeout: number = validateSettings({ timeout: "5m" }).timeout_ms;
   const roles: Roles = parseRoles({ token_admin: { cluster: ["manage_token"], indices: [] } });
   authorize(roles, username, who.roles, "invalidateToken");
-  const handle = createHandler({ TOKENS: kv, ELASTIC_PASSWORD: "changeme" });
+  const handle = createHandler({ TOKENS: kv, ELASTIC_PASSWORD: "changeme", TOKEN_SECRET: secret });
   const response: Response = await handle(new Request("http://localhost/"));
   try {
     await checkToken(kv, refreshed.access_token);
@@ -50,6 +51,10 @@ export async function misuse(kv: MemoryKV): Promise<void> {
   await checkToken(kv, 42);
   // @ts-expect-error: a binding is required
   await invalidateToken(undefined, { token: "t" });
+  // @ts-expect-error: a refresh needs the secret its pair is derived with
+  await refreshToken(kv, "t", { username: "u", realm: "r" });
+  // @ts-expect-error: the service needs TOKEN_SECRET
+  createHandler({ TOKENS: kv });
   const who = await checkToken(kv, "t");
   // @ts-expect-error: the username is a string
   const wrong: number = who.username;
