@@ -1,11 +1,18 @@
 //! Stored password hashes in the formats Elasticsearch's native realm and users file accept, so
 //! an operator can bring hashes from an existing cluster:
-//!   bcrypt            `$2a$` / `$2b$` / `$2y$`, cost 4..14
+//!   bcrypt            `$2a$` / `$2b$` / `$2y$`
 //!   `{PBKDF2}`        `{PBKDF2}<iterations>$<b64 salt>$<b64 key>`, PBKDF2-HMAC-SHA512
 //!   `{PBKDF2_STRETCH}` the same over the hex SHA-512 of the password
-//! This module reads a hash as ES's `Hasher.resolveFromHash` does, with its messages, and says
-//! what a verifier needs; the host computes (WebCrypto, bcryptjs). It also owns the format of
-//! new hashes ([`NEW_HASH`]), which the host computes from [`new_hash_format`].
+//! This module reads a hash as ES's `Hasher.resolveFromHash` does, with its messages ([`describe`]),
+//! bounds what verifying it may cost ([`check`]) and says what a verifier needs; the host
+//! computes (WebCrypto, bcryptjs). It also owns the format of new hashes ([`NEW_HASH`]), which
+//! the host computes from [`new_hash_format`].
+//!
+//! Bounds: a hash is verified on every Basic login, on the request's CPU, and its cost comes from
+//! the hash itself: unbounded, one imported user could make each of their logins (and each guess
+//! at their password) cost seconds, and stand out by its timing. So only hashes between ES's own
+//! minimums and a few times this service's default cost are taken, and a stored one outside them
+//! never matches (see `docs/service.md`).
 
 use base64::alphabet::STANDARD;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
@@ -15,13 +22,30 @@ use serde_json::{json, Value};
 
 const PBKDF2_PREFIX: &str = "{PBKDF2}";
 const STRETCH_PREFIX: &str = "{PBKDF2_STRETCH}";
-/// The iteration counts ES has a hasher for (`Hasher.resolve`): any other count is refused.
+/// The iteration counts ES has a hasher for (`Hasher.resolve`): any other count is ES's
+/// "unknown hash function".
 const PBKDF2_COSTS: [u32; 6] = [1000, 10000, 50000, 100000, 500000, 1000000];
 const PBKDF2_DEFAULT_COST: u32 = 10000;
+/// The iterations verified here: ES's set from its lowest, 1000, up to 100000, ten times the
+/// default and workerd's own WebCrypto limit (it refuses PBKDF2 above 100000 iterations).
+const PBKDF2_VERIFIED: std::ops::RangeInclusive<u32> = 1000..=100_000;
 const BCRYPT_DEFAULT_COST: u32 = 10;
+/// ES's bcrypt hashers, `BCRYPT4` to `BCRYPT14`: any other cost is ES's "unknown hash function".
 const BCRYPT_COSTS: std::ops::RangeInclusive<u32> = 4..=14;
-/// ES refuses a PBKDF2 salt shorter than this when verifying.
+/// The bcrypt costs verified here: ES's from its lowest, 4, up to 12, 2^2 = 4 times the
+/// default 10 (bcrypt doubles its work per cost step; cost 10 is about 100 ms in bcryptjs).
+const BCRYPT_VERIFIED: std::ops::RangeInclusive<u32> = 4..=12;
+/// ES refuses a PBKDF2 salt shorter than this when verifying (`PBKDF2_MIN_SALT_LENGTH_IN_BYTES`).
 const MIN_SALT_BYTES: usize = 8;
+/// The salt ES makes (`generateSalt(32)` in `Hasher.getPbkdf2Hash`); no longer one is taken.
+const MAX_SALT_BYTES: usize = 32;
+/// ES's PBKDF2 key is a whole number of 128-bit blocks (`HMAC_SHA512_BLOCK_SIZE_IN_BITS`),
+/// read from the stored text's length, at least one.
+const KEY_BLOCK_BITS: usize = 128;
+/// The key ES makes (`PBKDF2_KEY_LENGTH`, 256 bits); no longer one is taken: ES reads the
+/// length from the text, so an unbounded text would be an unbounded derivation.
+const MAX_KEY_BITS: usize = 256;
+const INVALID_PBKDF2: &str = "The provided password hash is not a valid PBKDF2 hash.";
 
 /// New passwords are hashed as `{PBKDF2}` with 10000 iterations (ES's `pbkdf2` default):
 /// WebCrypto derives natively, a few milliseconds of CPU, while bcrypt in plain JavaScript
@@ -146,22 +170,55 @@ pub fn configured_hasher() -> String {
 /// What the host needs to check a password against `hash`, as JSON:
 /// `{"kind":"bcrypt","cost"}`, or `{"kind":"pbkdf2"|"pbkdf2_stretch","cost","salt","key",
 /// "key_bits"}` with the salt's bytes in canonical base64 and the stored key text. `None` for
-/// a hash that can never match (unsupported, another hasher, or a malformed PBKDF2 hash).
+/// a hash that can never match, or that [`check`] refuses: such a hash fails closed, never
+/// verified at its cost.
 pub fn verifier(hash: &str) -> Option<Value> {
-    let Ok(Described::Verifiable(hasher)) = describe(hash) else {
-        return None;
+    check(hash).ok()
+}
+
+/// [`verifier`]'s answer for a hash this service takes, or why it does not, in ES's words where
+/// ES has them: its "unknown hash function" and "configured hashing algorithm" messages, and
+/// those of its PBKDF2 verification for a short salt or a key that is not whole blocks; for the
+/// bounds ES does not have, messages in the same form.
+pub fn check(hash: &str) -> Result<Value, String> {
+    let hasher = match describe(hash)? {
+        Described::Verifiable(hasher) => hasher,
+        Described::Other(name) => {
+            return Err(format!(
+                "Provided password hash uses [{name}] but the configured hashing algorithm is [{}]",
+                configured_hasher()
+            ))
+        }
     };
+    check_cost(hasher)?;
     if hasher.kind == Kind::Bcrypt {
-        return Some(json!({"kind": hasher.kind.id(), "cost": hasher.cost}));
+        return Ok(json!({"kind": hasher.kind.id(), "cost": hasher.cost}));
     }
+    pbkdf2_verifier(hash, hasher)
+}
+
+/// A PBKDF2 hash's salt and key, within ES's minimums and what ES makes.
+fn pbkdf2_verifier(hash: &str, hasher: Hasher) -> Result<Value, String> {
     let prefix = if hasher.kind == Kind::Pbkdf2Stretch { STRETCH_PREFIX } else { PBKDF2_PREFIX };
-    let mut parts = hash.get(prefix.len()..)?.split('$');
+    let mut parts = hash.get(prefix.len()..).unwrap_or_default().split('$');
     let (Some(_), Some(salt), Some(key), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return None;
+        return Err(INVALID_PBKDF2.to_string());
     };
-    let salt = decode_java_base64(salt).filter(|s| s.len() >= MIN_SALT_BYTES)?;
-    let key_bits = key_bits(key).filter(|bits| *bits > 0)?;
-    Some(json!({
+    let salt = decode_java_base64(salt).ok_or(INVALID_PBKDF2)?;
+    if salt.len() < MIN_SALT_BYTES {
+        return Err(format!("PBKDF2 salt must be at least [{MIN_SALT_BYTES} bytes] long"));
+    }
+    if salt.len() > MAX_SALT_BYTES {
+        return Err(format!("PBKDF2 salt must be at most [{MAX_SALT_BYTES} bytes] long"));
+    }
+    let key_bits = key_bits(key);
+    if key_bits == 0 {
+        return Err(format!("PBKDF2 key length must be positive and multiple of [{KEY_BLOCK_BITS} bits]"));
+    }
+    if key_bits > MAX_KEY_BITS {
+        return Err(format!("PBKDF2 key length must be at most [{MAX_KEY_BITS} bits]"));
+    }
+    Ok(json!({
         "kind": hasher.kind.id(),
         "cost": hasher.cost,
         "salt": CANONICAL_BASE64.encode(salt),
@@ -170,10 +227,29 @@ pub fn verifier(hash: &str) -> Option<Value> {
     }))
 }
 
+/// A hasher ES knows, at a cost above this service's bounds, is refused by its ES name.
+fn check_cost(hasher: Hasher) -> Result<(), String> {
+    let (verified, what) = match hasher.kind {
+        Kind::Bcrypt => (&BCRYPT_VERIFIED, "bcrypt costs"),
+        Kind::Pbkdf2 | Kind::Pbkdf2Stretch => (&PBKDF2_VERIFIED, "PBKDF2 iterations"),
+    };
+    if verified.contains(&hasher.cost) {
+        return Ok(());
+    }
+    Err(format!(
+        "Provided password hash uses [{}] but this service verifies {what} [{}] to [{}] only",
+        hasher.name(),
+        verified.start(),
+        verified.end()
+    ))
+}
+
 /// ES derives the key length from the stored text: (chars * 3 / 64) * 128 bits, a multiple of
-/// the HMAC-SHA512 block of 128 bits.
-fn key_bits(key: &str) -> Option<usize> {
-    Some(key.chars().count().checked_mul(3)? / 64 * 128)
+/// the HMAC-SHA512 block of 128 bits. Counted no further than 256 characters (1536 bits, far
+/// past the bound), so a long text costs no more to read than a short one.
+fn key_bits(key: &str) -> usize {
+    let chars = key.chars().take(MAX_KEY_BITS).count();
+    chars * 3 / 64 * KEY_BLOCK_BITS
 }
 
 /// Strict standard base64 as Java's basic decoder takes it, or `None`.
@@ -191,139 +267,4 @@ pub fn new_hash_format() -> Value {
         "salt_bytes": NEW_SALT_BYTES,
         "key_bits": NEW_KEY_BYTES * 8,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn bcrypt(minor: char, cost: &str) -> String {
-        format!("$2{minor}${cost}${}", "a".repeat(53))
-    }
-
-    #[test]
-    fn hashes_are_described_as_es_resolves_them() {
-        let hasher = |kind, cost| Ok(Described::Verifiable(Hasher { kind, cost }));
-        let rows: Vec<(String, Result<Described, String>)> = vec![
-            (bcrypt('a', "04"), hasher(Kind::Bcrypt, 4)),
-            (bcrypt('b', "10"), hasher(Kind::Bcrypt, 10)),
-            (bcrypt('y', "14"), hasher(Kind::Bcrypt, 14)),
-            ("{PBKDF2}1000$c2FsdA==$a2V5".into(), hasher(Kind::Pbkdf2, 1000)),
-            ("{PBKDF2}10000$x".into(), hasher(Kind::Pbkdf2, 10000)),
-            ("{PBKDF2}0001000$x".into(), hasher(Kind::Pbkdf2, 1000)),
-            ("{PBKDF2_STRETCH}1000000$x$y".into(), hasher(Kind::Pbkdf2Stretch, 1000000)),
-            ("{SHA}abc".into(), Ok(Described::Other("SHA1"))),
-            ("{MD5}abc".into(), Ok(Described::Other("MD5"))),
-            ("{SSHA256}abc".into(), Ok(Described::Other("SSHA256"))),
-            ("just-a-password".into(), Ok(Described::Other("NOOP"))),
-            ("".into(), Ok(Described::Other("NOOP"))),
-            ("$2x$10$abc".into(), Ok(Described::Other("NOOP"))),
-            ("{PBKDF2}12345$c2FsdHNhbHQ=$a2V5".into(), Err("unknown hash function [pbkdf2_12345]".into())),
-            ("{PBKDF2_STRETCH}7$c2FsdHNhbHQ=$a2V5".into(), Err("unknown hash function [pbkdf2_stretch_7]".into())),
-            ("{PBKDF2}0$x".into(), Err("unknown hash function [pbkdf2_0]".into())),
-            (
-                "{PBKDF2}lots$c2FsdA==$a2V5".into(),
-                Err("The number of iterations could not be determined from the provided PBKDF2 hash.".into()),
-            ),
-            (
-                "{PBKDF2}10000".into(),
-                Err("The number of iterations could not be determined from the provided PBKDF2 hash.".into()),
-            ),
-            (
-                "{PBKDF2}1234567890$x".into(),
-                Err("The number of iterations could not be determined from the provided PBKDF2 hash.".into()),
-            ),
-            (
-                "{PBKDF2}$x".into(),
-                Err("The number of iterations could not be determined from the provided PBKDF2 hash.".into()),
-            ),
-            (bcrypt('a', "15"), Err("unknown hash function [bcrypt15]".into())),
-            (bcrypt('a', "03"), Err("unknown hash function [bcrypt3]".into())),
-            ("$2a$10$tooshort".into(), Err("The provided password hash is not a valid bcrypt hash.".into())),
-            (
-                format!("$2a$10${}", "!".repeat(53)),
-                Err("The provided password hash is not a valid bcrypt hash.".into()),
-            ),
-            (
-                format!("$2a$1x${}", "a".repeat(53)),
-                Err("The provided password hash is not a valid bcrypt hash.".into()),
-            ),
-            (
-                format!("$2a$10_{}", "a".repeat(53)),
-                Err("The provided password hash is not a valid bcrypt hash.".into()),
-            ),
-        ];
-        for (hash, expected) in rows {
-            assert_eq!(describe(&hash), expected, "{hash}");
-        }
-    }
-
-    #[test]
-    fn hasher_names_are_es_names() {
-        let rows = [
-            (Kind::Bcrypt, 10, "BCRYPT"),
-            (Kind::Bcrypt, 4, "BCRYPT4"),
-            (Kind::Pbkdf2, 10000, "PBKDF2"),
-            (Kind::Pbkdf2, 1000, "PBKDF2_1000"),
-            (Kind::Pbkdf2Stretch, 10000, "PBKDF2_STRETCH"),
-            (Kind::Pbkdf2Stretch, 50000, "PBKDF2_STRETCH_50000"),
-        ];
-        for (kind, cost, name) in rows {
-            assert_eq!(Hasher { kind, cost }.name(), name);
-        }
-        assert_eq!(configured_hasher(), "PBKDF2");
-    }
-
-    #[test]
-    fn verifiers_carry_what_the_host_computes_with() {
-        let salt16 = "c2FsdHNhbHRzYWx0c2FsdA=="; // 16 bytes
-        let key44 = "A".repeat(44);
-        let rows: Vec<(String, Option<Value>)> = vec![
-            (bcrypt('y', "05"), Some(json!({"kind":"bcrypt","cost":5}))),
-            (
-                format!("{{PBKDF2}}10000${salt16}${key44}"),
-                Some(json!({"kind":"pbkdf2","cost":10000,"salt":salt16,"key":key44,"key_bits":256})),
-            ),
-            // Padding is optional, as for Java's decoder; the salt comes back canonical.
-            (
-                format!("{{PBKDF2_STRETCH}}1000$c2FsdHNhbHRzYWx0c2FsdA${}", "B".repeat(88)),
-                Some(json!({"kind":"pbkdf2_stretch","cost":1000,"salt":salt16,"key":"B".repeat(88),"key_bits":512})),
-            ),
-            // 22 characters: floor(66 / 64) blocks of 128 bits.
-            (
-                format!("{{PBKDF2}}1000${salt16}${}", "C".repeat(22)),
-                Some(json!({"kind":"pbkdf2","cost":1000,"salt":salt16,"key":"C".repeat(22),"key_bits":128})),
-            ),
-            ("{PBKDF2}10000$not base64$AAAA".into(), None),
-            (format!("{{PBKDF2}}10000$c2FsdA==${key44}"), None), // 4-byte salt, ES's minimum is 8
-            ("{PBKDF2}10000$only-two-parts".into(), None),
-            (format!("{{PBKDF2}}10000${salt16}${key44}$extra"), None),
-            (format!("{{PBKDF2}}10000${salt16}${}", "A".repeat(20)), None), // under one block
-            (format!("{{PBKDF2}}10000$c2FsdHNhbHRzYWx0c2FsdA=$${key44}"), None),
-            ("{PBKDF2}12345$c2FsdA==$a2V5".into(), None),
-            ("{SHA}anything".into(), None),
-            ("plain".into(), None),
-            ("".into(), None),
-        ];
-        for (hash, expected) in rows {
-            assert_eq!(verifier(&hash), expected, "{hash}");
-        }
-    }
-
-    #[test]
-    fn new_hashes_are_read_back_as_the_configured_hasher() {
-        let format = new_hash_format();
-        assert_eq!(
-            format,
-            json!({"kind":"pbkdf2","cost":10000,"prefix":"{PBKDF2}10000$","salt_bytes":32,"key_bits":256})
-        );
-        let made = format!(
-            "{}{}${}",
-            format["prefix"].as_str().unwrap_or(""),
-            CANONICAL_BASE64.encode([7u8; NEW_SALT_BYTES]),
-            CANONICAL_BASE64.encode([9u8; NEW_KEY_BYTES])
-        );
-        assert_eq!(describe(&made), Ok(Described::Verifiable(NEW_HASH)));
-        assert_eq!(verifier(&made).map(|v| v["key_bits"].clone()), Some(format["key_bits"].clone()));
-    }
 }

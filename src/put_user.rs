@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::errors::{illegal_argument, request_body_required, validation_error, validation_reason, Cause, Reply};
 use crate::json_value::parse_strict;
-use crate::password_hash::{configured_hasher, describe, Described};
+use crate::password_hash;
 use crate::users::{invalid_name_message, is_internal, is_reserved, is_valid_name, trim_js, UserRecord};
 
 /// The request after parsing and validation; also what the host hands back to
@@ -169,18 +169,12 @@ fn roles(value: Value) -> Result<Vec<String>, Reply> {
     }
 }
 
-/// A given hash must be one this service can verify. ES insists on its one configured hasher;
-/// here every bcrypt and PBKDF2 form ES can produce is taken, so hashes from a cluster
-/// configured either way can be brought over.
+/// A given hash must be one this service can verify, at a bounded cost
+/// (`password_hash::check`). ES insists on its one configured hasher; here every bcrypt and
+/// PBKDF2 form ES can produce within the bounds is taken, so hashes from a cluster configured
+/// either way can be brought over.
 fn check_hash(hash: &str) -> Result<(), Reply> {
-    match describe(hash) {
-        Ok(Described::Verifiable(_)) => Ok(()),
-        Ok(Described::Other(name)) => Err(illegal_argument(format!(
-            "Provided password hash uses [{name}] but the configured hashing algorithm is [{}]",
-            configured_hasher()
-        ))),
-        Err(message) => Err(illegal_argument(message)),
-    }
+    password_hash::check(hash).map(|_| ()).map_err(illegal_argument)
 }
 
 /// PutUserRequest.validate(): runs before authorization in ES.
@@ -233,6 +227,11 @@ pub fn record(request: PutUserRequest, new_hash: Option<String>, existing: Optio
     // Checked again here, so no call order can store a user that put-user refuses.
     if let Some(problem) = problems(&request) {
         return problem;
+    }
+    if let Some(given) = &request.password_hash {
+        if let Err(problem) = check_hash(given) {
+            return problem;
+        }
     }
     let existing = UserRecord::parse_for(existing, &request.username);
     let hash = match (&request.password, new_hash) {

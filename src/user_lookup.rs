@@ -1,62 +1,116 @@
 //! Reads of the native realm, in two steps around the host's KV reads: which keys to read (for
 //! GET /_security/user and for a password login), then what the values read make (ES's body,
 //! the user a password is checked against).
+//!
+//! GET /_security/user is bounded, where ES is not: a Worker may make 1,000 KV operations per
+//! request (a bulk get of up to 100 keys, and a list page of up to 1,000 keys, count one each),
+//! so a request names at most [`MAX_NAMED_USERS`] users and a listing answers at most
+//! [`MAX_LISTED_USERS`]; past either, ES's 400 `illegal_argument_exception` (see
+//! `docs/service.md`).
 
 use serde_json::{json, Map, Value};
 
-use crate::errors::Reply;
+use crate::errors::{illegal_argument, Reply};
+use crate::password_hash;
 use crate::users::{login_key, native_realm, reserved_realm, trim_js, user_key, user_key_prefix, UserRecord, ELASTIC};
+
+/// The most usernames GET /_security/user/{names} takes: 10 bulk gets.
+pub const MAX_NAMED_USERS: usize = 1000;
+/// The most users GET /_security/user lists: 10 list pages and 100 bulk gets, about 110 KV
+/// operations; the 11th page, that tells there are more, is the last one read.
+pub const MAX_LISTED_USERS: usize = 10_000;
 
 /// The names of GET /_security/user/{a,b}: comma-separated, trimmed, empty ones dropped.
 pub fn usernames(list: &str) -> Vec<String> {
     list.split(',').map(trim_js).filter(|name| !name.is_empty()).map(str::to_string).collect()
 }
 
-/// What to read for GET /_security/user[/{names}]: `{"prefix"}` to list every stored user,
-/// or `{"keys"}` with one key per name (`null` for the reserved user, who is not stored).
-pub fn lookup(names: Option<&str>) -> Value {
+/// What to read for GET /_security/user[/{names}]: `{"prefix", "max_users"}` to list the stored
+/// users (the host lists no further than one key past `max_users`, and reads no value past it:
+/// [`views`] then answers 400 whatever was read), or `{"keys"}`, each stored name's key once,
+/// in the order the names come (the reserved user is not stored). Too many names: ES's 400.
+pub fn lookup(names: Option<&str>) -> Result<Value, Reply> {
     match names {
-        None => json!({"prefix": user_key_prefix()}),
-        Some(list) => {
-            let keys: Vec<Value> = usernames(list)
-                .iter()
-                .map(|name| if name == ELASTIC { Value::Null } else { Value::String(user_key(name)) })
-                .collect();
-            json!({"keys": keys})
-        }
+        None => Ok(json!({"prefix": user_key_prefix(), "max_users": MAX_LISTED_USERS})),
+        Some(list) => Ok(json!({"keys": keys(&named(list)?)})),
     }
 }
 
-/// GET /_security/user's answer from the values read for [`lookup`] (in its key order; every
-/// listed value when listing): `{name: user}`, or 404 `{}` when none of the names exist.
-pub fn views(names: Option<&str>, values: &[Option<String>]) -> Reply {
-    let mut out = Map::new();
-    match names {
-        None => {
-            // All users: the reserved one first, then the native realm's by name.
-            out.insert(ELASTIC.into(), UserRecord::elastic().view());
-            let mut records: Vec<UserRecord> =
-                values.iter().flatten().filter_map(|text| UserRecord::parse(text)).collect();
-            records.sort_by(|a, b| a.username.cmp(&b.username));
-            for record in records {
-                out.insert(record.username.clone(), record.view());
-            }
-        }
-        Some(list) => {
-            for (name, value) in usernames(list).into_iter().zip(values.iter().chain(std::iter::repeat(&None))) {
-                let record = if name == ELASTIC {
-                    Some(UserRecord::elastic())
-                } else {
-                    UserRecord::parse_for(value.as_deref(), &name)
-                };
-                if let Some(record) = record {
-                    out.insert(name, record.view());
-                }
-            }
+/// The names of `list`, or ES's 400 past [`MAX_NAMED_USERS`].
+fn named(list: &str) -> Result<Vec<String>, Reply> {
+    let names = usernames(list);
+    if names.len() > MAX_NAMED_USERS {
+        return Err(illegal_argument(format!(
+            "cannot get more than [{MAX_NAMED_USERS}] users in one request, got [{}] usernames",
+            names.len()
+        )));
+    }
+    Ok(names)
+}
+
+/// The keys to read for `names`: one per stored name, repeated names read once. (A linear
+/// search: at most 1,000 keys, which differ within their first bytes; a map would cost the wasm
+/// kilobytes.)
+fn keys(names: &[String]) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for key in names.iter().filter(|name| *name != ELASTIC).map(|name| user_key(name)) {
+        if !keys.contains(&key) {
+            keys.push(key);
         }
     }
-    let status = if out.is_empty() { 404 } else { 200 };
-    Reply::new(status, Value::Object(out))
+    keys
+}
+
+/// GET /_security/user's answer from the values read for [`lookup`] (in its key order; every
+/// listed value when listing): `{name: user}`, or 404 `{}` when none of the names exist; 400
+/// for a listing of more than [`MAX_LISTED_USERS`] or too many names.
+pub fn views(names: Option<&str>, values: &[Option<String>]) -> Reply {
+    let out = match names {
+        None => listed(values),
+        Some(list) => named(list).map(|names| named_views(names, values)),
+    };
+    match out {
+        Ok(out) if out.is_empty() => Reply::new(404, Value::Object(out)),
+        Ok(out) => Reply::new(200, Value::Object(out)),
+        Err(reply) => reply,
+    }
+}
+
+/// All users: the reserved one first, then the native realm's by name.
+fn listed(values: &[Option<String>]) -> Result<Map<String, Value>, Reply> {
+    if values.len() > MAX_LISTED_USERS {
+        return Err(illegal_argument(format!(
+            "cannot list more than [{MAX_LISTED_USERS}] users in one request; get them by name, up to \
+             [{MAX_NAMED_USERS}] per request"
+        )));
+    }
+    let mut out = Map::new();
+    out.insert(ELASTIC.into(), UserRecord::elastic().view());
+    let mut records: Vec<UserRecord> = values.iter().flatten().filter_map(|text| UserRecord::parse(text)).collect();
+    records.sort_by(|a, b| a.username.cmp(&b.username));
+    for record in records {
+        out.insert(record.username.clone(), record.view());
+    }
+    Ok(out)
+}
+
+/// The named users that exist, in the order named; `values` in the order of [`keys`].
+fn named_views(names: Vec<String>, values: &[Option<String>]) -> Map<String, Value> {
+    let keys = keys(&names);
+    let mut out = Map::new();
+    for name in names {
+        let record = if name == ELASTIC {
+            Some(UserRecord::elastic())
+        } else {
+            let key = user_key(&name);
+            let value = keys.iter().position(|k| *k == key).and_then(|at| values.get(at)).and_then(Option::as_deref);
+            UserRecord::parse_for(value, &name)
+        };
+        if let Some(record) = record {
+            out.insert(name, record.view());
+        }
+    }
+    out
 }
 
 /// The keys a password login for `username` reads: `throttle_key` (the host's failed-login
@@ -77,7 +131,12 @@ pub fn login_user(username: &str, record: Option<&str>, reserved_enabled: bool) 
         let principal = reserved_enabled.then(|| UserRecord::elastic().principal(reserved_realm()));
         return json!({"hash": null, "principal": principal});
     }
-    let Some(record) = UserRecord::parse_for(record, username).filter(|r| r.password_hash.is_some()) else {
+    // A stored hash this service would not take (one stored before the cost bounds, or written
+    // to the store by hand) is never verified at its cost: the login is checked against the
+    // decoy, as for an unknown user, and yields nobody.
+    let Some(record) = UserRecord::parse_for(record, username)
+        .filter(|r| r.password_hash.as_deref().is_some_and(|hash| password_hash::verifier(hash).is_some()))
+    else {
         return json!({"hash": null, "principal": null});
     };
     let principal = record.enabled.then(|| record.principal(native_realm()));
@@ -88,11 +147,31 @@ pub fn login_user(username: &str, record: Option<&str>, reserved_enabled: bool) 
 mod tests {
     use super::*;
 
-    fn stored(name: &str, enabled: bool) -> String {
+    /// ES's own `{PBKDF2}` form: 10000 iterations, a 32-byte salt and key.
+    const HASH: &str =
+        "{PBKDF2}10000$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=";
+
+    fn stored_with(name: &str, enabled: bool, hash: &str) -> String {
         format!(
-            r#"{{"username":"{name}","password_hash":"H-{name}","roles":["r"],"full_name":null,"email":null,"metadata":{{}},"enabled":{enabled}}}"#
+            r#"{{"username":"{name}","password_hash":"{hash}","roles":["r"],"full_name":null,"email":null,"metadata":{{}},"enabled":{enabled}}}"#
         )
     }
+
+    fn stored(name: &str, enabled: bool) -> String {
+        stored_with(name, enabled, HASH)
+    }
+
+    fn reason(reply: &Reply) -> (u16, &str) {
+        (reply.status, reply.body["error"]["reason"].as_str().unwrap_or(""))
+    }
+
+    fn names(count: usize) -> String {
+        (0..count).map(|i| format!("u{i}")).collect::<Vec<_>>().join(",")
+    }
+
+    const TOO_MANY_NAMES: &str = "cannot get more than [1000] users in one request, got [1001] usernames";
+    const TOO_MANY_LISTED: &str =
+        "cannot list more than [10000] users in one request; get them by name, up to [1000] per request";
 
     #[test]
     fn name_lists() {
@@ -105,14 +184,22 @@ mod tests {
 
     #[test]
     fn lookups() {
+        let thousand = names(1000);
         let rows = [
-            (None, json!({"prefix":"user:"})),
-            (Some("zed,elastic"), json!({"keys":[user_key("zed"), null]})),
+            (None, json!({"prefix":"user:","max_users":10000})),
+            (Some("zed,elastic"), json!({"keys":[user_key("zed")]})),
+            // Each name is read once, in the order the names first come.
+            (Some("zed,amy,zed,elastic,amy"), json!({"keys":[user_key("zed"), user_key("amy")]})),
             (Some(""), json!({"keys":[]})),
+            (Some("elastic"), json!({"keys":[]})),
         ];
         for (names, expected) in rows {
-            assert_eq!(lookup(names), expected, "{names:?}");
+            assert_eq!(lookup(names), Ok(expected), "{names:?}");
         }
+        assert_eq!(lookup(Some(&thousand)).map(|plan| plan["keys"].as_array().map(Vec::len)), Ok(Some(1000)));
+        let over = lookup(Some(&names(1001))).err().unwrap_or_else(|| Reply::ok(Value::Null));
+        assert_eq!(reason(&over), (400, TOO_MANY_NAMES));
+        assert_eq!(over.body["error"]["type"], "illegal_argument_exception");
     }
 
     #[test]
@@ -130,9 +217,16 @@ mod tests {
             (None, vec![], 200, json!({"elastic": elastic})),
             (
                 Some("zed,nobody,elastic"),
-                vec![Some(stored("zed", true)), None, None],
+                vec![Some(stored("zed", true)), None],
                 200,
                 json!({"zed": view("zed"), "elastic": elastic}),
+            ),
+            // Values come in the lookup's key order, each name once.
+            (
+                Some("amy,zed,amy"),
+                vec![Some(stored("amy", true)), Some(stored("zed", true))],
+                200,
+                json!({"amy": view("amy"), "zed": view("zed")}),
             ),
             (Some("nobody"), vec![None], 404, json!({})),
             // A record stored for another name does not answer.
@@ -149,6 +243,13 @@ mod tests {
     }
 
     #[test]
+    fn views_past_the_bounds_are_es_400s() {
+        assert_eq!(views(None, &vec![None; MAX_LISTED_USERS]).status, 200);
+        assert_eq!(reason(&views(None, &vec![None; MAX_LISTED_USERS + 1])), (400, TOO_MANY_LISTED));
+        assert_eq!(reason(&views(Some(&names(1001)), &[])), (400, TOO_MANY_NAMES));
+    }
+
+    #[test]
     fn login_plans_and_users() {
         assert_eq!(login_plan("joe"), json!({"throttle_key": login_key("joe"), "record_key": user_key("joe")}));
         assert_eq!(login_plan("elastic"), json!({"throttle_key": login_key("elastic"), "record_key": null}));
@@ -156,9 +257,16 @@ mod tests {
         let elastic = UserRecord::elastic().principal(reserved_realm());
         let on = stored("joe", true);
         let off = stored("joe", false);
+        // Stored before the bounds, or by hand: never verified at their cost, nobody logs in.
+        let costly = stored_with("joe", true, &format!("$2b$14${}", "a".repeat(53)));
+        let long_key = stored_with("joe", true, &format!("{}{}", HASH, "A".repeat(2000)));
+        let unreadable = stored_with("joe", true, "plain-text");
         let rows: Vec<(&str, Option<&str>, bool, Value)> = vec![
-            ("joe", Some(&on), false, json!({"hash":"H-joe","principal": joe})),
-            ("joe", Some(&off), true, json!({"hash":"H-joe","principal": null})),
+            ("joe", Some(&on), false, json!({"hash": HASH,"principal": joe})),
+            ("joe", Some(&off), true, json!({"hash": HASH,"principal": null})),
+            ("joe", Some(&costly), true, json!({"hash": null,"principal": null})),
+            ("joe", Some(&long_key), true, json!({"hash": null,"principal": null})),
+            ("joe", Some(&unreadable), true, json!({"hash": null,"principal": null})),
             ("joe", None, true, json!({"hash": null,"principal": null})),
             ("jim", Some(&on), true, json!({"hash": null,"principal": null})),
             ("joe", Some(r#"{"username":"joe","enabled":true}"#), true, json!({"hash": null,"principal": null})),

@@ -7,6 +7,9 @@ use edge_token::put_user::{self, PutUserRequest};
 use serde_json::{json, Value};
 
 const PW: &str = "s3krit-password";
+/// 32 bytes of base64: ES's PBKDF2 salt and key length.
+const SALT32: &str = "c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ=";
+const KEY32: &str = "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=";
 
 /// `(status, type, reason)` of a failed parse of `body` for user `joe`, or the request's JSON.
 fn outcome(body: &str) -> String {
@@ -138,6 +141,28 @@ fn parse_errors_and_validation_in_es_order_with_es_messages() {
             r#"{"password_hash":"$2a$10$short","roles":[]}"#.into(),
             "400 illegal_argument_exception | The provided password hash is not a valid bcrypt hash.",
         ),
+        // Hashes ES knows but whose verification costs more than this service's bounds, and
+        // PBKDF2 salts and keys outside what ES makes (password_hash_rows.rs has every bound).
+        (
+            format!(r#"{{"password_hash":"$2a$13${}","roles":[]}}"#, "a".repeat(53)),
+            "400 illegal_argument_exception | Provided password hash uses [BCRYPT13] but this service verifies bcrypt costs [4] to [12] only",
+        ),
+        (
+            format!(r#"{{"password_hash":"{{PBKDF2}}1000000${SALT32}${KEY32}","roles":[]}}"#),
+            "400 illegal_argument_exception | Provided password hash uses [PBKDF2_1000000] but this service verifies PBKDF2 iterations [1000] to [100000] only",
+        ),
+        (
+            format!(r#"{{"password_hash":"{{PBKDF2}}10000${SALT32}${}","roles":[]}}"#, "A".repeat(20_000)),
+            "400 illegal_argument_exception | PBKDF2 key length must be at most [256 bits]",
+        ),
+        (
+            format!(r#"{{"password_hash":"{{PBKDF2}}10000$c2FsdA==${KEY32}","roles":[]}}"#),
+            "400 illegal_argument_exception | PBKDF2 salt must be at least [8 bytes] long",
+        ),
+        (
+            r#"{"password_hash":"{PBKDF2}10000$x","roles":[]}"#.into(),
+            "400 illegal_argument_exception | The provided password hash is not a valid PBKDF2 hash.",
+        ),
     ];
     for (body, expected) in rows {
         assert_eq!(outcome(&body), expected, "{body}");
@@ -266,6 +291,12 @@ fn records_to_store() {
     let bcrypt = format!("$2b$04${}", "c".repeat(53));
     let given = without_password(&format!(r#"{{"password_hash":"{bcrypt}","roles":[]}}"#));
     assert_eq!(stored(given, None, Some(old)).map(|(record, _)| record["password_hash"].clone()), Ok(json!(bcrypt)));
+    // A request handed back by the host is checked again: no call order stores a hash that
+    // put-user refuses.
+    let mut costly = without_password(&format!(r#"{{"password_hash":"{bcrypt}","roles":[]}}"#));
+    costly.password_hash = Some(format!("$2b$14${}", "c".repeat(53)));
+    let refused = "400 Provided password hash uses [BCRYPT14] but this service verifies bcrypt costs [4] to [12] only";
+    assert_eq!(stored(costly, None, Some(old)), Err(refused.into()));
 }
 
 #[test]

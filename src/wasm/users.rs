@@ -71,13 +71,18 @@ pub fn check_delete_user(username: &str) -> String {
     check(users::delete_user_problem(username))
 }
 
-/// What GET /_security/user[/{usernames}] reads: `{"prefix"}` (list) or `{"keys"}`.
+/// What GET /_security/user[/{usernames}] reads: `{"prefix", "max_users"}` (list) or
+/// `{"keys"}`; ES's 400 for too many names.
 #[wasm_bindgen(js_name = userLookup)]
 pub fn user_lookup(usernames: Option<String>) -> String {
-    envelope(user_lookup::lookup(usernames.as_deref()))
+    match user_lookup::lookup(usernames.as_deref()) {
+        Ok(plan) => envelope(plan),
+        Err(reply) => reply.to_envelope(),
+    }
 }
 
-/// GET /_security/user's answer from the values read (a JSON array of strings or nulls).
+/// GET /_security/user's answer from the values read (a JSON array of strings or nulls, in the
+/// order of [`user_lookup`]'s keys, or of the keys listed); ES's 400 past its bounds.
 #[wasm_bindgen(js_name = userViews)]
 pub fn user_views(usernames: Option<String>, values_json: &str) -> String {
     match serde_json::from_str::<Vec<Option<String>>>(values_json) {

@@ -30,8 +30,15 @@ test("hashes made outside the service verify, in every supported format, and onl
     assert.equal(await verifyPassword(api, PASSWORD, hash), true, label);
     assert.equal(await verifyPassword(api, "correct horse battery stapl", hash), false, label);
   }
-  // ES derives the key length from the stored text: a 64-byte key is checked as 64 bytes.
-  assert.equal(await verifyPassword(api, PASSWORD, pbkdf2Hash(PASSWORD, { keyBytes: 64 })), true);
+  // ES derives the key length from the stored text: a 16-byte key is checked as 16 bytes.
+  assert.equal(await verifyPassword(api, PASSWORD, pbkdf2Hash(PASSWORD, { keyBytes: 16, saltBytes: 8 })), true);
+  // Beyond the cost bounds (a key longer than ES's 256 bits, more than 100000 iterations): the
+  // right password does not match, and nothing is derived at that cost.
+  for (const options of [{ keyBytes: 64 }, { cost: 500000 }]) {
+    const hash = pbkdf2Hash(PASSWORD, options);
+    const { result, derivations } = await withDerivations(() => verifyPassword(api, PASSWORD, hash));
+    assert.deepEqual([result, derivations], [false, 0], JSON.stringify(options));
+  }
   // Non-ASCII passwords are UTF-8, as Java's PBEKeySpec encodes them.
   const unicode = "pässwörd-✓";
   assert.equal(await verifyPassword(api, unicode, pbkdf2Hash(unicode)), true);
@@ -40,9 +47,10 @@ test("hashes made outside the service verify, in every supported format, and onl
 
 test("the core describes what the host computes: bcrypt and PBKDF2 parameters, null for what never matches", () => {
   assert.deepEqual(api.describePasswordHash(bcryptHash("x", { cost: 4 })), { kind: "bcrypt", cost: 4 });
-  const stretched = api.describePasswordHash(pbkdf2Hash("x", { stretch: true, cost: 1000, keyBytes: 64 }));
-  assert.deepEqual([stretched.kind, stretched.cost, stretched.key_bits], ["pbkdf2_stretch", 1000, 512]);
-  for (const hash of ["{SHA}abc", "just-a-password", "{PBKDF2}12345$c2FsdHNhbHQ=$a2V5", "$2a$15$" + "a".repeat(53)]) {
+  const stretched = api.describePasswordHash(pbkdf2Hash("x", { stretch: true, cost: 1000, keyBytes: 16 }));
+  assert.deepEqual([stretched.kind, stretched.cost, stretched.key_bits], ["pbkdf2_stretch", 1000, 128]);
+  const refused = ["$2a$13$" + "a".repeat(53), pbkdf2Hash("x", { cost: 1000, keyBytes: 64 }), pbkdf2Hash("x", { cost: 1000, saltBytes: 64 })];
+  for (const hash of ["{SHA}abc", "just-a-password", "{PBKDF2}12345$c2FsdHNhbHQ=$a2V5", "$2a$15$" + "a".repeat(53), ...refused]) {
     assert.equal(api.describePasswordHash(hash), null, hash);
   }
 });

@@ -20,19 +20,34 @@ export async function removeUser(api, store, username) {
   return true;
 }
 
+/** Workers KV's bulk get takes up to 100 keys, and counts as one operation. */
+const BULK_KEYS = 100;
+
 /**
- * The values the core's user lookup (`api.userLookup`) asks for: one per key, null for a null
- * key or a missing value; or, for `{prefix}`, every value stored under the prefix.
+ * The values the core's user lookup (`api.userLookup`) asks for: one per key (`{keys}`), null
+ * for a missing value; or, for `{prefix, max_users}`, the values of the keys listed under the
+ * prefix. Values are read in bulk gets of up to 100 keys: a request must stay within the
+ * Workers limit of 1,000 KV operations. Listing stops at the first page past `max_users`, and
+ * past it no value is read (a null per key listed): the core answers such a listing with its
+ * 400 whatever the values.
  */
-export async function readUserValues(store, { prefix, keys }) {
-  const read = async (key) => (key === null ? null : ((await store.get(key)) ?? null));
-  if (keys !== undefined) return Promise.all(keys.map(read));
+export async function readUserValues(store, { prefix, keys, max_users: maxUsers }) {
+  if (keys !== undefined) return readMany(store, keys);
   const names = [];
   let cursor;
   do {
     const page = await store.list({ prefix, cursor });
     names.push(...page.keys.map((k) => k.name));
     cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
-  return Promise.all(names.map(read));
+  } while (cursor && names.length <= maxUsers);
+  if (names.length > maxUsers) return names.map(() => null);
+  return readMany(store, names);
+}
+
+/** The values of `keys`, in order, null for a missing one: one bulk get per 100 keys. */
+async function readMany(store, keys) {
+  const batches = [];
+  for (let i = 0; i < keys.length; i += BULK_KEYS) batches.push(keys.slice(i, i + BULK_KEYS));
+  const found = await Promise.all(batches.map((batch) => store.get(batch)));
+  return keys.map((key, i) => found[Math.floor(i / BULK_KEYS)].get(key) ?? null);
 }
