@@ -4,7 +4,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use edge_token::body_parser::MAX_BODY_BYTES;
+use edge_token::body_text::MAX_BODY_BYTES;
 use edge_token::requests::{parse_invalidate_request, InvalidateTarget};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
