@@ -26,7 +26,12 @@ async function rate(fn, ms) {
 
 export async function measureCheckThroughput(api, MemoryKV, { rounds = 5, roundMs = 400 } = {}) {
   const kv = new MemoryKV();
-  const token = await api.createToken(kv, { grant_type: "password", username: "token_user", realm: "default_native", roles: ["superuser"] });
+  const token = await api.createToken(kv, {
+    grant_type: "password",
+    username: "token_user",
+    realm: "default_native",
+    roles: ["superuser"],
+  });
   const documents = new Map([...kv.entries()].filter((e) => e.name.startsWith("t:")).map((e) => [e.name, e.value]));
   const plain = plainCheck(documents);
 

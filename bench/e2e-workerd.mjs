@@ -14,12 +14,25 @@ import { freePort } from "../tests/service/helpers.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-
 async function startWrangler(root, { config, persistTo, vars }) {
   const port = await freePort();
-  const args = [join(root, "node_modules/wrangler/bin/wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port),
-    "--inspector-port", String(await freePort()), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "error",
-    ...(config ? ["--config", config] : []), ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])];
+  const args = [
+    join(root, "node_modules/wrangler/bin/wrangler.js"),
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(await freePort()),
+    "--persist-to",
+    persistTo,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "error",
+    ...(config ? ["--config", config] : []),
+    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
@@ -84,7 +97,9 @@ const summary = (r) => ({
 /** Durable Object mode: a wrangler config beside a temp folder, pointing at the bench fixture. */
 function durableObjectConfig(root, dir) {
   const config = join(dir, "wrangler.toml");
-  writeFileSync(config, `name = "edge-token-bench-do"
+  writeFileSync(
+    config,
+    `name = "edge-token-bench-do"
 main = "${join(root, "bench/fixtures/worker-do.js")}"
 compatibility_date = "2026-01-01"
 [[kv_namespaces]]
@@ -98,7 +113,8 @@ tag = "v1"
 new_sqlite_classes = ["TokenStore"]
 [vars]
 TOKEN_STORE = "durable_object"
-`);
+`,
+  );
   return config;
 }
 
@@ -114,29 +130,44 @@ async function measureMode(root, mode, { durationS, connections, log }) {
       vars: { ELASTIC_PASSWORD: password, TOKEN_SECRET: randomBytes(32).toString("base64url") },
     });
     const elastic = `Basic ${Buffer.from(`elastic:${password}`).toString("base64")}`;
-    const admin = await request(server.url, "POST", "/_security/oauth2/token", { auth: elastic, body: { grant_type: "client_credentials" } });
-    await request(server.url, "PUT", "/_security/user/bench_user", { auth: elastic, body: { password: "bench-password", roles: ["superuser"] } });
+    const admin = await request(server.url, "POST", "/_security/oauth2/token", {
+      auth: elastic,
+      body: { grant_type: "client_credentials" },
+    });
+    await request(server.url, "PUT", "/_security/user/bench_user", {
+      auth: elastic,
+      body: { password: "bench-password", roles: ["superuser"] },
+    });
     const tokens = [];
     for (let i = 0; i < 10; i++) {
-      tokens.push(await request(server.url, "POST", "/_security/oauth2/token", { auth: elastic, body: { grant_type: "password", username: "bench_user", password: "bench-password" } }));
+      tokens.push(
+        await request(server.url, "POST", "/_security/oauth2/token", {
+          auth: elastic,
+          body: { grant_type: "password", username: "bench_user", password: "bench-password" },
+        }),
+      );
     }
     const out = {};
     log(`workerd (${mode}): GET /_security/_authenticate for ${durationS} s`);
-    out.authenticate = summary(await load({
-      url: `${server.url}/_security/_authenticate`,
-      headers: { authorization: `Bearer ${tokens[0].access_token}` },
-      connections,
-      duration: durationS,
-    }));
+    out.authenticate = summary(
+      await load({
+        url: `${server.url}/_security/_authenticate`,
+        headers: { authorization: `Bearer ${tokens[0].access_token}` },
+        connections,
+        duration: durationS,
+      }),
+    );
     log(`workerd (${mode}): DELETE /_security/oauth2/token {username} for ${durationS} s`);
-    out.invalidate = summary(await load({
-      url: `${server.url}/_security/oauth2/token`,
-      method: "DELETE",
-      headers: { authorization: `Bearer ${admin.access_token}`, "content-type": "application/json" },
-      body: JSON.stringify({ username: "bench_user" }),
-      connections,
-      duration: durationS,
-    }));
+    out.invalidate = summary(
+      await load({
+        url: `${server.url}/_security/oauth2/token`,
+        method: "DELETE",
+        headers: { authorization: `Bearer ${admin.access_token}`, "content-type": "application/json" },
+        body: JSON.stringify({ username: "bench_user" }),
+        connections,
+        duration: durationS,
+      }),
+    );
     return out;
   } finally {
     await server?.stop();
@@ -144,7 +175,10 @@ async function measureMode(root, mode, { durationS, connections, log }) {
   }
 }
 
-export async function measureWorkerd(root, { modes = ["kv", "durable_object"], durationS = 10, connections = 10, log = () => {} } = {}) {
+export async function measureWorkerd(
+  root,
+  { modes = ["kv", "durable_object"], durationS = 10, connections = 10, log = () => {} } = {},
+) {
   const results = {};
   for (const mode of modes) {
     try {

@@ -33,7 +33,9 @@ async function buildFixture(api, MemoryKV, size, { direct, now }) {
   }
   const tokens = [];
   for (let i = 0; i < size; i++) {
-    tokens.push(direct ? await seedToken(store, { username: USER, realm: REALM, now }) : await api.createToken(store, PASSWORD_GRANT));
+    tokens.push(
+      direct ? await seedToken(store, { username: USER, realm: REALM, now }) : await api.createToken(store, PASSWORD_GRANT),
+    );
   }
   return { store, tokens };
 }
@@ -88,7 +90,9 @@ async function measureFixture(api, { store, tokens }, size) {
   }
 
   rows.create = await counted(store, (kv) => api.createToken(kv, PASSWORD_GRANT));
-  rows.refresh = await counted(store, (kv) => api.refreshToken(kv, tokens[1].refresh_token, CLIENT, { secret: "kv-ops-bench-token-secret-of-32-characters" }));
+  rows.refresh = await counted(store, (kv) =>
+    api.refreshToken(kv, tokens[1].refresh_token, CLIENT, { secret: "kv-ops-bench-token-secret-of-32-characters" }),
+  );
   assert.ok(rows.refresh.result.access_token, "refresh succeeds");
   rows["invalidate token"] = await counted(store, (kv) => api.invalidateToken(kv, { token: tokens[2].access_token }));
   rows["invalidate refresh_token"] = await counted(store, (kv) =>
@@ -104,7 +108,11 @@ async function measureFixture(api, { store, tokens }, size) {
  * Measures every size; sizes from `directFrom` on are seeded directly, and at `verifyAt` both
  * ways are measured and must give identical op counts and results.
  */
-export async function measureKvOps(api, MemoryKV, { sizes = [10, 1_000, 10_000, 100_000], directFrom = 100_000, verifyAt = 1_000, log = () => {} } = {}) {
+export async function measureKvOps(
+  api,
+  MemoryKV,
+  { sizes = [10, 1_000, 10_000, 100_000], directFrom = 100_000, verifyAt = 1_000, log = () => {} } = {},
+) {
   const now = Date.now();
   const bySize = new Map();
   for (const size of sizes) {
@@ -117,7 +125,12 @@ export async function measureKvOps(api, MemoryKV, { sizes = [10, 1_000, 10_000, 
   if (verifyAt) {
     log(`kv ops: verifying direct-written against engine-written entries at ${verifyAt} tokens`);
     const shape = (rows) =>
-      Object.fromEntries(Object.entries(rows).map(([k, r]) => [k, { detail: r.detail, result: k === "check" ? r.result.username : normalise(r.result) }]));
+      Object.fromEntries(
+        Object.entries(rows).map(([k, r]) => [
+          k,
+          { detail: r.detail, result: k === "check" ? r.result.username : normalise(r.result) },
+        ]),
+      );
     const real = shape(await measureFixture(api, await buildFixture(api, MemoryKV, verifyAt, { direct: false, now }), verifyAt));
     const seeded = shape(await measureFixture(api, await buildFixture(api, MemoryKV, verifyAt, { direct: true, now }), verifyAt));
     assert.deepEqual(seeded, real, "direct-written entries behave exactly like engine-written ones");

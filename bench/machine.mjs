@@ -20,7 +20,10 @@ export function machineInfo(root) {
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     os: `${os.type()} ${os.release()} (${os.arch()})`,
     node: process.version,
-    load: os.loadavg().map((l) => l.toFixed(2)).join(" "),
+    load: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" "),
     commit: commit === null ? "unknown" : `${commit}${dirty ? " + uncommitted changes" : ""}`,
   };
 }

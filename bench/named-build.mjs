@@ -7,7 +7,11 @@ import { join } from "node:path";
 export function namedBuild(root, dir) {
   const env = { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` };
   const input = join(root, "target/wasm32-unknown-unknown/release/edge_token.wasm");
-  execFileSync("wasm-bindgen", ["--target", "web", "--experimental-reset-state-function", "--keep-debug", "--out-dir", dir, input], { env, stdio: "ignore" });
+  execFileSync(
+    "wasm-bindgen",
+    ["--target", "web", "--experimental-reset-state-function", "--keep-debug", "--out-dir", dir, input],
+    { env, stdio: "ignore" },
+  );
   const wasm = join(dir, "edge_token_bg.wasm");
   const features = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals"];
   execFileSync(join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "-g", ...features, wasm, "-o", wasm], { stdio: "ignore" });

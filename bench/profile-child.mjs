@@ -11,7 +11,12 @@ glue.initSync({ module: new WebAssembly.Module(readFileSync(`${dir}/edge_token_b
 const api = bindGlue(glue);
 
 const kv = new MemoryKV();
-const token = await api.createToken(kv, { grant_type: "password", username: "token_user", realm: "default_native", roles: ["superuser"] });
+const token = await api.createToken(kv, {
+  grant_type: "password",
+  username: "token_user",
+  realm: "default_native",
+  roles: ["superuser"],
+});
 const end = performance.now() + Number(ms);
 while (performance.now() < end) {
   for (let i = 0; i < 64; i++) await api.checkToken(kv, token.access_token);

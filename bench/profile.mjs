@@ -13,18 +13,46 @@ const CHILD = fileURLToPath(new URL("./profile-child.mjs", import.meta.url));
 // JSON.parse count toward the JavaScript function that called them).
 const CATEGORIES = [
   ["garbage collection", (f) => f.functionName === "(garbage collector)"],
-  ["wasm: serde_json (parse the document, build and print the reply)", (f) => f.wasm && /serde|indexmap|sip::|DefaultHasher|itoa|ryu|hashbrown/.test(f.functionName)],
+  [
+    "wasm: serde_json (parse the document, build and print the reply)",
+    (f) => f.wasm && /serde|indexmap|sip::|DefaultHasher|itoa|ryu|hashbrown/.test(f.functionName),
+  ],
   ["wasm: SHA-256", (f) => f.wasm && /sha2::|digest::/.test(f.functionName)],
-  ["wasm: allocator, copies, drops", (f) => f.wasm && /dlmalloc|alloc::|raw_vec|RawVec|__rdl|realloc|to_vec|drop_in_place|memcpy|memmove|memset|copy_from_slice/.test(f.functionName)],
+  [
+    "wasm: allocator, copies, drops",
+    (f) =>
+      f.wasm &&
+      /dlmalloc|alloc::|raw_vec|RawVec|__rdl|realloc|to_vec|drop_in_place|memcpy|memmove|memset|copy_from_slice/.test(
+        f.functionName,
+      ),
+  ],
   ["wasm: strings, fmt, base64", (f) => f.wasm && /fmt::|String|push_str|write_str|write_all|base64|format/.test(f.functionName)],
-  ["wasm: futures, wasm-bindgen, js-sys calls", (f) => f.wasm && /wasm_bindgen|futures|js_sys|externref|JsFuture|js_binding|wasm-to-js|closure|Closure|task|__wbindgen|__wbg/.test(f.functionName)],
+  [
+    "wasm: futures, wasm-bindgen, js-sys calls",
+    (f) =>
+      f.wasm &&
+      /wasm_bindgen|futures|js_sys|externref|JsFuture|js_binding|wasm-to-js|closure|Closure|task|__wbindgen|__wbg/.test(
+        f.functionName,
+      ),
+  ],
   ["wasm: other engine code", (f) => f.wasm],
-  ["boundary: string copies JS↔wasm (TextEncoder/TextDecoder)", (f) => /getStringFromWasm0|passStringToWasm0|string_get|decodeText|getUint8ArrayMemory/.test(f.functionName) || ["encode", "decode", "encodeInto", "decodeUTF8", "encodeUtf8String"].includes(f.functionName)],
+  [
+    "boundary: string copies JS↔wasm (TextEncoder/TextDecoder)",
+    (f) =>
+      /getStringFromWasm0|passStringToWasm0|string_get|decodeText|getUint8ArrayMemory/.test(f.functionName) ||
+      ["encode", "decode", "encodeInto", "decodeUTF8", "encodeUtf8String"].includes(f.functionName),
+  ],
   ["glue: wasm-bindgen closures and promise plumbing", (f) => f.file === "edge_token.js"],
   ["wrapper: api.js (options JSON, envelope JSON.parse, promise)", (f) => f.file === "api.js"],
   ["wrapper: kv-guard.js (deadlines on one shared timer, fence)", (f) => f.file === "kv-guard.js"],
   ["MemoryKV", (f) => f.file === "memory-kv.js"],
-  ["Node runtime: timers, microtasks, promises", (f) => f.file.startsWith("node:") || /^(timers|task_queues|promises|internal)/.test(f.file) || ["(program)", "(idle)"].includes(f.functionName)],
+  [
+    "Node runtime: timers, microtasks, promises",
+    (f) =>
+      f.file.startsWith("node:") ||
+      /^(timers|task_queues|promises|internal)/.test(f.file) ||
+      ["(program)", "(idle)"].includes(f.functionName),
+  ],
   ["the benchmark loop", (f) => f.file === "profile-child.mjs"],
 ];
 
@@ -45,7 +73,11 @@ const STAGES = [
 function frameOf(node) {
   const url = node.callFrame.url;
   const file = url.split("/").pop();
-  return { functionName: node.callFrame.functionName, file: url.startsWith("node:") ? url : file, wasm: url.includes("wasm") && !url.endsWith(".js") };
+  return {
+    functionName: node.callFrame.functionName,
+    file: url.startsWith("node:") ? url : file,
+    wasm: url.includes("wasm") && !url.endsWith(".js"),
+  };
 }
 
 export function summarise(profile) {
@@ -83,7 +115,11 @@ export function summarise(profile) {
 export function profileCheck(namedDir, { ms = 3000 } = {}) {
   const work = mkdtempSync(join(tmpdir(), "edge-token-profile-"));
   try {
-    execFileSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", work, "--cpu-prof-interval", "100", CHILD, namedDir, String(ms)], { stdio: "ignore" });
+    execFileSync(
+      process.execPath,
+      ["--cpu-prof", "--cpu-prof-dir", work, "--cpu-prof-interval", "100", CHILD, namedDir, String(ms)],
+      { stdio: "ignore" },
+    );
     const file = readdirSync(work).find((f) => f.endsWith(".cpuprofile"));
     return summarise(JSON.parse(readFileSync(join(work, file), "utf8")));
   } finally {

@@ -29,18 +29,32 @@ function targetRows(r) {
   const status = (ok, miss) => (ok ? "**met**" : `**missed**: ${miss}`);
   if (!failed(r.throughput)) {
     const t = r.throughput;
-    rows.push(["checkToken vs the plain-JS check (Node, MemoryKV)", `${t.ratio.toFixed(2)}×`, `≥ ${RATIO_TARGET}×`,
-      status(t.ratio >= RATIO_TARGET, `${(RATIO_TARGET / t.ratio).toFixed(1)}× too slow`)]);
+    rows.push([
+      "checkToken vs the plain-JS check (Node, MemoryKV)",
+      `${t.ratio.toFixed(2)}×`,
+      `≥ ${RATIO_TARGET}×`,
+      status(t.ratio >= RATIO_TARGET, `${(RATIO_TARGET / t.ratio).toFixed(1)}× too slow`),
+    ]);
   }
   if (!failed(r.kvOps)) {
     const sizes = [...r.kvOps.bySize.keys()];
     const check = Math.max(...sizes.map((s) => r.kvOps.bySize.get(s).rows.check.ops));
-    rows.push(["KV operations of a check (any realm size)", `${check}`, `≤ ${CHECK_TARGET}`, status(check <= CHECK_TARGET, `${check - CHECK_TARGET} over`)]);
+    rows.push([
+      "KV operations of a check (any realm size)",
+      `${check}`,
+      `≤ ${CHECK_TARGET}`,
+      status(check <= CHECK_TARGET, `${check - CHECK_TARGET} over`),
+    ]);
     const at = r.kvOps.bySize.get(10_000);
     if (at) {
       for (const label of BULK_LABELS) {
         const ops = at.rows[label].ops;
-        rows.push([`KV operations to invalidate ${SCOPE_NAMES[label]} of 10,000 tokens (exact counts)`, `${ops}`, `≤ ${BULK_TARGET}`, status(ops <= BULK_TARGET, `${ops - BULK_TARGET} over`)]);
+        rows.push([
+          `KV operations to invalidate ${SCOPE_NAMES[label]} of 10,000 tokens (exact counts)`,
+          `${ops}`,
+          `≤ ${BULK_TARGET}`,
+          status(ops <= BULK_TARGET, `${ops - BULK_TARGET} over`),
+        ]);
       }
     }
   }
@@ -48,8 +62,12 @@ function targetRows(r) {
     for (const kind of ["raw", "gzip"]) {
       const size = r.size[kind];
       const target = SIZE_TARGET[kind];
-      rows.push([`wasm ${kind === "raw" ? "raw" : "gzipped (-9)"}, after wasm-opt -Oz`, kB(size), `≤ ${kB(target)}`,
-        status(size <= target, `${kB(size - target)} over (${(size / target).toFixed(2)}×)`)]);
+      rows.push([
+        `wasm ${kind === "raw" ? "raw" : "gzipped (-9)"}, after wasm-opt -Oz`,
+        kB(size),
+        `≤ ${kB(target)}`,
+        status(size <= target, `${kB(size - target)} over (${(size / target).toFixed(2)}×)`),
+      ]);
     }
   }
   return rows;
@@ -60,11 +78,14 @@ function throughputSection(r) {
   if (failed(t)) return `## checkToken throughput\n\n${failed(t)}\n`;
   return `## checkToken throughput (Node, MemoryKV)
 
-${table(["", "ops/s"], [
+${table(
+  ["", "ops/s"],
+  [
     ["edge-token `checkToken` (www/entry-node.js on MemoryKV)", int(t.engine)],
     ["plain-JS check (bench/plain-check.mjs)", int(t.plain)],
     ["ratio", `**${t.ratio.toFixed(2)}×**`],
-  ])}
+  ],
+)}
 
 The plain-JS check is the floor, not a rival: base64-decode the token, node:crypto SHA-256 of its
 suffix for the document id, a \`Map\` lookup of the stored document text, \`JSON.parse\`, SHA-256 of
@@ -82,18 +103,26 @@ function profileSection(r) {
   const p = r.profile;
   if (failed(p)) return `## Where checkToken's time goes\n\n${failed(p)}\n`;
   const t = r.throughput && !failed(r.throughput) ? r.throughput : null;
-  const perCall = t ? `${(1e6 / t.engine).toFixed(1)} µs per check against ${(1e6 / t.plain).toFixed(1)} µs for the plain-JS check` : "";
+  const perCall = t
+    ? `${(1e6 / t.engine).toFixed(1)} µs per check against ${(1e6 / t.plain).toFixed(1)} µs for the plain-JS check`
+    : "";
   return `## Where checkToken's time goes
 
 A CPU profile (\`node --cpu-prof\`, 100 µs sampling) of the checkToken loop, on a copy of the wasm
 built like the shipped one but keeping function names. Self time by category (V8 builtins such as
 \`JSON.parse\` count toward the JavaScript function that called them):
 
-${table(["category", "share"], p.categories.map((c) => [c.name, pct(c.percent)]))}
+${table(
+  ["category", "share"],
+  p.categories.map((c) => [c.name, pct(c.percent)]),
+)}
 
 The same samples by stage (inclusive: a sample counts for every stage on its stack):
 
-${table(["stage", "share"], p.stages.map((c) => [c.name, pct(c.percent)]))}
+${table(
+  ["stage", "share"],
+  p.stages.map((c) => [c.name, pct(c.percent)]),
+)}
 
 What this says${perCall ? ` (${perCall})` : ""}:
 
@@ -119,10 +148,13 @@ function kvOpsSection(r) {
   const sizes = [...k.bySize.keys()];
   const head = ["call", ...sizes.map((s) => `${int(s)} tokens${k.bySize.get(s).direct ? " ¹" : ""}`)];
   const rows = CALL_LABELS.map((label) => [label, ...sizes.map((s) => k.bySize.get(s).rows[label].detail)]);
-  const bulkRows = BULK_LABELS.map((label) => [label, ...sizes.map((s) => {
-    const row = k.bySize.get(s).rows[label];
-    return `${ms(row.ms, 0)} / ${ms(row.engineMs, 0)}`;
-  })]);
+  const bulkRows = BULK_LABELS.map((label) => [
+    label,
+    ...sizes.map((s) => {
+      const row = k.bySize.get(s).rows[label];
+      return `${ms(row.ms, 0)} / ${ms(row.engineMs, 0)}`;
+    }),
+  ]);
   const verified = k.verification
     ? `¹ Written directly in MemoryKV following docs/storage-schema.md (bench/seed.mjs), not through
 createToken. At ${int(k.verification.size)} tokens both ways were measured: every call above gave
@@ -152,15 +184,15 @@ that costs next to nothing, bench/snapshot-kv.mjs; median of 3 runs, 1 at 100,00
 ${table(["call", ...sizes.map((s) => `${int(s)} tokens`)], bulkRows)}
 
 ${(() => {
-    const big = sizes.filter((s) => s >= 1_000).at(-1);
-    if (!big) return "";
-    const perToken = k.bySize.get(big).rows["invalidate username"].engineMs / big; // ms
-    return `The engine spends about ${(1000 * perToken).toFixed(1)} µs of CPU per listed token, most of it taking each
+  const big = sizes.filter((s) => s >= 1_000).at(-1);
+  if (!big) return "";
+  const perToken = k.bySize.get(big).rows["invalidate username"].engineMs / big; // ms
+  return `The engine spends about ${(1000 * perToken).toFixed(1)} µs of CPU per listed token, most of it taking each
 listed key across the boundary (\`JsKv::list\` reads name and metadata per key and round-trips
 the metadata through \`JSON.stringify\` and serde). On Workers that is far inside the paid plan's
 CPU limit (30 s by default) even at 100,000 tokens, but the free plan's 10 ms is spent from about
 ${int(Math.round(10 / perToken / 100) * 100)} tokens.`;
-  })()}
+})()}
 `;
 }
 
@@ -172,16 +204,26 @@ function sizeSection(r) {
 \`dist/wasm/edge_token_bg.wasm\` as \`scripts/build.sh\` ships it (cargo opt-level "z", LTO, then
 wasm-opt -Oz): **${kB(s.raw)}** raw (${int(s.raw)} bytes), **${kB(s.gzip)}** gzipped at level 9
 (${int(s.gzip)} bytes). Targets ${kB(SIZE_TARGET.raw)} / ${kB(SIZE_TARGET.gzip)}.
-${s.breakdown ? `
+${
+  s.breakdown
+    ? `
 Where the bytes are, from the same build with function names kept: ${kB(s.breakdown.code)} of
 function bodies and ${kB(s.breakdown.data)} of constant data (strings and tables).
 Function bytes by crate (generic code counts for the crate that defines it, inlined code for its
 caller), and the largest functions:
 
-${table(["crate", "code", "share"], s.breakdown.crates.filter((c) => c.size >= 1000).map((c) => [c.crate, kB(c.size), pct((100 * c.size) / s.breakdown.code)]))}
+${table(
+  ["crate", "code", "share"],
+  s.breakdown.crates.filter((c) => c.size >= 1000).map((c) => [c.crate, kB(c.size), pct((100 * c.size) / s.breakdown.code)]),
+)}
 
-${table(["largest functions", "code"], s.breakdown.largest.map((f) => [`\`${f.name.replace(/\[[0-9a-f]{16}\]/g, "")}\``, kB(f.size)]))}
-` : ""}`;
+${table(
+  ["largest functions", "code"],
+  s.breakdown.largest.map((f) => [`\`${f.name.replace(/\[[0-9a-f]{16}\]/g, "")}\``, kB(f.size)]),
+)}
+`
+    : ""
+}`;
 }
 
 function coldStartSection(r) {
@@ -192,13 +234,16 @@ function coldStartSection(r) {
 Median of ${c.runs} fresh \`node\` processes (bench/cold-start-child.mjs), each timing the three
 steps below on a store seeded without the engine:
 
-${table(["step", "median"], [
+${table(
+  ["step", "median"],
+  [
     ["compile (`new WebAssembly.Module`)", ms(c.compileMs, 2)],
     ["instantiate (`initSync`, bind the API)", ms(c.instantiateMs, 2)],
     ["first `checkToken` (lazy tier-up of the functions it runs)", ms(c.firstCheckMs, 2)],
     ["**total**", `**${ms(c.totalMs, 1)}** (range ${ms(c.totalRange[0])}–${ms(c.totalRange[1])})`],
     ["(before that: importing the glue, api.js and the seeder)", ms(c.modulesMs, 1)],
-  ])}
+  ],
+)}
 `;
 }
 
@@ -213,7 +258,10 @@ function workerdSection(r) {
       rows.push([name, "—", `failed: ${result.error}`, "", "", ""]);
       continue;
     }
-    for (const [endpoint, label] of [["authenticate", "GET /_security/_authenticate"], ["invalidate", "DELETE /_security/oauth2/token {username}"]]) {
+    for (const [endpoint, label] of [
+      ["authenticate", "GET /_security/_authenticate"],
+      ["invalidate", "DELETE /_security/oauth2/token {username}"],
+    ]) {
       const s = result[endpoint];
       rows.push([name, label, `**${int(s.requestsPerSecond)}**`, `${s.p50} / ${s.p99} ms`, int(s.requests), `${s.failures}`]);
     }
@@ -242,7 +290,9 @@ export function renderMarkdown(r) {
 Written by \`npm run bench\` (bench/run.mjs)${r.quick ? " with --quick" : ""}. One run on a machine shared
 with other work: compare ratios and counts, not absolute speeds across machines.
 
-${table(["", ""], [
+${table(
+  ["", ""],
+  [
     ["date", m.date],
     ["CPU", m.cpu],
     ["memory", m.memory],
@@ -250,7 +300,8 @@ ${table(["", ""], [
     ["Node", m.node],
     ["load average at start", m.load],
     ["commit", m.commit],
-  ])}
+  ],
+)}
 
 ## Targets
 
@@ -267,16 +318,26 @@ ${workerdSection(r)}`;
 /** The console summary: the targets, and the KV table. */
 export function renderConsole(r) {
   const lines = ["", table(["measure", "result", "target", ""], targetRows(r)), ""];
-  if (!failed(r.throughput)) lines.push(`checkToken ${int(r.throughput.engine)} ops/s, plain JS ${int(r.throughput.plain)} ops/s`, "");
+  if (!failed(r.throughput))
+    lines.push(`checkToken ${int(r.throughput.engine)} ops/s, plain JS ${int(r.throughput.plain)} ops/s`, "");
   if (!failed(r.kvOps)) {
     const sizes = [...r.kvOps.bySize.keys()];
-    lines.push(table(["KV ops per call", ...sizes.map(int)], CALL_LABELS.map((l) => [l, ...sizes.map((s) => r.kvOps.bySize.get(s).rows[l].detail)])), "");
+    lines.push(
+      table(
+        ["KV ops per call", ...sizes.map(int)],
+        CALL_LABELS.map((l) => [l, ...sizes.map((s) => r.kvOps.bySize.get(s).rows[l].detail)]),
+      ),
+      "",
+    );
   }
   if (!failed(r.coldStart)) lines.push(`cold start (compile + instantiate + first check): ${ms(r.coldStart.totalMs)}`, "");
   if (r.workerd && !failed(r.workerd)) {
     for (const [mode, result] of Object.entries(r.workerd.results)) {
       if (result.error) lines.push(`workerd ${mode}: failed: ${result.error}`);
-      else lines.push(`workerd ${mode}: authenticate ${int(result.authenticate.requestsPerSecond)} req/s, invalidate ${int(result.invalidate.requestsPerSecond)} req/s`);
+      else
+        lines.push(
+          `workerd ${mode}: authenticate ${int(result.authenticate.requestsPerSecond)} req/s, invalidate ${int(result.invalidate.requestsPerSecond)} req/s`,
+        );
     }
     lines.push("");
   }

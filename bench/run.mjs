@@ -73,7 +73,9 @@ await section("profile", () => {
   log("profiling checkToken (node --cpu-prof, names kept)");
   return profileCheck(named, { ms: quick ? 1000 : 3000 });
 });
-await section("kvOps", () => measureKvOps(api, api.MemoryKV, quick ? { sizes: [10, 1_000, 10_000], directFrom: 10_000, log } : { log }));
+await section("kvOps", () =>
+  measureKvOps(api, api.MemoryKV, quick ? { sizes: [10, 1_000, 10_000], directFrom: 10_000, log } : { log }),
+);
 await section("coldStart", () => {
   log("cold start in fresh node processes");
   return measureColdStart({ runs: quick ? 3 : 7 });

@@ -17,8 +17,7 @@ const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
 export const nameDigest = (name) => b64url(sha256(Buffer.from(name, "utf8")).subarray(0, 16));
 
 /** The client string of 24 token bytes: Base64 of VInt(version) VInt(24) bytes. */
-export const encodeToken = (bytes) =>
-  Buffer.concat([Buffer.from([...TOKEN_VERSION_VINT, TOKEN_LEN]), bytes]).toString("base64");
+export const encodeToken = (bytes) => Buffer.concat([Buffer.from([...TOKEN_VERSION_VINT, TOKEN_LEN]), bytes]).toString("base64");
 
 export const docIdOf = (bytes) => `token_${b64url(sha256(bytes.subarray(16)))}`;
 

@@ -46,9 +46,12 @@ export class SnapshotKV {
   async list({ prefix = "", cursor, limit = 1000 } = {}) {
     let i = cursor ? Number(cursor) : this.#firstAtOrAfter(prefix);
     const keys = [];
-    for (; i < this.#listed.length && keys.length < limit && this.#listed[i].name.startsWith(prefix); i++) keys.push(this.#listed[i]);
+    for (; i < this.#listed.length && keys.length < limit && this.#listed[i].name.startsWith(prefix); i++)
+      keys.push(this.#listed[i]);
     const more = i < this.#listed.length && this.#listed[i].name.startsWith(prefix);
-    return more ? { keys, list_complete: false, cursor: String(i), cacheStatus: null } : { keys, list_complete: true, cacheStatus: null };
+    return more
+      ? { keys, list_complete: false, cursor: String(i), cacheStatus: null }
+      : { keys, list_complete: true, cacheStatus: null };
   }
 
   // Engine keys are ASCII, where string order is KV's byte order.

@@ -44,11 +44,11 @@ function functionSizes(bytes) {
         const fieldName = leb();
         at += fieldName;
         const kind = bytes[at++];
-        if (kind === 0) (leb(), importedFunctions++);
-        else if (kind === 1) (at++, skipLimits());
+        if (kind === 0) leb(), importedFunctions++;
+        else if (kind === 1) at++, skipLimits();
         else if (kind === 2) skipLimits();
         else if (kind === 3) at += 2;
-        else if (kind === 4) (at++, leb());
+        else if (kind === 4) at++, leb();
       }
     } else if (id === 10) {
       for (let n = leb(); n > 0; n--) {
@@ -94,7 +94,10 @@ export function sizeBreakdown(namedWasmPath) {
   const byCrate = new Map();
   for (const { size, name } of functions) byCrate.set(crateOf(name), (byCrate.get(crateOf(name)) ?? 0) + size);
   const code = functions.reduce((a, f) => a + f.size, 0);
-  const largest = [...functions].sort((a, b) => b.size - a.size).slice(0, 6).map((f) => ({ name: f.name.replace(/::h[0-9a-f]{16}$/, ""), size: f.size }));
+  const largest = [...functions]
+    .sort((a, b) => b.size - a.size)
+    .slice(0, 6)
+    .map((f) => ({ name: f.name.replace(/::h[0-9a-f]{16}$/, ""), size: f.size }));
   return {
     code,
     data: sections.get(11) ?? 0,

@@ -164,7 +164,12 @@ export function guardKv(kv, { alive = () => true, timeoutMs, putRetries, backoff
   };
   const shared = !requestScopedTimers();
   const withDeadline = shared ? withSharedTimer : withOwnTimer;
-  const once = (method, args) => withDeadline(attempt(() => kv[method](...args)), limits.timeoutMs, method.toUpperCase());
+  const once = (method, args) =>
+    withDeadline(
+      attempt(() => kv[method](...args)),
+      limits.timeoutMs,
+      method.toUpperCase(),
+    );
 
   async function putWithRetries(args) {
     for (let retry = 0; ; retry++) {
@@ -179,11 +184,20 @@ export function guardKv(kv, { alive = () => true, timeoutMs, putRetries, backoff
 
   const fenced = (promise) =>
     new Promise((resolve, reject) => {
-      promise.then((v) => alive() && resolve(v), (e) => alive() && reject(e));
+      promise.then(
+        (v) => alive() && resolve(v),
+        (e) => alive() && reject(e),
+      );
     });
   // One operation, fenced: on the shared timer the fence is part of the deadline's promise.
   const single = shared
-    ? (method, args) => withSharedTimer(attempt(() => kv[method](...args)), limits.timeoutMs, method.toUpperCase(), alive)
+    ? (method, args) =>
+        withSharedTimer(
+          attempt(() => kv[method](...args)),
+          limits.timeoutMs,
+          method.toUpperCase(),
+          alive,
+        )
     : (method, args) => fenced(once(method, args));
 
   // The one bulk-get rule of the engine's store: a `get` of an array answers a Map. Workers KV

@@ -64,9 +64,7 @@ function validateKey(key, op) {
   if (op !== "PUT" && key.length * 3 <= MAX_KEY_BYTES) return { key, bytes: undefined };
   const bytes = encoder.encode(key);
   if (bytes.length > MAX_KEY_BYTES) {
-    throw new Error(
-      `KV ${op} failed: 414 UTF-8 encoded length of ${bytes.length} exceeds key length limit of ${MAX_KEY_BYTES}.`,
-    );
+    throw new Error(`KV ${op} failed: 414 UTF-8 encoded length of ${bytes.length} exceeds key length limit of ${MAX_KEY_BYTES}.`);
   }
   return { key, bytes };
 }
@@ -75,9 +73,7 @@ function toText(value) {
   if (typeof value === "string") return value;
   if (value instanceof ArrayBuffer) return decoder.decode(value);
   if (ArrayBuffer.isView(value)) return decoder.decode(value);
-  throw new TypeError(
-    "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.",
-  );
+  throw new TypeError("KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.");
 }
 
 /** get()'s second argument: a type name or `{ type }`; text by default. */
@@ -98,9 +94,7 @@ export function convert(text, type = "text") {
     case "stream":
       return new Blob([text]).stream();
     default:
-      throw new TypeError(
-        'Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".',
-      );
+      throw new TypeError('Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".');
   }
 }
 
@@ -171,9 +165,7 @@ export class MemoryKV {
   async getWithMetadata(keyOrKeys, typeOrOptions) {
     const type = readType(typeOrOptions);
     const withMetadata = (entry) =>
-      entry
-        ? { value: convert(entry.value, type), metadata: entry.metadata ?? null }
-        : { value: null, metadata: null };
+      entry ? { value: convert(entry.value, type), metadata: entry.metadata ?? null } : { value: null, metadata: null };
     if (Array.isArray(keyOrKeys)) {
       return this.#bulk(keyOrKeys, type, (entry) => (entry ? withMetadata(entry) : null));
     }
@@ -186,9 +178,7 @@ export class MemoryKV {
     const text = toText(value);
     const valueBytes = encoder.encode(text).length;
     if (valueBytes > MAX_VALUE_BYTES) {
-      throw new Error(
-        `KV PUT failed: 413 Value length of ${valueBytes} exceeds limit of ${MAX_VALUE_BYTES}.`,
-      );
+      throw new Error(`KV PUT failed: 413 Value length of ${valueBytes} exceeds limit of ${MAX_VALUE_BYTES}.`);
     }
     const expiration = this.#expirationFrom(options);
     let metadata;
@@ -196,9 +186,7 @@ export class MemoryKV {
       const json = JSON.stringify(options.metadata);
       const length = encoder.encode(json).length;
       if (length > MAX_METADATA_BYTES) {
-        throw new Error(
-          `KV PUT failed: 413 Metadata length of ${length} exceeds limit of ${MAX_METADATA_BYTES}.`,
-        );
+        throw new Error(`KV PUT failed: 413 Metadata length of ${length} exceeds limit of ${MAX_METADATA_BYTES}.`);
       }
       // Store a copy so later mutation of the caller's object cannot change the stored one.
       metadata = JSON.parse(json);
@@ -222,9 +210,7 @@ export class MemoryKV {
   async list({ prefix = "", cursor, limit } = {}) {
     if (limit === undefined || limit === null) limit = MAX_LIST_LIMIT;
     if (!Number.isInteger(limit) || limit < 1) {
-      throw new Error(
-        `KV LIST failed: 400 Invalid key_count_limit of ${limit}. Please specify an integer greater than 0.`,
-      );
+      throw new Error(`KV LIST failed: 400 Invalid key_count_limit of ${limit}. Please specify an integer greater than 0.`);
     }
     if (limit > MAX_LIST_LIMIT) {
       throw new Error(
@@ -250,8 +236,7 @@ export class MemoryKV {
       keys.push(key);
       last = entry.bytes;
     }
-    const more =
-      i < names.length && startsWithBytes(this.#at(names[i]).bytes, prefixBytes);
+    const more = i < names.length && startsWithBytes(this.#at(names[i]).bytes, prefixBytes);
     if (more && last !== null) {
       return { keys, list_complete: false, cursor: encodeCursor(last), cacheStatus: null };
     }
@@ -282,9 +267,7 @@ export class MemoryKV {
     if (expirationTtl !== undefined && expirationTtl !== null) {
       const ttl = Math.trunc(Number(expirationTtl));
       if (Number.isNaN(ttl) || ttl <= 0) {
-        throw new Error(
-          `KV PUT failed: 400 Invalid expiration_ttl of ${expirationTtl}. Please specify integer greater than 0.`,
-        );
+        throw new Error(`KV PUT failed: 400 Invalid expiration_ttl of ${expirationTtl}. Please specify integer greater than 0.`);
       }
       if (ttl < MIN_TTL_SECONDS) {
         throw new Error(

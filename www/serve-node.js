@@ -44,7 +44,8 @@ function millis(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) refuse([`edge-token: ${name} must be a positive whole number of milliseconds, not [${raw}]`]);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    refuse([`edge-token: ${name} must be a positive whole number of milliseconds, not [${raw}]`]);
   return value;
 }
 

@@ -30,6 +30,9 @@ test("after a mixed workload, the store empties once the longest lifetime has pa
   assert.ok(kv.size > 0, "the last documents are still stored shortly before the end of their lifetime");
 
   clock = lastWrite + LONGEST_LIFETIME_MS + 1_000;
-  assert.deepEqual([...kv.entries()].map((e) => e.name), []);
+  assert.deepEqual(
+    [...kv.entries()].map((e) => e.name),
+    [],
+  );
   assert.equal(kv.size, 0);
 });

@@ -28,8 +28,14 @@ const documents = async (store = "durable_object") => (await dump(store)).filter
 test("50 concurrent refreshes of one refresh token give exactly one distinct new pair", async () => {
   const before = await documents();
   const original = await ok("createToken", [USER("racer")]);
-  const answers = await Promise.all(Array.from({ length: 50 }, () => call("refreshToken", [original.refresh_token, CLIENT("racer"), REFRESH])));
-  assert.deepEqual(answers.filter((a) => a.error).map((a) => a.error.body), [], "all 50 succeed (one refresh, 49 replays)");
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, () => call("refreshToken", [original.refresh_token, CLIENT("racer"), REFRESH])),
+  );
+  assert.deepEqual(
+    answers.filter((a) => a.error).map((a) => a.error.body),
+    [],
+    "all 50 succeed (one refresh, 49 replays)",
+  );
   const pairs = new Set(answers.map((a) => `${a.ok.access_token} ${a.ok.refresh_token}`));
   assert.equal(pairs.size, 1);
   const pair = answers[0].ok;
@@ -73,7 +79,11 @@ async function raceInvalidationsWithRefreshes(store) {
   );
   for (let i = 0; i < tokens.length; i++) {
     assert.equal(outcomes[3 * i].ok?.invalidated_tokens, 1, "the access half is reported invalidated");
-    assert.equal((await call("checkToken", [tokens[i].access_token], store)).error?.status, 401, `pair ${i}: access token still valid`);
+    assert.equal(
+      (await call("checkToken", [tokens[i].access_token], store)).error?.status,
+      401,
+      `pair ${i}: access token still valid`,
+    );
     const again = await call("refreshToken", [tokens[i].refresh_token, CLIENT(`race_${store}_${i}`), REFRESH], store);
     assert.ok(again.error, `pair ${i}: refresh token still usable`);
   }
@@ -101,13 +111,23 @@ test("the KV-shaped binding forwards single operations with KV's contract", asyn
   // each operation one call into TokenStore, on DurableObjectKV.
   const op = (operation, ...args) => workerd.kv(operation, args);
   await op("put", "user:a", "A", { metadata: { n: 1 } });
-  await op("put", "user:b", "{\"b\":2}", { expirationTtl: 120 });
+  await op("put", "user:b", '{"b":2}', { expirationTtl: 120 });
   await op("put", "other", "X");
   assert.equal((await op("get", "user:a")).ok, "A");
   assert.deepEqual((await op("get", "user:b", "json")).ok, { b: 2 });
-  assert.deepEqual((await op("get", ["user:a", "user:b", "nope"])).ok, new Map([["user:a", "A"], ["user:b", '{"b":2}'], ["nope", null]]));
+  assert.deepEqual(
+    (await op("get", ["user:a", "user:b", "nope"])).ok,
+    new Map([
+      ["user:a", "A"],
+      ["user:b", '{"b":2}'],
+      ["nope", null],
+    ]),
+  );
   const listed = (await op("list", { prefix: "user:" })).ok;
-  assert.deepEqual(listed.keys.map((k) => k.name), ["user:a", "user:b"]);
+  assert.deepEqual(
+    listed.keys.map((k) => k.name),
+    ["user:a", "user:b"],
+  );
   assert.deepEqual(listed.keys[0].metadata, { n: 1 });
   assert.equal(typeof listed.keys[1].expiration, "number");
   assert.equal(listed.list_complete, true);
@@ -121,11 +141,19 @@ test("the KV-shaped binding forwards single operations with KV's contract", asyn
     ["get", [Array.from({ length: 101 }, (_, i) => `k${i}`)], /maximum of 100/],
     ["list", [{ limit: 1001 }], /Invalid key_count_limit/],
   ]) {
-    assert.match((await op(operation, ...args)).thrown ?? "no error", message, `${operation} ${JSON.stringify(args).slice(0, 60)}`);
+    assert.match(
+      (await op(operation, ...args)).thrown ?? "no error",
+      message,
+      `${operation} ${JSON.stringify(args).slice(0, 60)}`,
+    );
   }
   await op("delete", "user:b");
   await op("delete", "other");
-  assert.deepEqual((await dump()).filter((k) => !/^[tiruw]:/.test(k)), [], "nothing left but token keys");
+  assert.deepEqual(
+    (await dump()).filter((k) => !/^[tiruw]:/.test(k)),
+    [],
+    "nothing left but token keys",
+  );
 });
 
 test("list pages through many keys with cursors, in key order, skipping expired ones", async () => {
@@ -146,7 +174,10 @@ test("list pages through many keys with cursors, in key order, skipping expired 
     cursor = page.list_complete ? undefined : page.cursor;
     pages++;
   } while (cursor && pages < 10);
-  assert.deepEqual(seen, names.filter((_, i) => i % 5 !== 0));
+  assert.deepEqual(
+    seen,
+    names.filter((_, i) => i % 5 !== 0),
+  );
   assert.equal(pages, 3);
   assert.equal((await probe("kvOp", "get", ["page:00"])).ok, null, "an expired key reads as absent before any sweep");
   assert.equal((await probe("raw")).ok.keys.filter((k) => k.startsWith("d:page:")).length, 25, "...though it is still stored");
@@ -175,7 +206,10 @@ test("Durable Object storage empties after a mixed workload: expiry, alarm, swee
   assert.ok(data.length > 40, `the workload stored something (${data.length} keys)`);
   assert.equal(index.length, data.length, "every stored value has its expiry index entry");
   const longest = (24 * 60 + 30) * 60_000;
-  assert.ok(stored.alarm !== null && stored.alarm <= lastWrite + longest + 60_000, `an alarm is set for the first expiry (${stored.alarm})`);
+  assert.ok(
+    stored.alarm !== null && stored.alarm <= lastWrite + longest + 60_000,
+    `an alarm is set for the first expiry (${stored.alarm})`,
+  );
 
   await probe("setClock", (clock = lastWrite + longest - 60_000));
   await probe("sweep");

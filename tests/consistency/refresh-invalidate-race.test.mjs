@@ -15,10 +15,12 @@ function slow(kv, seed) {
     state = (state * 1103515245 + 12345) % 2147483648;
     return new Promise((resolve) => setTimeout(resolve, 1 + (state % 15)));
   };
-  const wrap = (name) => async (...args) => {
-    await delay();
-    return kv[name](...args);
-  };
+  const wrap =
+    (name) =>
+    async (...args) => {
+      await delay();
+      return kv[name](...args);
+    };
   return { get: wrap("get"), put: wrap("put"), delete: wrap("delete"), list: wrap("list"), now: () => kv.now() };
 }
 
@@ -42,7 +44,10 @@ test(`a refresh racing an invalidation by username never escapes it (${TRIALS} t
       ]);
       if (pair === null) return;
       refreshed++;
-      const valid = await checkToken(kv, pair.access_token).then(() => true, () => false);
+      const valid = await checkToken(kv, pair.access_token).then(
+        () => true,
+        () => false,
+      );
       if (valid) escapes++;
     });
     await Promise.all(trials);

@@ -28,14 +28,20 @@ test("Durable Object mode: put_user, get token, authenticate, invalidate, then 4
   const root = await call("GET", "/", { auth: ADMIN });
   assert.equal(root.status, 200, root.text);
 
-  const put = await call("PUT", "/_security/user/do_user", { auth: ADMIN, body: { password: PW, roles: ["superuser"], full_name: "DO User" } });
+  const put = await call("PUT", "/_security/user/do_user", {
+    auth: ADMIN,
+    body: { password: PW, roles: ["superuser"], full_name: "DO User" },
+  });
   assert.deepEqual([put.status, put.body], [200, { created: true }]);
   const user = await call("GET", "/_security/user/do_user", { auth: ADMIN });
   assert.deepEqual(user.body.do_user.roles, ["superuser"]);
   // The native user's password works (its hash was read back through the object).
   assert.equal((await call("GET", "/_security/_authenticate", { auth: basic("do_user", PW) })).body.username, "do_user");
 
-  const got = await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "password", username: "do_user", password: PW } });
+  const got = await call("POST", "/_security/oauth2/token", {
+    auth: ADMIN,
+    body: { grant_type: "password", username: "do_user", password: PW },
+  });
   assert.equal(got.status, 200, got.text);
   const token = got.body;
   assert.equal(token.type, "Bearer");
@@ -52,30 +58,49 @@ test("Durable Object mode: put_user, get token, authenticate, invalidate, then 4
   const denied = await call("GET", "/_security/_authenticate", { auth: bearer(token.access_token) });
   assert.equal(denied.status, 401);
   assert.equal(denied.body.error.reason, "token expired");
-  assert.equal(denied.headers.get("www-authenticate"), 'Bearer realm="security", error="invalid_token", error_description="The access token expired"');
+  assert.equal(
+    denied.headers.get("www-authenticate"),
+    'Bearer realm="security", error="invalid_token", error_description="The access token expired"',
+  );
 
   // Again: ES's count of a token already invalidated.
   const again = await call("DELETE", "/_security/oauth2/token", { auth: ADMIN, body: { token: token.access_token } });
   assert.deepEqual(again.body, counts(0, 1));
 });
 
-test("Durable Object mode: 20 refreshes racing over HTTP give one pair; a user invalidation is seen at once", TEST_TIMEOUT, async () => {
-  const got = await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "password", username: "do_user", password: PW } });
-  assert.equal(got.status, 200, got.text);
-  const answers = await Promise.all(
-    Array.from({ length: 20 }, () => call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "refresh_token", refresh_token: got.body.refresh_token } })),
-  );
-  assert.deepEqual(answers.filter((a) => a.status !== 200).map((a) => a.text), [], "one refresh and 19 replays, all 200");
-  const pairs = new Set(answers.map((a) => `${a.body.access_token} ${a.body.refresh_token}`));
-  assert.equal(pairs.size, 1, "one distinct pair");
-  const refreshed = answers[0].body;
-  assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(refreshed.access_token) })).status, 200);
+test(
+  "Durable Object mode: 20 refreshes racing over HTTP give one pair; a user invalidation is seen at once",
+  TEST_TIMEOUT,
+  async () => {
+    const got = await call("POST", "/_security/oauth2/token", {
+      auth: ADMIN,
+      body: { grant_type: "password", username: "do_user", password: PW },
+    });
+    assert.equal(got.status, 200, got.text);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        call("POST", "/_security/oauth2/token", {
+          auth: ADMIN,
+          body: { grant_type: "refresh_token", refresh_token: got.body.refresh_token },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      answers.filter((a) => a.status !== 200).map((a) => a.text),
+      [],
+      "one refresh and 19 replays, all 200",
+    );
+    const pairs = new Set(answers.map((a) => `${a.body.access_token} ${a.body.refresh_token}`));
+    assert.equal(pairs.size, 1, "one distinct pair");
+    const refreshed = answers[0].body;
+    assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(refreshed.access_token) })).status, 200);
 
-  const byUser = await call("DELETE", "/_security/oauth2/token", { auth: ADMIN, body: { username: "do_user" } });
-  assert.equal(byUser.status, 200, byUser.text);
-  assert.ok(byUser.body.invalidated_tokens >= 1, byUser.text);
-  assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(refreshed.access_token) })).status, 401);
-});
+    const byUser = await call("DELETE", "/_security/oauth2/token", { auth: ADMIN, body: { username: "do_user" } });
+    assert.equal(byUser.status, 200, byUser.text);
+    assert.ok(byUser.body.invalidated_tokens >= 1, byUser.text);
+    assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(refreshed.access_token) })).status, 401);
+  },
+);
 
 test("Durable Object mode: the state is in the TokenStore object's storage, not in the KV namespace", TEST_TIMEOUT, async () => {
   // wrangler dev (Miniflare) keeps one SQLite file per Durable Object instance and one per KV

@@ -31,7 +31,10 @@ test("KV mode (the default) returns env.TOKENS; a missing or bad binding is a co
   assert.equal(resolveStore({ TOKEN_STORE: "kv", TOKENS: kv }), kv);
   assert.throws(() => resolveStore({}), StoreConfigError);
   assert.throws(() => resolveStore({ TOKENS: { get() {} } }), /env.TOKENS must be a KV namespace/);
-  assert.throws(() => resolveStore({ TOKEN_STORE: "d1", TOKENS: kv }), /TOKEN_STORE must be "kv" or "durable_object", got \[d1\]/);
+  assert.throws(
+    () => resolveStore({ TOKEN_STORE: "d1", TOKENS: kv }),
+    /TOKEN_STORE must be "kv" or "durable_object", got \[d1\]/,
+  );
 });
 
 test("Durable Object mode needs TOKEN_DO and gives one KV-shaped store per env", async () => {
@@ -59,7 +62,9 @@ test("forwardEngineCalls forwards whole calls for a Durable Object store only", 
     parseTokenRequest: () => "untouched",
   };
   const { namespace, calls } = fakeNamespace((name, args) =>
-    args[0] === "bad" ? { error: { status: 401, body: { error: { reason: "token expired" } }, headers: { "WWW-Authenticate": "Bearer" } } } : { ok: { username: "remote", name } },
+    args[0] === "bad"
+      ? { error: { status: 401, body: { error: { reason: "token expired" } }, headers: { "WWW-Authenticate": "Bearer" } } }
+      : { ok: { username: "remote", name } },
   );
   const forwarded = forwardEngineCalls(api);
   assert.equal(forwarded.parseTokenRequest, api.parseTokenRequest);
@@ -70,7 +75,11 @@ test("forwardEngineCalls forwards whole calls for a Durable Object store only", 
 
   const store = new DurableObjectStore(namespace);
   assert.deepEqual(await forwarded.checkToken(store, "t", { now: () => 42 }), { username: "remote", name: "checkToken" });
-  assert.deepEqual(calls.at(-1), { id: "edge-token", name: "checkToken", args: ["t", { now: 42 }] }, "a clock is read before crossing");
+  assert.deepEqual(
+    calls.at(-1),
+    { id: "edge-token", name: "checkToken", args: ["t", { now: 42 }] },
+    "a clock is read before crossing",
+  );
   const secret = "the-token-secret-crosses-with-the-call";
   await forwarded.refreshToken(store, "r", { username: "u", realm: "r" }, { secret });
   assert.deepEqual(calls.at(-1).args, ["r", { username: "u", realm: "r" }, { secret }], "the secret crosses to the object");
@@ -84,7 +93,14 @@ test("forwardEngineCalls forwards whole calls for a Durable Object store only", 
 });
 
 test("a failing Durable Object is the engine's 503; a TypeError from it stays a TypeError", async () => {
-  const broken = { idFromName: () => ({}), get: () => ({ call: async () => { throw new Error("Network connection lost."); } }) };
+  const broken = {
+    idFromName: () => ({}),
+    get: () => ({
+      call: async () => {
+        throw new Error("Network connection lost.");
+      },
+    }),
+  };
   await import("../../www/entry-node.js");
   const { engine } = await import("../../www/engine/bound.js");
   const forwarded = forwardEngineCalls({ ...engine, checkToken: async () => ({}) });
@@ -94,7 +110,14 @@ test("a failing Durable Object is the engine's 503; a TypeError from it stays a 
     assert.match(error.body.error.caused_by.reason, /Network connection lost/);
     return true;
   });
-  const picky = { idFromName: () => ({}), get: () => ({ call: async () => { throw new TypeError("unknown engine call [x]"); } }) };
+  const picky = {
+    idFromName: () => ({}),
+    get: () => ({
+      call: async () => {
+        throw new TypeError("unknown engine call [x]");
+      },
+    }),
+  };
   await assert.rejects(forwarded.checkToken(new DurableObjectStore(picky), "t"), TypeError);
   assert.equal(typeof ENGINE_CALL, "symbol");
 });
@@ -119,7 +142,8 @@ test("createHandler in Durable Object mode forwards whole engine calls; its own 
         try {
           return { ok: await engine[name](storage, ...args) };
         } catch (error) {
-          if (error instanceof engine.EdgeTokenError) return { error: { status: error.status, body: error.body, headers: error.headers } };
+          if (error instanceof engine.EdgeTokenError)
+            return { error: { status: error.status, body: error.body, headers: error.headers } };
           throw error;
         }
       },
@@ -129,24 +153,46 @@ test("createHandler in Durable Object mode forwards whole engine calls; its own 
       },
     }),
   };
-  const call = makeCaller(engine.createHandler({ TOKEN_STORE: "durable_object", TOKEN_DO: namespace, ELASTIC_PASSWORD, TOKEN_SECRET }));
-  const put = await call("PUT", "/_security/user/u1", { auth: ADMIN, body: { password: "s3krit-password", roles: ["superuser"] } });
+  const call = makeCaller(
+    engine.createHandler({ TOKEN_STORE: "durable_object", TOKEN_DO: namespace, ELASTIC_PASSWORD, TOKEN_SECRET }),
+  );
+  const put = await call("PUT", "/_security/user/u1", {
+    auth: ADMIN,
+    body: { password: "s3krit-password", roles: ["superuser"] },
+  });
   assert.equal(put.status, 200, put.text);
-  const token = (await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "password", username: "u1", password: "s3krit-password" } })).body;
+  const token = (
+    await call("POST", "/_security/oauth2/token", {
+      auth: ADMIN,
+      body: { grant_type: "password", username: "u1", password: "s3krit-password" },
+    })
+  ).body;
   assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(token.access_token) })).body.username, "u1");
   // The refresh runs in the object with the service's TOKEN_SECRET, which crossed with the call.
   const refresh = { grant_type: "refresh_token", refresh_token: token.refresh_token };
   const refreshed = (await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: refresh })).body;
   assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(refreshed.access_token) })).body.username, "u1");
-  const local = await engine.refreshToken(storage, token.refresh_token, { username: "elastic", realm: "reserved" }, { secret: TOKEN_SECRET });
+  const local = await engine.refreshToken(
+    storage,
+    token.refresh_token,
+    { username: "elastic", realm: "reserved" },
+    { secret: TOKEN_SECRET },
+  );
   assert.equal(local.access_token, refreshed.access_token, "the object derived the pair with TOKEN_SECRET");
-  assert.deepEqual((await call("DELETE", "/_security/oauth2/token", { auth: ADMIN, body: { token: token.access_token } })).body.invalidated_tokens, 1);
+  assert.deepEqual(
+    (await call("DELETE", "/_security/oauth2/token", { auth: ADMIN, body: { token: token.access_token } })).body
+      .invalidated_tokens,
+    1,
+  );
   assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(token.access_token) })).status, 401);
 
   const engineCalls = calls.filter((c) => !c.startsWith("kv."));
   assert.deepEqual(engineCalls, ["createToken", "checkToken", "refreshToken", "checkToken", "invalidateToken", "checkToken"]);
   const prefixes = new Set(calls.filter((c) => c.startsWith("kv.")).map((c) => c.split(" ")[1]));
-  assert.ok(![...prefixes].some((p) => ["t", "r", "u", "w"].includes(p)), `engine keys went one operation at a time: ${[...prefixes]}`);
+  assert.ok(
+    ![...prefixes].some((p) => ["t", "r", "u", "w"].includes(p)),
+    `engine keys went one operation at a time: ${[...prefixes]}`,
+  );
   assert.ok(prefixes.has("user"), "the service's users are kept in the object too");
 
   // Bad store config: the service's ConfigError, as for any other setting.
@@ -155,6 +201,9 @@ test("createHandler in Durable Object mode forwards whole engine calls; its own 
     [{ TOKEN_STORE: "d1", TOKENS: new MemoryKV() }, /TOKEN_STORE must be "kv" or "durable_object", got \[d1\]/],
     [{ ELASTIC_PASSWORD }, /env.TOKENS must be a KV namespace binding/],
   ]) {
-    assert.throws(() => engine.createHandler(env), (error) => error instanceof ConfigError && message.test(error.message));
+    assert.throws(
+      () => engine.createHandler(env),
+      (error) => error instanceof ConfigError && message.test(error.message),
+    );
   }
 });

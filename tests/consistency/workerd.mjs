@@ -72,7 +72,10 @@ export async function startWorkerd() {
   }
   /** One operation on resolveStore(env)'s binding: {ok: result} or {thrown: "Name: message"}. */
   async function kv(operation, args, store = "durable_object") {
-    const response = await mf.dispatchFetch(new URL(`/kv?store=${store}`, base), { method: "POST", body: JSON.stringify({ operation, args }) });
+    const response = await mf.dispatchFetch(new URL(`/kv?store=${store}`, base), {
+      method: "POST",
+      body: JSON.stringify({ operation, args }),
+    });
     return JSON.parse(await response.text(), decodeMaps);
   }
   return { mf, call, dump, probe, kv, stop: () => mf.dispose() };

@@ -108,7 +108,11 @@ test("refreshToken and invalidateToken marshal their arguments", async () => {
   await api.invalidateToken(kv, null);
   await api.createToken(kv, '{"grant_type":"password"}');
 
-  assert.deepEqual(calls[0].args.slice(1), ["refresh", '{"username":"u","realm":"r"}', `{"timeout":"5m","secret":"${"s".repeat(32)}"}`]);
+  assert.deepEqual(calls[0].args.slice(1), [
+    "refresh",
+    '{"username":"u","realm":"r"}',
+    `{"timeout":"5m","secret":"${"s".repeat(32)}"}`,
+  ]);
   assert.equal(calls[1].args[1], '{"token":"abc"}');
   assert.equal(calls[2].args[1], '{"refresh_token":"x"}', "a string body is passed through as is");
   assert.equal(calls[3].args[1], "");
@@ -134,7 +138,7 @@ test("an ES error envelope rejects with EdgeTokenError carrying status, body and
       root_cause: [{ type: "security_exception", reason: "token expired" }],
       type: "security_exception",
       reason: "token expired",
-      header: { "WWW-Authenticate": ['Bearer realm="security"', 'ApiKey'] },
+      header: { "WWW-Authenticate": ['Bearer realm="security"', "ApiKey"] },
     },
     status: 401,
   };
@@ -169,7 +173,14 @@ test("the message is error.reason, else error_description, else the error string
 });
 
 test("statuses below 400 resolve, 400 and above reject", async () => {
-  for (const [status, resolves] of [[200, true], [201, true], [399, true], [400, false], [404, false], [503, false]]) {
+  for (const [status, resolves] of [
+    [200, true],
+    [201, true],
+    [399, true],
+    [400, false],
+    [404, false],
+    [503, false],
+  ]) {
     const api = bindApi(fakeRaw(() => envelope(status, { s: status })).raw);
     const outcome = await api.invalidateToken(new MemoryKV(), "").then(
       (body) => ({ ok: true, body }),
@@ -181,20 +192,27 @@ test("statuses below 400 resolve, 400 and above reject", async () => {
 
 test("a missing headers field becomes {}", async () => {
   const api = bindApi(fakeRaw(() => JSON.stringify({ status: 404, body: { error: "x" } })).raw);
-  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 404 && Object.keys(e.headers).length === 0);
+  await assert.rejects(
+    api.refreshToken(new MemoryKV(), "t", CLIENT),
+    (e) => e.status === 404 && Object.keys(e.headers).length === 0,
+  );
 });
 
 test("an answer that is not an envelope becomes an ES-shaped 500, without reinit", async () => {
   for (const bad of ["not json", '{"body":{}}', '{"status":"200","body":{}}', '{"status":200}', "null", 42, undefined]) {
     let reinits = 0;
     const api = bindApi(fakeRaw(() => bad).raw, { reinit: () => reinits++ });
-    await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => {
-      assert.ok(e instanceof EdgeTokenError);
-      assert.equal(e.status, 500);
-      assert.deepEqual(e.body, INTERNAL_BODY);
-      assert.equal(e.message, "internal error");
-      return true;
-    }, `answer ${JSON.stringify(bad)}`);
+    await assert.rejects(
+      api.refreshToken(new MemoryKV(), "t", CLIENT),
+      (e) => {
+        assert.ok(e instanceof EdgeTokenError);
+        assert.equal(e.status, 500);
+        assert.deepEqual(e.body, INTERNAL_BODY);
+        assert.equal(e.message, "internal error");
+        return true;
+      },
+      `answer ${JSON.stringify(bad)}`,
+    );
     assert.equal(reinits, 0);
   }
 });
@@ -250,13 +268,23 @@ test("a trap thrown synchronously is a 500 and reinits once; the next call works
 
 test("a trap in the sync parseTokenRequest throws a 500 synchronously and reinits", () => {
   let reinits = 0;
-  const { raw } = fakeRaw((_name, [text]) => (text === "trap" ? (() => { throw trap(); })() : envelope(200, { len: text.length })));
+  const { raw } = fakeRaw((_name, [text]) =>
+    text === "trap"
+      ? (() => {
+          throw trap();
+        })()
+      : envelope(200, { len: text.length }),
+  );
   const api = bindApi(raw, { reinit: () => reinits++ });
-  assert.throws(() => api.parseTokenRequest("trap"), (e) => e instanceof EdgeTokenError && e.status === 500);
+  assert.throws(
+    () => api.parseTokenRequest("trap"),
+    (e) => e instanceof EdgeTokenError && e.status === 500,
+  );
   assert.equal(reinits, 1);
   assert.deepEqual(api.parseTokenRequest("abc"), { len: 3 });
   assert.throws(
-    () => bindApi(fakeRaw(() => envelope(400, { error: "invalid_request", error_description: "bad" })).raw).parseTokenRequest("x"),
+    () =>
+      bindApi(fakeRaw(() => envelope(400, { error: "invalid_request", error_description: "bad" })).raw).parseTokenRequest("x"),
     (e) => e.status === 400 && e.message === "bad",
   );
 });
@@ -279,9 +307,15 @@ test("the native realm's calls pass their arguments as the exports take them; a 
   // Objects cross as JSON, null and undefined as undefined (wasm-bindgen's None).
   assert.deepEqual(calls[0], ['{"username":"joe"}', undefined, undefined]);
   // GET user's 404 is an answer the host sends as it is.
-  assert.throws(() => api.userViews(null, ["a", null]), (e) => e instanceof EdgeTokenError && e.status === 404);
+  assert.throws(
+    () => api.userViews(null, ["a", null]),
+    (e) => e instanceof EdgeTokenError && e.status === 404,
+  );
   assert.deepEqual(calls[1], [undefined, '["a",null]']);
-  assert.throws(() => api.loginUser("joe", null, true), (e) => e instanceof EdgeTokenError && e.status === 500);
+  assert.throws(
+    () => api.loginUser("joe", null, true),
+    (e) => e instanceof EdgeTokenError && e.status === 500,
+  );
   assert.equal(reinits, 1);
 });
 

@@ -20,11 +20,20 @@ for (const inFlight of [10, 200]) {
   test(`${inFlight} checks in flight at once each get their own answer`, async () => {
     const kv = new MemoryKV();
     const users = Array.from({ length: inFlight }, (_, i) => `user${i}`);
-    const tokens = await Promise.all(users.map((username) => createToken(kv, { grant_type: "password", username, realm: "default_native" })));
+    const tokens = await Promise.all(
+      users.map((username) => createToken(kv, { grant_type: "password", username, realm: "default_native" })),
+    );
     // Every third token is invalidated: its check must fail however the steps interleave.
     for (let i = 0; i < inFlight; i += 3) await invalidateToken(kv, { token: tokens[i].access_token });
     const slow = slowReads(kv);
-    const answers = await Promise.all(tokens.map((t) => checkToken(slow, t.access_token).then((body) => body.username, (e) => e.status)));
+    const answers = await Promise.all(
+      tokens.map((t) =>
+        checkToken(slow, t.access_token).then(
+          (body) => body.username,
+          (e) => e.status,
+        ),
+      ),
+    );
     for (const [i, username] of users.entries()) assert.equal(answers[i], i % 3 === 0 ? 401 : username, `check ${i}`);
   });
 }

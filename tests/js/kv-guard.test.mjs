@@ -30,7 +30,11 @@ async function outcome(promise) {
 /** Waits until the shared interval has stopped (its first tick with nothing pending). */
 async function idle() {
   for (let i = 0; i < 200 && sharedDeadlineState().running; i++) await sleep(10);
-  assert.deepEqual(sharedDeadlineState(), { pending: 0, running: false, tickMs: null, holdsProcess: null }, "the interval stops once nothing is pending");
+  assert.deepEqual(
+    sharedDeadlineState(),
+    { pending: 0, running: false, tickMs: null, holdsProcess: null },
+    "the interval stops once nothing is pending",
+  );
 }
 
 /** Counts setInterval calls made during `body`. */
@@ -48,7 +52,12 @@ async function countingIntervals(body) {
 
 test("an operation that hangs is rejected at its deadline, not before, with the same error", async () => {
   const kv = guardKv(hanging, { timeoutMs: 50 });
-  for (const [method, args, op] of [["get", ["k"], "GET"], ["delete", ["k"], "DELETE"], ["list", [{}], "LIST"], ["put", ["k", "v"], "PUT"]]) {
+  for (const [method, args, op] of [
+    ["get", ["k"], "GET"],
+    ["delete", ["k"], "DELETE"],
+    ["list", [{}], "LIST"],
+    ["put", ["k", "v"], "PUT"],
+  ]) {
     const out = await outcome(kv[method](...args));
     assert.equal(out.error?.message, `KV ${op} timed out after 50 ms`);
     assert.ok(out.ms >= 50, `${method} timed out early, after ${out.ms} ms`);
@@ -59,7 +68,10 @@ test("an operation that hangs is rejected at its deadline, not before, with the 
 
 test("an answer in time wins; a late answer after the deadline is dropped", async () => {
   const answers = [];
-  const kv = guardKv(binding((_m, _args) => (answers.push(deferred()), answers.at(-1).promise)), { timeoutMs: 60 });
+  const kv = guardKv(
+    binding((_m, _args) => (answers.push(deferred()), answers.at(-1).promise)),
+    { timeoutMs: 60 },
+  );
   const early = kv.get("a");
   const failing = kv.get("b");
   const late = kv.get("c");
@@ -77,7 +89,10 @@ test("an answer in time wins; a late answer after the deadline is dropped", asyn
 test("many pending operations share one interval; it holds the process only while they are pending", async () => {
   let resolveAll;
   const gate = new Promise((resolve) => (resolveAll = resolve));
-  const kv = guardKv(binding((_m, [key]) => (key.startsWith("hang") ? new Promise(() => {}) : gate.then(() => key))), { timeoutMs: 80 });
+  const kv = guardKv(
+    binding((_m, [key]) => (key.startsWith("hang") ? new Promise(() => {}) : gate.then(() => key))),
+    { timeoutMs: 80 },
+  );
   const made = await countingIntervals(async () => {
     const quick = Array.from({ length: 20 }, (_, i) => kv.get(`ok${i}`));
     const stuck = Array.from({ length: 20 }, (_, i) => kv.get(`hang${i}`));
@@ -87,7 +102,10 @@ test("many pending operations share one interval; it holds the process only whil
     assert.equal(state.tickMs, 10, "a tenth of the deadline, at least 10 ms");
     assert.equal(state.holdsProcess, true, "pending operations keep the process alive until their deadline");
     resolveAll();
-    assert.deepEqual(await Promise.all(quick), quick.map((_, i) => `ok${i}`));
+    assert.deepEqual(
+      await Promise.all(quick),
+      quick.map((_, i) => `ok${i}`),
+    );
     assert.equal(sharedDeadlineState().pending, 20);
     const outcomes = await Promise.all(stuck.map(outcome));
     assert.ok(outcomes.every((o) => o.error?.message === "KV GET timed out after 80 ms"));
@@ -101,7 +119,10 @@ test("many pending operations share one interval; it holds the process only whil
 
 test("a short deadline arriving while a long one is pending still fires on time", async () => {
   const slow = deferred();
-  const long = guardKv(binding(() => slow.promise), { timeoutMs: 10_000 });
+  const long = guardKv(
+    binding(() => slow.promise),
+    { timeoutMs: 10_000 },
+  );
   const short = guardKv(hanging, { timeoutMs: 50 });
   const longOne = long.get("slow");
   assert.equal(sharedDeadlineState().tickMs, 1_000);
@@ -114,18 +135,31 @@ test("a short deadline arriving while a long one is pending still fires on time"
 });
 
 test("a binding that throws synchronously rejects like one that rejects", async () => {
-  const kv = guardKv(binding(() => { throw new TypeError("boom"); }), { timeoutMs: 50 });
+  const kv = guardKv(
+    binding(() => {
+      throw new TypeError("boom");
+    }),
+    { timeoutMs: 50 },
+  );
   await assert.rejects(kv.get("k"), /boom/);
   await idle();
 });
 
 test("a 429 on put is retried with backoff, each try with its own deadline", async () => {
   let tries = 0;
-  const kv = guardKv(binding((m) => (m === "put" && ++tries <= 2 ? Promise.reject(new Error("KV PUT failed: 429 Too Many Requests")) : Promise.resolve("ok"))), { timeoutMs: 50, backoffMs: 1 });
+  const kv = guardKv(
+    binding((m) =>
+      m === "put" && ++tries <= 2 ? Promise.reject(new Error("KV PUT failed: 429 Too Many Requests")) : Promise.resolve("ok"),
+    ),
+    { timeoutMs: 50, backoffMs: 1 },
+  );
   assert.equal(await kv.put("k", "v"), "ok");
   assert.equal(tries, 3);
   let refused = 0;
-  const always = guardKv(binding(() => (refused++, Promise.reject(new Error("KV PUT failed: 429")))), { timeoutMs: 50, putRetries: 2, backoffMs: 1 });
+  const always = guardKv(
+    binding(() => (refused++, Promise.reject(new Error("KV PUT failed: 429")))),
+    { timeoutMs: 50, putRetries: 2, backoffMs: 1 },
+  );
   await assert.rejects(always.put("k", "v"), /429/);
   assert.equal(refused, 3, "one try and two retries");
   await assert.rejects(always.get("k"), /429/, "reads are not retried");
@@ -136,19 +170,29 @@ test("a 429 on put is retried with backoff, each try with its own deadline", asy
 test("once the instance is dead (alive() false), results and deadlines are dropped", async () => {
   let alive = true;
   const answer = deferred();
-  const kv = guardKv(binding((_m, [key]) => (key === "hang" ? new Promise(() => {}) : answer.promise)), { timeoutMs: 30, alive: () => alive });
+  const kv = guardKv(
+    binding((_m, [key]) => (key === "hang" ? new Promise(() => {}) : answer.promise)),
+    { timeoutMs: 30, alive: () => alive },
+  );
   const result = kv.get("k");
   const timedOut = kv.get("hang");
   alive = false;
   answer.resolve("v");
-  const settled = await Promise.race([Promise.allSettled([result, timedOut]).then(() => "settled"), sleep(150).then(() => "dropped")]);
+  const settled = await Promise.race([
+    Promise.allSettled([result, timedOut]).then(() => "settled"),
+    sleep(150).then(() => "dropped"),
+  ]);
   assert.equal(settled, "dropped");
   await idle();
 });
 
 test("on workerd every operation keeps its own timer (timers there are scoped to a request)", async () => {
   const descriptor = Object.getOwnPropertyDescriptor(globalThis, "navigator");
-  Object.defineProperty(globalThis, "navigator", { value: { userAgent: "Cloudflare-Workers" }, configurable: true, writable: true });
+  Object.defineProperty(globalThis, "navigator", {
+    value: { userAgent: "Cloudflare-Workers" },
+    configurable: true,
+    writable: true,
+  });
   try {
     const kv = guardKv(hanging, { timeoutMs: 40 });
     const made = await countingIntervals(async () => {

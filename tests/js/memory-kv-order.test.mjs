@@ -21,39 +21,48 @@ async function listAll(kv, prefix) {
 
 // Two alphabets: one where UTF-16 and UTF-8 orders agree (MemoryKV may sort natively), one
 // where they differ (a surrogate pair sorts before U+FFFF in UTF-16, after it in UTF-8).
-for (const alphabet of [["a", "b", "z", "é", ":"], ["a", "b", "z", "é", "\u{10000}", "\uffff", ":"]]) {
-test(`list order stays exact through random puts, deletes, expiry and lists (${alphabet.join(" ")})`, async () => {
-  let clock = 1_000_000;
-  const kv = new MemoryKV({ now: () => clock });
-  const live = new Map(); // name -> expiry (ms) or Infinity
-  let seed = 42;
-  const random = (n) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
-  const name = () => Array.from({ length: 1 + random(3) }, () => alphabet[random(alphabet.length)]).join("");
-  for (let step = 0; step < 2_000; step++) {
-    const op = random(10);
-    if (op < 5) {
-      const key = name();
-      const ttl = random(2) ? 60 + random(120) : undefined;
-      await kv.put(key, "v", ttl ? { expirationTtl: ttl } : {});
-      live.set(key, ttl ? (Math.floor(clock / 1000) + ttl) * 1000 : Infinity);
-    } else if (op < 7) {
-      const key = name();
-      await kv.delete(key);
-      live.delete(key);
-    } else if (op < 8) {
-      clock += 30_000;
-    } else {
-      const prefix = random(2) ? "" : alphabet[random(alphabet.length)];
-      const expected = [...live].filter(([k, at]) => at > clock && k.startsWith(prefix)).map(([k]) => k).sort(byteOrder);
-      assert.deepEqual(await listAll(kv, prefix), expected, `step ${step}, prefix ${JSON.stringify(prefix)}`);
+for (const alphabet of [
+  ["a", "b", "z", "é", ":"],
+  ["a", "b", "z", "é", "\u{10000}", "\uffff", ":"],
+]) {
+  test(`list order stays exact through random puts, deletes, expiry and lists (${alphabet.join(" ")})`, async () => {
+    let clock = 1_000_000;
+    const kv = new MemoryKV({ now: () => clock });
+    const live = new Map(); // name -> expiry (ms) or Infinity
+    let seed = 42;
+    const random = (n) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const name = () => Array.from({ length: 1 + random(3) }, () => alphabet[random(alphabet.length)]).join("");
+    for (let step = 0; step < 2_000; step++) {
+      const op = random(10);
+      if (op < 5) {
+        const key = name();
+        const ttl = random(2) ? 60 + random(120) : undefined;
+        await kv.put(key, "v", ttl ? { expirationTtl: ttl } : {});
+        live.set(key, ttl ? (Math.floor(clock / 1000) + ttl) * 1000 : Infinity);
+      } else if (op < 7) {
+        const key = name();
+        await kv.delete(key);
+        live.delete(key);
+      } else if (op < 8) {
+        clock += 30_000;
+      } else {
+        const prefix = random(2) ? "" : alphabet[random(alphabet.length)];
+        const expected = [...live]
+          .filter(([k, at]) => at > clock && k.startsWith(prefix))
+          .map(([k]) => k)
+          .sort(byteOrder);
+        assert.deepEqual(await listAll(kv, prefix), expected, `step ${step}, prefix ${JSON.stringify(prefix)}`);
+      }
     }
-  }
-});
+  });
 }
 
 test("the first listing of a filled store sorts by UTF-8 bytes, not UTF-16 units", async () => {
   const kv = new MemoryKV();
   for (const key of ["\u{10000}", "b", "\uffff", "a", "\ue000"]) await kv.put(key, "v");
   const { keys } = await kv.list();
-  assert.deepEqual(keys.map((k) => k.name), ["a", "b", "\ue000", "\uffff", "\u{10000}"]);
+  assert.deepEqual(
+    keys.map((k) => k.name),
+    ["a", "b", "\ue000", "\uffff", "\u{10000}"],
+  );
 });

@@ -73,7 +73,14 @@ test("bulk get returns a Map with null for missing keys, in request order", asyn
   await kv.put("c", '{"x":3}');
   const result = await kv.get(["c", "missing", "a"]);
   assert.ok(result instanceof Map);
-  assert.deepEqual([...result], [["c", '{"x":3}'], ["missing", null], ["a", "1"]]);
+  assert.deepEqual(
+    [...result],
+    [
+      ["c", '{"x":3}'],
+      ["missing", null],
+      ["a", "1"],
+    ],
+  );
   const asJson = await kv.get(["c"], "json");
   assert.deepEqual([...asJson], [["c", { x: 3 }]]);
 });
@@ -96,7 +103,13 @@ test("getWithMetadata returns value and metadata, null metadata when none", asyn
   assert.deepEqual(await kv.getWithMetadata("plain"), { value: "p", metadata: null });
   assert.deepEqual(await kv.getWithMetadata("none"), { value: null, metadata: null });
   const bulk = await kv.getWithMetadata(["m", "none"]);
-  assert.deepEqual([...bulk], [["m", { value: "v", metadata: { user: "u", n: 2 } }], ["none", null]]);
+  assert.deepEqual(
+    [...bulk],
+    [
+      ["m", { value: "v", metadata: { user: "u", n: 2 } }],
+      ["none", null],
+    ],
+  );
 });
 
 test("stored metadata is a copy, not the caller's object", async () => {
@@ -116,7 +129,10 @@ test("delete removes a key and is a no-op for a missing one", async () => {
   assert.equal(await kv.get("a"), null);
   assert.equal(await kv.get("b"), "2");
   assert.equal(kv.size, 1);
-  assert.deepEqual((await kv.list()).keys.map((k) => k.name), ["b"]);
+  assert.deepEqual(
+    (await kv.list()).keys.map((k) => k.name),
+    ["b"],
+  );
 });
 
 test("put validates keys like Workers", async () => {
@@ -138,7 +154,10 @@ test("put validates keys like Workers", async () => {
 test("put validates expirationTtl and expiration like Workers", async () => {
   const { kv, clock } = kvAt();
   const nowS = Math.floor(clock.ms / 1000);
-  await assert.rejects(kv.put("k", "v", { expirationTtl: 59 }), /Invalid expiration_ttl of 59\. Expiration TTL must be at least 60\./);
+  await assert.rejects(
+    kv.put("k", "v", { expirationTtl: 59 }),
+    /Invalid expiration_ttl of 59\. Expiration TTL must be at least 60\./,
+  );
   await assert.rejects(kv.put("k", "v", { expirationTtl: 0 }), /Invalid expiration_ttl of 0/);
   await assert.rejects(kv.put("k", "v", { expirationTtl: "abc" }), /Invalid expiration_ttl/);
   await assert.rejects(kv.put("k", "v", { expiration: nowS }), /greater than the current number of seconds/);
@@ -178,10 +197,22 @@ test("expired entries vanish from get, list, size and entries at the expiry seco
   clock.ms = expiresAt * 1000;
   assert.equal(await kv.get("short"), null);
   assert.deepEqual(await kv.getWithMetadata("short"), { value: null, metadata: null });
-  assert.deepEqual([...(await kv.get(["short", "long"]))], [["short", null], ["long", "l"]]);
-  assert.deepEqual((await kv.list()).keys.map((k) => k.name), ["forever", "long"]);
+  assert.deepEqual(
+    [...(await kv.get(["short", "long"]))],
+    [
+      ["short", null],
+      ["long", "l"],
+    ],
+  );
+  assert.deepEqual(
+    (await kv.list()).keys.map((k) => k.name),
+    ["forever", "long"],
+  );
   assert.equal(kv.size, 2);
-  assert.deepEqual([...kv.entries()].map((e) => e.name), ["forever", "long"]);
+  assert.deepEqual(
+    [...kv.entries()].map((e) => e.name),
+    ["forever", "long"],
+  );
 
   advance(60_000);
   assert.equal(kv.size, 1);
@@ -261,14 +292,23 @@ test("a cursor stays valid when keys are added or removed between pages", async 
   const { kv } = kvAt();
   for (const n of ["b", "d", "f", "h"]) await kv.put(n, "v");
   const page1 = await kv.list({ limit: 2 });
-  assert.deepEqual(page1.keys.map((k) => k.name), ["b", "d"]);
+  assert.deepEqual(
+    page1.keys.map((k) => k.name),
+    ["b", "d"],
+  );
   await kv.delete("d");
   await kv.put("e", "v");
   await kv.put("a", "v"); // before the cursor: not seen again
   const page2 = await kv.list({ limit: 2, cursor: page1.cursor });
-  assert.deepEqual(page2.keys.map((k) => k.name), ["e", "f"]);
+  assert.deepEqual(
+    page2.keys.map((k) => k.name),
+    ["e", "f"],
+  );
   const page3 = await kv.list({ limit: 2, cursor: page2.cursor });
-  assert.deepEqual(page3.keys.map((k) => k.name), ["h"]);
+  assert.deepEqual(
+    page3.keys.map((k) => k.name),
+    ["h"],
+  );
   assert.equal(page3.list_complete, true);
 });
 
@@ -309,10 +349,13 @@ test("entries() yields live entries in key order with value, metadata and expira
   const { kv, clock } = kvAt();
   await kv.put("b", "2", { metadata: { m: true }, expirationTtl: 100 });
   await kv.put("a", "1");
-  assert.deepEqual([...kv.entries()], [
-    { name: "a", value: "1", metadata: undefined, expiration: undefined },
-    { name: "b", value: "2", metadata: { m: true }, expiration: Math.floor(clock.ms / 1000) + 100 },
-  ]);
+  assert.deepEqual(
+    [...kv.entries()],
+    [
+      { name: "a", value: "1", metadata: undefined, expiration: undefined },
+      { name: "b", value: "2", metadata: { m: true }, expiration: Math.floor(clock.ms / 1000) + 100 },
+    ],
+  );
 });
 
 test("now() reports the injected clock and defaults to Date.now", () => {

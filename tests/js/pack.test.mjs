@@ -20,7 +20,13 @@ test("npm pack tarball installs into an empty project and works in Node", { time
     execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: root }),
   );
   const files = packed[0].files.map((f) => f.path);
-  for (const expected of ["dist/wasm/edge_token_bg.wasm", "dist/wasm/edge_token.js", "www/entry-node.js", "www/index.d.ts", "package.json"]) {
+  for (const expected of [
+    "dist/wasm/edge_token_bg.wasm",
+    "dist/wasm/edge_token.js",
+    "www/entry-node.js",
+    "www/index.d.ts",
+    "package.json",
+  ]) {
     assert.ok(files.includes(expected), `tarball lacks ${expected}`);
   }
   assert.ok(!files.some((f) => f.startsWith("src/") || f.startsWith("target/")), "tarball carries build inputs");

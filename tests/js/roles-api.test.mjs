@@ -6,7 +6,10 @@ import { bindEngine as bindApi, bindGlue } from "../../www/engine/bind.js";
 import { EdgeTokenError } from "../../www/engine/errors.js";
 
 const envelope = (status, body) => JSON.stringify({ status, headers: {}, body });
-const DENIED = { error: { root_cause: [{ type: "security_exception", reason: "no" }], type: "security_exception", reason: "no" }, status: 403 };
+const DENIED = {
+  error: { root_cause: [{ type: "security_exception", reason: "no" }], type: "security_exception", reason: "no" },
+  status: 403,
+};
 
 /** A raw module with a Roles class; `behaviour` decides what parse and authorize do. */
 function fakeRaw(behaviour = {}) {
@@ -38,7 +41,10 @@ test("parseRoles hands the core the setting as JSON text", () => {
   api.parseRoles(undefined);
   api.parseRoles(null);
   api.parseRoles(5);
-  assert.deepEqual(calls.map(([, text]) => text), ['{"r": {}}', '{"r":{"cluster":["all"],"metadata":null},"s":null}', "", "", "5"]);
+  assert.deepEqual(
+    calls.map(([, text]) => text),
+    ['{"r": {}}', '{"r":{"cluster":["all"],"metadata":null},"s":null}', "", "", "5"],
+  );
 });
 
 test("the core's message reaches the caller; a trap is a 500 and a fresh instance", () => {
@@ -50,9 +56,15 @@ test("the core's message reaches the caller; a trap is a 500 and a fresh instanc
     },
   });
   const api = bindApi(raw, { reinit: () => reinits++ });
-  assert.throws(() => api.parseRoles('{" x": {}}'), (e) => !(e instanceof EdgeTokenError) && e.message === "ROLES: invalid role name [ x]");
+  assert.throws(
+    () => api.parseRoles('{" x": {}}'),
+    (e) => !(e instanceof EdgeTokenError) && e.message === "ROLES: invalid role name [ x]",
+  );
   assert.equal(reinits, 0);
-  assert.throws(() => api.parseRoles("trap"), (e) => e instanceof EdgeTokenError && e.status === 500);
+  assert.throws(
+    () => api.parseRoles("trap"),
+    (e) => e instanceof EdgeTokenError && e.status === 500,
+  );
   assert.equal(reinits, 1);
   assert.equal(String(api.parseRoles("")), "[object Roles]");
 });
@@ -63,8 +75,14 @@ test("authorize returns nothing when allowed and throws the core's 403 when not"
   const roles = api.parseRoles("{}");
   assert.equal(api.authorize(roles, "ok", ["a", "b"], "putUser"), undefined);
   assert.equal(api.authorize(roles, "ok", undefined, "main"), undefined);
-  assert.throws(() => api.authorize(roles, "denied", [], "main"), (e) => e instanceof EdgeTokenError && e.status === 403 && e.message === "no");
-  assert.deepEqual(calls.slice(1, 3), [["authorize", "{}", "ok", '["a","b"]', "putUser"], ["authorize", "{}", "ok", "[]", "main"]]);
+  assert.throws(
+    () => api.authorize(roles, "denied", [], "main"),
+    (e) => e instanceof EdgeTokenError && e.status === 403 && e.message === "no",
+  );
+  assert.deepEqual(calls.slice(1, 3), [
+    ["authorize", "{}", "ok", '["a","b"]', "putUser"],
+    ["authorize", "{}", "ok", "[]", "main"],
+  ]);
   assert.throws(() => api.authorize({}, "u", [], "main"), TypeError);
   assert.throws(() => api.authorize(roles, 1, [], "main"), TypeError);
 });
@@ -84,7 +102,10 @@ test("a table of a replaced instance is parsed again from its text, once", () =>
     return original.apply(this, args);
   };
   assert.equal(api.authorize(roles, "u", [], "main"), undefined);
-  assert.deepEqual(calls.map(([name]) => name), ["parse", "authorize", "parse", "authorize"]);
+  assert.deepEqual(
+    calls.map(([name]) => name),
+    ["parse", "authorize", "parse", "authorize"],
+  );
   assert.equal(calls[2][1], '{"r": {}}');
   // The new table stays: the next call parses nothing.
   api.authorize(roles, "u", [], "main");
@@ -100,7 +121,11 @@ test("the engine's role table, across a real reset of the wasm instance", async 
   assert.equal(api.authorize(roles, "t", ["token_admin"], "createToken"), undefined);
   const reason =
     "action [cluster:admin/xpack/security/user/put] is unauthorized for user [t] with effective roles [token_admin] (assigned roles [gone] were not found), this action is granted by the cluster privileges [manage_security,all]";
-  const denied = (e) => e instanceof EdgeTokenError && e.status === 403 && e.body.error.reason === reason && e.body.error.root_cause[0].reason === reason;
+  const denied = (e) =>
+    e instanceof EdgeTokenError &&
+    e.status === 403 &&
+    e.body.error.reason === reason &&
+    e.body.error.root_cause[0].reason === reason;
   assert.throws(() => api.authorize(roles, "t", ["token_admin", "gone"], "putUser"), denied);
 
   glue.__wbg_reset_state();
@@ -109,9 +134,16 @@ test("the engine's role table, across a real reset of the wasm instance", async 
 
   assert.equal(api.actionName("createToken"), "cluster:admin/xpack/security/token/create");
   // An unknown endpoint is a host bug: a 500, never a 403 that reads as a denial.
-  assert.throws(() => api.authorize(roles, "t", [], "nope"), (e) => e instanceof EdgeTokenError && e.status === 500);
-  assert.throws(() => api.parseRoles('{"r": {"cluster": "all"}}'), { message: "ROLES: [cluster] of role [r] must be an array of strings" });
+  assert.throws(
+    () => api.authorize(roles, "t", [], "nope"),
+    (e) => e instanceof EdgeTokenError && e.status === 500,
+  );
+  assert.throws(() => api.parseRoles('{"r": {"cluster": "all"}}'), {
+    message: "ROLES: [cluster] of role [r] must be an array of strings",
+  });
   // Text that is not ASCII is lower-cased by the host's toLowerCase, as before (Kelvin sign to `k`).
   assert.equal(api.authorize(api.parseRoles({ r: { cluster: ["MANAGE_TO\u212AEN"] } }), "k", ["r"], "createToken"), undefined);
-  assert.throws(() => api.parseRoles({ r: { cluster: ["ÄBC"] } }), { message: /^ROLES: unknown cluster privilege \[äbc\] in role \[r\]\. a privilege/ });
+  assert.throws(() => api.parseRoles({ r: { cluster: ["ÄBC"] } }), {
+    message: /^ROLES: unknown cluster privilege \[äbc\] in role \[r\]\. a privilege/,
+  });
 });

@@ -17,16 +17,20 @@ const api = bindGlue(glue, { store: { timeoutMs: 200, putRetries: 3, backoffMs: 
 function faulty(fault) {
   const kv = new MemoryKV();
   const state = { on: false, calls: { get: 0, put: 0, delete: 0, list: 0 } };
-  const wrap = (method) => (...args) => {
-    state.calls[method]++;
-    if (state.on && fault.methods.includes(method)) return fault.fail(method, state);
-    return kv[method](...args);
-  };
+  const wrap =
+    (method) =>
+    (...args) => {
+      state.calls[method]++;
+      if (state.on && fault.methods.includes(method)) return fault.fail(method, state);
+      return kv[method](...args);
+    };
   return { kv, state, binding: { get: wrap("get"), put: wrap("put"), delete: wrap("delete"), list: wrap("list") } };
 }
 
 const faults = {
-  throws: (m) => { throw new TypeError(`binding ${m} exploded`); },
+  throws: (m) => {
+    throw new TypeError(`binding ${m} exploded`);
+  },
   rejects: (m) => Promise.reject(new Error(`KV ${m.toUpperCase()} failed: 500 Internal Server Error`)),
   hangs: () => new Promise(() => {}),
   "429": () => Promise.reject(new Error("KV PUT failed: 429 Too Many Requests")),
@@ -62,7 +66,12 @@ for (const [name, fail] of Object.entries(faults)) {
     const { binding, state } = faulty({ methods: ["put"], fail });
     const token = await issue(binding);
     state.on = true;
-    for (const body of [{ token: token.access_token }, { refresh_token: token.refresh_token }, { realm_name: "default_native" }, { username: "alice" }]) {
+    for (const body of [
+      { token: token.access_token },
+      { refresh_token: token.refresh_token },
+      { realm_name: "default_native" },
+      { username: "alice" },
+    ]) {
       const error = await statusOf(api.invalidateToken(binding, body));
       assert.equal(error.status, 503, JSON.stringify(body));
     }

@@ -57,7 +57,9 @@ for (const afterAwait of [false, true]) {
     // A slow binding keeps this check in flight while the instance traps.
     const slowKv = {
       get: (k) => new Promise((r) => setTimeout(() => r(kv.get(k)), 20)),
-      put: (...a) => kv.put(...a), delete: (k) => kv.delete(k), list: (o) => kv.list(o),
+      put: (...a) => kv.put(...a),
+      delete: (k) => kv.delete(k),
+      list: (o) => kv.list(o),
     };
     const client = { username: "u", realm: "default_native" };
     // An async engine call is failed with a 500; a check (synchronous steps around the reads)
@@ -69,7 +71,10 @@ for (const afterAwait of [false, true]) {
       await assert.rejects(inFlight, (e) => (assertInternal500(e), true));
       assert.equal((await checking).username, "u");
     });
-    assert.ok(caught.every((e) => e instanceof WebAssembly.RuntimeError), String(caught));
+    assert.ok(
+      caught.every((e) => e instanceof WebAssembly.RuntimeError),
+      String(caught),
+    );
     await roundTrip(api);
   });
 }

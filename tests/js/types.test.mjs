@@ -8,7 +8,21 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 test("the package's types describe its API under tsc --strict", { timeout: 120_000 }, () => {
-  const args = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,dom", "--skipLibCheck", "false", "tests/js/types/consumer.ts"];
+  const args = [
+    "--noEmit",
+    "--strict",
+    "--module",
+    "nodenext",
+    "--moduleResolution",
+    "nodenext",
+    "--target",
+    "es2022",
+    "--lib",
+    "es2022,dom",
+    "--skipLibCheck",
+    "false",
+    "tests/js/types/consumer.ts",
+  ];
   let output = "";
   try {
     execFileSync(`${root}node_modules/.bin/tsc`, args, { cwd: root, encoding: "utf8" });

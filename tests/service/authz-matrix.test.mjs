@@ -32,12 +32,18 @@ const ENDPOINTS = [
 
 test("authorization matrix", async (t) => {
   const { call } = await inProcess();
-  for (const [username, roles] of [["watcher", ["monitor_only"]], ["token_admin_user", ["token_admin"]], ["target", []]]) {
+  for (const [username, roles] of [
+    ["watcher", ["monitor_only"]],
+    ["token_admin_user", ["token_admin"]],
+    ["target", []],
+  ]) {
     const out = await call("PUT", `/_security/user/${username}`, { auth: ADMIN, body: { password: PW, roles } });
     assert.equal(out.status, 200);
   }
   const tokenAdmin = basic("token_admin_user", PW);
-  const adminToken = (await call("POST", "/_security/oauth2/token", { auth: tokenAdmin, body: { grant_type: "client_credentials" } })).body.access_token;
+  const adminToken = (
+    await call("POST", "/_security/oauth2/token", { auth: tokenAdmin, body: { grant_type: "client_credentials" } })
+  ).body.access_token;
   assert.ok(adminToken);
 
   const auth = {
@@ -48,8 +54,18 @@ test("authorization matrix", async (t) => {
     superuser: ADMIN,
     bearer: bearer(adminToken),
   };
-  const principalName = { "no privilege": "watcher", manage_token: "token_admin_user", superuser: "elastic", bearer: "token_admin_user" };
-  const principalRoles = { "no privilege": "monitor_only", manage_token: "token_admin", superuser: "superuser", bearer: "token_admin" };
+  const principalName = {
+    "no privilege": "watcher",
+    manage_token: "token_admin_user",
+    superuser: "elastic",
+    bearer: "token_admin_user",
+  };
+  const principalRoles = {
+    "no privilege": "monitor_only",
+    manage_token: "token_admin",
+    superuser: "superuser",
+    bearer: "token_admin",
+  };
 
   let serial = 0;
   // Each request gets its own fresh material, so cells do not depend on each other.
@@ -58,15 +74,24 @@ test("authorization matrix", async (t) => {
     const n = ++serial;
     switch (endpoint.name) {
       case "POST token (password)":
-        return call("POST", "/_security/oauth2/token", { auth: who, body: { grant_type: "password", username: "target", password: PW } });
+        return call("POST", "/_security/oauth2/token", {
+          auth: who,
+          body: { grant_type: "password", username: "target", password: PW },
+        });
       case "POST token (client_credentials)":
         return call("POST", "/_security/oauth2/token", { auth: who, body: { grant_type: "client_credentials" } });
       case "POST token (refresh_token)": {
         // A refresh token whose client is this caller (or, for callers that cannot create one, elastic).
         const creator = caller === "bearer" ? tokenAdmin : ["manage_token", "superuser"].includes(caller) ? who : ADMIN;
-        const made = await call("POST", "/_security/oauth2/token", { auth: creator, body: { grant_type: "password", username: "target", password: PW } });
+        const made = await call("POST", "/_security/oauth2/token", {
+          auth: creator,
+          body: { grant_type: "password", username: "target", password: PW },
+        });
         assert.equal(made.status, 200);
-        return call("POST", "/_security/oauth2/token", { auth: who, body: { grant_type: "refresh_token", refresh_token: made.body.refresh_token } });
+        return call("POST", "/_security/oauth2/token", {
+          auth: who,
+          body: { grant_type: "refresh_token", refresh_token: made.body.refresh_token },
+        });
       }
       case "DELETE token": {
         const made = await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "client_credentials" } });
@@ -100,9 +125,10 @@ test("authorization matrix", async (t) => {
         assert.equal(out.status, expected, `${endpoint.name} as ${caller}: ${out.text}`);
         assert.equal(out.headers.get("x-elastic-product"), expected === 401 || expected === 403 ? null : "Elasticsearch");
         if (expected === 401) {
-          const reason = caller === "none"
-            ? /^missing authentication credentials for REST request \[\/.*\]$/
-            : /^unable to authenticate user \[token_admin_user\] for REST request \[\/.*\]$/;
+          const reason =
+            caller === "none"
+              ? /^missing authentication credentials for REST request \[\/.*\]$/
+              : /^unable to authenticate user \[token_admin_user\] for REST request \[\/.*\]$/;
           assert.match(out.body.error.reason, reason);
         }
         if (expected === 403) {

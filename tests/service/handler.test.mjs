@@ -15,7 +15,11 @@ function security401(reason) {
 }
 
 function assertProduct(response, expected) {
-  assert.equal(response.headers.get("x-elastic-product"), expected ? "Elasticsearch" : null, `X-elastic-product on ${response.status}`);
+  assert.equal(
+    response.headers.get("x-elastic-product"),
+    expected ? "Elasticsearch" : null,
+    `X-elastic-product on ${response.status}`,
+  );
 }
 
 async function withUser(call, username, { password = "s3krit-password", roles = ["token_admin"], ...rest } = {}) {
@@ -31,14 +35,20 @@ test("no credentials: ES's 401 with the default challenges, quoting the URI with
   const { call } = await inProcess();
   const out = await call("GET", "/_security/_authenticate?pretty");
   assert.equal(out.status, 401);
-  assert.deepEqual(out.body, security401("missing authentication credentials for REST request [/_security/_authenticate?pretty]"));
+  assert.deepEqual(
+    out.body,
+    security401("missing authentication credentials for REST request [/_security/_authenticate?pretty]"),
+  );
   assert.equal(out.headers.get("www-authenticate"), DEFAULT_CHALLENGES.join(", "));
   assertProduct(out, false);
 });
 
 test("authentication comes before routing: unknown paths and wrong methods are 401 without credentials", async () => {
   const { call } = await inProcess();
-  for (const [method, path] of [["GET", "/no/such/thing"], ["PUT", "/_security/oauth2/token"]]) {
+  for (const [method, path] of [
+    ["GET", "/no/such/thing"],
+    ["PUT", "/_security/oauth2/token"],
+  ]) {
     const out = await call(method, path);
     assert.equal(out.status, 401, `${method} ${path}`);
     assert.equal(out.body.error.reason, `missing authentication credentials for REST request [${path}]`);
@@ -48,7 +58,11 @@ test("authentication comes before routing: unknown paths and wrong methods are 4
 test("bad Basic credentials: unknown user, wrong password, disabled user all get ES's message", async () => {
   const { call } = await inProcess();
   await withUser(call, "dora", { enabled: false });
-  for (const [user, password] of [["elastic", "wrong-one"], ["ghost", "whatever"], ["dora", "s3krit-password"]]) {
+  for (const [user, password] of [
+    ["elastic", "wrong-one"],
+    ["ghost", "whatever"],
+    ["dora", "s3krit-password"],
+  ]) {
     const out = await call("GET", "/_security/_authenticate", { auth: basic(user, password) });
     assert.equal(out.status, 401);
     assert.deepEqual(out.body, security401(`unable to authenticate user [${user}] for REST request [/_security/_authenticate]`));
@@ -86,11 +100,20 @@ test("elastic authenticates in the reserved realm; without ELASTIC_PASSWORD it c
   const { call } = await inProcess();
   const out = await call("GET", "/_security/_authenticate", { auth: ADMIN });
   assert.equal(out.status, 200);
-  assert.equal(out.text, JSON.stringify({
-    username: "elastic", roles: ["superuser"], full_name: null, email: null, metadata: { _reserved: true }, enabled: true,
-    authentication_realm: { name: "reserved", type: "reserved" }, lookup_realm: { name: "reserved", type: "reserved" },
-    authentication_type: "realm",
-  }));
+  assert.equal(
+    out.text,
+    JSON.stringify({
+      username: "elastic",
+      roles: ["superuser"],
+      full_name: null,
+      email: null,
+      metadata: { _reserved: true },
+      enabled: true,
+      authentication_realm: { name: "reserved", type: "reserved" },
+      lookup_realm: { name: "reserved", type: "reserved" },
+      authentication_type: "realm",
+    }),
+  );
   assertProduct(out, true);
 
   const locked = await inProcess({ ELASTIC_PASSWORD: undefined });
@@ -124,7 +147,10 @@ test("wrong method: ES's 405 text and Allow header", async () => {
   assert.equal(out.status, 405);
   assert.equal(
     out.text,
-    JSON.stringify({ error: "Incorrect HTTP method for uri [/_security/oauth2/token] and method [PUT], allowed: [POST, DELETE]", status: 405 }),
+    JSON.stringify({
+      error: "Incorrect HTTP method for uri [/_security/oauth2/token] and method [PUT], allowed: [POST, DELETE]",
+      status: 405,
+    }),
   );
   assert.equal(out.headers.get("allow"), "POST,DELETE");
   assertProduct(out, true);
@@ -148,7 +174,10 @@ test("406 for a body whose Content-Type is not JSON, is missing, or asks for an 
   const cases = [
     ["application/x-www-form-urlencoded", "Content-Type header [application/x-www-form-urlencoded] is not supported"],
     ["text/plain", "Content-Type header [text/plain] is not supported"],
-    ["application/vnd.elasticsearch+json; compatible-with=7", "Content-Type header [application/vnd.elasticsearch+json; compatible-with=7] is not supported"],
+    [
+      "application/vnd.elasticsearch+json; compatible-with=7",
+      "Content-Type header [application/vnd.elasticsearch+json; compatible-with=7] is not supported",
+    ],
   ];
   for (const [type, message] of cases) {
     const out = await call("POST", "/_security/oauth2/token", { auth: ADMIN, body, headers: { "content-type": type } });
@@ -159,11 +188,19 @@ test("406 for a body whose Content-Type is not JSON, is missing, or asks for an 
   // A body sent as bytes carries no Content-Type at all.
   const { handle } = await inProcess();
   const missing = await handle(
-    new Request("http://edge.test/_security/oauth2/token", { method: "POST", headers: { authorization: ADMIN }, body: new TextEncoder().encode(body) }),
+    new Request("http://edge.test/_security/oauth2/token", {
+      method: "POST",
+      headers: { authorization: ADMIN },
+      body: new TextEncoder().encode(body),
+    }),
   );
   assert.equal(missing.status, 406);
   assert.equal(await missing.text(), JSON.stringify({ error: "Content-Type header is missing", status: 406 }));
-  for (const type of ["application/json; charset=UTF-8", "application/vnd.elasticsearch+json; compatible-with=8", "application/vnd.elasticsearch+json;compatible-with=9"]) {
+  for (const type of [
+    "application/json; charset=UTF-8",
+    "application/vnd.elasticsearch+json; compatible-with=8",
+    "application/vnd.elasticsearch+json;compatible-with=9",
+  ]) {
     const out = await call("POST", "/_security/oauth2/token", { auth: ADMIN, body, headers: { "content-type": type } });
     assert.equal(out.status, 200, type);
   }
@@ -194,7 +231,10 @@ test("413 for a body over 1 MiB: ES's envelope with the product header; exactly 
   const over = await call("DELETE", "/_security/oauth2/token", { auth: ADMIN, body: "x".repeat(limit + 1) });
   assert.equal(over.status, 413);
   const reason = "request body is larger than the limit of [1048576] bytes";
-  assert.deepEqual(over.body, { error: { root_cause: [{ type: "parse_exception", reason }], type: "parse_exception", reason }, status: 413 });
+  assert.deepEqual(over.body, {
+    error: { root_cause: [{ type: "parse_exception", reason }], type: "parse_exception", reason },
+    status: 413,
+  });
   assertProduct(over, true);
   // A streamed body with no Content-Length is counted as it arrives.
   const { handle } = await inProcess();
@@ -242,16 +282,32 @@ test("GET and HEAD /: ES's root document for a superuser, 403 without the monito
 
 test("put user creates, then updates; GET shows ES's user document and never the hash", async () => {
   const { call, kv } = await inProcess();
-  const body = { password: "s3krit-password", roles: ["token_admin"], full_name: "Bazooka Joe", email: "joe@bazooka.gum", metadata: { key1: "val1" } };
+  const body = {
+    password: "s3krit-password",
+    roles: ["token_admin"],
+    full_name: "Bazooka Joe",
+    email: "joe@bazooka.gum",
+    metadata: { key1: "val1" },
+  };
   const created = await call("PUT", "/_security/user/joe", { auth: ADMIN, body });
   assert.equal(created.text, JSON.stringify({ created: true }));
   assertProduct(created, true);
   const updated = await call("POST", "/_security/user/joe", { auth: ADMIN, body: { ...body, roles: ["token_admin", "foo"] } });
   assert.equal(updated.text, JSON.stringify({ created: false }));
   const got = await call("GET", "/_security/user/joe", { auth: ADMIN });
-  assert.equal(got.text, JSON.stringify({
-    joe: { username: "joe", roles: ["token_admin", "foo"], full_name: "Bazooka Joe", email: "joe@bazooka.gum", metadata: { key1: "val1" }, enabled: true },
-  }));
+  assert.equal(
+    got.text,
+    JSON.stringify({
+      joe: {
+        username: "joe",
+        roles: ["token_admin", "foo"],
+        full_name: "Bazooka Joe",
+        email: "joe@bazooka.gum",
+        metadata: { key1: "val1" },
+        enabled: true,
+      },
+    }),
+  );
   // Nowhere in the store is the password kept in clear.
   for (const entry of kv.entries()) assert.ok(!entry.value.includes("s3krit-password"), entry.name);
   const stored = [...kv.entries()].find((e) => e.name.startsWith("user:"));
@@ -270,7 +326,12 @@ test("an update without a password keeps the old one; a new user needs one", asy
   const fresh = await call("PUT", "/_security/user/newbie", { auth: ADMIN, body: { roles: [] } });
   assert.equal(fresh.status, 400);
   assert.deepEqual(fresh.body.error, {
-    root_cause: [{ type: "validation_exception", reason: "Validation Failed: 1: password must be specified unless you are updating an existing user;" }],
+    root_cause: [
+      {
+        type: "validation_exception",
+        reason: "Validation Failed: 1: password must be specified unless you are updating an existing user;",
+      },
+    ],
     type: "validation_exception",
     reason: "Validation Failed: 1: password must be specified unless you are updating an existing user;",
   });
@@ -284,15 +345,51 @@ test("put user rejects bodies as ES does", async () => {
     ['{"roles":[]', "x_content_parse_exception", "[1:11] EOF while parsing an object"],
     ['{"roles":[],"roles":[]}', "x_content_parse_exception", "[1:19] Duplicate field 'roles'"],
     [{ password: "s3krit-password" }, "action_request_validation_exception", "Validation Failed: 1: roles are missing;"],
-    [{ password: "s3krit-password", roles: [], metadata: { _hidden: 1 } }, "action_request_validation_exception", "Validation Failed: 1: metadata keys may not start with [_];"],
-    [{ password: "short", roles: [] }, "validation_exception", "Validation Failed: 1: passwords must be at least [6] characters long;"],
-    [{ password: "s3krit-password", roles: [], nickname: "x" }, "parse_exception", "failed to parse add user request. unexpected field [nickname]"],
-    [{ password: 123456, roles: [] }, "parse_exception", "expected field [password] to be of type string, but found [VALUE_NUMBER] instead"],
-    [{ password: "s3krit-password", roles: [], enabled: "yes" }, "parse_exception", "expected field [enabled] to be of type boolean, but found [VALUE_STRING] instead"],
-    [{ password: "s3krit-password", roles: [1] }, "parse_exception", "could not parse [roles] field. expected a string array but one of the value in the array is [VALUE_NUMBER]"],
-    [{ username: "joey", password: "s3krit-password", roles: [] }, "illegal_argument_exception", "[username] in source does not match the username provided [joe]"],
-    [{ password: "s3krit-password", password_hash: "$2a$10$" + "a".repeat(53), roles: [] }, "validation_exception", "Validation Failed: 1: password_hash has already been set;"],
-    [{ password_hash: "plain-text", roles: [] }, "illegal_argument_exception", "Provided password hash uses [NOOP] but the configured hashing algorithm is [PBKDF2]"],
+    [
+      { password: "s3krit-password", roles: [], metadata: { _hidden: 1 } },
+      "action_request_validation_exception",
+      "Validation Failed: 1: metadata keys may not start with [_];",
+    ],
+    [
+      { password: "short", roles: [] },
+      "validation_exception",
+      "Validation Failed: 1: passwords must be at least [6] characters long;",
+    ],
+    [
+      { password: "s3krit-password", roles: [], nickname: "x" },
+      "parse_exception",
+      "failed to parse add user request. unexpected field [nickname]",
+    ],
+    [
+      { password: 123456, roles: [] },
+      "parse_exception",
+      "expected field [password] to be of type string, but found [VALUE_NUMBER] instead",
+    ],
+    [
+      { password: "s3krit-password", roles: [], enabled: "yes" },
+      "parse_exception",
+      "expected field [enabled] to be of type boolean, but found [VALUE_STRING] instead",
+    ],
+    [
+      { password: "s3krit-password", roles: [1] },
+      "parse_exception",
+      "could not parse [roles] field. expected a string array but one of the value in the array is [VALUE_NUMBER]",
+    ],
+    [
+      { username: "joey", password: "s3krit-password", roles: [] },
+      "illegal_argument_exception",
+      "[username] in source does not match the username provided [joe]",
+    ],
+    [
+      { password: "s3krit-password", password_hash: "$2a$10$" + "a".repeat(53), roles: [] },
+      "validation_exception",
+      "Validation Failed: 1: password_hash has already been set;",
+    ],
+    [
+      { password_hash: "plain-text", roles: [] },
+      "illegal_argument_exception",
+      "Provided password hash uses [NOOP] but the configured hashing algorithm is [PBKDF2]",
+    ],
     [{ password_hash: "{PBKDF2}12345$abc$def", roles: [] }, "illegal_argument_exception", "unknown hash function [pbkdf2_12345]"],
     [[1, 2], "parse_exception", "expected an object, but found token [START_ARRAY]"],
   ];
@@ -310,7 +407,10 @@ test("reserved, internal and invalid usernames cannot be put; reserved ones cann
     ["elastic", "user [elastic] is reserved and only the password can be changed"],
     ["kibana_system", "user [kibana_system] is reserved and only the password can be changed"],
     ["_system", "user [_system] is internal"],
-    [" padded", "User names must be at least 1 and no more than 1024 characters. They can contain alphanumeric characters (a-z, A-Z, 0-9), spaces, punctuation, and printable symbols in the Basic Latin (ASCII) block. Leading or trailing whitespace is not allowed."],
+    [
+      " padded",
+      "User names must be at least 1 and no more than 1024 characters. They can contain alphanumeric characters (a-z, A-Z, 0-9), spaces, punctuation, and printable symbols in the Basic Latin (ASCII) block. Leading or trailing whitespace is not allowed.",
+    ],
   ];
   for (const [name, message] of cases) {
     const out = await call("PUT", `/_security/user/${encodeURIComponent(name)}`, { auth: ADMIN, body });
@@ -356,7 +456,10 @@ test("imported hashes in ES's formats authenticate (bcrypt $2a$/$2b$/$2y$, PBKDF
   const password = "correct horse battery staple";
   for (const [label, hash] of Object.entries(hashes(password))) {
     const name = `imported_${label}`;
-    const put = await call("PUT", `/_security/user/${name}`, { auth: ADMIN, body: { password_hash: hash, roles: ["token_admin"] } });
+    const put = await call("PUT", `/_security/user/${name}`, {
+      auth: ADMIN,
+      body: { password_hash: hash, roles: ["token_admin"] },
+    });
     assert.equal(put.status, 200, `${label}: ${put.text}`);
     assert.equal((await call("GET", "/_security/_authenticate", { auth: basic(name, password) })).status, 200, label);
     assert.equal((await call("GET", "/_security/_authenticate", { auth: basic(name, "s3krit-password") })).status, 401, label);
@@ -378,18 +481,33 @@ test("password grant: the body's user owns the token, the caller is its client",
   assert.deepEqual(Object.keys(out.body), ["access_token", "type", "expires_in", "refresh_token", "authentication"]);
   assert.equal(out.body.expires_in, 1200);
   assert.deepEqual(out.body.authentication, {
-    username: "token_user", roles: ["superuser"], full_name: "Token User", email: null, metadata: {}, enabled: true,
-    authentication_realm: { name: "default_native", type: "native" }, lookup_realm: { name: "default_native", type: "native" },
+    username: "token_user",
+    roles: ["superuser"],
+    full_name: "Token User",
+    email: null,
+    metadata: {},
+    enabled: true,
+    authentication_realm: { name: "default_native", type: "native" },
+    lookup_realm: { name: "default_native", type: "native" },
     authentication_type: "realm",
   });
   const me = await call("GET", "/_security/_authenticate", { auth: bearer(out.body.access_token) });
   assert.equal(me.body.username, "token_user");
   assert.equal(me.body.authentication_type, "token");
   // Only the client (elastic) may refresh it.
-  const wrongClient = await call("POST", "/_security/oauth2/token", { auth: other, body: { grant_type: "refresh_token", refresh_token: out.body.refresh_token } });
+  const wrongClient = await call("POST", "/_security/oauth2/token", {
+    auth: other,
+    body: { grant_type: "refresh_token", refresh_token: out.body.refresh_token },
+  });
   assert.equal(wrongClient.status, 400);
-  assert.equal(wrongClient.text, JSON.stringify({ error: "invalid_grant", error_description: "tokens must be refreshed by the creating client" }));
-  const refreshed = await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "refresh_token", refresh_token: out.body.refresh_token } });
+  assert.equal(
+    wrongClient.text,
+    JSON.stringify({ error: "invalid_grant", error_description: "tokens must be refreshed by the creating client" }),
+  );
+  const refreshed = await call("POST", "/_security/oauth2/token", {
+    auth: ADMIN,
+    body: { grant_type: "refresh_token", refresh_token: out.body.refresh_token },
+  });
   assert.equal(refreshed.status, 200);
   assert.equal(refreshed.body.authentication.authentication_type, "token");
   assert.notEqual(refreshed.body.access_token, out.body.access_token);
@@ -398,10 +516,20 @@ test("password grant: the body's user owns the token, the caller is its client",
 test("password grant with bad credentials: 401 for the create action, without the product header", async () => {
   const { call } = await inProcess();
   await withUser(call, "token_user");
-  for (const [username, password] of [["token_user", "wrong-password"], ["ghost", "whatever"], ["elastic", "nope-nope"]]) {
-    const out = await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "password", username, password } });
+  for (const [username, password] of [
+    ["token_user", "wrong-password"],
+    ["ghost", "whatever"],
+    ["elastic", "nope-nope"],
+  ]) {
+    const out = await call("POST", "/_security/oauth2/token", {
+      auth: ADMIN,
+      body: { grant_type: "password", username, password },
+    });
     assert.equal(out.status, 401);
-    assert.deepEqual(out.body, security401(`unable to authenticate user [${username}] for action [cluster:admin/xpack/security/token/create]`));
+    assert.deepEqual(
+      out.body,
+      security401(`unable to authenticate user [${username}] for action [cluster:admin/xpack/security/token/create]`),
+    );
     assertProduct(out, false);
   }
 });
@@ -409,13 +537,19 @@ test("password grant with bad credentials: 401 for the create action, without th
 test("client_credentials: the caller's own token, no refresh token; a bearer caller is echoed as token", async () => {
   const { call } = await inProcess();
   const admin = await withUser(call, "svc", { roles: ["token_admin"] });
-  const viaBasic = await call("POST", "/_security/oauth2/token", { auth: admin, body: { grant_type: "client_credentials", scope: "anything" } });
+  const viaBasic = await call("POST", "/_security/oauth2/token", {
+    auth: admin,
+    body: { grant_type: "client_credentials", scope: "anything" },
+  });
   assert.equal(viaBasic.status, 200);
   assert.equal(viaBasic.body.refresh_token, undefined);
   assert.equal(viaBasic.body.scope, "full");
   assert.equal(viaBasic.body.authentication.username, "svc");
   assert.equal(viaBasic.body.authentication.authentication_type, "realm");
-  const viaBearer = await call("POST", "/_security/oauth2/token", { auth: bearer(viaBasic.body.access_token), body: { grant_type: "client_credentials" } });
+  const viaBearer = await call("POST", "/_security/oauth2/token", {
+    auth: bearer(viaBasic.body.access_token),
+    body: { grant_type: "client_credentials" },
+  });
   assert.equal(viaBearer.status, 200);
   assert.equal(viaBearer.body.authentication.username, "svc");
   assert.equal(viaBearer.body.authentication.authentication_type, "token");
@@ -432,12 +566,22 @@ test("request errors come before authorization: an unprivileged caller gets the 
   const nobody = await withUser(call, "nobody", { roles: [] });
   const badGrant = await call("POST", "/_security/oauth2/token", { auth: nobody, body: { grant_type: "password" } });
   assert.equal(badGrant.status, 400);
-  assert.equal(badGrant.text, JSON.stringify({ error: "invalid_request", error_description: "Validation Failed: 1: username is missing;2: password is missing;" }));
+  assert.equal(
+    badGrant.text,
+    JSON.stringify({
+      error: "invalid_request",
+      error_description: "Validation Failed: 1: username is missing;2: password is missing;",
+    }),
+  );
   const emptyInvalidate = await call("DELETE", "/_security/oauth2/token", { auth: nobody, body: {} });
   assert.equal(emptyInvalidate.status, 400);
   assert.equal(emptyInvalidate.body.error.type, "action_request_validation_exception");
   // A well-formed body that would touch the store is refused, whatever the store holds.
-  for (const body of [{ username: "anyone" }, { token: "dGVzdA==" }, { refresh_token: "w+aGBBj7A4YuHKyrtk87LHHT+FXM+RkLM9OWQ1Q=" }]) {
+  for (const body of [
+    { username: "anyone" },
+    { token: "dGVzdA==" },
+    { refresh_token: "w+aGBBj7A4YuHKyrtk87LHHT+FXM+RkLM9OWQ1Q=" },
+  ]) {
     const out = await call("DELETE", "/_security/oauth2/token", { auth: nobody, body });
     assert.equal(out.status, 403, JSON.stringify(body));
     assert.equal(
@@ -477,16 +621,26 @@ test("403 names effective roles, unfound roles and the granting privileges; patt
   assert.equal(out.status, 403);
   assert.deepEqual(out.body, {
     error: {
-      root_cause: [{ type: "security_exception", reason: "action [cluster:admin/xpack/security/user/put] is unauthorized for user [ghostly] with effective roles [token_admin] (assigned roles [aa_missing,zz_missing] were not found), this action is granted by the cluster privileges [manage_security,all]" }],
+      root_cause: [
+        {
+          type: "security_exception",
+          reason:
+            "action [cluster:admin/xpack/security/user/put] is unauthorized for user [ghostly] with effective roles [token_admin] (assigned roles [aa_missing,zz_missing] were not found), this action is granted by the cluster privileges [manage_security,all]",
+        },
+      ],
       type: "security_exception",
-      reason: "action [cluster:admin/xpack/security/user/put] is unauthorized for user [ghostly] with effective roles [token_admin] (assigned roles [aa_missing,zz_missing] were not found), this action is granted by the cluster privileges [manage_security,all]",
+      reason:
+        "action [cluster:admin/xpack/security/user/put] is unauthorized for user [ghostly] with effective roles [token_admin] (assigned roles [aa_missing,zz_missing] were not found), this action is granted by the cluster privileges [manage_security,all]",
     },
     status: 403,
   });
   assertProduct(out, false);
 
   const pattern = await withUser(call, "patterned", { roles: ["pattern_role"] });
-  assert.equal((await call("POST", "/_security/oauth2/token", { auth: pattern, body: { grant_type: "client_credentials" } })).status, 200);
+  assert.equal(
+    (await call("POST", "/_security/oauth2/token", { auth: pattern, body: { grant_type: "client_credentials" } })).status,
+    200,
+  );
   const manager = await withUser(call, "manager", { roles: ["manage_all_but_security"] });
   const denied = await call("POST", "/_security/oauth2/token", { auth: manager, body: { grant_type: "client_credentials" } });
   assert.equal(denied.status, 403);
@@ -501,7 +655,11 @@ test("403 names effective roles, unfound roles and the granting privileges; patt
 
 test("createHandler refuses a bad env with a ConfigError that does not repeat secrets", async () => {
   const { createHandler, MemoryKV } = await import("../../www/entry-node.js");
-  const base = { TOKENS: new MemoryKV(), ELASTIC_PASSWORD: "very-secret-value", TOKEN_SECRET: "a-very-secret-token-key-32-chars-long" };
+  const base = {
+    TOKENS: new MemoryKV(),
+    ELASTIC_PASSWORD: "very-secret-value",
+    TOKEN_SECRET: "a-very-secret-token-key-32-chars-long",
+  };
   const shortSecret = "a-short-secret-of-31-characters";
   const cases = [
     [{ ...base, TOKENS: undefined }, /TOKENS must be a KV namespace binding/],
@@ -511,7 +669,10 @@ test("createHandler refuses a bad env with a ConfigError that does not repeat se
     [{ ...base, ROLES: '{"r": {"cluster": "all"}}' }, /must be an array of strings/],
     [{ ...base, ELASTIC_PASSWORD: 12 }, /ELASTIC_PASSWORD must be a string/],
     // TOKEN_TIMEOUT is checked by the engine (validateSettings) when the handler is made.
-    [{ ...base, TOKEN_TIMEOUT: "2h" }, /^TOKEN_TIMEOUT: failed to parse value \[2h\] for setting \[xpack\.security\.authc\.token\.timeout\], must be <= \[1h\]$/],
+    [
+      { ...base, TOKEN_TIMEOUT: "2h" },
+      /^TOKEN_TIMEOUT: failed to parse value \[2h\] for setting \[xpack\.security\.authc\.token\.timeout\], must be <= \[1h\]$/,
+    ],
     [{ ...base, TOKEN_TIMEOUT: "500ms" }, /must be >= \[1s\]/],
     [{ ...base, TOKEN_TIMEOUT: "20 minutes" }, /unit is missing or unrecognized/],
     [{ ...base, TOKEN_TIMEOUT: 1200 }, /TOKEN_TIMEOUT must be a string/],
@@ -522,14 +683,17 @@ test("createHandler refuses a bad env with a ConfigError that does not repeat se
     [{ ...base, TOKEN_SECRET: 12345678901234567890123456789012n }, /TOKEN_SECRET must be a string/],
   ];
   for (const [env, message] of cases) {
-    assert.throws(() => createHandler(env), (error) => {
-      assert.equal(error.name, "ConfigError");
-      assert.match(error.message, message);
-      assert.ok(!error.message.includes("very-secret-value"));
-      assert.ok(!error.message.includes(base.TOKEN_SECRET) && !error.message.includes(shortSecret));
-      assert.equal(error.reply?.status, 500, "a Worker answers every request with the configuration 500");
-      return true;
-    });
+    assert.throws(
+      () => createHandler(env),
+      (error) => {
+        assert.equal(error.name, "ConfigError");
+        assert.match(error.message, message);
+        assert.ok(!error.message.includes("very-secret-value"));
+        assert.ok(!error.message.includes(base.TOKEN_SECRET) && !error.message.includes(shortSecret));
+        assert.equal(error.reply?.status, 500, "a Worker answers every request with the configuration 500");
+        return true;
+      },
+    );
   }
   assert.doesNotThrow(() => createHandler({ ...base, ROLES: ROLES }), "ROLES may also be an object");
   assert.doesNotThrow(() => createHandler({ ...base, TOKEN_TIMEOUT: "1h" }));
@@ -540,7 +704,8 @@ test("a failing KV fails closed with 503, for Basic users and for bearer tokens"
   const kv = new MemoryKV();
   const { call } = await inProcess({ TOKENS: kv });
   const user = await withUser(call, "kvuser");
-  const token = (await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "client_credentials" } })).body.access_token;
+  const token = (await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "client_credentials" } })).body
+    .access_token;
   kv.get = async () => {
     throw new Error("KV GET failed: 503 service unavailable");
   };
@@ -555,7 +720,10 @@ test("a failing KV fails closed with 503, for Basic users and for bearer tokens"
 test("the handler never echoes a password or a token in an error", async () => {
   const { call } = await inProcess();
   const secret = "Sup3r-Secret-Pw";
-  const out = await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: { grant_type: "password", username: "nobody", password: secret } });
+  const out = await call("POST", "/_security/oauth2/token", {
+    auth: ADMIN,
+    body: { grant_type: "password", username: "nobody", password: secret },
+  });
   assert.ok(!out.text.includes(secret));
   const token = "w+aGBBj7A4YuHKyrtk87LHHT+FXM+RkLM9OWQ1Q=";
   const bad = await call("GET", "/_security/_authenticate", { auth: bearer(token) });

@@ -206,17 +206,25 @@ async function onFreePort(start, attempts = 3) {
 /** wrangler dev (workerd, wrangler.toml) on a free loopback port with its local KV in `persistTo`. */
 export async function startWrangler({ persistTo, vars = {} }) {
   requireBuild();
-  const varArgs = Object.entries({ ELASTIC_PASSWORD, TOKEN_SECRET, ROLES: JSON.stringify(ROLES), ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const varArgs = Object.entries({ ELASTIC_PASSWORD, TOKEN_SECRET, ROLES: JSON.stringify(ROLES), ...vars }).flatMap(([k, v]) => [
+    "--var",
+    `${k}:${v}`,
+  ]);
   return onFreePort(async (port) => {
     const args = [
       `${ROOT}/node_modules/wrangler/bin/wrangler.js`,
       "dev",
-      "--ip", "127.0.0.1",
-      "--port", String(port),
-      "--inspector-port", String(await freePort()),
-      "--persist-to", persistTo,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(await freePort()),
+      "--persist-to",
+      persistTo,
       "--show-interactive-dev-session=false",
-      "--log-level", "warn",
+      "--log-level",
+      "warn",
       ...varArgs,
     ];
     return startServer(args, {

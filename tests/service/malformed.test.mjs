@@ -23,7 +23,9 @@ const json = (value) => JSON.stringify(value);
 const big = (n = 900 * 1024) => "x".repeat(n);
 /** `base` as JSON text with `field` set to `valueText`, raw JSON (possibly wrong for the field). */
 function replaceField(base, field, valueText) {
-  const members = Object.entries(base).filter(([name]) => name !== field).map(([name, v]) => `${json(name)}:${json(v)}`);
+  const members = Object.entries(base)
+    .filter(([name]) => name !== field)
+    .map(([name, v]) => `${json(name)}:${json(v)}`);
   return `{${[...members, `${json(field)}:${valueText}`].join(",")}}`;
 }
 
@@ -40,7 +42,9 @@ const BODY_ENDPOINTS = [
     method: "POST",
     path: TOKEN,
     base: { grant_type: "password", username: "matrix_user", password: PW },
-    fields: Object.fromEntries(["grant_type", "username", "password", "kerberos_ticket", "scope", "refresh_token"].map((f) => [f, WRONG])),
+    fields: Object.fromEntries(
+      ["grant_type", "username", "password", "kerberos_ticket", "scope", "refresh_token"].map((f) => [f, WRONG]),
+    ),
   },
   {
     name: "DELETE token",
@@ -81,7 +85,14 @@ const ALL_ENDPOINTS = [...BODY_ENDPOINTS, ...BODILESS_ENDPOINTS];
 // `expect` is a status, or "4xx" for any ES-shaped client error.
 
 function bodyCases(ep) {
-  const at = (name, body, expect = 400, extra = {}) => ({ name: `${ep.name}: ${name}`, method: ep.method, path: ep.path, body, expect, ...extra });
+  const at = (name, body, expect = 400, extra = {}) => ({
+    name: `${ep.name}: ${name}`,
+    method: ep.method,
+    path: ep.path,
+    body,
+    expect,
+    ...extra,
+  });
   const cases = [
     at("no body", undefined),
     at("empty body", ""),
@@ -93,15 +104,20 @@ function bodyCases(ep) {
     at("trailing garbage", json(ep.base) + " x"),
     at("two documents", json(ep.base) + json(ep.base)),
     at("null", "null"),
-    ...Object.entries({ array: "[]", "array of objects": "[{}]", string: '"text"', number: "12", boolean: "true" }).map(([kind, body]) =>
-      at(`JSON ${kind}, not an object`, body),
+    ...Object.entries({ array: "[]", "array of objects": "[{}]", string: '"text"', number: "12", boolean: "true" }).map(
+      ([kind, body]) => at(`JSON ${kind}, not an object`, body),
     ),
     at("unknown field", json({ ...ep.base, zzz_unknown: 1 })),
     at("unknown field holding a deep value", replaceField(ep.base, "zzz_unknown", deepArray(1000))),
     at(`array nested ${DEEP} deep`, deepArray(DEEP)),
     at(`object nested ${DEEP} deep`, deepObject(DEEP)),
     at(`field value nested ${DEEP} deep`, replaceField(ep.base, Object.keys(ep.fields)[0], deepArray(DEEP))),
-    at("duplicate key", `{${Object.entries(ep.base).map(([k, v]) => `${json(k)}:${json(v)}`).join(",")},${json(Object.keys(ep.base)[0])}:${json(Object.values(ep.base)[0])}}`),
+    at(
+      "duplicate key",
+      `{${Object.entries(ep.base)
+        .map(([k, v]) => `${json(k)}:${json(v)}`)
+        .join(",")},${json(Object.keys(ep.base)[0])}:${json(Object.values(ep.base)[0])}}`,
+    ),
     at("invalid UTF-8 start byte in a string", concat('{"x":"', [0xff, 0xfe], '"}')),
     at("truncated UTF-8 sequence at the end", concat(json(ep.base).slice(0, -1), [0xe2, 0x82])),
     at("overlong UTF-8 encoding of '/'", concat('{"x":"', [0xc0, 0xaf], '"}')),
@@ -138,9 +154,21 @@ function bodyCases(ep) {
 /** Bodies the endpoint must reject, and huge values it may accept (then the exact status). */
 function fieldValueCases() {
   const post = (name, body, expect) => ({ name: `POST token: ${name}`, method: "POST", path: TOKEN, body: json(body), expect });
-  const del = (name, body, expect) => ({ name: `DELETE token: ${name}`, method: "DELETE", path: TOKEN, body: json(body), expect });
+  const del = (name, body, expect) => ({
+    name: `DELETE token: ${name}`,
+    method: "DELETE",
+    path: TOKEN,
+    body: json(body),
+    expect,
+  });
   // `body`: an object to send as JSON, or the raw text when JSON.stringify cannot make it.
-  const put = (name, path, body, expect) => ({ name: `PUT user: ${name}`, method: "PUT", path, body: typeof body === "string" ? body : json(body), expect });
+  const put = (name, path, body, expect) => ({
+    name: `PUT user: ${name}`,
+    method: "PUT",
+    path,
+    body: typeof body === "string" ? body : json(body),
+    expect,
+  });
   const user = { password: PW, roles: ["superuser"] };
   return [
     post("900 KB grant_type", { grant_type: big() }, 400),
@@ -192,7 +220,14 @@ function bodilessCases() {
     { name: "DELETE user: with a JSON body", method: "DELETE", path: del.path, body: "{}", expect: 400 },
     { name: "DELETE user: with a non-JSON body", method: "DELETE", path: del.path, body: "junk", expect: 400 },
     { name: "DELETE user: with invalid UTF-8", method: "DELETE", path: del.path, body: Uint8Array.of(0xff), expect: 400 },
-    { name: "DELETE user: body of the wrong type", method: "DELETE", path: del.path, body: "x", headers: { "content-type": "text/plain" }, expect: 406 },
+    {
+      name: "DELETE user: body of the wrong type",
+      method: "DELETE",
+      path: del.path,
+      body: "x",
+      headers: { "content-type": "text/plain" },
+      expect: 406,
+    },
     { name: "DELETE user: body over the limit", method: "DELETE", path: del.path, body: "x".repeat(LIMIT + 1), expect: 413 },
   ];
 }
@@ -233,7 +268,14 @@ function authCases() {
   const cases = [];
   for (const ep of ALL_ENDPOINTS) {
     for (const [name, auth] of AUTH_HEADERS) {
-      cases.push({ name: `${ep.name}: ${name}`, method: ep.method, path: ep.path, auth, body: ep.base && json(ep.base), expect: 401 });
+      cases.push({
+        name: `${ep.name}: ${name}`,
+        method: ep.method,
+        path: ep.path,
+        auth,
+        body: ep.base && json(ep.base),
+        expect: 401,
+      });
     }
   }
   return cases;
@@ -254,7 +296,8 @@ function routeCases() {
     "/%F0%9F%94%91",
   ];
   for (const path of unknown) {
-    for (const method of ["GET", "POST"]) cases.push({ name: `unknown route ${method} ${path.slice(0, 40)}`, method, path, expect: 400 });
+    for (const method of ["GET", "POST"])
+      cases.push({ name: `unknown route ${method} ${path.slice(0, 40)}`, method, path, expect: 400 });
   }
   const wrongMethods = [
     ["GET", TOKEN],
@@ -281,13 +324,7 @@ function routeCases() {
   return cases;
 }
 
-const CASES = [
-  ...BODY_ENDPOINTS.flatMap(bodyCases),
-  ...fieldValueCases(),
-  ...bodilessCases(),
-  ...authCases(),
-  ...routeCases(),
-];
+const CASES = [...BODY_ENDPOINTS.flatMap(bodyCases), ...fieldValueCases(), ...bodilessCases(), ...authCases(), ...routeCases()];
 
 // ---------------------------------------------------------------------------------------------
 // Sending and judging
@@ -297,7 +334,8 @@ function requestOf(c) {
   const auth = c.auth === undefined ? ADMIN : c.auth;
   if (auth !== null) headers.set("authorization", auth);
   let body = c.body;
-  if (body !== undefined && body !== null && !(c.headers && "content-type" in c.headers)) headers.set("content-type", "application/json");
+  if (body !== undefined && body !== null && !(c.headers && "content-type" in c.headers))
+    headers.set("content-type", "application/json");
   for (const [name, value] of Object.entries(c.headers ?? {})) if (value !== null) headers.set(name, value);
   if (body?.stream) {
     const total = body.stream;
@@ -330,7 +368,8 @@ const keysAre = (body, keys) => json(Object.keys(body).sort()) === json([...keys
 /** Why `out` is not an ES-shaped answer to `c`, or null. */
 function problemWith(c, out) {
   if (out.status >= 500) return `a ${out.status}: ${out.text.slice(0, 300)}`;
-  if (c.expect === "4xx" ? out.status < 400 : out.status !== c.expect) return `status ${out.status}, expected ${c.expect}: ${out.text.slice(0, 300)}`;
+  if (c.expect === "4xx" ? out.status < 400 : out.status !== c.expect)
+    return `status ${out.status}, expected ${c.expect}: ${out.text.slice(0, 300)}`;
   if (out.status < 400) return null;
   const product = out.headers.get("x-elastic-product");
   const wantProduct = out.status === 401 || out.status === 403 ? null : "Elasticsearch";
@@ -354,7 +393,11 @@ function shapeProblem(c, out, body) {
   if (body.error !== null && typeof body.error === "object") {
     const { error } = body;
     if (!isString(error.type) || !isString(error.reason)) return "envelope without string error.type/error.reason";
-    if (!Array.isArray(error.root_cause) || error.root_cause.length === 0 || !error.root_cause.every((r) => isString(r.type) && isString(r.reason))) {
+    if (
+      !Array.isArray(error.root_cause) ||
+      error.root_cause.length === 0 ||
+      !error.root_cause.every((r) => isString(r.type) && isString(r.reason))
+    ) {
       return "envelope without a root_cause list";
     }
     if (body.status !== out.status) return `envelope status ${body.status} on an HTTP ${out.status}`;
@@ -365,12 +408,18 @@ function shapeProblem(c, out, body) {
   // §3.2/§3.3: the OAuth2 body of the get-token endpoint, exactly two keys.
   if (isString(body.error) && "error_description" in body) {
     if (!(c.method === "POST" && c.path === TOKEN) || out.status !== 400) return "an OAuth2 body outside POST token 400";
-    return keysAre(body, ["error", "error_description"]) && isString(body.error_description) ? null : "an OAuth2 body with other keys";
+    return keysAre(body, ["error", "error_description"]) && isString(body.error_description)
+      ? null
+      : "an OAuth2 body with other keys";
   }
   // RestController's own answers: 400 no handler {error}, 405/406 {error, status}.
   if (isString(body.error)) {
-    if (out.status === 400) return keysAre(body, ["error"]) && /^no handler found for uri \[/.test(body.error) ? null : "a 400 route body of another shape";
-    if (out.status === 405 || out.status === 406) return keysAre(body, ["error", "status"]) && body.status === out.status ? null : "a 405/406 body of another shape";
+    if (out.status === 400)
+      return keysAre(body, ["error"]) && /^no handler found for uri \[/.test(body.error)
+        ? null
+        : "a 400 route body of another shape";
+    if (out.status === 405 || out.status === 406)
+      return keysAre(body, ["error", "status"]) && body.status === out.status ? null : "a 405/406 body of another shape";
     return `a simple error body on a ${out.status}`;
   }
   // Endpoint bodies ES sends with a 404: invalidate's counts, get user's {}, delete user's found.
@@ -402,26 +451,42 @@ test(`malformed input matrix (${CASES.length} cases): ES-shaped answers, no 5xx,
 
   // The same handler, afterwards: a user, a password grant, bearer auth, refresh, invalidate.
   const pw = "after-the-matrix";
-  assert.equal((await call("PUT", "/_security/user/survivor", { auth: ADMIN, body: { password: pw, roles: ["superuser"] } })).status, 200);
+  assert.equal(
+    (await call("PUT", "/_security/user/survivor", { auth: ADMIN, body: { password: pw, roles: ["superuser"] } })).status,
+    200,
+  );
   const token = await call("POST", TOKEN, { auth: ADMIN, body: { grant_type: "password", username: "survivor", password: pw } });
   assert.equal(token.status, 200, token.text);
   const me = await call("GET", "/_security/_authenticate", { auth: bearer(token.body.access_token) });
   assert.deepEqual([me.status, me.body.username, me.body.authentication_type], [200, "survivor", "token"]);
-  const refreshed = await call("POST", TOKEN, { auth: ADMIN, body: { grant_type: "refresh_token", refresh_token: token.body.refresh_token } });
+  const refreshed = await call("POST", TOKEN, {
+    auth: ADMIN,
+    body: { grant_type: "refresh_token", refresh_token: token.body.refresh_token },
+  });
   assert.equal(refreshed.status, 200, refreshed.text);
   const gone = await call("DELETE", TOKEN, { auth: ADMIN, body: { token: refreshed.body.access_token } });
   assert.deepEqual(gone.body, { invalidated_tokens: 1, previously_invalidated_tokens: 0, error_count: 0 });
   assert.equal((await call("GET", "/_security/_authenticate", { auth: bearer(refreshed.body.access_token) })).status, 401);
-  assert.equal((await call("GET", "/_security/_authenticate", { auth: basic("matrix_user", PW) })).status, 200, "matrix_user was never locked out");
+  assert.equal(
+    (await call("GET", "/_security/_authenticate", { auth: basic("matrix_user", PW) })).status,
+    200,
+    "matrix_user was never locked out",
+  );
 });
 
 test("metadata as deep as put-user allows still makes tokens that check and refresh", async () => {
   const { call } = await inProcess();
   // 99 levels of metadata inside the body's own object: the deepest body put-user accepts.
   const metadata = JSON.parse(deepObject(99));
-  const made = await call("PUT", "/_security/user/deep_meta", { auth: ADMIN, body: { password: PW, roles: ["superuser"], metadata } });
+  const made = await call("PUT", "/_security/user/deep_meta", {
+    auth: ADMIN,
+    body: { password: PW, roles: ["superuser"], metadata },
+  });
   assert.equal(made.status, 200, made.text);
-  const tooDeep = await call("PUT", "/_security/user/deep_meta", { auth: ADMIN, body: { password: PW, roles: ["superuser"], metadata: { a: metadata } } });
+  const tooDeep = await call("PUT", "/_security/user/deep_meta", {
+    auth: ADMIN,
+    body: { password: PW, roles: ["superuser"], metadata: { a: metadata } },
+  });
   assert.equal(tooDeep.status, 400);
   assert.match(tooDeep.body.error.reason, /^\[1:\d+\] Document nesting depth \(101\) exceeds the maximum allowed \(100\)$/);
   const token = await call("POST", TOKEN, { auth: ADMIN, body: { grant_type: "password", username: "deep_meta", password: PW } });
@@ -429,7 +494,10 @@ test("metadata as deep as put-user allows still makes tokens that check and refr
   const me = await call("GET", "/_security/_authenticate", { auth: bearer(token.body.access_token) });
   assert.equal(me.status, 200, me.text);
   assert.deepEqual(me.body.metadata, metadata);
-  const refreshed = await call("POST", TOKEN, { auth: ADMIN, body: { grant_type: "refresh_token", refresh_token: token.body.refresh_token } });
+  const refreshed = await call("POST", TOKEN, {
+    auth: ADMIN,
+    body: { grant_type: "refresh_token", refresh_token: token.body.refresh_token },
+  });
   assert.equal(refreshed.status, 200, refreshed.text);
 });
 
@@ -441,7 +509,10 @@ test("exact answers for the new rejections: invalid UTF-8, a body where none is 
   };
   const envelope = (status, type, reason) => ({ error: { root_cause: [{ type, reason }], type, reason }, status });
   const utf = await send({ method: "POST", path: TOKEN, body: concat('{"grant_type":\n "caf', [0xe9, 0x22, 0x7d]) });
-  assert.deepEqual(utf, { status: 400, body: envelope(400, "x_content_parse_exception", "[2:7] Invalid UTF-8 middle byte 0x22") });
+  assert.deepEqual(utf, {
+    status: 400,
+    body: envelope(400, "x_content_parse_exception", "[2:7] Invalid UTF-8 middle byte 0x22"),
+  });
   const start = await send({ method: "DELETE", path: TOKEN, body: concat('{"token":"', [0xff], '"}') });
   assert.deepEqual(start.body, envelope(400, "x_content_parse_exception", "[1:11] Invalid UTF-8 start byte 0xff"));
   const bodiless = await send({ method: "DELETE", path: `${USER}?pretty`, body: "{}" });

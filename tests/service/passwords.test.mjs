@@ -49,7 +49,11 @@ test("the core describes what the host computes: bcrypt and PBKDF2 parameters, n
   assert.deepEqual(api.describePasswordHash(bcryptHash("x", { cost: 4 })), { kind: "bcrypt", cost: 4 });
   const stretched = api.describePasswordHash(pbkdf2Hash("x", { stretch: true, cost: 1000, keyBytes: 16 }));
   assert.deepEqual([stretched.kind, stretched.cost, stretched.key_bits], ["pbkdf2_stretch", 1000, 128]);
-  const refused = ["$2a$13$" + "a".repeat(53), pbkdf2Hash("x", { cost: 1000, keyBytes: 64 }), pbkdf2Hash("x", { cost: 1000, saltBytes: 64 })];
+  const refused = [
+    "$2a$13$" + "a".repeat(53),
+    pbkdf2Hash("x", { cost: 1000, keyBytes: 64 }),
+    pbkdf2Hash("x", { cost: 1000, saltBytes: 64 }),
+  ];
   for (const hash of ["{SHA}abc", "just-a-password", "{PBKDF2}12345$c2FsdHNhbHQ=$a2V5", "$2a$15$" + "a".repeat(53), ...refused]) {
     assert.equal(api.describePasswordHash(hash), null, hash);
   }
@@ -102,9 +106,7 @@ test("an unknown user is checked against the decoy hash, so it is not cheaper th
 });
 
 test("the decoy makes an unknown user cost what a wrong password costs: one PBKDF2 each", async () => {
-  const { realms, ready } = realmsWith([
-    { name: "known", hash: await hashPassword(api, PASSWORD) },
-  ]);
+  const { realms, ready } = realmsWith([{ name: "known", hash: await hashPassword(api, PASSWORD) }]);
   await ready;
   await realms.decoyHash(); // made once per handler, outside the measured calls
   await realms.elasticHash();
@@ -117,9 +119,7 @@ test("the decoy makes an unknown user cost what a wrong password costs: one PBKD
 });
 
 test("elastic is checked through a hash of ELASTIC_PASSWORD; a disabled native user does not authenticate", async () => {
-  const { realms, ready } = realmsWith([
-    { name: "off", hash: await hashPassword(api, PASSWORD), enabled: false },
-  ]);
+  const { realms, ready } = realmsWith([{ name: "off", hash: await hashPassword(api, PASSWORD), enabled: false }]);
   await ready;
   assert.equal((await authenticatePassword(realms, "elastic", "elastic-pw")).principal.username, "elastic");
   assert.equal((await authenticatePassword(realms, "elastic", "elastic-p")).principal, null);

@@ -27,7 +27,8 @@ const wrongMethod = (uri, method, allowed) => ({
   error: `Incorrect HTTP method for uri [${uri}] and method [${method}], allowed: [${allowed}]`,
   status: 405,
 });
-const missingCredentials = (uri) => new RegExp(`missing authentication credentials for REST request \\[${uri.replace(/[[\]/?.*]/g, "\\$&")}\\]`);
+const missingCredentials = (uri) =>
+  new RegExp(`missing authentication credentials for REST request \\[${uri.replace(/[[\]/?.*]/g, "\\$&")}\\]`);
 /** Node refused the request in its parser: the adapter's 400, its reason Node's description. */
 const undecodable = { type: "illegal_argument_exception", status: 400 };
 
@@ -36,14 +37,19 @@ const HUGE = "x".repeat(17 * 1024);
 
 export const CASES = [
   // Host headers that do not form a URL: ignored, the request is served.
-  ...[["with a space", "a b"], ["empty", ""], ["an open bracket", "[zz"], ["a port out of range", "a:99999"], ["a bad escape", "a%zz"], ["a path", "x/y?z"]].map(
-    ([what, host]) => ({
-      name: `Host header ${what}, no credentials`,
-      send: [get("/_security/_authenticate", [`Host: ${host}`])],
-      node: [401],
-      error: missingCredentials("/_security/_authenticate"),
-    }),
-  ),
+  ...[
+    ["with a space", "a b"],
+    ["empty", ""],
+    ["an open bracket", "[zz"],
+    ["a port out of range", "a:99999"],
+    ["a bad escape", "a%zz"],
+    ["a path", "x/y?z"],
+  ].map(([what, host]) => ({
+    name: `Host header ${what}, no credentials`,
+    send: [get("/_security/_authenticate", [`Host: ${host}`])],
+    node: [401],
+    error: missingCredentials("/_security/_authenticate"),
+  })),
   { name: "Host header with a space, authenticated", send: [get("/_security/_authenticate", ["Host: a b", AUTH])], node: [200] },
   { name: "two Host headers", send: [get("/", ["Host: a", "Host: b"])], node: [401] },
   { name: "HTTP/1.1 without Host", send: [get("/", [])], node: [401] },
@@ -56,23 +62,72 @@ export const CASES = [
     error: missingCredentials("/_security/_authenticate?pretty"),
   },
   { name: "absolute-form target, authenticated", send: [get("http://other.example/_security/_authenticate")], node: [200] },
-  { name: "absolute-form target, unknown path", send: [get("http://other.example/nope?x=1")], node: [400], error: noHandler("/nope?x=1", "GET") },
-  { name: "absolute-form target that is no URL", send: [get("http://[zz/")], node: [400], error: noHandler("http://[zz/", "GET") },
-  { name: "absolute-form https target", send: [as("DELETE", "https://other.example/_security/_authenticate")], node: [405], error: wrongMethod("/_security/_authenticate", "DELETE", "GET") },
+  {
+    name: "absolute-form target, unknown path",
+    send: [get("http://other.example/nope?x=1")],
+    node: [400],
+    error: noHandler("/nope?x=1", "GET"),
+  },
+  {
+    name: "absolute-form target that is no URL",
+    send: [get("http://[zz/")],
+    node: [400],
+    error: noHandler("http://[zz/", "GET"),
+  },
+  {
+    name: "absolute-form https target",
+    send: [as("DELETE", "https://other.example/_security/_authenticate")],
+    node: [405],
+    error: wrongMethod("/_security/_authenticate", "DELETE", "GET"),
+  },
   { name: "asterisk-form target", send: [as("OPTIONS", "*")], node: [400], error: noHandler("*", "OPTIONS") },
-  { name: "origin-form //host/path stays a path", send: [get("//other.example/_security/_authenticate")], node: [400], worker: true, error: noHandler("//other.example/_security/_authenticate", "GET") },
+  {
+    name: "origin-form //host/path stays a path",
+    send: [get("//other.example/_security/_authenticate")],
+    node: [400],
+    worker: true,
+    error: noHandler("//other.example/_security/_authenticate", "GET"),
+  },
 
   // Methods Node parses but fetch refuses (CONNECT, TRACE, TRACK), and other odd ones.
-  { name: "TRACE on a route", send: [as("TRACE", "/_security/_authenticate")], node: [405], worker: true, error: wrongMethod("/_security/_authenticate", "TRACE", "GET") },
+  {
+    name: "TRACE on a route",
+    send: [as("TRACE", "/_security/_authenticate")],
+    node: [405],
+    worker: true,
+    error: wrongMethod("/_security/_authenticate", "TRACE", "GET"),
+  },
   { name: "TRACE on /", send: [as("TRACE", "/")], node: [405], worker: true, error: wrongMethod("/", "TRACE", "GET, HEAD") },
   { name: "TRACE on no route", send: [as("TRACE", "/nope")], node: [400], worker: true, error: noHandler("/nope", "TRACE") },
   { name: "TRACE without credentials", send: [as("TRACE", "/", ["Host: x"])], node: [401], worker: true },
-  { name: "TRACE with a body", send: [http("TRACE / HTTP/1.1", ["Host: x", AUTH, CLOSE, "Content-Length: 2"], "{}")], node: [405], worker: true },
-  { name: "CONNECT host:port", send: [as("CONNECT", "other.example:443")], node: [400], error: noHandler("other.example:443", "CONNECT") },
+  {
+    name: "TRACE with a body",
+    send: [http("TRACE / HTTP/1.1", ["Host: x", AUTH, CLOSE, "Content-Length: 2"], "{}")],
+    node: [405],
+    worker: true,
+  },
+  {
+    name: "CONNECT host:port",
+    send: [as("CONNECT", "other.example:443")],
+    node: [400],
+    error: noHandler("other.example:443", "CONNECT"),
+  },
   { name: "CONNECT then tunnel bytes", send: [as("CONNECT", "other.example:443") + "\x16\x03\x01\x00\x05hello"], node: [400] },
   { name: "TRACK", send: [as("TRACK", "/")], node: [400], error: undecodable },
-  { name: "PROPFIND on a route", send: [as("PROPFIND", "/_security/user")], node: [405], worker: true, error: wrongMethod("/_security/user", "PROPFIND", "GET") },
-  { name: "PATCH on a route", send: [as("PATCH", TOKEN)], node: [405], worker: true, error: wrongMethod(TOKEN, "PATCH", "POST, DELETE") },
+  {
+    name: "PROPFIND on a route",
+    send: [as("PROPFIND", "/_security/user")],
+    node: [405],
+    worker: true,
+    error: wrongMethod("/_security/user", "PROPFIND", "GET"),
+  },
+  {
+    name: "PATCH on a route",
+    send: [as("PATCH", TOKEN)],
+    node: [405],
+    worker: true,
+    error: wrongMethod(TOKEN, "PATCH", "POST, DELETE"),
+  },
   { name: "M-SEARCH on no route", send: [as("M-SEARCH", "/nope")], node: [400], error: noHandler("/nope", "M-SEARCH") },
   { name: "lowercase get", send: [as("get", "/")], node: [400], error: undecodable },
   { name: "unknown method FOO", send: [as("FOO", "/")], node: [400], error: undecodable },
@@ -98,28 +153,116 @@ export const CASES = [
   { name: "obsolete line folding", send: [get("/", ["Host: x", "X-A: a", " folded"])], node: [400] },
   { name: "header over 16 KiB", send: [get("/", ["Host: x", `X-Big: ${HUGE}`])], node: [400], error: undecodable },
   { name: "header value with bytes over 0x7f", send: [get("/", ["Host: x", "X-A: \xff\xfe"])], node: [401], worker: true },
-  { name: "Authorization that is not base64", send: [get("/", ["Host: x", "Authorization: Basic !!!"])], node: [401], worker: true },
-  { name: "Upgrade: websocket is served as a plain request", send: [http("GET /_security/_authenticate HTTP/1.1", ["Host: x", AUTH, "Connection: Upgrade", "Upgrade: websocket"])], node: [200] },
+  {
+    name: "Authorization that is not base64",
+    send: [get("/", ["Host: x", "Authorization: Basic !!!"])],
+    node: [401],
+    worker: true,
+  },
+  {
+    name: "Upgrade: websocket is served as a plain request",
+    send: [http("GET /_security/_authenticate HTTP/1.1", ["Host: x", AUTH, "Connection: Upgrade", "Upgrade: websocket"])],
+    node: [200],
+  },
   { name: "Expect: something else", send: [get("/", ["Host: x", AUTH, "Expect: teapot"])], node: [417] },
 
   // Framing: lengths, chunks, smuggling.
-  { name: "two Content-Length", send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Content-Length: 2", "Content-Length: 3"], "{}")], node: [400], error: undecodable },
-  { name: "Content-Length and Transfer-Encoding", send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Content-Length: 2", "Transfer-Encoding: chunked"], "2\r\n{}\r\n0\r\n\r\n")], node: [400], error: undecodable },
-  { name: "Content-Length not a number", send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Content-Length: 1x"], "{}")], node: [400] },
-  { name: "negative Content-Length", send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Content-Length: -1"], "{}")], node: [400] },
-  { name: "Transfer-Encoding not chunked", send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Transfer-Encoding: gzip"], "{}")], node: [400] },
-  { name: "bad chunk size", send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Transfer-Encoding: chunked", "Content-Type: application/json"], "zz\r\n{}\r\n0\r\n\r\n")], node: [400], error: undecodable },
-  { name: "chunk longer than its size", send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Transfer-Encoding: chunked", "Content-Type: application/json"], "1\r\n{}\r\n0\r\n\r\n")], node: [400] },
-  { name: "chunked body cut short", send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Transfer-Encoding: chunked", "Content-Type: application/json"], "10\r\n{}")], end: true, node: [400] },
+  {
+    name: "two Content-Length",
+    send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Content-Length: 2", "Content-Length: 3"], "{}")],
+    node: [400],
+    error: undecodable,
+  },
+  {
+    name: "Content-Length and Transfer-Encoding",
+    send: [
+      http(
+        `POST ${TOKEN} HTTP/1.1`,
+        ["Host: x", AUTH, CLOSE, "Content-Length: 2", "Transfer-Encoding: chunked"],
+        "2\r\n{}\r\n0\r\n\r\n",
+      ),
+    ],
+    node: [400],
+    error: undecodable,
+  },
+  {
+    name: "Content-Length not a number",
+    send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Content-Length: 1x"], "{}")],
+    node: [400],
+  },
+  {
+    name: "negative Content-Length",
+    send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Content-Length: -1"], "{}")],
+    node: [400],
+  },
+  {
+    name: "Transfer-Encoding not chunked",
+    send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Transfer-Encoding: gzip"], "{}")],
+    node: [400],
+  },
+  {
+    name: "bad chunk size",
+    send: [
+      http(
+        `POST ${TOKEN} HTTP/1.1`,
+        ["Host: x", AUTH, CLOSE, "Transfer-Encoding: chunked", "Content-Type: application/json"],
+        "zz\r\n{}\r\n0\r\n\r\n",
+      ),
+    ],
+    node: [400],
+    error: undecodable,
+  },
+  {
+    name: "chunk longer than its size",
+    send: [
+      http(
+        `POST ${TOKEN} HTTP/1.1`,
+        ["Host: x", AUTH, CLOSE, "Transfer-Encoding: chunked", "Content-Type: application/json"],
+        "1\r\n{}\r\n0\r\n\r\n",
+      ),
+    ],
+    node: [400],
+  },
+  {
+    name: "chunked body cut short",
+    send: [
+      http(
+        `POST ${TOKEN} HTTP/1.1`,
+        ["Host: x", AUTH, CLOSE, "Transfer-Encoding: chunked", "Content-Type: application/json"],
+        "10\r\n{}",
+      ),
+    ],
+    end: true,
+    node: [400],
+  },
   {
     name: "body larger than declared",
-    send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, "Content-Length: 2", "Content-Type: application/json"], "{}EXTRA BYTES\r\n\r\n")],
+    send: [
+      http(
+        `POST ${TOKEN} HTTP/1.1`,
+        ["Host: x", AUTH, "Content-Length: 2", "Content-Type: application/json"],
+        "{}EXTRA BYTES\r\n\r\n",
+      ),
+    ],
     node: [400, 400],
   },
-  { name: "body shorter than declared", send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Content-Length: 10", "Content-Type: application/json"], "{}")], end: true, node: [400] },
+  {
+    name: "body shorter than declared",
+    send: [
+      http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Content-Length: 10", "Content-Type: application/json"], "{}"),
+    ],
+    end: true,
+    node: [400],
+  },
   {
     name: "chunked body over the size limit",
-    send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Transfer-Encoding: chunked", "Content-Type: application/json"], `${(1200 * 1024).toString(16)}\r\n${"x".repeat(1200 * 1024)}\r\n0\r\n\r\n`)],
+    send: [
+      http(
+        `POST ${TOKEN} HTTP/1.1`,
+        ["Host: x", AUTH, CLOSE, "Transfer-Encoding: chunked", "Content-Type: application/json"],
+        `${(1200 * 1024).toString(16)}\r\n${"x".repeat(1200 * 1024)}\r\n0\r\n\r\n`,
+      ),
+    ],
     node: [413],
     worker: true,
     // The handler stops reading at the limit (www/service/http.js readBody cancels the stream).
@@ -132,17 +275,46 @@ export const CASES = [
   { name: "NUL in the target", send: [get("/\0")], node: [400] },
   { name: "NUL in a header value", send: [get("/", ["Host: x", "X-A: a\0b"])], node: [400] },
   { name: "NUL in the method", send: [as("G\0T", "/")], node: [400] },
-  { name: "NUL bytes in the body", send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Content-Length: 4", "Content-Type: application/json"], "{\0\0}")], node: [400], worker: true },
+  {
+    name: "NUL bytes in the body",
+    send: [
+      http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, CLOSE, "Content-Length: 4", "Content-Type: application/json"], "{\0\0}"),
+    ],
+    node: [400],
+    worker: true,
+  },
 
   // Pipelining: answers in order, the bad one does not spoil the good one before it.
-  { name: "two pipelined requests", send: [get("/_security/_authenticate").replace(`${CLOSE}\r\n`, "") + AUTHENTICATE], node: [200, 200], worker: true },
-  { name: "pipelined: good, then TRACE", send: [get("/_security/_authenticate").replace(`${CLOSE}\r\n`, "") + as("TRACE", "/")], node: [200, 405], worker: true },
-  { name: "pipelined: good, then garbage", send: [get("/_security/_authenticate").replace(`${CLOSE}\r\n`, "") + "HELLO\r\n\r\n"], node: [200, 400] },
+  {
+    name: "two pipelined requests",
+    send: [get("/_security/_authenticate").replace(`${CLOSE}\r\n`, "") + AUTHENTICATE],
+    node: [200, 200],
+    worker: true,
+  },
+  {
+    name: "pipelined: good, then TRACE",
+    send: [get("/_security/_authenticate").replace(`${CLOSE}\r\n`, "") + as("TRACE", "/")],
+    node: [200, 405],
+    worker: true,
+  },
+  {
+    name: "pipelined: good, then garbage",
+    send: [get("/_security/_authenticate").replace(`${CLOSE}\r\n`, "") + "HELLO\r\n\r\n"],
+    node: [200, 400],
+  },
 
   // Clients that go away.
   { name: "client closes before the answer", send: [AUTHENTICATE.replace(`${CLOSE}\r\n`, "")], abort: true },
-  { name: "client closes mid-body", send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, "Content-Length: 100", "Content-Type: application/json"], "{"), 50], abort: true },
-  { name: "client closes with 20 pipelined requests unread", send: [AUTHENTICATE.replace(`${CLOSE}\r\n`, "").repeat(20)], abort: true },
+  {
+    name: "client closes mid-body",
+    send: [http(`POST ${TOKEN} HTTP/1.1`, ["Host: x", AUTH, "Content-Length: 100", "Content-Type: application/json"], "{"), 50],
+    abort: true,
+  },
+  {
+    name: "client closes with 20 pipelined requests unread",
+    send: [AUTHENTICATE.replace(`${CLOSE}\r\n`, "").repeat(20)],
+    abort: true,
+  },
 ];
 
 /** Asserts a row's `error` against the answer it describes. */

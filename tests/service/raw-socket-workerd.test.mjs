@@ -44,7 +44,11 @@ test("malformed requests on workerd: the Worker answers 4xx, the server keeps se
         if (answer.status >= 400) assert.ok(esShaped(answer), `not an ES error body: ${answer.text}`);
       }
       if (row.worker) {
-        assert.deepEqual(answers.map((a) => a.status), row.node, result.data.toString("latin1").slice(0, 500));
+        assert.deepEqual(
+          answers.map((a) => a.status),
+          row.node,
+          result.data.toString("latin1").slice(0, 500),
+        );
         assert.equal(own.length, answers.length, "every answer comes from the Worker");
         if (row.error) assertError(answers[0], row.error);
       }

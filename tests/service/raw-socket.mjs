@@ -124,5 +124,10 @@ export function esShaped(response) {
   const { json, status } = response;
   if (json === undefined || json === null) return false;
   if (typeof json.error === "string") return json.status === undefined || json.status === status;
-  return typeof json.error?.type === "string" && typeof json.error.reason === "string" && Array.isArray(json.error.root_cause) && json.status === status;
+  return (
+    typeof json.error?.type === "string" &&
+    typeof json.error.reason === "string" &&
+    Array.isArray(json.error.root_cause) &&
+    json.status === status
+  );
 }

@@ -60,7 +60,11 @@ test("malformed requests get a 4xx and the Node server keeps serving", async (t)
       // Alive first: a row that ends the process fails as that, not as a missing answer.
       await assertServing();
       if (!row.abort) {
-        assert.deepEqual(answers.map((a) => a.status), row.node, result.data.toString("latin1").slice(0, 500));
+        assert.deepEqual(
+          answers.map((a) => a.status),
+          row.node,
+          result.data.toString("latin1").slice(0, 500),
+        );
         for (const answer of answers.filter((a) => a.status >= 400)) {
           // Node's own 417 for an Expect it does not know has no body, like Netty's.
           if (answer.status !== 417) assert.ok(esShaped(answer), `not an ES error body: ${answer.text}`);
@@ -75,19 +79,43 @@ test("stalled clients are answered 408 and closed by the deadlines, and never bl
   const stalls = {
     "a partial head": ["GET / HTTP/1.1\r\nHost: x\r\n"],
     "nothing at all": [],
-    "a head one header at a time": ["GET / HTTP/1.1\r\n", 300, "X-A: 1\r\n", 300, "X-B: 1\r\n", 300, "X-C: 1\r\n", 300, "X-D: 1\r\n"],
-    "a partial body": [http("POST /_security/oauth2/token HTTP/1.1", ["Host: x", `Authorization: ${ADMIN}`, "Content-Length: 10", "Content-Type: application/json"], "{")],
+    "a head one header at a time": [
+      "GET / HTTP/1.1\r\n",
+      300,
+      "X-A: 1\r\n",
+      300,
+      "X-B: 1\r\n",
+      300,
+      "X-C: 1\r\n",
+      300,
+      "X-D: 1\r\n",
+    ],
+    "a partial body": [
+      http(
+        "POST /_security/oauth2/token HTTP/1.1",
+        ["Host: x", `Authorization: ${ADMIN}`, "Content-Length: 10", "Content-Type: application/json"],
+        "{",
+      ),
+    ],
   };
   const many = Array.from({ length: 20 }, () => exchange(server.port, ["GET / HTTP/1.1\r\nHost: x\r\n"], { waitMs: 10_000 }));
   const startedAt = Date.now();
-  const runs = Object.entries(stalls).map(async ([name, parts]) => [name, await exchange(server.port, parts, { waitMs: 10_000 }), Date.now() - startedAt]);
+  const runs = Object.entries(stalls).map(async ([name, parts]) => [
+    name,
+    await exchange(server.port, parts, { waitMs: 10_000 }),
+    Date.now() - startedAt,
+  ]);
   // Meanwhile the server answers as usual.
   await assertServing();
   for (const [name, result, ms] of await Promise.all(runs)) {
     assert.ok(result.closed, `${name}: still open after ${ms} ms`);
     assert.ok(ms < STALL_CLOSED_WITHIN_MS, `${name}: closed after ${ms} ms`);
     const answers = parseResponses(result.data);
-    assert.deepEqual(answers.map((a) => a.status), [408], name);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [408],
+      name,
+    );
     assert.ok(esShaped(answers[0]), answers[0].text);
   }
   for (const result of await Promise.all(many)) assert.ok(result.closed);
@@ -100,7 +128,11 @@ test("the deadlines come from the environment, and bad values stop the server at
     [{ REQUEST_TIMEOUT_MS: "0" }, /REQUEST_TIMEOUT_MS must be a positive whole number/],
     [{ HEADERS_TIMEOUT_MS: "5000", REQUEST_TIMEOUT_MS: "4000" }, /HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS/],
   ]) {
-    const out = spawnSync(process.execPath, [BIN], { env: { ...process.env, ELASTIC_PASSWORD, PORT: "0", ...env }, encoding: "utf8", timeout: 15_000 });
+    const out = spawnSync(process.execPath, [BIN], {
+      env: { ...process.env, ELASTIC_PASSWORD, PORT: "0", ...env },
+      encoding: "utf8",
+      timeout: 15_000,
+    });
     assert.equal(out.status, 2, JSON.stringify(env));
     assert.match(out.stderr, message);
   }

@@ -92,23 +92,50 @@ test("no password or token in the store, the logs or an error response after a f
     };
 
     // Users: a password (set, then changed), an imported bcrypt hash, an imported PBKDF2_STRETCH.
-    await ok(200, "PUT", "/_security/user/alice", { auth: ADMIN, body: { password: passwords.alice_first, roles: ["superuser"] } });
-    await ok(200, "PUT", "/_security/user/alice", { auth: ADMIN, body: { password: passwords.alice, roles: ["superuser"], full_name: "Alice" } });
-    await ok(200, "PUT", "/_security/user/bob", { auth: ADMIN, body: { password_hash: bcryptHash(passwords.bob), roles: ["token_admin"] } });
-    await ok(200, "PUT", "/_security/user/carol", { auth: ADMIN, body: { password_hash: pbkdf2Hash(passwords.carol, { stretch: true }), roles: [] } });
+    await ok(200, "PUT", "/_security/user/alice", {
+      auth: ADMIN,
+      body: { password: passwords.alice_first, roles: ["superuser"] },
+    });
+    await ok(200, "PUT", "/_security/user/alice", {
+      auth: ADMIN,
+      body: { password: passwords.alice, roles: ["superuser"], full_name: "Alice" },
+    });
+    await ok(200, "PUT", "/_security/user/bob", {
+      auth: ADMIN,
+      body: { password_hash: bcryptHash(passwords.bob), roles: ["token_admin"] },
+    });
+    await ok(200, "PUT", "/_security/user/carol", {
+      auth: ADMIN,
+      body: { password_hash: pbkdf2Hash(passwords.carol, { stretch: true }), roles: [] },
+    });
     for (const name of ["alice", "bob", "carol"]) {
       await ok(200, "GET", "/_security/_authenticate", { auth: basic(name, passwords[name]) });
     }
     await ok(200, "GET", "/_security/user", { auth: ADMIN });
 
     // Every grant, and each token as a bearer credential.
-    const alice = await ok(200, "POST", TOKEN, { auth: ADMIN, body: { grant_type: "password", username: "alice", password: passwords.alice } });
-    const bob = await ok(200, "POST", TOKEN, { auth: basic("bob", passwords.bob), body: { grant_type: "password", username: "bob", password: passwords.bob } });
-    const carol = await ok(200, "POST", TOKEN, { auth: ADMIN, body: { grant_type: "password", username: "carol", password: passwords.carol, scope: "x" } });
+    const alice = await ok(200, "POST", TOKEN, {
+      auth: ADMIN,
+      body: { grant_type: "password", username: "alice", password: passwords.alice },
+    });
+    const bob = await ok(200, "POST", TOKEN, {
+      auth: basic("bob", passwords.bob),
+      body: { grant_type: "password", username: "bob", password: passwords.bob },
+    });
+    const carol = await ok(200, "POST", TOKEN, {
+      auth: ADMIN,
+      body: { grant_type: "password", username: "carol", password: passwords.carol, scope: "x" },
+    });
     await ok(200, "POST", TOKEN, { auth: ADMIN, body: { grant_type: "client_credentials" } });
     await ok(200, "POST", TOKEN, { auth: bearer(alice.access_token), body: { grant_type: "client_credentials" } });
-    const bobNext = await ok(200, "POST", TOKEN, { auth: basic("bob", passwords.bob), body: { grant_type: "refresh_token", refresh_token: bob.refresh_token } });
-    await ok(200, "POST", TOKEN, { auth: basic("bob", passwords.bob), body: { grant_type: "refresh_token", refresh_token: bob.refresh_token } });
+    const bobNext = await ok(200, "POST", TOKEN, {
+      auth: basic("bob", passwords.bob),
+      body: { grant_type: "refresh_token", refresh_token: bob.refresh_token },
+    });
+    await ok(200, "POST", TOKEN, {
+      auth: basic("bob", passwords.bob),
+      body: { grant_type: "refresh_token", refresh_token: bob.refresh_token },
+    });
     await ok(200, "POST", TOKEN, { auth: ADMIN, body: { grant_type: "refresh_token", refresh_token: carol.refresh_token } });
     for (const access of [...tokens]) {
       if ((await call("GET", "/_security/_authenticate", { auth: bearer(access) })).status !== 200) continue;
@@ -119,7 +146,8 @@ test("no password or token in the store, the logs or an error response after a f
     await ok(401, "GET", "/_security/_authenticate", { auth: basic("elastic", wrong[1]) });
     await ok(401, "GET", "/_security/_authenticate", { auth: basic("ghost", wrong[2]) });
     await ok(401, "POST", TOKEN, { auth: ADMIN, body: { grant_type: "password", username: "bob", password: wrong[3] } });
-    for (let i = 0; i < 7; i++) await ok(401, "POST", TOKEN, { auth: ADMIN, body: { grant_type: "password", username: "dave", password: wrong[i % 4] } });
+    for (let i = 0; i < 7; i++)
+      await ok(401, "POST", TOKEN, { auth: ADMIN, body: { grant_type: "password", username: "dave", password: wrong[i % 4] } });
 
     // Invalidation in all five modes, then the answers for invalidated and unknown tokens.
     await ok(200, "DELETE", TOKEN, { auth: ADMIN, body: { token: alice.access_token } });
@@ -132,7 +160,10 @@ test("no password or token in the store, the logs or an error response after a f
     await ok(400, "POST", TOKEN, { auth: ADMIN, body: { grant_type: "refresh_token", refresh_token: alice.refresh_token } });
     await ok(400, "POST", TOKEN, { auth: ADMIN, body: { grant_type: "refresh_token", refresh_token: bobNext.refresh_token } });
     await ok(404, "DELETE", TOKEN, { auth: ADMIN, body: { token: alice.access_token.slice(0, -4) + "AAA=" } });
-    await ok(400, "POST", TOKEN, { auth: ADMIN, body: { grant_type: "password", username: "alice", password: passwords.alice, refresh_token: alice.refresh_token } });
+    await ok(400, "POST", TOKEN, {
+      auth: ADMIN,
+      body: { grant_type: "password", username: "alice", password: passwords.alice, refresh_token: alice.refresh_token },
+    });
   });
 
   assert.ok(tokens.length >= 12, `the run made ${tokens.length} tokens`);
@@ -144,8 +175,14 @@ test("no password or token in the store, the logs or an error response after a f
   ];
 
   const entries = [...store.entries()];
-  assert.ok(entries.some((e) => e.name.startsWith("user:")) && entries.some((e) => e.name.startsWith("t:")), "the store holds users and tokens");
-  assert.ok(entries.some((e) => e.name.startsWith("login:")), "the store holds login throttle state");
+  assert.ok(
+    entries.some((e) => e.name.startsWith("user:")) && entries.some((e) => e.name.startsWith("t:")),
+    "the store holds users and tokens",
+  );
+  assert.ok(
+    entries.some((e) => e.name.startsWith("login:")),
+    "the store holds login throttle state",
+  );
   const stored = entries.flatMap((e) => [
     [`key ${e.name}`, e.name],
     [`value of ${e.name}`, e.value],
@@ -153,14 +190,28 @@ test("no password or token in the store, the logs or an error response after a f
   ]);
   assert.deepEqual(leaks(stored, secrets), [], "secrets in the store");
 
-  assert.deepEqual(leaks(logs.map((line, i) => [`log line ${i + 1}`, line]), secrets), [], "secrets in the logs");
+  assert.deepEqual(
+    leaks(
+      logs.map((line, i) => [`log line ${i + 1}`, line]),
+      secrets,
+    ),
+    [],
+    "secrets in the logs",
+  );
 
   // Error responses never repeat a secret; no response at all repeats a password.
   const errors = responses.filter((r) => r.status >= 400).map((r) => [r.what, r.text + JSON.stringify([...r.headers])]);
   assert.ok(errors.length >= 15);
   assert.deepEqual(leaks(errors, secrets), [], "secrets in error responses");
   const passwordSecrets = secrets.filter(([label]) => label.includes("password") || label === "TOKEN_SECRET");
-  assert.deepEqual(leaks(responses.map((r) => [r.what, r.text]), passwordSecrets), [], "passwords or TOKEN_SECRET in responses");
+  assert.deepEqual(
+    leaks(
+      responses.map((r) => [r.what, r.text]),
+      passwordSecrets,
+    ),
+    [],
+    "passwords or TOKEN_SECRET in responses",
+  );
 });
 
 test("an unexpected error is logged by its class and place, never by its message", async () => {
@@ -176,7 +227,12 @@ test("an unexpected error is logged by its class and place, never by its message
       throw new SyntaxError(`Unexpected token 'l', "${secret}" is not valid JSON`);
     },
   };
-  const handle = createServiceHandler(api, { TOKENS: new entry.MemoryKV(), ELASTIC_PASSWORD, TOKEN_SECRET, ROLES: JSON.stringify(ROLES) });
+  const handle = createServiceHandler(api, {
+    TOKENS: new entry.MemoryKV(),
+    ELASTIC_PASSWORD,
+    TOKEN_SECRET,
+    ROLES: JSON.stringify(ROLES),
+  });
   let response;
   const logs = await capturingConsole(async () => {
     response = await handle(

@@ -34,7 +34,10 @@ test("the Node server answers the official client", async () => {
   // A body over the limit is refused without reading it all, and the server keeps serving.
   const big = await fetch(`${server.url}_security/oauth2/token`, {
     method: "DELETE",
-    headers: { authorization: `Basic ${Buffer.from(`elastic:${ELASTIC_PASSWORD}`).toString("base64")}`, "content-type": "application/json" },
+    headers: {
+      authorization: `Basic ${Buffer.from(`elastic:${ELASTIC_PASSWORD}`).toString("base64")}`,
+      "content-type": "application/json",
+    },
     body: "x".repeat(2 * 1024 * 1024),
   });
   assert.equal(big.status, 413);

@@ -6,7 +6,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
-import { ADMIN, ELASTIC_PASSWORD, basic, bearer, inProcess, makeCaller, requireBuild, startNodeServer, withDerivations } from "./helpers.mjs";
+import {
+  ADMIN,
+  ELASTIC_PASSWORD,
+  basic,
+  bearer,
+  inProcess,
+  makeCaller,
+  requireBuild,
+  startNodeServer,
+  withDerivations,
+} from "./helpers.mjs";
 
 const PW = "victim-Pw-5e1a";
 const WRONG = "not-the-password";
@@ -21,7 +31,10 @@ async function setup(clock = { t: T0 }) {
   const { MemoryKV } = await import("../../www/entry-node.js");
   const kv = new MemoryKV({ now: () => clock.t });
   const service = await inProcess({ TOKENS: kv });
-  const made = await service.call("PUT", "/_security/user/victim", { auth: ADMIN, body: { password: PW, roles: ["token_admin"] } });
+  const made = await service.call("PUT", "/_security/user/victim", {
+    auth: ADMIN,
+    body: { password: PW, roles: ["token_admin"] },
+  });
   assert.equal(made.status, 200, made.text);
   // The password grant's caller comes with a token, so its own authentication checks no hash.
   const own = await service.call("POST", TOKEN, { auth: ADMIN, body: { grant_type: "client_credentials" } });
@@ -29,11 +42,17 @@ async function setup(clock = { t: T0 }) {
 }
 
 // `s` is what setup() returned: the handler's `call`, and `caller` for the password grant.
-const viaBasic = (s, password, username = "victim") => s.call("GET", "/_security/_authenticate", { auth: basic(username, password) });
+const viaBasic = (s, password, username = "victim") =>
+  s.call("GET", "/_security/_authenticate", { auth: basic(username, password) });
 const viaGrant = (s, password, username = "victim") =>
   s.call("POST", TOKEN, { auth: s.caller, body: { grant_type: "password", username, password } });
 
-const wire = (out) => ({ status: out.status, body: out.body, challenge: out.headers.get("www-authenticate"), product: out.headers.get("x-elastic-product") });
+const wire = (out) => ({
+  status: out.status,
+  body: out.body,
+  challenge: out.headers.get("www-authenticate"),
+  product: out.headers.get("x-elastic-product"),
+});
 
 async function fail(s, times, via = viaBasic, username = "victim") {
   for (let i = 0; i < times; i++) assert.equal((await via(s, WRONG, username)).status, 401);
@@ -48,7 +67,10 @@ test("5 failures lock the username: the right password gets the wrong-password 4
   assert.equal(wrongGrant.body.error.reason, `unable to authenticate user [victim] for action [${CREATE}]`);
   await fail(s, 3); // 5 in all, Basic and grant together
 
-  for (const [via, expected] of [[viaBasic, wrongBasic], [viaGrant, wrongGrant]]) {
+  for (const [via, expected] of [
+    [viaBasic, wrongBasic],
+    [viaGrant, wrongGrant],
+  ]) {
     const { result, derivations } = await withDerivations(() => via(s, PW));
     assert.deepEqual(wire(result), expected, "a locked attempt looks exactly like a wrong password");
     assert.equal(derivations, 0, "no hash is checked while locked");
@@ -143,7 +165,8 @@ test("many clients: a known username's bucket of 100 failures per 15 minutes, in
   // Another handler (another isolate) on the same KV starts from the stored bucket: room for 6.
   const other = await inProcess({ TOKENS: kv });
   const { derivations } = await withDerivations(async () => {
-    for (let i = 0; i < 20; i++) assert.equal((await viaBasic({ ...other, call: from(other, `203.0.113.${i}`) }, WRONG)).status, 401);
+    for (let i = 0; i < 20; i++)
+      assert.equal((await viaBasic({ ...other, call: from(other, `203.0.113.${i}`) }, WRONG)).status, 401);
   });
   assert.equal(derivations, 6);
   // The bucket drains by itself.
@@ -183,7 +206,10 @@ test("1,000 parallel wrong guesses and the right password: at most 10 hashes, th
   const { result, derivations } = await withDerivations(burst);
   t.diagnostic(`${derivations} hashes for 1,001 parallel attempts`);
   assert.ok(derivations <= 10, `${derivations} hashes computed for 1,001 parallel attempts`);
-  assert.ok(result.every((out) => out.status === 401), "the guesses, and the right password sent with them, are refused");
+  assert.ok(
+    result.every((out) => out.status === 401),
+    "the guesses, and the right password sent with them, are refused",
+  );
   s.clock.t += 5 * 60 * SECOND; // the longest lock has ended
   assert.equal((await viaBasic(s, PW)).status, 200);
 });
@@ -191,7 +217,10 @@ test("1,000 parallel wrong guesses and the right password: at most 10 hashes, th
 test("parallel logins with the right password all succeed: a burst waits for the checks in flight", async () => {
   const s = await setup();
   const { result, derivations } = await withDerivations(() => Promise.all(Array.from({ length: 20 }, () => viaBasic(s, PW))));
-  assert.deepEqual(result.map((out) => out.status), Array(20).fill(200));
+  assert.deepEqual(
+    result.map((out) => out.status),
+    Array(20).fill(200),
+  );
   assert.equal(derivations, 20);
 });
 
@@ -208,7 +237,8 @@ test("a client guessing elastic's password is throttled; elastic from another ad
   assert.equal(result.status, 200, "the owner, at another address, is not locked out");
   assert.equal(derivations, 1);
   // The password grant goes by the address of the request that carries it.
-  const grant = (call, password) => call("POST", TOKEN, { auth: s.caller, body: { grant_type: "password", username: "elastic", password } });
+  const grant = (call, password) =>
+    call("POST", TOKEN, { auth: s.caller, body: { grant_type: "password", username: "elastic", password } });
   assert.equal((await grant(attacker, ELASTIC_PASSWORD)).status, 401);
   assert.equal((await grant(owner, ELASTIC_PASSWORD)).status, 200);
 });
@@ -243,10 +273,14 @@ test("1,000 failed logins for distinct unknown usernames write nothing to KV; a 
 /** The status of `GET /_security/_authenticate` as `elastic`, sent from local address `from`. */
 function authenticateFrom(url, from, password) {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL("/_security/_authenticate", url), { localAddress: from, headers: { authorization: basic("elastic", password) } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode));
-    });
+    const req = httpRequest(
+      new URL("/_security/_authenticate", url),
+      { localAddress: from, headers: { authorization: basic("elastic", password) } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode));
+      },
+    );
     req.on("error", reject);
     req.end();
   });

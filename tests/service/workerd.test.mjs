@@ -45,89 +45,110 @@ async function rejection(promise) {
   assert.fail("the call succeeded");
 }
 
-test("the official client: put_user, get_token (password, client_credentials, refresh), authenticate, invalidate ×5", TEST_TIMEOUT, async () => {
-  const es = admin();
-  assert.deepEqual(await es.security.putUser({ username: "token_user", password: PW, roles: ["superuser"], full_name: "Token User" }), { created: true });
-  assert.deepEqual(await es.security.putUser({ username: "user2", password: PW, roles: ["token_admin"] }), { created: true });
-  const fetched = await es.security.getUser({ username: "token_user" });
-  assert.deepEqual(fetched.token_user.roles, ["superuser"]);
+test(
+  "the official client: put_user, get_token (password, client_credentials, refresh), authenticate, invalidate ×5",
+  TEST_TIMEOUT,
+  async () => {
+    const es = admin();
+    assert.deepEqual(
+      await es.security.putUser({ username: "token_user", password: PW, roles: ["superuser"], full_name: "Token User" }),
+      { created: true },
+    );
+    assert.deepEqual(await es.security.putUser({ username: "user2", password: PW, roles: ["token_admin"] }), { created: true });
+    const fetched = await es.security.getUser({ username: "token_user" });
+    assert.deepEqual(fetched.token_user.roles, ["superuser"]);
 
-  // Password grant, then the token as a bearer credential of its own client.
-  const t1 = await es.security.getToken({ grant_type: "password", username: "token_user", password: PW });
-  assert.equal(t1.type, "Bearer");
-  assert.equal(t1.expires_in, 1200);
-  assert.equal(t1.scope, undefined);
-  assert.equal(typeof t1.refresh_token, "string");
-  const asToken = client({ bearer: t1.access_token });
-  const me = await asToken.security.authenticate();
-  assert.equal(me.username, "token_user");
-  assert.equal(me.full_name, "Token User");
-  assert.equal(me.authentication_type, "token");
-  assert.deepEqual(me.authentication_realm, { name: "default_native", type: "native" });
+    // Password grant, then the token as a bearer credential of its own client.
+    const t1 = await es.security.getToken({ grant_type: "password", username: "token_user", password: PW });
+    assert.equal(t1.type, "Bearer");
+    assert.equal(t1.expires_in, 1200);
+    assert.equal(t1.scope, undefined);
+    assert.equal(typeof t1.refresh_token, "string");
+    const asToken = client({ bearer: t1.access_token });
+    const me = await asToken.security.authenticate();
+    assert.equal(me.username, "token_user");
+    assert.equal(me.full_name, "Token User");
+    assert.equal(me.authentication_type, "token");
+    assert.deepEqual(me.authentication_realm, { name: "default_native", type: "native" });
 
-  // client_credentials: the caller's own token, without a refresh token.
-  const cc = await es.security.getToken({ grant_type: "client_credentials" });
-  assert.equal(cc.refresh_token, undefined);
-  assert.equal(cc.authentication.username, "elastic");
-  assert.equal((await client({ bearer: cc.access_token }).security.authenticate()).username, "elastic");
+    // client_credentials: the caller's own token, without a refresh token.
+    const cc = await es.security.getToken({ grant_type: "client_credentials" });
+    assert.equal(cc.refresh_token, undefined);
+    assert.equal(cc.authentication.username, "elastic");
+    assert.equal((await client({ bearer: cc.access_token }).security.authenticate()).username, "elastic");
 
-  // Refresh, by the client that created t1 (elastic).
-  const r = await es.security.getToken({ grant_type: "refresh_token", refresh_token: t1.refresh_token });
-  assert.notEqual(r.access_token, t1.access_token);
-  assert.equal(r.authentication.username, "token_user");
-  assert.equal(r.authentication.authentication_type, "token");
+    // Refresh, by the client that created t1 (elastic).
+    const r = await es.security.getToken({ grant_type: "refresh_token", refresh_token: t1.refresh_token });
+    assert.notEqual(r.access_token, t1.access_token);
+    assert.equal(r.authentication.username, "token_user");
+    assert.equal(r.authentication.authentication_type, "token");
 
-  // 1. By access token; afterwards that token gets the 401 of an expired token.
-  assert.deepEqual(await es.security.invalidateToken({ token: r.access_token }), counts(1, 0));
-  assert.deepEqual(await es.security.invalidateToken({ token: r.access_token }), counts(0, 1));
-  const denied = await rejection(client({ bearer: r.access_token }).security.authenticate());
-  assert.equal(denied.status, 401);
-  assert.equal(denied.body.error.reason, "token expired");
-  assert.equal(denied.headers["www-authenticate"], 'Bearer realm="security", error="invalid_token", error_description="The access token expired"');
+    // 1. By access token; afterwards that token gets the 401 of an expired token.
+    assert.deepEqual(await es.security.invalidateToken({ token: r.access_token }), counts(1, 0));
+    assert.deepEqual(await es.security.invalidateToken({ token: r.access_token }), counts(0, 1));
+    const denied = await rejection(client({ bearer: r.access_token }).security.authenticate());
+    assert.equal(denied.status, 401);
+    assert.equal(denied.body.error.reason, "token expired");
+    assert.equal(
+      denied.headers["www-authenticate"],
+      'Bearer realm="security", error="invalid_token", error_description="The access token expired"',
+    );
 
-  // 2. By refresh token; the refresh token can no longer be used.
-  assert.deepEqual(await es.security.invalidateToken({ refresh_token: r.refresh_token }), counts(1, 0));
-  const refused = await rejection(es.security.getToken({ grant_type: "refresh_token", refresh_token: r.refresh_token }));
-  assert.deepEqual([refused.status, refused.body], [400, { error: "invalid_grant", error_description: "token has been invalidated" }]);
+    // 2. By refresh token; the refresh token can no longer be used.
+    assert.deepEqual(await es.security.invalidateToken({ refresh_token: r.refresh_token }), counts(1, 0));
+    const refused = await rejection(es.security.getToken({ grant_type: "refresh_token", refresh_token: r.refresh_token }));
+    assert.deepEqual(
+      [refused.status, refused.body],
+      [400, { error: "invalid_grant", error_description: "token has been invalidated" }],
+    );
 
-  // 3. By username: token_user's first document still has both halves live (its refresh token
-  //    was used, not invalidated); the refreshed one is fully invalidated already.
-  assert.deepEqual(await es.security.invalidateToken({ username: "token_user" }), counts(2, 0));
-  assert.equal((await rejection(asToken.security.authenticate())).status, 401);
+    // 3. By username: token_user's first document still has both halves live (its refresh token
+    //    was used, not invalidated); the refreshed one is fully invalidated already.
+    assert.deepEqual(await es.security.invalidateToken({ username: "token_user" }), counts(2, 0));
+    assert.equal((await rejection(asToken.security.authenticate())).status, 401);
 
-  // 4. By realm: only user2's fresh token is live in default_native now.
-  const u2 = await es.security.getToken({ grant_type: "password", username: "user2", password: PW });
-  assert.deepEqual(await es.security.invalidateToken({ realm_name: "default_native" }), counts(2, 0));
-  assert.equal((await rejection(client({ bearer: u2.access_token }).security.authenticate())).status, 401);
+    // 4. By realm: only user2's fresh token is live in default_native now.
+    const u2 = await es.security.getToken({ grant_type: "password", username: "user2", password: PW });
+    assert.deepEqual(await es.security.invalidateToken({ realm_name: "default_native" }), counts(2, 0));
+    assert.equal((await rejection(client({ bearer: u2.access_token }).security.authenticate())).status, 401);
 
-  // 5. By realm and username: two more tokens of user2.
-  await es.security.getToken({ grant_type: "password", username: "user2", password: PW });
-  await es.security.getToken({ grant_type: "password", username: "user2", password: PW });
-  assert.deepEqual(await es.security.invalidateToken({ realm_name: "default_native", username: "user2" }), counts(4, 0));
+    // 5. By realm and username: two more tokens of user2.
+    await es.security.getToken({ grant_type: "password", username: "user2", password: PW });
+    await es.security.getToken({ grant_type: "password", username: "user2", password: PW });
+    assert.deepEqual(await es.security.invalidateToken({ realm_name: "default_native", username: "user2" }), counts(4, 0));
 
-  // Unknown token: ES's 404 whose body is the count object.
-  const unknown = await rejection(es.security.invalidateToken({ token: "dW5rbm93bi10b2tlbg==" }));
-  assert.deepEqual([unknown.status, unknown.body], [404, counts(0, 0)]);
+    // Unknown token: ES's 404 whose body is the count object.
+    const unknown = await rejection(es.security.invalidateToken({ token: "dW5rbm93bi10b2tlbg==" }));
+    assert.deepEqual([unknown.status, unknown.body], [404, counts(0, 0)]);
 
-  // The reserved realm was untouched: elastic's client_credentials token still works.
-  assert.equal((await client({ bearer: cc.access_token }).security.authenticate()).username, "elastic");
-});
+    // The reserved realm was untouched: elastic's client_credentials token still works.
+    assert.equal((await client({ bearer: cc.access_token }).security.authenticate()).username, "elastic");
+  },
+);
 
 test("the client sees ES's errors: wrong password 401, missing privilege 403", TEST_TIMEOUT, async () => {
   const wrong = await rejection(client({ username: "elastic", password: "not-it" }).security.authenticate());
   assert.equal(wrong.status, 401);
   assert.equal(wrong.body.error.reason, "unable to authenticate user [elastic] for REST request [/_security/_authenticate]");
   await admin().security.putUser({ username: "plain", password: PW, roles: [] });
-  const forbidden = await rejection(client({ username: "plain", password: PW }).security.getToken({ grant_type: "client_credentials" }));
+  const forbidden = await rejection(
+    client({ username: "plain", password: PW }).security.getToken({ grant_type: "client_credentials" }),
+  );
   assert.equal(forbidden.status, 403);
-  assert.match(forbidden.body.error.reason, /^action \[cluster:admin\/xpack\/security\/token\/create\] is unauthorized for user \[plain\]/);
+  assert.match(
+    forbidden.body.error.reason,
+    /^action \[cluster:admin\/xpack\/security\/token\/create\] is unauthorized for user \[plain\]/,
+  );
 });
 
 test("the Worker keys the login throttle on CF-Connecting-IP", TEST_TIMEOUT, async () => {
   // wrangler dev passes the header through; Cloudflare's edge sets it, whatever a client sends.
   const call = makeCaller(fetch, server.url.replace(/\/$/, ""));
   const as = (ip, password) =>
-    call("GET", "/_security/_authenticate", { auth: `Basic ${Buffer.from(`elastic:${password}`).toString("base64")}`, headers: { "cf-connecting-ip": ip } });
+    call("GET", "/_security/_authenticate", {
+      auth: `Basic ${Buffer.from(`elastic:${password}`).toString("base64")}`,
+      headers: { "cf-connecting-ip": ip },
+    });
   for (let i = 0; i < 6; i++) assert.equal((await as("203.0.113.9", "not-it")).status, 401);
   assert.equal((await as("203.0.113.9", ELASTIC_PASSWORD)).status, 401, "the guessing address is locked");
   assert.equal((await as("198.51.100.7", ELASTIC_PASSWORD)).status, 200, "another address is not");
@@ -153,7 +174,11 @@ test("wire details on workerd: product header, media types, 401/405/406/413", TE
   assert.equal(wrongMethod.status, 405);
   assert.equal(wrongMethod.headers.get("allow"), "POST,DELETE");
 
-  const form = await call("POST", "/_security/oauth2/token", { auth, body: "grant_type=client_credentials", headers: { "content-type": "application/x-www-form-urlencoded" } });
+  const form = await call("POST", "/_security/oauth2/token", {
+    auth,
+    body: "grant_type=client_credentials",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
   assert.equal(form.status, 406);
 
   const big = await call("DELETE", "/_security/oauth2/token", { auth, body: "x".repeat(1024 * 1024 + 1) });
@@ -162,18 +187,22 @@ test("wire details on workerd: product header, media types, 401/405/406/413", TE
   assert.equal(big.headers.get("x-elastic-product"), "Elasticsearch");
 });
 
-test("the local KV persists: after a restart on the same folder, users and tokens are still there", RESTART_TEST_TIMEOUT, async () => {
-  const es = admin();
-  await es.security.putUser({ username: "survivor", password: PW, roles: ["token_admin"] });
-  const token = await es.security.getToken({ grant_type: "password", username: "survivor", password: PW });
-  // stop() returns once every process of the old server (workerd included) has ended, and the
-  // new server is used only once the Worker itself answers, so nothing here races the restart.
-  await server.stop();
-  server = await startWrangler({ persistTo });
-  const again = client({ username: "survivor", password: PW });
-  assert.equal((await again.security.authenticate()).username, "survivor");
-  assert.equal((await client({ bearer: token.access_token }).security.authenticate()).authentication_type, "token");
-});
+test(
+  "the local KV persists: after a restart on the same folder, users and tokens are still there",
+  RESTART_TEST_TIMEOUT,
+  async () => {
+    const es = admin();
+    await es.security.putUser({ username: "survivor", password: PW, roles: ["token_admin"] });
+    const token = await es.security.getToken({ grant_type: "password", username: "survivor", password: PW });
+    // stop() returns once every process of the old server (workerd included) has ended, and the
+    // new server is used only once the Worker itself answers, so nothing here races the restart.
+    await server.stop();
+    server = await startWrangler({ persistTo });
+    const again = client({ username: "survivor", password: PW });
+    assert.equal((await again.security.authenticate()).username, "survivor");
+    assert.equal((await client({ bearer: token.access_token }).security.authenticate()).authentication_type, "token");
+  },
+);
 
 test("a bad configuration is reported by the Worker as a 500 on every request, without secrets", TEST_TIMEOUT, async () => {
   const folder = mkdtempSync(join(tmpdir(), "edge-token-badconf-"));
@@ -210,7 +239,8 @@ test("a Worker without a usable TOKEN_SECRET answers the configuration 500 and s
       }
       // wrangler prints the Worker's console.error a moment after the response.
       const printed = /edge-token: configuration error: TOKEN_SECRET/;
-      for (let waited = 0; !printed.test(broken.output()) && waited < 20_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
+      for (let waited = 0; !printed.test(broken.output()) && waited < 20_000; waited += 250)
+        await new Promise((r) => setTimeout(r, 250));
       assert.match(broken.output(), printed);
       assert.ok(!broken.output().includes(short));
     } finally {
@@ -219,4 +249,3 @@ test("a Worker without a usable TOKEN_SECRET answers the configuration 500 and s
     }
   }
 });
-

@@ -16,7 +16,15 @@
 //   d:<key>                    {v: text, m?: metadata, x?: expiration (s)}
 //   x:<12-digit seconds>:<key> 0 (the expiry index)
 
-import { MAX_BULK_KEYS, MAX_KEY_BYTES, MAX_LIST_LIMIT, MAX_METADATA_BYTES, MIN_TTL_SECONDS, convert, readType } from "../memory-kv.js";
+import {
+  MAX_BULK_KEYS,
+  MAX_KEY_BYTES,
+  MAX_LIST_LIMIT,
+  MAX_METADATA_BYTES,
+  MIN_TTL_SECONDS,
+  convert,
+  readType,
+} from "../memory-kv.js";
 
 const DATA = "d:";
 const EXPIRY = "x:";
@@ -43,7 +51,6 @@ function toText(value) {
   if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return decoder.decode(value);
   throw new TypeError("KV put() accepts only strings, ArrayBuffers and ArrayBufferViews as values here.");
 }
-
 
 const expiryKey = (expiration, key) => `${EXPIRY}${String(expiration).padStart(SECONDS_DIGITS, "0")}:${key}`;
 
@@ -99,7 +106,8 @@ export class DurableObjectKV {
   async #bulk(keys, type, shape) {
     if (type !== "text" && type !== "json") throw new TypeError('Bulk get only supports the "text" and "json" types.');
     if (keys.length < 1) throw new Error("KV GET_BULK failed: 400 You must request a minimum of 1 key");
-    if (keys.length > MAX_BULK_KEYS) throw new Error(`KV GET_BULK failed: 400 You can request a maximum of ${MAX_BULK_KEYS} keys`);
+    if (keys.length > MAX_BULK_KEYS)
+      throw new Error(`KV GET_BULK failed: 400 You can request a maximum of ${MAX_BULK_KEYS} keys`);
     const names = keys.map(validateKey);
     const found = await this.#storage.get(names.map((name) => DATA + name));
     return new Map(names.map((name) => [name, shape(this.#live(found.get(DATA + name)))]));
@@ -145,7 +153,9 @@ export class DurableObjectKV {
   async list({ prefix = "", cursor, limit } = {}) {
     if (limit === undefined || limit === null) limit = MAX_LIST_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-      throw new Error(`KV LIST failed: 400 Invalid key_count_limit of ${limit}. Please specify an integer between 1 and ${MAX_LIST_LIMIT}.`);
+      throw new Error(
+        `KV LIST failed: 400 Invalid key_count_limit of ${limit}. Please specify an integer between 1 and ${MAX_LIST_LIMIT}.`,
+      );
     }
     const options = { prefix: DATA + (prefix ?? ""), limit };
     if (cursor) options.startAfter = decodeCursor(cursor);
@@ -197,7 +207,8 @@ export class DurableObjectKV {
     } else {
       const next = await this.#storage.list({ prefix: EXPIRY, limit: 1 });
       const [first] = next.keys();
-      if (first !== undefined) await this.#scheduleSweep(Number(first.slice(EXPIRY.length, EXPIRY.length + SECONDS_DIGITS)) * 1000);
+      if (first !== undefined)
+        await this.#scheduleSweep(Number(first.slice(EXPIRY.length, EXPIRY.length + SECONDS_DIGITS)) * 1000);
       else await this.#storage.deleteAlarm();
     }
     return deleted;
@@ -222,14 +233,18 @@ export class DurableObjectKV {
     if (expirationTtl !== undefined && expirationTtl !== null) {
       const ttl = Math.trunc(Number(expirationTtl));
       if (Number.isNaN(ttl) || ttl < MIN_TTL_SECONDS) {
-        throw new Error(`KV PUT failed: 400 Invalid expiration_ttl of ${expirationTtl}. Expiration TTL must be at least ${MIN_TTL_SECONDS}.`);
+        throw new Error(
+          `KV PUT failed: 400 Invalid expiration_ttl of ${expirationTtl}. Expiration TTL must be at least ${MIN_TTL_SECONDS}.`,
+        );
       }
       return nowSeconds + ttl;
     }
     if (expiration !== undefined && expiration !== null) {
       const at = Math.trunc(Number(expiration));
       if (Number.isNaN(at) || at < nowSeconds + MIN_TTL_SECONDS) {
-        throw new Error(`KV PUT failed: 400 Invalid expiration of ${expiration}. Expiration times must be at least ${MIN_TTL_SECONDS} seconds in the future.`);
+        throw new Error(
+          `KV PUT failed: 400 Invalid expiration of ${expiration}. Expiration times must be at least ${MIN_TTL_SECONDS} seconds in the future.`,
+        );
       }
       return at;
     }

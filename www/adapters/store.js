@@ -76,7 +76,8 @@ export function resolveStore(env) {
   const mode = env?.TOKEN_STORE || "kv";
   if (mode === "kv") {
     const kv = env.TOKENS;
-    const ok = kv !== null && typeof kv === "object" && ["get", "put", "delete", "list"].every((m) => typeof kv[m] === "function");
+    const ok =
+      kv !== null && typeof kv === "object" && ["get", "put", "delete", "list"].every((m) => typeof kv[m] === "function");
     if (!ok) throw new StoreConfigError("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
     return kv;
   }

@@ -304,7 +304,14 @@ function bindServiceCalls(raw, call) {
     maxBodyBytes: () => call("maxBodyBytes"),
     /** How the REST layer takes a request: a plain object copied from the core's Route. */
     route(method, path, uri, headers) {
-      const read = call("routeRequest", method, path, uri, headers.get("accept") ?? undefined, headers.get("content-type") ?? undefined);
+      const read = call(
+        "routeRequest",
+        method,
+        path,
+        uri,
+        headers.get("accept") ?? undefined,
+        headers.get("content-type") ?? undefined,
+      );
       const out = {
         endpoint: read.endpoint,
         username: read.username,

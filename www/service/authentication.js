@@ -25,7 +25,8 @@ export function createRealms(api, config, { store = config.kv, throttle = create
     throttle,
     decoyHash: () => (decoy ??= createDecoyHash(api)),
     // The env secret is plain text; hashing it once makes its check cost what a stored user's does.
-    elasticHash: () => (elasticHash ??= config.elasticPassword === undefined ? createDecoyHash(api) : hashPassword(api, config.elasticPassword)),
+    elasticHash: () =>
+      (elasticHash ??= config.elasticPassword === undefined ? createDecoyHash(api) : hashPassword(api, config.elasticPassword)),
   };
 }
 

@@ -110,7 +110,15 @@ function buildHandler(engineApi, env) {
   const store = guardKv(config.kv);
   const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now: clockOf(config.kv) });
   const fail = (kind, ...args) => fromEnvelope(api.service.restError(kind, ...args));
-  const ctx = { api, engine: api, config, store, fail, maxBodyBytes: api.service.maxBodyBytes(), realms: createRealms(api, config, { store, throttle }) };
+  const ctx = {
+    api,
+    engine: api,
+    config,
+    store,
+    fail,
+    maxBodyBytes: api.service.maxBodyBytes(),
+    realms: createRealms(api, config, { store, throttle }),
+  };
   // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
   return async function handle(request, options) {
     const head = request.method.toUpperCase() === "HEAD";
