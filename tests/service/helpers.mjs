@@ -22,7 +22,7 @@ export function requireBuild() {
   if (!existsSync(`${ROOT}/dist/wasm/edge_token_bg.wasm`)) throw new Error("run scripts/build.sh first (dist/wasm is missing)");
 }
 
-/** The package's engine API on the built wasm, as the service gets it (`ctx.api`). */
+/** The package's bound engine on the built wasm, as the service gets it (`ctx.engine`). */
 /** The engine the service runs on (the package's entry instantiates its wasm first). */
 export async function engineApi() {
   requireBuild();

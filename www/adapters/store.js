@@ -101,14 +101,14 @@ const OPTIONS_AT = { createToken: 1, checkToken: 1, refreshToken: 2, invalidateT
 
 /**
  * The engine API with its four store calls forwarded whole when their store is a
- * DurableObjectStore; anything else goes to `api` unchanged. Results and EdgeTokenErrors are
+ * DurableObjectStore; anything else goes to `engine` unchanged. Results and EdgeTokenErrors are
  * the same as the local call's.
  */
-export function forwardEngineCalls(api) {
-  const forwarded = { ...api };
+export function forwardEngineCalls(engine) {
+  const forwarded = { ...engine };
   for (const [name, at] of Object.entries(OPTIONS_AT)) {
     forwarded[name] = async (kv, ...args) => {
-      if (!(kv instanceof DurableObjectStore)) return api[name](kv, ...args);
+      if (!(kv instanceof DurableObjectStore)) return engine[name](kv, ...args);
       // A clock function cannot cross; its reading can. Without one the object's own clock
       // is used, so that time follows the order in which the object runs the calls.
       const options = args[at];
@@ -119,7 +119,7 @@ export function forwardEngineCalls(api) {
       } catch (/** @type {any} */ error) {
         // The object rejects bad arguments as the local API does; anything else is the store failing.
         if (error instanceof TypeError) throw error;
-        settle(api.service.restError("StoreUnavailable", `the token store Durable Object failed: ${error?.message ?? error}`));
+        settle(engine.service.restError("StoreUnavailable", `the token store Durable Object failed: ${error?.message ?? error}`));
       }
       if (outcome.error) throw new EdgeTokenError(outcome.error.status, outcome.error.body, outcome.error.headers ?? {});
       return outcome.ok;

@@ -11,22 +11,23 @@ import { createLoginThrottle } from "./login-throttle.js";
 import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
 
 /**
- * The realm side of a service context: the core's API (`api`, which owns the realms' rules),
+ * The realm side of a service context: the core's API (`engine`, which owns the realms' rules),
  * the user store (`store`, a guarded KV), the login throttle, and lazily made hashes, kept for
  * the life of the handler.
  */
-export function createRealms(api, config, { store = config.kv, throttle = createLoginThrottle(store) } = {}) {
+export function createRealms(engine, config, { store = config.kv, throttle = createLoginThrottle(store) } = {}) {
   let decoy;
   let elasticHash;
   return {
-    api,
+    engine,
     config,
     store,
     throttle,
-    decoyHash: () => (decoy ??= createDecoyHash(api)),
+    decoyHash: () => (decoy ??= createDecoyHash(engine)),
     // The env secret is plain text; hashing it once makes its check cost what a stored user's does.
     elasticHash: () =>
-      (elasticHash ??= config.elasticPassword === undefined ? createDecoyHash(api) : hashPassword(api, config.elasticPassword)),
+      (elasticHash ??=
+        config.elasticPassword === undefined ? createDecoyHash(engine) : hashPassword(engine, config.elasticPassword)),
   };
 }
 
@@ -36,7 +37,7 @@ export function createRealms(api, config, { store = config.kv, throttle = create
  * when the KV failed. `connection` is the request's `{clientAddress, waitUntil}` (see handler.js).
  */
 export async function authenticatePassword(realms, username, password, connection = {}) {
-  const plan = realms.api.loginPlan(username);
+  const plan = realms.engine.loginPlan(username);
   const attempt = await realms.throttle.begin(plan.throttle_key, connection);
   // Throttled: refused like a wrong password, without spending a hash (or a guess) on it.
   if (attempt.refused) return { principal: null };
@@ -66,10 +67,10 @@ async function checkPassword(realms, username, password, recordKey) {
       return { storeError: /** @type {any} */ (error)?.message ?? String(error) };
     }
   }
-  const user = realms.api.loginUser(username, record, realms.config.elasticPassword !== undefined);
+  const user = realms.engine.loginUser(username, record, realms.config.elasticPassword !== undefined);
   // No stored hash (an unknown user) is checked against the decoy, at the same cost.
   const hash = recordKey === null ? await realms.elasticHash() : (user.hash ?? (await realms.decoyHash()));
-  const ok = await verifyPassword(realms.api, password, hash);
+  const ok = await verifyPassword(realms.engine, password, hash);
   return { principal: ok ? user.principal : null, known: recordKey === null || record !== null };
 }
 

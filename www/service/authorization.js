@@ -5,7 +5,7 @@ import { fromEngineError } from "./http.js";
 /** null when a role of `principal` grants the endpoint's action, else the reply to send. */
 export function authorize(ctx, principal, endpoint) {
   try {
-    ctx.api.authorize(ctx.config.roles, principal.username, principal.roles ?? [], endpoint);
+    ctx.engine.authorize(ctx.config.roles, principal.username, principal.roles ?? [], endpoint);
     return null;
   } catch (error) {
     return fromEngineError(error);

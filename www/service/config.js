@@ -51,11 +51,11 @@ function readTokenSecret(env) {
 
 /**
  * `ROLES` (JSON text, or an already parsed object) as the engine's role table, on top of the
- * built-in roles; `api` is the bound engine API. The engine's message says what is wrong.
+ * built-in roles; `engine` is the bound engine API. The engine's message says what is wrong.
  */
-export function readRoles(api, value) {
+export function readRoles(engine, value) {
   try {
-    return api.parseRoles(value);
+    return engine.parseRoles(value);
   } catch (/** @type {any} */ error) {
     throw new ConfigError(error?.message ?? String(error));
   }
@@ -80,14 +80,14 @@ export function readConfig(env) {
  * The engine's own check of the settings it reads (TOKEN_TIMEOUT: an ES time value, 1s..1h),
  * run once so a bad value fails at start-up like a bad ROLES, not on the first token request.
  */
-export function checkEngineSettings(api, config) {
+export function checkEngineSettings(engine, config) {
   const checks = [
     ["TOKEN_TIMEOUT", { timeout: config.tokenTimeout }],
     ["TOKEN_SECRET", { secret: config.tokenSecret }],
   ];
   for (const [name, settings] of checks) {
     try {
-      api.validateSettings(settings);
+      engine.validateSettings(settings);
     } catch (/** @type {any} */ error) {
       const reason = error?.body?.error?.reason ?? error?.message ?? String(error);
       throw new ConfigError(`${name}: ${reason}`);

@@ -13,11 +13,11 @@ import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { ConfigError, checkEngineSettings, readConfig, readRoles } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
-import { authenticate, info } from "./info-api.js";
+import { authenticate, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
-import { getToken, invalidateToken } from "./token-api.js";
-import { deleteUser, getUsers, putUser } from "./user-api.js";
+import { getToken, invalidateToken } from "./token-endpoints.js";
+import { deleteUser, getUsers, putUser } from "./user-endpoints.js";
 
 const ENDPOINTS = { info, authenticate, getToken, invalidateToken, getUsers, putUser, deleteUser };
 
@@ -95,29 +95,28 @@ export function createServiceHandler(engine, env) {
   }
 }
 
-function buildHandler(engineApi, env) {
-  const config = Object.freeze({ ...readConfig(env), roles: readRoles(engineApi, env.ROLES) });
+function buildHandler(boundEngine, env) {
+  const config = Object.freeze({ ...readConfig(env), roles: readRoles(boundEngine, env.ROLES) });
   // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
   // whole inside the TokenStore object, one at a time, never one KV operation per round trip
   // (that would let two calls interleave between a read and its write). Decided here, once per
-  // env, from the store config resolved: in the default KV mode `api` is the engine API itself,
+  // env, from the store config resolved: in the default KV mode `engine` is the bound engine itself,
   // so the Node, web and workerd entries run exactly as before.
-  const api = config.kv instanceof DurableObjectStore ? forwardEngineCalls(engineApi) : engineApi;
-  checkEngineSettings(api, config);
+  const engine = config.kv instanceof DurableObjectStore ? forwardEngineCalls(boundEngine) : boundEngine;
+  checkEngineSettings(engine, config);
   // The service's own KV calls (users, login throttle) get the deadline the engine's calls get,
   // so a hanging store is a 503, never a hanging request. The throttle does not retry a 429: it
   // coalesces its writes instead.
   const store = guardKv(config.kv);
   const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now: clockOf(config.kv) });
-  const fail = (kind, ...args) => fromEnvelope(api.service.restError(kind, ...args));
+  const fail = (kind, ...args) => fromEnvelope(engine.service.restError(kind, ...args));
   const ctx = {
-    api,
-    engine: api,
+    engine,
     config,
     store,
     fail,
-    maxBodyBytes: api.service.maxBodyBytes(),
-    realms: createRealms(api, config, { store, throttle }),
+    maxBodyBytes: engine.service.maxBodyBytes(),
+    realms: createRealms(engine, config, { store, throttle }),
   };
   // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
   return async function handle(request, options) {

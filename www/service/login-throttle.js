@@ -21,7 +21,7 @@
 // State is kept in memory, per handler, for at most `cacheSize` keys of each kind (the least
 // recently used are forgotten first). Only the per-username bucket of a username that exists
 // (the lookup says so) is shared through KV, so that other isolates see a username under attack:
-// the key the core names for the username (`api.loginPlan(username).throttle_key`), with a TTL of `windowMs`, written at most once per
+// the key the core names for the username (`engine.loginPlan(username).throttle_key`), with a TTL of `windowMs`, written at most once per
 // `writeIntervalMs` (a pending change is written by the next attempt after that), outside the
 // response (`waitUntil`), so the write does not tell by its timing which usernames exist.
 // Failures for usernames that do not exist never write: anonymous traffic costs no KV writes.

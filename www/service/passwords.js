@@ -1,7 +1,7 @@
 // Password hashing and checking: the computation only. Which stored formats exist (bcrypt,
 // {PBKDF2}, {PBKDF2_STRETCH}), what their parameters are and the format of new hashes belong
-// to the core (src/password_hash.rs, through `api.describePasswordHash` and
-// `api.newPasswordHashFormat`); this module derives keys with WebCrypto (crypto.subtle, which
+// to the core (src/password_hash.rs, through `engine.describePasswordHash` and
+// `engine.newPasswordHashFormat`); this module derives keys with WebCrypto (crypto.subtle, which
 // workerd, Node 20 and browsers all provide) and compares bcrypt hashes with bcryptjs.
 //
 // bcryptjs is loaded on first use only: the package's web entry must load in a browser with no
@@ -44,8 +44,8 @@ async function derive(password, salt, { kind, cost, key_bits: keyBits }) {
 }
 
 /** A new hash for `password`, in the core's format for new hashes. */
-export async function hashPassword(api, password) {
-  const format = api.newPasswordHashFormat();
+export async function hashPassword(engine, password) {
+  const format = engine.newPasswordHashFormat();
   const salt = crypto.getRandomValues(new Uint8Array(format.salt_bytes));
   const key = await derive(password, salt, format);
   return `${format.prefix}${toBase64(salt)}$${toBase64(key)}`;
@@ -56,10 +56,10 @@ export async function hashPassword(api, password) {
  * hash, or one the runtime cannot compute (workerd refuses PBKDF2 above 100000 iterations),
  * simply does not match, so authentication fails closed.
  */
-export async function verifyPassword(api, password, hash) {
+export async function verifyPassword(engine, password, hash) {
   if (typeof password !== "string" || typeof hash !== "string") return false;
   try {
-    const verifier = api.describePasswordHash(hash);
+    const verifier = engine.describePasswordHash(hash);
     if (verifier === null) return false;
     if (verifier.kind === "bcrypt") return await (await loadBcrypt()).compare(password, hash);
     const derived = await derive(password, fromBase64(verifier.salt), verifier);
@@ -74,7 +74,7 @@ export async function verifyPassword(api, password, hash) {
  * costs what checking a real user's password costs, so an unknown username is not faster to
  * reject than a wrong password.
  */
-export function createDecoyHash(api) {
+export function createDecoyHash(engine) {
   const secret = toBase64(crypto.getRandomValues(new Uint8Array(24)));
-  return hashPassword(api, secret);
+  return hashPassword(engine, secret);
 }

@@ -3,18 +3,18 @@
 // users belong to the core (src/users.rs, src/put_user.rs, src/user_lookup.rs).
 
 /** The stored record text of `username`, or null. */
-export async function readUserRecord(api, store, username) {
-  return (await store.get(api.userKey(username))) ?? null;
+export async function readUserRecord(engine, store, username) {
+  return (await store.get(engine.userKey(username))) ?? null;
 }
 
-/** Stores `text`, a record the core made (`api.putUserRecord`). No TTL. */
-export async function writeUserRecord(api, store, username, text) {
-  await store.put(api.userKey(username), text);
+/** Stores `text`, a record the core made (`engine.putUserRecord`). No TTL. */
+export async function writeUserRecord(engine, store, username, text) {
+  await store.put(engine.userKey(username), text);
 }
 
 /** Whether the user existed. */
-export async function removeUser(api, store, username) {
-  const key = api.userKey(username);
+export async function removeUser(engine, store, username) {
+  const key = engine.userKey(username);
   if ((await store.get(key)) === null) return false;
   await store.delete(key);
   return true;
@@ -24,7 +24,7 @@ export async function removeUser(api, store, username) {
 const BULK_KEYS = 100;
 
 /**
- * The values the core's user lookup (`api.userLookup`) asks for: one per key (`{keys}`), null
+ * The values the core's user lookup (`engine.userLookup`) asks for: one per key (`{keys}`), null
  * for a missing value; or, for `{prefix, max_users}`, the values of the keys listed under the
  * prefix. Values are read in bulk gets of up to 100 keys: a request must stay within the
  * Workers limit of 1,000 KV operations. Listing stops at the first page past `max_users`, and

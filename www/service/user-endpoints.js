@@ -1,5 +1,5 @@
 // PUT/POST, GET and DELETE /_security/user/{username}, and GET /_security/user: the native
-// realm's user management. The core (`ctx.api`) owns every rule and every body; this module
+// realm's user management. The core (`ctx.engine`) owns every rule and every body; this module
 // does the KV reads and writes between its calls and hashes new passwords.
 import { EdgeTokenError } from "../engine/errors.js";
 import { authorize } from "./authorization.js";
@@ -22,23 +22,23 @@ async function answer(ctx, step) {
 }
 
 export async function putUser(ctx, { principal, body, params }) {
-  const { api } = ctx;
+  const { engine } = ctx;
   // ES parses and validates the body before authorization.
   let request;
   try {
-    request = api.parsePutUser(params.username, body);
+    request = engine.parsePutUser(params.username, body);
   } catch (/** @type {any} */ error) {
     return fromEngineError(error);
   }
   const denied = authorize(ctx, principal, "putUser");
   if (denied) return denied;
   return answer(ctx, async () => {
-    api.checkPutUser(request);
-    const existing = await readUserRecord(api, ctx.store, request.username);
+    engine.checkPutUser(request);
+    const existing = await readUserRecord(engine, ctx.store, request.username);
     // A new password is hashed only now, once the caller is known to be allowed.
-    const hash = request.password === undefined ? null : await hashPassword(api, request.password);
-    const { record, created } = api.putUserRecord(request, hash, existing);
-    await writeUserRecord(api, ctx.store, request.username, record);
+    const hash = request.password === undefined ? null : await hashPassword(engine, request.password);
+    const { record, created } = engine.putUserRecord(request, hash, existing);
+    await writeUserRecord(engine, ctx.store, request.username, record);
     return reply(200, { created });
   });
 }
@@ -48,8 +48,8 @@ export async function getUsers(ctx, { principal, params }) {
   if (denied) return denied;
   return answer(ctx, async () => {
     const names = params.username ?? null;
-    const values = await readUserValues(ctx.store, ctx.api.userLookup(names));
-    return reply(200, ctx.api.userViews(names, values));
+    const values = await readUserValues(ctx.store, ctx.engine.userLookup(names));
+    return reply(200, ctx.engine.userViews(names, values));
   });
 }
 
@@ -57,8 +57,8 @@ export async function deleteUser(ctx, { principal, params }) {
   const denied = authorize(ctx, principal, "deleteUser");
   if (denied) return denied;
   return answer(ctx, async () => {
-    ctx.api.checkDeleteUser(params.username);
-    const found = await removeUser(ctx.api, ctx.store, params.username);
+    ctx.engine.checkDeleteUser(params.username);
+    const found = await removeUser(ctx.engine, ctx.store, params.username);
     return reply(found ? 200 : 404, { found });
   });
 }

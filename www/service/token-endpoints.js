@@ -43,7 +43,7 @@ async function engineCall(promise) {
 export async function getToken(ctx, { principal, body, connection }) {
   let request;
   try {
-    request = ctx.api.parseTokenRequest(body);
+    request = ctx.engine.parseTokenRequest(body);
   } catch (error) {
     return fromEngineError(error);
   }
@@ -55,7 +55,7 @@ export async function getToken(ctx, { principal, body, connection }) {
   switch (request.grant_type) {
     case "refresh_token":
       return engineCall(
-        ctx.api.refreshToken(kv, request.refresh_token, clientOf(principal), {
+        ctx.engine.refreshToken(kv, request.refresh_token, clientOf(principal), {
           ...timeoutOptions(ctx),
           secret: ctx.config.tokenSecret,
         }),
@@ -63,7 +63,7 @@ export async function getToken(ctx, { principal, body, connection }) {
     case "client_credentials":
       // The caller's own token; a caller who came with a bearer token is echoed as such.
       return engineCall(
-        ctx.api.createToken(
+        ctx.engine.createToken(
           kv,
           {
             grant_type: "client_credentials",
@@ -78,9 +78,10 @@ export async function getToken(ctx, { principal, body, connection }) {
     case "password": {
       const found = await authenticatePassword(ctx.realms, request.username, request.password, connection);
       if (found.storeError !== undefined) return ctx.fail("StoreUnavailable", found.storeError);
-      if (!found.principal) return ctx.fail("UnableToAuthenticateForAction", request.username, ctx.api.actionName("createToken"));
+      if (!found.principal)
+        return ctx.fail("UnableToAuthenticateForAction", request.username, ctx.engine.actionName("createToken"));
       return engineCall(
-        ctx.api.createToken(
+        ctx.engine.createToken(
           kv,
           { grant_type: "password", ...ownerOf(found.principal), client: clientOf(principal), ...scope },
           timeoutOptions(ctx),
@@ -96,12 +97,12 @@ export async function getToken(ctx, { principal, body, connection }) {
 export async function invalidateToken(ctx, { principal, body }) {
   // The engine's parse-only call: ES's 400s for the body, before authorization, without a store.
   try {
-    ctx.api.parseInvalidateRequest(body);
+    ctx.engine.parseInvalidateRequest(body);
   } catch (error) {
     return fromEngineError(error);
   }
   const denied = authorize(ctx, principal, "invalidateToken");
   if (denied) return denied;
   // A 404 (nothing matched) rejects with the count object as its body; it is sent as it is.
-  return engineCall(ctx.api.invalidateToken(ctx.config.kv, body, {}));
+  return engineCall(ctx.engine.invalidateToken(ctx.config.kv, body, {}));
 }
