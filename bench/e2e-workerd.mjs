@@ -5,69 +5,11 @@
 //   DELETE /_security/oauth2/token {"username": ...} as an admin with a bearer token (a bulk
 //   invalidation of that user's 10 tokens: a token check, a list, a bulk get, a watermark write).
 // The server's process group is stopped afterwards, whatever happens.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../tests/service/helpers.mjs";
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function startWrangler(root, { config, persistTo, vars }) {
-  const port = await freePort();
-  const args = [
-    join(root, "node_modules/wrangler/bin/wrangler.js"),
-    "dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--inspector-port",
-    String(await freePort()),
-    "--persist-to",
-    persistTo,
-    "--show-interactive-dev-session=false",
-    "--log-level",
-    "error",
-    ...(config ? ["--config", config] : []),
-    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-  ];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {}
-    if ((await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)])) === false) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
-    }
-  };
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    try {
-      await fetch(`${url}/`, { signal: AbortSignal.timeout(2_000) });
-      return { url, stop };
-    } catch {}
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`wrangler dev did not come up:\n${log.slice(-2000)}`);
-    }
-    await sleep(250);
-  }
-}
+import { startWrangler } from "../tests/service/helpers.mjs";
 
 async function request(url, method, path, { auth, body } = {}) {
   const headers = { authorization: auth };
@@ -124,24 +66,25 @@ async function measureMode(root, mode, { durationS, connections, log }) {
   let server;
   try {
     log(`workerd (${mode}): starting wrangler dev`);
-    server = await startWrangler(root, {
+    server = await startWrangler({
       config: mode === "durable_object" ? durableObjectConfig(root, dir) : undefined,
       persistTo: join(dir, "state"),
       vars: { ELASTIC_PASSWORD: password, TOKEN_SECRET: randomBytes(32).toString("base64url") },
     });
     const elastic = `Basic ${Buffer.from(`elastic:${password}`).toString("base64")}`;
-    const admin = await request(server.url, "POST", "/_security/oauth2/token", {
+    const url = server.url.replace(/\/$/, "");
+    const admin = await request(url, "POST", "/_security/oauth2/token", {
       auth: elastic,
       body: { grant_type: "client_credentials" },
     });
-    await request(server.url, "PUT", "/_security/user/bench_user", {
+    await request(url, "PUT", "/_security/user/bench_user", {
       auth: elastic,
       body: { password: "bench-password", roles: ["superuser"] },
     });
     const tokens = [];
     for (let i = 0; i < 10; i++) {
       tokens.push(
-        await request(server.url, "POST", "/_security/oauth2/token", {
+        await request(url, "POST", "/_security/oauth2/token", {
           auth: elastic,
           body: { grant_type: "password", username: "bench_user", password: "bench-password" },
         }),
@@ -151,7 +94,7 @@ async function measureMode(root, mode, { durationS, connections, log }) {
     log(`workerd (${mode}): GET /_security/_authenticate for ${durationS} s`);
     out.authenticate = summary(
       await load({
-        url: `${server.url}/_security/_authenticate`,
+        url: `${url}/_security/_authenticate`,
         headers: { authorization: `Bearer ${tokens[0].access_token}` },
         connections,
         duration: durationS,
@@ -160,7 +103,7 @@ async function measureMode(root, mode, { durationS, connections, log }) {
     log(`workerd (${mode}): DELETE /_security/oauth2/token {username} for ${durationS} s`);
     out.invalidate = summary(
       await load({
-        url: `${server.url}/_security/oauth2/token`,
+        url: `${url}/_security/oauth2/token`,
         method: "DELETE",
         headers: { authorization: `Bearer ${admin.access_token}`, "content-type": "application/json" },
         body: JSON.stringify({ username: "bench_user" }),

@@ -203,8 +203,11 @@ async function onFreePort(start, attempts = 3) {
   }
 }
 
-/** wrangler dev (workerd, wrangler.toml) on a free loopback port with its local KV in `persistTo`. */
-export async function startWrangler({ persistTo, vars = {} }) {
+/**
+ * wrangler dev (workerd; wrangler.toml unless `config` names another) on a free loopback port with
+ * its local KV in `persistTo`.
+ */
+export async function startWrangler({ persistTo, vars = {}, config }) {
   requireBuild();
   const varArgs = Object.entries({ ELASTIC_PASSWORD, TOKEN_SECRET, ROLES: JSON.stringify(ROLES), ...vars }).flatMap(([k, v]) => [
     "--var",
@@ -225,6 +228,7 @@ export async function startWrangler({ persistTo, vars = {} }) {
       "--show-interactive-dev-session=false",
       "--log-level",
       "warn",
+      ...(config ? ["--config", config] : []),
       ...varArgs,
     ];
     return startServer(args, {
