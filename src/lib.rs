@@ -33,6 +33,7 @@ pub mod store;
 pub mod superseding;
 pub mod token_documents;
 pub mod user_lookup;
+pub mod user_state;
 pub mod users;
 
 #[cfg(target_arch = "wasm32")]

@@ -15,17 +15,19 @@ pub enum Action {
     PutUser,
     GetUsers,
     DeleteUser,
+    SetEnabled,
     Main,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::CreateToken,
         Action::RefreshToken,
         Action::InvalidateToken,
         Action::PutUser,
         Action::GetUsers,
         Action::DeleteUser,
+        Action::SetEnabled,
         Action::Main,
     ];
 
@@ -38,6 +40,7 @@ impl Action {
             Action::PutUser => "cluster:admin/xpack/security/user/put",
             Action::GetUsers => "cluster:admin/xpack/security/user/get",
             Action::DeleteUser => "cluster:admin/xpack/security/user/delete",
+            Action::SetEnabled => "cluster:admin/xpack/security/user/set_enabled",
             Action::Main => "cluster:monitor/main",
         }
     }
@@ -52,6 +55,7 @@ impl Action {
             Action::PutUser => "putUser",
             Action::GetUsers => "getUsers",
             Action::DeleteUser => "deleteUser",
+            Action::SetEnabled => "setEnabled",
             Action::Main => "main",
         }
     }
@@ -68,7 +72,7 @@ impl Action {
             Action::CreateToken => &["manage_token", "manage_security", "all"],
             Action::RefreshToken => &["manage_saml", "manage_token", "manage_security", "all"],
             Action::InvalidateToken => &["delegate_pki", "manage_saml", "manage_token", "manage_security", "all"],
-            Action::PutUser | Action::DeleteUser => &["manage_security", "all"],
+            Action::PutUser | Action::DeleteUser | Action::SetEnabled => &["manage_security", "all"],
             Action::GetUsers => &["read_security", "manage_security", "all"],
             Action::Main => &["monitor", "manage", "all"],
         }

@@ -15,6 +15,8 @@ pub enum Endpoint {
     GetUsers,
     PutUser,
     DeleteUser,
+    EnableUser,
+    DisableUser,
 }
 
 impl Endpoint {
@@ -27,6 +29,8 @@ impl Endpoint {
             Endpoint::GetUsers => "getUsers",
             Endpoint::PutUser => "putUser",
             Endpoint::DeleteUser => "deleteUser",
+            Endpoint::EnableUser => "enableUser",
+            Endpoint::DisableUser => "disableUser",
         }
     }
 
@@ -52,6 +56,11 @@ const ROUTES: &[(&[&str], Methods)] = &[
             ("GET", Endpoint::GetUsers),
             ("DELETE", Endpoint::DeleteUser),
         ],
+    ),
+    (&["_security", "user", "{username}", "_enable"], &[("PUT", Endpoint::EnableUser), ("POST", Endpoint::EnableUser)]),
+    (
+        &["_security", "user", "{username}", "_disable"],
+        &[("PUT", Endpoint::DisableUser), ("POST", Endpoint::DisableUser)],
     ),
 ];
 
@@ -165,6 +174,9 @@ mod tests {
             ("/_security/user", "PUT", RouteMatch::WrongMethod(vec!["GET".into()])),
             ("/nope", "GET", RouteMatch::NotFound),
             ("/_security/user/a/b", "GET", RouteMatch::NotFound),
+            ("/_security/user/j%20o/_enable", "PUT", found(Endpoint::EnableUser, Some("j o"))),
+            ("/_security/user/joe/_disable", "POST", found(Endpoint::DisableUser, Some("joe"))),
+            ("/_security/user/joe/_disable", "GET", RouteMatch::WrongMethod(vec!["PUT".into(), "POST".into()])),
         ];
         for (path, method, expected) in rows {
             assert_eq!(route(path, method), expected, "{method} {path}");

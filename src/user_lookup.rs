@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::errors::{illegal_argument, Reply};
 use crate::password_hash;
+use crate::user_state::{self, reserved_state_key};
 use crate::users::{login_key, native_realm, reserved_realm, trim_js, user_key, user_key_prefix, UserRecord, ELASTIC};
 
 /// The most usernames GET /_security/user/{names} takes: 10 bulk gets.
@@ -115,20 +116,26 @@ fn named_views(names: Vec<String>, values: &[Option<String>]) -> Map<String, Val
 
 /// The keys a password login for `username` reads: `throttle_key` (the host's failed-login
 /// state) and `record_key`, the stored user, `null` for the reserved user, whose password is
-/// the one the host is configured with.
+/// the one the host is configured with, whose enabled state (`state_key`, `null` for everyone
+/// else) the host reads in its place (§10).
 pub fn login_plan(username: &str) -> Value {
-    let record_key = if username == ELASTIC { Value::Null } else { Value::String(user_key(username)) };
-    json!({"throttle_key": login_key(username), "record_key": record_key})
+    if username == ELASTIC {
+        let state_key = reserved_state_key(username);
+        return json!({"throttle_key": login_key(username), "record_key": null, "state_key": state_key});
+    }
+    json!({"throttle_key": login_key(username), "record_key": user_key(username), "state_key": null})
 }
 
-/// The user a password login is checked against, from the record read for [`login_plan`]:
+/// The user a password login is checked against, from the record read for [`login_plan`]
+/// (for the reserved user, the state read at its `state_key`):
 /// `{"hash", "principal"}`. `hash` is the stored hash (`null` for the reserved user, and for
 /// an unknown user, whom the host checks against a decoy so that it costs the same);
 /// `principal` is the `_authenticate` body the login yields when the password matches, `null`
 /// when it yields nobody (unknown or disabled user, reserved user not `reserved_enabled`).
 pub fn login_user(username: &str, record: Option<&str>, reserved_enabled: bool) -> Value {
     if username == ELASTIC {
-        let principal = reserved_enabled.then(|| UserRecord::elastic().principal(reserved_realm()));
+        let enabled = reserved_enabled && user_state::reserved_enabled(ELASTIC, record);
+        let principal = enabled.then(|| UserRecord::elastic().principal(reserved_realm()));
         return json!({"hash": null, "principal": principal});
     }
     // A stored hash this service would not take (one stored before the cost bounds, or written
@@ -251,8 +258,11 @@ mod tests {
 
     #[test]
     fn login_plans_and_users() {
-        assert_eq!(login_plan("joe"), json!({"throttle_key": login_key("joe"), "record_key": user_key("joe")}));
-        assert_eq!(login_plan("elastic"), json!({"throttle_key": login_key("elastic"), "record_key": null}));
+        let joe_plan = json!({"throttle_key": login_key("joe"), "record_key": user_key("joe"), "state_key": null});
+        assert_eq!(login_plan("joe"), joe_plan);
+        let state_key = reserved_state_key("elastic");
+        let elastic_plan = json!({"throttle_key": login_key("elastic"), "record_key": null, "state_key": state_key});
+        assert_eq!(login_plan("elastic"), elastic_plan);
         let joe = UserRecord::parse(&stored("joe", true)).map(|r| r.principal(native_realm())).unwrap_or_default();
         let elastic = UserRecord::elastic().principal(reserved_realm());
         let on = stored("joe", true);
@@ -272,6 +282,18 @@ mod tests {
             ("joe", Some(r#"{"username":"joe","enabled":true}"#), true, json!({"hash": null,"principal": null})),
             ("elastic", None, true, json!({"hash": null,"principal": elastic})),
             ("elastic", Some(&on), false, json!({"hash": null,"principal": null})),
+            (
+                "elastic",
+                Some(r#"{"username":"elastic","enabled":false}"#),
+                true,
+                json!({"hash": null,"principal": null}),
+            ),
+            (
+                "elastic",
+                Some(r#"{"username":"elastic","enabled":true}"#),
+                true,
+                json!({"hash": null,"principal": elastic}),
+            ),
         ];
         for (username, record, reserved_enabled, expected) in rows {
             assert_eq!(login_user(username, record, reserved_enabled), expected, "{username} {record:?}");

@@ -36,6 +36,7 @@ fn each_action_has_its_es_name_and_endpoint() {
         (Action::PutUser, "putUser", "cluster:admin/xpack/security/user/put"),
         (Action::GetUsers, "getUsers", "cluster:admin/xpack/security/user/get"),
         (Action::DeleteUser, "deleteUser", "cluster:admin/xpack/security/user/delete"),
+        (Action::SetEnabled, "setEnabled", "cluster:admin/xpack/security/user/set_enabled"),
         (Action::Main, "main", "cluster:monitor/main"),
     ];
     assert_eq!(rows.len(), Action::ALL.len());
@@ -58,6 +59,7 @@ fn granted_by_lists_are_es_order() {
         (Action::PutUser, "manage_security,all"),
         (Action::GetUsers, "read_security,manage_security,all"),
         (Action::DeleteUser, "manage_security,all"),
+        (Action::SetEnabled, "manage_security,all"),
         (Action::Main, "monitor,manage,all"),
     ];
     for (action, expected) in rows {
@@ -106,7 +108,7 @@ fn action_patterns_grant_the_actions_they_match() {
         ("cluster:admin/xpack/security/token/*", &[CreateToken, RefreshToken, InvalidateToken]),
         (
             "cluster:admin/xpack/security/*",
-            &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser],
+            &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled],
         ),
         ("cluster:*", &Action::ALL),
         ("cluster:monitor/*", &[Main]),
@@ -114,7 +116,7 @@ fn action_patterns_grant_the_actions_they_match() {
         ("cluster:admin/xpack/security/token/?reate", &[CreateToken]),
         ("cluster:admin/xpack/security/user/???", &[PutUser, GetUsers]),
         ("cluster:admin/xpack/security/token/create*", &[CreateToken]),
-        ("cluster:*/*/*/*/*", &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser]),
+        ("cluster:*/*/*/*/*", &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled]),
         // Regular-expression characters stand for themselves.
         ("cluster:monitor/mai.", &[]),
         ("cluster:monitor/ma[i]n", &[]),

@@ -7,7 +7,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{illegal_argument, Reply};
-use crate::{password_hash, put_user, user_lookup, users};
+use crate::{password_hash, put_user, user_lookup, user_state, users};
 
 fn envelope(value: Value) -> String {
     Reply::ok(value).to_envelope()
@@ -69,6 +69,24 @@ pub fn put_user_record(request_json: &str, password_hash: Option<String>, existi
 #[wasm_bindgen(js_name = checkDeleteUser)]
 pub fn check_delete_user(username: &str) -> String {
     check(users::delete_user_problem(username))
+}
+
+/// What enabling or disabling `username` reads and writes: `{"key", "reserved"}`, or ES's 400.
+#[wasm_bindgen(js_name = setEnabledPlan)]
+pub fn set_enabled_plan(username: &str) -> String {
+    user_state::plan(username).map_or_else(|reply| reply.to_envelope(), envelope)
+}
+
+/// ES's 400 when `caller` would change their own flag, or `null`.
+#[wasm_bindgen(js_name = checkSetEnabledCaller)]
+pub fn check_set_enabled_caller(caller: &str, username: &str) -> String {
+    check(user_state::caller_problem(caller, username))
+}
+
+/// The text to store at the plan's key, `{"value"}`, from the value read there; or ES's 400.
+#[wasm_bindgen(js_name = setEnabledValue)]
+pub fn set_enabled_value(username: &str, enabled: bool, existing: Option<String>) -> String {
+    user_state::new_value(username, enabled, existing.as_deref()).to_envelope()
 }
 
 /// What GET /_security/user[/{usernames}] reads: `{"prefix", "max_users"}` (list) or

@@ -141,6 +141,17 @@ test("the client sees ES's errors: wrong password 401, missing privilege 403", T
   );
 });
 
+test("on workerd a disabled user cannot log in, enabled again they can; their own flag is refused", TEST_TIMEOUT, async () => {
+  await admin().security.putUser({ username: "flagged", password: PW, roles: ["security_admin"] });
+  const flagged = client({ username: "flagged", password: PW });
+  const own = await rejection(flagged.security.disableUser({ username: "flagged" }));
+  assert.deepEqual([own.status, own.body.error.reason], [400, "users may not update the enabled status of their own account"]);
+  assert.deepEqual(await admin().security.disableUser({ username: "flagged" }), {});
+  assert.equal((await rejection(flagged.security.authenticate())).status, 401);
+  assert.deepEqual(await admin().security.enableUser({ username: "flagged" }), {});
+  assert.equal((await flagged.security.authenticate()).username, "flagged");
+});
+
 test("the Worker keys the login throttle on CF-Connecting-IP", TEST_TIMEOUT, async () => {
   // wrangler dev passes the header through; Cloudflare's edge sets it, whatever a client sends.
   const call = makeCaller(fetch, server.url.replace(/\/$/, ""));

@@ -292,6 +292,11 @@ function bindRealmCalls(call, callSync) {
     checkDeleteUser: (username) => callSync("checkDeleteUser", text(username, "username")),
     userLookup: (usernames) => callSync("userLookup", nullable(usernames)),
     userViews: (usernames, values) => callSync("userViews", nullable(usernames), JSON.stringify(values)),
+    setEnabledPlan: (username) => callSync("setEnabledPlan", text(username, "username")),
+    checkSetEnabledCaller: (caller, username) =>
+      callSync("checkSetEnabledCaller", text(caller, "caller"), text(username, "username")),
+    setEnabledValue: (username, enabled, existing) =>
+      callSync("setEnabledValue", text(username, "username"), Boolean(enabled), nullable(existing)),
     loginPlan: (username) => callSync("loginPlan", text(username, "username")),
     loginUser: (username, record, reservedEnabled) =>
       callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),

@@ -35,15 +35,27 @@ export function createRealms(engine, config, { store = config.kv, throttle = cre
  * `{principal}` for the user with these credentials (an _authenticate body), `{principal: null}`
  * when they do not match, the user is disabled or the attempt is throttled, or `{storeError}`
  * when the KV failed. `connection` is the request's `{clientAddress, waitUntil}` (see handler.js).
+ * @returns {Promise<{principal?: any, storeError?: string}>}
  */
 export async function authenticatePassword(realms, username, password, connection = {}) {
   const plan = realms.engine.loginPlan(username);
+  // The reserved user's enabled state (§10) is read before the throttle admits the attempt:
+  // attempts past its slots wait for those in flight, which must then do no I/O of their own
+  // (workerd cancels a request waiting on another request's I/O as hung).
+  let reservedState = null;
+  if (plan.state_key !== null) {
+    try {
+      reservedState = (await realms.store.get(plan.state_key)) ?? null;
+    } catch (error) {
+      return { storeError: /** @type {any} */ (error)?.message ?? String(error) };
+    }
+  }
   const attempt = await realms.throttle.begin(plan.throttle_key, connection);
   // Throttled: refused like a wrong password, without spending a hash (or a guess) on it.
   if (attempt.refused) return { principal: null };
   let found;
   try {
-    found = await checkPassword(realms, username, password, plan.record_key);
+    found = await checkPassword(realms, username, password, plan.record_key, reservedState);
   } finally {
     // A store failure says nothing about the password: it is not counted either way.
     if (found === undefined || found.storeError !== undefined) attempt.abandoned();
@@ -56,10 +68,11 @@ export async function authenticatePassword(realms, username, password, connectio
 
 /**
  * `{principal, known}`, `known` saying whether the username exists (for the throttle's KV
- * writes). `recordKey` is where the user is stored, or null for the reserved user.
+ * writes). `recordKey` is where the user is stored, or null for the reserved user, whose
+ * enabled state (`reservedState`, already read) stands in for the record.
  */
-async function checkPassword(realms, username, password, recordKey) {
-  let record = null;
+async function checkPassword(realms, username, password, recordKey, reservedState) {
+  let record = reservedState;
   if (recordKey !== null) {
     try {
       record = (await realms.store.get(recordKey)) ?? null;

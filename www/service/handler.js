@@ -17,9 +17,19 @@ import { authenticate, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
-import { deleteUser, getUsers, putUser } from "./user-endpoints.js";
+import { deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
 
-const ENDPOINTS = { info, authenticate, getToken, invalidateToken, getUsers, putUser, deleteUser };
+const ENDPOINTS = {
+  info,
+  authenticate,
+  getToken,
+  invalidateToken,
+  getUsers,
+  putUser,
+  deleteUser,
+  enableUser,
+  disableUser,
+};
 
 async function dispatch(ctx, request, route, url, connection) {
   // ES quotes the request URI (path and query) in its messages.

@@ -1,5 +1,5 @@
-// PUT/POST, GET and DELETE /_security/user/{username}, and GET /_security/user: the native
-// realm's user management. The core (`ctx.engine`) owns every rule and every body; this module
+// PUT/POST, GET and DELETE /_security/user/{username}, GET /_security/user, and enabling and
+// disabling users: the native realm's user management. The core (`ctx.engine`) owns every rule and every body; this module
 // does the KV reads and writes between its calls and hashes new passwords.
 import { EdgeTokenError } from "../engine/errors.js";
 import { authorize } from "./authorization.js";
@@ -39,6 +39,7 @@ export async function putUser(ctx, { principal, body, params }) {
     const hash = request.password === undefined ? null : await hashPassword(engine, request.password);
     const { record, created } = engine.putUserRecord(request, hash, existing);
     await writeUserRecord(engine, ctx.store, request.username, record);
+    forgetUser(ctx, request.username);
     return reply(200, { created });
   });
 }
@@ -59,6 +60,40 @@ export async function deleteUser(ctx, { principal, params }) {
   return answer(ctx, async () => {
     ctx.engine.checkDeleteUser(params.username);
     const found = await removeUser(ctx.engine, ctx.store, params.username);
+    forgetUser(ctx, params.username);
     return reply(found ? 200 : 404, { found });
   });
+}
+
+export const enableUser = (ctx, request) => setEnabled(ctx, request, true);
+export const disableUser = (ctx, request) => setEnabled(ctx, request, false);
+
+/**
+ * PUT/POST /_security/user/{username}/_enable and /_disable (§10): ES's 400s for the name, then
+ * authorization, then its refusal to change the caller's own flag, then one read and one write
+ * at the key the core names (the user's record, or a reserved user's state).
+ */
+async function setEnabled(ctx, { principal, params }, enabled) {
+  const { engine } = ctx;
+  let plan;
+  try {
+    plan = engine.setEnabledPlan(params.username);
+  } catch (/** @type {any} */ error) {
+    return fromEngineError(error);
+  }
+  const denied = authorize(ctx, principal, "setEnabled");
+  if (denied) return denied;
+  return answer(ctx, async () => {
+    engine.checkSetEnabledCaller(principal.username, params.username);
+    const existing = (await ctx.store.get(plan.key)) ?? null;
+    const { value } = engine.setEnabledValue(params.username, enabled, existing);
+    await ctx.store.put(plan.key, value);
+    forgetUser(ctx, params.username);
+    return reply(200, {});
+  });
+}
+
+/** Drops what a realm cache holds for `username`, when the realms keep one. */
+function forgetUser(ctx, username) {
+  ctx.realms.forget?.(username);
 }
