@@ -174,6 +174,10 @@ async function loadHealth() {
 // ---- users ----
 
 async function loadUsers() {
+  await busy($("users-table"), fillUsers);
+}
+
+async function fillUsers() {
   const result = await call("GET", "/_security/user");
   const body = $("users-table").tBodies[0];
   if (!result.ok) return body.replaceChildren(row([reasonOf(result)]));
@@ -199,6 +203,16 @@ async function loadUsers() {
       return tr;
     }),
   );
+}
+
+/** Runs `fill` with `el` marked aria-busy, so that assistive technology (and tests) wait for it. */
+async function busy(/** @type {HTMLElement} */ el, /** @type {() => Promise<unknown>} */ fill) {
+  el.setAttribute("aria-busy", "true");
+  try {
+    await fill();
+  } finally {
+    el.removeAttribute("aria-busy");
+  }
 }
 
 function row(/** @type {string[]} */ cells) {
@@ -285,6 +299,10 @@ async function deleteUser(/** @type {string} */ name) {
 // ---- roles ----
 
 async function loadRoles() {
+  await busy($("roles-table"), fillRoles);
+}
+
+async function fillRoles() {
   const result = await call("GET", "/_security/role");
   const body = $("roles-table").tBodies[0];
   $("role-form").hidden = !result.ok || !session.can.manage_security;
