@@ -37,6 +37,14 @@ function readOptionalString(env, name) {
   return value;
 }
 
+/** An on/off setting: "true" or "false", `fallback` when unset. */
+function readSwitch(env, name, fallback) {
+  const value = readOptionalString(env, name);
+  if (value === undefined) return fallback;
+  if (value === "true" || value === "false") return value === "true";
+  throw new ConfigError(`env.${name} must be "true" or "false"`);
+}
+
 /** TOKEN_SECRET is required: refreshed pairs are derived with it (its rules: the core's). */
 function readTokenSecret(env) {
   const secret = readOptionalString(env, "TOKEN_SECRET");
@@ -73,6 +81,7 @@ export function readConfig(env) {
     // Parsed by the engine (ES time units, 1s..1h): checked at start-up by checkEngineSettings.
     tokenTimeout: readOptionalString(env, "TOKEN_TIMEOUT"),
     tokenSecret: readTokenSecret(env),
+    console: readSwitch(env, "CONSOLE", true),
   });
 }
 

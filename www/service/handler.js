@@ -13,6 +13,7 @@ import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { ConfigError, checkEngineSettings, readConfig, readRoles } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
+import { isConsolePath, serveConsole } from "./console-endpoints.js";
 import { authenticate, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
@@ -136,6 +137,7 @@ function buildHandler(boundEngine, env) {
     try {
       const url = new URL(request.url);
       const { headers } = request;
+      if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connectionOf(options));
       const route = ctx.engine.service.route(request.method.toUpperCase(), url.pathname, url.pathname + url.search, headers);
       mediaType = route.responseType;
       out = await dispatch(ctx, request, route, url, connectionOf(options));
