@@ -94,6 +94,10 @@ for (const [name, options] of Object.entries(BROWSERS)) {
     const user = `alice-${name}`;
     await page.click('#pages button[data-page="users"]');
     await fill(page, "#user-username", user);
+    await fill(page, "#user-password", "short");
+    await page.click("#user-form button[type=submit]");
+    const reason = await textOf(page, '#user-form .error[data-for="password"]', /Validation Failed/);
+    assert.match(reason, /passwords must be at least \[6\] characters long/, "ES's reason, next to the field");
     await fill(page, "#user-password", "alice-password-1");
     await fill(page, "#user-roles", "token_admin");
     await fill(page, "#user-full-name", "Alice Example");

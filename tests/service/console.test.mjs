@@ -3,7 +3,7 @@
 // real browsers by tests/console/console-browser.test.mjs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { ADMIN, ELASTIC_PASSWORD, ROOT, TOKEN_SECRET, inProcess } from "./helpers.mjs";
 
 const CSP_PARTS = ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "form-action 'none'"];
@@ -33,7 +33,10 @@ test("the page carries no inline script or style, which the CSP would block", ()
   const html = readFileSync(`${ROOT}/www/console/index.html`, "utf8");
   for (const script of html.match(/<script\b[^>]*>/g) ?? []) assert.match(script, /\ssrc="/, script);
   assert.doesNotMatch(html, /\son[a-z]+=|\sstyle=|<style\b|javascript:/i);
-  const js = readFileSync(`${ROOT}/www/console/console.js`, "utf8");
+  const js = readdirSync(`${ROOT}/www/console`)
+    .filter((name) => name.endsWith(".js"))
+    .map((name) => readFileSync(`${ROOT}/www/console/${name}`, "utf8"))
+    .join("\n");
   assert.doesNotMatch(js, /\b(localStorage|sessionStorage|indexedDB)\s*[.[]|document\.cookie/, "the tokens stay in memory");
 });
 
