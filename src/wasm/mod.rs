@@ -14,5 +14,6 @@ pub mod check;
 mod kv;
 mod panic;
 pub mod privileges;
+pub mod roles;
 pub mod service;
 pub mod users;

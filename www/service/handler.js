@@ -17,6 +17,7 @@ import { isConsolePath, serveConsole } from "./console-endpoints.js";
 import { authenticate, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
+import { deleteRole, getRoles, loadNativeRoles, putRole } from "./role-endpoints.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
 import { deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
 
@@ -30,6 +31,9 @@ const ENDPOINTS = {
   deleteUser,
   enableUser,
   disableUser,
+  getRoles,
+  putRole,
+  deleteRole,
 };
 
 async function dispatch(ctx, request, route, url, connection) {
@@ -51,6 +55,8 @@ async function dispatch(ctx, request, route, url, connection) {
     return ctx.fail("Undecodable", "request body could not be read", 400);
   }
   if (route.failure !== undefined) return fromEnvelope(route.failure);
+  const rolesUnavailable = await loadNativeRoles(ctx, caller.principal);
+  if (rolesUnavailable) return rolesUnavailable;
   if (bytes.length > 0 && route.bodyProblem !== undefined) return fromEnvelope(route.bodyProblem);
   const problem = ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
@@ -127,6 +133,7 @@ function buildHandler(boundEngine, env) {
     store,
     fail,
     maxBodyBytes: engine.service.maxBodyBytes(),
+    now: clockOf(config.kv),
     realms: createRealms(engine, config, { store, throttle }),
   };
   // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
