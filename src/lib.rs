@@ -25,6 +25,7 @@ pub mod put_user;
 pub mod recent_invalidations;
 pub mod requests;
 pub mod rest_errors;
+pub mod rest_headers;
 pub mod roles;
 pub mod routes;
 pub mod schema;

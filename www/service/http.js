@@ -36,14 +36,17 @@ export class BodyTooLarge extends Error {
 
 /**
  * The body's bytes, refusing more than `limit`: by the declared Content-Length before reading
- * anything, and by counting while streaming (chunked uploads declare no length). Decoding is
- * left to the caller, so bytes that are not UTF-8 can be refused rather than replaced.
+ * anything, and by counting while streaming (chunked uploads declare no length). A body in a
+ * `coding` ("gzip", "deflate") is decompressed as it streams and the limit counts what comes
+ * out, so a small bomb stops at the limit. Decoding is left to the caller, so bytes that are not
+ * UTF-8 can be refused rather than replaced.
  */
-export async function readBody(request, limit) {
+export async function readBody(request, limit, coding) {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw new BodyTooLarge();
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
+  if (request.body === null || (coding && declared === "0")) return new Uint8Array(0);
+  const body = coding ? capped(request.body, limit).pipeThrough(new DecompressionStream(coding)) : request.body;
+  const reader = body.getReader();
   const chunks = [];
   let total = 0;
   for (;;) {
@@ -63,6 +66,21 @@ export async function readBody(request, limit) {
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/**
+ * `stream`, erroring with BodyTooLarge past `limit` bytes. In front of a decompressor it stops
+ * the reading of the wire: a decompressor takes its input ahead of its output (Node's buffers
+ * thousands of chunks), and a compressed body larger than the limit inflates past it anyway.
+ */
+function capped(stream, limit) {
+  let total = 0;
+  const count = (chunk, controller) => {
+    total += chunk.byteLength;
+    if (total > limit) throw new BodyTooLarge();
+    controller.enqueue(chunk);
+  };
+  return stream.pipeThrough(new TransformStream({ transform: count }));
 }
 
 // ---------------------------------------------------------------------------------------------
