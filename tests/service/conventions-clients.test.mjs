@@ -4,6 +4,7 @@
 // response compression.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,14 +30,19 @@ function client(url, auth) {
 }
 
 /** A raw HTTP/1.1 request (no fetch: it would decompress), answering {status, headers, body}. */
-function raw(url, { method = "GET", headers = {}, body } = {}) {
+function raw(url, { method = "GET", headers = {}, body, chunks } = {}) {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(url), { method, headers }, (res) => {
+    let answered = false;
+    const req = httpRequest(new URL(url), { method, headers, agent: false }, (res) => {
+      answered = true;
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
     });
-    req.on("error", reject);
+    // A server that answers before the body's end may reset the upload: the answer counts.
+    req.on("error", (error) => answered || reject(error));
+    // Written chunk by chunk, a body goes out chunked; the server may answer before the end.
+    for (const chunk of chunks ?? []) req.write(chunk);
     req.end(body);
   });
 }
@@ -76,12 +82,20 @@ for (const [name, server] of Object.entries(servers)) {
     const elapsed = performance.now() - started;
     assert.equal(bomb.status, 413);
     assert.ok(elapsed < 5_000, `${elapsed} ms`);
+    // Chunked (no Content-Length) and incompressible: the cap on the wire bytes answers. Not on
+    // wrangler dev: its local server dies when a Worker answers before reading a chunked upload
+    // to the end, compressed or not (the cap's own path is covered in process).
+    if (name === "node") {
+      const noise = gzipSync(randomBytes(2 * 1024 * 1024));
+      const chunked = await raw(`${server.url}_security/oauth2/token`, { method: "POST", headers, chunks: [noise] });
+      assert.equal(chunked.status, 413);
+    }
     const good = await raw(`${server.url}_security/oauth2/token`, {
       method: "POST",
       headers,
       body: gzipSync(JSON.stringify({ grant_type: "client_credentials" })),
     });
-    assert.equal(good.status, 200);
+    assert.equal(good.status, 200, good.body.toString());
   });
 }
 

@@ -3,6 +3,7 @@
 // accepted whatever it holds.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { constants, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { ADMIN, inProcess } from "./helpers.mjs";
 
@@ -111,6 +112,28 @@ test("a 10 GiB bomb is cut off at the limit: reading stops, memory stays flat", 
   assert.ok(sent * block.length < 1024 * 1024 + 4 * block.length, `${sent} blocks read`);
   assert.ok(performance.now() - started < 1_000);
   assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024);
+});
+
+test("a compressed body over 1 MiB on the wire is a 413 even where it would inflate less", async () => {
+  const { handle } = await inProcess();
+  // Incompressible: 64 bytes under the limit inflated, a little over it compressed.
+  const noise = gzipSync(randomBytes(1024 * 1024 - 64));
+  assert.ok(noise.length > 1024 * 1024, `${noise.length}`);
+  const stream = new ReadableStream({
+    start(controller) {
+      for (let at = 0; at < noise.length; at += 65_536) controller.enqueue(new Uint8Array(noise.subarray(at, at + 65_536)));
+      controller.close();
+    },
+  });
+  const out = await handle(
+    new Request(TOKEN_PATH, {
+      method: "POST",
+      headers: { authorization: ADMIN, "content-type": "application/json", "content-encoding": "gzip" },
+      body: stream,
+      duplex: "half",
+    }),
+  );
+  assert.equal(out.status, 413);
 });
 
 test("X-Opaque-Id is echoed on successes and on every kind of error", async () => {

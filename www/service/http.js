@@ -45,12 +45,15 @@ export async function readBody(request, limit, coding) {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw new BodyTooLarge();
   if (request.body === null || (coding && declared === "0")) return new Uint8Array(0);
-  const body = coding ? capped(request.body, limit).pipeThrough(new DecompressionStream(coding)) : request.body;
-  const reader = body.getReader();
+  let over = false;
+  const wire = coding ? capped(request.body, limit, () => (over = true)) : request.body;
+  const reader = (coding ? wire.pipeThrough(new DecompressionStream(coding)) : wire).getReader();
+  // The cap's error may reach us as the decompressor's own (workerd does not pass it through).
+  const read = () => reader.read().catch((error) => Promise.reject(over ? new BodyTooLarge() : error));
   const chunks = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await read();
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
@@ -69,15 +72,18 @@ export async function readBody(request, limit, coding) {
 }
 
 /**
- * `stream`, erroring with BodyTooLarge past `limit` bytes. In front of a decompressor it stops
+ * `stream`, erroring with BodyTooLarge (after calling `onOver`) past `limit` bytes. In front of a decompressor it stops
  * the reading of the wire: a decompressor takes its input ahead of its output (Node's buffers
  * thousands of chunks), and a compressed body larger than the limit inflates past it anyway.
  */
-function capped(stream, limit) {
+function capped(stream, limit, onOver) {
   let total = 0;
   const count = (chunk, controller) => {
     total += chunk.byteLength;
-    if (total > limit) throw new BodyTooLarge();
+    if (total > limit) {
+      onOver();
+      throw new BodyTooLarge();
+    }
     controller.enqueue(chunk);
   };
   return stream.pipeThrough(new TransformStream({ transform: count }));
