@@ -26,6 +26,7 @@ pub mod put_user;
 pub mod recent_invalidations;
 pub mod requests;
 pub mod rest_errors;
+pub mod rest_headers;
 pub mod role_descriptor;
 pub mod roles;
 pub mod routes;

@@ -189,7 +189,7 @@ test("wire details on workerd: product header, media types, 401/405/406/413", TE
   assert.equal(anonymous.status, 401);
   assert.equal(anonymous.headers.get("x-elastic-product"), null);
   assert.equal(anonymous.body.error.reason, "missing authentication credentials for REST request [/_security/_authenticate]");
-  assert.match(anonymous.headers.get("www-authenticate"), /Basic realm="security" charset="UTF-8"/);
+  assert.match(anonymous.headers.get("www-authenticate"), /Basic realm="security", charset="UTF-8"/);
 
   const wrongMethod = await call("PUT", "/_security/oauth2/token", { auth });
   assert.equal(wrongMethod.status, 405);

@@ -350,6 +350,13 @@ function bindServiceCalls(raw, call) {
       read.free();
       return out;
     },
+    /** `{bodyCoding, echo, traceId}`: the body's coding, headers every response carries, trace id. */
+    requestHeaders: (headers) =>
+      JSON.parse(
+        call("requestHeaders", ...["content-encoding", "x-opaque-id", "traceparent"].map((n) => headers.get(n) ?? undefined)),
+      ),
+    /** "gzip", "deflate" or undefined: the response's coding for an Accept-Encoding. */
+    responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding ?? undefined),
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody: (bytes) => call("checkBody", bytes),
     /** The envelope of a REST-layer error: `kind` is a name of the core's RestError enum. */

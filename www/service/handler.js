@@ -36,7 +36,7 @@ const ENDPOINTS = {
   deleteRole,
 };
 
-async function dispatch(ctx, request, route, url, connection) {
+async function dispatch(ctx, request, route, url, connection, bodyCoding) {
   // ES quotes the request URI (path and query) in its messages.
   const uri = url.pathname + url.search;
   const method = request.method.toUpperCase();
@@ -47,7 +47,7 @@ async function dispatch(ctx, request, route, url, connection) {
 
   let bytes;
   try {
-    bytes = await readBody(request, ctx.maxBodyBytes);
+    bytes = await readBody(request, ctx.maxBodyBytes, bodyCoding);
   } catch (error) {
     if (error instanceof BodyTooLarge) return ctx.fail("BodyTooLarge");
     // The client went away mid-body, or sent a framing the platform refused: its request, not
@@ -141,17 +141,20 @@ function buildHandler(boundEngine, env) {
     const head = request.method.toUpperCase() === "HEAD";
     let mediaType = "application/json";
     let out;
+    let plain;
     try {
       const url = new URL(request.url);
       const { headers } = request;
       if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connectionOf(options));
+      plain = ctx.engine.service.requestHeaders(headers);
       const route = ctx.engine.service.route(request.method.toUpperCase(), url.pathname, url.pathname + url.search, headers);
       mediaType = route.responseType;
-      out = await dispatch(ctx, request, route, url, connectionOf(options));
+      out = await dispatch(ctx, request, route, url, connectionOf(options), plain.bodyCoding);
     } catch (error) {
-      console.error(unexpectedErrorLine(error));
+      console.error(unexpectedErrorLine(error, plain?.traceId));
       out = internalError(ctx);
     }
-    return toResponse(out, mediaType, { head });
+    // X-Opaque-Id goes on every answer, errors included.
+    return toResponse({ ...out, headers: { ...out.headers, ...plain?.echo } }, mediaType, { head });
   };
 }
