@@ -16,6 +16,7 @@ async function fillRoles() {
     ...Object.entries(result.data).map(([name, role]) => {
       const reserved = role.metadata?._reserved === true;
       const tr = row([name, (role.cluster ?? []).join(", "), reserved ? "reserved" : "native"]);
+      tr.dataset.role = name;
       const actions = element("td");
       if (!reserved && session.can.manage_security) {
         actions.append(button("Edit", () => editRole(name, role), `Edit ${name}`));
