@@ -5,6 +5,7 @@
 //! JavaScript KV binding to [`store::KvStore`] and exports the host API. docs/layout.md maps
 //! the modules.
 
+pub mod audit;
 pub mod authentication;
 pub mod body_parser;
 pub mod body_text;

@@ -314,6 +314,14 @@ export interface ServiceEnv {
    * Only cluster privileges are used; the built-in role `superuser` has them all.
    */
   ROLES?: string | Record<string, RoleDescriptor>;
+  /** The audit trail (ES's audit events, one JSON line each): "true" to write it; off by default. */
+  AUDIT_ENABLED?: "true" | "false";
+  /** Comma list of event types to write (ES's `events.include`; `_all`); default ES's list. */
+  AUDIT_EVENTS_INCLUDE?: string;
+  /** Comma list of event types not to write (ES's `events.exclude`). */
+  AUDIT_EVENTS_EXCLUDE?: string;
+  /** A Queue binding to send the events to instead of `console.log`. */
+  AUDIT_QUEUE?: { send(message: unknown): Promise<unknown> };
   /** The operator console at /_console/: "true" (the default) or "false" to switch it off. */
   CONSOLE?: "true" | "false";
 }

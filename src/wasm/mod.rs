@@ -9,6 +9,7 @@
 //! - [`check`]: the token check as synchronous steps around reads that the host makes itself.
 //! - [`service`]: the rules the HTTP service asks the core for (bodies, error replies).
 
+pub mod audit;
 pub mod calls;
 pub mod check;
 mod kv;

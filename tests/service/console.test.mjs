@@ -57,14 +57,14 @@ test("unknown files are 404, other methods 405, the bare path redirects", async 
 });
 
 test("/_console/settings: ES's 401 without credentials, the settings without secrets with them", async () => {
-  const { call } = await inProcess({ TOKEN_TIMEOUT: "5m" });
+  const { call } = await inProcess({ TOKEN_TIMEOUT: "5m", AUDIT_ENABLED: "true" });
   const anonymous = await call("GET", "/_console/settings");
   assert.equal(anonymous.status, 401);
   assert.equal(anonymous.body.error.type, "security_exception");
   const r = await call("GET", "/_console/settings", { auth: ADMIN });
   assert.equal(r.status, 200);
   const { version } = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8"));
-  assert.deepEqual(r.body, { store: "kv", token_timeout: "5m", audit_trail: false, console: true, version });
+  assert.deepEqual(r.body, { store: "kv", token_timeout: "5m", audit_trail: true, console: true, version });
   for (const secret of [ELASTIC_PASSWORD, TOKEN_SECRET]) assert.ok(!r.text.includes(secret));
 });
 

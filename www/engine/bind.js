@@ -359,6 +359,10 @@ function bindServiceCalls(raw, call) {
     responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding ?? undefined),
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody: (bytes) => call("checkBody", bytes),
+    /** The operator's message for an AUDIT_EVENTS_* list naming an unknown event type, or undefined. */
+    auditSettingsProblem: (include, exclude) => call("auditSettingsProblem", include, exclude),
+    /** The audit trail's lines (JSON text each) for what one request did. */
+    auditEvents: (include, exclude, trail) => JSON.parse(call("auditEvents", include, exclude, JSON.stringify(trail))),
     /** The envelope of a REST-layer error: `kind` is a name of the core's RestError enum. */
     restError: (kind, ...args) => call("restError", raw.RestError[kind], args.map(String)),
     /** `{username, password}`, `{token}`, `{failure}` (a 401 envelope) or `{}` for none. */

@@ -53,7 +53,7 @@ async function settings(ctx, request, url, connection) {
   const body = {
     store: ctx.config.kv instanceof DurableObjectStore ? "durable_object" : "kv",
     token_timeout: ctx.config.tokenTimeout ?? null,
-    audit_trail: false,
+    audit_trail: ctx.audit !== null,
     console: true,
     version,
   };

@@ -14,6 +14,7 @@ import { authenticateRequest, createRealms } from "./authentication.js";
 import { ConfigError, checkEngineSettings, readConfig, readRoles } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { isConsolePath, serveConsole } from "./console-endpoints.js";
+import { createAudit, noteCredentials } from "./audit.js";
 import { authenticate, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
@@ -36,14 +37,16 @@ const ENDPOINTS = {
   deleteRole,
 };
 
-async function dispatch(ctx, request, route, url, connection, bodyCoding) {
+async function dispatch(ctx, request, route, url, connection, bodyCoding, trail) {
   // ES quotes the request URI (path and query) in its messages.
   const uri = url.pathname + url.search;
   const method = request.method.toUpperCase();
   if (route.preflight !== undefined) return fromEnvelope(route.preflight);
 
+  noteCredentials(ctx.engine, trail, request.headers.get("authorization"));
   const caller = await authenticateRequest(ctx, request, uri, connection);
   if (caller.reply) return caller.reply;
+  if (trail) Object.assign(trail, { principal: caller.principal, endpoint: route.endpoint, name: route.username });
 
   let bytes;
   try {
@@ -61,6 +64,7 @@ async function dispatch(ctx, request, route, url, connection, bodyCoding) {
   const problem = ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
   const body = textDecoder.decode(bytes);
+  if (trail) trail.body = body;
   const params = route.username === undefined ? {} : { username: route.username };
   return ENDPOINTS[route.endpoint](ctx, { principal: caller.principal, body, params, uri, method, connection });
 }
@@ -89,6 +93,15 @@ function connectionOf({ clientAddress, waitUntil } = {}) {
     clientAddress: typeof clientAddress === "string" && clientAddress !== "" ? clientAddress : UNKNOWN_CLIENT,
     ...(typeof waitUntil === "function" ? { waitUntil } : {}),
   };
+}
+
+/** The audit trail of AUDIT_* (null when off); a bad event list is a configuration error. */
+function readAudit(engine, env) {
+  try {
+    return createAudit(engine, env);
+  } catch (/** @type {any} */ error) {
+    throw new ConfigError(`AUDIT_EVENTS_INCLUDE/EXCLUDE: ${error?.message ?? String(error)}`);
+  }
 }
 
 /** The clock of the KV binding when it has one (MemoryKV's injectable clock), else the real one. */
@@ -134,6 +147,7 @@ function buildHandler(boundEngine, env) {
     fail,
     maxBodyBytes: engine.service.maxBodyBytes(),
     now: clockOf(config.kv),
+    audit: readAudit(engine, env),
     realms: createRealms(engine, config, { store, throttle }),
   };
   // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
@@ -142,6 +156,7 @@ function buildHandler(boundEngine, env) {
     let mediaType = "application/json";
     let out;
     let plain;
+    let trail;
     try {
       const url = new URL(request.url);
       const { headers } = request;
@@ -149,12 +164,14 @@ function buildHandler(boundEngine, env) {
       plain = ctx.engine.service.requestHeaders(headers);
       const route = ctx.engine.service.route(request.method.toUpperCase(), url.pathname, url.pathname + url.search, headers);
       mediaType = route.responseType;
-      out = await dispatch(ctx, request, route, url, connectionOf(options), plain.bodyCoding);
+      trail = ctx.audit?.begin(request, url, connectionOf(options));
+      out = await dispatch(ctx, request, route, url, connectionOf(options), plain.bodyCoding, trail);
     } catch (error) {
       console.error(unexpectedErrorLine(error, plain?.traceId));
       out = internalError(ctx);
     }
     // X-Opaque-Id goes on every answer, errors included.
+    if (trail !== undefined) ctx.audit?.end(trail, out, ctx.now, options?.waitUntil);
     return toResponse({ ...out, headers: { ...out.headers, ...plain?.echo } }, mediaType, { head });
   };
 }

@@ -1,0 +1,70 @@
+// The audit trail's platform side (§12): the env settings, a request id, and the sink. What a
+// request did is noted by the handler in a plain object (its "trail"); the core turns it into
+// ES's audit events (src/audit.rs) and this module writes each line to `console.log` (Workers
+// Logs and Logpush collect it) or, with AUDIT_QUEUE, sends it to that Queue binding. A failing
+// sink never fails the request. The trail carries the request body to the core, which reads only
+// the few fields an event may show (never a password, token or hash); the trail itself is never
+// written anywhere.
+
+/** The audit trail for `env`, or null when AUDIT_ENABLED is not "true". Throws for a bad list. */
+export function createAudit(engine, env) {
+  if (env.AUDIT_ENABLED !== "true") return null;
+  const include = env.AUDIT_EVENTS_INCLUDE || undefined;
+  const exclude = env.AUDIT_EVENTS_EXCLUDE || undefined;
+  const problem = engine.service.auditSettingsProblem(include, exclude);
+  if (problem !== undefined) throw new Error(problem);
+  const queue = typeof env.AUDIT_QUEUE?.send === "function" ? env.AUDIT_QUEUE : null;
+  return {
+    /** A new trail for a request: ES's random request id, the caller's address, the URL. */
+    begin(request, url, connection) {
+      return {
+        request_id: requestId(),
+        origin_address: connection.clientAddress,
+        method: request.method.toUpperCase(),
+        path: url.pathname,
+        query: url.search.slice(1),
+        opaque_id: request.headers.get("x-opaque-id") ?? undefined,
+        credentials: "none",
+      };
+    },
+    /** Writes the trail's events once the answer is known; never throws. */
+    end(trail, out, now, waitUntil) {
+      try {
+        const response = out.body !== null && typeof out.body === "object" ? out.body : undefined;
+        const lines = engine.service.auditEvents(include, exclude, { ...trail, at_ms: now(), status: out.status, response });
+        for (const line of lines) send(queue, line, waitUntil);
+      } catch (error) {
+        console.error(`edge-token: audit trail failed: ${/** @type {any} */ (error)?.name ?? "Error"}`);
+      }
+    },
+  };
+}
+
+function send(queue, line, waitUntil) {
+  if (queue === null) {
+    console.log(line);
+    return;
+  }
+  const sent = Promise.resolve()
+    .then(() => queue.send(JSON.parse(line)))
+    .catch(() => console.error("edge-token: the audit queue refused an event"));
+  waitUntil?.(sent);
+}
+
+/** ES's request ids: 16 random bytes, base64url (22 characters). */
+function requestId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+/** What the trail records of the request's credentials: their kind and a Basic username only. */
+export function noteCredentials(engine, trail, header) {
+  if (trail === undefined) return;
+  const read = engine.service.readAuthorization(header ?? "");
+  if (read.failure !== undefined) trail.credentials = "malformed";
+  else if (read.username !== undefined) Object.assign(trail, { credentials: "basic", username: read.username });
+  else if (read.token !== undefined) trail.credentials = "bearer";
+}
