@@ -16,14 +16,11 @@ pub enum Action {
     GetUsers,
     DeleteUser,
     SetEnabled,
-    PutRole,
-    GetRoles,
-    DeleteRole,
     Main,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 8] = [
         Action::CreateToken,
         Action::RefreshToken,
         Action::InvalidateToken,
@@ -31,9 +28,6 @@ impl Action {
         Action::GetUsers,
         Action::DeleteUser,
         Action::SetEnabled,
-        Action::PutRole,
-        Action::GetRoles,
-        Action::DeleteRole,
         Action::Main,
     ];
 
@@ -47,9 +41,6 @@ impl Action {
             Action::GetUsers => "cluster:admin/xpack/security/user/get",
             Action::DeleteUser => "cluster:admin/xpack/security/user/delete",
             Action::SetEnabled => "cluster:admin/xpack/security/user/set_enabled",
-            Action::PutRole => "cluster:admin/xpack/security/role/put",
-            Action::GetRoles => "cluster:admin/xpack/security/role/get",
-            Action::DeleteRole => "cluster:admin/xpack/security/role/delete",
             Action::Main => "cluster:monitor/main",
         }
     }
@@ -65,9 +56,6 @@ impl Action {
             Action::GetUsers => "getUsers",
             Action::DeleteUser => "deleteUser",
             Action::SetEnabled => "setEnabled",
-            Action::PutRole => "putRole",
-            Action::GetRoles => "getRoles",
-            Action::DeleteRole => "deleteRole",
             Action::Main => "main",
         }
     }
@@ -84,10 +72,8 @@ impl Action {
             Action::CreateToken => &["manage_token", "manage_security", "all"],
             Action::RefreshToken => &["manage_saml", "manage_token", "manage_security", "all"],
             Action::InvalidateToken => &["delegate_pki", "manage_saml", "manage_token", "manage_security", "all"],
-            Action::PutUser | Action::DeleteUser | Action::SetEnabled | Action::PutRole | Action::DeleteRole => {
-                &["manage_security", "all"]
-            }
-            Action::GetUsers | Action::GetRoles => &["read_security", "manage_security", "all"],
+            Action::PutUser | Action::DeleteUser | Action::SetEnabled => &["manage_security", "all"],
+            Action::GetUsers => &["read_security", "manage_security", "all"],
             Action::Main => &["monitor", "manage", "all"],
         }
     }

@@ -17,9 +17,6 @@ pub enum Endpoint {
     DeleteUser,
     EnableUser,
     DisableUser,
-    GetRoles,
-    PutRole,
-    DeleteRole,
 }
 
 impl Endpoint {
@@ -34,15 +31,12 @@ impl Endpoint {
             Endpoint::DeleteUser => "deleteUser",
             Endpoint::EnableUser => "enableUser",
             Endpoint::DisableUser => "disableUser",
-            Endpoint::GetRoles => "getRoles",
-            Endpoint::PutRole => "putRole",
-            Endpoint::DeleteRole => "deleteRole",
         }
     }
 
     /// ES answers a body sent to any other endpoint with a 400 rather than ignoring it.
     pub fn reads_body(self) -> bool {
-        matches!(self, Endpoint::GetToken | Endpoint::InvalidateToken | Endpoint::PutUser | Endpoint::PutRole)
+        matches!(self, Endpoint::GetToken | Endpoint::InvalidateToken | Endpoint::PutUser)
     }
 }
 
@@ -67,16 +61,6 @@ const ROUTES: &[(&[&str], Methods)] = &[
     (
         &["_security", "user", "{username}", "_disable"],
         &[("PUT", Endpoint::DisableUser), ("POST", Endpoint::DisableUser)],
-    ),
-    (&["_security", "role"], &[("GET", Endpoint::GetRoles)]),
-    (
-        &["_security", "role", "{name}"],
-        &[
-            ("PUT", Endpoint::PutRole),
-            ("POST", Endpoint::PutRole),
-            ("GET", Endpoint::GetRoles),
-            ("DELETE", Endpoint::DeleteRole),
-        ],
     ),
 ];
 

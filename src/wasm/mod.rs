@@ -15,6 +15,5 @@ pub mod check;
 mod kv;
 mod panic;
 pub mod privileges;
-pub mod roles;
 pub mod service;
 pub mod users;

@@ -198,39 +198,26 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     return handle;
   }
 
-  /** `fn(table)` on the live wasm role table behind the handle `roles`, through the trap guard. */
-  function withTable(roles, fn) {
-    const held = roleTables.get(roles);
-    if (held === undefined) throw new TypeError("roles must be a table made by parseRoles()");
-    return callGlue(() => {
-      try {
-        return fn(held.table);
-      } catch (err) {
-        if (err instanceof WebAssembly.RuntimeError) throw err;
-        // Refused as a table of a replaced instance (its native roles are then read again); a
-        // host bug (say, an unknown endpoint) fails again below and is a 500.
-        held.table = raw.Roles.parse(held.text);
-        return fn(held.table);
-      }
-    });
-  }
-
   /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
   function authorize(roles, username, assignedRoles, endpoint) {
+    const held = roleTables.get(roles);
+    if (held === undefined) throw new TypeError("roles must be a table made by parseRoles()");
     requireString(username, "username");
     requireString(endpoint, "endpoint");
     const assigned = JSON.stringify(assignedRoles ?? []);
-    const denied = withTable(roles, (table) => table.authorize(username, assigned, endpoint));
+    const denied = callGlue(() => {
+      try {
+        return held.table.authorize(username, assigned, endpoint);
+      } catch (err) {
+        if (err instanceof WebAssembly.RuntimeError) throw err;
+        // Refused as a table of a replaced instance; a host bug (say, an unknown endpoint)
+        // fails again below and is a 500.
+        held.table = raw.Roles.parse(held.text);
+        return held.table.authorize(username, assigned, endpoint);
+      }
+    });
     if (denied !== undefined) settle(denied);
   }
-
-  /** `[[name, key], ...]`: the assigned native roles to read from the store before authorizing. */
-  const nativeRolesToRead = (roles, assignedRoles, nowMs) =>
-    JSON.parse(withTable(roles, (table) => table.nativeToRead(JSON.stringify(assignedRoles ?? []), nowMs)));
-
-  /** Records the value read at a native role's key (null: absent). */
-  const setNativeRole = (roles, name, record, nowMs) =>
-    withTable(roles, (table) => table.setNative(name, record ?? undefined, nowMs));
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */
   const callSync = (name, ...args) => settle(call(name, ...args));
@@ -271,8 +258,6 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     },
     parseRoles,
     authorize,
-    nativeRolesToRead,
-    setNativeRole,
     /** The ES action behind an endpoint, for the messages that name it. */
     actionName(endpoint) {
       requireString(endpoint, "endpoint");
@@ -315,13 +300,6 @@ function bindRealmCalls(call, callSync) {
     loginPlan: (username) => callSync("loginPlan", text(username, "username")),
     loginUser: (username, record, reservedEnabled) =>
       callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),
-    roleKey: (name) => call("roleKey", text(name, "name")),
-    parsePutRole: (name, body) => callSync("parsePutRole", text(name, "name"), text(body, "bodyText")),
-    putRoleRecord: (name, descriptor, existing) =>
-      callSync("putRoleRecord", text(name, "name"), asJson(descriptor), nullable(existing)),
-    roleLookup: (names) => callSync("roleLookup", nullable(names)),
-    roleViews: (names, values) => callSync("roleViews", nullable(names), JSON.stringify(values)),
-    checkDeleteRole: (name) => callSync("checkDeleteRole", text(name, "name")),
   };
 }
 

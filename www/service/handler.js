@@ -18,7 +18,6 @@ import { createAudit, noteCredentials } from "./audit.js";
 import { authenticate, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
-import { deleteRole, getRoles, loadNativeRoles, putRole } from "./role-endpoints.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
 import { deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
 
@@ -32,9 +31,6 @@ const ENDPOINTS = {
   deleteUser,
   enableUser,
   disableUser,
-  getRoles,
-  putRole,
-  deleteRole,
 };
 
 async function dispatch(ctx, request, route, url, connection, bodyCoding, trail) {
@@ -58,8 +54,6 @@ async function dispatch(ctx, request, route, url, connection, bodyCoding, trail)
     return ctx.fail("Undecodable", "request body could not be read", 400);
   }
   if (route.failure !== undefined) return fromEnvelope(route.failure);
-  const rolesUnavailable = await loadNativeRoles(ctx, caller.principal);
-  if (rolesUnavailable) return rolesUnavailable;
   if (bytes.length > 0 && route.bodyProblem !== undefined) return fromEnvelope(route.bodyProblem);
   const problem = ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
