@@ -8,6 +8,7 @@
 pub mod authentication;
 pub mod body_parser;
 pub mod body_text;
+pub mod change_password;
 pub mod check;
 pub mod clock;
 pub mod codec;

@@ -17,6 +17,7 @@ pub enum Endpoint {
     DeleteUser,
     EnableUser,
     DisableUser,
+    ChangePassword,
 }
 
 impl Endpoint {
@@ -31,23 +32,27 @@ impl Endpoint {
             Endpoint::DeleteUser => "deleteUser",
             Endpoint::EnableUser => "enableUser",
             Endpoint::DisableUser => "disableUser",
+            Endpoint::ChangePassword => "changePassword",
         }
     }
 
     /// ES answers a body sent to any other endpoint with a 400 rather than ignoring it.
     pub fn reads_body(self) -> bool {
-        matches!(self, Endpoint::GetToken | Endpoint::InvalidateToken | Endpoint::PutUser)
+        matches!(self, Endpoint::GetToken | Endpoint::InvalidateToken | Endpoint::PutUser | Endpoint::ChangePassword)
     }
 }
 
 /// A path pattern (`{username}` is a parameter) and its methods, in the order ES's 405 message
-/// and `Allow` header list them.
+/// and `Allow` header list them. A path may fit several patterns (`/_security/user/_password`
+/// also fits `{username}`): the first that has the method serves it, as in ES's REST
+/// controller, so fixed segments come before parameters.
 type Methods = &'static [(&'static str, Endpoint)];
 const ROUTES: &[(&[&str], Methods)] = &[
     (&[], &[("GET", Endpoint::Info), ("HEAD", Endpoint::Info)]),
     (&["_security", "_authenticate"], &[("GET", Endpoint::Authenticate)]),
     (&["_security", "oauth2", "token"], &[("POST", Endpoint::GetToken), ("DELETE", Endpoint::InvalidateToken)]),
     (&["_security", "user"], &[("GET", Endpoint::GetUsers)]),
+    (&["_security", "user", "_password"], &[("PUT", Endpoint::ChangePassword), ("POST", Endpoint::ChangePassword)]),
     (
         &["_security", "user", "{username}"],
         &[
@@ -61,6 +66,10 @@ const ROUTES: &[(&[&str], Methods)] = &[
     (
         &["_security", "user", "{username}", "_disable"],
         &[("PUT", Endpoint::DisableUser), ("POST", Endpoint::DisableUser)],
+    ),
+    (
+        &["_security", "user", "{username}", "_password"],
+        &[("PUT", Endpoint::ChangePassword), ("POST", Endpoint::ChangePassword)],
     ),
 ];
 
@@ -78,16 +87,26 @@ pub enum RouteMatch {
 
 pub fn route(path: &str, method: &str) -> RouteMatch {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // Every pattern the path fits is tried before a 405, which lists the methods of them all.
+    let mut allowed: Vec<String> = Vec::new();
     for (pattern, methods) in ROUTES {
         let Some(username) = match_pattern(pattern, &segments) else {
             continue;
         };
-        return match methods.iter().find(|(m, _)| *m == method) {
-            Some((_, endpoint)) => RouteMatch::Found { endpoint: *endpoint, username },
-            None => RouteMatch::WrongMethod(methods.iter().map(|(m, _)| (*m).to_string()).collect()),
-        };
+        if let Some((_, endpoint)) = methods.iter().find(|(m, _)| *m == method) {
+            return RouteMatch::Found { endpoint: *endpoint, username };
+        }
+        for (known, _) in methods.iter() {
+            if !allowed.iter().any(|m| m == known) {
+                allowed.push((*known).to_string());
+            }
+        }
     }
-    RouteMatch::NotFound
+    if allowed.is_empty() {
+        RouteMatch::NotFound
+    } else {
+        RouteMatch::WrongMethod(allowed)
+    }
 }
 
 /// `Some(parameter)` when the segments fit the pattern.
@@ -177,6 +196,16 @@ mod tests {
             ("/_security/user/j%20o/_enable", "PUT", found(Endpoint::EnableUser, Some("j o"))),
             ("/_security/user/joe/_disable", "POST", found(Endpoint::DisableUser, Some("joe"))),
             ("/_security/user/joe/_disable", "GET", RouteMatch::WrongMethod(vec!["PUT".into(), "POST".into()])),
+            ("/_security/user/_password", "POST", found(Endpoint::ChangePassword, None)),
+            ("/_security/user/joe/_password", "PUT", found(Endpoint::ChangePassword, Some("joe"))),
+            // A fixed segment without the method falls through to the parameter that has it.
+            ("/_security/user/_password", "GET", found(Endpoint::GetUsers, Some("_password"))),
+            ("/_security/user/_password", "DELETE", found(Endpoint::DeleteUser, Some("_password"))),
+            (
+                "/_security/user/_password",
+                "PATCH",
+                RouteMatch::WrongMethod(vec!["PUT".into(), "POST".into(), "GET".into(), "DELETE".into()]),
+            ),
         ];
         for (path, method, expected) in rows {
             assert_eq!(route(path, method), expected, "{method} {path}");

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::errors::{illegal_argument, Reply};
 use crate::password_hash;
-use crate::user_state::{self, reserved_state_key};
+use crate::user_state::{self, reserved_state_key, ReservedState};
 use crate::users::{login_key, native_realm, reserved_realm, trim_js, user_key, user_key_prefix, UserRecord, ELASTIC};
 
 /// The most usernames GET /_security/user/{names} takes: 10 bulk gets.
@@ -128,15 +128,21 @@ pub fn login_plan(username: &str) -> Value {
 
 /// The user a password login is checked against, from the record read for [`login_plan`]
 /// (for the reserved user, the state read at its `state_key`):
-/// `{"hash", "principal"}`. `hash` is the stored hash (`null` for the reserved user, and for
-/// an unknown user, whom the host checks against a decoy so that it costs the same);
+/// `{"hash", "principal"}`. `hash` is the stored hash (`null` for an unknown user, whom the
+/// host checks against a decoy so that it costs the same, and for the reserved user without a
+/// password set through the API, whom the host checks against its bootstrap password);
 /// `principal` is the `_authenticate` body the login yields when the password matches, `null`
-/// when it yields nobody (unknown or disabled user, reserved user not `reserved_enabled`).
+/// when it yields nobody (unknown or disabled user; reserved user neither `reserved_enabled`,
+/// i.e. given a bootstrap password, nor given one through the API).
 pub fn login_user(username: &str, record: Option<&str>, reserved_enabled: bool) -> Value {
     if username == ELASTIC {
-        let enabled = reserved_enabled && user_state::reserved_enabled(ELASTIC, record);
+        // A password set through the API (§11) replaces the bootstrap one, which the host
+        // checks when `hash` is null; `reserved_enabled` says whether it has one.
+        let state = ReservedState::parse_for(record, ELASTIC);
+        let hash = state.and_then(|s| s.password_hash).filter(|h| password_hash::verifier(h).is_some());
+        let enabled = (reserved_enabled || hash.is_some()) && user_state::reserved_enabled(ELASTIC, record);
         let principal = enabled.then(|| UserRecord::elastic().principal(reserved_realm()));
-        return json!({"hash": null, "principal": principal});
+        return json!({"hash": hash, "principal": principal});
     }
     // A stored hash this service would not take (one stored before the cost bounds, or written
     // to the store by hand) is never verified at its cost: the login is checked against the
@@ -271,6 +277,8 @@ mod tests {
         let costly = stored_with("joe", true, &format!("$2b$14${}", "a".repeat(53)));
         let long_key = stored_with("joe", true, &format!("{}{}", HASH, "A".repeat(2000)));
         let unreadable = stored_with("joe", true, "plain-text");
+        let set_on = format!(r#"{{"username":"elastic","enabled":true,"password_hash":"{HASH}"}}"#);
+        let set_off = set_on.replace("true", "false");
         let rows: Vec<(&str, Option<&str>, bool, Value)> = vec![
             ("joe", Some(&on), false, json!({"hash": HASH,"principal": joe})),
             ("joe", Some(&off), true, json!({"hash": HASH,"principal": null})),
@@ -294,6 +302,9 @@ mod tests {
                 true,
                 json!({"hash": null,"principal": elastic}),
             ),
+            // A password set through the API replaces the bootstrap one, which need not exist.
+            ("elastic", Some(&set_on), false, json!({"hash": HASH,"principal": elastic})),
+            ("elastic", Some(&set_off), true, json!({"hash": HASH,"principal": null})),
         ];
         for (username, record, reserved_enabled, expected) in rows {
             assert_eq!(login_user(username, record, reserved_enabled), expected, "{username} {record:?}");

@@ -266,7 +266,16 @@ export interface RoleDescriptor {
 }
 
 /** The endpoints whose Elasticsearch action authorize() checks. */
-export type Endpoint = "createToken" | "refreshToken" | "invalidateToken" | "putUser" | "getUsers" | "deleteUser" | "main";
+export type Endpoint =
+  | "createToken"
+  | "refreshToken"
+  | "invalidateToken"
+  | "putUser"
+  | "getUsers"
+  | "deleteUser"
+  | "setEnabled"
+  | "changePassword"
+  | "main";
 
 /**
  * The role table of a `ROLES` setting: JSON text (blank for none) or the object it encodes,

@@ -37,6 +37,21 @@ impl Roles {
         let assigned = role_names(assigned_roles_json)?;
         Ok(privileges::authorize(&self.table, username, &assigned, action).map(|reply| reply.to_envelope()))
     }
+
+    /// [`Roles::authorize`] for the service's caller, `principal_json` (its `_authenticate`
+    /// body), with ES's same-user exemptions for an action on the user `target`.
+    #[wasm_bindgen(js_name = authorizeCaller)]
+    pub fn authorize_caller(
+        &self,
+        principal_json: &str,
+        endpoint: &str,
+        target: Option<String>,
+    ) -> Result<Option<String>, JsError> {
+        let action = action_for(endpoint)?;
+        let principal: Value = serde_json::from_str(principal_json)?;
+        let denied = privileges::authorize_principal(&self.table, &principal, action, target.as_deref());
+        Ok(denied.map(|reply| reply.to_envelope()))
+    }
 }
 
 /// A JSON array of role names. Read through `Value`, whose parser the module has anyway.

@@ -152,6 +152,18 @@ test("on workerd a disabled user cannot log in, enabled again they can; their ow
   assert.equal((await flagged.security.authenticate()).username, "flagged");
 });
 
+test("on workerd a password change takes effect at once; a token's holder may not change it", TEST_TIMEOUT, async () => {
+  await admin().security.putUser({ username: "changer", password: PW, roles: ["token_admin"] });
+  const token = await admin().security.getToken({ grant_type: "password", username: "changer", password: PW });
+  const byToken = await rejection(client({ bearer: token.access_token }).security.changePassword({ password: "n3w-password" }));
+  assert.equal(byToken.status, 403);
+  assert.deepEqual(await client({ username: "changer", password: PW }).security.changePassword({ password: "n3w-password" }), {});
+  assert.equal((await rejection(client({ username: "changer", password: PW }).security.authenticate())).status, 401);
+  assert.equal((await client({ username: "changer", password: "n3w-password" }).security.authenticate()).username, "changer");
+  assert.deepEqual(await admin().security.changePassword({ username: "changer", password: PW }), {});
+  assert.equal((await client({ username: "changer", password: PW }).security.authenticate()).username, "changer");
+});
+
 test("the Worker keys the login throttle on CF-Connecting-IP", TEST_TIMEOUT, async () => {
   // wrangler dev passes the header through; Cloudflare's edge sets it, whatever a client sends.
   const call = makeCaller(fetch, server.url.replace(/\/$/, ""));

@@ -198,25 +198,37 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     return handle;
   }
 
-  /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
-  function authorize(roles, username, assignedRoles, endpoint) {
+  /** `use(table)` on the live instance's copy of a role table; its envelope settled. */
+  function onTable(roles, use) {
     const held = roleTables.get(roles);
     if (held === undefined) throw new TypeError("roles must be a table made by parseRoles()");
-    requireString(username, "username");
-    requireString(endpoint, "endpoint");
-    const assigned = JSON.stringify(assignedRoles ?? []);
-    const denied = callGlue(() => {
+    const out = callGlue(() => {
       try {
-        return held.table.authorize(username, assigned, endpoint);
+        return use(held.table);
       } catch (err) {
         if (err instanceof WebAssembly.RuntimeError) throw err;
         // Refused as a table of a replaced instance; a host bug (say, an unknown endpoint)
         // fails again below and is a 500.
         held.table = raw.Roles.parse(held.text);
-        return held.table.authorize(username, assigned, endpoint);
+        return use(held.table);
       }
     });
-    if (denied !== undefined) settle(denied);
+    return out === undefined ? undefined : settle(out);
+  }
+
+  /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
+  function authorize(roles, username, assignedRoles, endpoint) {
+    requireString(username, "username");
+    requireString(endpoint, "endpoint");
+    const assigned = JSON.stringify(assignedRoles ?? []);
+    onTable(roles, (table) => table.authorize(username, assigned, endpoint));
+  }
+
+  /** authorize() for the service's caller (an _authenticate body), with ES's same-user rules on `target`. */
+  function authorizeCaller(roles, principal, endpoint, target) {
+    requireString(endpoint, "endpoint");
+    const caller = JSON.stringify(principal);
+    onTable(roles, (table) => table.authorizeCaller(caller, endpoint, target ?? undefined));
   }
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */
@@ -258,6 +270,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     },
     parseRoles,
     authorize,
+    authorizeCaller,
     /** The ES action behind an endpoint, for the messages that name it. */
     actionName(endpoint) {
       requireString(endpoint, "endpoint");
@@ -297,6 +310,9 @@ function bindRealmCalls(call, callSync) {
       callSync("checkSetEnabledCaller", text(caller, "caller"), text(username, "username")),
     setEnabledValue: (username, enabled, existing) =>
       callSync("setEnabledValue", text(username, "username"), Boolean(enabled), nullable(existing)),
+    parseChangePassword: (username, body) => callSync("parseChangePassword", text(username, "username"), text(body, "bodyText")),
+    changePasswordValue: (request, passwordHash, existing) =>
+      callSync("changePasswordValue", asJson(request), nullable(passwordHash), nullable(existing)),
     loginPlan: (username) => callSync("loginPlan", text(username, "username")),
     loginUser: (username, record, reservedEnabled) =>
       callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),

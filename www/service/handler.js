@@ -17,7 +17,7 @@ import { authenticate, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
-import { deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
+import { changePassword, deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
 
 const ENDPOINTS = {
   info,
@@ -29,6 +29,7 @@ const ENDPOINTS = {
   deleteUser,
   enableUser,
   disableUser,
+  changePassword,
 };
 
 async function dispatch(ctx, request, route, url, connection) {
