@@ -11,6 +11,7 @@ pub mod body_text;
 pub mod change_password;
 pub mod check;
 pub mod clock;
+pub mod cluster_health;
 pub mod codec;
 pub mod credentials;
 pub mod engine;

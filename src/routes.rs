@@ -18,6 +18,7 @@ pub enum Endpoint {
     EnableUser,
     DisableUser,
     ChangePassword,
+    ClusterHealth,
 }
 
 impl Endpoint {
@@ -33,6 +34,15 @@ impl Endpoint {
             Endpoint::EnableUser => "enableUser",
             Endpoint::DisableUser => "disableUser",
             Endpoint::ChangePassword => "changePassword",
+            Endpoint::ClusterHealth => "clusterHealth",
+        }
+    }
+
+    /// The name of the endpoint's path parameter (`{username}` or `{index}`).
+    pub fn parameter_name(self) -> &'static str {
+        match self {
+            Endpoint::ClusterHealth => "index",
+            _ => "username",
         }
     }
 
@@ -52,6 +62,8 @@ const ROUTES: &[(&[&str], Methods)] = &[
     (&["_security", "_authenticate"], &[("GET", Endpoint::Authenticate)]),
     (&["_security", "oauth2", "token"], &[("POST", Endpoint::GetToken), ("DELETE", Endpoint::InvalidateToken)]),
     (&["_security", "user"], &[("GET", Endpoint::GetUsers)]),
+    (&["_cluster", "health"], &[("GET", Endpoint::ClusterHealth)]),
+    (&["_cluster", "health", "{index}"], &[("GET", Endpoint::ClusterHealth)]),
     (&["_security", "user", "_password"], &[("PUT", Endpoint::ChangePassword), ("POST", Endpoint::ChangePassword)]),
     (
         &["_security", "user", "{username}"],
@@ -123,6 +135,23 @@ fn match_pattern(pattern: &[&str], segments: &[&str]) -> Option<Option<String>> 
         }
     }
     Some(parameter)
+}
+
+/// The query parameters of a request URI, in order, percent-decoded (`+` as a space, as ES
+/// decodes a query); a name without `=` has an empty value.
+pub fn query_params(uri: &str) -> Vec<(String, String)> {
+    let Some((_, query)) = uri.split_once('?') else {
+        return Vec::new();
+    };
+    let decode = |text: &str| percent_decode(&text.replace('+', " "));
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => (decode(name), decode(value)),
+            None => (decode(pair), String::new()),
+        })
+        .collect()
 }
 
 /// Percent-decoding as ES does for path parameters; a bad escape or bytes that are not UTF-8
@@ -197,6 +226,8 @@ mod tests {
             ("/_security/user/joe/_disable", "POST", found(Endpoint::DisableUser, Some("joe"))),
             ("/_security/user/joe/_disable", "GET", RouteMatch::WrongMethod(vec!["PUT".into(), "POST".into()])),
             ("/_security/user/_password", "POST", found(Endpoint::ChangePassword, None)),
+            ("/_cluster/health", "GET", found(Endpoint::ClusterHealth, None)),
+            ("/_cluster/health/a%2Cb", "GET", found(Endpoint::ClusterHealth, Some("a,b"))),
             ("/_security/user/joe/_password", "PUT", found(Endpoint::ChangePassword, Some("joe"))),
             // A fixed segment without the method falls through to the parameter that has it.
             ("/_security/user/_password", "GET", found(Endpoint::GetUsers, Some("_password"))),
@@ -211,6 +242,14 @@ mod tests {
             assert_eq!(route(path, method), expected, "{method} {path}");
         }
         assert!(Endpoint::PutUser.reads_body() && !Endpoint::GetUsers.reads_body());
+        assert_eq!(
+            (Endpoint::ClusterHealth.parameter_name(), Endpoint::PutUser.parameter_name()),
+            ("index", "username")
+        );
+        let params = query_params("/p?a=1&b&c=x%2By+z&&a=2");
+        let expected = [("a", "1"), ("b", ""), ("c", "x+y z"), ("a", "2")].map(|(k, v)| (k.to_string(), v.to_string()));
+        assert_eq!(params, expected);
+        assert!(query_params("/p").is_empty());
     }
 
     #[test]

@@ -275,7 +275,8 @@ export type Endpoint =
   | "deleteUser"
   | "setEnabled"
   | "changePassword"
-  | "main";
+  | "main"
+  | "clusterHealth";
 
 /**
  * The role table of a `ROLES` setting: JSON text (blank for none) or the object it encodes,

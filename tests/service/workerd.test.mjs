@@ -164,6 +164,15 @@ test("on workerd a password change takes effect at once; a token's holder may no
   assert.equal((await client({ username: "changer", password: PW }).security.authenticate()).username, "changer");
 });
 
+test("on workerd the cluster is green while its KV answers, with ES's body", TEST_TIMEOUT, async () => {
+  const health = await admin().cluster.health({ wait_for_status: "green", timeout: "5s" });
+  assert.deepEqual(
+    [health.cluster_name, health.status, health.timed_out, health.number_of_nodes],
+    ["edge-token", "green", false, 1],
+  );
+  assert.equal(health.active_shards_percent_as_number, 100);
+});
+
 test("the Worker keys the login throttle on CF-Connecting-IP", TEST_TIMEOUT, async () => {
   // wrangler dev passes the header through; Cloudflare's edge sets it, whatever a client sends.
   const call = makeCaller(fetch, server.url.replace(/\/$/, ""));

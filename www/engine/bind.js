@@ -336,6 +336,7 @@ function bindServiceCalls(raw, call) {
       const out = {
         endpoint: read.endpoint,
         username: read.username,
+        parameterName: read.parameterName,
         preflight: read.preflight,
         failure: read.failure,
         bodyProblem: read.bodyProblem,
@@ -344,6 +345,9 @@ function bindServiceCalls(raw, call) {
       read.free();
       return out;
     },
+    /** GET /_cluster/health: `{probe_key}` or ES's 400; then its 200 or 408 (thrown). */
+    clusterHealthPlan: (index, uri) => settle(call("clusterHealthPlan", index ?? undefined, uri)),
+    clusterHealth: (index, uri, storeAnswered) => settle(call("clusterHealth", index ?? undefined, uri, Boolean(storeAnswered))),
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody: (bytes) => call("checkBody", bytes),
     /** The envelope of a REST-layer error: `kind` is a name of the core's RestError enum. */

@@ -13,7 +13,7 @@ import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { ConfigError, checkEngineSettings, readConfig, readRoles } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
-import { authenticate, info } from "./info-endpoints.js";
+import { authenticate, clusterHealth, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
@@ -30,6 +30,7 @@ const ENDPOINTS = {
   enableUser,
   disableUser,
   changePassword,
+  clusterHealth,
 };
 
 async function dispatch(ctx, request, route, url, connection) {
@@ -55,7 +56,7 @@ async function dispatch(ctx, request, route, url, connection) {
   const problem = ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
   const body = textDecoder.decode(bytes);
-  const params = route.username === undefined ? {} : { username: route.username };
+  const params = route.username === undefined ? {} : { [route.parameterName]: route.username };
   return ENDPOINTS[route.endpoint](ctx, { principal: caller.principal, body, params, uri, method, connection });
 }
 

@@ -1,5 +1,6 @@
-// GET /_security/_authenticate and GET|HEAD /: who the caller is, and what this server is.
-import { reply } from "./http.js";
+// GET /_security/_authenticate, GET|HEAD / and GET /_cluster/health: who the caller is, what
+// this server is, and whether its store answers.
+import { fromEngineError, reply } from "./http.js";
 import { authorize } from "./authorization.js";
 
 /**
@@ -33,4 +34,24 @@ export async function info(ctx, { principal }) {
     },
     tagline: "You Know, for Search",
   });
+}
+
+/**
+ * GET /_cluster/health[/{index}] (§12): ES's 400s for the parameters, then the `monitor`
+ * privilege, then one KV read: green when the store answers it, red when it does not.
+ */
+export async function clusterHealth(ctx, { principal, params, uri }) {
+  const { service } = ctx.engine;
+  try {
+    const { probe_key: probeKey } = service.clusterHealthPlan(params.index, uri);
+    const denied = authorize(ctx, principal, "clusterHealth");
+    if (denied) return denied;
+    const answered = await ctx.store.get(probeKey).then(
+      () => true,
+      () => false,
+    );
+    return reply(200, service.clusterHealth(params.index, uri, answered));
+  } catch (/** @type {any} */ error) {
+    return fromEngineError(error);
+  }
 }
