@@ -19,6 +19,8 @@ pub enum Endpoint {
     DisableUser,
     ChangePassword,
     ClusterHealth,
+    HasPrivileges,
+    GetUserPrivileges,
 }
 
 impl Endpoint {
@@ -35,6 +37,8 @@ impl Endpoint {
             Endpoint::DisableUser => "disableUser",
             Endpoint::ChangePassword => "changePassword",
             Endpoint::ClusterHealth => "clusterHealth",
+            Endpoint::HasPrivileges => "hasPrivileges",
+            Endpoint::GetUserPrivileges => "getUserPrivileges",
         }
     }
 
@@ -48,7 +52,14 @@ impl Endpoint {
 
     /// ES answers a body sent to any other endpoint with a 400 rather than ignoring it.
     pub fn reads_body(self) -> bool {
-        matches!(self, Endpoint::GetToken | Endpoint::InvalidateToken | Endpoint::PutUser | Endpoint::ChangePassword)
+        matches!(
+            self,
+            Endpoint::GetToken
+                | Endpoint::InvalidateToken
+                | Endpoint::PutUser
+                | Endpoint::ChangePassword
+                | Endpoint::HasPrivileges
+        )
     }
 }
 
@@ -65,6 +76,8 @@ const ROUTES: &[(&[&str], Methods)] = &[
     (&["_cluster", "health"], &[("GET", Endpoint::ClusterHealth)]),
     (&["_cluster", "health", "{index}"], &[("GET", Endpoint::ClusterHealth)]),
     (&["_security", "user", "_password"], &[("PUT", Endpoint::ChangePassword), ("POST", Endpoint::ChangePassword)]),
+    (&["_security", "user", "_privileges"], &[("GET", Endpoint::GetUserPrivileges)]),
+    (&["_security", "user", "_has_privileges"], &[("GET", Endpoint::HasPrivileges), ("POST", Endpoint::HasPrivileges)]),
     (
         &["_security", "user", "{username}"],
         &[
@@ -227,6 +240,9 @@ mod tests {
             ("/_security/user/joe/_disable", "GET", RouteMatch::WrongMethod(vec!["PUT".into(), "POST".into()])),
             ("/_security/user/_password", "POST", found(Endpoint::ChangePassword, None)),
             ("/_cluster/health", "GET", found(Endpoint::ClusterHealth, None)),
+            ("/_security/user/_privileges", "GET", found(Endpoint::GetUserPrivileges, None)),
+            ("/_security/user/_has_privileges", "POST", found(Endpoint::HasPrivileges, None)),
+            ("/_security/user/_privileges", "PUT", found(Endpoint::PutUser, Some("_privileges"))),
             ("/_cluster/health/a%2Cb", "GET", found(Endpoint::ClusterHealth, Some("a,b"))),
             ("/_security/user/joe/_password", "PUT", found(Endpoint::ChangePassword, Some("joe"))),
             // A fixed segment without the method falls through to the parameter that has it.

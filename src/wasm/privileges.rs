@@ -8,8 +8,10 @@
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+use crate::errors::Reply;
 use crate::privileges::{self, Action};
 use crate::roles::RoleTable;
+use crate::user_privileges;
 
 #[wasm_bindgen]
 pub struct Roles {
@@ -52,6 +54,33 @@ impl Roles {
         let denied = privileges::authorize_principal(&self.table, &principal, action, target.as_deref());
         Ok(denied.map(|reply| reply.to_envelope()))
     }
+
+    /// GET /_security/user/_privileges for the caller (`principal_json`): the reply envelope.
+    #[wasm_bindgen(js_name = userPrivileges)]
+    pub fn user_privileges(&self, principal_json: &str) -> Result<String, JsError> {
+        let (_, roles) = caller(principal_json)?;
+        Ok(Reply::ok(user_privileges::user_privileges(&self.table, &roles)).to_envelope())
+    }
+
+    /// GET/POST /_security/user/_has_privileges for the caller: the reply envelope, ES's 400s
+    /// included.
+    #[wasm_bindgen(js_name = hasPrivileges)]
+    pub fn has_privileges(&self, principal_json: &str, body: &str) -> Result<String, JsError> {
+        let (username, roles) = caller(principal_json)?;
+        let reply = user_privileges::parse_check(&username, body).map_or_else(
+            |problem| problem,
+            |check| user_privileges::has_privileges(&self.table, &username, &roles, &check),
+        );
+        Ok(reply.to_envelope())
+    }
+}
+
+/// The username and roles of an `_authenticate` body.
+fn caller(principal_json: &str) -> Result<(String, Vec<String>), JsError> {
+    let principal: Value = serde_json::from_str(principal_json)?;
+    let username = principal.get("username").and_then(Value::as_str).unwrap_or("").to_string();
+    let roles = principal.get("roles").map(Value::to_string).unwrap_or_else(|| "[]".into());
+    Ok((username, role_names(&roles)?))
 }
 
 /// A JSON array of role names. Read through `Value`, whose parser the module has anyway.

@@ -173,6 +173,17 @@ test("on workerd the cluster is green while its KV answers, with ES's body", TES
   assert.equal(health.active_shards_percent_as_number, 100);
 });
 
+test("on workerd a user asks what they may do", TEST_TIMEOUT, async () => {
+  await admin().security.putUser({ username: "asker", password: PW, roles: ["token_admin"] });
+  const asker = client({ username: "asker", password: PW });
+  assert.deepEqual((await asker.security.getUserPrivileges()).cluster, ["manage_token"]);
+  const answer = await asker.security.hasPrivileges({ cluster: ["manage_token", "monitor"] });
+  assert.deepEqual(
+    [answer.username, answer.has_all_requested, answer.cluster],
+    ["asker", false, { manage_token: true, monitor: false }],
+  );
+});
+
 test("the Worker keys the login throttle on CF-Connecting-IP", TEST_TIMEOUT, async () => {
   // wrangler dev passes the header through; Cloudflare's edge sets it, whatever a client sends.
   const call = makeCaller(fetch, server.url.replace(/\/$/, ""));

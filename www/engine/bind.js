@@ -271,6 +271,10 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     parseRoles,
     authorize,
     authorizeCaller,
+    /** GET /_security/user/_privileges for the caller (an _authenticate body). */
+    userPrivileges: (roles, principal) => onTable(roles, (table) => table.userPrivileges(JSON.stringify(principal))),
+    /** GET|POST /_security/user/_has_privileges for the caller; ES's 400s thrown. */
+    hasPrivileges: (roles, principal, body) => onTable(roles, (table) => table.hasPrivileges(JSON.stringify(principal), body)),
     /** The ES action behind an endpoint, for the messages that name it. */
     actionName(endpoint) {
       requireString(endpoint, "endpoint");

@@ -13,7 +13,7 @@ import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { ConfigError, checkEngineSettings, readConfig, readRoles } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
-import { authenticate, clusterHealth, info } from "./info-endpoints.js";
+import { authenticate, clusterHealth, getUserPrivileges, hasPrivileges, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
@@ -31,6 +31,8 @@ const ENDPOINTS = {
   disableUser,
   changePassword,
   clusterHealth,
+  hasPrivileges,
+  getUserPrivileges,
 };
 
 async function dispatch(ctx, request, route, url, connection) {

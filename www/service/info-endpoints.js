@@ -1,5 +1,6 @@
-// GET /_security/_authenticate, GET|HEAD / and GET /_cluster/health: who the caller is, what
-// this server is, and whether its store answers.
+// GET /_security/_authenticate, GET|HEAD /, GET /_cluster/health and what the caller may do
+// (_privileges, _has_privileges): who the caller is, what this server is, whether its store
+// answers.
 import { fromEngineError, reply } from "./http.js";
 import { authorize } from "./authorization.js";
 
@@ -34,6 +35,20 @@ export async function info(ctx, { principal }) {
     },
     tagline: "You Know, for Search",
   });
+}
+
+/** GET /_security/user/_privileges (§13): any caller may ask about themselves. */
+export async function getUserPrivileges(ctx, { principal }) {
+  return reply(200, ctx.engine.userPrivileges(ctx.config.roles, principal));
+}
+
+/** GET|POST /_security/user/_has_privileges (§13): ES's 400s for the body, then the answer. */
+export async function hasPrivileges(ctx, { principal, body }) {
+  try {
+    return reply(200, ctx.engine.hasPrivileges(ctx.config.roles, principal, body));
+  } catch (/** @type {any} */ error) {
+    return fromEngineError(error);
+  }
 }
 
 /**
