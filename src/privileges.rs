@@ -21,10 +21,13 @@ pub enum Action {
     ChangePassword,
     Main,
     ClusterHealth,
+    PutRole,
+    GetRoles,
+    DeleteRole,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 13] = [
         Action::CreateToken,
         Action::RefreshToken,
         Action::InvalidateToken,
@@ -35,6 +38,9 @@ impl Action {
         Action::ChangePassword,
         Action::Main,
         Action::ClusterHealth,
+        Action::PutRole,
+        Action::GetRoles,
+        Action::DeleteRole,
     ];
 
     /// The action's name, as ES names it in its messages.
@@ -50,6 +56,9 @@ impl Action {
             Action::ChangePassword => "cluster:admin/xpack/security/user/change_password",
             Action::Main => "cluster:monitor/main",
             Action::ClusterHealth => "cluster:monitor/health",
+            Action::PutRole => "cluster:admin/xpack/security/role/put",
+            Action::GetRoles => "cluster:admin/xpack/security/role/get",
+            Action::DeleteRole => "cluster:admin/xpack/security/role/delete",
         }
     }
 
@@ -67,6 +76,9 @@ impl Action {
             Action::ChangePassword => "changePassword",
             Action::Main => "main",
             Action::ClusterHealth => "clusterHealth",
+            Action::PutRole => "putRole",
+            Action::GetRoles => "getRoles",
+            Action::DeleteRole => "deleteRole",
         }
     }
 
@@ -82,10 +94,13 @@ impl Action {
             Action::CreateToken => &["manage_token", "manage_security", "all"],
             Action::RefreshToken => &["manage_saml", "manage_token", "manage_security", "all"],
             Action::InvalidateToken => &["delegate_pki", "manage_saml", "manage_token", "manage_security", "all"],
-            Action::PutUser | Action::DeleteUser | Action::SetEnabled | Action::ChangePassword => {
-                &["manage_security", "all"]
-            }
-            Action::GetUsers => &["read_security", "manage_security", "all"],
+            Action::PutUser
+            | Action::DeleteUser
+            | Action::SetEnabled
+            | Action::ChangePassword
+            | Action::PutRole
+            | Action::DeleteRole => &["manage_security", "all"],
+            Action::GetUsers | Action::GetRoles => &["read_security", "manage_security", "all"],
             Action::Main | Action::ClusterHealth => &["monitor", "manage", "all"],
         }
     }

@@ -21,6 +21,9 @@ pub enum Endpoint {
     ClusterHealth,
     HasPrivileges,
     GetUserPrivileges,
+    PutRole,
+    GetRoles,
+    DeleteRole,
 }
 
 impl Endpoint {
@@ -39,6 +42,9 @@ impl Endpoint {
             Endpoint::ClusterHealth => "clusterHealth",
             Endpoint::HasPrivileges => "hasPrivileges",
             Endpoint::GetUserPrivileges => "getUserPrivileges",
+            Endpoint::PutRole => "putRole",
+            Endpoint::GetRoles => "getRoles",
+            Endpoint::DeleteRole => "deleteRole",
         }
     }
 
@@ -46,6 +52,7 @@ impl Endpoint {
     pub fn parameter_name(self) -> &'static str {
         match self {
             Endpoint::ClusterHealth => "index",
+            Endpoint::PutRole | Endpoint::GetRoles | Endpoint::DeleteRole => "name",
             _ => "username",
         }
     }
@@ -59,6 +66,7 @@ impl Endpoint {
                 | Endpoint::PutUser
                 | Endpoint::ChangePassword
                 | Endpoint::HasPrivileges
+                | Endpoint::PutRole
         )
     }
 }
@@ -73,6 +81,16 @@ const ROUTES: &[(&[&str], Methods)] = &[
     (&["_security", "_authenticate"], &[("GET", Endpoint::Authenticate)]),
     (&["_security", "oauth2", "token"], &[("POST", Endpoint::GetToken), ("DELETE", Endpoint::InvalidateToken)]),
     (&["_security", "user"], &[("GET", Endpoint::GetUsers)]),
+    (&["_security", "role"], &[("GET", Endpoint::GetRoles)]),
+    (
+        &["_security", "role", "{name}"],
+        &[
+            ("PUT", Endpoint::PutRole),
+            ("POST", Endpoint::PutRole),
+            ("GET", Endpoint::GetRoles),
+            ("DELETE", Endpoint::DeleteRole),
+        ],
+    ),
     (&["_cluster", "health"], &[("GET", Endpoint::ClusterHealth)]),
     (&["_cluster", "health", "{index}"], &[("GET", Endpoint::ClusterHealth)]),
     (&["_security", "user", "_password"], &[("PUT", Endpoint::ChangePassword), ("POST", Endpoint::ChangePassword)]),
@@ -240,6 +258,9 @@ mod tests {
             ("/_security/user/joe/_disable", "GET", RouteMatch::WrongMethod(vec!["PUT".into(), "POST".into()])),
             ("/_security/user/_password", "POST", found(Endpoint::ChangePassword, None)),
             ("/_cluster/health", "GET", found(Endpoint::ClusterHealth, None)),
+            ("/_security/role", "GET", found(Endpoint::GetRoles, None)),
+            ("/_security/role/a%20b", "POST", found(Endpoint::PutRole, Some("a b"))),
+            ("/_security/role/r", "DELETE", found(Endpoint::DeleteRole, Some("r"))),
             ("/_security/user/_privileges", "GET", found(Endpoint::GetUserPrivileges, None)),
             ("/_security/user/_has_privileges", "POST", found(Endpoint::HasPrivileges, None)),
             ("/_security/user/_privileges", "PUT", found(Endpoint::PutUser, Some("_privileges"))),

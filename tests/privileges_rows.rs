@@ -40,6 +40,9 @@ fn each_action_has_its_es_name_and_endpoint() {
         (Action::ChangePassword, "changePassword", "cluster:admin/xpack/security/user/change_password"),
         (Action::Main, "main", "cluster:monitor/main"),
         (Action::ClusterHealth, "clusterHealth", "cluster:monitor/health"),
+        (Action::PutRole, "putRole", "cluster:admin/xpack/security/role/put"),
+        (Action::GetRoles, "getRoles", "cluster:admin/xpack/security/role/get"),
+        (Action::DeleteRole, "deleteRole", "cluster:admin/xpack/security/role/delete"),
     ];
     assert_eq!(rows.len(), Action::ALL.len());
     for (action, endpoint, name) in rows {
@@ -65,6 +68,9 @@ fn granted_by_lists_are_es_order() {
         (Action::ChangePassword, "manage_security,all"),
         (Action::Main, "monitor,manage,all"),
         (Action::ClusterHealth, "monitor,manage,all"),
+        (Action::PutRole, "manage_security,all"),
+        (Action::GetRoles, "read_security,manage_security,all"),
+        (Action::DeleteRole, "manage_security,all"),
     ];
     for (action, expected) in rows {
         assert_eq!(action.granted_by().join(","), expected, "{action:?}");
@@ -112,7 +118,19 @@ fn action_patterns_grant_the_actions_they_match() {
         ("cluster:admin/xpack/security/token/*", &[CreateToken, RefreshToken, InvalidateToken]),
         (
             "cluster:admin/xpack/security/*",
-            &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled, ChangePassword],
+            &[
+                CreateToken,
+                RefreshToken,
+                InvalidateToken,
+                PutUser,
+                GetUsers,
+                DeleteUser,
+                SetEnabled,
+                ChangePassword,
+                PutRole,
+                GetRoles,
+                DeleteRole,
+            ],
         ),
         ("cluster:*", &Action::ALL),
         ("cluster:monitor/*", &[Main, ClusterHealth]),
@@ -122,7 +140,19 @@ fn action_patterns_grant_the_actions_they_match() {
         ("cluster:admin/xpack/security/token/create*", &[CreateToken]),
         (
             "cluster:*/*/*/*/*",
-            &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled, ChangePassword],
+            &[
+                CreateToken,
+                RefreshToken,
+                InvalidateToken,
+                PutUser,
+                GetUsers,
+                DeleteUser,
+                SetEnabled,
+                ChangePassword,
+                PutRole,
+                GetRoles,
+                DeleteRole,
+            ],
         ),
         // Regular-expression characters stand for themselves.
         ("cluster:monitor/mai.", &[]),

@@ -278,7 +278,10 @@ export type Endpoint =
   | "setEnabled"
   | "changePassword"
   | "main"
-  | "clusterHealth";
+  | "clusterHealth"
+  | "putRole"
+  | "getRoles"
+  | "deleteRole";
 
 /**
  * The role table of a `ROLES` setting: JSON text (blank for none) or the object it encodes,

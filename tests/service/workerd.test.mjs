@@ -184,6 +184,21 @@ test("on workerd a user asks what they may do", TEST_TIMEOUT, async () => {
   );
 });
 
+test(
+  "on workerd a role stored through the API grants its privileges, and deleting it takes them away",
+  TEST_TIMEOUT,
+  async () => {
+    await admin().security.putUser({ username: "roled", password: PW, roles: ["stored_token_role"] });
+    const roled = client({ username: "roled", password: PW });
+    assert.equal((await rejection(roled.security.getToken({ grant_type: "client_credentials" }))).status, 403);
+    const created = await admin().security.putRole({ name: "stored_token_role", cluster: ["manage_token"] });
+    assert.deepEqual(created, { role: { created: true } });
+    assert.equal(typeof (await roled.security.getToken({ grant_type: "client_credentials" })).access_token, "string");
+    assert.deepEqual(await admin().security.deleteRole({ name: "stored_token_role" }), { found: true });
+    assert.equal((await rejection(roled.security.getToken({ grant_type: "client_credentials" }))).status, 403);
+  },
+);
+
 test("the Worker keys the login throttle on CF-Connecting-IP", TEST_TIMEOUT, async () => {
   // wrangler dev passes the header through; Cloudflare's edge sets it, whatever a client sends.
   const call = makeCaller(fetch, server.url.replace(/\/$/, ""));

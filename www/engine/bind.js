@@ -200,9 +200,15 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
 
   /** `use(table)` on the live instance's copy of a role table; its envelope settled. */
   function onTable(roles, use) {
+    const out = withTable(roles, use);
+    return out === undefined ? undefined : settle(out);
+  }
+
+  /** `use(table)`'s raw result on the live instance's copy of a role table. */
+  function withTable(roles, use) {
     const held = roleTables.get(roles);
     if (held === undefined) throw new TypeError("roles must be a table made by parseRoles()");
-    const out = callGlue(() => {
+    return callGlue(() => {
       try {
         return use(held.table);
       } catch (err) {
@@ -213,7 +219,6 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
         return use(held.table);
       }
     });
-    return out === undefined ? undefined : settle(out);
   }
 
   /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
@@ -224,11 +229,14 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     onTable(roles, (table) => table.authorize(username, assigned, endpoint));
   }
 
-  /** authorize() for the service's caller (an _authenticate body), with ES's same-user rules on `target`. */
-  function authorizeCaller(roles, principal, endpoint, target) {
+  /**
+   * authorize() for the service's caller (an _authenticate body), with ES's same-user rules on
+   * `target`; `native` is the caller's stored roles as read for nativeRoleKeys (JSON), if any.
+   */
+  function authorizeCaller(roles, principal, endpoint, target, native) {
     requireString(endpoint, "endpoint");
     const caller = JSON.stringify(principal);
-    onTable(roles, (table) => table.authorizeCaller(caller, endpoint, target ?? undefined));
+    onTable(roles, (table) => table.authorizeCaller(caller, endpoint, target ?? undefined, native ?? undefined));
   }
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */
@@ -272,9 +280,14 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     authorize,
     authorizeCaller,
     /** GET /_security/user/_privileges for the caller (an _authenticate body). */
-    userPrivileges: (roles, principal) => onTable(roles, (table) => table.userPrivileges(JSON.stringify(principal))),
+    userPrivileges: (roles, principal, native) =>
+      onTable(roles, (table) => table.userPrivileges(JSON.stringify(principal), native ?? undefined)),
     /** GET|POST /_security/user/_has_privileges for the caller; ES's 400s thrown. */
-    hasPrivileges: (roles, principal, body) => onTable(roles, (table) => table.hasPrivileges(JSON.stringify(principal), body)),
+    hasPrivileges: (roles, principal, body, native) =>
+      onTable(roles, (table) => table.hasPrivileges(JSON.stringify(principal), body, native ?? undefined)),
+    /** The KV keys of the caller's roles that `roles` does not define (stored roles to read). */
+    nativeRoleKeys: (roles, principal) =>
+      JSON.parse(withTable(roles, (table) => table.nativeRoleKeys(JSON.stringify(principal)))),
     /** The ES action behind an endpoint, for the messages that name it. */
     actionName(endpoint) {
       requireString(endpoint, "endpoint");
@@ -317,6 +330,11 @@ function bindRealmCalls(call, callSync) {
     parseChangePassword: (username, body) => callSync("parseChangePassword", text(username, "username"), text(body, "bodyText")),
     changePasswordValue: (request, passwordHash, existing) =>
       callSync("changePasswordValue", asJson(request), nullable(passwordHash), nullable(existing)),
+    parsePutRole: (name, body) => callSync("parsePutRole", text(name, "name"), text(body, "bodyText")),
+    putRoleAnswer: (existing) => callSync("putRoleAnswer", nullable(existing)),
+    roleLookup: (names) => callSync("roleLookup", nullable(names)),
+    roleViews: (names, values) => callSync("roleViews", nullable(names), JSON.stringify(values)),
+    deleteRolePlan: (name) => callSync("deleteRolePlan", text(name, "name")),
     loginPlan: (username) => callSync("loginPlan", text(username, "username")),
     loginUser: (username, record, reservedEnabled) =>
       callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),

@@ -2,6 +2,7 @@
 // workerd, Node, Deno and Bun. The steps run in the order Elasticsearch 8/9 runs them:
 //   OPTIONS        answered from the route table, without credentials
 //   authenticate   401 (ES authenticates on the headers, before routing)
+//   stored roles   the caller's roles that ROLES lacks, read from the store (503 if it fails)
 //   body size      413
 //   route          400 "no handler found" / 405 wrong method
 //   content type   406, only when there is a body
@@ -11,11 +12,13 @@ import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
 import { INTERNAL_ERROR_BODY } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
+import { loadStoredRoles } from "./authorization.js";
 import { ConfigError, checkEngineSettings, readConfig, readRoles } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { authenticate, clusterHealth, getUserPrivileges, hasPrivileges, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
+import { deleteRole, getRoles, putRole } from "./role-endpoints.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
 import { changePassword, deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
 
@@ -33,6 +36,9 @@ const ENDPOINTS = {
   clusterHealth,
   hasPrivileges,
   getUserPrivileges,
+  putRole,
+  getRoles,
+  deleteRole,
 };
 
 async function dispatch(ctx, request, route, url, connection) {
@@ -43,6 +49,11 @@ async function dispatch(ctx, request, route, url, connection) {
 
   const caller = await authenticateRequest(ctx, request, uri, connection);
   if (caller.reply) return caller.reply;
+  try {
+    await loadStoredRoles(ctx, caller.principal);
+  } catch (/** @type {any} */ error) {
+    return ctx.fail("StoreUnavailable", error?.message ?? String(error));
+  }
 
   let bytes;
   try {

@@ -2,7 +2,7 @@
 // (_privileges, _has_privileges): who the caller is, what this server is, whether its store
 // answers.
 import { fromEngineError, reply } from "./http.js";
-import { authorize } from "./authorization.js";
+import { authorize, storedRolesOf } from "./authorization.js";
 
 /**
  * The Elasticsearch version whose REST API this service speaks, for GET /. Clients read
@@ -39,13 +39,13 @@ export async function info(ctx, { principal }) {
 
 /** GET /_security/user/_privileges (§13): any caller may ask about themselves. */
 export async function getUserPrivileges(ctx, { principal }) {
-  return reply(200, ctx.engine.userPrivileges(ctx.config.roles, principal));
+  return reply(200, ctx.engine.userPrivileges(ctx.config.roles, principal, storedRolesOf(principal)));
 }
 
 /** GET|POST /_security/user/_has_privileges (§13): ES's 400s for the body, then the answer. */
 export async function hasPrivileges(ctx, { principal, body }) {
   try {
-    return reply(200, ctx.engine.hasPrivileges(ctx.config.roles, principal, body));
+    return reply(200, ctx.engine.hasPrivileges(ctx.config.roles, principal, body, storedRolesOf(principal)));
   } catch (/** @type {any} */ error) {
     return fromEngineError(error);
   }

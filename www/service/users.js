@@ -30,8 +30,10 @@ const BULK_KEYS = 100;
  * up to 100 keys: a request must stay within the Workers limit of 1,000 KV operations. Listing stops at the first page past `max_users`, and
  * past it no value is read (a null per key listed): the core answers such a listing with its
  * 400 whatever the values.
+ * @param {any} store
+ * @param {{ prefix?: string, keys?: string[], max_users?: number }} plan
  */
-export async function readUserValues(store, { prefix, keys = [], max_users: maxUsers }) {
+export async function readUserValues(store, { prefix, keys = [], max_users: maxUsers = 0 }) {
   if (prefix === undefined) return readMany(store, keys);
   const names = [];
   let cursor;
