@@ -68,16 +68,30 @@ struct Descriptor {
     description: Option<String>,
 }
 
-fn strings(name: &str, value: &Value) -> Result<Vec<String>, Reply> {
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| item.as_str().map(String::from))
-            .collect::<Option<Vec<String>>>()
-            .ok_or_else(|| parse_exception(format!("failed to parse role [{name}]"))),
-        _ => Err(parse_exception(format!("failed to parse role [{name}]"))),
+/// ES's `readStringArray` under a role's (or a privileges check's) name: an array of strings,
+/// `None` for `null` when `allow_null`; else `failed to parse role [<name>]` caused by the
+/// field's problem, which is also the root cause.
+pub fn string_array(name: &str, field: &str, value: &Value, allow_null: bool) -> Result<Option<Vec<String>>, Reply> {
+    let problem = match value {
+        Value::Null if allow_null => return Ok(None),
+        Value::Null => "found null value instead".to_string(),
+        Value::Array(items) => match items.iter().find(|item| !item.is_string()) {
+            None => return Ok(Some(items.iter().filter_map(Value::as_str).map(String::from).collect())),
+            Some(other) => format!("one of the value in the array is [{}]", token_name(other)),
+        },
+        other => format!("found [{}] value instead", token_name(other)),
+    };
+    let inner = Cause::new(
+        "parse_exception",
+        format!("could not parse [{field}] field. expected a string array but {problem}"),
+    );
+    let root = inner.to_json(false);
+    let mut reply = parse_exception(format!("failed to parse role [{name}]"));
+    if let Some(Value::Object(error)) = reply.body.get_mut("error") {
+        error.insert("root_cause".into(), json!([root]));
+        error.insert("caused_by".into(), inner.to_json(true));
     }
+    Err(reply)
 }
 
 impl Descriptor {
@@ -87,8 +101,8 @@ impl Descriptor {
             |field: &str| parse_exception(format!("failed to parse role [{name}]. unexpected field [{field}]"));
         for (field, value) in members {
             match field.as_str() {
-                "cluster" => role.cluster = strings(name, &value)?,
-                "run_as" => role.run_as = strings(name, &value)?,
+                "cluster" => role.cluster = string_array(name, &field, &value, true)?.unwrap_or_default(),
+                "run_as" => role.run_as = string_array(name, &field, &value, true)?.unwrap_or_default(),
                 "indices" | "index" => role.indices = indices(name, &field, &value)?,
                 "applications" | "application" => role.applications = applications(name, &value)?,
                 "global" if value.is_object() => role.global = Some(value),
@@ -184,7 +198,7 @@ fn indices(name: &str, field: &str, value: &Value) -> Result<Vec<Value>, Reply> 
             match (key.as_str(), value) {
                 ("names", Value::String(one)) => names = Some(vec![one.clone()]),
                 ("names", Value::Array(_)) => {
-                    let list = strings(name, value)?;
+                    let list = string_array(name, key, value, false)?.unwrap_or_default();
                     if list.is_empty() {
                         return Err(parse_exception(format!("{prefix} [names] cannot be an empty array")));
                     }
@@ -196,7 +210,7 @@ fn indices(name: &str, field: &str, value: &Value) -> Result<Vec<Value>, Reply> 
                         token_name(other)
                     )))
                 }
-                ("privileges", value) => privileges = Some(strings(name, value)?),
+                ("privileges", value) => privileges = string_array(name, key, value, true)?,
                 ("allow_restricted_indices", Value::Bool(flag)) => restricted = *flag,
                 ("allow_restricted_indices", other) => {
                     return Err(parse_exception(format!(
@@ -242,7 +256,8 @@ fn applications(name: &str, value: &Value) -> Result<Vec<Value>, Reply> {
         .iter()
         .map(|entry| {
             let application = entry.get("application").and_then(Value::as_str);
-            let list = |field: &str| entry.get(field).map(|v| strings(name, v)).transpose();
+            let list =
+                |field: &str| entry.get(field).and_then(|v| string_array(name, field, v, true).transpose()).transpose();
             match (application, list("privileges")?, list("resources")?) {
                 (Some(application), Some(privileges), Some(resources)) => {
                     Ok(json!({"application": application, "privileges": privileges, "resources": resources}))

@@ -17,6 +17,7 @@ use crate::privileges::{
     comma_list, is_action_pattern, is_known_privilege, wildcard_matches, Action, CLUSTER_PRIVILEGES,
 };
 use crate::put_user::token_name;
+use crate::role_descriptor::string_array;
 use crate::roles::{lowercase, IndexGroup, Role, RoleTable, SUPERUSER};
 
 /// The most privilege checks (cluster privileges, and index or resource × privilege pairs) one
@@ -75,19 +76,6 @@ fn parse_exception(reason: String) -> Reply {
     Cause::new("parse_exception", reason).into_reply(400)
 }
 
-/// An array of strings (or, where ES takes it, one string), else ES's `failed to parse role` 400.
-fn strings(username: &str, value: &Value, one_allowed: bool) -> Result<Vec<String>, Reply> {
-    match value {
-        Value::String(one) if one_allowed => Ok(vec![one.clone()]),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| item.as_str().map(String::from))
-            .collect::<Option<Vec<String>>>()
-            .ok_or_else(|| parse_exception(format!("failed to parse role [{username}]"))),
-        _ => Err(parse_exception(format!("failed to parse role [{username}]"))),
-    }
-}
-
 /// The body of `_has_privileges` for `username` (the caller), or ES's 400.
 pub fn parse_check(username: &str, text: &str) -> Result<PrivilegesCheck, Reply> {
     if text.is_empty() {
@@ -108,7 +96,7 @@ pub fn parse_check(username: &str, text: &str) -> Result<PrivilegesCheck, Reply>
     for (field, value) in &members {
         seen = true;
         match field.as_str() {
-            "cluster" => check.cluster = if value.is_null() { Vec::new() } else { strings(username, value, false)? },
+            "cluster" => check.cluster = string_array(username, field, value, true)?.unwrap_or_default(),
             "index" => check.index = index_entries(username, value)?,
             "application" | "applications" => check.application = application_entries(username, value)?,
             _ => return Err(parse_exception(format!("{prefix} unexpected field [{field}]"))),
@@ -151,8 +139,9 @@ fn index_entries(username: &str, value: &Value) -> Result<Vec<IndexCheck>, Reply
         let (mut names, mut privileges) = (None, None);
         for (field, value) in members {
             match field.as_str() {
-                "names" => names = Some(strings(username, value, true)?),
-                "privileges" => privileges = Some(strings(username, value, false)?),
+                "names" if value.is_string() => names = value.as_str().map(|one| vec![one.to_string()]),
+                "names" => names = string_array(username, field, value, false)?,
+                "privileges" => privileges = string_array(username, field, value, true)?,
                 "allow_restricted_indices" if value.is_boolean() => {}
                 "query" | "field_security" => {
                     return Err(parse_exception(format!(
@@ -177,7 +166,8 @@ fn application_entries(username: &str, value: &Value) -> Result<Vec<ApplicationC
     let prefix = format!("failed to parse application privileges for role [{username}].");
     let mut out = Vec::new();
     for entry in objects(username, value, "applications")? {
-        let read = |field: &str| entry.get(field).map(|v| strings(username, v, false)).transpose();
+        let read =
+            |field: &str| entry.get(field).and_then(|v| string_array(username, field, v, true).transpose()).transpose();
         let application = entry.get("application").and_then(Value::as_str);
         match (application, read("resources")?, read("privileges")?) {
             (Some(application), Some(resources), Some(privileges)) => {

@@ -100,3 +100,24 @@ fn lookups_views_and_the_table_for_a_request() {
     let merged = with_stored(&table, &[Some(stored)]);
     assert!(authorize(&merged, "u", &holder, Action::CreateToken).is_none());
 }
+
+/// ES's readStringArray inside a role: the role's error, caused by (and rooted in) the field's.
+#[test]
+fn string_arrays_as_es_reads_them() {
+    let rows = [
+        (r#"{"cluster":"manage_token"}"#, "could not parse [cluster] field. expected a string array but found [VALUE_STRING] value instead"),
+        (r#"{"run_as":["a",1]}"#, "could not parse [run_as] field. expected a string array but one of the value in the array is [VALUE_NUMBER]"),
+        (r#"{"indices":[{"names":null,"privileges":["read"]}]}"#, "failed to parse indices privileges for role [r]. expected field [names] value to be a string or an array of strings, but found [VALUE_NULL] instead"),
+    ];
+    for (body, cause) in rows {
+        let reply = parse_put("r", body).err().unwrap_or_else(|| Reply::ok(Value::Null));
+        let error = &reply.body["error"];
+        if error["reason"] == "failed to parse role [r]" {
+            assert_eq!(error["caused_by"]["reason"], cause, "{body}");
+            assert_eq!(error["root_cause"][0]["reason"], cause, "{body}");
+        } else {
+            assert_eq!(error["reason"], cause, "{body}");
+        }
+    }
+    assert_eq!(parse_put("r", r#"{"cluster":null,"run_as":null}"#).map(|d| d["cluster"].clone()), Ok(json!([])));
+}
