@@ -81,7 +81,12 @@ fn read_stored(text: &str) -> Option<(String, Value)> {
     Some((value.get("name")?.as_str()?.to_string(), value.get("descriptor")?.clone()))
 }
 
-/// ES's reserved `superuser` as GET shows it.
+/// ES's description of `superuser`.
+const SUPERUSER_DESCRIPTION: &str = "Grants full access to cluster management and data indices. This role also grants direct \
+     read-only access to restricted indices like .security. A user with this role can impersonate any other user in the \
+     system, manage security and create roles with unlimited privileges. Take extra care when assigning it to a user.";
+
+/// ES's reserved `superuser` as GET shows it (ES 9: remote privileges and a description).
 fn superuser() -> Value {
     json!({
         "cluster": ["all"],
@@ -92,7 +97,13 @@ fn superuser() -> Value {
         "applications": [{"application": "*", "privileges": ["*"], "resources": ["*"]}],
         "run_as": ["*"],
         "metadata": {"_reserved": true},
-        "transient_metadata": {"enabled": true}
+        "transient_metadata": {"enabled": true},
+        "remote_indices": [
+            {"names": ["*"], "privileges": ["all"], "allow_restricted_indices": false, "clusters": ["*"]},
+            {"names": ["*"], "privileges": ["monitor", "read", "view_index_metadata", "read_cross_cluster"], "allow_restricted_indices": true, "clusters": ["*"]}
+        ],
+        "remote_cluster": [{"privileges": ["monitor_enrich", "monitor_stats"], "clusters": ["*"]}],
+        "description": SUPERUSER_DESCRIPTION
     })
 }
 

@@ -37,7 +37,8 @@ fn java_sorted(mut items: Vec<String>) -> Vec<String> {
 }
 
 /// GET /_security/user/_privileges: `cluster` (sorted), `global`, `indices` (one entry per role
-/// group, names and privileges sorted), `applications`, `run_as`, in ES's order.
+/// group, names and privileges sorted), `applications`, `run_as`, then `remote_indices` and
+/// `remote_cluster` when there are any, in ES's order.
 pub fn user_privileges(roles: &RoleTable, assigned: &[String]) -> Value {
     let held = effective(roles, assigned);
     let cluster = java_sorted(held.iter().flat_map(|(_, role)| role.cluster().iter().cloned()).collect());
@@ -56,7 +57,20 @@ pub fn user_privileges(roles: &RoleTable, assigned: &[String]) -> Value {
     let applications =
         if superuser { json!([{"application": "*", "privileges": ["*"], "resources": ["*"]}]) } else { json!([]) };
     let run_as = if superuser { json!(["*"]) } else { json!([]) };
-    json!({"cluster": cluster, "global": [], "indices": indices, "applications": applications, "run_as": run_as})
+    let mut out =
+        json!({"cluster": cluster, "global": [], "indices": indices, "applications": applications, "run_as": run_as});
+    // Only superuser has remote privileges here; ES shows them when there are any.
+    if let (true, Value::Object(members)) = (superuser, &mut out) {
+        members.insert("remote_indices".into(), json!([
+            {"names": ["*"], "privileges": ["all"], "allow_restricted_indices": false, "clusters": ["*"]},
+            {"names": ["*"], "privileges": ["monitor", "read", "read_cross_cluster", "view_index_metadata"], "allow_restricted_indices": true, "clusters": ["*"]}
+        ]));
+        members.insert(
+            "remote_cluster".into(),
+            json!([{"privileges": ["monitor_enrich", "monitor_stats"], "clusters": ["*"]}]),
+        );
+    }
+    out
 }
 
 /// An `index` entry asked about: `(names, privileges)`.

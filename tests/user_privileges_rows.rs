@@ -42,6 +42,12 @@ fn user_privileges_bodies() {
     assert_eq!(superuser["cluster"], json!(["all"]));
     assert_eq!(superuser["indices"].as_array().map(Vec::len), Some(2));
     assert_eq!(superuser["run_as"], json!(["*"]));
+    let keys: Vec<&str> = superuser.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+    assert_eq!(keys, ["cluster", "global", "indices", "applications", "run_as", "remote_indices", "remote_cluster"]);
+    assert_eq!(
+        superuser["remote_cluster"],
+        json!([{"privileges": ["monitor_enrich", "monitor_stats"], "clusters": ["*"]}])
+    );
 }
 
 #[test]
