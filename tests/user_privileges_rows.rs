@@ -130,3 +130,25 @@ fn es_refusals() {
         .unwrap_or("")
         .starts_with("unknown cluster privilege [manage_tokens]. a privilege"));
 }
+
+/// The orders Java 17's `HashMap` iterates these keys in (printed by `new HashMap<>()` and
+/// `put`s in this order, then `keySet()`), resizes included.
+#[test]
+fn java_hash_map_order_as_java_prints_it() {
+    let rows: [(&[&str], &str); 5] = [
+        (&["all", "monitor", "manage_token", "all"], "all,manage_token,monitor"),
+        (
+            &["monitor", "manage_security", "cluster:admin/xpack/security/token/create"],
+            "cluster:admin/xpack/security/token/create,monitor,manage_security",
+        ),
+        (&["read", "index"], "read,index"),
+        (&["manage_token", "read_security", "manage"], "manage_token,read_security,manage"),
+        (&["BB", "Aa"], "BB,Aa"),
+    ];
+    for (keys, java) in rows {
+        assert_eq!(java_hash_order(names(keys)).join(","), java, "{keys:?}");
+    }
+    let many: Vec<String> = (0..40).map(|i| format!("p{}", i * 7919 % 1000)).collect();
+    let java = "p0,p919,p3,p380,p461,p56,p894,p299,p651,p595,p352,p975,p732,p676,p137,p433,p813,p757,p218,p514,p838,p190,p570,p84,p271,p542,p165,p623,p489,p841,p28,p785,p246,p704,p109,p922,p866,p327,p947,p408";
+    assert_eq!(java_hash_order(many).join(","), java);
+}
