@@ -1,4 +1,4 @@
-//! The security audit trail (§12): ES's audit events, one JSON object per line with ES's field
+//! The security audit trail (§15): ES's audit events, one JSON object per line with ES's field
 //! names, for what a request did. The host hands over one [`Request`] per answered request (what
 //! it saw: credentials kind, caller, endpoint, status, bodies) and writes out the lines this
 //! module makes; which events exist, which are kept (`include`/`exclude`), their fields, and what
@@ -225,6 +225,12 @@ fn config_change(request: &Request, action: Action) -> Option<((&'static str, &'
             (("put", "put_user"), json!({ "user": user }))
         }
         (Action::DeleteUser, _) => (("delete", "delete_user"), json!({"user": {"name": name}})),
+        (Action::ChangePassword, _) => {
+            // `/_security/user/_password` changes the caller's own.
+            let user =
+                if name.is_null() { request.principal.as_ref().map(|p| at(p, &["username"])) } else { Some(name) };
+            (("change", "change_password"), json!({"password": {"user": {"name": user}}}))
+        }
         (Action::SetEnabled, Some("enableUser")) => {
             (("change", "change_enable_user"), json!({"enable": {"user": {"name": name}}}))
         }

@@ -3,6 +3,8 @@
 //! action patterns a role may name instead, and the 403 ES answers when no role of the caller
 //! grants the action (§6.2).
 
+use serde_json::Value;
+
 use crate::errors::{Cause, Reply};
 use crate::roles::RoleTable;
 
@@ -16,11 +18,16 @@ pub enum Action {
     GetUsers,
     DeleteUser,
     SetEnabled,
+    ChangePassword,
     Main,
+    ClusterHealth,
+    PutRole,
+    GetRoles,
+    DeleteRole,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 13] = [
         Action::CreateToken,
         Action::RefreshToken,
         Action::InvalidateToken,
@@ -28,7 +35,12 @@ impl Action {
         Action::GetUsers,
         Action::DeleteUser,
         Action::SetEnabled,
+        Action::ChangePassword,
         Action::Main,
+        Action::ClusterHealth,
+        Action::PutRole,
+        Action::GetRoles,
+        Action::DeleteRole,
     ];
 
     /// The action's name, as ES names it in its messages.
@@ -41,7 +53,12 @@ impl Action {
             Action::GetUsers => "cluster:admin/xpack/security/user/get",
             Action::DeleteUser => "cluster:admin/xpack/security/user/delete",
             Action::SetEnabled => "cluster:admin/xpack/security/user/set_enabled",
+            Action::ChangePassword => "cluster:admin/xpack/security/user/change_password",
             Action::Main => "cluster:monitor/main",
+            Action::ClusterHealth => "cluster:monitor/health",
+            Action::PutRole => "cluster:admin/xpack/security/role/put",
+            Action::GetRoles => "cluster:admin/xpack/security/role/get",
+            Action::DeleteRole => "cluster:admin/xpack/security/role/delete",
         }
     }
 
@@ -56,7 +73,12 @@ impl Action {
             Action::GetUsers => "getUsers",
             Action::DeleteUser => "deleteUser",
             Action::SetEnabled => "setEnabled",
+            Action::ChangePassword => "changePassword",
             Action::Main => "main",
+            Action::ClusterHealth => "clusterHealth",
+            Action::PutRole => "putRole",
+            Action::GetRoles => "getRoles",
+            Action::DeleteRole => "deleteRole",
         }
     }
 
@@ -72,9 +94,14 @@ impl Action {
             Action::CreateToken => &["manage_token", "manage_security", "all"],
             Action::RefreshToken => &["manage_saml", "manage_token", "manage_security", "all"],
             Action::InvalidateToken => &["delegate_pki", "manage_saml", "manage_token", "manage_security", "all"],
-            Action::PutUser | Action::DeleteUser | Action::SetEnabled => &["manage_security", "all"],
-            Action::GetUsers => &["read_security", "manage_security", "all"],
-            Action::Main => &["monitor", "manage", "all"],
+            Action::PutUser
+            | Action::DeleteUser
+            | Action::SetEnabled
+            | Action::ChangePassword
+            | Action::PutRole
+            | Action::DeleteRole => &["manage_security", "all"],
+            Action::GetUsers | Action::GetRoles => &["read_security", "manage_security", "all"],
+            Action::Main | Action::ClusterHealth => &["monitor", "manage", "all"],
         }
     }
 }
@@ -210,6 +237,34 @@ pub fn authorize(roles: &RoleTable, username: &str, assigned: &[String], action:
     }
     let missing = missing_roles(assigned, roles);
     Some(forbidden(username, action, &effective, &missing))
+}
+
+/// [`authorize`] for the service's caller, `principal` (an `_authenticate` body), with ES's
+/// same-user exemption (`RBACEngine.checkSameUserPermissions`) for an action on `target`: a
+/// user may change their own password, but only when a password realm (native or reserved)
+/// authenticated them, not a token (§5.3, §11).
+pub fn authorize_principal(
+    roles: &RoleTable,
+    principal: &Value,
+    action: Action,
+    target: Option<&str>,
+) -> Option<Reply> {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
+    let username = text(principal.get("username"));
+    let assigned: Vec<String> = principal
+        .get("roles")
+        .and_then(Value::as_array)
+        .map(|roles| roles.iter().filter_map(Value::as_str).map(String::from).collect())
+        .unwrap_or_default();
+    let denied = authorize(roles, &username, &assigned, action)?;
+    let realm_type = text(principal.get("authentication_realm").and_then(|realm| realm.get("type")));
+    let by_password =
+        text(principal.get("authentication_type")) == "realm" && (realm_type == "native" || realm_type == "reserved");
+    let own = target == Some(username.as_str());
+    if action == Action::ChangePassword && own && by_password {
+        return None;
+    }
+    Some(denied)
 }
 
 /// The assigned roles the table does not know, once each, in ES's (Java string) order.

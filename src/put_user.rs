@@ -66,20 +66,10 @@ pub fn parse(username: &str, text: &str) -> Result<PutUserRequest, Reply> {
 fn read_field(request: &mut PutUserRequest, field: &str, value: Value) -> Result<(), Reply> {
     match field {
         "password" | "password_hash" => {
-            let secret = string(field, value)?;
-            if request.password.is_some() || request.password_hash.is_some() {
-                return Err(validation_exception("password_hash has already been set"));
-            }
+            let secret = read_secret(field, value, request.password.is_some() || request.password_hash.is_some())?;
             if field == "password" {
-                // Java counts UTF-16 units.
-                if secret.encode_utf16().count() < MIN_PASSWORD_LENGTH {
-                    return Err(validation_exception(&format!(
-                        "passwords must be at least [{MIN_PASSWORD_LENGTH}] characters long"
-                    )));
-                }
                 request.password = Some(secret);
             } else {
-                check_hash(&secret)?;
                 request.password_hash = Some(secret);
             }
         }
@@ -107,8 +97,29 @@ fn read_field(request: &mut PutUserRequest, field: &str, value: Value) -> Result
     Ok(())
 }
 
+/// A `password` or `password_hash` member, checked as ES's request builders check it (put
+/// user's and change password's alike): the length rule, or the hash rule, first; then that
+/// only one of the two is given (`already_set`).
+pub(crate) fn read_secret(field: &str, value: Value, already_set: bool) -> Result<String, Reply> {
+    let secret = string(field, value)?;
+    if field == "password" {
+        // Java counts UTF-16 units.
+        if secret.encode_utf16().count() < MIN_PASSWORD_LENGTH {
+            return Err(validation_exception(&format!(
+                "passwords must be at least [{MIN_PASSWORD_LENGTH}] characters long"
+            )));
+        }
+    } else {
+        check_hash(&secret)?;
+    }
+    if already_set {
+        return Err(validation_exception("password_hash has already been set"));
+    }
+    Ok(secret)
+}
+
 /// Jackson's token names, which ES puts in its parse errors.
-fn token_name(value: &Value) -> &'static str {
+pub(crate) fn token_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "VALUE_NULL",
         Value::Bool(_) => "VALUE_BOOLEAN",
@@ -119,11 +130,11 @@ fn token_name(value: &Value) -> &'static str {
     }
 }
 
-fn parse_exception(reason: String) -> Reply {
+pub(crate) fn parse_exception(reason: String) -> Reply {
     Cause::new("parse_exception", reason).into_reply(400)
 }
 
-fn type_error(field: &str, wanted: &str, value: &Value) -> Reply {
+pub(crate) fn type_error(field: &str, wanted: &str, value: &Value) -> Reply {
     parse_exception(format!(
         "expected field [{field}] to be of type {wanted}, but found [{}] instead",
         token_name(value)

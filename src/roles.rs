@@ -1,7 +1,8 @@
 //! The role table: role names to the cluster privileges they hold. It starts with ES's built-in
 //! `superuser`, takes the role descriptors of the `ROLES` setting, and can take more at run time
-//! (`RoleTable::insert`, e.g. native roles read from the store). Only `cluster` is used; ES's
-//! other descriptor members (indices, applications, metadata, ...) are accepted and ignored.
+//! (`RoleTable::insert`, e.g. native roles read from the store). `cluster` decides the service's
+//! actions; `indices` is kept for what a user may ask about (§13); ES's other descriptor members
+//! (applications, run_as, metadata, ...) are accepted and ignored.
 
 use std::fmt;
 
@@ -12,10 +13,39 @@ use crate::privileges::{self, Action, CLUSTER_PRIVILEGES};
 /// The built-in role with every privilege; its name may not be given to another role.
 pub const SUPERUSER: &str = "superuser";
 
-/// One role: its cluster privileges, lower-cased (ES matches them case-insensitively).
+/// One role: its cluster privileges, lower-cased (ES matches them case-insensitively), and its
+/// index privilege groups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {
     cluster: Vec<String>,
+    indices: Vec<IndexGroup>,
+}
+
+/// One `indices` entry of a role descriptor: index name patterns, index privileges
+/// (lower-cased), and whether the patterns also cover restricted indices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexGroup {
+    pub names: Vec<String>,
+    pub privileges: Vec<String>,
+    pub allow_restricted_indices: bool,
+}
+
+impl IndexGroup {
+    /// An `indices` entry read leniently: `names` a string or strings, `privileges` strings;
+    /// anything else is not a group (the setting has always taken such members unread).
+    fn from_descriptor(entry: &Value) -> Option<IndexGroup> {
+        let strings = |value: &Value| -> Option<Vec<String>> {
+            match value {
+                Value::String(one) => Some(vec![one.clone()]),
+                Value::Array(items) => items.iter().map(|v| v.as_str().map(String::from)).collect(),
+                _ => None,
+            }
+        };
+        let names = strings(entry.get("names")?)?;
+        let privileges = strings(entry.get("privileges")?)?.iter().map(|p| lowercase(p)).collect();
+        let allow_restricted_indices = entry.get("allow_restricted_indices").and_then(Value::as_bool).unwrap_or(false);
+        Some(IndexGroup { names, privileges, allow_restricted_indices })
+    }
 }
 
 impl Role {
@@ -29,7 +59,7 @@ impl Role {
             }
             privileges.push(lower);
         }
-        Ok(Role { cluster: privileges })
+        Ok(Role { cluster: privileges, indices: Vec::new() })
     }
 
     /// A role from an ES role descriptor (a JSON object; `cluster` absent or null is none).
@@ -45,11 +75,19 @@ impl Role {
             }
             Some(_) => return Err(not_strings()),
         };
-        Role::new(role_name, cluster)
+        let mut role = Role::new(role_name, cluster)?;
+        if let Some(Value::Array(entries)) = members.get("indices") {
+            role.indices = entries.iter().filter_map(IndexGroup::from_descriptor).collect();
+        }
+        Ok(role)
     }
 
     pub fn cluster(&self) -> &[String] {
         &self.cluster
+    }
+
+    pub fn indices(&self) -> &[IndexGroup] {
+        &self.indices
     }
 
     pub fn grants(&self, action: Action) -> bool {
@@ -133,7 +171,7 @@ impl Default for RoleTable {
 impl RoleTable {
     /// The built-in roles only.
     pub fn new() -> RoleTable {
-        let superuser = Role { cluster: vec!["all".to_string()] };
+        let superuser = Role { cluster: vec!["all".to_string()], indices: superuser_indices() };
         RoleTable { roles: vec![(SUPERUSER.to_string(), superuser)] }
     }
 
@@ -182,6 +220,16 @@ impl RoleTable {
     }
 }
 
+/// ES's `superuser` index groups: everything on every index, and reading restricted ones.
+fn superuser_indices() -> Vec<IndexGroup> {
+    let group = |privileges: &[&str], allow_restricted_indices| IndexGroup {
+        names: vec!["*".to_string()],
+        privileges: privileges.iter().map(|p| p.to_string()).collect(),
+        allow_restricted_indices,
+    };
+    vec![group(&["all"], false), group(&["monitor", "read", "view_index_metadata", "read_cross_cluster"], true)]
+}
+
 fn check_name(name: &str) -> Result<(), RoleError> {
     if !is_valid_role_name(name) {
         return Err(RoleError::InvalidName(name.to_string()));
@@ -195,7 +243,7 @@ fn check_name(name: &str) -> Result<(), RoleError> {
 /// Java's `toLowerCase(Locale.ROOT)`, as ES applies it to privilege names. In wasm, text that
 /// is not ASCII goes to the host's `toLowerCase` (the same Unicode mapping), which spares the
 /// module Rust's case tables (some 18 KB).
-fn lowercase(text: &str) -> String {
+pub(crate) fn lowercase(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }

@@ -17,6 +17,13 @@ pub enum Endpoint {
     DeleteUser,
     EnableUser,
     DisableUser,
+    ChangePassword,
+    ClusterHealth,
+    HasPrivileges,
+    GetUserPrivileges,
+    PutRole,
+    GetRoles,
+    DeleteRole,
 }
 
 impl Endpoint {
@@ -31,23 +38,64 @@ impl Endpoint {
             Endpoint::DeleteUser => "deleteUser",
             Endpoint::EnableUser => "enableUser",
             Endpoint::DisableUser => "disableUser",
+            Endpoint::ChangePassword => "changePassword",
+            Endpoint::ClusterHealth => "clusterHealth",
+            Endpoint::HasPrivileges => "hasPrivileges",
+            Endpoint::GetUserPrivileges => "getUserPrivileges",
+            Endpoint::PutRole => "putRole",
+            Endpoint::GetRoles => "getRoles",
+            Endpoint::DeleteRole => "deleteRole",
+        }
+    }
+
+    /// The name of the endpoint's path parameter (`{username}` or `{index}`).
+    pub fn parameter_name(self) -> &'static str {
+        match self {
+            Endpoint::ClusterHealth => "index",
+            Endpoint::PutRole | Endpoint::GetRoles | Endpoint::DeleteRole => "name",
+            _ => "username",
         }
     }
 
     /// ES answers a body sent to any other endpoint with a 400 rather than ignoring it.
     pub fn reads_body(self) -> bool {
-        matches!(self, Endpoint::GetToken | Endpoint::InvalidateToken | Endpoint::PutUser)
+        matches!(
+            self,
+            Endpoint::GetToken
+                | Endpoint::InvalidateToken
+                | Endpoint::PutUser
+                | Endpoint::ChangePassword
+                | Endpoint::HasPrivileges
+                | Endpoint::PutRole
+        )
     }
 }
 
 /// A path pattern (`{username}` is a parameter) and its methods, in the order ES's 405 message
-/// and `Allow` header list them.
+/// and `Allow` header list them. A path may fit several patterns (`/_security/user/_password`
+/// also fits `{username}`): the first that has the method serves it, as in ES's REST
+/// controller, so fixed segments come before parameters.
 type Methods = &'static [(&'static str, Endpoint)];
 const ROUTES: &[(&[&str], Methods)] = &[
     (&[], &[("GET", Endpoint::Info), ("HEAD", Endpoint::Info)]),
     (&["_security", "_authenticate"], &[("GET", Endpoint::Authenticate)]),
     (&["_security", "oauth2", "token"], &[("POST", Endpoint::GetToken), ("DELETE", Endpoint::InvalidateToken)]),
     (&["_security", "user"], &[("GET", Endpoint::GetUsers)]),
+    (&["_security", "role"], &[("GET", Endpoint::GetRoles)]),
+    (
+        &["_security", "role", "{name}"],
+        &[
+            ("PUT", Endpoint::PutRole),
+            ("POST", Endpoint::PutRole),
+            ("GET", Endpoint::GetRoles),
+            ("DELETE", Endpoint::DeleteRole),
+        ],
+    ),
+    (&["_cluster", "health"], &[("GET", Endpoint::ClusterHealth)]),
+    (&["_cluster", "health", "{index}"], &[("GET", Endpoint::ClusterHealth)]),
+    (&["_security", "user", "_password"], &[("PUT", Endpoint::ChangePassword), ("POST", Endpoint::ChangePassword)]),
+    (&["_security", "user", "_privileges"], &[("GET", Endpoint::GetUserPrivileges)]),
+    (&["_security", "user", "_has_privileges"], &[("GET", Endpoint::HasPrivileges), ("POST", Endpoint::HasPrivileges)]),
     (
         &["_security", "user", "{username}"],
         &[
@@ -61,6 +109,10 @@ const ROUTES: &[(&[&str], Methods)] = &[
     (
         &["_security", "user", "{username}", "_disable"],
         &[("PUT", Endpoint::DisableUser), ("POST", Endpoint::DisableUser)],
+    ),
+    (
+        &["_security", "user", "{username}", "_password"],
+        &[("PUT", Endpoint::ChangePassword), ("POST", Endpoint::ChangePassword)],
     ),
 ];
 
@@ -78,16 +130,26 @@ pub enum RouteMatch {
 
 pub fn route(path: &str, method: &str) -> RouteMatch {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // Every pattern the path fits is tried before a 405, which lists the methods of them all.
+    let mut allowed: Vec<String> = Vec::new();
     for (pattern, methods) in ROUTES {
         let Some(username) = match_pattern(pattern, &segments) else {
             continue;
         };
-        return match methods.iter().find(|(m, _)| *m == method) {
-            Some((_, endpoint)) => RouteMatch::Found { endpoint: *endpoint, username },
-            None => RouteMatch::WrongMethod(methods.iter().map(|(m, _)| (*m).to_string()).collect()),
-        };
+        if let Some((_, endpoint)) = methods.iter().find(|(m, _)| *m == method) {
+            return RouteMatch::Found { endpoint: *endpoint, username };
+        }
+        for (known, _) in methods.iter() {
+            if !allowed.iter().any(|m| m == known) {
+                allowed.push((*known).to_string());
+            }
+        }
     }
-    RouteMatch::NotFound
+    if allowed.is_empty() {
+        RouteMatch::NotFound
+    } else {
+        RouteMatch::WrongMethod(allowed)
+    }
 }
 
 /// `Some(parameter)` when the segments fit the pattern.
@@ -104,6 +166,23 @@ fn match_pattern(pattern: &[&str], segments: &[&str]) -> Option<Option<String>> 
         }
     }
     Some(parameter)
+}
+
+/// The query parameters of a request URI, in order, percent-decoded (`+` as a space, as ES
+/// decodes a query); a name without `=` has an empty value.
+pub fn query_params(uri: &str) -> Vec<(String, String)> {
+    let Some((_, query)) = uri.split_once('?') else {
+        return Vec::new();
+    };
+    let decode = |text: &str| percent_decode(&text.replace('+', " "));
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => (decode(name), decode(value)),
+            None => (decode(pair), String::new()),
+        })
+        .collect()
 }
 
 /// Percent-decoding as ES does for path parameters; a bad escape or bytes that are not UTF-8
@@ -177,11 +256,37 @@ mod tests {
             ("/_security/user/j%20o/_enable", "PUT", found(Endpoint::EnableUser, Some("j o"))),
             ("/_security/user/joe/_disable", "POST", found(Endpoint::DisableUser, Some("joe"))),
             ("/_security/user/joe/_disable", "GET", RouteMatch::WrongMethod(vec!["PUT".into(), "POST".into()])),
+            ("/_security/user/_password", "POST", found(Endpoint::ChangePassword, None)),
+            ("/_cluster/health", "GET", found(Endpoint::ClusterHealth, None)),
+            ("/_security/role", "GET", found(Endpoint::GetRoles, None)),
+            ("/_security/role/a%20b", "POST", found(Endpoint::PutRole, Some("a b"))),
+            ("/_security/role/r", "DELETE", found(Endpoint::DeleteRole, Some("r"))),
+            ("/_security/user/_privileges", "GET", found(Endpoint::GetUserPrivileges, None)),
+            ("/_security/user/_has_privileges", "POST", found(Endpoint::HasPrivileges, None)),
+            ("/_security/user/_privileges", "PUT", found(Endpoint::PutUser, Some("_privileges"))),
+            ("/_cluster/health/a%2Cb", "GET", found(Endpoint::ClusterHealth, Some("a,b"))),
+            ("/_security/user/joe/_password", "PUT", found(Endpoint::ChangePassword, Some("joe"))),
+            // A fixed segment without the method falls through to the parameter that has it.
+            ("/_security/user/_password", "GET", found(Endpoint::GetUsers, Some("_password"))),
+            ("/_security/user/_password", "DELETE", found(Endpoint::DeleteUser, Some("_password"))),
+            (
+                "/_security/user/_password",
+                "PATCH",
+                RouteMatch::WrongMethod(vec!["PUT".into(), "POST".into(), "GET".into(), "DELETE".into()]),
+            ),
         ];
         for (path, method, expected) in rows {
             assert_eq!(route(path, method), expected, "{method} {path}");
         }
         assert!(Endpoint::PutUser.reads_body() && !Endpoint::GetUsers.reads_body());
+        assert_eq!(
+            (Endpoint::ClusterHealth.parameter_name(), Endpoint::PutUser.parameter_name()),
+            ("index", "username")
+        );
+        let params = query_params("/p?a=1&b&c=x%2By+z&&a=2");
+        let expected = [("a", "1"), ("b", ""), ("c", "x+y z"), ("a", "2")].map(|(k, v)| (k.to_string(), v.to_string()));
+        assert_eq!(params, expected);
+        assert!(query_params("/p").is_empty());
     }
 
     #[test]

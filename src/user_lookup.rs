@@ -12,13 +12,14 @@ use serde_json::{json, Map, Value};
 
 use crate::errors::{illegal_argument, Reply};
 use crate::password_hash;
-use crate::user_state::{self, reserved_state_key};
+use crate::user_state::{self, reserved_state_key, ReservedState};
 use crate::users::{login_key, native_realm, reserved_realm, trim_js, user_key, user_key_prefix, UserRecord, ELASTIC};
 
 /// The most usernames GET /_security/user/{names} takes: 10 bulk gets.
 pub const MAX_NAMED_USERS: usize = 1000;
-/// The most users GET /_security/user lists: 10 list pages and 100 bulk gets, about 110 KV
-/// operations; the 11th page, that tells there are more, is the last one read.
+/// The most users GET /_security/user lists: 10 list pages and 101 bulk gets (the users and the
+/// reserved user's state), about 111 KV operations; the 11th page, that tells there are more, is
+/// the last one read.
 pub const MAX_LISTED_USERS: usize = 10_000;
 
 /// The names of GET /_security/user/{a,b}: comma-separated, trimmed, empty ones dropped.
@@ -26,15 +27,27 @@ pub fn usernames(list: &str) -> Vec<String> {
     list.split(',').map(trim_js).filter(|name| !name.is_empty()).map(str::to_string).collect()
 }
 
-/// What to read for GET /_security/user[/{names}]: `{"prefix", "max_users"}` to list the stored
-/// users (the host lists no further than one key past `max_users`, and reads no value past it:
-/// [`views`] then answers 400 whatever was read), or `{"keys"}`, each stored name's key once,
-/// in the order the names come (the reserved user is not stored). Too many names: ES's 400.
+/// What to read for GET /_security/user[/{names}]: `{"prefix", "max_users", "keys"}` to list
+/// the stored users (the host lists no further than one key past `max_users`, and reads no value
+/// past it: [`views`] then answers 400 whatever was read), then read `keys` (the reserved user's
+/// state), its values after the listed ones; or `{"keys"}`, each stored name's key once, in the
+/// order the names come (for the reserved user, its state). Too many names: ES's 400.
 pub fn lookup(names: Option<&str>) -> Result<Value, Reply> {
     match names {
-        None => Ok(json!({"prefix": user_key_prefix(), "max_users": MAX_LISTED_USERS})),
+        None => Ok(json!({
+            "prefix": user_key_prefix(),
+            "max_users": MAX_LISTED_USERS,
+            "keys": [reserved_state_key(ELASTIC)],
+        })),
         Some(list) => Ok(json!({"keys": keys(&named(list)?)})),
     }
+}
+
+/// The reserved user as GET shows it, enabled or not by its stored state (§10).
+fn elastic_view(state: Option<&str>) -> Value {
+    let mut elastic = UserRecord::elastic();
+    elastic.enabled = user_state::reserved_enabled(ELASTIC, state);
+    elastic.view()
 }
 
 /// The names of `list`, or ES's 400 past [`MAX_NAMED_USERS`].
@@ -49,12 +62,14 @@ fn named(list: &str) -> Result<Vec<String>, Reply> {
     Ok(names)
 }
 
-/// The keys to read for `names`: one per stored name, repeated names read once. (A linear
+/// The keys to read for `names`: one per name (the reserved user's state for it), repeated
+/// names read once. (A linear
 /// search: at most 1,000 keys, which differ within their first bytes; a map would cost the wasm
 /// kilobytes.)
 fn keys(names: &[String]) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
-    for key in names.iter().filter(|name| *name != ELASTIC).map(|name| user_key(name)) {
+    let key_of = |name: &String| if name == ELASTIC { reserved_state_key(ELASTIC) } else { user_key(name) };
+    for key in names.iter().map(key_of) {
         if !keys.contains(&key) {
             keys.push(key);
         }
@@ -77,8 +92,10 @@ pub fn views(names: Option<&str>, values: &[Option<String>]) -> Reply {
     }
 }
 
-/// All users: the reserved one first, then the native realm's by name.
+/// All users: the reserved one first, then the native realm's by name; `values` end with the
+/// reserved user's state.
 fn listed(values: &[Option<String>]) -> Result<Map<String, Value>, Reply> {
+    let (state, values) = values.split_last().map_or((None, values), |(last, rest)| (last.as_deref(), rest));
     if values.len() > MAX_LISTED_USERS {
         return Err(illegal_argument(format!(
             "cannot list more than [{MAX_LISTED_USERS}] users in one request; get them by name, up to \
@@ -86,7 +103,7 @@ fn listed(values: &[Option<String>]) -> Result<Map<String, Value>, Reply> {
         )));
     }
     let mut out = Map::new();
-    out.insert(ELASTIC.into(), UserRecord::elastic().view());
+    out.insert(ELASTIC.into(), elastic_view(state));
     let mut records: Vec<UserRecord> = values.iter().flatten().filter_map(|text| UserRecord::parse(text)).collect();
     records.sort_by(|a, b| a.username.cmp(&b.username));
     for record in records {
@@ -100,15 +117,15 @@ fn named_views(names: Vec<String>, values: &[Option<String>]) -> Map<String, Val
     let keys = keys(&names);
     let mut out = Map::new();
     for name in names {
-        let record = if name == ELASTIC {
-            Some(UserRecord::elastic())
+        let key = if name == ELASTIC { reserved_state_key(ELASTIC) } else { user_key(&name) };
+        let value = keys.iter().position(|k| *k == key).and_then(|at| values.get(at)).and_then(Option::as_deref);
+        let view = if name == ELASTIC {
+            Some(elastic_view(value))
         } else {
-            let key = user_key(&name);
-            let value = keys.iter().position(|k| *k == key).and_then(|at| values.get(at)).and_then(Option::as_deref);
-            UserRecord::parse_for(value, &name)
+            UserRecord::parse_for(value, &name).map(|record| record.view())
         };
-        if let Some(record) = record {
-            out.insert(name, record.view());
+        if let Some(view) = view {
+            out.insert(name, view);
         }
     }
     out
@@ -128,15 +145,21 @@ pub fn login_plan(username: &str) -> Value {
 
 /// The user a password login is checked against, from the record read for [`login_plan`]
 /// (for the reserved user, the state read at its `state_key`):
-/// `{"hash", "principal"}`. `hash` is the stored hash (`null` for the reserved user, and for
-/// an unknown user, whom the host checks against a decoy so that it costs the same);
+/// `{"hash", "principal"}`. `hash` is the stored hash (`null` for an unknown user, whom the
+/// host checks against a decoy so that it costs the same, and for the reserved user without a
+/// password set through the API, whom the host checks against its bootstrap password);
 /// `principal` is the `_authenticate` body the login yields when the password matches, `null`
-/// when it yields nobody (unknown or disabled user, reserved user not `reserved_enabled`).
+/// when it yields nobody (unknown or disabled user; reserved user neither `reserved_enabled`,
+/// i.e. given a bootstrap password, nor given one through the API).
 pub fn login_user(username: &str, record: Option<&str>, reserved_enabled: bool) -> Value {
     if username == ELASTIC {
-        let enabled = reserved_enabled && user_state::reserved_enabled(ELASTIC, record);
+        // A password set through the API (§11) replaces the bootstrap one, which the host
+        // checks when `hash` is null; `reserved_enabled` says whether it has one.
+        let state = ReservedState::parse_for(record, ELASTIC);
+        let hash = state.and_then(|s| s.password_hash).filter(|h| password_hash::verifier(h).is_some());
+        let enabled = (reserved_enabled || hash.is_some()) && user_state::reserved_enabled(ELASTIC, record);
         let principal = enabled.then(|| UserRecord::elastic().principal(reserved_realm()));
-        return json!({"hash": null, "principal": principal});
+        return json!({"hash": hash, "principal": principal});
     }
     // A stored hash this service would not take (one stored before the cost bounds, or written
     // to the store by hand) is never verified at its cost: the login is checked against the
@@ -192,13 +215,14 @@ mod tests {
     #[test]
     fn lookups() {
         let thousand = names(1000);
+        let state = reserved_state_key("elastic");
         let rows = [
-            (None, json!({"prefix":"user:","max_users":10000})),
-            (Some("zed,elastic"), json!({"keys":[user_key("zed")]})),
+            (None, json!({"prefix":"user:","max_users":10000,"keys":[state]})),
+            (Some("zed,elastic"), json!({"keys":[user_key("zed"), state]})),
             // Each name is read once, in the order the names first come.
-            (Some("zed,amy,zed,elastic,amy"), json!({"keys":[user_key("zed"), user_key("amy")]})),
+            (Some("zed,amy,zed,elastic,amy"), json!({"keys":[user_key("zed"), user_key("amy"), state]})),
             (Some(""), json!({"keys":[]})),
-            (Some("elastic"), json!({"keys":[]})),
+            (Some("elastic"), json!({"keys":[state]})),
         ];
         for (names, expected) in rows {
             assert_eq!(lookup(names), Ok(expected), "{names:?}");
@@ -212,21 +236,31 @@ mod tests {
     #[test]
     fn views_of_what_was_read() {
         let elastic = UserRecord::elastic().view();
+        let mut disabled = elastic.clone();
+        disabled["enabled"] = json!(false);
         let view = |name: &str| UserRecord::parse(&stored(name, true)).map(|r| r.view()).unwrap_or_default();
         type Row<'a> = (Option<&'a str>, Vec<Option<String>>, u16, Value);
         let rows: Vec<Row> = vec![
             (
                 None,
-                vec![Some(stored("zed", true)), Some("garbage".into()), Some(stored("amy", true))],
+                vec![Some(stored("zed", true)), Some("garbage".into()), Some(stored("amy", true)), None],
                 200,
                 json!({"elastic": elastic, "amy": view("amy"), "zed": view("zed")}),
             ),
-            (None, vec![], 200, json!({"elastic": elastic})),
+            (None, vec![None], 200, json!({"elastic": elastic})),
+            // The reserved user's state, read last, shows whether it is enabled.
+            (None, vec![Some(r#"{"username":"elastic","enabled":false}"#.into())], 200, json!({"elastic": disabled})),
             (
                 Some("zed,nobody,elastic"),
-                vec![Some(stored("zed", true)), None],
+                vec![Some(stored("zed", true)), None, None],
                 200,
                 json!({"zed": view("zed"), "elastic": elastic}),
+            ),
+            (
+                Some("elastic"),
+                vec![Some(r#"{"username":"elastic","enabled":false}"#.into())],
+                200,
+                json!({"elastic": disabled}),
             ),
             // Values come in the lookup's key order, each name once.
             (
@@ -251,8 +285,8 @@ mod tests {
 
     #[test]
     fn views_past_the_bounds_are_es_400s() {
-        assert_eq!(views(None, &vec![None; MAX_LISTED_USERS]).status, 200);
-        assert_eq!(reason(&views(None, &vec![None; MAX_LISTED_USERS + 1])), (400, TOO_MANY_LISTED));
+        assert_eq!(views(None, &vec![None; MAX_LISTED_USERS + 1]).status, 200);
+        assert_eq!(reason(&views(None, &vec![None; MAX_LISTED_USERS + 2])), (400, TOO_MANY_LISTED));
         assert_eq!(reason(&views(Some(&names(1001)), &[])), (400, TOO_MANY_NAMES));
     }
 
@@ -271,6 +305,8 @@ mod tests {
         let costly = stored_with("joe", true, &format!("$2b$14${}", "a".repeat(53)));
         let long_key = stored_with("joe", true, &format!("{}{}", HASH, "A".repeat(2000)));
         let unreadable = stored_with("joe", true, "plain-text");
+        let set_on = format!(r#"{{"username":"elastic","enabled":true,"password_hash":"{HASH}"}}"#);
+        let set_off = set_on.replace("true", "false");
         let rows: Vec<(&str, Option<&str>, bool, Value)> = vec![
             ("joe", Some(&on), false, json!({"hash": HASH,"principal": joe})),
             ("joe", Some(&off), true, json!({"hash": HASH,"principal": null})),
@@ -294,6 +330,9 @@ mod tests {
                 true,
                 json!({"hash": null,"principal": elastic}),
             ),
+            // A password set through the API replaces the bootstrap one, which need not exist.
+            ("elastic", Some(&set_on), false, json!({"hash": HASH,"principal": elastic})),
+            ("elastic", Some(&set_off), true, json!({"hash": HASH,"principal": null})),
         ];
         for (username, record, reserved_enabled, expected) in rows {
             assert_eq!(login_user(username, record, reserved_enabled), expected, "{username} {record:?}");

@@ -28,27 +28,34 @@ pub fn reserved_state_key(username: &str) -> String {
 /// A reserved user's stored state. No state is the bootstrap state, enabled (ES's reserved
 /// realm without its document); a state that does not parse, or names another user, counts as
 /// disabled: fail closed.
+/// `password_hash` is the password set through the API (§11); without one, `elastic` logs in
+/// with the bootstrap password.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReservedState {
     pub username: String,
     pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
+}
+
+impl ReservedState {
+    /// The state stored for `username`, when it parses and names that user.
+    pub fn parse_for(stored: Option<&str>, username: &str) -> Option<ReservedState> {
+        stored
+            .and_then(|text| serde_json::from_str::<ReservedState>(text).ok())
+            .filter(|state| state.username == username)
+    }
 }
 
 /// Whether the reserved user `username` is enabled, from the state read at its key.
 pub fn reserved_enabled(username: &str, stored: Option<&str>) -> bool {
-    let Some(text) = stored else {
-        return true;
-    };
-    serde_json::from_str::<ReservedState>(text).is_ok_and(|state| state.username == username && state.enabled)
+    stored.is_none() || ReservedState::parse_for(stored, username).is_some_and(|state| state.enabled)
 }
 
 /// What setting the flag reads and writes: `{"key", "reserved"}` (the user's record, or the
 /// reserved user's state), or ES's 400 from `SetEnabledRequest.validate` (before
-/// authorization).
+/// authorization): the user-name rule.
 pub fn plan(username: &str) -> Result<Value, Reply> {
-    if is_internal(username) {
-        return Err(validation_error(&[format!("user [{username}] is internal")]));
-    }
     if !is_valid_name(username) {
         return Err(validation_error(&[invalid_name_message("User")]));
     }
@@ -57,16 +64,22 @@ pub fn plan(username: &str) -> Result<Value, Reply> {
     Ok(json!({"key": key, "reserved": reserved}))
 }
 
-/// ES's check after authorization: nobody changes their own flag, enabling included.
+/// `TransportSetEnabledAction`'s checks, after authorization: nobody changes their own flag,
+/// enabling included; then ES's internal users are refused.
 pub fn caller_problem(caller: &str, username: &str) -> Option<Reply> {
-    (caller == username).then(|| illegal_argument("users may not update the enabled status of their own account"))
+    if caller == username {
+        return Some(illegal_argument("users may not update the enabled status of their own account"));
+    }
+    is_internal(username).then(|| illegal_argument(format!("user [{username}] is internal")))
 }
 
 /// The text to store for the flag, `{"value": <text>}`, from the value read at [`plan`]'s key;
 /// ES's 400 for a native user that does not exist.
 pub fn new_value(username: &str, enabled: bool, existing: Option<&str>) -> Reply {
     if is_reserved(username) {
-        let state = ReservedState { username: username.into(), enabled };
+        // The password set through the API stays (§11).
+        let password_hash = ReservedState::parse_for(existing, username).and_then(|state| state.password_hash);
+        let state = ReservedState { username: username.into(), enabled, password_hash };
         return Reply::ok(json!({"value": serde_json::to_string(&state).unwrap_or_default()}));
     }
     match UserRecord::parse_for(existing, username) {
@@ -96,8 +109,7 @@ mod tests {
         let elastic = plan("elastic").ok().unwrap_or_default();
         assert_eq!(elastic["reserved"], true);
         assert!(elastic["key"].as_str().is_some_and(|k| k.starts_with("reserved-user:") && k.len() == 57));
-        let internal = plan("_xpack").err().map(|r| reason(&r));
-        assert_eq!(internal, Some((400, "Validation Failed: 1: user [_xpack] is internal;".into())));
+        assert!(plan("_xpack").is_ok());
         let bad = plan(" joe").err().map(|r| reason(&r));
         assert_eq!(bad, Some((400, format!("Validation Failed: 1: {};", invalid_name_message("User")))));
     }
@@ -107,6 +119,8 @@ mod tests {
         let own = caller_problem("joe", "joe").map(|r| reason(&r));
         assert_eq!(own, Some((400, "users may not update the enabled status of their own account".into())));
         assert!(caller_problem("elastic", "joe").is_none());
+        let internal = caller_problem("elastic", "_xpack").map(|r| reason(&r));
+        assert_eq!(internal, Some((400, "user [_xpack] is internal".into())));
     }
 
     #[test]
@@ -120,6 +134,9 @@ mod tests {
         let other = new_value("jim", true, Some(stored));
         assert_eq!(reason(&other), (400, "Validation Failed: 1: only existing users can be enabled;".into()));
         assert_eq!(new_value("elastic", false, None).body["value"], r#"{"username":"elastic","enabled":false}"#);
+        let with_password = r#"{"username":"elastic","enabled":true,"password_hash":"h"}"#;
+        let kept = new_value("elastic", false, Some(with_password));
+        assert_eq!(kept.body["value"], with_password.replace("true", "false"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 // The no-panic lints guard src/; tests may unwrap and index.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use edge_token::privileges::{authorize, grants, wildcard_matches, Action, CLUSTER_PRIVILEGES};
+use edge_token::privileges::{authorize, authorize_principal, grants, wildcard_matches, Action, CLUSTER_PRIVILEGES};
 use edge_token::roles::{is_valid_role_name, Role, RoleError, RoleTable, RolesSettingError};
 use serde_json::json;
 
@@ -37,7 +37,12 @@ fn each_action_has_its_es_name_and_endpoint() {
         (Action::GetUsers, "getUsers", "cluster:admin/xpack/security/user/get"),
         (Action::DeleteUser, "deleteUser", "cluster:admin/xpack/security/user/delete"),
         (Action::SetEnabled, "setEnabled", "cluster:admin/xpack/security/user/set_enabled"),
+        (Action::ChangePassword, "changePassword", "cluster:admin/xpack/security/user/change_password"),
         (Action::Main, "main", "cluster:monitor/main"),
+        (Action::ClusterHealth, "clusterHealth", "cluster:monitor/health"),
+        (Action::PutRole, "putRole", "cluster:admin/xpack/security/role/put"),
+        (Action::GetRoles, "getRoles", "cluster:admin/xpack/security/role/get"),
+        (Action::DeleteRole, "deleteRole", "cluster:admin/xpack/security/role/delete"),
     ];
     assert_eq!(rows.len(), Action::ALL.len());
     for (action, endpoint, name) in rows {
@@ -60,7 +65,12 @@ fn granted_by_lists_are_es_order() {
         (Action::GetUsers, "read_security,manage_security,all"),
         (Action::DeleteUser, "manage_security,all"),
         (Action::SetEnabled, "manage_security,all"),
+        (Action::ChangePassword, "manage_security,all"),
         (Action::Main, "monitor,manage,all"),
+        (Action::ClusterHealth, "monitor,manage,all"),
+        (Action::PutRole, "manage_security,all"),
+        (Action::GetRoles, "read_security,manage_security,all"),
+        (Action::DeleteRole, "manage_security,all"),
     ];
     for (action, expected) in rows {
         assert_eq!(action.granted_by().join(","), expected, "{action:?}");
@@ -108,15 +118,42 @@ fn action_patterns_grant_the_actions_they_match() {
         ("cluster:admin/xpack/security/token/*", &[CreateToken, RefreshToken, InvalidateToken]),
         (
             "cluster:admin/xpack/security/*",
-            &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled],
+            &[
+                CreateToken,
+                RefreshToken,
+                InvalidateToken,
+                PutUser,
+                GetUsers,
+                DeleteUser,
+                SetEnabled,
+                ChangePassword,
+                PutRole,
+                GetRoles,
+                DeleteRole,
+            ],
         ),
         ("cluster:*", &Action::ALL),
-        ("cluster:monitor/*", &[Main]),
+        ("cluster:monitor/*", &[Main, ClusterHealth]),
         ("cluster:monitor/main", &[Main]),
         ("cluster:admin/xpack/security/token/?reate", &[CreateToken]),
         ("cluster:admin/xpack/security/user/???", &[PutUser, GetUsers]),
         ("cluster:admin/xpack/security/token/create*", &[CreateToken]),
-        ("cluster:*/*/*/*/*", &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled]),
+        (
+            "cluster:*/*/*/*/*",
+            &[
+                CreateToken,
+                RefreshToken,
+                InvalidateToken,
+                PutUser,
+                GetUsers,
+                DeleteUser,
+                SetEnabled,
+                ChangePassword,
+                PutRole,
+                GetRoles,
+                DeleteRole,
+            ],
+        ),
         // Regular-expression characters stand for themselves.
         ("cluster:monitor/mai.", &[]),
         ("cluster:monitor/ma[i]n", &[]),
@@ -322,4 +359,28 @@ fn roles_can_be_added_at_run_time() {
     );
     assert_eq!(roles.insert(" x", Role::new(" x", []).unwrap()), Err(RoleError::InvalidName(" x".into())));
     assert!(matches!(Role::new("r", ["nope"]), Err(RoleError::UnknownPrivilege { .. })));
+}
+
+/// ES's same-user exemption: one's own password, when a password realm authenticated the caller.
+#[test]
+fn own_password_changes_need_a_password_login() {
+    let roles = table();
+    let caller = |by: &str, realm: &str, roles: &[&str]| json!({"username": "joe", "roles": roles, "authentication_type": by, "authentication_realm": {"name": realm, "type": realm}});
+    let rows = [
+        (caller("realm", "native", &[]), Some("joe"), true),
+        (caller("realm", "reserved", &[]), Some("joe"), true),
+        (caller("token", "native", &[]), Some("joe"), false),
+        (caller("realm", "file", &[]), Some("joe"), false),
+        (caller("realm", "native", &[]), Some("jim"), false),
+        (caller("realm", "native", &[]), None, false),
+        (caller("token", "native", &["security_admin"]), Some("jim"), true),
+        (json!({}), Some(""), false),
+    ];
+    for (principal, target, allowed) in rows {
+        let denied = authorize_principal(&roles, &principal, Action::ChangePassword, target);
+        assert_eq!(denied.is_none(), allowed, "{principal} on {target:?}");
+    }
+    // The exemption is for changing a password only.
+    let own = authorize_principal(&roles, &caller("realm", "native", &[]), Action::SetEnabled, Some("joe"));
+    assert_eq!(own.map(|r| r.status), Some(403));
 }

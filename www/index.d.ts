@@ -256,17 +256,32 @@ export interface Roles {
 }
 
 /**
- * An Elasticsearch role descriptor. Only `cluster` is used: named cluster privileges
+ * An Elasticsearch role descriptor. `cluster` grants the actions: named cluster privileges
  * (`manage_token`, `manage_security`, ...) or action patterns such as
- * `cluster:admin/xpack/security/token/*`; the other members are accepted and ignored.
+ * `cluster:admin/xpack/security/token/*`; `indices` is what `_has_privileges` and `_privileges`
+ * answer from; the other members are accepted and ignored.
  */
 export interface RoleDescriptor {
   cluster?: string[] | null;
+  indices?: { names: string | string[]; privileges: string[]; allow_restricted_indices?: boolean }[];
   [other: string]: unknown;
 }
 
 /** The endpoints whose Elasticsearch action authorize() checks. */
-export type Endpoint = "createToken" | "refreshToken" | "invalidateToken" | "putUser" | "getUsers" | "deleteUser" | "main";
+export type Endpoint =
+  | "createToken"
+  | "refreshToken"
+  | "invalidateToken"
+  | "putUser"
+  | "getUsers"
+  | "deleteUser"
+  | "setEnabled"
+  | "changePassword"
+  | "main"
+  | "clusterHealth"
+  | "putRole"
+  | "getRoles"
+  | "deleteRole";
 
 /**
  * The role table of a `ROLES` setting: JSON text (blank for none) or the object it encodes,

@@ -8,6 +8,8 @@
 //!   synchronous parsers, each answering with a reply envelope (`{"status","headers","body"}`).
 //! - [`check`]: the token check as synchronous steps around reads that the host makes itself.
 //! - [`service`]: the rules the HTTP service asks the core for (bodies, error replies).
+//! - [`privileges`], [`users`], [`roles`]: role tables and authorization; the native realm's
+//!   users; its stored roles.
 
 pub mod audit;
 pub mod calls;
@@ -15,5 +17,6 @@ pub mod check;
 mod kv;
 mod panic;
 pub mod privileges;
+pub mod roles;
 pub mod service;
 pub mod users;

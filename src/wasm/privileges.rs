@@ -5,11 +5,15 @@
 //! A `Roles` object lives in the heap of the wasm instance that made it: after a trap replaces
 //! the instance, the glue refuses the old object and the host parses the setting again.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+use crate::errors::Reply;
 use crate::privileges::{self, Action};
 use crate::roles::RoleTable;
+use crate::{native_roles, user_privileges};
 
 #[wasm_bindgen]
 pub struct Roles {
@@ -37,6 +41,75 @@ impl Roles {
         let assigned = role_names(assigned_roles_json)?;
         Ok(privileges::authorize(&self.table, username, &assigned, action).map(|reply| reply.to_envelope()))
     }
+
+    /// [`Roles::authorize`] for the service's caller, `principal_json` (its `_authenticate`
+    /// body), with ES's same-user exemptions for an action on the user `target`.
+    #[wasm_bindgen(js_name = authorizeCaller)]
+    pub fn authorize_caller(
+        &self,
+        principal_json: &str,
+        endpoint: &str,
+        target: Option<String>,
+        native_json: Option<String>,
+    ) -> Result<Option<String>, JsError> {
+        let action = action_for(endpoint)?;
+        let principal: Value = serde_json::from_str(principal_json)?;
+        let table = self.with_native(native_json)?;
+        let denied = privileges::authorize_principal(&table, &principal, action, target.as_deref());
+        Ok(denied.map(|reply| reply.to_envelope()))
+    }
+
+    /// GET /_security/user/_privileges for the caller (`principal_json`): the reply envelope.
+    #[wasm_bindgen(js_name = userPrivileges)]
+    pub fn user_privileges(&self, principal_json: &str, native_json: Option<String>) -> Result<String, JsError> {
+        let (_, roles) = caller(principal_json)?;
+        let table = self.with_native(native_json)?;
+        Ok(Reply::ok(user_privileges::user_privileges(&table, &roles)).to_envelope())
+    }
+
+    /// GET/POST /_security/user/_has_privileges for the caller: the reply envelope, ES's 400s
+    /// included.
+    #[wasm_bindgen(js_name = hasPrivileges)]
+    pub fn has_privileges(
+        &self,
+        principal_json: &str,
+        body: &str,
+        native_json: Option<String>,
+    ) -> Result<String, JsError> {
+        let (username, roles) = caller(principal_json)?;
+        let table = self.with_native(native_json)?;
+        let reply = user_privileges::parse_check(&username, body)
+            .map_or_else(|problem| problem, |check| user_privileges::has_privileges(&table, &username, &roles, &check));
+        Ok(reply.to_envelope())
+    }
+
+    /// The KV keys of the caller's roles that this table does not define (§14): a JSON array,
+    /// empty when none need reading.
+    #[wasm_bindgen(js_name = nativeRoleKeys)]
+    pub fn native_role_keys(&self, principal_json: &str) -> Result<String, JsError> {
+        let (_, roles) = caller(principal_json)?;
+        Ok(serde_json::to_string(&native_roles::keys_to_read(&self.table, &roles))?)
+    }
+}
+
+impl Roles {
+    /// This table with the stored roles read for [`Roles::native_role_keys`] (a JSON array of
+    /// stored texts or nulls), or this table itself without any.
+    fn with_native(&self, native_json: Option<String>) -> Result<Cow<'_, RoleTable>, JsError> {
+        let Some(json) = native_json else {
+            return Ok(Cow::Borrowed(&self.table));
+        };
+        let values: Vec<Option<String>> = serde_json::from_str(&json)?;
+        Ok(Cow::Owned(native_roles::with_stored(&self.table, &values)))
+    }
+}
+
+/// The username and roles of an `_authenticate` body.
+fn caller(principal_json: &str) -> Result<(String, Vec<String>), JsError> {
+    let principal: Value = serde_json::from_str(principal_json)?;
+    let username = principal.get("username").and_then(Value::as_str).unwrap_or("").to_string();
+    let roles = principal.get("roles").map(Value::to_string).unwrap_or_else(|| "[]".into());
+    Ok((username, role_names(&roles)?))
 }
 
 /// A JSON array of role names. Read through `Value`, whose parser the module has anyway.

@@ -5,6 +5,7 @@
 use wasm_bindgen::prelude::*;
 
 use crate::body_text::{self, MAX_BODY_BYTES};
+use crate::cluster_health;
 use crate::credentials::{read_authorization, Credentials};
 use crate::errors::store_unavailable;
 use crate::media_type;
@@ -59,10 +60,16 @@ impl Route {
         self.endpoint.map(|e| e.name().to_string())
     }
 
-    /// The `{username}` path parameter, percent-decoded.
+    /// The path parameter (`{username}`, `{index}`), percent-decoded.
     #[wasm_bindgen(getter)]
     pub fn username(&self) -> Option<String> {
         self.username.clone()
+    }
+
+    /// The name the endpoint gives its path parameter (`username`, `index`).
+    #[wasm_bindgen(getter, js_name = parameterName)]
+    pub fn parameter_name(&self) -> String {
+        self.endpoint.map_or("username", Endpoint::parameter_name).to_string()
     }
 
     /// The answer to an `OPTIONS` no endpoint serves, sent before authentication.
@@ -222,4 +229,22 @@ pub fn read_authorization_header(header: &str) -> Authorization {
             failure: Some(rest_errors::authentication_failure(&problem).to_envelope()),
         },
     }
+}
+
+/// GET /_cluster/health's parameters checked (§12): `{"probe_key"}`, the key whose read tells
+/// whether the store answers, or ES's 400.
+#[wasm_bindgen(js_name = clusterHealthPlan)]
+pub fn cluster_health_plan(index: Option<String>, uri: &str) -> String {
+    match cluster_health::parse(index.as_deref(), uri) {
+        Ok(_) => crate::errors::Reply::ok(serde_json::json!({"probe_key": cluster_health::PROBE_KEY})).to_envelope(),
+        Err(reply) => reply.to_envelope(),
+    }
+}
+
+/// GET /_cluster/health's answer, the store having answered the probe or not: 200 or 408.
+#[wasm_bindgen(js_name = clusterHealth)]
+pub fn cluster_health(index: Option<String>, uri: &str, store_answered: bool) -> String {
+    let reply = cluster_health::parse(index.as_deref(), uri)
+        .map_or_else(|problem| problem, |request| cluster_health::answer(&request, store_answered));
+    reply.to_envelope()
 }

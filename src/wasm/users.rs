@@ -7,7 +7,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{illegal_argument, Reply};
-use crate::{password_hash, put_user, user_lookup, user_state, users};
+use crate::{change_password, password_hash, put_user, user_lookup, user_state, users};
 
 fn envelope(value: Value) -> String {
     Reply::ok(value).to_envelope()
@@ -87,6 +87,28 @@ pub fn check_set_enabled_caller(caller: &str, username: &str) -> String {
 #[wasm_bindgen(js_name = setEnabledValue)]
 pub fn set_enabled_value(username: &str, enabled: bool, existing: Option<String>) -> String {
     user_state::new_value(username, enabled, existing.as_deref()).to_envelope()
+}
+
+/// PUT/POST /_security/user/{username}/_password's body: the request (`username`, `password`
+/// or `password_hash`, and the `key` to read and write), or ES's 400.
+#[wasm_bindgen(js_name = parseChangePassword)]
+pub fn parse_change_password(username: &str, body: &str) -> String {
+    match change_password::parse(username, body) {
+        Ok(request) => {
+            serde_json::to_value(&request).map_or_else(|e| illegal_argument(e.to_string()).to_envelope(), envelope)
+        }
+        Err(reply) => reply.to_envelope(),
+    }
+}
+
+/// The text to store at the request's key, `{"value"}`, from the value read there and the
+/// host's hash of a new `password`; or ES's 400.
+#[wasm_bindgen(js_name = changePasswordValue)]
+pub fn change_password_value(request_json: &str, password_hash: Option<String>, existing: Option<String>) -> String {
+    match change_password::from_json(request_json) {
+        Ok(request) => change_password::new_value(&request, password_hash, existing.as_deref()).to_envelope(),
+        Err(reply) => reply.to_envelope(),
+    }
 }
 
 /// What GET /_security/user[/{usernames}] reads: `{"prefix", "max_users"}` (list) or

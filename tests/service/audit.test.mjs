@@ -1,4 +1,4 @@
-// The audit trail (§12): every event type, field by field, from requests made in process with
+// The audit trail (§15): every event type, field by field, from requests made in process with
 // AUDIT_ENABLED; the include/exclude settings; the Queue sink; and that no event ever carries a
 // secret (passwords, tokens, hashes, the TOKEN_SECRET) whatever the request.
 import { test } from "node:test";
@@ -71,6 +71,7 @@ test("every event type, field by field", async () => {
       auth: ADMIN,
       body: { password: PW, roles: ["r1"], full_name: "Bob B", email: "b@example.com", metadata: { a: 1 } },
     });
+    await call("PUT", "/_security/user/bob/_password", { auth: ADMIN, body: { password: "second-password-1" } });
     await call("PUT", "/_security/user/bob/_disable", { auth: ADMIN });
     await call("PUT", "/_security/user/bob/_enable", { auth: ADMIN });
     await call("PUT", "/_security/role/r1", { auth: ADMIN, body: { cluster: ["manage_token"] } });
@@ -118,6 +119,7 @@ test("every event type, field by field", async () => {
   });
   const user = { name: "bob", enabled: true, roles: ["r1"], full_name: "Bob B", email: "b@example.com" };
   check(byAction("put_user")[0], change("put_user", "put", { user: { ...user, has_password: true, metadata: { a: 1 } } }));
+  check(byAction("change_password")[0], change("change_password", "change", { password: { user: { name: "bob" } } }));
   check(byAction("change_disable_user")[0], change("change_disable_user", "change", { disable: { user: { name: "bob" } } }));
   check(byAction("change_enable_user")[0], change("change_enable_user", "change", { enable: { user: { name: "bob" } } }));
   const descriptor = { cluster: ["manage_token"] };

@@ -56,14 +56,7 @@ test("ES's refusals: own account, internal and invalid names, unknown users, mis
       "illegal_argument_exception",
       "users may not update the enabled status of their own account",
     ],
-    [
-      "PUT",
-      "/_security/user/_xpack/_disable",
-      ADMIN,
-      400,
-      "action_request_validation_exception",
-      "Validation Failed: 1: user [_xpack] is internal;",
-    ],
+    ["PUT", "/_security/user/_xpack/_disable", ADMIN, 400, "illegal_argument_exception", "user [_xpack] is internal"],
     [
       "PUT",
       "/_security/user/nobody/_disable",
@@ -108,6 +101,9 @@ test("the reserved elastic user can be disabled by another administrator, and en
   const admin2 = basic("sec", PW);
   assert.equal((await call("PUT", "/_security/user/elastic/_disable", { auth: admin2 })).status, 200);
   assert.equal((await call("GET", "/_security/_authenticate", { auth: ADMIN })).status, 401);
+  // GET shows the reserved user's state, by name and in the listing.
+  assert.equal((await call("GET", "/_security/user/elastic", { auth: admin2 })).body.elastic.enabled, false);
+  assert.equal((await call("GET", "/_security/user", { auth: admin2 })).body.elastic.enabled, false);
   const token = await call("POST", "/_security/oauth2/token", {
     auth: admin2,
     body: { grant_type: "password", username: "elastic", password: ELASTIC_PASSWORD },
@@ -115,4 +111,5 @@ test("the reserved elastic user can be disabled by another administrator, and en
   assert.equal(token.status, 401);
   assert.equal((await call("PUT", "/_security/user/elastic/_enable", { auth: admin2 })).status, 200);
   assert.equal((await call("GET", "/_security/_authenticate", { auth: ADMIN })).body.username, "elastic");
+  assert.equal((await call("GET", "/_security/user/elastic,sec", { auth: ADMIN })).body.elastic.enabled, true);
 });

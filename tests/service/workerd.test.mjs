@@ -152,6 +152,53 @@ test("on workerd a disabled user cannot log in, enabled again they can; their ow
   assert.equal((await flagged.security.authenticate()).username, "flagged");
 });
 
+test("on workerd a password change takes effect at once; a token's holder may not change it", TEST_TIMEOUT, async () => {
+  await admin().security.putUser({ username: "changer", password: PW, roles: ["token_admin"] });
+  const token = await admin().security.getToken({ grant_type: "password", username: "changer", password: PW });
+  const byToken = await rejection(client({ bearer: token.access_token }).security.changePassword({ password: "n3w-password" }));
+  assert.equal(byToken.status, 403);
+  assert.deepEqual(await client({ username: "changer", password: PW }).security.changePassword({ password: "n3w-password" }), {});
+  assert.equal((await rejection(client({ username: "changer", password: PW }).security.authenticate())).status, 401);
+  assert.equal((await client({ username: "changer", password: "n3w-password" }).security.authenticate()).username, "changer");
+  assert.deepEqual(await admin().security.changePassword({ username: "changer", password: PW }), {});
+  assert.equal((await client({ username: "changer", password: PW }).security.authenticate()).username, "changer");
+});
+
+test("on workerd the cluster is green while its KV answers, with ES's body", TEST_TIMEOUT, async () => {
+  const health = await admin().cluster.health({ wait_for_status: "green", timeout: "5s" });
+  assert.deepEqual(
+    [health.cluster_name, health.status, health.timed_out, health.number_of_nodes],
+    ["edge-token", "green", false, 1],
+  );
+  assert.equal(health.active_shards_percent_as_number, 100);
+});
+
+test("on workerd a user asks what they may do", TEST_TIMEOUT, async () => {
+  await admin().security.putUser({ username: "asker", password: PW, roles: ["token_admin"] });
+  const asker = client({ username: "asker", password: PW });
+  assert.deepEqual((await asker.security.getUserPrivileges()).cluster, ["manage_token"]);
+  const answer = await asker.security.hasPrivileges({ cluster: ["manage_token", "monitor"] });
+  assert.deepEqual(
+    [answer.username, answer.has_all_requested, answer.cluster],
+    ["asker", false, { manage_token: true, monitor: false }],
+  );
+});
+
+test(
+  "on workerd a role stored through the API grants its privileges, and deleting it takes them away",
+  TEST_TIMEOUT,
+  async () => {
+    await admin().security.putUser({ username: "roled", password: PW, roles: ["stored_token_role"] });
+    const roled = client({ username: "roled", password: PW });
+    assert.equal((await rejection(roled.security.getToken({ grant_type: "client_credentials" }))).status, 403);
+    const created = await admin().security.putRole({ name: "stored_token_role", cluster: ["manage_token"] });
+    assert.deepEqual(created, { role: { created: true } });
+    assert.equal(typeof (await roled.security.getToken({ grant_type: "client_credentials" })).access_token, "string");
+    assert.deepEqual(await admin().security.deleteRole({ name: "stored_token_role" }), { found: true });
+    assert.equal((await rejection(roled.security.getToken({ grant_type: "client_credentials" }))).status, 403);
+  },
+);
+
 test("the Worker keys the login throttle on CF-Connecting-IP", TEST_TIMEOUT, async () => {
   // wrangler dev passes the header through; Cloudflare's edge sets it, whatever a client sends.
   const call = makeCaller(fetch, server.url.replace(/\/$/, ""));

@@ -198,25 +198,45 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     return handle;
   }
 
-  /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
-  function authorize(roles, username, assignedRoles, endpoint) {
+  /** `use(table)` on the live instance's copy of a role table; its envelope settled. */
+  function onTable(roles, use) {
+    const out = withTable(roles, use);
+    return out === undefined ? undefined : settle(out);
+  }
+
+  /** `use(table)`'s raw result on the live instance's copy of a role table. */
+  function withTable(roles, use) {
     const held = roleTables.get(roles);
     if (held === undefined) throw new TypeError("roles must be a table made by parseRoles()");
-    requireString(username, "username");
-    requireString(endpoint, "endpoint");
-    const assigned = JSON.stringify(assignedRoles ?? []);
-    const denied = callGlue(() => {
+    return callGlue(() => {
       try {
-        return held.table.authorize(username, assigned, endpoint);
+        return use(held.table);
       } catch (err) {
         if (err instanceof WebAssembly.RuntimeError) throw err;
         // Refused as a table of a replaced instance; a host bug (say, an unknown endpoint)
         // fails again below and is a 500.
         held.table = raw.Roles.parse(held.text);
-        return held.table.authorize(username, assigned, endpoint);
+        return use(held.table);
       }
     });
-    if (denied !== undefined) settle(denied);
+  }
+
+  /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
+  function authorize(roles, username, assignedRoles, endpoint) {
+    requireString(username, "username");
+    requireString(endpoint, "endpoint");
+    const assigned = JSON.stringify(assignedRoles ?? []);
+    onTable(roles, (table) => table.authorize(username, assigned, endpoint));
+  }
+
+  /**
+   * authorize() for the service's caller (an _authenticate body), with ES's same-user rules on
+   * `target`; `native` is the caller's stored roles as read for nativeRoleKeys (JSON), if any.
+   */
+  function authorizeCaller(roles, principal, endpoint, target, native) {
+    requireString(endpoint, "endpoint");
+    const caller = JSON.stringify(principal);
+    onTable(roles, (table) => table.authorizeCaller(caller, endpoint, target ?? undefined, native ?? undefined));
   }
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */
@@ -258,6 +278,16 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     },
     parseRoles,
     authorize,
+    authorizeCaller,
+    /** GET /_security/user/_privileges for the caller (an _authenticate body). */
+    userPrivileges: (roles, principal, native) =>
+      onTable(roles, (table) => table.userPrivileges(JSON.stringify(principal), native ?? undefined)),
+    /** GET|POST /_security/user/_has_privileges for the caller; ES's 400s thrown. */
+    hasPrivileges: (roles, principal, body, native) =>
+      onTable(roles, (table) => table.hasPrivileges(JSON.stringify(principal), body, native ?? undefined)),
+    /** The KV keys of the caller's roles that `roles` does not define (stored roles to read). */
+    nativeRoleKeys: (roles, principal) =>
+      JSON.parse(withTable(roles, (table) => table.nativeRoleKeys(JSON.stringify(principal)))),
     /** The ES action behind an endpoint, for the messages that name it. */
     actionName(endpoint) {
       requireString(endpoint, "endpoint");
@@ -297,6 +327,14 @@ function bindRealmCalls(call, callSync) {
       callSync("checkSetEnabledCaller", text(caller, "caller"), text(username, "username")),
     setEnabledValue: (username, enabled, existing) =>
       callSync("setEnabledValue", text(username, "username"), Boolean(enabled), nullable(existing)),
+    parseChangePassword: (username, body) => callSync("parseChangePassword", text(username, "username"), text(body, "bodyText")),
+    changePasswordValue: (request, passwordHash, existing) =>
+      callSync("changePasswordValue", asJson(request), nullable(passwordHash), nullable(existing)),
+    parsePutRole: (name, body) => callSync("parsePutRole", text(name, "name"), text(body, "bodyText")),
+    putRoleAnswer: (existing) => callSync("putRoleAnswer", nullable(existing)),
+    roleLookup: (names) => callSync("roleLookup", nullable(names)),
+    roleViews: (names, values) => callSync("roleViews", nullable(names), JSON.stringify(values)),
+    deleteRolePlan: (name) => callSync("deleteRolePlan", text(name, "name")),
     loginPlan: (username) => callSync("loginPlan", text(username, "username")),
     loginUser: (username, record, reservedEnabled) =>
       callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),
@@ -320,6 +358,7 @@ function bindServiceCalls(raw, call) {
       const out = {
         endpoint: read.endpoint,
         username: read.username,
+        parameterName: read.parameterName,
         preflight: read.preflight,
         failure: read.failure,
         bodyProblem: read.bodyProblem,
@@ -335,6 +374,9 @@ function bindServiceCalls(raw, call) {
       ),
     /** "gzip", "deflate" or undefined: the response's coding for an Accept-Encoding. */
     responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding ?? undefined),
+    /** GET /_cluster/health: `{probe_key}` or ES's 400; then its 200 or 408 (thrown). */
+    clusterHealthPlan: (index, uri) => settle(call("clusterHealthPlan", index ?? undefined, uri)),
+    clusterHealth: (index, uri, storeAnswered) => settle(call("clusterHealth", index ?? undefined, uri, Boolean(storeAnswered))),
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody: (bytes) => call("checkBody", bytes),
     /** The operator's message for an AUDIT_EVENTS_* list naming an unknown event type, or undefined. */

@@ -1,4 +1,4 @@
-// The audit trail's platform side (§12): the env settings, a request id, and the sink. What a
+// The audit trail's platform side (§15): the env settings, a request id, and the sink. What a
 // request did is noted by the handler in a plain object (its "trail"); the core turns it into
 // ES's audit events (src/audit.rs) and this module writes each line to `console.log` (Workers
 // Logs and Logpush collect it) or, with AUDIT_QUEUE, sends it to that Queue binding. A failing

@@ -81,8 +81,9 @@ async function checkPassword(realms, username, password, recordKey, reservedStat
     }
   }
   const user = realms.engine.loginUser(username, record, realms.config.elasticPassword !== undefined);
-  // No stored hash (an unknown user) is checked against the decoy, at the same cost.
-  const hash = recordKey === null ? await realms.elasticHash() : (user.hash ?? (await realms.decoyHash()));
+  // No stored hash: the reserved user's bootstrap password, or (an unknown user) the decoy, at
+  // the same cost.
+  const hash = user.hash ?? (await (recordKey === null ? realms.elasticHash() : realms.decoyHash()));
   const ok = await verifyPassword(realms.engine, password, hash);
   return { principal: ok ? user.principal : null, known: recordKey === null || record !== null };
 }

@@ -1,11 +1,32 @@
 // Whether the caller may run an endpoint's action. The engine decides (src/privileges.rs) from
-// the role table parsed from ROLES; its refusal is ES's 403 (§6.2), sent as it is.
+// the role table parsed from ROLES, with the caller's roles stored in the native realm (§14)
+// that ROLES does not define; its refusal is ES's 403 (§6.2), sent as it is.
 import { fromEngineError } from "./http.js";
+import { readUserValues } from "./users.js";
 
-/** null when a role of `principal` grants the endpoint's action, else the reply to send. */
-export function authorize(ctx, principal, endpoint) {
+/** The stored roles read for a caller (an _authenticate body), as the engine takes them. */
+const storedRoles = new WeakMap();
+
+/**
+ * Reads the stored roles of `principal`'s roles that ROLES does not define (one bulk get, none
+ * when there are none), for this request's authorization. Throws when the store fails.
+ */
+export async function loadStoredRoles(ctx, principal) {
+  const keys = ctx.engine.nativeRoleKeys(ctx.config.roles, principal);
+  if (keys.length === 0) return;
+  storedRoles.set(principal, JSON.stringify(await readUserValues(ctx.store, { keys })));
+}
+
+/** The stored roles loadStoredRoles read for `principal`, if any. */
+export const storedRolesOf = (principal) => storedRoles.get(principal);
+
+/**
+ * null when a role of `principal` grants the endpoint's action (or ES's same-user rules do, for
+ * an action on the user `target`), else the reply to send.
+ */
+export function authorize(ctx, principal, endpoint, target) {
   try {
-    ctx.engine.authorize(ctx.config.roles, principal.username, principal.roles ?? [], endpoint);
+    ctx.engine.authorizeCaller(ctx.config.roles, principal, endpoint, target, storedRoles.get(principal));
     return null;
   } catch (error) {
     return fromEngineError(error);

@@ -2,6 +2,7 @@
 // workerd, Node, Deno and Bun. The steps run in the order Elasticsearch 8/9 runs them:
 //   OPTIONS        answered from the route table, without credentials
 //   authenticate   401 (ES authenticates on the headers, before routing)
+//   stored roles   the caller's roles that ROLES lacks, read from the store (503 if it fails)
 //   body size      413
 //   route          400 "no handler found" / 405 wrong method
 //   content type   406, only when there is a body
@@ -11,15 +12,17 @@ import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
 import { INTERNAL_ERROR_BODY } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
+import { loadStoredRoles } from "./authorization.js";
 import { ConfigError, checkEngineSettings, readConfig, readRoles } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { isConsolePath, serveConsole } from "./console-endpoints.js";
 import { createAudit, noteCredentials } from "./audit.js";
-import { authenticate, info } from "./info-endpoints.js";
+import { authenticate, clusterHealth, getUserPrivileges, hasPrivileges, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
+import { deleteRole, getRoles, putRole } from "./role-endpoints.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
-import { deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
+import { changePassword, deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
 
 const ENDPOINTS = {
   info,
@@ -31,6 +34,13 @@ const ENDPOINTS = {
   deleteUser,
   enableUser,
   disableUser,
+  changePassword,
+  clusterHealth,
+  hasPrivileges,
+  getUserPrivileges,
+  putRole,
+  getRoles,
+  deleteRole,
 };
 
 async function dispatch(ctx, request, route, url, connection, bodyCoding, trail) {
@@ -42,6 +52,11 @@ async function dispatch(ctx, request, route, url, connection, bodyCoding, trail)
   noteCredentials(ctx.engine, trail, request.headers.get("authorization"));
   const caller = await authenticateRequest(ctx, request, uri, connection);
   if (caller.reply) return caller.reply;
+  try {
+    await loadStoredRoles(ctx, caller.principal);
+  } catch (/** @type {any} */ error) {
+    return ctx.fail("StoreUnavailable", error?.message ?? String(error));
+  }
   if (trail) Object.assign(trail, { principal: caller.principal, endpoint: route.endpoint, name: route.username });
 
   let bytes;
@@ -59,7 +74,7 @@ async function dispatch(ctx, request, route, url, connection, bodyCoding, trail)
   if (problem !== undefined) return fromEnvelope(problem);
   const body = textDecoder.decode(bytes);
   if (trail) trail.body = body;
-  const params = route.username === undefined ? {} : { username: route.username };
+  const params = route.username === undefined ? {} : { [route.parameterName]: route.username };
   return ENDPOINTS[route.endpoint](ctx, { principal: caller.principal, body, params, uri, method, connection });
 }
 

@@ -1,6 +1,8 @@
-// GET /_security/_authenticate and GET|HEAD /: who the caller is, and what this server is.
-import { reply } from "./http.js";
-import { authorize } from "./authorization.js";
+// GET /_security/_authenticate, GET|HEAD /, GET /_cluster/health and what the caller may do
+// (_privileges, _has_privileges): who the caller is, what this server is, whether its store
+// answers.
+import { fromEngineError, reply } from "./http.js";
+import { authorize, storedRolesOf } from "./authorization.js";
 
 /**
  * The Elasticsearch version whose REST API this service speaks, for GET /. Clients read
@@ -33,4 +35,38 @@ export async function info(ctx, { principal }) {
     },
     tagline: "You Know, for Search",
   });
+}
+
+/** GET /_security/user/_privileges (§13): any caller may ask about themselves. */
+export async function getUserPrivileges(ctx, { principal }) {
+  return reply(200, ctx.engine.userPrivileges(ctx.config.roles, principal, storedRolesOf(principal)));
+}
+
+/** GET|POST /_security/user/_has_privileges (§13): ES's 400s for the body, then the answer. */
+export async function hasPrivileges(ctx, { principal, body }) {
+  try {
+    return reply(200, ctx.engine.hasPrivileges(ctx.config.roles, principal, body, storedRolesOf(principal)));
+  } catch (/** @type {any} */ error) {
+    return fromEngineError(error);
+  }
+}
+
+/**
+ * GET /_cluster/health[/{index}] (§12): ES's 400s for the parameters, then the `monitor`
+ * privilege, then one KV read: green when the store answers it, red when it does not.
+ */
+export async function clusterHealth(ctx, { principal, params, uri }) {
+  const { service } = ctx.engine;
+  try {
+    const { probe_key: probeKey } = service.clusterHealthPlan(params.index, uri);
+    const denied = authorize(ctx, principal, "clusterHealth");
+    if (denied) return denied;
+    const answered = await ctx.store.get(probeKey).then(
+      () => true,
+      () => false,
+    );
+    return reply(200, service.clusterHealth(params.index, uri, answered));
+  } catch (/** @type {any} */ error) {
+    return fromEngineError(error);
+  }
 }

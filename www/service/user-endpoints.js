@@ -93,6 +93,31 @@ async function setEnabled(ctx, { principal, params }, enabled) {
   });
 }
 
+/**
+ * PUT/POST /_security/user/{username}/_password and /_security/user/_password (§11): ES's 400s
+ * for the body, then authorization (the caller's own password needs no privilege when they
+ * logged in with it), then one read and one write at the key the core names.
+ */
+export async function changePassword(ctx, { principal, body, params }) {
+  const { engine } = ctx;
+  let request;
+  try {
+    request = engine.parseChangePassword(params.username ?? principal.username, body);
+  } catch (/** @type {any} */ error) {
+    return fromEngineError(error);
+  }
+  const denied = authorize(ctx, principal, "changePassword", request.username);
+  if (denied) return denied;
+  return answer(ctx, async () => {
+    const existing = (await ctx.store.get(request.key)) ?? null;
+    const hash = request.password === undefined ? null : await hashPassword(engine, request.password);
+    const { value } = engine.changePasswordValue(request, hash, existing);
+    await ctx.store.put(request.key, value);
+    forgetUser(ctx, request.username);
+    return reply(200, {});
+  });
+}
+
 /** Drops what a realm cache holds for `username`, when the realms keep one. */
 function forgetUser(ctx, username) {
   ctx.realms.forget?.(username);

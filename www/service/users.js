@@ -25,14 +25,16 @@ const BULK_KEYS = 100;
 
 /**
  * The values the core's user lookup (`engine.userLookup`) asks for: one per key (`{keys}`), null
- * for a missing value; or, for `{prefix, max_users}`, the values of the keys listed under the
- * prefix. Values are read in bulk gets of up to 100 keys: a request must stay within the
- * Workers limit of 1,000 KV operations. Listing stops at the first page past `max_users`, and
+ * for a missing value; or, for `{prefix, max_users, keys}`, the values of the keys listed under
+ * the prefix, then those of `keys` (the reserved user's state). Values are read in bulk gets of
+ * up to 100 keys: a request must stay within the Workers limit of 1,000 KV operations. Listing stops at the first page past `max_users`, and
  * past it no value is read (a null per key listed): the core answers such a listing with its
  * 400 whatever the values.
+ * @param {any} store
+ * @param {{ prefix?: string, keys?: string[], max_users?: number }} plan
  */
-export async function readUserValues(store, { prefix, keys, max_users: maxUsers }) {
-  if (keys !== undefined) return readMany(store, keys);
+export async function readUserValues(store, { prefix, keys = [], max_users: maxUsers = 0 }) {
+  if (prefix === undefined) return readMany(store, keys);
   const names = [];
   let cursor;
   do {
@@ -40,8 +42,8 @@ export async function readUserValues(store, { prefix, keys, max_users: maxUsers 
     names.push(...page.keys.map((k) => k.name));
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor && names.length <= maxUsers);
-  if (names.length > maxUsers) return names.map(() => null);
-  return readMany(store, names);
+  if (names.length > maxUsers) return [...names.map(() => null), ...(await readMany(store, keys))];
+  return readMany(store, [...names, ...keys]);
 }
 
 /** The values of `keys`, in order, null for a missing one: one bulk get per 100 keys. */

@@ -1,0 +1,87 @@
+// GET /_cluster/health (§12) through the official client's cluster.health against the Node
+// server, and in process: ES's body and order, red when the store does not answer, the
+// parameters' 400s, the monitor privilege's 403.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { Client, errors } from "@elastic/elasticsearch";
+import { ADMIN, ELASTIC_PASSWORD, basic, inProcess, startNodeServer } from "./helpers.mjs";
+
+const PW = "s3krit-password";
+const GREEN_KEYS = [
+  "cluster_name",
+  "status",
+  "timed_out",
+  "number_of_nodes",
+  "number_of_data_nodes",
+  "active_primary_shards",
+  "active_shards",
+  "relocating_shards",
+  "initializing_shards",
+  "unassigned_shards",
+  "unassigned_primary_shards",
+  "delayed_unassigned_shards",
+  "number_of_pending_tasks",
+  "number_of_in_flight_fetch",
+  "task_max_waiting_in_queue_millis",
+  "active_shards_percent_as_number",
+];
+
+test("the official client: green, waits that hold, a missing index's 408, monitor's 403", async () => {
+  const server = await startNodeServer();
+  const es = new Client({ node: server.url, auth: { username: "elastic", password: ELASTIC_PASSWORD }, maxRetries: 0 });
+  const asTok = new Client({ node: server.url, auth: { username: "tok", password: PW }, maxRetries: 0 });
+  const asMonitor = new Client({ node: server.url, auth: { username: "mon", password: PW }, maxRetries: 0 });
+  after(async () => {
+    await Promise.all([es.close(), asTok.close(), asMonitor.close()]);
+    await server.stop();
+  });
+  const health = await es.cluster.health();
+  assert.deepEqual(Object.keys(health), GREEN_KEYS);
+  assert.equal(health.status, "green");
+  assert.equal(health.cluster_name, (await es.info()).cluster_name);
+  assert.equal(health.active_shards_percent_as_number, 100);
+  const waited = await es.cluster.health({ wait_for_status: "yellow", timeout: "5s", level: "indices" });
+  assert.deepEqual([waited.status, waited.timed_out, waited.indices], ["green", false, {}]);
+  await es.security.putUser({ username: "tok", password: PW, roles: ["token_admin"] });
+  await es.security.putUser({ username: "mon", password: PW, roles: ["monitor_only"] });
+  assert.equal((await asMonitor.cluster.health()).status, "green");
+  await assert.rejects(asTok.cluster.health(), (e) => {
+    assert.ok(e instanceof errors.ResponseError);
+    assert.equal(e.statusCode, 403);
+    assert.equal(
+      e.body.error.reason,
+      "action [cluster:monitor/health] is unauthorized for user [tok] with effective roles [token_admin], this action is granted by the cluster privileges [monitor,manage,all]",
+    );
+    return true;
+  });
+  // An index that would have to exist does not: red, and the wait times out (ES's 408).
+  const missing = await es.cluster.health({ index: "logs", timeout: "1s" }, { ignore: [408] });
+  assert.deepEqual([missing.status, missing.timed_out], ["red", true]);
+});
+
+test("red when the store does not answer; ES's 400s before authorization", async () => {
+  const { MemoryKV } = await import("../../www/entry-node.js");
+  const kv = new MemoryKV();
+  const get = kv.get.bind(kv);
+  let storeDown = false;
+  // The store fails for the probe only, so that the caller can still log in.
+  kv.get = (key, ...rest) => (storeDown && key === "health:probe" ? Promise.reject(new Error("KV down")) : get(key, ...rest));
+  const { call } = await inProcess({ TOKENS: kv });
+  assert.equal((await call("GET", "/_cluster/health", { auth: ADMIN })).body.status, "green");
+  storeDown = true;
+  const red = await call("GET", "/_cluster/health", { auth: ADMIN });
+  assert.deepEqual([red.status, red.body.status, red.body.timed_out], [200, "red", false]);
+  assert.deepEqual(Object.keys(red.body), GREEN_KEYS);
+  const waiting = await call("GET", "/_cluster/health?wait_for_status=green&timeout=2s", { auth: ADMIN });
+  assert.deepEqual([waiting.status, waiting.body.status, waiting.body.timed_out], [408, "red", true]);
+  storeDown = false;
+  await call("PUT", "/_security/user/tok", { auth: ADMIN, body: { password: PW, roles: ["token_admin"] } });
+  const bad = await call("GET", "/_cluster/health?level=nodes", { auth: basic("tok", PW) });
+  assert.deepEqual(
+    [bad.status, bad.body.error.type, bad.body.error.reason],
+    [400, "illegal_argument_exception", "level parameter must be one of [cluster] or [indices] or [shards] but was [nodes]"],
+  );
+  const human = await call("GET", "/_cluster/health/*?human", { auth: ADMIN });
+  assert.deepEqual([human.body.task_max_waiting_in_queue, human.body.active_shards_percent], ["0s", "100.0%"]);
+  assert.equal((await call("POST", "/_cluster/health", { auth: ADMIN })).status, 405);
+});

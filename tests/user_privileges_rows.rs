@@ -1,0 +1,154 @@
+//! What may I do (§13): `_privileges` bodies, `_has_privileges` checks and answers, ES's 400s,
+//! and Java's HashMap order.
+
+use edge_token::errors::Reply;
+use edge_token::roles::RoleTable;
+use edge_token::user_privileges::{has_privileges, java_hash_order, parse_check, user_privileges};
+use serde_json::{json, Value};
+
+fn table() -> RoleTable {
+    let roles = r#"{"tok": {"cluster": ["manage_token"]},
+        "logs": {"cluster": ["monitor"], "indices": [{"names": ["logs-*", "metrics"], "privileges": ["read", "write"]}]},
+        "sec": {"cluster": ["manage_security"]}}"#;
+    RoleTable::from_setting(roles).unwrap_or_default()
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn java_hash_map_order() {
+    // Buckets of 16 (Java's String.hashCode, spread): all 0, manage_token 6, monitor 10.
+    let order = java_hash_order(names(&["all", "monitor", "manage_token", "all"]));
+    assert_eq!(order, names(&["all", "manage_token", "monitor"]));
+    let hash = |s: &str| s.encode_utf16().fold(0u32, |h, u| h.wrapping_mul(31).wrapping_add(u32::from(u)));
+    let buckets: Vec<u32> = order.iter().map(|k| (hash(k) ^ (hash(k) >> 16)) & 15).collect();
+    assert!(buckets.windows(2).all(|w| w.first() <= w.get(1)), "{order:?} {buckets:?}");
+    assert_eq!(order.len(), 3);
+    // "Aa" and "BB" share a Java hash: insertion order decides.
+    assert_eq!(java_hash_order(names(&["BB", "Aa"])), names(&["BB", "Aa"]));
+}
+
+#[test]
+fn user_privileges_bodies() {
+    let roles = table();
+    let logs = user_privileges(&roles, &names(&["logs", "tok", "missing"]));
+    assert_eq!(
+        serde_json::to_string(&logs).unwrap_or_default(),
+        r#"{"cluster":["manage_token","monitor"],"global":[],"indices":[{"names":["logs-*","metrics"],"privileges":["read","write"],"allow_restricted_indices":false}],"applications":[],"run_as":[]}"#
+    );
+    let superuser = user_privileges(&roles, &names(&["superuser"]));
+    assert_eq!(superuser["cluster"], json!(["all"]));
+    assert_eq!(superuser["indices"].as_array().map(Vec::len), Some(2));
+    assert_eq!(superuser["run_as"], json!(["*"]));
+    let keys: Vec<&str> = superuser.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+    assert_eq!(keys, ["cluster", "global", "indices", "applications", "run_as", "remote_indices", "remote_cluster"]);
+    assert_eq!(
+        superuser["remote_cluster"],
+        json!([{"privileges": ["monitor_enrich", "monitor_stats"], "clusters": ["*"]}])
+    );
+}
+
+#[test]
+fn checks_and_answers() {
+    let roles = table();
+    let ask = |assigned: &[&str], body: &str| {
+        parse_check("u", body).map_or_else(|e| e, |check| has_privileges(&roles, "u", &names(assigned), &check))
+    };
+    let body = r#"{"cluster":["monitor","manage_token","monitor_ml","cluster:admin/xpack/security/token/create"],
+        "index":[{"names":["logs-1","other"],"privileges":["read","index"]}]}"#;
+    let reply = ask(&["logs"], body);
+    assert_eq!(reply.body["has_all_requested"], false);
+    assert_eq!(reply.body["cluster"]["monitor"], true);
+    assert_eq!(reply.body["cluster"]["monitor_ml"], true);
+    assert_eq!(reply.body["cluster"]["manage_token"], false);
+    assert_eq!(reply.body["index"]["logs-1"], json!({"read": true, "index": true}));
+    assert_eq!(reply.body["index"]["other"], json!({"read": false, "index": false}));
+    let tok = ask(&["tok"], r#"{"cluster":["cluster:admin/xpack/security/token/create","manage_token"]}"#);
+    assert_eq!(tok.body["has_all_requested"], true);
+    let sec = ask(&["sec"], r#"{"cluster":["manage_token","read_security","manage"]}"#);
+    assert_eq!(sec.body["cluster"], json!({"manage_token": true, "read_security": true, "manage": false}));
+    let su = ask(
+        &["superuser"],
+        r#"{"index":[{"names":[".security"],"privileges":["read","write"]}],"application":[{"application":"kibana","resources":["*"],"privileges":["read"]}]}"#,
+    );
+    assert_eq!(su.body["index"][".security"], json!({"read": true, "write": false}));
+    assert_eq!(su.body["application"], json!({"kibana": {"*": {"read": true}}}));
+    let keys: Vec<&str> = su.body.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+    assert_eq!(keys, ["username", "has_all_requested", "cluster", "index", "application"]);
+}
+
+#[test]
+fn es_refusals() {
+    let roles = table();
+    let rows = [
+        ("", "parse_exception", "request body is required"),
+        (
+            "[]",
+            "parse_exception",
+            "failed to parse privileges check [u]. expected an object but found [START_ARRAY] instead",
+        ),
+        (
+            "{}",
+            "parse_exception",
+            "failed to parse privileges check [u]. All privilege fields [cluster,index,applications] are missing",
+        ),
+        (r#"{"clusters":[]}"#, "parse_exception", "failed to parse privileges check [u]. unexpected field [clusters]"),
+        (
+            r#"{"cluster":[]}"#,
+            "action_request_validation_exception",
+            "Validation Failed: 1: must specify at least one privilege;",
+        ),
+        (
+            r#"{"index":[{"names":["a"],"privileges":["read"],"query":"{}"}]}"#,
+            "parse_exception",
+            "Field [query] is not supported in a has_privileges request",
+        ),
+        (
+            r#"{"index":[{"privileges":["read"]}]}"#,
+            "parse_exception",
+            "failed to parse indices privileges for role [u]. missing required [names] field",
+        ),
+    ];
+    for (body, kind, reason) in rows {
+        let got = parse_check("u", body).err().unwrap_or_else(|| Reply::ok(Value::Null));
+        assert_eq!(
+            (got.status, got.body["error"]["type"].as_str(), got.body["error"]["reason"].as_str()),
+            (400, Some(kind), Some(reason)),
+            "{body}"
+        );
+    }
+    let many = format!(r#"{{"index":[{{"names":{:?},"privileges":["read","write"]}}]}}"#, vec!["i"; 501]);
+    let bound = parse_check("u", &many).err().map(|r| r.body["error"]["reason"].clone());
+    assert_eq!(bound, Some(json!("cannot check more than [1000] privileges in one request, got [1002]")));
+    let check = parse_check("u", r#"{"cluster":["Manage_Tokens"]}"#).unwrap_or_default();
+    let unknown = has_privileges(&roles, "u", &[], &check);
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.body["error"]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("unknown cluster privilege [manage_tokens]. a privilege"));
+}
+
+/// The orders Java 17's `HashMap` iterates these keys in (printed by `new HashMap<>()` and
+/// `put`s in this order, then `keySet()`), resizes included.
+#[test]
+fn java_hash_map_order_as_java_prints_it() {
+    let rows: [(&[&str], &str); 5] = [
+        (&["all", "monitor", "manage_token", "all"], "all,manage_token,monitor"),
+        (
+            &["monitor", "manage_security", "cluster:admin/xpack/security/token/create"],
+            "cluster:admin/xpack/security/token/create,monitor,manage_security",
+        ),
+        (&["read", "index"], "read,index"),
+        (&["manage_token", "read_security", "manage"], "manage_token,read_security,manage"),
+        (&["BB", "Aa"], "BB,Aa"),
+    ];
+    for (keys, java) in rows {
+        assert_eq!(java_hash_order(names(keys)).join(","), java, "{keys:?}");
+    }
+    let many: Vec<String> = (0..40).map(|i| format!("p{}", i * 7919 % 1000)).collect();
+    let java = "p0,p919,p3,p380,p461,p56,p894,p299,p651,p595,p352,p975,p732,p676,p137,p433,p813,p757,p218,p514,p838,p190,p570,p84,p271,p542,p165,p623,p489,p841,p28,p785,p246,p704,p109,p922,p866,p327,p947,p408";
+    assert_eq!(java_hash_order(many).join(","), java);
+}
