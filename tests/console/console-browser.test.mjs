@@ -154,3 +154,22 @@ for (const [name, options] of Object.entries(BROWSERS)) {
     assert.equal((await call("GET", "/_security/_authenticate", { auth: ADMIN })).status, 200);
   });
 }
+
+test("a manage_token-only operator sees the token tools, not user management", { timeout: 120_000 }, async (t) => {
+  const admin = { auth: ADMIN };
+  await call("PUT", "/_security/user/token-operator", { ...admin, body: { password: "operator-pw-1", roles: ["token_admin"] } });
+  const browser = await puppeteer.launch({
+    ...BROWSERS.chromium,
+    headless: true,
+    userDataDir: mkdtempSync(join(scratch, "operator")),
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(`${server.url}_console/`);
+  await page.type("#sign-in-username", "token-operator");
+  await page.type("#sign-in-password", "operator-pw-1");
+  await page.click("#sign-in-form button[type=submit]");
+  assert.equal(await textOf(page, "#whoami-name", /token-operator/), "token-operator");
+  const visible = await page.$$eval("#pages button", (buttons) => buttons.filter((b) => !b.hidden).map((b) => b.dataset.page));
+  assert.deepEqual(visible, ["me", "tokens"]);
+});
