@@ -97,15 +97,12 @@ fn boolean(value: Option<&str>) -> Result<bool, Reply> {
     }
 }
 
-/// ES's `paramAsTime`: `-1` and `0` need no unit; a bad value is a `parse_exception`.
+/// ES's `paramAsTime` (`TimeValue.parseTimeValue`): `-1` and `0` need no unit.
 fn time(name: &str, value: &str) -> Result<(), Reply> {
     if value == "-1" || value == "0" {
         return Ok(());
     }
-    parse_time_value(name, value).map(|_| ()).map_err(|reply| {
-        let reason = reply.body.pointer("/error/reason").and_then(Value::as_str).unwrap_or("").to_string();
-        Cause::new("parse_exception", reason).into_reply(400)
-    })
+    parse_time_value(name, value).map(|_| ())
 }
 
 fn status_value(text: &str) -> Result<u8, Reply> {
@@ -119,17 +116,20 @@ fn status_value(text: &str) -> Result<u8, Reply> {
     }
 }
 
-/// ES's `ActiveShardCount.parseString`, `None` for the counts that wait for nothing.
+/// ES's `ActiveShardCount.parseString`, `None` for the count that waits for nothing (0).
 fn active_shards(text: &str) -> Result<Option<ActiveShards>, Reply> {
-    match text {
-        "all" => Ok(Some(ActiveShards::All)),
-        "index-setting" => Ok(None),
-        number => match number.parse::<i64>() {
-            Ok(n) if n < 0 => Err(illegal_argument("shard count cannot be a negative value")),
-            Ok(0) => Ok(None),
-            Ok(n) => Ok(Some(ActiveShards::AtLeast(u32::try_from(n).unwrap_or(u32::MAX)))),
-            Err(_) => Err(illegal_argument(format!("cannot parse ActiveShardCount[{number}]"))),
-        },
+    if text == "all" {
+        return Ok(Some(ActiveShards::All));
+    }
+    match java_int(text) {
+        Ok(n) if n < 0 => Err(illegal_argument("shard count cannot be a negative value")),
+        Ok(0) => Ok(None),
+        Ok(n) => Ok(Some(ActiveShards::AtLeast(u32::try_from(n).unwrap_or(u32::MAX)))),
+        Err(_) => {
+            let cause = Cause::new("number_format_exception", format!("For input string: \"{text}\""));
+            let error = Cause::new("illegal_argument_exception", format!("cannot parse ActiveShardCount[{text}]"));
+            Err(error.caused_by(cause).into_reply(400))
+        }
     }
 }
 
@@ -318,7 +318,7 @@ mod tests {
             ),
             (
                 "?timeout=5",
-                "parse_exception",
+                "illegal_argument_exception",
                 "failed to parse setting [timeout] with value [5] as a time value: unit is missing or unrecognized",
             ),
             (
@@ -327,6 +327,11 @@ mod tests {
                 "wait_for_relocating_shards has been removed, use wait_for_no_relocating_shards [true/false] instead",
             ),
             ("?wait_for_active_shards=some", "illegal_argument_exception", "cannot parse ActiveShardCount[some]"),
+            (
+                "?wait_for_active_shards=index-setting",
+                "illegal_argument_exception",
+                "cannot parse ActiveShardCount[index-setting]",
+            ),
             ("?wait_for_active_shards=-2", "illegal_argument_exception", "shard count cannot be a negative value"),
             (
                 "?wait_for_events=soon",

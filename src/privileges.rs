@@ -24,10 +24,11 @@ pub enum Action {
     PutRole,
     GetRoles,
     DeleteRole,
+    HasPrivileges,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::CreateToken,
         Action::RefreshToken,
         Action::InvalidateToken,
@@ -41,6 +42,7 @@ impl Action {
         Action::PutRole,
         Action::GetRoles,
         Action::DeleteRole,
+        Action::HasPrivileges,
     ];
 
     /// The action's name, as ES names it in its messages.
@@ -59,6 +61,7 @@ impl Action {
             Action::PutRole => "cluster:admin/xpack/security/role/put",
             Action::GetRoles => "cluster:admin/xpack/security/role/get",
             Action::DeleteRole => "cluster:admin/xpack/security/role/delete",
+            Action::HasPrivileges => "cluster:admin/xpack/security/user/has_privileges",
         }
     }
 
@@ -79,6 +82,7 @@ impl Action {
             Action::PutRole => "putRole",
             Action::GetRoles => "getRoles",
             Action::DeleteRole => "deleteRole",
+            Action::HasPrivileges => "hasPrivileges",
         }
     }
 
@@ -100,7 +104,7 @@ impl Action {
             | Action::ChangePassword
             | Action::PutRole
             | Action::DeleteRole => &["manage_security", "all"],
-            Action::GetUsers | Action::GetRoles => &["read_security", "manage_security", "all"],
+            Action::GetUsers | Action::GetRoles | Action::HasPrivileges => &["read_security", "manage_security", "all"],
             Action::Main | Action::ClusterHealth => &["monitor", "manage", "all"],
         }
     }
@@ -241,8 +245,8 @@ pub fn authorize(roles: &RoleTable, username: &str, assigned: &[String], action:
 
 /// [`authorize`] for the service's caller, `principal` (an `_authenticate` body), with ES's
 /// same-user exemption (`RBACEngine.checkSameUserPermissions`) for an action on `target`: a
-/// user may change their own password, but only when a password realm (native or reserved)
-/// authenticated them, not a token (§5.3, §11).
+/// user may check their own privileges, and change their own password, but only when a
+/// password realm (native or reserved) authenticated them, not a token (§5.3, §11, §13).
 pub fn authorize_principal(
     roles: &RoleTable,
     principal: &Value,
@@ -261,7 +265,7 @@ pub fn authorize_principal(
     let by_password =
         text(principal.get("authentication_type")) == "realm" && (realm_type == "native" || realm_type == "reserved");
     let own = target == Some(username.as_str());
-    if action == Action::ChangePassword && own && by_password {
+    if own && (action == Action::HasPrivileges || (action == Action::ChangePassword && by_password)) {
         return None;
     }
     Some(denied)
@@ -301,4 +305,52 @@ pub fn comma_list(items: &[&str]) -> String {
         out.push_str(item);
     }
     out
+}
+
+/// Named cluster privileges that ES's definitions make supersets of others (beyond `all`).
+pub fn cluster_implies(held: &str, wanted: &str) -> bool {
+    const SECURITY: [&str; 10] = [
+        "manage_token",
+        "read_security",
+        "manage_api_key",
+        "manage_own_api_key",
+        "grant_api_key",
+        "manage_saml",
+        "manage_oidc",
+        "manage_service_account",
+        "delegate_pki",
+        "manage_user_profile",
+    ];
+    // `manage` is `cluster:*` without the security actions (and the secrets and cross-cluster ones).
+    const NOT_UNDER_MANAGE: [&str; 8] = [
+        "all",
+        "manage_security",
+        "cross_cluster_search",
+        "cross_cluster_replication",
+        "read_fleet_secrets",
+        "write_fleet_secrets",
+        "read_connector_secrets",
+        "write_connector_secrets",
+    ];
+    match held {
+        "manage_security" => SECURITY.contains(&wanted),
+        "manage_api_key" => wanted == "manage_own_api_key",
+        "manage" => !SECURITY.contains(&wanted) && !NOT_UNDER_MANAGE.contains(&wanted),
+        "monitor" => wanted.starts_with("monitor_") && wanted != "monitor_snapshot",
+        _ => false,
+    }
+}
+
+/// Index privileges that ES's definitions make supersets of others (beyond `all`).
+pub fn index_implies(held: &str, wanted: &str) -> bool {
+    wanted == "none"
+        || held == "all"
+        || held == wanted
+        || match held {
+            "write" => ["index", "create", "create_doc", "delete"].contains(&wanted),
+            "index" => ["create", "create_doc"].contains(&wanted),
+            "create" => wanted == "create_doc",
+            "manage" => ["monitor", "view_index_metadata"].contains(&wanted),
+            _ => false,
+        }
 }

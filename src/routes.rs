@@ -111,6 +111,10 @@ const ROUTES: &[(&[&str], Methods)] = &[
         &[("PUT", Endpoint::DisableUser), ("POST", Endpoint::DisableUser)],
     ),
     (
+        &["_security", "user", "{username}", "_has_privileges"],
+        &[("GET", Endpoint::HasPrivileges), ("POST", Endpoint::HasPrivileges)],
+    ),
+    (
         &["_security", "user", "{username}", "_password"],
         &[("PUT", Endpoint::ChangePassword), ("POST", Endpoint::ChangePassword)],
     ),
@@ -263,6 +267,7 @@ mod tests {
             ("/_security/role/r", "DELETE", found(Endpoint::DeleteRole, Some("r"))),
             ("/_security/user/_privileges", "GET", found(Endpoint::GetUserPrivileges, None)),
             ("/_security/user/_has_privileges", "POST", found(Endpoint::HasPrivileges, None)),
+            ("/_security/user/joe/_has_privileges", "GET", found(Endpoint::HasPrivileges, Some("joe"))),
             ("/_security/user/_privileges", "PUT", found(Endpoint::PutUser, Some("_privileges"))),
             ("/_cluster/health/a%2Cb", "GET", found(Endpoint::ClusterHealth, Some("a,b"))),
             ("/_security/user/joe/_password", "PUT", found(Endpoint::ChangePassword, Some("joe"))),

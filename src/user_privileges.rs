@@ -11,10 +11,11 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::errors::{illegal_argument, request_body_required, Cause, Reply};
+use crate::errors::{illegal_argument, Cause, Reply};
 use crate::json_value::parse_strict;
 use crate::privileges::{
-    comma_list, is_action_pattern, is_known_privilege, wildcard_matches, Action, CLUSTER_PRIVILEGES,
+    authorize_principal, cluster_implies, comma_list, index_implies, is_action_pattern, is_known_privilege,
+    wildcard_matches, Action, CLUSTER_PRIVILEGES,
 };
 use crate::put_user::token_name;
 use crate::role_descriptor::string_array;
@@ -93,7 +94,8 @@ fn parse_exception(reason: String) -> Reply {
 /// The body of `_has_privileges` for `username` (the caller), or ES's 400.
 pub fn parse_check(username: &str, text: &str) -> Result<PrivilegesCheck, Reply> {
     if text.is_empty() {
-        return Err(request_body_required());
+        // `contentOrSourceParam`'s words (a `source` query parameter is not read here).
+        return Err(parse_exception("request body or source parameter is required".to_string()));
     }
     let prefix = format!("failed to parse privileges check [{username}].");
     let members = match parse_strict(text)? {
@@ -197,40 +199,6 @@ fn application_entries(username: &str, value: &Value) -> Result<Vec<ApplicationC
     Ok(out)
 }
 
-/// Named cluster privileges that ES's definitions make supersets of others (beyond `all`).
-fn cluster_implies(held: &str, wanted: &str) -> bool {
-    const SECURITY: [&str; 10] = [
-        "manage_token",
-        "read_security",
-        "manage_api_key",
-        "manage_own_api_key",
-        "grant_api_key",
-        "manage_saml",
-        "manage_oidc",
-        "manage_service_account",
-        "delegate_pki",
-        "manage_user_profile",
-    ];
-    // `manage` is `cluster:*` without the security actions (and the secrets and cross-cluster ones).
-    const NOT_UNDER_MANAGE: [&str; 8] = [
-        "all",
-        "manage_security",
-        "cross_cluster_search",
-        "cross_cluster_replication",
-        "read_fleet_secrets",
-        "write_fleet_secrets",
-        "read_connector_secrets",
-        "write_connector_secrets",
-    ];
-    match held {
-        "manage_security" => SECURITY.contains(&wanted),
-        "manage_api_key" => wanted == "manage_own_api_key",
-        "manage" => !SECURITY.contains(&wanted) && !NOT_UNDER_MANAGE.contains(&wanted),
-        "monitor" => wanted.starts_with("monitor_") && wanted != "monitor_snapshot",
-        _ => false,
-    }
-}
-
 /// Whether a pattern held covers what is asked for: a name by ES's wildcards, a pattern when it
 /// is the same or a longer prefix under a trailing `*`.
 fn covers(held: &str, wanted: &str) -> bool {
@@ -258,20 +226,6 @@ fn grants_cluster(held: &[&String], wanted: &str) -> bool {
         let by_name = Action::ALL.iter().any(|a| a.name() == wanted && crate::privileges::grants(h, *a));
         by_name || (is_action_pattern(h) && covers(h, wanted))
     })
-}
-
-/// Index privileges that ES's definitions make supersets of others (beyond `all`).
-fn index_implies(held: &str, wanted: &str) -> bool {
-    wanted == "none"
-        || held == "all"
-        || held == wanted
-        || match held {
-            "write" => ["index", "create", "create_doc", "delete"].contains(&wanted),
-            "index" => ["create", "create_doc"].contains(&wanted),
-            "create" => wanted == "create_doc",
-            "manage" => ["monitor", "view_index_metadata"].contains(&wanted),
-            _ => false,
-        }
 }
 
 /// ES's restricted indices, as far as this service knows them: its security index.
@@ -389,4 +343,27 @@ pub fn has_privileges(roles: &RoleTable, username: &str, assigned: &[String], ch
         "index": Value::Object(index),
         "application": Value::Object(application),
     }))
+}
+
+/// `_has_privileges` as ES runs it for the caller `principal` on the user `target` (the path's,
+/// else the caller): the body's 400s, then authorization (ES's same-user privilege, else
+/// `read_security`), then the refusal to check another user, then the answer.
+pub fn check_request(roles: &RoleTable, principal: &Value, target: &str, body: &str) -> Reply {
+    let username = principal.get("username").and_then(Value::as_str).unwrap_or("");
+    let assigned: Vec<String> = principal
+        .get("roles")
+        .and_then(Value::as_array)
+        .map(|roles| roles.iter().filter_map(Value::as_str).map(String::from).collect())
+        .unwrap_or_default();
+    let check = match parse_check(target, body) {
+        Ok(check) => check,
+        Err(problem) => return problem,
+    };
+    if let Some(denied) = authorize_principal(roles, principal, Action::HasPrivileges, Some(target)) {
+        return denied;
+    }
+    if target != username {
+        return illegal_argument("users may only check the privileges of their own account");
+    }
+    has_privileges(roles, username, &assigned, &check)
 }

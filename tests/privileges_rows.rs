@@ -43,6 +43,7 @@ fn each_action_has_its_es_name_and_endpoint() {
         (Action::PutRole, "putRole", "cluster:admin/xpack/security/role/put"),
         (Action::GetRoles, "getRoles", "cluster:admin/xpack/security/role/get"),
         (Action::DeleteRole, "deleteRole", "cluster:admin/xpack/security/role/delete"),
+        (Action::HasPrivileges, "hasPrivileges", "cluster:admin/xpack/security/user/has_privileges"),
     ];
     assert_eq!(rows.len(), Action::ALL.len());
     for (action, endpoint, name) in rows {
@@ -71,6 +72,7 @@ fn granted_by_lists_are_es_order() {
         (Action::PutRole, "manage_security,all"),
         (Action::GetRoles, "read_security,manage_security,all"),
         (Action::DeleteRole, "manage_security,all"),
+        (Action::HasPrivileges, "read_security,manage_security,all"),
     ];
     for (action, expected) in rows {
         assert_eq!(action.granted_by().join(","), expected, "{action:?}");
@@ -114,7 +116,7 @@ fn privileges_are_matched_case_insensitively() {
 #[test]
 fn action_patterns_grant_the_actions_they_match() {
     use Action::*;
-    let rows: [(&str, &[Action]); 14] = [
+    let rows: [(&str, &[Action]); 15] = [
         ("cluster:admin/xpack/security/token/*", &[CreateToken, RefreshToken, InvalidateToken]),
         (
             "cluster:admin/xpack/security/*",
@@ -130,6 +132,7 @@ fn action_patterns_grant_the_actions_they_match() {
                 PutRole,
                 GetRoles,
                 DeleteRole,
+                HasPrivileges,
             ],
         ),
         ("cluster:*", &Action::ALL),
@@ -137,6 +140,7 @@ fn action_patterns_grant_the_actions_they_match() {
         ("cluster:monitor/main", &[Main]),
         ("cluster:admin/xpack/security/token/?reate", &[CreateToken]),
         ("cluster:admin/xpack/security/user/???", &[PutUser, GetUsers]),
+        ("cluster:admin/xpack/security/user/has_*", &[HasPrivileges]),
         ("cluster:admin/xpack/security/token/create*", &[CreateToken]),
         (
             "cluster:*/*/*/*/*",
@@ -152,6 +156,7 @@ fn action_patterns_grant_the_actions_they_match() {
                 PutRole,
                 GetRoles,
                 DeleteRole,
+                HasPrivileges,
             ],
         ),
         // Regular-expression characters stand for themselves.

@@ -83,7 +83,7 @@ fn checks_and_answers() {
 fn es_refusals() {
     let roles = table();
     let rows = [
-        ("", "parse_exception", "request body is required"),
+        ("", "parse_exception", "request body or source parameter is required"),
         (
             "[]",
             "parse_exception",
@@ -151,4 +151,29 @@ fn java_hash_map_order_as_java_prints_it() {
     let many: Vec<String> = (0..40).map(|i| format!("p{}", i * 7919 % 1000)).collect();
     let java = "p0,p919,p3,p380,p461,p56,p894,p299,p651,p595,p352,p975,p732,p676,p137,p433,p813,p757,p218,p514,p838,p190,p570,p84,p271,p542,p165,p623,p489,p841,p28,p785,p246,p704,p109,p922,p866,p327,p947,p408";
     assert_eq!(java_hash_order(many).join(","), java);
+}
+
+/// `_has_privileges` on a named user: one's own needs nothing, another's needs read_security
+/// (then ES still refuses it), and the body is read first.
+#[test]
+fn checks_on_a_named_user() {
+    use edge_token::user_privileges::check_request;
+    let roles = table();
+    let caller = |name: &str, assigned: &[&str]| json!({"username": name, "roles": assigned});
+    let body = r#"{"cluster":["monitor"]}"#;
+    let own = check_request(&roles, &caller("u", &["logs"]), "u", body);
+    assert_eq!((own.status, &own.body["has_all_requested"]), (200, &json!(true)));
+    let other = check_request(&roles, &caller("u", &["logs"]), "v", body);
+    assert_eq!(other.status, 403);
+    assert!(other.body["error"]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("this action is granted by the cluster privileges [read_security,manage_security,all]"));
+    let admin = check_request(&roles, &caller("a", &["sec"]), "v", body);
+    assert_eq!(
+        (admin.status, admin.body["error"]["reason"].as_str()),
+        (400, Some("users may only check the privileges of their own account"))
+    );
+    let unread = check_request(&roles, &caller("u", &[]), "v", "{}");
+    assert_eq!(unread.body["error"]["type"], "parse_exception");
 }

@@ -67,20 +67,21 @@ impl Roles {
         Ok(Reply::ok(user_privileges::user_privileges(&table, &roles)).to_envelope())
     }
 
-    /// GET/POST /_security/user/_has_privileges for the caller: the reply envelope, ES's 400s
-    /// included.
+    /// GET/POST /_security/user[/{username}]/_has_privileges for the caller on `target` (the
+    /// path's user, else the caller): the reply envelope, ES's 400s and 403 included.
     #[wasm_bindgen(js_name = hasPrivileges)]
     pub fn has_privileges(
         &self,
         principal_json: &str,
+        target: Option<String>,
         body: &str,
         native_json: Option<String>,
     ) -> Result<String, JsError> {
-        let (username, roles) = caller(principal_json)?;
+        let principal: Value = serde_json::from_str(principal_json)?;
+        let (username, _) = caller(principal_json)?;
         let table = self.with_native(native_json)?;
-        let reply = user_privileges::parse_check(&username, body)
-            .map_or_else(|problem| problem, |check| user_privileges::has_privileges(&table, &username, &roles, &check));
-        Ok(reply.to_envelope())
+        let target = target.unwrap_or(username);
+        Ok(user_privileges::check_request(&table, &principal, &target, body).to_envelope())
     }
 
     /// The KV keys of the caller's roles that this table does not define (§14): a JSON array,

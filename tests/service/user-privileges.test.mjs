@@ -79,7 +79,7 @@ test("anyone may ask, also with a token; ES's 400s for the body", async () => {
     ],
     [{ clusters: [] }, "parse_exception", "failed to parse privileges check [plain]. unexpected field [clusters]"],
     [{ cluster: [] }, "action_request_validation_exception", "Validation Failed: 1: must specify at least one privilege;"],
-    [undefined, "parse_exception", "request body is required"],
+    [undefined, "parse_exception", "request body or source parameter is required"],
   ];
   for (const [body, type, reason] of rows) {
     const res = await call("POST", "/_security/user/_has_privileges", { auth: plain, body });
@@ -88,6 +88,16 @@ test("anyone may ask, also with a token; ES's 400s for the body", async () => {
   const unknown = await call("POST", "/_security/user/_has_privileges", { auth: plain, body: { cluster: ["manage_tokens"] } });
   assert.equal(unknown.status, 400);
   assert.match(unknown.body.error.reason, /^unknown cluster privilege \[manage_tokens\]\. a privilege must be either one of/);
+  // Asking about a named user: oneself freely, another user never (ES's 403, then its 400).
+  const named = await call("POST", "/_security/user/plain/_has_privileges", { auth: plain, body: { cluster: ["monitor"] } });
+  assert.deepEqual([named.status, named.body.username, named.body.has_all_requested], [200, "plain", false]);
+  const other = await call("POST", "/_security/user/elastic/_has_privileges", { auth: plain, body: { cluster: ["monitor"] } });
+  assert.equal(other.status, 403);
+  const byAdmin = await call("POST", "/_security/user/plain/_has_privileges", { auth: ADMIN, body: { cluster: ["monitor"] } });
+  assert.deepEqual(
+    [byAdmin.status, byAdmin.body.error.reason],
+    [400, "users may only check the privileges of their own account"],
+  );
   // The fixed segments still leave the other methods to {username}.
   assert.equal((await call("DELETE", "/_security/user/_privileges", { auth: ADMIN })).status, 404);
 });

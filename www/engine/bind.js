@@ -282,9 +282,9 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     /** GET /_security/user/_privileges for the caller (an _authenticate body). */
     userPrivileges: (roles, principal, native) =>
       onTable(roles, (table) => table.userPrivileges(JSON.stringify(principal), native ?? undefined)),
-    /** GET|POST /_security/user/_has_privileges for the caller; ES's 400s thrown. */
-    hasPrivileges: (roles, principal, body, native) =>
-      onTable(roles, (table) => table.hasPrivileges(JSON.stringify(principal), body, native ?? undefined)),
+    /** GET|POST /_security/user[/{username}]/_has_privileges for the caller; ES's 4xx thrown. */
+    hasPrivileges: (roles, principal, username, body, native) =>
+      onTable(roles, (table) => table.hasPrivileges(JSON.stringify(principal), username ?? undefined, body, native ?? undefined)),
     /** The KV keys of the caller's roles that `roles` does not define (stored roles to read). */
     nativeRoleKeys: (roles, principal) =>
       JSON.parse(withTable(roles, (table) => table.nativeRoleKeys(JSON.stringify(principal)))),

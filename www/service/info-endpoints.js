@@ -42,10 +42,14 @@ export async function getUserPrivileges(ctx, { principal }) {
   return reply(200, ctx.engine.userPrivileges(ctx.config.roles, principal, storedRolesOf(principal)));
 }
 
-/** GET|POST /_security/user/_has_privileges (§13): ES's 400s for the body, then the answer. */
-export async function hasPrivileges(ctx, { principal, body }) {
+/**
+ * GET|POST /_security/user[/{username}]/_has_privileges (§13): the core parses the body, checks
+ * the privilege to ask (one's own needs none) and answers.
+ */
+export async function hasPrivileges(ctx, { principal, body, params }) {
+  const { roles } = ctx.config;
   try {
-    return reply(200, ctx.engine.hasPrivileges(ctx.config.roles, principal, body, storedRolesOf(principal)));
+    return reply(200, ctx.engine.hasPrivileges(roles, principal, params.username, body, storedRolesOf(principal)));
   } catch (/** @type {any} */ error) {
     return fromEngineError(error);
   }
