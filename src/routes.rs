@@ -34,6 +34,18 @@ impl Endpoint {
         }
     }
 
+    /// The query parameters the endpoint's ES handler reads, besides the global ones
+    /// (rest_request::GLOBAL_PARAMS); `username` is the path's, which ES also takes from the query.
+    pub fn params(self) -> &'static [&'static str] {
+        match self {
+            Endpoint::Info | Endpoint::Authenticate | Endpoint::GetToken | Endpoint::InvalidateToken => &[],
+            Endpoint::GetUsers => &["username", "with_profile_uid"],
+            Endpoint::PutUser | Endpoint::DeleteUser | Endpoint::EnableUser | Endpoint::DisableUser => {
+                &["username", "refresh"]
+            }
+        }
+    }
+
     /// ES answers a body sent to any other endpoint with a 400 rather than ignoring it.
     pub fn reads_body(self) -> bool {
         matches!(self, Endpoint::GetToken | Endpoint::InvalidateToken | Endpoint::PutUser)

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, errors } from "@elastic/elasticsearch";
+import { clientFilterPath } from "./client-conventions.mjs";
 import { ELASTIC_PASSWORD, makeCaller, startWrangler } from "./helpers.mjs";
 
 const persistTo = mkdtempSync(join(tmpdir(), "edge-token-workerd-"));
@@ -259,4 +260,8 @@ test("a Worker without a usable TOKEN_SECRET answers the configuration 500 and s
       rmSync(folder, { recursive: true, force: true });
     }
   }
+});
+
+test("the official client's filter_path on workerd: ES's filtering, errors whole", TEST_TIMEOUT, async () => {
+  await clientFilterPath(admin());
 });

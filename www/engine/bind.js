@@ -321,13 +321,16 @@ function bindServiceCalls(raw, call) {
         endpoint: read.endpoint,
         username: read.username,
         preflight: read.preflight,
-        failure: read.failure,
+        problem: read.problem,
         bodyProblem: read.bodyProblem,
+        format: read.format,
         responseType: read.responseType,
       };
       read.free();
       return out;
     },
+    /** The body (JSON text) written with a route's `format` (filter_path, pretty). */
+    renderBody: (format, status, text) => call("renderBody", format, status, text),
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody: (bytes) => call("checkBody", bytes),
     /** The envelope of a REST-layer error: `kind` is a name of the core's RestError enum. */

@@ -49,8 +49,8 @@ async function dispatch(ctx, request, route, url, connection) {
     // ours, so a 400 and no log line (nobody may read the answer).
     return ctx.fail("Undecodable", "request body could not be read", 400);
   }
-  if (route.failure !== undefined) return fromEnvelope(route.failure);
-  if (bytes.length > 0 && route.bodyProblem !== undefined) return fromEnvelope(route.bodyProblem);
+  const refused = bytes.length > 0 ? route.bodyProblem : route.problem;
+  if (refused !== undefined) return fromEnvelope(refused);
   const problem = ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
   const body = textDecoder.decode(bytes);
@@ -132,17 +132,21 @@ function buildHandler(boundEngine, env) {
   return async function handle(request, options) {
     const head = request.method.toUpperCase() === "HEAD";
     let mediaType = "application/json";
+    let format;
     let out;
     try {
       const url = new URL(request.url);
       const { headers } = request;
       const route = ctx.engine.service.route(request.method.toUpperCase(), url.pathname, url.pathname + url.search, headers);
       mediaType = route.responseType;
+      format = route.format;
       out = await dispatch(ctx, request, route, url, connectionOf(options));
     } catch (error) {
       console.error(unexpectedErrorLine(error));
       out = internalError(ctx);
     }
-    return toResponse(out, mediaType, { head });
+    // filter_path and pretty: the core writes the body (never for the plain case).
+    const render = format && ((body, status) => ctx.engine.service.renderBody(format, status, JSON.stringify(body)));
+    return toResponse(out, mediaType, { head, render });
   };
 }
