@@ -11,6 +11,7 @@ pub mod body_text;
 pub mod check;
 pub mod clock;
 pub mod codec;
+pub mod cors;
 pub mod credentials;
 pub mod engine;
 pub mod errors;

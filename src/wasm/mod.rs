@@ -8,9 +8,11 @@
 //!   synchronous parsers, each answering with a reply envelope (`{"status","headers","body"}`).
 //! - [`check`]: the token check as synchronous steps around reads that the host makes itself.
 //! - [`service`]: the rules the HTTP service asks the core for (bodies, error replies).
+//! - [`cors`]: CORS decisions for the HTTP service.
 
 pub mod calls;
 pub mod check;
+pub mod cors;
 mod kv;
 mod panic;
 pub mod privileges;

@@ -138,3 +138,43 @@ test("the official client's filter_path on the Node server", { timeout: 120_000 
     await server.stop();
   }
 });
+
+test("CORS as ES: preflight before authentication, 401 before the origin's 403, headers on every reply", async () => {
+  const { call } = await inProcess({
+    HTTP_CORS_ENABLED: true,
+    HTTP_CORS_ALLOW_ORIGIN: "http://app.test",
+    HTTP_CORS_ALLOW_CREDENTIALS: "true",
+  });
+  const preflight = (origin) => call("OPTIONS", TOKEN, { headers: { origin, "access-control-request-method": "DELETE" } });
+  const ok = await preflight("http://app.test");
+  assert.equal(ok.status, 200);
+  assert.equal(ok.text, "");
+  assert.equal(ok.headers.get("access-control-allow-origin"), "http://app.test");
+  assert.equal(ok.headers.get("access-control-allow-credentials"), "true");
+  assert.equal(ok.headers.get("access-control-max-age"), "1728000");
+  assert.equal(ok.headers.get("access-control-allow-methods"), "OPTIONS, HEAD, GET, POST, PUT, DELETE");
+  assert.equal(ok.headers.get("x-elastic-product"), null);
+  const refused = await preflight("http://evil.test");
+  assert.deepEqual([refused.status, refused.text, [...refused.headers.keys()]], [403, "", []]);
+  // A request from an origin not allowed: 401 without credentials (ES authenticates first), an
+  // empty 403 with them.
+  assert.equal((await call("GET", "/", { headers: { origin: "http://evil.test" } })).status, 401);
+  const evil = await call("GET", "/", { auth: ADMIN, headers: { origin: "http://evil.test" } });
+  assert.deepEqual([evil.status, evil.text], [403, ""]);
+  // Allowed: the headers on successes and errors alike; no Origin, no CORS headers.
+  for (const auth of [ADMIN, undefined]) {
+    const out = await call("GET", "/", { auth, headers: { origin: "http://app.test" } });
+    assert.equal(out.headers.get("access-control-allow-origin"), "http://app.test", String(out.status));
+    assert.equal(out.headers.get("access-control-expose-headers"), "X-elastic-product");
+    assert.equal(out.headers.get("vary"), "origin");
+  }
+  assert.equal((await call("GET", "/", { auth: ADMIN })).headers.get("access-control-allow-origin"), null);
+  // Off by default: an OPTIONS is the route table's answer.
+  const { call: plain } = await inProcess();
+  const options = await plain("OPTIONS", TOKEN, {
+    headers: { origin: "http://app.test", "access-control-request-method": "POST" },
+  });
+  assert.equal(options.headers.get("access-control-allow-origin"), null);
+  // A bad setting fails at start-up with the core's message.
+  await assert.rejects(inProcess({ HTTP_CORS_ENABLED: "true", HTTP_CORS_MAX_AGE: "soon" }), /HTTP_CORS_MAX_AGE/);
+});

@@ -331,6 +331,16 @@ function bindServiceCalls(raw, call) {
     },
     /** The body (JSON text) written with a route's `format` (filter_path, pretty). */
     renderBody: (format, status, text) => call("renderBody", format, status, text),
+    corsProblem: (settings) => call("corsProblem", settings),
+    corsEnabled: (settings) => call("corsEnabled", settings),
+    /** CORS for one request: `{early, forbidden}` envelopes and the response `headers`. */
+    cors(settings, method, headers, host) {
+      const origin = headers.get("origin") ?? undefined;
+      const read = call("corsDecision", settings, method, origin, headers.has("access-control-request-method"), host);
+      const out = { early: read.early, forbidden: read.forbidden, headers: JSON.parse(read.headers) };
+      read.free();
+      return out;
+    },
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody: (bytes) => call("checkBody", bytes),
     /** The envelope of a REST-layer error: `kind` is a name of the core's RestError enum. */

@@ -61,6 +61,26 @@ export function readRoles(engine, value) {
   }
 }
 
+const CORS_ENV = {
+  enabled: "HTTP_CORS_ENABLED",
+  allow_origin: "HTTP_CORS_ALLOW_ORIGIN",
+  allow_methods: "HTTP_CORS_ALLOW_METHODS",
+  allow_headers: "HTTP_CORS_ALLOW_HEADERS",
+  allow_credentials: "HTTP_CORS_ALLOW_CREDENTIALS",
+  max_age: "HTTP_CORS_MAX_AGE",
+  expose_headers: "HTTP_CORS_EXPOSE_HEADERS",
+};
+
+/** ES's `http.cors.*` as `HTTP_CORS_*` (wrangler vars may be booleans or numbers), as JSON text
+ * for the core, which owns every CORS rule (src/cors.rs). */
+function readCors(env) {
+  const settings = {};
+  for (const [key, name] of Object.entries(CORS_ENV)) {
+    if (env[name] !== undefined && env[name] !== null) settings[key] = String(env[name]);
+  }
+  return JSON.stringify(settings);
+}
+
 /** The settings of `env` that the platform reads; ROLES is the engine's (readRoles). */
 export function readConfig(env) {
   if (env === null || typeof env !== "object") {
@@ -73,6 +93,7 @@ export function readConfig(env) {
     // Parsed by the engine (ES time units, 1s..1h): checked at start-up by checkEngineSettings.
     tokenTimeout: readOptionalString(env, "TOKEN_TIMEOUT"),
     tokenSecret: readTokenSecret(env),
+    cors: readCors(env),
   });
 }
 
@@ -85,6 +106,8 @@ export function checkEngineSettings(engine, config) {
     ["TOKEN_TIMEOUT", { timeout: config.tokenTimeout }],
     ["TOKEN_SECRET", { secret: config.tokenSecret }],
   ];
+  const corsProblem = engine.service.corsProblem(config.cors);
+  if (corsProblem !== undefined) throw new ConfigError(corsProblem);
   for (const [name, settings] of checks) {
     try {
       engine.validateSettings(settings);

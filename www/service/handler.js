@@ -31,7 +31,7 @@ const ENDPOINTS = {
   disableUser,
 };
 
-async function dispatch(ctx, request, route, url, connection) {
+async function dispatch(ctx, request, route, url, connection, corsForbidden) {
   // ES quotes the request URI (path and query) in its messages.
   const uri = url.pathname + url.search;
   const method = request.method.toUpperCase();
@@ -39,6 +39,7 @@ async function dispatch(ctx, request, route, url, connection) {
 
   const caller = await authenticateRequest(ctx, request, uri, connection);
   if (caller.reply) return caller.reply;
+  if (corsForbidden !== undefined) return { ...fromEnvelope(corsForbidden), bare: true };
 
   let bytes;
   try {
@@ -126,6 +127,7 @@ function buildHandler(boundEngine, env) {
     store,
     fail,
     maxBodyBytes: engine.service.maxBodyBytes(),
+    cors: engine.service.corsEnabled(config.cors) ? config.cors : undefined,
     realms: createRealms(engine, config, { store, throttle }),
   };
   // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
@@ -140,7 +142,12 @@ function buildHandler(boundEngine, env) {
       const route = ctx.engine.service.route(request.method.toUpperCase(), url.pathname, url.pathname + url.search, headers);
       mediaType = route.responseType;
       format = route.format;
-      out = await dispatch(ctx, request, route, url, connectionOf(options));
+      // CORS (the core's decision): a preflight is answered first; other replies carry its headers.
+      const cors =
+        ctx.cors && ctx.engine.service.cors(ctx.cors, request.method.toUpperCase(), headers, headers.get("host") ?? url.host);
+      if (cors?.early !== undefined) return toResponse({ ...fromEnvelope(cors.early), bare: true }, mediaType);
+      out = await dispatch(ctx, request, route, url, connectionOf(options), cors?.forbidden);
+      if (cors && !out.bare) out = { ...out, headers: { ...out.headers, ...cors.headers } };
     } catch (error) {
       console.error(unexpectedErrorLine(error));
       out = internalError(ctx);

@@ -82,7 +82,8 @@ export function toResponse(out, mediaType, { head = false, render } = {}) {
   }
   const hasBody = out.body !== undefined;
   if (hasBody) headers.set("Content-Type", mediaType);
-  if (out.status !== 401 && out.status !== 403) headers.set(PRODUCT_HEADER, "Elasticsearch");
+  // `bare`: the HTTP layer's own answers (CORS), sent before ES's REST layer adds the header.
+  if (out.status !== 401 && out.status !== 403 && !out.bare) headers.set(PRODUCT_HEADER, "Elasticsearch");
   const text = hasBody && !head ? (render ? render(out.body, out.status) : JSON.stringify(out.body)) : null;
   return new Response(text, { status: out.status, headers });
 }
