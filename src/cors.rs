@@ -12,6 +12,7 @@ use crate::errors::Reply;
 
 /// The settings as the host reads them from its env: raw strings, absent when unset.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CorsSettings {
     pub enabled: Option<String>,
     pub allow_origin: Option<String>,

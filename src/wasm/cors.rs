@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use crate::cors::{Cors, CorsRequest, CorsSettings};
 
 fn read(settings: &str) -> Result<Option<Cors>, String> {
-    let settings: CorsSettings = serde_json::from_str(settings).map_err(|e| format!("CORS settings: {e}"))?;
+    let settings: CorsSettings = serde_json::from_str(settings).map_err(|e| format!("HTTP_CORS_*: {e}"))?;
     Cors::from_settings(&settings)
 }
 

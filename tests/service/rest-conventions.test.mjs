@@ -177,4 +177,5 @@ test("CORS as ES: preflight before authentication, 401 before the origin's 403, 
   assert.equal(options.headers.get("access-control-allow-origin"), null);
   // A bad setting fails at start-up with the core's message.
   await assert.rejects(inProcess({ HTTP_CORS_ENABLED: "true", HTTP_CORS_MAX_AGE: "soon" }), /HTTP_CORS_MAX_AGE/);
+  await assert.rejects(inProcess({ HTTP_CORS_ENABLED: "true", HTTP_CORS_ALLOW_ORIGINS: "*" }), /unknown field `allow_origins`/);
 });

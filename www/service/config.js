@@ -61,24 +61,11 @@ export function readRoles(engine, value) {
   }
 }
 
-const CORS_ENV = {
-  enabled: "HTTP_CORS_ENABLED",
-  allow_origin: "HTTP_CORS_ALLOW_ORIGIN",
-  allow_methods: "HTTP_CORS_ALLOW_METHODS",
-  allow_headers: "HTTP_CORS_ALLOW_HEADERS",
-  allow_credentials: "HTTP_CORS_ALLOW_CREDENTIALS",
-  max_age: "HTTP_CORS_MAX_AGE",
-  expose_headers: "HTTP_CORS_EXPOSE_HEADERS",
-};
-
 /** ES's `http.cors.*` as `HTTP_CORS_*` (wrangler vars may be booleans or numbers), as JSON text
- * for the core, which owns every CORS rule (src/cors.rs). */
+ * for the core, which owns every CORS rule and refuses a name it does not know (src/cors.rs). */
 function readCors(env) {
-  const settings = {};
-  for (const [key, name] of Object.entries(CORS_ENV)) {
-    if (env[name] !== undefined && env[name] !== null) settings[key] = String(env[name]);
-  }
-  return JSON.stringify(settings);
+  const set = Object.entries(env).filter(([name, value]) => name.startsWith("HTTP_CORS_") && value != null);
+  return JSON.stringify(Object.fromEntries(set.map(([name, value]) => [name.slice(10).toLowerCase(), String(value)])));
 }
 
 /** The settings of `env` that the platform reads; ROLES is the engine's (readRoles). */
