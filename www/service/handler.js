@@ -1,10 +1,11 @@
 // createHandler(env): the whole service as one `(Request) => Promise<Response>`, the same on
 // workerd, Node, Deno and Bun. The steps run in the order Elasticsearch 8/9 runs them:
-//   OPTIONS        answered from the route table, without credentials
-//   authenticate   401 (ES authenticates on the headers, before routing)
+//   OPTIONS        a CORS preflight, else the route table's answer, without credentials
+//   authenticate   401 (ES authenticates on the headers, before routing); then CORS's 403
 //   body size      413
+//   request        400 for the query string, Accept/Content-Type versions, pretty, error_trace
 //   route          400 "no handler found" / 405 wrong method
-//   content type   406, only when there is a body
+//   content type   406, only when there is a body; then the endpoint's query parameters (400)
 //   body           400 for a body on an endpoint that reads none, or bytes that are not UTF-8
 //   endpoint       its own 400s, then authorization (403), then the work
 import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
