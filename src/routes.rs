@@ -57,6 +57,39 @@ impl Endpoint {
         }
     }
 
+    /// The query parameters the endpoint's ES handler reads, besides the global ones
+    /// (rest_request::GLOBAL_PARAMS); `username` is the path's, which ES also takes from the query.
+    pub fn params(self) -> &'static [&'static str] {
+        match self {
+            Endpoint::Info | Endpoint::Authenticate | Endpoint::GetToken | Endpoint::InvalidateToken => &[],
+            Endpoint::GetUsers => &["username", "with_profile_uid"],
+            Endpoint::PutUser
+            | Endpoint::DeleteUser
+            | Endpoint::EnableUser
+            | Endpoint::DisableUser
+            | Endpoint::ChangePassword => &["username", "refresh"],
+            // RestClusterHealthAction's parameters (cluster_health.rs reads them).
+            Endpoint::ClusterHealth => &[
+                "index",
+                "expand_wildcards",
+                "level",
+                "local",
+                "master_timeout",
+                "timeout",
+                "wait_for_active_shards",
+                "wait_for_events",
+                "wait_for_nodes",
+                "wait_for_no_initializing_shards",
+                "wait_for_no_relocating_shards",
+                "wait_for_status",
+            ],
+            Endpoint::HasPrivileges => &["username"],
+            Endpoint::GetUserPrivileges => &[],
+            Endpoint::GetRoles => &["name"],
+            Endpoint::PutRole | Endpoint::DeleteRole => &["name", "refresh"],
+        }
+    }
+
     /// ES answers a body sent to any other endpoint with a 400 rather than ignoring it.
     pub fn reads_body(self) -> bool {
         matches!(

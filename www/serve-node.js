@@ -59,6 +59,8 @@ const handle = createHandler({
   TOKEN_SECRET: process.env.TOKEN_SECRET || randomBytes(32).toString("base64url"),
   TOKEN_TIMEOUT: process.env.TOKEN_TIMEOUT,
   ROLES: process.env.ROLES,
+  // CORS, off unless HTTP_CORS_ENABLED (README).
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith("HTTP_CORS_"))),
 });
 
 // The origin of every Request URL, set once bound (no request arrives before).

@@ -10,10 +10,12 @@
 //! - [`service`]: the rules the HTTP service asks the core for (bodies, error replies).
 //! - [`privileges`], [`users`], [`roles`]: role tables and authorization; the native realm's
 //!   users; its stored roles.
+//! - [`cors`]: CORS decisions for the HTTP service.
 
 pub mod audit;
 pub mod calls;
 pub mod check;
+pub mod cors;
 mod kv;
 mod panic;
 pub mod privileges;

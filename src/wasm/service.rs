@@ -9,8 +9,10 @@ use crate::cluster_health;
 use crate::credentials::{read_authorization, Credentials};
 use crate::errors::store_unavailable;
 use crate::media_type;
+use crate::response_format::ResponseFormat;
 use crate::rest_errors::{self, AuthenticationFailure};
 use crate::rest_headers;
+use crate::rest_request::{self, RequestHead};
 use crate::routes::{self, Endpoint, RouteMatch};
 
 /// The largest body the service reads; the host stops streaming past it.
@@ -47,8 +49,9 @@ pub struct Route {
     endpoint: Option<Endpoint>,
     username: Option<String>,
     preflight: Option<String>,
-    failure: Option<String>,
+    problem: Option<String>,
     body_problem: Option<String>,
+    format: Option<String>,
     response_type: String,
 }
 
@@ -60,7 +63,7 @@ impl Route {
         self.endpoint.map(|e| e.name().to_string())
     }
 
-    /// The path parameter (`{username}`, `{index}`), percent-decoded.
+    /// The path parameter (`{username}`, `{index}`, `{name}`), percent-decoded (or, for `username`, as ES reads it, the query's).
     #[wasm_bindgen(getter)]
     pub fn username(&self) -> Option<String> {
         self.username.clone()
@@ -78,17 +81,26 @@ impl Route {
         self.preflight.clone()
     }
 
-    /// The 400 or 405 when no endpoint serves the request (sent after authentication, as ES).
+    /// For a request without a body, the first of ES's answers after authentication and
+    /// before the endpoint: a bad query or header (400), no handler (400), a wrong method
+    /// (405), the endpoint's parameters (400).
     #[wasm_bindgen(getter)]
-    pub fn failure(&self) -> Option<String> {
-        self.failure.clone()
+    pub fn problem(&self) -> Option<String> {
+        self.problem.clone()
     }
 
-    /// The 406 or 400 for a non-empty body: a media type ES does not parse, or an endpoint
-    /// that reads none.
+    /// The same for a request with a body, where ES also checks the `Content-Type` version,
+    /// the media type (406), and that the endpoint reads a body (400).
     #[wasm_bindgen(getter, js_name = bodyProblem)]
     pub fn body_problem(&self) -> Option<String> {
         self.body_problem.clone()
+    }
+
+    /// The response parameters (`pretty`, `filter_path`) for `renderBody`, when the body is
+    /// not written as plain JSON.
+    #[wasm_bindgen(getter)]
+    pub fn format(&self) -> Option<String> {
+        self.format.clone()
     }
 
     /// The `Content-Type` of the response.
@@ -112,20 +124,43 @@ pub fn route_request(
         RouteMatch::Found { endpoint, .. } => Some(*endpoint),
         _ => None,
     };
-    let body_problem = media_type::body_type_problem(content_type.as_deref()).or_else(|| match endpoint {
+    let head = RequestHead { path, uri, accept: accept.as_deref(), content_type: content_type.as_deref() };
+    let checks = rest_request::check(&head, endpoint);
+    let failure = matched.failure(uri, method);
+    let content = media_type::body_type_problem(content_type.as_deref());
+    let no_body = match endpoint {
         Some(e) if !e.reads_body() => Some(rest_errors::body_not_supported(method, path)),
         _ => None,
-    });
+    };
+    let problem = checks.before_routing.or_else(|| failure.clone()).or_else(|| checks.endpoint_params.clone());
+    let body_problem = checks.before_routing_with_body.or(failure).or(content).or(checks.endpoint_params).or(no_body);
+    let preflight = (method == "OPTIONS" && endpoint.is_none()).then(|| matched.preflight().to_envelope());
+    let username = match matched {
+        RouteMatch::Found { username: Some(username), .. } => Some(username),
+        RouteMatch::Found { endpoint: Endpoint::GetUsers, .. } => {
+            checks.params.get("username").filter(|u| !u.is_empty()).map(str::to_string)
+        }
+        _ => None,
+    };
     Route {
         endpoint,
-        preflight: (method == "OPTIONS" && endpoint.is_none()).then(|| matched.preflight().to_envelope()),
-        failure: matched.failure(uri, method).map(|r| r.to_envelope()),
+        preflight,
+        problem: problem.map(|r| r.to_envelope()),
         body_problem: body_problem.map(|r| r.to_envelope()),
+        format: (!checks.format.is_plain()).then(|| serde_json::to_string(&checks.format).unwrap_or_default()),
         response_type: media_type::response_type(accept.as_deref(), content_type.as_deref()),
-        username: match matched {
-            RouteMatch::Found { username, .. } => username,
-            _ => None,
-        },
+        username,
+    }
+}
+
+/// A reply body (JSON text) written with a route's `format`: filtered (unless it is an
+/// error) and indented as ES does. Text that is not JSON is returned as it is.
+#[wasm_bindgen(js_name = renderBody)]
+pub fn render_body(format: &str, status: u16, body: &str) -> String {
+    let format: ResponseFormat = serde_json::from_str(format).unwrap_or_default();
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(value) => format.render(status, &value),
+        Err(_) => body.to_string(),
     }
 }
 

@@ -140,10 +140,11 @@ function bodyCases(ep) {
     ["YAML", "application/yaml", 406],
     ["CBOR", "application/cbor", 406],
     ["multipart", "multipart/form-data; boundary=x", 406],
-    ["vendor type for ES 7", "application/vnd.elasticsearch+json; compatible-with=7", 406],
+    // ES 9 refuses these while building the request: media_type_header_exception (400).
+    ["vendor type for ES 7", "application/vnd.elasticsearch+json; compatible-with=7", 400],
     ["vendor type without a version", "application/vnd.elasticsearch+json", 406],
-    ["not a media type", "garbage", 406],
-    ["empty Content-Type", "", 406],
+    ["not a media type", "garbage", 400],
+    ["empty Content-Type", "", 400],
     ["10 KB Content-Type", "application/" + "x".repeat(10 * 1024), 406],
   ]) {
     cases.push(at(`Content-Type: ${name}`, json(ep.base), expect, { headers: { "content-type": contentType } }));

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, errors } from "@elastic/elasticsearch";
+import { clientFilterPath } from "./client-conventions.mjs";
 import { ELASTIC_PASSWORD, makeCaller, startWrangler } from "./helpers.mjs";
 
 const persistTo = mkdtempSync(join(tmpdir(), "edge-token-workerd-"));
@@ -307,3 +308,47 @@ test("a Worker without a usable TOKEN_SECRET answers the configuration 500 and s
     }
   }
 });
+
+test("the official client's filter_path on workerd: ES's filtering, errors whole", TEST_TIMEOUT, async () => {
+  await clientFilterPath(admin());
+});
+
+test(
+  "CORS on workerd: HTTP_CORS_* vars, a preflight before authentication, ES's empty 403 for another origin",
+  TEST_TIMEOUT,
+  async () => {
+    const folder = mkdtempSync(join(tmpdir(), "edge-token-cors-"));
+    const origin = "https://app.example";
+    const cors = await startWrangler({
+      persistTo: folder,
+      vars: { HTTP_CORS_ENABLED: "true", HTTP_CORS_ALLOW_ORIGIN: "/https:\\/\\/app\\.example/" },
+    });
+    try {
+      const url = `${cors.url}_security/oauth2/token`;
+      const preflight = (from) =>
+        fetch(url, { method: "OPTIONS", headers: { origin: from, "access-control-request-method": "POST" } });
+      const allowed = await preflight(origin);
+      assert.equal(allowed.status, 200);
+      assert.equal(allowed.headers.get("access-control-allow-origin"), origin);
+      assert.match(allowed.headers.get("access-control-allow-headers") ?? "", /Authorization/);
+      const refused = await preflight("https://evil.example");
+      assert.deepEqual([refused.status, await refused.text()], [403, ""]);
+      const auth = `Basic ${Buffer.from(`elastic:${ELASTIC_PASSWORD}`).toString("base64")}`;
+      const post = (from) =>
+        fetch(url, {
+          method: "POST",
+          headers: { origin: from, authorization: auth, "content-type": "application/json" },
+          body: JSON.stringify({ grant_type: "client_credentials" }),
+        });
+      const token = await post(origin);
+      assert.equal(token.status, 200);
+      assert.equal(token.headers.get("access-control-allow-origin"), origin);
+      assert.equal(token.headers.get("access-control-expose-headers"), "X-elastic-product");
+      const evil = await post("https://evil.example");
+      assert.deepEqual([evil.status, await evil.text()], [403, ""]);
+    } finally {
+      await cors.stop();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  },
+);

@@ -165,13 +165,19 @@ pub async fn unguarded_bindings_without_bulk_get_fail_closed() {
 }
 
 pub async fn service_exports() {
-    use edge_token::wasm::service::{check_body, read_authorization_header, rest_error, route_request, RestError};
+    use edge_token::wasm::service::{
+        check_body, read_authorization_header, render_body, rest_error, route_request, RestError,
+    };
     assert_eq!(check_body(b"{}"), None);
     let (status, body) = envelope(&check_body(b"{\"a\":\"\xff\"}").expect("a 400"));
     assert_eq!((status, &body["error"]["reason"]), (400, &json!("[1:7] Invalid UTF-8 start byte 0xff")));
     let route = route_request("GET", "/x", "/x?a", None, None);
-    let (status, body) = envelope(&route.failure().expect("a 400"));
+    let (status, body) = envelope(&route.problem().expect("a 400"));
     assert_eq!((status, body), (400, json!({"error": "no handler found for uri [/x?a] and method [GET]"})));
+    let route = route_request("GET", "/", "/?pretty&filter_path=a", None, None);
+    let format = route.format().expect("a format");
+    assert_eq!(render_body(&format, 200, r#"{"a":1,"b":2}"#), "{\n  \"a\" : 1\n}\n");
+    assert_eq!(route_request("GET", "/", "/", None, None).format(), None);
     let route = route_request("PUT", "/_security/user/a%2Cb", "/", None, Some("application/json".into()));
     assert_eq!(
         (route.endpoint(), route.username(), route.body_problem()),

@@ -360,8 +360,9 @@ function bindServiceCalls(raw, call) {
         username: read.username,
         parameterName: read.parameterName,
         preflight: read.preflight,
-        failure: read.failure,
+        problem: read.problem,
         bodyProblem: read.bodyProblem,
+        format: read.format,
         responseType: read.responseType,
       };
       read.free();
@@ -377,6 +378,18 @@ function bindServiceCalls(raw, call) {
     /** GET /_cluster/health: `{probe_key}` or ES's 400; then its 200 or 408 (thrown). */
     clusterHealthPlan: (index, uri) => settle(call("clusterHealthPlan", index ?? undefined, uri)),
     clusterHealth: (index, uri, storeAnswered) => settle(call("clusterHealth", index ?? undefined, uri, Boolean(storeAnswered))),
+    /** The body (JSON text) written with a route's `format` (filter_path, pretty). */
+    renderBody: (format, status, text) => call("renderBody", format, status, text),
+    corsProblem: (settings) => call("corsProblem", settings),
+    corsEnabled: (settings) => call("corsEnabled", settings),
+    /** CORS for one request: `{early, forbidden}` envelopes and the response `headers`. */
+    cors(settings, method, headers, host) {
+      const origin = headers.get("origin") ?? undefined;
+      const read = call("corsDecision", settings, method, origin, headers.has("access-control-request-method"), host);
+      const out = { early: read.early, forbidden: read.forbidden, headers: JSON.parse(read.headers) };
+      read.free();
+      return out;
+    },
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody: (bytes) => call("checkBody", bytes),
     /** The operator's message for an AUDIT_EVENTS_* list naming an unknown event type, or undefined. */

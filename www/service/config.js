@@ -69,6 +69,13 @@ export function readRoles(engine, value) {
   }
 }
 
+/** ES's `http.cors.*` as `HTTP_CORS_*` (wrangler vars may be booleans or numbers), as JSON text
+ * for the core, which owns every CORS rule and refuses a name it does not know (src/cors.rs). */
+function readCors(env) {
+  const set = Object.entries(env).filter(([name, value]) => name.startsWith("HTTP_CORS_") && value != null);
+  return JSON.stringify(Object.fromEntries(set.map(([name, value]) => [name.slice(10).toLowerCase(), String(value)])));
+}
+
 /** The settings of `env` that the platform reads; ROLES is the engine's (readRoles). */
 export function readConfig(env) {
   if (env === null || typeof env !== "object") {
@@ -82,6 +89,7 @@ export function readConfig(env) {
     tokenTimeout: readOptionalString(env, "TOKEN_TIMEOUT"),
     tokenSecret: readTokenSecret(env),
     console: readSwitch(env, "CONSOLE", true),
+    cors: readCors(env),
   });
 }
 
@@ -94,6 +102,8 @@ export function checkEngineSettings(engine, config) {
     ["TOKEN_TIMEOUT", { timeout: config.tokenTimeout }],
     ["TOKEN_SECRET", { secret: config.tokenSecret }],
   ];
+  const corsProblem = engine.service.corsProblem(config.cors);
+  if (corsProblem !== undefined) throw new ConfigError(corsProblem);
   for (const [name, settings] of checks) {
     try {
       engine.validateSettings(settings);

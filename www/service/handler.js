@@ -1,11 +1,12 @@
 // createHandler(env): the whole service as one `(Request) => Promise<Response>`, the same on
 // workerd, Node, Deno and Bun. The steps run in the order Elasticsearch 8/9 runs them:
-//   OPTIONS        answered from the route table, without credentials
-//   authenticate   401 (ES authenticates on the headers, before routing)
+//   OPTIONS        a CORS preflight, else the route table's answer, without credentials
+//   authenticate   401 (ES authenticates on the headers, before routing); then CORS's 403
 //   stored roles   the caller's roles that ROLES lacks, read from the store (503 if it fails)
 //   body size      413
+//   request        400 for the query string, Accept/Content-Type versions, pretty, error_trace
 //   route          400 "no handler found" / 405 wrong method
-//   content type   406, only when there is a body
+//   content type   406, only when there is a body; then the endpoint's query parameters (400)
 //   body           400 for a body on an endpoint that reads none, or bytes that are not UTF-8
 //   endpoint       its own 400s, then authorization (403), then the work
 import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
@@ -43,7 +44,7 @@ const ENDPOINTS = {
   deleteRole,
 };
 
-async function dispatch(ctx, request, route, url, connection, bodyCoding, trail) {
+async function dispatch(ctx, request, route, url, connection, { bodyCoding, trail, corsForbidden }) {
   // ES quotes the request URI (path and query) in its messages.
   const uri = url.pathname + url.search;
   const method = request.method.toUpperCase();
@@ -52,12 +53,13 @@ async function dispatch(ctx, request, route, url, connection, bodyCoding, trail)
   noteCredentials(ctx.engine, trail, request.headers.get("authorization"));
   const caller = await authenticateRequest(ctx, request, uri, connection);
   if (caller.reply) return caller.reply;
+  if (trail) Object.assign(trail, { principal: caller.principal, endpoint: route.endpoint, name: route.username });
+  if (corsForbidden !== undefined) return { ...fromEnvelope(corsForbidden), bare: true };
   try {
     await loadStoredRoles(ctx, caller.principal);
   } catch (/** @type {any} */ error) {
     return ctx.fail("StoreUnavailable", error?.message ?? String(error));
   }
-  if (trail) Object.assign(trail, { principal: caller.principal, endpoint: route.endpoint, name: route.username });
 
   let bytes;
   try {
@@ -68,8 +70,8 @@ async function dispatch(ctx, request, route, url, connection, bodyCoding, trail)
     // ours, so a 400 and no log line (nobody may read the answer).
     return ctx.fail("Undecodable", "request body could not be read", 400);
   }
-  if (route.failure !== undefined) return fromEnvelope(route.failure);
-  if (bytes.length > 0 && route.bodyProblem !== undefined) return fromEnvelope(route.bodyProblem);
+  const refused = bytes.length > 0 ? route.bodyProblem : route.problem;
+  if (refused !== undefined) return fromEnvelope(refused);
   const problem = ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
   const body = textDecoder.decode(bytes);
@@ -157,12 +159,14 @@ function buildHandler(boundEngine, env) {
     maxBodyBytes: engine.service.maxBodyBytes(),
     now: clockOf(config.kv),
     audit: readAudit(engine, env),
+    cors: engine.service.corsEnabled(config.cors) ? config.cors : undefined,
     realms: createRealms(engine, config, { store, throttle }),
   };
   // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
   return async function handle(request, options) {
     const head = request.method.toUpperCase() === "HEAD";
     let mediaType = "application/json";
+    let format;
     let out;
     let plain;
     let trail;
@@ -173,14 +177,27 @@ function buildHandler(boundEngine, env) {
       plain = ctx.engine.service.requestHeaders(headers);
       const route = ctx.engine.service.route(request.method.toUpperCase(), url.pathname, url.pathname + url.search, headers);
       mediaType = route.responseType;
+      format = route.format;
+      // CORS (the core's decision): a preflight is answered first; other replies carry its headers.
+      const cors =
+        ctx.cors && ctx.engine.service.cors(ctx.cors, request.method.toUpperCase(), headers, headers.get("host") ?? url.host);
+      if (cors?.early !== undefined) return toResponse({ ...fromEnvelope(cors.early), bare: true }, mediaType);
       trail = ctx.audit?.begin(request, url, connectionOf(options));
-      out = await dispatch(ctx, request, route, url, connectionOf(options), plain.bodyCoding, trail);
+      const corsForbidden = cors?.forbidden;
+      out = await dispatch(ctx, request, route, url, connectionOf(options), {
+        bodyCoding: plain.bodyCoding,
+        trail,
+        corsForbidden,
+      });
+      if (cors && !out.bare) out = { ...out, headers: { ...out.headers, ...cors.headers } };
     } catch (error) {
       console.error(unexpectedErrorLine(error, plain?.traceId));
       out = internalError(ctx);
     }
-    // X-Opaque-Id goes on every answer, errors included.
     if (trail !== undefined) ctx.audit?.end(trail, out, ctx.now, options?.waitUntil);
-    return toResponse({ ...out, headers: { ...out.headers, ...plain?.echo } }, mediaType, { head });
+    // filter_path and pretty: the core writes the body (never for the plain case).
+    const render = format && ((body, status) => ctx.engine.service.renderBody(format, status, JSON.stringify(body)));
+    // X-Opaque-Id goes on every answer, errors included.
+    return toResponse({ ...out, headers: { ...out.headers, ...plain?.echo } }, mediaType, { head, render });
   };
 }

@@ -93,17 +93,21 @@ function capped(stream, limit, onOver) {
 // Reply → Response
 
 /**
- * The single exit. X-elastic-product goes on every response except 401/403 rejections (ES's
- * SecurityRestFilter strips it there).
+ * The single exit. `render(body, status)` writes the body when the request asked for
+ * filter_path or pretty (the core's rules). X-elastic-product goes on every response except
+ * 401/403 rejections (ES's SecurityRestFilter strips it there).
+ * @param {any} out @param {string} mediaType
+ * @param {{ head?: boolean, render?: (body: unknown, status: number) => string }} [options]
  */
-export function toResponse(out, mediaType, { head = false } = {}) {
+export function toResponse(out, mediaType, { head = false, render } = {}) {
   const headers = new Headers();
   for (const [name, value] of Object.entries(out.headers ?? {})) {
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, String(one));
   }
   const hasBody = out.body !== undefined;
   if (hasBody) headers.set("Content-Type", mediaType);
-  if (out.status !== 401 && out.status !== 403) headers.set(PRODUCT_HEADER, "Elasticsearch");
-  const text = hasBody && !head ? JSON.stringify(out.body) : null;
+  // `bare`: the HTTP layer's own answers (CORS), sent before ES's REST layer adds the header.
+  if (out.status !== 401 && out.status !== 403 && !out.bare) headers.set(PRODUCT_HEADER, "Elasticsearch");
+  const text = hasBody && !head ? (render ? render(out.body, out.status) : JSON.stringify(out.body)) : null;
   return new Response(text, { status: out.status, headers });
 }

@@ -1,0 +1,259 @@
+//! Query parameters as ES's REST layer reads them (§16.2): RestUtils' query-string decoding
+//! (`&` and `;` separate, `+` is a space, `%%` is a `%`, the last of a repeated name wins),
+//! ES's strict booleans, and BaseRestHandler's refusal of a parameter no one read, with its
+//! Levenshtein "did you mean" suggestions.
+
+use crate::errors::{Cause, Reply};
+
+/// The decoded parameters of a request, in first-seen order, one value per name.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct QueryParams(Vec<(String, String)>);
+
+impl QueryParams {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(n, _)| n.as_str())
+    }
+
+    fn put(&mut self, name: String, value: String) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
+
+    /// `paramAsBoolean`: absent or blank is `default`, empty is `true`, else `true`/`false`
+    /// only; the error is ES's message.
+    pub fn boolean(&self, name: &str, default: bool) -> Result<bool, String> {
+        match self.get(name) {
+            None => Ok(default),
+            Some("") => Ok(true),
+            Some(value) if value.trim().is_empty() => Ok(default),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(value) => Err(format!("Failed to parse value [{value}] as only [true] or [false] are allowed.")),
+        }
+    }
+}
+
+/// The parameters of `uri` (path and query), or ES's 400 for an escape it cannot decode.
+pub fn decode_query(uri: &str) -> Result<QueryParams, Reply> {
+    let mut params = QueryParams::default();
+    let Some((_, query)) = uri.split_once('?') else {
+        return Ok(params);
+    };
+    let query = query.split('#').next().unwrap_or_default();
+    for part in query.split(['&', ';']).filter(|p| !p.is_empty()) {
+        // `=v` names nothing: RestUtils then reads `v` as a name with an empty value.
+        let (name, value) = match part.split_once('=') {
+            Some(("", value)) => (value, None),
+            Some((name, value)) => (name, Some(value)),
+            None => (part, None),
+        };
+        if name.is_empty() {
+            continue;
+        }
+        let name = decode_component(name, true).map_err(bad_parameter)?;
+        let value = match value {
+            Some(value) => decode_component(value, true).map_err(bad_parameter)?,
+            None => String::new(),
+        };
+        params.put(name, value);
+    }
+    Ok(params)
+}
+
+/// RestUtils.decodeComponent; its messages quote the component.
+pub fn decode_component(s: &str, plus_as_space: bool) -> Result<String, String> {
+    if !(s.contains('%') || plus_as_space && s.contains('+')) {
+        return Ok(s.to_string());
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
+            b'+' if plus_as_space => out.push(b' '),
+            b'%' => {
+                let Some(&first) = bytes.get(i + 1) else {
+                    return Err(format!("unterminated escape sequence at end of string: {s}"));
+                };
+                if first == b'%' {
+                    out.push(b'%');
+                    i += 2;
+                    continue;
+                }
+                let Some(&second) = bytes.get(i + 2) else {
+                    return Err(format!("partial escape sequence at end of string: {s}"));
+                };
+                match (hex(first), hex(second)) {
+                    (Some(high), Some(low)) => out.push(high * 16 + low),
+                    _ => {
+                        return Err(format!(
+                            "invalid escape sequence `%{}{}' at index {i} of: {s}",
+                            char::from(first),
+                            char::from(second)
+                        ))
+                    }
+                }
+                i += 2;
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn hex(byte: u8) -> Option<u8> {
+    char::from(byte).to_digit(16).and_then(|d| u8::try_from(d).ok())
+}
+
+/// RestRequest.BadParameterException around the decoder's IllegalArgumentException.
+fn bad_parameter(message: String) -> Reply {
+    Cause::new("bad_parameter_exception", format!("java.lang.IllegalArgumentException: {message}"))
+        .caused_by(Cause::new("illegal_argument_exception", message))
+        .into_reply(400)
+}
+
+/// BaseRestHandler.unrecognized: `request [path] contains unrecognized parameter(s): [x] ->
+/// did you mean [y]?`, the invalid names sorted, suggestions by Lucene's Levenshtein
+/// similarity above 0.5, best first, then by name.
+pub fn unrecognized(path: &str, invalid: &[&str], candidates: &[&str]) -> String {
+    let mut invalid = invalid.to_vec();
+    invalid.sort_unstable();
+    invalid.dedup();
+    let plural = if invalid.len() > 1 { "s" } else { "" };
+    let mut message = format!("request [{path}] contains unrecognized parameter{plural}: ");
+    for (index, name) in invalid.iter().enumerate() {
+        if index > 0 {
+            message.push_str(", ");
+        }
+        message.push_str(&format!("[{name}]"));
+        let mut scored: Vec<(f32, &str)> =
+            candidates.iter().map(|c| (similarity(name, c), *c)).filter(|(score, _)| *score > 0.5).collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        scored.dedup_by(|a, b| a.1 == b.1);
+        match scored.as_slice() {
+            [] => {}
+            [(_, only)] => message.push_str(&format!(" -> did you mean [{only}]?")),
+            many => {
+                let names: Vec<&str> = many.iter().map(|(_, n)| *n).collect();
+                message.push_str(&format!(" -> did you mean any of [{}]?", names.join(", ")));
+            }
+        }
+    }
+    message
+}
+
+/// Lucene's LevenshteinDistance.getDistance: 1 - edits / longer length, in f32.
+fn similarity(target: &str, other: &str) -> f32 {
+    let a: Vec<char> = target.chars().collect();
+    let b: Vec<char> = other.chars().collect();
+    if a.is_empty() || b.is_empty() {
+        return if a.len() == b.len() { 1.0 } else { 0.0 };
+    }
+    let mut previous: Vec<usize> = (0..=a.len()).collect();
+    for (j, cb) in b.iter().enumerate() {
+        let mut current = vec![j + 1];
+        for (i, ca) in a.iter().enumerate() {
+            let substitute = previous.get(i).map_or(usize::MAX, |d| d + usize::from(ca != cb));
+            let delete = previous.get(i + 1).map_or(usize::MAX, |d| d + 1);
+            let insert = current.get(i).map_or(usize::MAX, |d| d + 1);
+            current.push(substitute.min(delete).min(insert));
+        }
+        previous = current;
+    }
+    let edits = previous.last().copied().unwrap_or_default();
+    1.0f32 - (edits as f32 / a.len().max(b.len()) as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(uri: &str) -> Vec<(String, String)> {
+        decode_query(uri).map(|p| p.0).unwrap_or_default()
+    }
+
+    #[test]
+    fn query_strings_as_rest_utils_reads_them() {
+        let pairs =
+            |list: &[(&str, &str)]| list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
+        let rows: &[(&str, &[(&str, &str)])] = &[
+            ("/x", &[]),
+            ("/x?", &[]),
+            ("/x?a=1&b&c=", &[("a", "1"), ("b", ""), ("c", "")]),
+            ("/x?a=1;a=2", &[("a", "2")]),
+            ("/x?=v&&f%5Fp=a+b%2Cc%%", &[("v", ""), ("f_p", "a b,c%")]),
+            ("/x?a=b=c", &[("a", "b=c")]),
+            ("/x?caf%C3%A9=%ff", &[("café", "\u{fffd}")]),
+        ];
+        for (uri, expected) in rows {
+            assert_eq!(params(uri), pairs(expected), "{uri}");
+        }
+    }
+
+    #[test]
+    fn bad_escapes_are_es_400s() {
+        let rows = [
+            ("/x?pretty=%", "unterminated escape sequence at end of string: %"),
+            ("/x?a=b%4", "partial escape sequence at end of string: b%4"),
+            ("/x?a%zz=1", "invalid escape sequence `%zz' at index 1 of: a%zz"),
+        ];
+        for (uri, message) in rows {
+            let reply = decode_query(uri).err();
+            let body = reply
+                .as_ref()
+                .map(|r| (r.status, r.body["error"]["type"].clone(), r.body["error"]["caused_by"]["reason"].clone()));
+            assert_eq!(body, Some((400, "bad_parameter_exception".into(), message.into())), "{uri}");
+        }
+        let reply = decode_query("/x?pretty=%").err().map(|r| r.body["error"]["reason"].clone());
+        assert_eq!(
+            reply,
+            Some("java.lang.IllegalArgumentException: unterminated escape sequence at end of string: %".into())
+        );
+    }
+
+    #[test]
+    fn booleans_as_es_parses_them() {
+        let query = decode_query("/x?a&b=true&c=false&d=+&e=yes").unwrap_or_default();
+        assert_eq!(query.boolean("a", false), Ok(true));
+        assert_eq!(query.boolean("b", false), Ok(true));
+        assert_eq!(query.boolean("c", true), Ok(false));
+        assert_eq!(query.boolean("d", false), Ok(false));
+        assert_eq!(query.boolean("zz", true), Ok(true));
+        assert_eq!(
+            query.boolean("e", false),
+            Err("Failed to parse value [yes] as only [true] or [false] are allowed.".into())
+        );
+    }
+
+    #[test]
+    fn unrecognized_messages() {
+        let globals = ["error_trace", "filter_path", "format", "human", "pretty"];
+        let rows: &[(&[&str], &str)] = &[
+            (&["x"], "request [/p] contains unrecognized parameter: [x]"),
+            (&["prety"], "request [/p] contains unrecognized parameter: [prety] -> did you mean [pretty]?"),
+            (
+                &["z", "filter_paths"],
+                "request [/p] contains unrecognized parameters: [filter_paths] -> did you mean [filter_path]?, [z]",
+            ),
+            (&["forma"], "request [/p] contains unrecognized parameter: [forma] -> did you mean [format]?"),
+            (&["humanx", "humanx"], "request [/p] contains unrecognized parameter: [humanx] -> did you mean [human]?"),
+        ];
+        for (invalid, expected) in rows {
+            assert_eq!(unrecognized("/p", invalid, &globals), *expected);
+        }
+        let several = unrecognized("/p", &["refrash"], &["refresh", "refrain", "username"]);
+        assert_eq!(
+            several,
+            "request [/p] contains unrecognized parameter: [refrash] -> did you mean any of [refresh, refrain]?"
+        );
+        assert!((similarity("prety", "pretty") - (1.0 - 1.0 / 6.0)).abs() < f32::EPSILON);
+        assert_eq!(similarity("", ""), 1.0);
+    }
+}
