@@ -22,6 +22,7 @@ pub mod memory;
 pub mod password_hash;
 pub mod privileges;
 pub mod put_user;
+pub mod realm_cache;
 pub mod recent_invalidations;
 pub mod requests;
 pub mod rest_errors;

@@ -16,11 +16,12 @@ pub enum Action {
     GetUsers,
     DeleteUser,
     SetEnabled,
+    ClearRealmCache,
     Main,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::CreateToken,
         Action::RefreshToken,
         Action::InvalidateToken,
@@ -28,6 +29,7 @@ impl Action {
         Action::GetUsers,
         Action::DeleteUser,
         Action::SetEnabled,
+        Action::ClearRealmCache,
         Action::Main,
     ];
 
@@ -41,6 +43,7 @@ impl Action {
             Action::GetUsers => "cluster:admin/xpack/security/user/get",
             Action::DeleteUser => "cluster:admin/xpack/security/user/delete",
             Action::SetEnabled => "cluster:admin/xpack/security/user/set_enabled",
+            Action::ClearRealmCache => "cluster:admin/xpack/security/realm/cache/clear",
             Action::Main => "cluster:monitor/main",
         }
     }
@@ -56,6 +59,7 @@ impl Action {
             Action::GetUsers => "getUsers",
             Action::DeleteUser => "deleteUser",
             Action::SetEnabled => "setEnabled",
+            Action::ClearRealmCache => "clearRealmCache",
             Action::Main => "main",
         }
     }
@@ -72,7 +76,9 @@ impl Action {
             Action::CreateToken => &["manage_token", "manage_security", "all"],
             Action::RefreshToken => &["manage_saml", "manage_token", "manage_security", "all"],
             Action::InvalidateToken => &["delegate_pki", "manage_saml", "manage_token", "manage_security", "all"],
-            Action::PutUser | Action::DeleteUser | Action::SetEnabled => &["manage_security", "all"],
+            Action::PutUser | Action::DeleteUser | Action::SetEnabled | Action::ClearRealmCache => {
+                &["manage_security", "all"]
+            }
             Action::GetUsers => &["read_security", "manage_security", "all"],
             Action::Main => &["monitor", "manage", "all"],
         }

@@ -17,6 +17,7 @@ pub enum Endpoint {
     DeleteUser,
     EnableUser,
     DisableUser,
+    ClearRealmCache,
 }
 
 impl Endpoint {
@@ -31,6 +32,7 @@ impl Endpoint {
             Endpoint::DeleteUser => "deleteUser",
             Endpoint::EnableUser => "enableUser",
             Endpoint::DisableUser => "disableUser",
+            Endpoint::ClearRealmCache => "clearRealmCache",
         }
     }
 
@@ -62,6 +64,7 @@ const ROUTES: &[(&[&str], Methods)] = &[
         &["_security", "user", "{username}", "_disable"],
         &[("PUT", Endpoint::DisableUser), ("POST", Endpoint::DisableUser)],
     ),
+    (&["_security", "realm", "{realms}", "_clear_cache"], &[("POST", Endpoint::ClearRealmCache)]),
 ];
 
 /// What the route table says of a request.
@@ -176,6 +179,7 @@ mod tests {
             ("/_security/user/a/b", "GET", RouteMatch::NotFound),
             ("/_security/user/j%20o/_enable", "PUT", found(Endpoint::EnableUser, Some("j o"))),
             ("/_security/user/joe/_disable", "POST", found(Endpoint::DisableUser, Some("joe"))),
+            ("/_security/realm/*/_clear_cache", "POST", found(Endpoint::ClearRealmCache, Some("*"))),
             ("/_security/user/joe/_disable", "GET", RouteMatch::WrongMethod(vec!["PUT".into(), "POST".into()])),
         ];
         for (path, method, expected) in rows {

@@ -37,6 +37,7 @@ fn each_action_has_its_es_name_and_endpoint() {
         (Action::GetUsers, "getUsers", "cluster:admin/xpack/security/user/get"),
         (Action::DeleteUser, "deleteUser", "cluster:admin/xpack/security/user/delete"),
         (Action::SetEnabled, "setEnabled", "cluster:admin/xpack/security/user/set_enabled"),
+        (Action::ClearRealmCache, "clearRealmCache", "cluster:admin/xpack/security/realm/cache/clear"),
         (Action::Main, "main", "cluster:monitor/main"),
     ];
     assert_eq!(rows.len(), Action::ALL.len());
@@ -57,6 +58,7 @@ fn granted_by_lists_are_es_order() {
         (Action::RefreshToken, "manage_saml,manage_token,manage_security,all"),
         (Action::InvalidateToken, "delegate_pki,manage_saml,manage_token,manage_security,all"),
         (Action::PutUser, "manage_security,all"),
+        (Action::ClearRealmCache, "manage_security,all"),
         (Action::GetUsers, "read_security,manage_security,all"),
         (Action::DeleteUser, "manage_security,all"),
         (Action::SetEnabled, "manage_security,all"),
@@ -108,7 +110,7 @@ fn action_patterns_grant_the_actions_they_match() {
         ("cluster:admin/xpack/security/token/*", &[CreateToken, RefreshToken, InvalidateToken]),
         (
             "cluster:admin/xpack/security/*",
-            &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled],
+            &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled, ClearRealmCache],
         ),
         ("cluster:*", &Action::ALL),
         ("cluster:monitor/*", &[Main]),
@@ -116,7 +118,10 @@ fn action_patterns_grant_the_actions_they_match() {
         ("cluster:admin/xpack/security/token/?reate", &[CreateToken]),
         ("cluster:admin/xpack/security/user/???", &[PutUser, GetUsers]),
         ("cluster:admin/xpack/security/token/create*", &[CreateToken]),
-        ("cluster:*/*/*/*/*", &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled]),
+        (
+            "cluster:*/*/*/*/*",
+            &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled, ClearRealmCache],
+        ),
         // Regular-expression characters stand for themselves.
         ("cluster:monitor/mai.", &[]),
         ("cluster:monitor/ma[i]n", &[]),

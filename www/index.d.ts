@@ -309,6 +309,12 @@ export interface ServiceEnv {
   TOKEN_SECRET: string;
   /** Access-token lifetime in ES time units (1s..1h), default "20m". */
   TOKEN_TIMEOUT?: string;
+  /** ES's `cache.ttl` of the per-isolate cache of password logins, default "20m"; "0s" turns it off. */
+  REALM_CACHE_TTL?: string;
+  /** ES's `cache.max_users`, default 100000. */
+  REALM_CACHE_MAX_USERS?: string | number;
+  /** ES's `cache.hash_algo`: "ssha256", the default and the only one. */
+  REALM_CACHE_HASH_ALGO?: string;
   /**
    * Role descriptors as JSON text (or an object): `{"token_admin": {"cluster": ["manage_token"]}}`.
    * Only cluster privileges are used; the built-in role `superuser` has them all.

@@ -6,23 +6,36 @@
 // against a decoy hash, and the `elastic` password is compared through its own hash, so response
 // times do not reveal which usernames exist. Repeated failures are throttled per client and
 // username (login-throttle.js); a throttled attempt gets the same 401 as a wrong password.
+// A repeat login with the same password is answered from the realms' cache (§11,
+// src/realm_cache.rs) for a fast salted hash; it passes the throttle all the same.
+import { ConfigError } from "./config.js";
 import { fromEngineError, fromEnvelope } from "./http.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
 
 /**
  * The realm side of a service context: the core's API (`engine`, which owns the realms' rules),
- * the user store (`store`, a guarded KV), the login throttle, and lazily made hashes, kept for
- * the life of the handler.
+ * the user store (`store`, a guarded KV), the login throttle, the cache of logins (`cache`, on
+ * the clock `now`), and lazily made hashes, kept for the life of the handler.
  */
-export function createRealms(engine, config, { store = config.kv, throttle = createLoginThrottle(store) } = {}) {
+export function createRealms(engine, config, { store = config.kv, throttle = createLoginThrottle(store), now = Date.now } = {}) {
   let decoy;
   let elasticHash;
+  let cache;
+  try {
+    cache = engine.realmCache(config.realmCache);
+  } catch (/** @type {any} */ error) {
+    throw new ConfigError(`REALM_CACHE_TTL, REALM_CACHE_MAX_USERS, REALM_CACHE_HASH_ALGO: ${error?.message ?? error}`);
+  }
   return {
     engine,
     config,
     store,
     throttle,
+    cache,
+    now,
+    /** ES's `expire(username)`, after a change made here; other isolates converge by the TTL. */
+    forget: (username) => cache.forget(username),
     decoyHash: () => (decoy ??= createDecoyHash(engine)),
     // The env secret is plain text; hashing it once makes its check cost what a stored user's does.
     elasticHash: () =>
@@ -39,11 +52,16 @@ export function createRealms(engine, config, { store = config.kv, throttle = cre
  */
 export async function authenticatePassword(realms, username, password, connection = {}) {
   const plan = realms.engine.loginPlan(username);
+  // A cached login (§11) reads nothing but the throttle's state. Another password has dropped
+  // the entry here and is checked against the store, as ES does.
+  const { cache } = realms;
+  const cached = typeof password === "string" ? cache.lookup(username, password, realms.now()) : undefined;
+  const since = cache.generation();
   // The reserved user's enabled state (§10) is read before the throttle admits the attempt:
   // attempts past its slots wait for those in flight, which must then do no I/O of their own
   // (workerd cancels a request waiting on another request's I/O as hung).
   let reservedState = null;
-  if (plan.state_key !== null) {
+  if (cached === undefined && plan.state_key !== null) {
     try {
       reservedState = (await realms.store.get(plan.state_key)) ?? null;
     } catch (error) {
@@ -51,8 +69,13 @@ export async function authenticatePassword(realms, username, password, connectio
     }
   }
   const attempt = await realms.throttle.begin(plan.throttle_key, connection);
-  // Throttled: refused like a wrong password, without spending a hash (or a guess) on it.
+  // Throttled: refused like a wrong password, without spending a hash (or a guess) on it,
+  // even when the cache knows the password: a throttled username stays throttled.
   if (attempt.refused) return { principal: null };
+  if (cached !== undefined) {
+    attempt.succeeded();
+    return { principal: JSON.parse(cached) };
+  }
   let found;
   try {
     found = await checkPassword(realms, username, password, plan.record_key, reservedState);
@@ -62,6 +85,7 @@ export async function authenticatePassword(realms, username, password, connectio
     else if (found.principal) attempt.succeeded();
     else attempt.failed({ known: found.known });
   }
+  if (found.principal) cache.remember(username, password, found.principal, since, realms.now());
   const { known: _known, ...result } = found;
   return result;
 }

@@ -37,6 +37,9 @@ function readOptionalString(env, name) {
   return value;
 }
 
+/** A string setting that wrangler's `[vars]` may also give as a number. */
+const readOptionalText = (env, name) => (typeof env[name] === "number" ? String(env[name]) : readOptionalString(env, name));
+
 /** TOKEN_SECRET is required: refreshed pairs are derived with it (its rules: the core's). */
 function readTokenSecret(env) {
   const secret = readOptionalString(env, "TOKEN_SECRET");
@@ -73,6 +76,12 @@ export function readConfig(env) {
     // Parsed by the engine (ES time units, 1s..1h): checked at start-up by checkEngineSettings.
     tokenTimeout: readOptionalString(env, "TOKEN_TIMEOUT"),
     tokenSecret: readTokenSecret(env),
+    // ES's cache.ttl, cache.max_users, cache.hash_algo (§11); the core reads them.
+    realmCache: {
+      ttl: readOptionalText(env, "REALM_CACHE_TTL"),
+      maxUsers: readOptionalText(env, "REALM_CACHE_MAX_USERS"),
+      hashAlgo: readOptionalText(env, "REALM_CACHE_HASH_ALGO"),
+    },
   });
 }
 

@@ -16,6 +16,7 @@ import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.
 import { authenticate, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
+import { clearRealmCache } from "./realm-endpoints.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
 import { deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
 
@@ -29,6 +30,7 @@ const ENDPOINTS = {
   deleteUser,
   enableUser,
   disableUser,
+  clearRealmCache,
 };
 
 async function dispatch(ctx, request, route, url, connection) {
@@ -126,7 +128,7 @@ function buildHandler(boundEngine, env) {
     store,
     fail,
     maxBodyBytes: engine.service.maxBodyBytes(),
-    realms: createRealms(engine, config, { store, throttle }),
+    realms: createRealms(engine, config, { store, throttle, now: clockOf(config.kv) }),
   };
   // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
   return async function handle(request, options) {
