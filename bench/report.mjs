@@ -246,6 +246,11 @@ ${table(
     ["(before that: importing the glue, api.js and the seeder)", ms(c.modulesMs, 1)],
   ],
 )}
+
+As a user of the package sees it (\`node\` processes of their own, \`cold-start-child.mjs package\`):
+\`import("edge-token")\` (the Node entry: its modules, reading, compiling and instantiating the
+wasm; the HTTP service is not loaded until a handler serves its first request) then a first
+\`checkToken\`: ${ms(c.packageImportMs, 1)} + ${ms(c.packageCheckMs, 1)} = **${ms(c.packageTotalMs, 1)}**.
 `;
 }
 

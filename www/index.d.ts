@@ -336,6 +336,8 @@ export interface HandlerOptions {
 
 /**
  * Elasticsearch's token endpoints, `_authenticate`, native-realm user management and `GET /` as
- * one fetch handler. Throws (a ConfigError) when `env` is invalid.
+ * one fetch handler. Throws (a ConfigError) when `env` is invalid. The service's modules are
+ * loaded with the handler's first request, so importing the package for the token calls alone
+ * does not load them.
  */
 export function createHandler(env: ServiceEnv): (request: Request, options?: HandlerOptions) => Promise<Response>;

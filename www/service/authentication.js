@@ -8,7 +8,6 @@
 // username (login-throttle.js); a throttled attempt gets the same 401 as a wrong password.
 // A repeat login with the same password is answered from the realms' cache (§11,
 // src/realm_cache.rs) for a fast salted hash; it passes the throttle all the same.
-import { ConfigError } from "./config.js";
 import { fromEngineError, fromEnvelope } from "./http.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
@@ -21,12 +20,8 @@ import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
 export function createRealms(engine, config, { store = config.kv, throttle = createLoginThrottle(store), now = Date.now } = {}) {
   let decoy;
   let elasticHash;
-  let cache;
-  try {
-    cache = engine.realmCache(config.realmCache);
-  } catch (/** @type {any} */ error) {
-    throw new ConfigError(`REALM_CACHE_TTL, REALM_CACHE_MAX_USERS, REALM_CACHE_HASH_ALGO: ${error?.message ?? error}`);
-  }
+  // Its settings were checked with the rest of the config (readServiceConfig).
+  const cache = engine.realmCache(config.realmCache);
   return {
     engine,
     config,

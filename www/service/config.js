@@ -4,6 +4,7 @@
 // value) and `ROLES` (JSON role descriptors). Problems are reported as ConfigError, whose message never repeats a
 // value that could be a secret.
 import { StoreConfigError, resolveStore } from "../adapters/store.js";
+import { fromEnvelope } from "./http.js";
 
 export class ConfigError extends Error {
   /** The core's 500 for this problem, set by the handler, answered to every request by a Worker. */
@@ -101,5 +102,31 @@ export function checkEngineSettings(engine, config) {
       const reason = error?.body?.error?.reason ?? error?.message ?? String(error);
       throw new ConfigError(`${name}: ${reason}`);
     }
+  }
+}
+
+/**
+ * The service's settings of `env`, every one checked (the engine's too), so that a
+ * misconfiguration shows when the handler is made. Throws ConfigError, carrying the core's 500
+ * for it (`reply`), which a Worker answers every request with.
+ */
+export function readServiceConfig(engine, env) {
+  try {
+    const config = Object.freeze({ ...readConfig(env), roles: readRoles(engine, env.ROLES) });
+    checkEngineSettings(engine, config);
+    checkRealmCache(engine, config);
+    return config;
+  } catch (error) {
+    if (error instanceof ConfigError) error.reply = fromEnvelope(engine.service.restError("Settings", error.message));
+    throw error;
+  }
+}
+
+/** The realm cache's settings (§11), checked by the core when it makes a cache. */
+function checkRealmCache(engine, config) {
+  try {
+    engine.realmCache(config.realmCache);
+  } catch (/** @type {any} */ error) {
+    throw new ConfigError(`REALM_CACHE_TTL, REALM_CACHE_MAX_USERS, REALM_CACHE_HASH_ALGO: ${error?.message ?? error}`);
   }
 }

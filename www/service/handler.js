@@ -11,7 +11,7 @@ import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
 import { INTERNAL_ERROR_BODY } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
-import { ConfigError, checkEngineSettings, readConfig, readRoles } from "./config.js";
+import { readServiceConfig } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { authenticate, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
@@ -94,28 +94,21 @@ function clockOf(kv) {
 /**
  * Builds the service for one env (`{ TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT, ROLES }`, or
  * `TOKEN_STORE: "durable_object"` with `TOKEN_DO` in place of `TOKENS`) on top of a bound
- * engine. Throws ConfigError for a bad env, so a misconfiguration shows at start-up; the error
- * carries the core's 500 for it (`reply`), which a Worker answers every request with.
+ * engine. Throws ConfigError for a bad env (readServiceConfig).
  * The handler is `(request, {clientAddress, waitUntil}?) => Promise<Response>` (connectionOf).
  */
 export function createServiceHandler(engine, env) {
-  try {
-    return buildHandler(engine, env);
-  } catch (error) {
-    if (error instanceof ConfigError) error.reply = fromEnvelope(engine.service.restError("Settings", error.message));
-    throw error;
-  }
+  return serviceHandler(engine, readServiceConfig(engine, env));
 }
 
-function buildHandler(boundEngine, env) {
-  const config = Object.freeze({ ...readConfig(env), roles: readRoles(boundEngine, env.ROLES) });
+/** The service for a config that readServiceConfig made. */
+export function serviceHandler(boundEngine, config) {
   // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
   // whole inside the TokenStore object, one at a time, never one KV operation per round trip
   // (that would let two calls interleave between a read and its write). Decided here, once per
   // env, from the store config resolved: in the default KV mode `engine` is the bound engine itself,
   // so the Node, web and workerd entries run exactly as before.
   const engine = config.kv instanceof DurableObjectStore ? forwardEngineCalls(boundEngine) : boundEngine;
-  checkEngineSettings(engine, config);
   // The service's own KV calls (users, login throttle) get the deadline the engine's calls get,
   // so a hanging store is a 503, never a hanging request. The throttle does not retry a 429: it
   // coalesces its writes instead.
