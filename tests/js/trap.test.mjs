@@ -88,7 +88,10 @@ test("a trap empties the realm cache; a new one serves on the fresh instance", a
   const caught = await withTrapCaught(async () => {
     glue.forceTrap(false).catch(() => {});
   });
-  assert.ok(caught.every((e) => e instanceof WebAssembly.RuntimeError), String(caught));
+  assert.ok(
+    caught.every((e) => e instanceof WebAssembly.RuntimeError),
+    String(caught),
+  );
   assert.equal(cache.lookup("u", "pw", 3000), undefined);
   remember();
   assert.equal(JSON.parse(cache.lookup("u", "pw", 4000)).username, "u");
