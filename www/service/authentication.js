@@ -2,12 +2,12 @@
 // `elastic`, then the native realm), or a bearer token checked by the engine. The result is the
 // caller as an _authenticate body (§5.1), which is also what authorization and token creation use.
 //
-// Every password check costs one slow hash, whatever the outcome: an unknown user is checked
-// against a decoy hash, and the `elastic` password is compared through its own hash, so response
-// times do not reveal which usernames exist. Repeated failures are throttled per client and
-// username (login-throttle.js); a throttled attempt gets the same 401 as a wrong password.
-// A repeat login with the same password is answered from the realms' cache (§11,
-// src/realm_cache.rs) for a fast salted hash; it passes the throttle all the same.
+// A password check the realms' cache (§11, src/realm_cache.rs) cannot answer costs one slow
+// hash, whatever the outcome: an unknown user is checked against a decoy hash, and the `elastic`
+// password is compared through its own hash, so response times do not reveal which usernames
+// exist. Only a repeat of a login that succeeded, with the same password, costs a fast salted
+// hash instead. Repeated failures are throttled per client and username (login-throttle.js),
+// cached logins included; a throttled attempt gets the same 401 as a wrong password.
 import { fromEngineError, fromEnvelope } from "./http.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
