@@ -43,3 +43,6 @@ fi
 raw=$(wc -c <"$wasm")
 gz=$(gzip -9c "$wasm" | wc -c)
 log "$wasm: $raw bytes raw, $gz bytes gzipped"
+
+# The operator console's files, as one module of strings (scripts/console-assets.mjs).
+node scripts/console-assets.mjs

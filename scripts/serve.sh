@@ -43,7 +43,8 @@ curl -s -o /dev/null "$url/" || { echo "[serve] no answer from $url after 60 s" 
 # The password is read from .dev.vars by the commands themselves, never printed.
 cat <<EOF
 
-[serve] edge-token is up at $url. Try (from this folder):
+[serve] edge-token is up at $url.
+[serve] The console: $url/_console/ (sign in as elastic, password in .dev.vars). Or try, from this folder:
 
   PW="\$(sed -n 's/^ELASTIC_PASSWORD=//p' .dev.vars)"
   curl -s -u "elastic:\$PW" $url/_security/_authenticate

@@ -36,7 +36,12 @@ step "build the trap-test wasm" build_trap_test
 node_tests=(tests/js/)
 [ -d tests/service ] && node_tests+=(tests/service/)
 [ -d tests/consistency ] && node_tests+=(tests/consistency/)
-step "node --test (package, service, consistency; workerd)" node --test --test-concurrency=1 "${node_tests[@]}"
+[ -d tests/console ] && node_tests+=(tests/console/)
+step "node --test (package, service, consistency, console; workerd, browsers)" node --test --test-concurrency=1 "${node_tests[@]}"
+
+# The official Python client from PyPI, in a virtualenv kept under node_modules/.cache; the step
+# fails if pip cannot install it.
+step "Python client (elasticsearch from PyPI) on Node and workerd" node --test --test-concurrency=1 tests/python/
 
 # The package as users get it (npm pack, installed into an empty project in .runtimes/app), with one
 # suite (tests/runtimes/suite.mjs) under every runtime the README names; each runner ends with

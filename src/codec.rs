@@ -81,14 +81,15 @@ impl RawToken {
 
     /// Parses a client string; `None` for anything that is not a current-format token.
     pub fn decode(text: &str) -> Option<RawToken> {
-        if text.len() > MAX_ENCODED_LEN {
-            return None;
+        match PresentedToken::access(text) {
+            PresentedToken::Current(token) => Some(token),
+            _ => None,
         }
-        let bytes = CLIENT_BASE64.decode(text).ok()?;
-        let mut rest = bytes.as_slice();
-        let version = read_vint(&mut rest)?;
-        let len = read_vint(&mut rest)?;
-        if version < TOKEN_VERSION || len as usize != TOKEN_LEN {
+    }
+
+    /// What follows the version of a current-format token: `VInt(24)` and the bytes.
+    fn decode_body(mut rest: &[u8]) -> Option<RawToken> {
+        if read_vint(&mut rest)? as usize != TOKEN_LEN {
             return None;
         }
         let body = rest.get(..TOKEN_LEN)?;
@@ -98,6 +99,86 @@ impl RawToken {
         }
         Some(RawToken::from_parts(body, body.get(RANDOM_LEN..)?))
     }
+}
+
+/// A token string as ES's `TokenService` reads it (§4.2), before any document is looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PresentedToken {
+    /// The format of ES 8.10 on, the only one edge-token issues.
+    Current(RawToken),
+    /// A well-formed token of ES 7.2 to 8.9 (a version and a 22-character id), or an unversioned
+    /// 22-character refresh token: ES looks its document up; edge-token never stored one.
+    Legacy,
+    /// Anything ES gives up on before looking a document up: not Base64, too short, a version
+    /// before 7.2 (encrypted with a key of the cluster that issued it), a bad length.
+    Unknown,
+}
+
+impl PresentedToken {
+    /// An access token, as ES's `decodeToken` reads it.
+    pub fn access(text: &str) -> PresentedToken {
+        Self::read(text, |rest, chars_left| {
+            // ES asks for MINIMUM_BYTES more of the Base64 stream, then reads a string of any length.
+            (chars_left >= LEGACY_MIN_CHARS && read_java_string(rest).is_some()).then_some(PresentedToken::Legacy)
+        })
+    }
+
+    /// A refresh token, as ES's `findTokenFromRefreshToken` reads it: 22 characters are an
+    /// unversioned token; a versioned one must hold a 22-character string.
+    pub fn refresh(text: &str) -> PresentedToken {
+        if text.encode_utf16().count() == LEGACY_ID_LEN {
+            return PresentedToken::Legacy;
+        }
+        Self::read(text, |rest, _| (read_java_string(rest) == Some(LEGACY_ID_LEN)).then_some(PresentedToken::Legacy))
+    }
+
+    /// The version, then the current format or `legacy(rest, base64 characters left)`.
+    fn read(text: &str, legacy: impl FnOnce(&mut &[u8], usize) -> Option<PresentedToken>) -> PresentedToken {
+        if text.len() > MAX_ENCODED_LEN {
+            return PresentedToken::Unknown;
+        }
+        let Ok(bytes) = CLIENT_BASE64.decode(text) else {
+            return PresentedToken::Unknown;
+        };
+        let mut rest = bytes.as_slice();
+        let Some(version) = read_vint(&mut rest) else {
+            return PresentedToken::Unknown;
+        };
+        let found = if version >= TOKEN_VERSION {
+            RawToken::decode_body(rest).map(PresentedToken::Current)
+        } else if version >= VERSION_HASHED_TOKENS {
+            // A streaming decoder has used at least this many characters to give the version.
+            let used = (bytes.len() - rest.len()) * 8;
+            legacy(&mut rest, text.trim_end_matches('=').len().saturating_sub(used.div_ceil(6)))
+        } else {
+            None
+        };
+        found.unwrap_or(PresentedToken::Unknown)
+    }
+}
+
+/// The transport version of ES 7.2.0, the first whose tokens are ids rather than ciphertext.
+const VERSION_HASHED_TOKENS: u32 = 7_020_099;
+/// The length of the ids ES 7.2 to 8.9 issued (a Base64url UUID).
+const LEGACY_ID_LEN: usize = 22;
+/// ES's MINIMUM_BYTES for such a token (4 + 22 + 1), compared with what is left of the stream.
+const LEGACY_MIN_CHARS: usize = 27;
+
+/// Java's `StreamInput.readString`: a `VInt` count of UTF-16 units, each in one to three
+/// bytes; the count, or `None` where ES's reader throws.
+fn read_java_string(input: &mut &[u8]) -> Option<usize> {
+    let count = read_vint(input)? as usize;
+    for _ in 0..count {
+        let (lead, rest) = input.split_first()?;
+        let width = match lead >> 4 {
+            0..=7 => 1,
+            12 | 13 => 2,
+            14 => 3,
+            _ => return None,
+        };
+        *input = rest.get(width - 1..)?;
+    }
+    Some(count)
 }
 
 /// An access token and, except for client_credentials, its refresh token (same suffix).
@@ -220,6 +301,32 @@ mod tests {
         let mut padded = CLIENT_BASE64.decode(good.encode()).unwrap();
         padded.extend_from_slice(&[0, 0, 0]);
         assert_eq!(RawToken::decode(&CLIENT_BASE64.encode(padded)), Some(good));
+    }
+
+    #[test]
+    fn tokens_of_es_7_2_to_8_9_are_legacy_and_older_ones_unknown() {
+        let legacy = |version: u32, id: &str| {
+            let mut bytes = vec![];
+            write_vint(&mut bytes, version);
+            write_vint(&mut bytes, id.len() as u32);
+            bytes.extend_from_slice(id.as_bytes());
+            CLIENT_BASE64.encode(bytes)
+        };
+        let id = "35GOegX8TPqhcxtw5joNeA";
+        assert_eq!(legacy(8_000_099, id), "46ToAxYzNUdPZWdYOFRQcWhjeHR3NWpvTmVB");
+        for version in [7_020_099, 8_090_099, 8_499_999] {
+            assert_eq!(PresentedToken::access(&legacy(version, id)), PresentedToken::Legacy);
+            assert_eq!(PresentedToken::refresh(&legacy(version, id)), PresentedToken::Legacy);
+        }
+        assert_eq!(PresentedToken::access(&legacy(7_010_099, id)), PresentedToken::Unknown);
+        assert_eq!(PresentedToken::refresh(id), PresentedToken::Legacy);
+        assert_eq!(PresentedToken::refresh(&legacy(8_000_099, &"x".repeat(23))), PresentedToken::Unknown);
+        assert_eq!(PresentedToken::access(&legacy(8_000_099, &"x".repeat(23))), PresentedToken::Legacy);
+        // 27 characters must follow the six the version used: a 19-character id leaves 26.
+        assert_eq!(PresentedToken::access(&legacy(8_000_099, &"x".repeat(19))), PresentedToken::Unknown);
+        assert_eq!(PresentedToken::access(&legacy(8_000_099, &"x".repeat(20))), PresentedToken::Legacy);
+        let current = RawToken([5u8; TOKEN_LEN]);
+        assert_eq!(PresentedToken::refresh(&current.encode()), PresentedToken::Current(current));
     }
 
     #[test]

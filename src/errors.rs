@@ -148,7 +148,7 @@ pub fn default_www_authenticate() -> Vec<String> {
     vec![
         "Bearer realm=\"security\"".to_string(),
         "ApiKey".to_string(),
-        "Basic realm=\"security\" charset=\"UTF-8\"".to_string(),
+        "Basic realm=\"security\", charset=\"UTF-8\"".to_string(),
     ]
 }
 

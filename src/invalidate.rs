@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use crate::clock::Clock;
-use crate::codec::{name_digest, RawToken};
+use crate::codec::{name_digest, PresentedToken};
 use crate::errors::{store_unavailable, Cause, Reply};
 use crate::recent_invalidations;
 use crate::requests::{parse_invalidate_request, InvalidateTarget};
@@ -69,8 +69,15 @@ fn not_found() -> Reply {
 }
 
 async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now: u64) -> Reply {
-    let Some(presented) = RawToken::decode(token) else {
-        return not_found();
+    let read = match half {
+        TokenHalf::Access => PresentedToken::access(token),
+        TokenHalf::Refresh => PresentedToken::refresh(token),
+    };
+    let presented = match read {
+        PresentedToken::Current(presented) => presented,
+        // ES looks its document up, which no store here holds (§4.2).
+        PresentedToken::Legacy => return missing_document(store).await,
+        PresentedToken::Unknown => return not_found(),
     };
     let doc_id = presented.doc_id();
     let record = match token_documents::load(store, &doc_id, now).await {

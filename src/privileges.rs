@@ -16,12 +16,15 @@ pub enum Action {
     GetUsers,
     DeleteUser,
     SetEnabled,
+    PutRole,
+    GetRoles,
+    DeleteRole,
     ClearRealmCache,
     Main,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 12] = [
         Action::CreateToken,
         Action::RefreshToken,
         Action::InvalidateToken,
@@ -29,6 +32,9 @@ impl Action {
         Action::GetUsers,
         Action::DeleteUser,
         Action::SetEnabled,
+        Action::PutRole,
+        Action::GetRoles,
+        Action::DeleteRole,
         Action::ClearRealmCache,
         Action::Main,
     ];
@@ -43,6 +49,9 @@ impl Action {
             Action::GetUsers => "cluster:admin/xpack/security/user/get",
             Action::DeleteUser => "cluster:admin/xpack/security/user/delete",
             Action::SetEnabled => "cluster:admin/xpack/security/user/set_enabled",
+            Action::PutRole => "cluster:admin/xpack/security/role/put",
+            Action::GetRoles => "cluster:admin/xpack/security/role/get",
+            Action::DeleteRole => "cluster:admin/xpack/security/role/delete",
             Action::ClearRealmCache => "cluster:admin/xpack/security/realm/cache/clear",
             Action::Main => "cluster:monitor/main",
         }
@@ -59,6 +68,9 @@ impl Action {
             Action::GetUsers => "getUsers",
             Action::DeleteUser => "deleteUser",
             Action::SetEnabled => "setEnabled",
+            Action::PutRole => "putRole",
+            Action::GetRoles => "getRoles",
+            Action::DeleteRole => "deleteRole",
             Action::ClearRealmCache => "clearRealmCache",
             Action::Main => "main",
         }
@@ -76,10 +88,13 @@ impl Action {
             Action::CreateToken => &["manage_token", "manage_security", "all"],
             Action::RefreshToken => &["manage_saml", "manage_token", "manage_security", "all"],
             Action::InvalidateToken => &["delegate_pki", "manage_saml", "manage_token", "manage_security", "all"],
-            Action::PutUser | Action::DeleteUser | Action::SetEnabled | Action::ClearRealmCache => {
-                &["manage_security", "all"]
-            }
-            Action::GetUsers => &["read_security", "manage_security", "all"],
+            Action::PutUser
+            | Action::DeleteUser
+            | Action::SetEnabled
+            | Action::PutRole
+            | Action::DeleteRole
+            | Action::ClearRealmCache => &["manage_security", "all"],
+            Action::GetUsers | Action::GetRoles => &["read_security", "manage_security", "all"],
             Action::Main => &["monitor", "manage", "all"],
         }
     }

@@ -1,4 +1,4 @@
-//! The realms' cache of successful password logins (§11), as ES's CachingUsernamePasswordRealm
+//! The realms' cache of successful password logins (§12), as ES's CachingUsernamePasswordRealm
 //! keeps one per realm: a login that succeeded is remembered by username, with the user it
 //! yielded and a fast salted hash of its password (`cache.hash_algo`, ssha256), for `cache.ttl`
 //! after it was written, for at most `cache.max_users` users (the least recently used go first).

@@ -108,6 +108,47 @@ impl fmt::Display for RolesSettingError {
 
 impl std::error::Error for RolesSettingError {}
 
+/// ES's built-in role names (the reserved roles store of ES 9): the role API may not create,
+/// change or delete them.
+const RESERVED_ROLES: [&str; 32] = [
+    "apm_system",
+    "apm_user",
+    "beats_admin",
+    "beats_system",
+    "data_frame_transforms_admin",
+    "data_frame_transforms_user",
+    "editor",
+    "enrich_user",
+    "inference_admin",
+    "inference_user",
+    "ingest_admin",
+    "kibana_admin",
+    "kibana_system",
+    "kibana_user",
+    "logstash_admin",
+    "logstash_system",
+    "machine_learning_admin",
+    "machine_learning_user",
+    "monitoring_user",
+    "remote_monitoring_agent",
+    "remote_monitoring_collector",
+    "reporting_user",
+    "rollup_admin",
+    "rollup_user",
+    "snapshot_user",
+    SUPERUSER,
+    "transform_admin",
+    "transform_user",
+    "transport_client",
+    "viewer",
+    "watcher_admin",
+    "watcher_user",
+];
+
+pub fn is_reserved_role(name: &str) -> bool {
+    RESERVED_ROLES.contains(&name)
+}
+
 /// ES's role name rule (`Validation.Roles`): 1 to 1024 printable ASCII characters, without
 /// leading or trailing spaces.
 pub fn is_valid_role_name(name: &str) -> bool {
@@ -119,10 +160,27 @@ pub fn is_valid_role_name(name: &str) -> bool {
 
 /// Role name to role; roles named by a user but absent here grant nothing. A list rather than
 /// a map: tables hold a handful of roles, and a map's code would cost wasm size for nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RoleTable {
     roles: Vec<(String, Role)>,
+    /// Native roles (the role API's) as the host last read them from the store, with the time
+    /// read; `None` for a name found absent. A name defined above wins over a native role of
+    /// that name, as ES's file roles win (§11).
+    native: Vec<NativeEntry>,
 }
+
+#[derive(Debug, Clone, PartialEq)]
+struct NativeEntry {
+    name: String,
+    role: Option<Role>,
+    read_at_ms: f64,
+}
+
+/// How long a native role read from the store is used before it is read again: within KV's
+/// own 60 s propagation window, so the cache adds no staleness that KV does not already have.
+pub const NATIVE_ROLE_TTL_MS: f64 = 30_000.0;
+/// The most native roles a table remembers; the oldest read are forgotten first.
+const MAX_NATIVE_ROLES: usize = 10_000;
 
 impl Default for RoleTable {
     fn default() -> Self {
@@ -134,7 +192,7 @@ impl RoleTable {
     /// The built-in roles only.
     pub fn new() -> RoleTable {
         let superuser = Role { cluster: vec!["all".to_string()] };
-        RoleTable { roles: vec![(SUPERUSER.to_string(), superuser)] }
+        RoleTable { roles: vec![(SUPERUSER.to_string(), superuser)], native: Vec::new() }
     }
 
     /// Adds or replaces a role. Built-in names and names ES refuses are rejected.
@@ -153,7 +211,38 @@ impl RoleTable {
     }
 
     pub fn get(&self, name: &str) -> Option<&Role> {
-        self.roles.iter().find(|(known, _)| known == name).map(|(_, role)| role)
+        let defined = self.roles.iter().find(|(known, _)| known == name);
+        let native = || self.native.iter().find(|entry| entry.name == name).and_then(|entry| entry.role.as_ref());
+        defined.map(|(_, role)| role).or_else(native)
+    }
+
+    /// Whether `name` is defined here (built in or by the setting), so no native role is read.
+    pub fn defines(&self, name: &str) -> bool {
+        self.roles.iter().any(|(known, _)| known == name)
+    }
+
+    /// The assigned roles that are native and not read within [`NATIVE_ROLE_TTL_MS`] of `now_ms`
+    /// (each once): what the host reads from the store before authorizing.
+    pub fn native_to_read(&self, assigned: &[String], now_ms: f64) -> Vec<String> {
+        let mut wanted: Vec<String> = Vec::new();
+        for name in assigned {
+            let fresh = self.native.iter().any(|e| &e.name == name && now_ms - e.read_at_ms < NATIVE_ROLE_TTL_MS);
+            if !fresh && !self.defines(name) && !wanted.contains(name) {
+                wanted.push(name.clone());
+            }
+        }
+        wanted
+    }
+
+    /// Records what the store holds for native role `name` (its descriptor, or `None`), read at
+    /// `now_ms`. A descriptor that is not a valid role counts as absent.
+    pub fn set_native(&mut self, name: &str, descriptor: Option<&Value>, now_ms: f64) {
+        self.native.retain(|entry| entry.name != name);
+        if self.native.len() >= MAX_NATIVE_ROLES {
+            self.native.remove(0);
+        }
+        let role = descriptor.and_then(|d| Role::from_descriptor(name, d).ok());
+        self.native.push(NativeEntry { name: name.to_string(), role, read_at_ms: now_ms });
     }
 
     fn put(&mut self, name: &str, role: Role) {
@@ -195,7 +284,7 @@ fn check_name(name: &str) -> Result<(), RoleError> {
 /// Java's `toLowerCase(Locale.ROOT)`, as ES applies it to privilege names. In wasm, text that
 /// is not ASCII goes to the host's `toLowerCase` (the same Unicode mapping), which spares the
 /// module Rust's case tables (some 18 KB).
-fn lowercase(text: &str) -> String {
+pub(crate) fn lowercase(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }

@@ -17,6 +17,9 @@ pub enum Endpoint {
     DeleteUser,
     EnableUser,
     DisableUser,
+    GetRoles,
+    PutRole,
+    DeleteRole,
     ClearRealmCache,
 }
 
@@ -32,13 +35,16 @@ impl Endpoint {
             Endpoint::DeleteUser => "deleteUser",
             Endpoint::EnableUser => "enableUser",
             Endpoint::DisableUser => "disableUser",
+            Endpoint::GetRoles => "getRoles",
+            Endpoint::PutRole => "putRole",
+            Endpoint::DeleteRole => "deleteRole",
             Endpoint::ClearRealmCache => "clearRealmCache",
         }
     }
 
     /// ES answers a body sent to any other endpoint with a 400 rather than ignoring it.
     pub fn reads_body(self) -> bool {
-        matches!(self, Endpoint::GetToken | Endpoint::InvalidateToken | Endpoint::PutUser)
+        matches!(self, Endpoint::GetToken | Endpoint::InvalidateToken | Endpoint::PutUser | Endpoint::PutRole)
     }
 }
 
@@ -63,6 +69,16 @@ const ROUTES: &[(&[&str], Methods)] = &[
     (
         &["_security", "user", "{username}", "_disable"],
         &[("PUT", Endpoint::DisableUser), ("POST", Endpoint::DisableUser)],
+    ),
+    (&["_security", "role"], &[("GET", Endpoint::GetRoles)]),
+    (
+        &["_security", "role", "{name}"],
+        &[
+            ("PUT", Endpoint::PutRole),
+            ("POST", Endpoint::PutRole),
+            ("GET", Endpoint::GetRoles),
+            ("DELETE", Endpoint::DeleteRole),
+        ],
     ),
     (&["_security", "realm", "{realms}", "_clear_cache"], &[("POST", Endpoint::ClearRealmCache)]),
 ];

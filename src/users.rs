@@ -80,7 +80,7 @@ pub fn login_key(username: &str) -> String {
 /// base64url(SHA-256(name)), all 32 bytes: a fixed-length key part that does not show the
 /// name. Not `codec::name_digest` (its first 16 bytes, made for token index keys): deployments
 /// already hold users and login state under these full-digest keys, so the format must stay.
-fn full_digest(name: &str) -> String {
+pub(crate) fn full_digest(name: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(name.as_bytes()))
 }
 

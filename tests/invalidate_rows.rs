@@ -21,6 +21,44 @@ fn before_any_token_exists_well_formed_tokens_get_400_and_garbage_404() {
     assert_eq!(world.invalidate(json!({"realm_name": "default_native"})), (200, counts(0, 0)));
 }
 
+/// Tokens of ES 7.2 to 8.9 (§4.2): version 8.0.0 and a 22-character id.
+const LEGACY: &str = "46ToAxYzNUdPZWdYOFRQcWhjeHR3NWpvTmVB";
+
+#[test]
+fn tokens_of_es_7_2_to_8_9_are_decoded_as_es_decodes_them() {
+    let failed = (
+        400,
+        json!({"error":{"root_cause":[{"type":"security_exception","reason":"failed to invalidate token"}],"type":"security_exception","reason":"failed to invalidate token"},"status":400}),
+    );
+    let not_found = (404, counts(0, 0));
+    // (body, before any token exists, once one does)
+    let rows = [
+        (json!({"token": LEGACY}), &failed),
+        (json!({"refresh_token": LEGACY}), &failed),
+        (json!({"token": "8+PtAxYzNUdPZWdYOFRQcWhjeHR3NWpvTmVB"}), &failed),
+        // An unversioned 22-character refresh token.
+        (json!({"refresh_token": "35GOegX8TPqhcxtw5joNeA"}), &failed),
+        // 7.2 with a 30-character id: ES looks an access token up, refuses it as a refresh token.
+        (json!({"token": "w7ysAx5hYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE="}), &failed),
+        (json!({"refresh_token": "w7ysAx5hYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE="}), &not_found),
+        // Shorter than ES's minimum; 7.1 (encrypted with another cluster's key); a byte Java's
+        // string reader refuses; a 22-character access token is Base64 like any other.
+        (json!({"token": "w7ysAwVhYmNkZQ=="}), &not_found),
+        (json!({"token": "s+6rAxZiYmJiYmJiYmJiYmJiYmJiYmJiYmJi"}), &not_found),
+        (json!({"token": "46ToAxb/YWFhYWFhYWFhYWFhYWFhYWFhYWFh"}), &not_found),
+        (json!({"token": "35GOegX8TPqhcxtw5joNeA"}), &not_found),
+    ];
+    let world = World::new();
+    for (body, before) in &rows {
+        assert_eq!(&world.invalidate(body.clone()), *before, "{body}");
+    }
+    world.password_token("token_user", "default_native");
+    for (body, _) in rows {
+        assert_eq!(world.invalidate(body.clone()), not_found, "{body}");
+    }
+    assert_eq!(world.check(LEGACY).status, 401);
+}
+
 #[test]
 fn unknown_undecodable_and_mismatched_tokens_get_404_with_zero_counts() {
     let world = World::new();

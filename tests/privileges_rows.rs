@@ -37,6 +37,9 @@ fn each_action_has_its_es_name_and_endpoint() {
         (Action::GetUsers, "getUsers", "cluster:admin/xpack/security/user/get"),
         (Action::DeleteUser, "deleteUser", "cluster:admin/xpack/security/user/delete"),
         (Action::SetEnabled, "setEnabled", "cluster:admin/xpack/security/user/set_enabled"),
+        (Action::PutRole, "putRole", "cluster:admin/xpack/security/role/put"),
+        (Action::GetRoles, "getRoles", "cluster:admin/xpack/security/role/get"),
+        (Action::DeleteRole, "deleteRole", "cluster:admin/xpack/security/role/delete"),
         (Action::ClearRealmCache, "clearRealmCache", "cluster:admin/xpack/security/realm/cache/clear"),
         (Action::Main, "main", "cluster:monitor/main"),
     ];
@@ -106,11 +109,23 @@ fn privileges_are_matched_case_insensitively() {
 #[test]
 fn action_patterns_grant_the_actions_they_match() {
     use Action::*;
-    let rows: [(&str, &[Action]); 14] = [
+    let rows: [(&str, &[Action]); 15] = [
         ("cluster:admin/xpack/security/token/*", &[CreateToken, RefreshToken, InvalidateToken]),
         (
             "cluster:admin/xpack/security/*",
-            &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled, ClearRealmCache],
+            &[
+                CreateToken,
+                RefreshToken,
+                InvalidateToken,
+                PutUser,
+                GetUsers,
+                DeleteUser,
+                SetEnabled,
+                PutRole,
+                GetRoles,
+                DeleteRole,
+                ClearRealmCache,
+            ],
         ),
         ("cluster:*", &Action::ALL),
         ("cluster:monitor/*", &[Main]),
@@ -120,8 +135,21 @@ fn action_patterns_grant_the_actions_they_match() {
         ("cluster:admin/xpack/security/token/create*", &[CreateToken]),
         (
             "cluster:*/*/*/*/*",
-            &[CreateToken, RefreshToken, InvalidateToken, PutUser, GetUsers, DeleteUser, SetEnabled, ClearRealmCache],
+            &[
+                CreateToken,
+                RefreshToken,
+                InvalidateToken,
+                PutUser,
+                GetUsers,
+                DeleteUser,
+                SetEnabled,
+                PutRole,
+                GetRoles,
+                DeleteRole,
+                ClearRealmCache,
+            ],
         ),
+        ("cluster:admin/xpack/security/role/*", &[PutRole, GetRoles, DeleteRole]),
         // Regular-expression characters stand for themselves.
         ("cluster:monitor/mai.", &[]),
         ("cluster:monitor/ma[i]n", &[]),
@@ -327,4 +355,46 @@ fn roles_can_be_added_at_run_time() {
     );
     assert_eq!(roles.insert(" x", Role::new(" x", []).unwrap()), Err(RoleError::InvalidName(" x".into())));
     assert!(matches!(Role::new("r", ["nope"]), Err(RoleError::UnknownPrivilege { .. })));
+}
+
+mod native_roles {
+    use super::*;
+    use edge_token::privileges::{authorize, Action};
+    use edge_token::roles::NATIVE_ROLE_TTL_MS;
+    use serde_json::json;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_native_role_grants_its_cluster_privileges_until_it_is_forgotten() {
+        let mut roles = table();
+        let assigned = names(&["ops"]);
+        assert!(authorize(&roles, "u", &assigned, Action::CreateToken).is_some(), "unknown: no privilege");
+        assert_eq!(roles.native_to_read(&assigned, 0.0), assigned);
+        roles.set_native("ops", Some(&json!({"cluster": ["manage_token"]})), 0.0);
+        assert!(authorize(&roles, "u", &assigned, Action::CreateToken).is_none());
+        assert!(authorize(&roles, "u", &assigned, Action::PutUser).is_some(), "exactly its privileges");
+        roles.set_native("ops", None, 1.0);
+        assert!(authorize(&roles, "u", &assigned, Action::CreateToken).is_some(), "deleted: taken away");
+    }
+
+    #[test]
+    fn roles_are_read_again_after_the_ttl_and_defined_names_never() {
+        let mut roles = table();
+        roles.set_native("ops", None, 1_000.0);
+        let assigned = names(&["ops", "token_admin", "superuser", "ops"]);
+        assert!(roles.native_to_read(&assigned, 1_000.0 + NATIVE_ROLE_TTL_MS - 1.0).is_empty());
+        assert_eq!(roles.native_to_read(&assigned, 1_000.0 + NATIVE_ROLE_TTL_MS), names(&["ops"]));
+    }
+
+    #[test]
+    fn a_setting_role_wins_over_a_native_role_of_the_same_name() {
+        let mut roles = table();
+        roles.set_native("token_admin", Some(&json!({"cluster": ["all"]})), 0.0);
+        let assigned = names(&["token_admin"]);
+        assert!(authorize(&roles, "u", &assigned, Action::PutUser).is_some());
+        assert!(authorize(&roles, "u", &assigned, Action::CreateToken).is_none());
+    }
 }

@@ -84,7 +84,7 @@ fn check_valid_token_gives_the_authenticate_body() {
 fn check_failures_are_the_401s_of_5_2() {
     let world = World::new();
     let expired_body = json!({"error":{"root_cause":[{"type":"security_exception","reason":"token expired","header":{"WWW-Authenticate":"Bearer realm=\"security\", error=\"invalid_token\", error_description=\"The access token expired\""}}],"type":"security_exception","reason":"token expired","header":{"WWW-Authenticate":"Bearer realm=\"security\", error=\"invalid_token\", error_description=\"The access token expired\""}},"status":401});
-    let www = json!(["Bearer realm=\"security\"", "ApiKey", "Basic realm=\"security\" charset=\"UTF-8\""]);
+    let www = json!(["Bearer realm=\"security\"", "ApiKey", "Basic realm=\"security\", charset=\"UTF-8\""]);
     let unknown_body = json!({"error":{"root_cause":[{"type":"security_exception","reason":"unable to authenticate with provided credentials and anonymous access is not allowed for this request","additional_unsuccessful_credentials":"oauth2 token: invalid token","header":{"WWW-Authenticate":www}}],"type":"security_exception","reason":"unable to authenticate with provided credentials and anonymous access is not allowed for this request","additional_unsuccessful_credentials":"oauth2 token: invalid token","header":{"WWW-Authenticate":www}},"status":401});
 
     let invalidated = world.password_token("token_user", "default_native");

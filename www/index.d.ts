@@ -320,6 +320,8 @@ export interface ServiceEnv {
    * Only cluster privileges are used; the built-in role `superuser` has them all.
    */
   ROLES?: string | Record<string, RoleDescriptor>;
+  /** The operator console at /_console/: "true" (the default) or "false" to switch it off. */
+  CONSOLE?: "true" | "false";
 }
 
 /** What the host knows about a request that the request itself cannot be trusted to say. */

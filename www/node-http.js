@@ -6,6 +6,7 @@
 // Elasticsearch-shaped 4xx written straight to the socket.
 import { STATUS_CODES } from "node:http";
 import { Readable } from "node:stream";
+import { deflateSync, gzipSync } from "node:zlib";
 import { engine } from "./engine/bound.js";
 import { fromEnvelope, toResponse } from "./service/http.js";
 
@@ -110,14 +111,23 @@ export async function answer(handle, req, origin) {
   return handle(request, { clientAddress: req.socket?.remoteAddress });
 }
 
-/** Sends `response` on Node's `res`; a client that went away is not an error. */
-export async function send(response, res) {
-  const body = Buffer.from(await response.arrayBuffer());
+/**
+ * Sends `response` on Node's `res`, compressed in the coding the core picks for the request's
+ * `acceptEncoding` (ES compresses; on Workers the edge does); a client that went away is not an
+ * error.
+ */
+export async function send(response, res, acceptEncoding) {
+  let body = Buffer.from(await response.arrayBuffer());
   if (res.destroyed || res.writableEnded) return;
   const headers = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
   });
+  const coding = body.length > 0 ? engine.service.responseCoding(acceptEncoding) : undefined;
+  if (coding !== undefined) {
+    body = coding === "gzip" ? gzipSync(body) : deflateSync(body);
+    headers["content-encoding"] = coding;
+  }
   res.writeHead(response.status, { ...headers, "content-length": body.length });
   res.end(body);
 }

@@ -86,7 +86,7 @@ const server = createServer(
     res.on("error", () => res.destroy());
     answer(handle, req, origin)
       .catch(failed)
-      .then((response) => send(response, res))
+      .then((response) => send(response, res, req.headers["accept-encoding"]))
       .catch(() => res.destroy());
   },
 );

@@ -16,5 +16,6 @@ mod kv;
 mod panic;
 pub mod privileges;
 pub mod realm_cache;
+pub mod roles;
 pub mod service;
 pub mod users;

@@ -8,6 +8,7 @@
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+use crate::native_roles;
 use crate::privileges::{self, Action};
 use crate::roles::RoleTable;
 
@@ -36,6 +37,30 @@ impl Roles {
         let action = action_for(endpoint)?;
         let assigned = role_names(assigned_roles_json)?;
         Ok(privileges::authorize(&self.table, username, &assigned, action).map(|reply| reply.to_envelope()))
+    }
+
+    /// The native roles among the assigned ones (a JSON array of names) to read from the store
+    /// before authorizing, as `[[name, key], ...]`: those not read in the last 30 s.
+    #[wasm_bindgen(js_name = nativeToRead)]
+    pub fn native_to_read(&self, assigned_roles_json: &str, now_ms: f64) -> Result<String, JsError> {
+        let assigned = role_names(assigned_roles_json)?;
+        let wanted: Vec<Value> = self
+            .table
+            .native_to_read(&assigned, now_ms)
+            .into_iter()
+            .map(|name| {
+                let key = native_roles::role_key(&name);
+                Value::Array(vec![Value::String(name), Value::String(key)])
+            })
+            .collect();
+        Ok(Value::Array(wanted).to_string())
+    }
+
+    /// Records the value read at a native role's key (`None`: absent) at `now_ms`.
+    #[wasm_bindgen(js_name = setNative)]
+    pub fn set_native(&mut self, name: &str, record: Option<String>, now_ms: f64) {
+        let descriptor = record.as_deref().and_then(native_roles::read_record).map(|(_, d)| d);
+        self.table.set_native(name, descriptor.as_ref(), now_ms);
     }
 }
 

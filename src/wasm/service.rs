@@ -9,6 +9,7 @@ use crate::credentials::{read_authorization, Credentials};
 use crate::errors::store_unavailable;
 use crate::media_type;
 use crate::rest_errors::{self, AuthenticationFailure};
+use crate::rest_headers;
 use crate::routes::{self, Endpoint, RouteMatch};
 
 /// The largest body the service reads; the host stops streaming past it.
@@ -21,6 +22,22 @@ pub fn max_body_bytes() -> u32 {
 #[wasm_bindgen(js_name = checkBody)]
 pub fn check_body(bytes: &[u8]) -> Option<String> {
     body_text::body_text(bytes).err().map(|reply| reply.to_envelope())
+}
+
+/// `{bodyCoding, echo, traceId}` of a request's plain headers (src/rest_headers.rs).
+#[wasm_bindgen(js_name = requestHeaders)]
+pub fn request_headers(
+    content_encoding: Option<String>,
+    opaque_id: Option<String>,
+    traceparent: Option<String>,
+) -> String {
+    rest_headers::request_headers(content_encoding.as_deref(), opaque_id.as_deref(), traceparent.as_deref())
+}
+
+/// The coding of a response for `Accept-Encoding` (`gzip`, `deflate`), where the host compresses.
+#[wasm_bindgen(js_name = responseCoding)]
+pub fn response_coding(accept_encoding: Option<String>) -> Option<String> {
+    rest_headers::response_coding(accept_encoding.as_deref()).map(str::to_string)
 }
 
 /// How the REST layer takes a request, before authentication: its endpoint, or the answer.

@@ -23,6 +23,7 @@ test("npm pack tarball installs into an empty project and works in Node", { time
   for (const expected of [
     "dist/wasm/edge_token_bg.wasm",
     "dist/wasm/edge_token.js",
+    "dist/console/assets.js",
     "www/entry-node.js",
     "www/index.d.ts",
     "package.json",

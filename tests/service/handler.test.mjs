@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ADMIN, ROLES, basic, bearer, inProcess } from "./helpers.mjs";
 
-const DEFAULT_CHALLENGES = ['Bearer realm="security"', "ApiKey", 'Basic realm="security" charset="UTF-8"'];
+const DEFAULT_CHALLENGES = ['Bearer realm="security"', "ApiKey", 'Basic realm="security", charset="UTF-8"'];
 
 function security401(reason) {
   const header = { "WWW-Authenticate": DEFAULT_CHALLENGES };

@@ -1,4 +1,4 @@
-// The realms' cache of logins (§11): a repeat Basic login costs no PBKDF2 (derivations are
+// The realms' cache of logins (§12): a repeat Basic login costs no PBKDF2 (derivations are
 // counted, never timed), entries go at max_users and after the TTL (MemoryKV's clock), a
 // change made here forgets the user, `_clear_cache` answers as ES, and neither a wrong password
 // nor a throttled username is ever answered from the cache.

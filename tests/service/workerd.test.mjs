@@ -152,6 +152,16 @@ test("on workerd a disabled user cannot log in, enabled again they can; their ow
   assert.equal((await flagged.security.authenticate()).username, "flagged");
 });
 
+test("on workerd a role made through the API grants its privileges, and deleting it takes them away", TEST_TIMEOUT, async () => {
+  assert.deepEqual(await admin().security.putRole({ name: "edge_ops", cluster: ["manage_token"] }), { role: { created: true } });
+  await admin().security.putUser({ username: "opsuser", password: PW, roles: ["edge_ops"] });
+  const ops = client({ username: "opsuser", password: PW });
+  assert.equal((await ops.security.getToken({ grant_type: "client_credentials" })).type, "Bearer");
+  assert.equal((await admin().security.getRole({ name: "edge_ops" })).edge_ops.cluster[0], "manage_token");
+  assert.deepEqual(await admin().security.deleteRole({ name: "edge_ops" }), { found: true });
+  assert.equal((await rejection(ops.security.getToken({ grant_type: "client_credentials" }))).status, 403);
+});
+
 test("the Worker keys the login throttle on CF-Connecting-IP", TEST_TIMEOUT, async () => {
   // wrangler dev passes the header through; Cloudflare's edge sets it, whatever a client sends.
   const call = makeCaller(fetch, server.url.replace(/\/$/, ""));
@@ -179,7 +189,7 @@ test("wire details on workerd: product header, media types, 401/405/406/413", TE
   assert.equal(anonymous.status, 401);
   assert.equal(anonymous.headers.get("x-elastic-product"), null);
   assert.equal(anonymous.body.error.reason, "missing authentication credentials for REST request [/_security/_authenticate]");
-  assert.match(anonymous.headers.get("www-authenticate"), /Basic realm="security" charset="UTF-8"/);
+  assert.match(anonymous.headers.get("www-authenticate"), /Basic realm="security", charset="UTF-8"/);
 
   const wrongMethod = await call("PUT", "/_security/oauth2/token", { auth });
   assert.equal(wrongMethod.status, 405);

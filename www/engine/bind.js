@@ -198,26 +198,39 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     return handle;
   }
 
-  /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
-  function authorize(roles, username, assignedRoles, endpoint) {
+  /** `fn(table)` on the live wasm role table behind the handle `roles`, through the trap guard. */
+  function withTable(roles, fn) {
     const held = roleTables.get(roles);
     if (held === undefined) throw new TypeError("roles must be a table made by parseRoles()");
+    return callGlue(() => {
+      try {
+        return fn(held.table);
+      } catch (err) {
+        if (err instanceof WebAssembly.RuntimeError) throw err;
+        // Refused as a table of a replaced instance (its native roles are then read again); a
+        // host bug (say, an unknown endpoint) fails again below and is a 500.
+        held.table = raw.Roles.parse(held.text);
+        return fn(held.table);
+      }
+    });
+  }
+
+  /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
+  function authorize(roles, username, assignedRoles, endpoint) {
     requireString(username, "username");
     requireString(endpoint, "endpoint");
     const assigned = JSON.stringify(assignedRoles ?? []);
-    const denied = callGlue(() => {
-      try {
-        return held.table.authorize(username, assigned, endpoint);
-      } catch (err) {
-        if (err instanceof WebAssembly.RuntimeError) throw err;
-        // Refused as a table of a replaced instance; a host bug (say, an unknown endpoint)
-        // fails again below and is a 500.
-        held.table = raw.Roles.parse(held.text);
-        return held.table.authorize(username, assigned, endpoint);
-      }
-    });
+    const denied = withTable(roles, (table) => table.authorize(username, assigned, endpoint));
     if (denied !== undefined) settle(denied);
   }
+
+  /** `[[name, key], ...]`: the assigned native roles to read from the store before authorizing. */
+  const nativeRolesToRead = (roles, assignedRoles, nowMs) =>
+    JSON.parse(withTable(roles, (table) => table.nativeToRead(JSON.stringify(assignedRoles ?? []), nowMs)));
+
+  /** Records the value read at a native role's key (null: absent). */
+  const setNativeRole = (roles, name, record, nowMs) =>
+    withTable(roles, (table) => table.setNative(name, record ?? undefined, nowMs));
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */
   const callSync = (name, ...args) => settle(call(name, ...args));
@@ -283,6 +296,8 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     },
     parseRoles,
     authorize,
+    nativeRolesToRead,
+    setNativeRole,
     realmCache,
     /** The ES action behind an endpoint, for the messages that name it. */
     actionName(endpoint) {
@@ -326,6 +341,13 @@ function bindRealmCalls(call, callSync) {
     loginPlan: (username) => callSync("loginPlan", text(username, "username")),
     loginUser: (username, record, reservedEnabled) =>
       callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),
+    roleKey: (name) => call("roleKey", text(name, "name")),
+    parsePutRole: (name, body) => callSync("parsePutRole", text(name, "name"), text(body, "bodyText")),
+    putRoleRecord: (name, descriptor, existing) =>
+      callSync("putRoleRecord", text(name, "name"), asJson(descriptor), nullable(existing)),
+    roleLookup: (names) => callSync("roleLookup", nullable(names)),
+    roleViews: (names, values) => callSync("roleViews", nullable(names), JSON.stringify(values)),
+    checkDeleteRole: (name) => callSync("checkDeleteRole", text(name, "name")),
   };
 }
 
@@ -354,6 +376,13 @@ function bindServiceCalls(raw, call) {
       read.free();
       return out;
     },
+    /** `{bodyCoding, echo, traceId}`: the body's coding, headers every response carries, trace id. */
+    requestHeaders: (headers) =>
+      JSON.parse(
+        call("requestHeaders", ...["content-encoding", "x-opaque-id", "traceparent"].map((n) => headers.get(n) ?? undefined)),
+      ),
+    /** "gzip", "deflate" or undefined: the response's coding for an Accept-Encoding. */
+    responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding ?? undefined),
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody: (bytes) => call("checkBody", bytes),
     /** The envelope of a REST-layer error: `kind` is a name of the core's RestError enum. */

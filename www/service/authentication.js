@@ -2,7 +2,7 @@
 // `elastic`, then the native realm), or a bearer token checked by the engine. The result is the
 // caller as an _authenticate body (§5.1), which is also what authorization and token creation use.
 //
-// A password check the realms' cache (§11, src/realm_cache.rs) cannot answer costs one slow
+// A password check the realms' cache (§12, src/realm_cache.rs) cannot answer costs one slow
 // hash, whatever the outcome: an unknown user is checked against a decoy hash, and the `elastic`
 // password is compared through its own hash, so response times do not reveal which usernames
 // exist. Only a repeat of a login that succeeded, with the same password, costs a fast salted
@@ -47,7 +47,7 @@ export function createRealms(engine, config, { store = config.kv, throttle = cre
  */
 export async function authenticatePassword(realms, username, password, connection = {}) {
   const plan = realms.engine.loginPlan(username);
-  // A cached login (§11) reads nothing but the throttle's state. Another password has dropped
+  // A cached login (§12) reads nothing but the throttle's state. Another password has dropped
   // the entry here and is checked against the store, as ES does.
   const { cache } = realms;
   const cached = typeof password === "string" ? cache.lookup(username, password, realms.now()) : undefined;

@@ -41,6 +41,14 @@ function readOptionalString(env, name) {
 /** A string setting that wrangler's `[vars]` may also give as a number. */
 const readOptionalText = (env, name) => (typeof env[name] === "number" ? String(env[name]) : readOptionalString(env, name));
 
+/** An on/off setting: "true" or "false", `fallback` when unset. */
+function readSwitch(env, name, fallback) {
+  const value = readOptionalString(env, name);
+  if (value === undefined) return fallback;
+  if (value === "true" || value === "false") return value === "true";
+  throw new ConfigError(`env.${name} must be "true" or "false"`);
+}
+
 /** TOKEN_SECRET is required: refreshed pairs are derived with it (its rules: the core's). */
 function readTokenSecret(env) {
   const secret = readOptionalString(env, "TOKEN_SECRET");
@@ -77,7 +85,8 @@ export function readConfig(env) {
     // Parsed by the engine (ES time units, 1s..1h): checked at start-up by checkEngineSettings.
     tokenTimeout: readOptionalString(env, "TOKEN_TIMEOUT"),
     tokenSecret: readTokenSecret(env),
-    // ES's cache.ttl, cache.max_users, cache.hash_algo (§11); the core reads them.
+    console: readSwitch(env, "CONSOLE", true),
+    // ES's cache.ttl, cache.max_users, cache.hash_algo (§12); the core reads them.
     realmCache: {
       ttl: readOptionalText(env, "REALM_CACHE_TTL"),
       maxUsers: readOptionalText(env, "REALM_CACHE_MAX_USERS"),
@@ -122,7 +131,7 @@ export function readServiceConfig(engine, env) {
   }
 }
 
-/** The realm cache's settings (§11), checked by the core when it makes a cache. */
+/** The realm cache's settings (§12), checked by the core when it makes a cache. */
 function checkRealmCache(engine, config) {
   try {
     engine.realmCache(config.realmCache);

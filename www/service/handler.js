@@ -13,10 +13,12 @@ import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { readServiceConfig } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
+import { isConsolePath, serveConsole } from "./console-endpoints.js";
 import { authenticate, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
 import { clearRealmCache } from "./realm-endpoints.js";
+import { deleteRole, getRoles, loadNativeRoles, putRole } from "./role-endpoints.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
 import { deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
 
@@ -30,10 +32,13 @@ const ENDPOINTS = {
   deleteUser,
   enableUser,
   disableUser,
+  getRoles,
+  putRole,
+  deleteRole,
   clearRealmCache,
 };
 
-async function dispatch(ctx, request, route, url, connection) {
+async function dispatch(ctx, request, route, url, connection, bodyCoding) {
   // ES quotes the request URI (path and query) in its messages.
   const uri = url.pathname + url.search;
   const method = request.method.toUpperCase();
@@ -44,7 +49,7 @@ async function dispatch(ctx, request, route, url, connection) {
 
   let bytes;
   try {
-    bytes = await readBody(request, ctx.maxBodyBytes);
+    bytes = await readBody(request, ctx.maxBodyBytes, bodyCoding);
   } catch (error) {
     if (error instanceof BodyTooLarge) return ctx.fail("BodyTooLarge");
     // The client went away mid-body, or sent a framing the platform refused: its request, not
@@ -52,6 +57,8 @@ async function dispatch(ctx, request, route, url, connection) {
     return ctx.fail("Undecodable", "request body could not be read", 400);
   }
   if (route.failure !== undefined) return fromEnvelope(route.failure);
+  const rolesUnavailable = await loadNativeRoles(ctx, caller.principal);
+  if (rolesUnavailable) return rolesUnavailable;
   if (bytes.length > 0 && route.bodyProblem !== undefined) return fromEnvelope(route.bodyProblem);
   const problem = ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
@@ -113,7 +120,8 @@ export function serviceHandler(boundEngine, config) {
   // so a hanging store is a 503, never a hanging request. The throttle does not retry a 429: it
   // coalesces its writes instead.
   const store = guardKv(config.kv);
-  const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now: clockOf(config.kv) });
+  const now = clockOf(config.kv);
+  const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now });
   const fail = (kind, ...args) => fromEnvelope(engine.service.restError(kind, ...args));
   const ctx = {
     engine,
@@ -121,23 +129,28 @@ export function serviceHandler(boundEngine, config) {
     store,
     fail,
     maxBodyBytes: engine.service.maxBodyBytes(),
-    realms: createRealms(engine, config, { store, throttle, now: clockOf(config.kv) }),
+    now,
+    realms: createRealms(engine, config, { store, throttle, now }),
   };
   // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
   return async function handle(request, options) {
     const head = request.method.toUpperCase() === "HEAD";
     let mediaType = "application/json";
     let out;
+    let plain;
     try {
       const url = new URL(request.url);
       const { headers } = request;
+      if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connectionOf(options));
+      plain = ctx.engine.service.requestHeaders(headers);
       const route = ctx.engine.service.route(request.method.toUpperCase(), url.pathname, url.pathname + url.search, headers);
       mediaType = route.responseType;
-      out = await dispatch(ctx, request, route, url, connectionOf(options));
+      out = await dispatch(ctx, request, route, url, connectionOf(options), plain.bodyCoding);
     } catch (error) {
-      console.error(unexpectedErrorLine(error));
+      console.error(unexpectedErrorLine(error, plain?.traceId));
       out = internalError(ctx);
     }
-    return toResponse(out, mediaType, { head });
+    // X-Opaque-Id goes on every answer, errors included.
+    return toResponse({ ...out, headers: { ...out.headers, ...plain?.echo } }, mediaType, { head });
   };
 }

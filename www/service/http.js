@@ -36,18 +36,24 @@ export class BodyTooLarge extends Error {
 
 /**
  * The body's bytes, refusing more than `limit`: by the declared Content-Length before reading
- * anything, and by counting while streaming (chunked uploads declare no length). Decoding is
- * left to the caller, so bytes that are not UTF-8 can be refused rather than replaced.
+ * anything, and by counting while streaming (chunked uploads declare no length). A body in a
+ * `coding` ("gzip", "deflate") is decompressed as it streams and the limit counts what comes
+ * out, so a small bomb stops at the limit. Decoding is left to the caller, so bytes that are not
+ * UTF-8 can be refused rather than replaced.
  */
-export async function readBody(request, limit) {
+export async function readBody(request, limit, coding) {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw new BodyTooLarge();
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
+  if (request.body === null || (coding && declared === "0")) return new Uint8Array(0);
+  let over = false;
+  const wire = coding ? capped(request.body, limit, () => (over = true)) : request.body;
+  const reader = (coding ? wire.pipeThrough(new DecompressionStream(coding)) : wire).getReader();
+  // The cap's error may reach us as the decompressor's own (workerd does not pass it through).
+  const read = () => reader.read().catch((error) => Promise.reject(over ? new BodyTooLarge() : error));
   const chunks = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await read();
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
@@ -63,6 +69,24 @@ export async function readBody(request, limit) {
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/**
+ * `stream`, erroring with BodyTooLarge (after calling `onOver`) past `limit` bytes. In front of a decompressor it stops
+ * the reading of the wire: a decompressor takes its input ahead of its output (Node's buffers
+ * thousands of chunks), and a compressed body larger than the limit inflates past it anyway.
+ */
+function capped(stream, limit, onOver) {
+  let total = 0;
+  const count = (chunk, controller) => {
+    total += chunk.byteLength;
+    if (total > limit) {
+      onOver();
+      throw new BodyTooLarge();
+    }
+    controller.enqueue(chunk);
+  };
+  return stream.pipeThrough(new TransformStream({ transform: count }));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,8 +13,11 @@ function origin(error) {
   return "unknown";
 }
 
-/** One log line for an unexpected error, e.g. `edge-token: unexpected TypeError at handler.js:42`. */
-export function unexpectedErrorLine(error) {
+/**
+ * One log line for an unexpected error, e.g. `edge-token: unexpected TypeError at handler.js:42`,
+ * with the request's `trace.id` when its traceparent gave one (the core checked it is hex).
+ */
+export function unexpectedErrorLine(error, traceId) {
   const name = typeof error?.name === "string" && /^[A-Za-z]{1,64}$/.test(error.name) ? error.name : "error";
-  return `edge-token: unexpected ${name} at ${origin(error)}`;
+  return `edge-token: unexpected ${name} at ${origin(error)}${traceId ? ` trace.id=${traceId}` : ""}`;
 }

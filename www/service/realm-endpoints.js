@@ -1,5 +1,5 @@
 // POST /_security/realm/{realms}/_clear_cache: ES's API over this isolate's cache of logins
-// (§11). The core owns the realms, the `usernames` parameter and the nodes response.
+// (§12). The core owns the realms, the `usernames` parameter and the nodes response.
 import { authorize } from "./authorization.js";
 import { fromEnvelope } from "./http.js";
 

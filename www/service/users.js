@@ -45,7 +45,7 @@ export async function readUserValues(store, { prefix, keys, max_users: maxUsers 
 }
 
 /** The values of `keys`, in order, null for a missing one: one bulk get per 100 keys. */
-async function readMany(store, keys) {
+export async function readMany(store, keys) {
   const batches = [];
   for (let i = 0; i < keys.length; i += BULK_KEYS) batches.push(keys.slice(i, i + BULK_KEYS));
   const found = await Promise.all(batches.map((batch) => store.get(batch)));

@@ -1,0 +1,61 @@
+// The operator console (www/console/, bundled by scripts/console-assets.mjs): its files at
+// /_console/, public because they hold no data, and /_console/settings, the service's
+// configuration at a glance for any signed-in caller. Not an Elasticsearch API (ES has no
+// `_console` path; its index names cannot start with `_`), so it is answered before the core's
+// route table, and switched off with CONSOLE = "false".
+import { DurableObjectStore } from "../adapters/store.js";
+import { authenticateRequest } from "./authentication.js";
+import { toResponse } from "./http.js";
+
+export const CONSOLE_PATH = "/_console";
+
+// The page may run only its own files: no inline script or style, nothing framed, no form sent
+// anywhere by the browser (the script handles them; a password must never leave in a URL).
+const SECURITY_HEADERS = Object.freeze({
+  "Content-Security-Policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "no-referrer",
+  "Cache-Control": "no-cache",
+});
+
+export const isConsolePath = (pathname) => pathname === CONSOLE_PATH || pathname.startsWith(`${CONSOLE_PATH}/`);
+
+function plain(status, text, headers = {}) {
+  return new Response(text, {
+    status,
+    headers: { ...SECURITY_HEADERS, "Content-Type": "text/plain; charset=utf-8", ...headers },
+  });
+}
+
+/** The console's answer to `request` (a path for which isConsolePath holds). */
+export async function serveConsole(ctx, request, url, connection) {
+  if (url.pathname === CONSOLE_PATH) return plain(308, "", { Location: `${CONSOLE_PATH}/` });
+  const name = url.pathname.slice(CONSOLE_PATH.length + 1);
+  if (name === "settings") return settings(ctx, request, url, connection);
+  const method = request.method.toUpperCase();
+  if (method !== "GET" && method !== "HEAD") return plain(405, "Method Not Allowed\n", { Allow: "GET, HEAD" });
+  const { assets } = await import("../../dist/console/assets.js");
+  const asset = Object.hasOwn(assets, name) ? assets[/** @type {keyof typeof assets} */ (name)] : undefined;
+  if (asset === undefined) return plain(404, "Not Found\n");
+  const headers = { ...SECURITY_HEADERS, "Content-Type": asset.type, ETag: asset.etag };
+  if (request.headers.get("if-none-match") === asset.etag) return new Response(null, { status: 304, headers });
+  return new Response(method === "HEAD" ? null : asset.body, { headers });
+}
+
+/** Store mode, token lifetime, audit trail and versions; never a secret. */
+async function settings(ctx, request, url, connection) {
+  const caller = await authenticateRequest(ctx, request, url.pathname + url.search, connection);
+  if (caller.reply) return toResponse(caller.reply, "application/json");
+  const { version } = await import("../../dist/console/assets.js");
+  const body = {
+    store: ctx.config.kv instanceof DurableObjectStore ? "durable_object" : "kv",
+    token_timeout: ctx.config.tokenTimeout ?? null,
+    audit_trail: false,
+    console: true,
+    version,
+  };
+  return new Response(JSON.stringify(body), { headers: { ...SECURITY_HEADERS, "Content-Type": "application/json" } });
+}
