@@ -50,8 +50,4 @@ impl RealmCache {
     pub fn clear(&mut self, realms: &str, usernames: Option<String>) -> String {
         self.cache.clear(realms, usernames.as_deref()).to_envelope()
     }
-
-    pub fn size(&self) -> u32 {
-        self.cache.len() as u32
-    }
 }

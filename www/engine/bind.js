@@ -256,7 +256,6 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
       forget: (username) => use("forget", username),
       /** The reply envelope of POST /_security/realm/{realms}/_clear_cache. */
       clear: (realms, usernames) => use("clear", realms, usernames ?? undefined),
-      size: () => use("size"),
     };
   }
 
