@@ -13,12 +13,12 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::codec::random_bytes;
-use crate::errors::Reply;
+use crate::errors::{Cause, Reply};
 use crate::settings::parse_time_value;
 use crate::user_lookup::usernames;
 use crate::users::{native_realm, reserved_realm, ELASTIC};
@@ -207,16 +207,22 @@ fn realm_of(username: &str) -> String {
 
 /// ES's nodes response (`RestActions.nodesResponseToXContent`) for this one node, or its failure.
 fn nodes_reply(failure: Option<&str>) -> Reply {
-    let header = match failure {
-        None => json!({"total": 1, "successful": 1, "failed": 0}),
-        Some(reason) => json!({"total": 1, "successful": 0, "failed": 1, "failures": [{
-            "type": "failed_node_exception",
-            "reason": format!("Failed node [{NODE}]"),
-            "node_id": NODE,
-            "caused_by": {"type": "illegal_argument_exception", "reason": reason},
-        }]}),
-    };
-    let nodes = if failure.is_none() { json!({NODE: {"name": NODE}}) } else { json!({}) };
+    let mut header = Map::new();
+    header.insert("total".into(), 1.into());
+    header.insert("successful".into(), u8::from(failure.is_none()).into());
+    header.insert("failed".into(), u8::from(failure.is_some()).into());
+    let mut nodes = Map::new();
+    match failure {
+        None => {
+            nodes.insert(NODE.into(), json!({"name": NODE}));
+        }
+        Some(reason) => {
+            let cause = Cause::new("failed_node_exception", format!("Failed node [{NODE}]"))
+                .with_metadata("node_id", NODE.into())
+                .caused_by(Cause::new("illegal_argument_exception", reason));
+            header.insert("failures".into(), Value::Array(vec![cause.to_json(true)]));
+        }
+    }
     Reply::ok(json!({"_nodes": header, "cluster_name": NODE, "nodes": nodes}))
 }
 
@@ -302,8 +308,13 @@ mod tests {
         assert_eq!(c.len(), 1);
         let failed = c.clear("default_native,nope", None);
         assert_eq!((failed.status, c.len()), (200, 0));
-        assert_eq!(failed.body["_nodes"]["failures"][0]["caused_by"]["reason"], "could not find active realm [nope]");
-        assert_eq!(failed.body["nodes"], json!({}));
+        let failure = json!({"type": "failed_node_exception", "reason": "Failed node [edge-token]", "node_id": "edge-token",
+            "caused_by": {"type": "illegal_argument_exception", "reason": "could not find active realm [nope]"}});
+        let nodes = json!({"total": 1, "successful": 0, "failed": 1, "failures": [failure]});
+        assert_eq!(
+            failed.body.to_string(),
+            json!({"_nodes": nodes, "cluster_name": "edge-token", "nodes": {}}).to_string()
+        );
         c.remember("a", "pw", &user("a", true), c.generation(), 0);
         assert_eq!(c.clear("*", Some("a")).body, ok);
         assert!(c.is_empty());
