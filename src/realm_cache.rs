@@ -81,21 +81,21 @@ fn salted_hash(password: &str, salt: &[u8]) -> [u8; 32] {
 }
 
 /// One instance's cache. `generation` counts the forgets and clears: a login that began
-/// before one of them is not remembered (its record may be the one just replaced).
-///
-/// Eviction scans for the least recently used entry: it runs only when a login past
-/// `max_users` is remembered, right after that login's slow hash, which costs more than the
-/// scan (about 0.3 ms at 100,000 users); one map keeps the wasm small.
+/// before one of them is not remembered (its record may be the one just replaced). A password
+/// that does not match drops its entry without counting: it changed nothing in the store, and
+/// failed guesses must not keep other users' logins out of the cache.
 pub struct RealmCache {
     settings: CacheSettings,
     entries: BTreeMap<String, Entry>,
+    /// The usernames by last use, oldest first: eviction in O(log n), not a scan.
+    by_use: BTreeMap<u64, String>,
     uses: u64,
     generation: u64,
 }
 
 impl RealmCache {
     pub fn new(settings: CacheSettings) -> Self {
-        RealmCache { settings, entries: BTreeMap::new(), uses: 0, generation: 0 }
+        RealmCache { settings, entries: BTreeMap::new(), by_use: BTreeMap::new(), uses: 0, generation: 0 }
     }
 
     pub fn len(&self) -> usize {
@@ -118,11 +118,13 @@ impl RealmCache {
         let entry = self.entries.get_mut(username)?;
         let matches: bool = salted_hash(password, &entry.salt).ct_eq(&entry.hash).into();
         if !matches || now >= entry.expires_at {
-            self.forget(username);
+            self.drop_entry(username);
             return None;
         }
         self.uses += 1;
+        self.by_use.remove(&entry.used);
         entry.used = self.uses;
+        self.by_use.insert(self.uses, username.to_string());
         Some(entry.principal.clone())
     }
 
@@ -139,6 +141,7 @@ impl RealmCache {
         let Ok(salt) = random_bytes::<SALT_BYTES>() else {
             return; // no random source: not cached, never wrong
         };
+        self.drop_entry(username);
         self.uses += 1;
         let entry = Entry {
             salt,
@@ -148,9 +151,9 @@ impl RealmCache {
             used: self.uses,
         };
         self.entries.insert(username.to_string(), entry);
+        self.by_use.insert(self.uses, username.to_string());
         while self.entries.len() > self.settings.max_users {
-            let oldest = self.entries.iter().min_by_key(|(_, e)| e.used).map(|(name, _)| name.clone());
-            let Some(oldest) = oldest else { break };
+            let Some((_, oldest)) = self.by_use.pop_first() else { break };
             self.entries.remove(&oldest);
         }
     }
@@ -158,7 +161,13 @@ impl RealmCache {
     /// ES's `expire(username)`: after a password change, a delete, a disable.
     pub fn forget(&mut self, username: &str) {
         self.generation += 1;
-        self.entries.remove(username);
+        self.drop_entry(username);
+    }
+
+    fn drop_entry(&mut self, username: &str) {
+        if let Some(old) = self.entries.remove(username) {
+            self.by_use.remove(&old.used);
+        }
     }
 
     /// Drops every entry of `realm` (all realms: `None`).
@@ -167,7 +176,7 @@ impl RealmCache {
         let doomed: Vec<String> =
             self.entries.keys().filter(|name| realm.is_none_or(|r| realm_of(name) == r)).cloned().collect();
         for name in doomed {
-            self.entries.remove(&name);
+            self.drop_entry(&name);
         }
     }
 
@@ -293,6 +302,12 @@ mod tests {
         c.forget("someone");
         c.remember("a", "pw", &user("a", true), before, 0);
         assert!(off.is_empty() && none.is_empty() && c.is_empty());
+        // A wrong password is no change: a login that began before it is still remembered.
+        c.remember("b", "pw", &user("b", true), c.generation(), 0);
+        let before = c.generation();
+        assert_eq!(c.lookup("b", "guess", 1), None);
+        c.remember("a", "pw", &user("a", true), before, 1);
+        assert_eq!(c.len(), 1);
     }
 
     #[test]
