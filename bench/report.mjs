@@ -173,8 +173,10 @@ the realm, the user and the user in the realm each cover exactly N tokens; 10 to
 users in another realm sit beside them and are never listed. Every bulk invalidation answered
 exactly \`{"invalidated_tokens": 2N, "previously_invalidated_tokens": 0, "error_count": 0}\` (two
 halves per token) and wrote exactly one key, its watermark. A bulk invalidation costs one list
-page per 1,000 tokens plus 2 (user scopes: one bulk read of the covering watermarks, one write)
-or 4 (realm: one list of the realm's user watermarks, one of \`w:*:\`, one read, one write).
+page per 1,000 tokens, one list page per 1,000 halves invalidated by themselves (\`i:\` keys; for a
+user in every realm, one per realm), plus 2 (user scopes: one bulk read of the covering
+watermarks, one write) or 4 (realm: one list of the realm's user watermarks, one of \`w:*:\`, one
+read, one write).
 
 ${verified}
 
@@ -244,6 +246,11 @@ ${table(
     ["(before that: importing the glue, api.js and the seeder)", ms(c.modulesMs, 1)],
   ],
 )}
+
+As a user of the package sees it (\`node\` processes of their own, \`cold-start-child.mjs package\`):
+\`import("edge-token")\` (the Node entry: its modules, reading, compiling and instantiating the
+wasm; the HTTP service is not loaded until a handler serves its first request) then a first
+\`checkToken\`: ${ms(c.packageImportMs, 1)} + ${ms(c.packageCheckMs, 1)} = **${ms(c.packageTotalMs, 1)}**.
 `;
 }
 

@@ -100,7 +100,7 @@ async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now
     if status.is_invalidated(&record, half) {
         return Counts { previously_invalidated: 1, ..Counts::default() }.reply(200);
     }
-    match token_documents::mark_invalidated(store, &doc_id, &record, half, &status, now).await {
+    match token_documents::mark_invalidated(store, &doc_id, &record, half, now).await {
         Ok(()) => Counts { invalidated: 1, ..Counts::default() }.reply(200),
         Err(error) => store_unavailable(&error.0),
     }
@@ -127,6 +127,7 @@ pub enum Scope {
 struct Listed {
     realm_digest: String,
     user_digest: String,
+    doc_id: String,
     entry: IndexEntry,
 }
 
@@ -144,13 +145,20 @@ async fn count_and_mark<S: KvStore>(store: &S, scope: &Scope, now: u64, clock: C
     let ticket = recent_invalidations::begin(&scope_watermark_key(scope), now);
     let listed = list_scope(store, scope).await?;
     let marks = load_watermarks(store, scope, &listed).await?;
+    let singles = list_single_invalidations(store, scope, &listed).await?;
     let mut counts = Counts::default();
     for token in &listed {
         let covering = keys::covering_watermarks(&token.realm_digest, &token.user_digest)
             .iter()
             .filter_map(|key| marks.get(key).copied())
             .max();
-        count_token(&mut counts, &token.entry, covering, now);
+        let single =
+            |half| singles.contains(&keys::invalidation(&token.realm_digest, &token.user_digest, &token.doc_id, half));
+        let mut entry = token.entry;
+        // The index flags are what earlier versions wrote; the `i:` keys what this one writes.
+        entry.access_invalidated |= single(TokenHalf::Access);
+        entry.refresh_invalidated |= single(TokenHalf::Refresh);
+        count_token(&mut counts, &entry, covering, now);
     }
     let key = scope_watermark_key(scope);
     // Stamped when written, not when the call began: a refresh in this location that read the
@@ -201,15 +209,39 @@ async fn list_scope<S: KvStore>(store: &S, scope: &Scope) -> Result<Vec<Listed>,
         .into_iter()
         .filter_map(|key| {
             let mut parts = key.name.split(':').skip(1);
-            let (first, second) = (parts.next()?, parts.next()?);
+            let (first, second, doc_id) = (parts.next()?, parts.next()?, parts.next()?);
             let (realm_digest, user_digest) = if by_user { (second, first) } else { (first, second) };
             Some(Listed {
                 realm_digest: realm_digest.to_string(),
                 user_digest: user_digest.to_string(),
+                doc_id: doc_id.to_string(),
                 entry: IndexEntry::from_metadata(key.metadata.as_ref()?)?,
             })
         })
         .collect())
+}
+
+/// The single-token invalidation keys (`i:`) of the scope: one listing per 1,000 of them; for
+/// a user in every realm, one per realm their listed tokens are in.
+async fn list_single_invalidations<S: KvStore>(
+    store: &S,
+    scope: &Scope,
+    listed: &[Listed],
+) -> Result<BTreeSet<String>, StoreError> {
+    let prefixes: BTreeSet<String> = match scope {
+        Scope::Realm(realm) => BTreeSet::from([keys::invalidations_prefix(&name_digest(realm), None)]),
+        Scope::UserInRealm(realm, user) => {
+            BTreeSet::from([keys::invalidations_prefix(&name_digest(realm), Some(&name_digest(user)))])
+        }
+        Scope::User(_) => {
+            listed.iter().map(|t| keys::invalidations_prefix(&t.realm_digest, Some(&t.user_digest))).collect()
+        }
+    };
+    let mut names = BTreeSet::new();
+    for prefix in prefixes {
+        names.extend(list_all(store, &prefix).await?.into_iter().map(|key| key.name));
+    }
+    Ok(names)
 }
 
 /// Every watermark that can cover a listed token, plus the scope's own, by key.

@@ -29,6 +29,7 @@ pub mod password_hash;
 pub mod privileges;
 pub mod put_user;
 pub mod query_params;
+pub mod realm_cache;
 pub mod recent_invalidations;
 pub mod requests;
 pub mod response_format;

@@ -25,10 +25,11 @@ pub enum Action {
     GetRoles,
     DeleteRole,
     HasPrivileges,
+    ClearRealmCache,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::CreateToken,
         Action::RefreshToken,
         Action::InvalidateToken,
@@ -43,6 +44,7 @@ impl Action {
         Action::GetRoles,
         Action::DeleteRole,
         Action::HasPrivileges,
+        Action::ClearRealmCache,
     ];
 
     /// The action's name, as ES names it in its messages.
@@ -62,6 +64,7 @@ impl Action {
             Action::GetRoles => "cluster:admin/xpack/security/role/get",
             Action::DeleteRole => "cluster:admin/xpack/security/role/delete",
             Action::HasPrivileges => "cluster:admin/xpack/security/user/has_privileges",
+            Action::ClearRealmCache => "cluster:admin/xpack/security/realm/cache/clear",
         }
     }
 
@@ -83,6 +86,7 @@ impl Action {
             Action::GetRoles => "getRoles",
             Action::DeleteRole => "deleteRole",
             Action::HasPrivileges => "hasPrivileges",
+            Action::ClearRealmCache => "clearRealmCache",
         }
     }
 
@@ -103,7 +107,8 @@ impl Action {
             | Action::SetEnabled
             | Action::ChangePassword
             | Action::PutRole
-            | Action::DeleteRole => &["manage_security", "all"],
+            | Action::DeleteRole
+            | Action::ClearRealmCache => &["manage_security", "all"],
             Action::GetUsers | Action::GetRoles | Action::HasPrivileges => &["read_security", "manage_security", "all"],
             Action::Main | Action::ClusterHealth => &["monitor", "manage", "all"],
         }

@@ -24,6 +24,7 @@ pub enum Endpoint {
     PutRole,
     GetRoles,
     DeleteRole,
+    ClearRealmCache,
 }
 
 impl Endpoint {
@@ -45,14 +46,16 @@ impl Endpoint {
             Endpoint::PutRole => "putRole",
             Endpoint::GetRoles => "getRoles",
             Endpoint::DeleteRole => "deleteRole",
+            Endpoint::ClearRealmCache => "clearRealmCache",
         }
     }
 
-    /// The name of the endpoint's path parameter (`{username}` or `{index}`).
+    /// The name of the endpoint's path parameter (`{username}`, `{index}`, `{name}`, `{realms}`).
     pub fn parameter_name(self) -> &'static str {
         match self {
             Endpoint::ClusterHealth => "index",
             Endpoint::PutRole | Endpoint::GetRoles | Endpoint::DeleteRole => "name",
+            Endpoint::ClearRealmCache => "realms",
             _ => "username",
         }
     }
@@ -87,6 +90,7 @@ impl Endpoint {
             Endpoint::GetUserPrivileges => &[],
             Endpoint::GetRoles => &["name"],
             Endpoint::PutRole | Endpoint::DeleteRole => &["name", "refresh"],
+            Endpoint::ClearRealmCache => &["realms", "usernames"],
         }
     }
 
@@ -151,6 +155,7 @@ const ROUTES: &[(&[&str], Methods)] = &[
         &["_security", "user", "{username}", "_password"],
         &[("PUT", Endpoint::ChangePassword), ("POST", Endpoint::ChangePassword)],
     ),
+    (&["_security", "realm", "{realms}", "_clear_cache"], &[("POST", Endpoint::ClearRealmCache)]),
 ];
 
 /// What the route table says of a request.
@@ -292,6 +297,7 @@ mod tests {
             ("/_security/user/a/b", "GET", RouteMatch::NotFound),
             ("/_security/user/j%20o/_enable", "PUT", found(Endpoint::EnableUser, Some("j o"))),
             ("/_security/user/joe/_disable", "POST", found(Endpoint::DisableUser, Some("joe"))),
+            ("/_security/realm/*/_clear_cache", "POST", found(Endpoint::ClearRealmCache, Some("*"))),
             ("/_security/user/joe/_disable", "GET", RouteMatch::WrongMethod(vec!["PUT".into(), "POST".into()])),
             ("/_security/user/_password", "POST", found(Endpoint::ChangePassword, None)),
             ("/_cluster/health", "GET", found(Endpoint::ClusterHealth, None)),

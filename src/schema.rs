@@ -178,13 +178,33 @@ pub mod keys {
         format!("{RECORD_PREFIX}{doc_id}")
     }
 
-    /// `i:<doc>:a` / `i:<doc>:r`: present when that half was invalidated by itself.
-    pub fn invalidation(doc_id: &str, half: TokenHalf) -> String {
-        let tag = match half {
+    fn half_tag(half: TokenHalf) -> &'static str {
+        match half {
             TokenHalf::Access => "a",
             TokenHalf::Refresh => "r",
-        };
-        format!("i:{doc_id}:{tag}")
+        }
+    }
+
+    /// `i:<realm>:<user>:<doc>:a` / `:r`: present when that half was invalidated by itself.
+    /// Listed by a bulk invalidation of its realm or user (`invalidations_prefix`), whose counts
+    /// so stay exact without a write to the token's index keys.
+    pub fn invalidation(realm_digest: &str, user_digest: &str, doc_id: &str, half: TokenHalf) -> String {
+        format!("i:{realm_digest}:{user_digest}:{doc_id}:{}", half_tag(half))
+    }
+
+    /// Listing `i:<realm>:` or `i:<realm>:<user>:`.
+    pub fn invalidations_prefix(realm_digest: &str, user_digest: Option<&str>) -> String {
+        match user_digest {
+            Some(user) => format!("i:{realm_digest}:{user}:"),
+            None => format!("i:{realm_digest}:"),
+        }
+    }
+
+    /// `i:<doc>:a` / `i:<doc>:r`: how earlier versions recorded a half invalidated by itself
+    /// (with the index flags for bulk counts). Still read by every status read, in the same bulk
+    /// get, until the tokens they cover are gone (24 h and the purge grace after their creation).
+    pub fn legacy_invalidation(doc_id: &str, half: TokenHalf) -> String {
+        format!("i:{doc_id}:{}", half_tag(half))
     }
 
     /// `r:<realm>:<user>:<doc>`: listing `r:<realm>:` or `r:<realm>:<user>:`.

@@ -1,6 +1,6 @@
 //! Reading and writing token documents and the watermarks that cover them.
 
-use futures_util::future::{try_join, try_join3};
+use futures_util::future::try_join3;
 
 use crate::codec::name_digest;
 use crate::schema::{keys, parse_watermark, TokenHalf, TokenRecord};
@@ -50,32 +50,18 @@ pub async fn save_with_index<S: KvStore>(
     .map(|_| ())
 }
 
-/// Records that one half was invalidated: its own key first (what checks read), then the
-/// index metadata, which only keeps later bulk counts exact. A lost index update (two halves
-/// invalidated at once) can only make a later bulk count call a half new instead of previous.
+/// Records that one half was invalidated: one write, its own key, which checks read and bulk
+/// invalidations of the owner list (their counts of previously invalidated halves).
 pub async fn mark_invalidated<S: KvStore>(
     store: &S,
     doc_id: &str,
     record: &TokenRecord,
     half: TokenHalf,
-    status: &Status,
     now: u64,
 ) -> Result<(), StoreError> {
-    let ttl = record.ttl_seconds(now);
-    store.put(&keys::invalidation(doc_id, half), "1", ttl, None).await?;
-    let entry = record.index_entry(
-        status.access_invalidated || half == TokenHalf::Access,
-        status.refresh_invalidated || half == TokenHalf::Refresh,
-    );
-    let metadata = entry.to_metadata();
-    let realm = record.owner.realm_name();
-    let user = &record.owner.username;
-    let _ = try_join(
-        store.put(&keys::realm_index(realm, user, doc_id), "", ttl, Some(&metadata)),
-        store.put(&keys::user_index(realm, user, doc_id), "", ttl, Some(&metadata)),
-    )
-    .await;
-    Ok(())
+    let key =
+        keys::invalidation(&name_digest(record.owner.realm_name()), &name_digest(&record.owner.username), doc_id, half);
+    store.put(&key, "1", record.ttl_seconds(now), None).await
 }
 
 /// Whether each half of a document is invalidated, read in one bulk get: the halves' own
@@ -108,14 +94,16 @@ pub async fn status<S: KvStore>(store: &S, doc_id: &str, record: &TokenRecord) -
     Ok(Status::from_values(&values))
 }
 
-/// What [`status`] reads, in one bulk get: the two invalidation keys, then the watermarks.
+/// What [`status`] reads, in one bulk get: the two halves' invalidation keys, their keys of
+/// earlier versions, then the watermarks.
 pub fn status_keys(doc_id: &str, record: &TokenRecord) -> Vec<String> {
-    let mut wanted =
-        vec![keys::invalidation(doc_id, TokenHalf::Access), keys::invalidation(doc_id, TokenHalf::Refresh)];
-    wanted.extend(keys::covering_watermarks(
-        &name_digest(record.owner.realm_name()),
-        &name_digest(&record.owner.username),
-    ));
+    let (realm, user) = (name_digest(record.owner.realm_name()), name_digest(&record.owner.username));
+    let mut wanted = Vec::with_capacity(7);
+    for half in [TokenHalf::Access, TokenHalf::Refresh] {
+        wanted.push(keys::invalidation(&realm, &user, doc_id, half));
+        wanted.push(keys::legacy_invalidation(doc_id, half));
+    }
+    wanted.extend(keys::covering_watermarks(&realm, &user));
     wanted
 }
 
@@ -124,9 +112,9 @@ impl Status {
     pub fn from_values(values: &[Option<String>]) -> Status {
         let present = |i: usize| values.get(i).is_some_and(Option::is_some);
         Status {
-            access_invalidated: present(0),
-            refresh_invalidated: present(1),
-            watermark: values.iter().skip(2).filter_map(|v| parse_watermark(v.as_deref())).max(),
+            access_invalidated: present(0) || present(1),
+            refresh_invalidated: present(2) || present(3),
+            watermark: values.iter().skip(4).filter_map(|v| parse_watermark(v.as_deref())).max(),
         }
     }
 }

@@ -205,6 +205,54 @@ fn single_token_covered_by_a_bulk_invalidation_is_previously_invalidated() {
 }
 
 #[test]
+fn a_half_invalidated_by_itself_counts_as_previously_invalidated_in_every_bulk_scope() {
+    let scopes = [
+        json!({"realm_name": "saml1"}),
+        json!({"username": "alice"}),
+        json!({"username": "alice", "realm_name": "saml1"}),
+    ];
+    for scope in scopes {
+        let world = World::new();
+        let issued = world.password_token("alice", "saml1");
+        let other = world.password_token("alice", "saml1");
+        world.password_token("bob", "default_native");
+        assert_eq!(world.invalidate(json!({"token": issued.access})), (200, counts(1, 0)));
+        assert_eq!(world.invalidate(json!({"refresh_token": other.refresh.unwrap()})), (200, counts(1, 0)));
+        // Each token's other half is new; the two halves invalidated by themselves are not.
+        assert_eq!(world.invalidate(scope.clone()), (200, counts(2, 2)), "{scope}");
+        assert_eq!(world.invalidate(scope.clone()), (200, counts(0, 0)), "{scope}");
+    }
+}
+
+#[test]
+fn invalidating_one_token_costs_three_kv_operations_and_a_repeat_two() {
+    let world = World::new();
+    let issued = world.password_token("alice", "saml1");
+    for (body, expected, ops) in [
+        (json!({"token": issued.access}), counts(1, 0), 3),
+        (json!({"token": issued.access}), counts(0, 1), 2),
+        (json!({"refresh_token": issued.refresh.unwrap()}), counts(1, 0), 3),
+    ] {
+        let before = world.store.operations();
+        assert_eq!(world.invalidate(body.clone()), (200, expected), "{body}");
+        assert_eq!(world.store.operations() - before, ops, "{body}");
+    }
+}
+
+#[test]
+fn a_half_invalidated_by_an_earlier_version_stays_invalidated() {
+    use edge_token::codec::RawToken;
+    use edge_token::schema::{keys, TokenHalf};
+    use edge_token::store::KvStore;
+    let world = World::new();
+    let issued = world.password_token("alice", "saml1");
+    let doc_id = RawToken::decode(&issued.access).unwrap().doc_id();
+    block_on(world.store.put(&keys::legacy_invalidation(&doc_id, TokenHalf::Access), "1", 3600, None)).unwrap();
+    assert_eq!(world.outcome(&issued.access), "invalidated");
+    assert_eq!(world.invalidate(json!({"token": issued.access})), (200, counts(0, 1)));
+}
+
+#[test]
 fn user_mode_spans_realms_and_matches_names_exactly() {
     let world = World::new();
     let a = world.password_token("alice", "saml1");

@@ -44,6 +44,7 @@ fn each_action_has_its_es_name_and_endpoint() {
         (Action::GetRoles, "getRoles", "cluster:admin/xpack/security/role/get"),
         (Action::DeleteRole, "deleteRole", "cluster:admin/xpack/security/role/delete"),
         (Action::HasPrivileges, "hasPrivileges", "cluster:admin/xpack/security/user/has_privileges"),
+        (Action::ClearRealmCache, "clearRealmCache", "cluster:admin/xpack/security/realm/cache/clear"),
     ];
     assert_eq!(rows.len(), Action::ALL.len());
     for (action, endpoint, name) in rows {
@@ -63,6 +64,7 @@ fn granted_by_lists_are_es_order() {
         (Action::RefreshToken, "manage_saml,manage_token,manage_security,all"),
         (Action::InvalidateToken, "delegate_pki,manage_saml,manage_token,manage_security,all"),
         (Action::PutUser, "manage_security,all"),
+        (Action::ClearRealmCache, "manage_security,all"),
         (Action::GetUsers, "read_security,manage_security,all"),
         (Action::DeleteUser, "manage_security,all"),
         (Action::SetEnabled, "manage_security,all"),
@@ -133,6 +135,7 @@ fn action_patterns_grant_the_actions_they_match() {
                 GetRoles,
                 DeleteRole,
                 HasPrivileges,
+                ClearRealmCache,
             ],
         ),
         ("cluster:*", &Action::ALL),
@@ -157,6 +160,7 @@ fn action_patterns_grant_the_actions_they_match() {
                 GetRoles,
                 DeleteRole,
                 HasPrivileges,
+                ClearRealmCache,
             ],
         ),
         // Regular-expression characters stand for themselves.

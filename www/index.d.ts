@@ -324,6 +324,12 @@ export interface ServiceEnv {
   TOKEN_SECRET: string;
   /** Access-token lifetime in ES time units (1s..1h), default "20m". */
   TOKEN_TIMEOUT?: string;
+  /** ES's `cache.ttl` of the per-isolate cache of password logins, default "20m"; "0s" turns it off. */
+  REALM_CACHE_TTL?: string;
+  /** ES's `cache.max_users`, default 100000. */
+  REALM_CACHE_MAX_USERS?: string | number;
+  /** ES's `cache.hash_algo`: "ssha256", the default and the only one. */
+  REALM_CACHE_HASH_ALGO?: string;
   /**
    * Role descriptors as JSON text (or an object): `{"token_admin": {"cluster": ["manage_token"]}}`.
    * Only cluster privileges are used; the built-in role `superuser` has them all.
@@ -355,6 +361,8 @@ export interface HandlerOptions {
 
 /**
  * Elasticsearch's token endpoints, `_authenticate`, native-realm user management and `GET /` as
- * one fetch handler. Throws (a ConfigError) when `env` is invalid.
+ * one fetch handler. Throws (a ConfigError) when `env` is invalid. The service's modules are
+ * loaded with the handler's first request, so importing the package for the token calls alone
+ * does not load them.
  */
 export function createHandler(env: ServiceEnv): (request: Request, options?: HandlerOptions) => Promise<Response>;

@@ -1,7 +1,7 @@
 // The package's public API: the engine's calls, the HTTP service over them, and MemoryKV.
 // Each entry (entry-node.js, entry-workerd.js, entry-web.js) re-exports this module.
 import { engine } from "./engine/bound.js";
-import { createServiceHandler } from "./service/handler.js";
+import { readServiceConfig } from "./service/config.js";
 
 export const {
   createToken,
@@ -16,8 +16,17 @@ export const {
 } = engine;
 /**
  * The HTTP service over this engine: `createHandler(env)` returns
- * `(Request, {clientAddress, waitUntil}?) => Promise<Response>`.
+ * `(Request, {clientAddress, waitUntil}?) => Promise<Response>`. The env is checked at once (a
+ * ConfigError); the service's modules load with the first request, so that a program using
+ * only the token calls never loads them.
  */
-export const createHandler = (env) => createServiceHandler(engine, env);
+export function createHandler(env) {
+  const config = readServiceConfig(engine, env);
+  let service;
+  return async (request, options) => {
+    service ??= import("./service/handler.js").then((module) => module.serviceHandler(engine, config));
+    return (await service)(request, options);
+  };
+}
 export { EdgeTokenError } from "./engine/errors.js";
 export { MemoryKV } from "./memory-kv.js";

@@ -7,6 +7,7 @@
 //! - [`calls`]: the engine calls that use the store (create, refresh, invalidate) and the
 //!   synchronous parsers, each answering with a reply envelope (`{"status","headers","body"}`).
 //! - [`check`]: the token check as synchronous steps around reads that the host makes itself.
+//! - [`realm_cache`]: the realms' cache of successful logins, one object per service.
 //! - [`service`]: the rules the HTTP service asks the core for (bodies, error replies).
 //! - [`privileges`], [`users`], [`roles`]: role tables and authorization; the native realm's
 //!   users; its stored roles.
@@ -19,6 +20,7 @@ pub mod cors;
 mod kv;
 mod panic;
 pub mod privileges;
+pub mod realm_cache;
 pub mod roles;
 pub mod service;
 pub mod users;

@@ -78,3 +78,21 @@ for (const afterAwait of [false, true]) {
     await roundTrip(api);
   });
 }
+
+test("a trap empties the realm cache; a new one serves on the fresh instance", async () => {
+  const { api, glue } = await load();
+  const cache = api.realmCache({});
+  const remember = () => cache.remember("u", "pw", { username: "u", enabled: true }, cache.generation(), 1000);
+  remember();
+  assert.equal(JSON.parse(cache.lookup("u", "pw", 2000)).username, "u");
+  const caught = await withTrapCaught(async () => {
+    glue.forceTrap(false).catch(() => {});
+  });
+  assert.ok(
+    caught.every((e) => e instanceof WebAssembly.RuntimeError),
+    String(caught),
+  );
+  assert.equal(cache.lookup("u", "pw", 3000), undefined);
+  remember();
+  assert.equal(JSON.parse(cache.lookup("u", "pw", 4000)).username, "u");
+});

@@ -242,6 +242,30 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */
   const callSync = (name, ...args) => settle(call(name, ...args));
 
+  /**
+   * The realms' cache (src/realm_cache.rs) for `{ttl, maxUsers, hashAlgo}` (env text); throws
+   * an Error with the operator's message. A trap replaces the instance and so empties it.
+   * @param {{ ttl?: string, maxUsers?: string, hashAlgo?: string }} [settings]
+   */
+  function realmCache({ ttl, maxUsers, hashAlgo } = {}) {
+    let made = generation;
+    let cache = raw.RealmCache.create(ttl, maxUsers, hashAlgo);
+    const live = () => {
+      if (made !== generation) [made, cache] = [generation, raw.RealmCache.create(ttl, maxUsers, hashAlgo)];
+      return cache;
+    };
+    const use = (method, ...args) => callGlue(() => live()[method](...args));
+    return {
+      lookup: (username, password, now) => use("lookup", username, password, now),
+      generation: () => use("generation"),
+      remember: (username, password, principal, since, now) =>
+        use("remember", username, password, JSON.stringify(principal), since, now),
+      forget: (username) => use("forget", username),
+      /** The reply envelope of POST /_security/realm/{realms}/_clear_cache. */
+      clear: (realms, usernames) => use("clear", realms, usernames ?? undefined),
+    };
+  }
+
   return {
     async createToken(kv, request, options) {
       requireKv(kv);
@@ -288,6 +312,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     /** The KV keys of the caller's roles that `roles` does not define (stored roles to read). */
     nativeRoleKeys: (roles, principal) =>
       JSON.parse(withTable(roles, (table) => table.nativeRoleKeys(JSON.stringify(principal)))),
+    realmCache,
     /** The ES action behind an endpoint, for the messages that name it. */
     actionName(endpoint) {
       requireString(endpoint, "endpoint");

@@ -2,27 +2,35 @@
 // `elastic`, then the native realm), or a bearer token checked by the engine. The result is the
 // caller as an _authenticate body (§5.1), which is also what authorization and token creation use.
 //
-// Every password check costs one slow hash, whatever the outcome: an unknown user is checked
-// against a decoy hash, and the `elastic` password is compared through its own hash, so response
-// times do not reveal which usernames exist. Repeated failures are throttled per client and
-// username (login-throttle.js); a throttled attempt gets the same 401 as a wrong password.
+// A password check the realms' cache (§17, src/realm_cache.rs) cannot answer costs one slow
+// hash, whatever the outcome: an unknown user is checked against a decoy hash, and the `elastic`
+// password is compared through its own hash, so response times do not reveal which usernames
+// exist. Only a repeat of a login that succeeded, with the same password, costs a fast salted
+// hash instead. Repeated failures are throttled per client and username (login-throttle.js),
+// cached logins included; a throttled attempt gets the same 401 as a wrong password.
 import { fromEngineError, fromEnvelope } from "./http.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
 
 /**
  * The realm side of a service context: the core's API (`engine`, which owns the realms' rules),
- * the user store (`store`, a guarded KV), the login throttle, and lazily made hashes, kept for
- * the life of the handler.
+ * the user store (`store`, a guarded KV), the login throttle, the cache of logins (`cache`, on
+ * the clock `now`), and lazily made hashes, kept for the life of the handler.
  */
-export function createRealms(engine, config, { store = config.kv, throttle = createLoginThrottle(store) } = {}) {
+export function createRealms(engine, config, { store = config.kv, throttle = createLoginThrottle(store), now = Date.now } = {}) {
   let decoy;
   let elasticHash;
+  // Its settings were checked with the rest of the config (readServiceConfig).
+  const cache = engine.realmCache(config.realmCache);
   return {
     engine,
     config,
     store,
     throttle,
+    cache,
+    now,
+    /** ES's `expire(username)`, after a change made here; other isolates converge by the TTL. */
+    forget: (username) => cache.forget(username),
     decoyHash: () => (decoy ??= createDecoyHash(engine)),
     // The env secret is plain text; hashing it once makes its check cost what a stored user's does.
     elasticHash: () =>
@@ -39,11 +47,16 @@ export function createRealms(engine, config, { store = config.kv, throttle = cre
  */
 export async function authenticatePassword(realms, username, password, connection = {}) {
   const plan = realms.engine.loginPlan(username);
+  // A cached login (§17) reads nothing but the throttle's state. Another password has dropped
+  // the entry here and is checked against the store, as ES does.
+  const { cache } = realms;
+  const cached = typeof password === "string" ? cache.lookup(username, password, realms.now()) : undefined;
+  const since = cache.generation();
   // The reserved user's enabled state (§10) is read before the throttle admits the attempt:
   // attempts past its slots wait for those in flight, which must then do no I/O of their own
   // (workerd cancels a request waiting on another request's I/O as hung).
   let reservedState = null;
-  if (plan.state_key !== null) {
+  if (cached === undefined && plan.state_key !== null) {
     try {
       reservedState = (await realms.store.get(plan.state_key)) ?? null;
     } catch (error) {
@@ -51,8 +64,13 @@ export async function authenticatePassword(realms, username, password, connectio
     }
   }
   const attempt = await realms.throttle.begin(plan.throttle_key, connection);
-  // Throttled: refused like a wrong password, without spending a hash (or a guess) on it.
+  // Throttled: refused like a wrong password, without spending a hash (or a guess) on it,
+  // even when the cache knows the password: a throttled username stays throttled.
   if (attempt.refused) return { principal: null };
+  if (cached !== undefined) {
+    attempt.succeeded();
+    return { principal: JSON.parse(cached) };
+  }
   let found;
   try {
     found = await checkPassword(realms, username, password, plan.record_key, reservedState);
@@ -62,6 +80,7 @@ export async function authenticatePassword(realms, username, password, connectio
     else if (found.principal) attempt.succeeded();
     else attempt.failed({ known: found.known });
   }
+  if (found.principal) cache.remember(username, password, found.principal, since, realms.now());
   const { known: _known, ...result } = found;
   return result;
 }

@@ -4,6 +4,8 @@
 // value) and `ROLES` (JSON role descriptors). Problems are reported as ConfigError, whose message never repeats a
 // value that could be a secret.
 import { StoreConfigError, resolveStore } from "../adapters/store.js";
+import { createAudit } from "./audit.js";
+import { fromEnvelope } from "./http.js";
 
 export class ConfigError extends Error {
   /** The core's 500 for this problem, set by the handler, answered to every request by a Worker. */
@@ -36,6 +38,9 @@ function readOptionalString(env, name) {
   if (typeof value !== "string") throw new ConfigError(`env.${name} must be a string`);
   return value;
 }
+
+/** A string setting that wrangler's `[vars]` may also give as a number. */
+const readOptionalText = (env, name) => (typeof env[name] === "number" ? String(env[name]) : readOptionalString(env, name));
 
 /** An on/off setting: "true" or "false", `fallback` when unset. */
 function readSwitch(env, name, fallback) {
@@ -90,6 +95,12 @@ export function readConfig(env) {
     tokenSecret: readTokenSecret(env),
     console: readSwitch(env, "CONSOLE", true),
     cors: readCors(env),
+    // ES's cache.ttl, cache.max_users, cache.hash_algo (§17); the core reads them.
+    realmCache: {
+      ttl: readOptionalText(env, "REALM_CACHE_TTL"),
+      maxUsers: readOptionalText(env, "REALM_CACHE_MAX_USERS"),
+      hashAlgo: readOptionalText(env, "REALM_CACHE_HASH_ALGO"),
+    },
   });
 }
 
@@ -111,5 +122,40 @@ export function checkEngineSettings(engine, config) {
       const reason = error?.body?.error?.reason ?? error?.message ?? String(error);
       throw new ConfigError(`${name}: ${reason}`);
     }
+  }
+}
+
+/**
+ * The service's settings of `env`, every one checked (the engine's too), so that a
+ * misconfiguration shows when the handler is made. Throws ConfigError, carrying the core's 500
+ * for it (`reply`), which a Worker answers every request with.
+ */
+export function readServiceConfig(engine, env) {
+  try {
+    const config = Object.freeze({ ...readConfig(env), roles: readRoles(engine, env.ROLES), audit: readAudit(engine, env) });
+    checkEngineSettings(engine, config);
+    checkRealmCache(engine, config);
+    return config;
+  } catch (error) {
+    if (error instanceof ConfigError) error.reply = fromEnvelope(engine.service.restError("Settings", error.message));
+    throw error;
+  }
+}
+
+/** The audit trail of AUDIT_* (null when off); a bad event list is a configuration error. */
+function readAudit(engine, env) {
+  try {
+    return createAudit(engine, env);
+  } catch (/** @type {any} */ error) {
+    throw new ConfigError(`AUDIT_EVENTS_INCLUDE/EXCLUDE: ${error?.message ?? String(error)}`);
+  }
+}
+
+/** The realm cache's settings (§17), checked by the core when it makes a cache. */
+function checkRealmCache(engine, config) {
+  try {
+    engine.realmCache(config.realmCache);
+  } catch (/** @type {any} */ error) {
+    throw new ConfigError(`REALM_CACHE_TTL, REALM_CACHE_MAX_USERS, REALM_CACHE_HASH_ALGO: ${error?.message ?? error}`);
   }
 }

@@ -14,13 +14,14 @@ import { INTERNAL_ERROR_BODY } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { loadStoredRoles } from "./authorization.js";
-import { ConfigError, checkEngineSettings, readConfig, readRoles } from "./config.js";
+import { readServiceConfig } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { isConsolePath, serveConsole } from "./console-endpoints.js";
-import { createAudit, noteCredentials } from "./audit.js";
+import { noteCredentials } from "./audit.js";
 import { authenticate, clusterHealth, getUserPrivileges, hasPrivileges, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
+import { clearRealmCache } from "./realm-endpoints.js";
 import { deleteRole, getRoles, putRole } from "./role-endpoints.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
 import { changePassword, deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
@@ -42,6 +43,7 @@ const ENDPOINTS = {
   putRole,
   getRoles,
   deleteRole,
+  clearRealmCache,
 };
 
 async function dispatch(ctx, request, route, url, connection, { bodyCoding, trail, corsForbidden }) {
@@ -106,15 +108,6 @@ function connectionOf({ clientAddress, waitUntil } = {}) {
   };
 }
 
-/** The audit trail of AUDIT_* (null when off); a bad event list is a configuration error. */
-function readAudit(engine, env) {
-  try {
-    return createAudit(engine, env);
-  } catch (/** @type {any} */ error) {
-    throw new ConfigError(`AUDIT_EVENTS_INCLUDE/EXCLUDE: ${error?.message ?? String(error)}`);
-  }
-}
-
 /** The clock of the KV binding when it has one (MemoryKV's injectable clock), else the real one. */
 function clockOf(kv) {
   return typeof kv.now === "function" ? () => kv.now() : Date.now;
@@ -123,33 +116,27 @@ function clockOf(kv) {
 /**
  * Builds the service for one env (`{ TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT, ROLES }`, or
  * `TOKEN_STORE: "durable_object"` with `TOKEN_DO` in place of `TOKENS`) on top of a bound
- * engine. Throws ConfigError for a bad env, so a misconfiguration shows at start-up; the error
- * carries the core's 500 for it (`reply`), which a Worker answers every request with.
+ * engine. Throws ConfigError for a bad env (readServiceConfig).
  * The handler is `(request, {clientAddress, waitUntil}?) => Promise<Response>` (connectionOf).
  */
 export function createServiceHandler(engine, env) {
-  try {
-    return buildHandler(engine, env);
-  } catch (error) {
-    if (error instanceof ConfigError) error.reply = fromEnvelope(engine.service.restError("Settings", error.message));
-    throw error;
-  }
+  return serviceHandler(engine, readServiceConfig(engine, env));
 }
 
-function buildHandler(boundEngine, env) {
-  const config = Object.freeze({ ...readConfig(env), roles: readRoles(boundEngine, env.ROLES) });
+/** The service for a config that readServiceConfig made. */
+export function serviceHandler(boundEngine, config) {
   // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
   // whole inside the TokenStore object, one at a time, never one KV operation per round trip
   // (that would let two calls interleave between a read and its write). Decided here, once per
   // env, from the store config resolved: in the default KV mode `engine` is the bound engine itself,
   // so the Node, web and workerd entries run exactly as before.
   const engine = config.kv instanceof DurableObjectStore ? forwardEngineCalls(boundEngine) : boundEngine;
-  checkEngineSettings(engine, config);
   // The service's own KV calls (users, login throttle) get the deadline the engine's calls get,
   // so a hanging store is a 503, never a hanging request. The throttle does not retry a 429: it
   // coalesces its writes instead.
   const store = guardKv(config.kv);
-  const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now: clockOf(config.kv) });
+  const now = clockOf(config.kv);
+  const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now });
   const fail = (kind, ...args) => fromEnvelope(engine.service.restError(kind, ...args));
   const ctx = {
     engine,
@@ -157,10 +144,10 @@ function buildHandler(boundEngine, env) {
     store,
     fail,
     maxBodyBytes: engine.service.maxBodyBytes(),
-    now: clockOf(config.kv),
-    audit: readAudit(engine, env),
+    now,
+    audit: config.audit,
     cors: engine.service.corsEnabled(config.cors) ? config.cors : undefined,
-    realms: createRealms(engine, config, { store, throttle }),
+    realms: createRealms(engine, config, { store, throttle, now }),
   };
   // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
   return async function handle(request, options) {
