@@ -19,7 +19,7 @@ after(async () => {
 });
 
 for (const [name, server] of Object.entries(servers)) {
-  test(`the Python client on ${name}: compressed bodies, opaque ids, get/authenticate/refresh/invalidate`, {
+  test(`the Python client on ${name}: compressed bodies, filter_path, opaque ids, get/authenticate/refresh/invalidate`, {
     timeout: 120_000,
   }, () => {
     const run = spawnSync(python, [`${ROOT}/tests/python/test_client.py`, server.url, ELASTIC_PASSWORD, name], {

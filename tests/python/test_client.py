@@ -1,5 +1,6 @@
 """The official Python client (`elasticsearch` from PyPI) against one running edge-token, with
-the options users turn on: `http_compress=True` (gzip request bodies) and `opaque_id`.
+the options users turn on: `http_compress=True` (gzip request bodies), `filter_path` and
+`opaque_id`.
 
     python tests/python/test_client.py URL ELASTIC_PASSWORD NAME
 
@@ -31,16 +32,26 @@ def main(url: str, password: str, name: str) -> None:
     assert me["authentication_type"] == "token", me.body
     assert me.meta.headers.get("X-Opaque-Id") == "py-who"
 
+    # filter_path as ES applies it: only the named members (and `{}` when none is left).
+    who = as_token.security.authenticate(filter_path="username")
+    assert who.body == {"username": user}, who.body
+    kept = admin.security.get_user(username=user, filter_path=["*.roles", "*.enabled"])
+    assert kept.body == {user: {"roles": ["superuser"], "enabled": True}}, kept.body
+    assert admin.security.authenticate(filter_path="nothing_here").body == {}
+
     refreshed = admin.options(opaque_id="py-refresh").security.get_token(
         grant_type="refresh_token", refresh_token=created["refresh_token"]
     )
     assert refreshed["access_token"] != created["access_token"]
+    pair = admin.security.get_token(grant_type="password", username=user, password="s3krit-password",
+                                    filter_path=["access_token", "expires_in"])
+    assert sorted(pair.body) == ["access_token", "expires_in"], pair.body
 
     gone = admin.options(opaque_id="py-bye").security.invalidate_token(token=created["access_token"])
     assert gone.body == {"invalidated_tokens": 1, "previously_invalidated_tokens": 0, "error_count": 0}, gone.body
     assert gone.meta.headers.get("X-Opaque-Id") == "py-bye"
     by_user = admin.security.invalidate_token(username=user)
-    assert by_user["invalidated_tokens"] == 3, by_user.body
+    assert by_user["invalidated_tokens"] == 5, by_user.body
 
     # The error answer carries the opaque id too.
     try:
