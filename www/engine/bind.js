@@ -5,6 +5,7 @@
 import { guardKv } from "../kv-guard.js";
 import { checkEnvelope } from "./check.js";
 import { EdgeTokenError, asEnvelope, internalError, settle } from "./errors.js";
+import { asJson, bindRealmCalls, bindServiceCalls, requireString } from "./sync-calls.js";
 
 /**
  * The `ROLES` setting as the JSON text the core parses: text as it is, an object serialised
@@ -51,12 +52,6 @@ function requireKv(kv) {
     throw new TypeError("kv must be a KV namespace binding (an object with get, put, delete and list)");
   }
 }
-
-function requireString(value, what) {
-  if (typeof value !== "string") throw new TypeError(`${what} must be a string, got ${typeof value}`);
-}
-
-const asJson = (value) => (typeof value === "string" ? value : JSON.stringify(value ?? null));
 
 /**
  * Binds the engine to a raw export object (the wasm-bindgen glue module, or a fake in tests).
@@ -321,115 +316,6 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),
     ...bindRealmCalls(call, callSync),
-  };
-}
-
-/**
- * The native realm (src/wasm/users.rs): every rule in the core, the host doing the KV reads and
- * writes and the password crypto between these synchronous calls. ES's 4xx answers (and GET
- * user's 404) throw EdgeTokenError like every other call. Not public API.
- */
-function bindRealmCalls(call, callSync) {
-  const nullable = (value) => (value === undefined || value === null ? undefined : value);
-  // The string arguments are checked here: a wrong type must not reach the glue.
-  const text = (value, what) => {
-    requireString(value, what);
-    return value;
-  };
-  return {
-    userKey: (username) => call("userKey", text(username, "username")),
-    describePasswordHash: (hash) => callSync("describePasswordHash", text(hash, "hash")),
-    newPasswordHashFormat: () => callSync("newPasswordHashFormat"),
-    parsePutUser: (username, body) => callSync("parsePutUser", text(username, "username"), text(body, "bodyText")),
-    checkPutUser: (request) => callSync("checkPutUser", asJson(request)),
-    putUserRecord: (request, passwordHash, existingRecord) =>
-      callSync("putUserRecord", asJson(request), nullable(passwordHash), nullable(existingRecord)),
-    checkDeleteUser: (username) => callSync("checkDeleteUser", text(username, "username")),
-    userLookup: (usernames) => callSync("userLookup", nullable(usernames)),
-    userViews: (usernames, values) => callSync("userViews", nullable(usernames), JSON.stringify(values)),
-    setEnabledPlan: (username) => callSync("setEnabledPlan", text(username, "username")),
-    checkSetEnabledCaller: (caller, username) =>
-      callSync("checkSetEnabledCaller", text(caller, "caller"), text(username, "username")),
-    setEnabledValue: (username, enabled, existing) =>
-      callSync("setEnabledValue", text(username, "username"), Boolean(enabled), nullable(existing)),
-    parseChangePassword: (username, body) => callSync("parseChangePassword", text(username, "username"), text(body, "bodyText")),
-    changePasswordValue: (request, passwordHash, existing) =>
-      callSync("changePasswordValue", asJson(request), nullable(passwordHash), nullable(existing)),
-    parsePutRole: (name, body) => callSync("parsePutRole", text(name, "name"), text(body, "bodyText")),
-    putRoleAnswer: (existing) => callSync("putRoleAnswer", nullable(existing)),
-    roleLookup: (names) => callSync("roleLookup", nullable(names)),
-    roleViews: (names, values) => callSync("roleViews", nullable(names), JSON.stringify(values)),
-    deleteRolePlan: (name) => callSync("deleteRolePlan", text(name, "name")),
-    loginPlan: (username) => callSync("loginPlan", text(username, "username")),
-    loginUser: (username, record, reservedEnabled) =>
-      callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),
-  };
-}
-
-/** What the HTTP service asks the core (src/wasm/service.rs), through the same trap guard. */
-function bindServiceCalls(raw, call) {
-  return {
-    maxBodyBytes: () => call("maxBodyBytes"),
-    /** How the REST layer takes a request: a plain object copied from the core's Route. */
-    route(method, path, uri, headers) {
-      const read = call(
-        "routeRequest",
-        method,
-        path,
-        uri,
-        headers.get("accept") ?? undefined,
-        headers.get("content-type") ?? undefined,
-      );
-      const out = {
-        endpoint: read.endpoint,
-        username: read.username,
-        parameterName: read.parameterName,
-        preflight: read.preflight,
-        problem: read.problem,
-        bodyProblem: read.bodyProblem,
-        format: read.format,
-        responseType: read.responseType,
-      };
-      read.free();
-      return out;
-    },
-    /** `{bodyCoding, echo, traceId}`: the body's coding, headers every response carries, trace id. */
-    requestHeaders: (headers) =>
-      JSON.parse(
-        call("requestHeaders", ...["content-encoding", "x-opaque-id", "traceparent"].map((n) => headers.get(n) ?? undefined)),
-      ),
-    /** "gzip", "deflate" or undefined: the response's coding for an Accept-Encoding. */
-    responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding ?? undefined),
-    /** GET /_cluster/health: `{probe_key}` or ES's 400; then its 200 or 408 (thrown). */
-    clusterHealthPlan: (index, uri) => settle(call("clusterHealthPlan", index ?? undefined, uri)),
-    clusterHealth: (index, uri, storeAnswered) => settle(call("clusterHealth", index ?? undefined, uri, Boolean(storeAnswered))),
-    /** The body (JSON text) written with a route's `format` (filter_path, pretty). */
-    renderBody: (format, status, text) => call("renderBody", format, status, text),
-    corsProblem: (settings) => call("corsProblem", settings),
-    corsEnabled: (settings) => call("corsEnabled", settings),
-    /** CORS for one request: `{early, forbidden}` envelopes and the response `headers`. */
-    cors(settings, method, headers, host) {
-      const origin = headers.get("origin") ?? undefined;
-      const read = call("corsDecision", settings, method, origin, headers.has("access-control-request-method"), host);
-      const out = { early: read.early, forbidden: read.forbidden, headers: JSON.parse(read.headers) };
-      read.free();
-      return out;
-    },
-    /** undefined, or the 413/400 envelope for a body that may not be read. */
-    checkBody: (bytes) => call("checkBody", bytes),
-    /** The operator's message for an AUDIT_EVENTS_* list naming an unknown event type, or undefined. */
-    auditSettingsProblem: (include, exclude) => call("auditSettingsProblem", include, exclude),
-    /** The audit trail's lines (JSON text each) for what one request did. */
-    auditEvents: (include, exclude, trail) => JSON.parse(call("auditEvents", include, exclude, JSON.stringify(trail))),
-    /** The envelope of a REST-layer error: `kind` is a name of the core's RestError enum. */
-    restError: (kind, ...args) => call("restError", raw.RestError[kind], args.map(String)),
-    /** `{username, password}`, `{token}`, `{failure}` (a 401 envelope) or `{}` for none. */
-    readAuthorization(header) {
-      const read = call("readAuthorization", header);
-      const out = { failure: read.failure, token: read.token, username: read.username, password: read.password };
-      read.free();
-      return out;
-    },
   };
 }
 
