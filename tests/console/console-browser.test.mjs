@@ -10,14 +10,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import puppeteer from "puppeteer-core";
-import { ADMIN, ELASTIC_PASSWORD, ROOT, basic, bearer, makeCaller, startWrangler } from "../service/helpers.mjs";
+import { ADMIN, CHROMIUM, ELASTIC_PASSWORD, ROOT, basic, bearer, makeCaller, startWrangler } from "../service/helpers.mjs";
 
 const BROWSERS = {
-  chromium: {
-    browser: "chrome",
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-  },
+  chromium: { browser: "chrome", executablePath: CHROMIUM.executablePath, args: [...CHROMIUM.args] },
   firefox: {
     browser: "firefox",
     executablePath: existsSync("/usr/bin/firefox-esr") ? "/usr/bin/firefox-esr" : "/usr/bin/firefox",

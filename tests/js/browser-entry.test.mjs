@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM } from "../service/helpers.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
@@ -50,18 +51,7 @@ test("the web entry loads and works in headless Chromium without a bundler", { t
   assert.ok(existsSync("/usr/bin/chromium"), "Chromium is installed by scripts/setup.sh test");
   const server = await serve();
   t.after(() => server.close());
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args] });
   t.after(() => browser.close());
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/`);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { existsSync } from "node:fs";
 import { chromium } from "playwright-core";
-import { ELASTIC_PASSWORD, startNodeServer } from "./helpers.mjs";
+import { CHROMIUM, ELASTIC_PASSWORD, startNodeServer } from "./helpers.mjs";
 
 /** The page: get a token with the password grant, invalidate it, and report what it saw. */
 const page = (service) => `<!doctype html><script type="module">
@@ -46,18 +46,7 @@ test("a page on another origin gets and invalidates a token through CORS; anothe
   t.after(() => service.stop());
   serviceUrl = service.url;
   t.after(() => pages.close());
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args] });
   t.after(() => browser.close());
   const run = async (origin) => {
     const tab = await browser.newPage();

@@ -7,6 +7,23 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * The system Chromium as every browser test starts it (playwright-core or puppeteer-core): its
+ * own downloads fail here (TOOLCHAIN.md), and root needs --no-sandbox.
+ */
+export const CHROMIUM = Object.freeze({
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
 export const ELASTIC_PASSWORD = "test-elastic-pw";
 /** The service's TOKEN_SECRET in tests (at least 32 characters). */
 export const TOKEN_SECRET = "test-token-secret-of-at-least-32-characters";

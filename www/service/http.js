@@ -1,6 +1,7 @@
 // HTTP plumbing shared by every endpoint: replies, the bounded body reader, and the one place where a reply becomes a fetch Response (so the X-elastic-product
 // rule of docs/elasticsearch-semantics.md §1.3 cannot be forgotten by an endpoint). The error
 // bodies themselves come from the core (src/rest_errors.rs).
+import { EdgeTokenError } from "../engine/errors.js";
 
 export const PRODUCT_HEADER = "X-elastic-product";
 
@@ -14,6 +15,20 @@ export function reply(status, body, headers = {}) {
 export function fromEnvelope(text) {
   const { status, body, headers } = JSON.parse(text);
   return reply(status, body ?? undefined, headers ?? {});
+}
+
+/**
+ * Runs an endpoint's step of core calls and KV operations. The core's answers (ES's 4xx, GET's
+ * 404, the 500 of a trap) are sent as they are; anything else is the store failing: ES's 503
+ * (fail closed).
+ */
+export async function answer(ctx, step) {
+  try {
+    return await step();
+  } catch (/** @type {any} */ error) {
+    if (error instanceof EdgeTokenError) return fromEngineError(error);
+    return ctx.fail("StoreUnavailable", error?.message ?? String(error));
+  }
 }
 
 /** An EdgeTokenError from the engine, sent as it is. */

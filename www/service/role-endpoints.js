@@ -1,20 +1,9 @@
 // PUT/POST, GET and DELETE /_security/role/{name} and GET /_security/role (§14): roles stored in
 // the native realm. The core (`ctx.engine`) owns every rule and every body; this module does the
 // KV reads and writes between its calls.
-import { EdgeTokenError } from "../engine/errors.js";
 import { authorize } from "./authorization.js";
-import { fromEngineError, reply } from "./http.js";
+import { answer, fromEngineError, reply } from "./http.js";
 import { readUserValues } from "./users.js";
-
-/** The core's answers (ES's 4xx) as they are; anything else is the store failing: ES's 503. */
-async function answer(ctx, step) {
-  try {
-    return await step();
-  } catch (/** @type {any} */ error) {
-    if (error instanceof EdgeTokenError) return fromEngineError(error);
-    return ctx.fail("StoreUnavailable", error?.message ?? String(error));
-  }
-}
 
 export async function putRole(ctx, { principal, body, params }) {
   let stored;

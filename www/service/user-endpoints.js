@@ -1,25 +1,10 @@
 // PUT/POST, GET and DELETE /_security/user/{username}, GET /_security/user, and enabling and
 // disabling users: the native realm's user management. The core (`ctx.engine`) owns every rule and every body; this module
 // does the KV reads and writes between its calls and hashes new passwords.
-import { EdgeTokenError } from "../engine/errors.js";
 import { authorize } from "./authorization.js";
-import { fromEngineError, reply } from "./http.js";
+import { answer, fromEngineError, reply } from "./http.js";
 import { hashPassword } from "./passwords.js";
 import { readUserRecord, readUserValues, removeUser, writeUserRecord } from "./users.js";
-
-/**
- * Runs a step of core calls and KV operations. The core's answers (ES's 4xx, GET's 404, the
- * 500 of a trap) are sent as they are; anything else is the store failing: ES's 503 (fail
- * closed).
- */
-async function answer(ctx, step) {
-  try {
-    return await step();
-  } catch (/** @type {any} */ error) {
-    if (error instanceof EdgeTokenError) return fromEngineError(error);
-    return ctx.fail("StoreUnavailable", error?.message ?? String(error));
-  }
-}
 
 export async function putUser(ctx, { principal, body, params }) {
   const { engine } = ctx;
