@@ -36,9 +36,17 @@ test("the official client: a stored role grants its privileges to its holders at
   assert.deepEqual(Object.keys(all), ["superuser", "token_maker"]);
   const token = await asJoe.security.getToken({ grant_type: "client_credentials" });
   assert.equal(typeof token.access_token, "string");
+  // Creation, refresh and invalidation: all three token actions the role's manage_token grants.
+  const pair = await asJoe.security.getToken({ grant_type: "password", username: "joe", password: PW });
+  const next = await asJoe.security.getToken({ grant_type: "refresh_token", refresh_token: pair.refresh_token });
+  const one = { invalidated_tokens: 1, previously_invalidated_tokens: 0, error_count: 0 };
+  assert.deepEqual(await asJoe.security.invalidateToken({ token: pair.access_token }), one);
   assert.deepEqual((await asJoe.security.getUserPrivileges()).cluster, ["manage_token"]);
+  await assert.rejects(asJoe.security.putUser({ username: "x", password: PW, roles: [] }), status(403), "only its privileges");
   assert.deepEqual(await es.security.deleteRole({ name: "token_maker" }), { found: true });
   await assert.rejects(asJoe.security.getToken({ grant_type: "client_credentials" }), status(403));
+  await assert.rejects(asJoe.security.getToken({ grant_type: "refresh_token", refresh_token: next.refresh_token }), status(403));
+  await assert.rejects(asJoe.security.invalidateToken({ token: next.access_token }), status(403));
   await assert.rejects(es.security.deleteRole({ name: "token_maker" }), status(404));
   await assert.rejects(es.security.getRole({ name: "token_maker" }), status(404));
 });
