@@ -345,6 +345,20 @@ export interface ServiceEnv {
   AUDIT_QUEUE?: { send(message: unknown): Promise<unknown> };
   /** The operator console at /_console/: "true" (the default) or "false" to switch it off. */
   CONSOLE?: "true" | "false";
+  /** CORS as ES's `http.cors.enabled`: "true" turns it on; off by default. */
+  HTTP_CORS_ENABLED?: "true" | "false";
+  /** ES's `http.cors.allow-origin`: "*", "/regex/" (the whole origin), or a comma list of origins. */
+  HTTP_CORS_ALLOW_ORIGIN?: string;
+  /** ES's `http.cors.allow-methods`, a comma list (default OPTIONS,HEAD,GET,POST,PUT,DELETE). */
+  HTTP_CORS_ALLOW_METHODS?: string;
+  /** ES's `http.cors.allow-headers`, a comma list. */
+  HTTP_CORS_ALLOW_HEADERS?: string;
+  /** ES's `http.cors.allow-credentials`: "true" sends Access-Control-Allow-Credentials. */
+  HTTP_CORS_ALLOW_CREDENTIALS?: "true" | "false";
+  /** ES's `http.cors.max-age`, seconds (default 1728000). */
+  HTTP_CORS_MAX_AGE?: string;
+  /** ES's `http.cors.expose-headers`, a comma list (default X-elastic-product). */
+  HTTP_CORS_EXPOSE_HEADERS?: string;
 }
 
 /** What the host knows about a request that the request itself cannot be trusted to say. */
