@@ -148,7 +148,9 @@ pub fn events(settings: &AuditSettings, request: &Request) -> Vec<String> {
         return out;
     };
     emit("authentication_success", "rest", user_fields(principal, false));
-    let Some(action) = action_of(request) else {
+    // The body, read once for what the events may show of it (never copied whole).
+    let body: Value = request.body.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or(Value::Null);
+    let Some(action) = action_of(request, &body) else {
         return out;
     };
     let mut granted = user_fields(principal, true);
@@ -161,7 +163,7 @@ pub fn events(settings: &AuditSettings, request: &Request) -> Vec<String> {
         _ => emit("access_granted", "transport", granted),
     }
     if (200..300).contains(&request.status) {
-        if let Some((change, detail)) = config_change(request, action) {
+        if let Some((change, detail)) = config_change(request, action, &body) {
             let mut extra = user_fields(principal, false);
             extra.insert(change.0.into(), detail);
             emit(change.1, "security_config_change", extra);
@@ -172,8 +174,8 @@ pub fn events(settings: &AuditSettings, request: &Request) -> Vec<String> {
 
 /// The action the endpoint ran (a refresh is the token service's refresh action); none for
 /// `_authenticate`, which every caller may run.
-fn action_of(request: &Request) -> Option<Action> {
-    let refresh = request.body.as_deref().is_some_and(|body| body.contains("\"refresh_token\""));
+fn action_of(request: &Request, body: &Value) -> Option<Action> {
+    let refresh = at(body, &["grant_type"]) == "refresh_token";
     Action::for_endpoint(match request.endpoint.as_deref()? {
         "getToken" if refresh => "refreshToken",
         "getToken" => "createToken",
@@ -212,8 +214,7 @@ fn user_fields(principal: &Value, with_roles: bool) -> Map<String, Value> {
 
 /// ES's config-change member (`put`, `delete`, `change`, `create`, `invalidate`) and event
 /// action for a successful change, with what of the request it may show.
-fn config_change(request: &Request, action: Action) -> Option<((&'static str, &'static str), Value)> {
-    let body: Value = request.body.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or(Value::Null);
+fn config_change(request: &Request, action: Action, body: &Value) -> Option<((&'static str, &'static str), Value)> {
     let name = json!(request.name);
     Some(match (action, request.endpoint.as_deref()) {
         (Action::PutUser, _) => {
@@ -235,14 +236,14 @@ fn config_change(request: &Request, action: Action) -> Option<((&'static str, &'
             (("change", "change_enable_user"), json!({"enable": {"user": {"name": name}}}))
         }
         (Action::SetEnabled, _) => (("change", "change_disable_user"), json!({"disable": {"user": {"name": name}}})),
-        (Action::PutRole, _) => (("put", "put_role"), json!({"role": {"name": name, "role_descriptor": body}})),
+        (Action::PutRole, _) => (("put", "put_role"), json!({"role": {"name": name, "role_descriptor": body.clone()}})),
         (Action::DeleteRole, _) => (("delete", "delete_role"), json!({"role": {"name": name}})),
         (Action::CreateToken, _) => {
             let grant = body.get("grant_type").cloned().unwrap_or(Value::Null);
             let owner = request.response.as_ref().map(|r| at(r, &["authentication", "username"]));
             (("create", "create_token"), json!({"token": {"grant_type": grant, "user": {"name": owner}}}))
         }
-        (Action::InvalidateToken, _) => (("invalidate", "invalidate_tokens"), invalidation(&body, request)),
+        (Action::InvalidateToken, _) => (("invalidate", "invalidate_tokens"), invalidation(body, request)),
         _ => return None,
     })
 }

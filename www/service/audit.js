@@ -24,7 +24,6 @@ export function createAudit(engine, env) {
         path: url.pathname,
         query: url.search.slice(1),
         opaque_id: request.headers.get("x-opaque-id") ?? undefined,
-        credentials: "none",
       };
     },
     /** Writes the trail's events once the answer is known; never throws. */
@@ -58,13 +57,4 @@ function requestId() {
     .replace(/\+/g, "-")
     .replace(/\//g, "_")
     .replace(/=+$/, "");
-}
-
-/** What the trail records of the request's credentials: their kind and a Basic username only. */
-export function noteCredentials(engine, trail, header) {
-  if (trail === undefined) return;
-  const read = engine.service.readAuthorization(header ?? "");
-  if (read.failure !== undefined) trail.credentials = "malformed";
-  else if (read.username !== undefined) Object.assign(trail, { credentials: "basic", username: read.username });
-  else if (read.token !== undefined) trail.credentials = "bearer";
 }

@@ -113,8 +113,18 @@ async function checkPassword(realms, username, password, recordKey, reservedStat
  * where the request came from (authenticatePassword).
  */
 export async function authenticateRequest(ctx, request, uri, connection) {
-  const { realms } = ctx;
   const read = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
+  // What the request presented, for the audit trail: the kind, and a Basic username only.
+  const seen = { credentials: "none" };
+  if (read.failure !== undefined) seen.credentials = "malformed";
+  else if (read.username !== undefined) Object.assign(seen, { credentials: "basic", username: read.username });
+  else if (read.token !== undefined) seen.credentials = "bearer";
+  return { ...(await checkCredentials(ctx, read, uri, connection)), seen };
+}
+
+/** `{principal}` or `{reply}` for the credentials `read` from the Authorization header. */
+async function checkCredentials(ctx, read, uri, connection) {
+  const { realms } = ctx;
   if (read.failure !== undefined) return { reply: fromEnvelope(read.failure) };
   if (read.username !== undefined) {
     const found = await authenticatePassword(realms, read.username, read.password, connection);

@@ -17,7 +17,6 @@ import { loadStoredRoles } from "./authorization.js";
 import { readServiceConfig } from "./config.js";
 import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { isConsolePath, serveConsole } from "./console-endpoints.js";
-import { noteCredentials } from "./audit.js";
 import { authenticate, clusterHealth, getUserPrivileges, hasPrivileges, info } from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
@@ -52,8 +51,8 @@ async function dispatch(ctx, request, route, url, connection, { bodyCoding, trai
   const method = request.method.toUpperCase();
   if (route.preflight !== undefined) return fromEnvelope(route.preflight);
 
-  noteCredentials(ctx.engine, trail, request.headers.get("authorization"));
   const caller = await authenticateRequest(ctx, request, uri, connection);
+  if (trail) Object.assign(trail, caller.seen);
   if (caller.reply) return caller.reply;
   if (trail) Object.assign(trail, { principal: caller.principal, endpoint: route.endpoint, name: route.username });
   if (corsForbidden !== undefined) return { ...fromEnvelope(corsForbidden), bare: true };
@@ -160,7 +159,8 @@ export function serviceHandler(boundEngine, config) {
     try {
       const url = new URL(request.url);
       const { headers } = request;
-      if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connectionOf(options));
+      const connection = connectionOf(options);
+      if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connection);
       plain = ctx.engine.service.requestHeaders(headers);
       const route = ctx.engine.service.route(request.method.toUpperCase(), url.pathname, url.pathname + url.search, headers);
       mediaType = route.responseType;
@@ -169,9 +169,9 @@ export function serviceHandler(boundEngine, config) {
       const cors =
         ctx.cors && ctx.engine.service.cors(ctx.cors, request.method.toUpperCase(), headers, headers.get("host") ?? url.host);
       if (cors?.early !== undefined) return toResponse({ ...fromEnvelope(cors.early), bare: true }, mediaType);
-      trail = ctx.audit?.begin(request, url, connectionOf(options));
+      trail = ctx.audit?.begin(request, url, connection);
       const corsForbidden = cors?.forbidden;
-      out = await dispatch(ctx, request, route, url, connectionOf(options), {
+      out = await dispatch(ctx, request, route, url, connection, {
         bodyCoding: plain.bodyCoding,
         trail,
         corsForbidden,
