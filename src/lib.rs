@@ -22,6 +22,7 @@ pub mod filter_path;
 pub mod grants;
 pub mod invalidate;
 pub mod json_value;
+pub mod login_throttle;
 pub mod media_type;
 pub mod memory;
 pub mod native_roles;

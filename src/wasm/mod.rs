@@ -8,6 +8,7 @@
 //!   synchronous parsers, each answering with a reply envelope (`{"status","headers","body"}`).
 //! - [`check`]: the token check as synchronous steps around reads that the host makes itself.
 //! - [`realm_cache`]: the realms' cache of successful logins, one object per service.
+//! - [`throttle`]: the login throttle's counts and decisions, one object per service.
 //! - [`service`]: the rules the HTTP service asks the core for (bodies, error replies).
 //! - [`privileges`], [`users`], [`roles`]: role tables and authorization; the native realm's
 //!   users; its stored roles.
@@ -23,4 +24,5 @@ pub mod privileges;
 pub mod realm_cache;
 pub mod roles;
 pub mod service;
+pub mod throttle;
 pub mod users;

@@ -238,18 +238,26 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
   const callSync = (name, ...args) => settle(call(name, ...args));
 
   /**
+   * Calls methods of the core object `make()` returns, made again (empty) after a trap replaced
+   * the instance. `make` runs once now, so that its error (bad settings) reaches the caller.
+   */
+  function liveObject(make) {
+    let made = generation;
+    let object = make();
+    return (method, ...args) =>
+      callGlue(() => {
+        if (made !== generation) [made, object] = [generation, make()];
+        return object[method](...args);
+      });
+  }
+
+  /**
    * The realms' cache (src/realm_cache.rs) for `{ttl, maxUsers, hashAlgo}` (env text); throws
    * an Error with the operator's message. A trap replaces the instance and so empties it.
    * @param {{ ttl?: string, maxUsers?: string, hashAlgo?: string }} [settings]
    */
   function realmCache({ ttl, maxUsers, hashAlgo } = {}) {
-    let made = generation;
-    let cache = raw.RealmCache.create(ttl, maxUsers, hashAlgo);
-    const live = () => {
-      if (made !== generation) [made, cache] = [generation, raw.RealmCache.create(ttl, maxUsers, hashAlgo)];
-      return cache;
-    };
-    const use = (method, ...args) => callGlue(() => live()[method](...args));
+    const use = liveObject(() => raw.RealmCache.create(ttl, maxUsers, hashAlgo));
     return {
       lookup: (username, password, now) => use("lookup", username, password, now),
       generation: () => use("generation"),
@@ -260,6 +268,9 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
       clear: (realms, usernames) => use("clear", realms, usernames ?? undefined),
     };
   }
+
+  /** The login throttle's counts and decisions (src/login_throttle.rs), as `use(method, ...args)`. */
+  const loginThrottle = () => liveObject(() => raw.LoginThrottle.create());
 
   return {
     async createToken(kv, request, options) {
@@ -308,6 +319,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     nativeRoleKeys: (roles, principal) =>
       JSON.parse(withTable(roles, (table) => table.nativeRoleKeys(JSON.stringify(principal)))),
     realmCache,
+    loginThrottle,
     /** The ES action behind an endpoint, for the messages that name it. */
     actionName(endpoint) {
       requireString(endpoint, "endpoint");

@@ -17,7 +17,11 @@ import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
  * the user store (`store`, a guarded KV), the login throttle, the cache of logins (`cache`, on
  * the clock `now`), and lazily made hashes, kept for the life of the handler.
  */
-export function createRealms(engine, config, { store = config.kv, throttle = createLoginThrottle(store), now = Date.now } = {}) {
+export function createRealms(
+  engine,
+  config,
+  { store = config.kv, throttle = createLoginThrottle(engine, store), now = Date.now } = {},
+) {
   let decoy;
   let elasticHash;
   // Its settings were checked with the rest of the config (readServiceConfig).

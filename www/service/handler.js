@@ -98,11 +98,12 @@ const textDecoder = new TextDecoder("utf-8");
  * Where a request came from, as its host vouches: the client's address (the socket's peer in
  * Node, CF-Connecting-IP on Workers; never a header the host did not check), else "unknown",
  * and the host's `waitUntil` for work that outlives the response (the throttle's KV writes).
+ * An address is an IP address: anything longer from a host is cut, to bound the throttle's keys.
  * @param {{clientAddress?: unknown, waitUntil?: unknown}} [options]
  */
 function connectionOf({ clientAddress, waitUntil } = {}) {
   return {
-    clientAddress: typeof clientAddress === "string" && clientAddress !== "" ? clientAddress : UNKNOWN_CLIENT,
+    clientAddress: typeof clientAddress === "string" && clientAddress !== "" ? clientAddress.slice(0, 64) : UNKNOWN_CLIENT,
     ...(typeof waitUntil === "function" ? { waitUntil } : {}),
   };
 }
@@ -135,7 +136,7 @@ export function serviceHandler(boundEngine, config) {
   // coalesces its writes instead.
   const store = guardKv(config.kv);
   const now = clockOf(config.kv);
-  const throttle = createLoginThrottle(guardKv(config.kv, { putRetries: 0 }), { now });
+  const throttle = createLoginThrottle(boundEngine, guardKv(config.kv, { putRetries: 0 }), { now });
   const fail = (kind, ...args) => fromEnvelope(engine.service.restError(kind, ...args));
   const ctx = {
     engine,

@@ -1,0 +1,317 @@
+//! The throttle on password guessing, for both ways a password is checked (Basic auth and the
+//! password grant). Elasticsearch has no such throttle; this service runs on the open internet,
+//! so it adds one that stays invisible on the wire: a throttled attempt gets the ordinary
+//! failed-login 401 *without* checking the password (the right password is refused too: that is
+//! what stops the guessing). Two limits apply to every attempt:
+//!
+//! - per client and username (the client's address, as the platform reports it): after
+//!   `threshold` consecutive failures, each further failure locks this client out of this
+//!   username for a back-off that doubles from `base_ms` up to `max_ms`. A success resets the
+//!   count, and failures further apart than `window_ms` start over, so a lock always ends by
+//!   itself. Keyed by client, a stranger's guesses never lock the real owner out.
+//! - per username, all clients together: at most `per_username` failed checks per `window_ms`
+//!   (a leaky bucket that drains continuously), which slows a guesser with many addresses. One
+//!   client cannot fill it: its own back-off admits a few failures per window at most.
+//!
+//! Attempts are counted when they START: however many arrive at once, at most `threshold` per
+//! client and username are being checked at a time (one once the back-off has begun); the others
+//! wait for those checks and are then decided, so a burst of guesses costs a few hashes, and a
+//! burst of right passwords (a client's parallel requests) all succeed. The host keeps the
+//! waiting attempts (they are its promises) and tells each call how many wait; this module
+//! keeps every count and makes every decision.
+//!
+//! State is per instance, for at most `cache_size` keys of each kind (the least recently used
+//! idle ones are forgotten first; a busy one is kept, so a flood of other keys cannot reset its
+//! count). Only the bucket of a username that exists is shared through the store, so that other
+//! isolates see a username under attack: written at most once per `write_interval_ms`, with a
+//! TTL of the window; failures for unknown usernames never write (anonymous traffic costs no
+//! store writes). Of the stored copy and this one the fuller bucket wins.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// The throttle's limits (the service has no setting for them).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub threshold: u32,
+    pub base_ms: f64,
+    pub max_ms: f64,
+    pub window_ms: f64,
+    pub per_username: f64,
+    pub write_interval_ms: f64,
+    pub cache_size: usize,
+}
+
+pub const LIMITS: Limits = Limits {
+    threshold: 5,
+    base_ms: 1000.0,
+    max_ms: 5.0 * 60.0 * 1000.0,
+    window_ms: 15.0 * 60.0 * 1000.0,
+    per_username: 100.0,
+    write_interval_ms: 60.0 * 1000.0,
+    cache_size: 10_000,
+};
+
+/// What becomes of an attempt that asks to be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Admit,
+    /// Waits for the checks in flight; the host hands it to [`LoginThrottle::leave`]'s answer.
+    Wait,
+    Refuse,
+}
+
+/// What the waiting attempts of a client and username get when a check of theirs ends: the
+/// first `admit` of them are admitted (and counted in flight) and the rest keep waiting, or all
+/// are refused (`refuse_rest`: a lock began; then `admit` is 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Released {
+    pub admit: usize,
+    pub refuse_rest: bool,
+}
+
+/// How an admitted attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure {
+        known: bool,
+    },
+    /// The check could not be made (the store failed): counted neither way.
+    Abandoned,
+}
+
+#[derive(Default)]
+struct Pair {
+    failures: u32,
+    until: f64,
+    at: f64,
+    in_flight: usize,
+}
+
+struct Name {
+    score: f64,
+    at: f64,
+    in_flight: usize,
+    known: bool,
+    dirty: bool,
+    written_at: f64,
+}
+
+impl Default for Name {
+    fn default() -> Self {
+        Name { score: 0.0, at: 0.0, in_flight: 0, known: false, dirty: false, written_at: f64::NEG_INFINITY }
+    }
+}
+
+/// One key's state: a client and username's (`pair`), or a username's (`name`), the other half
+/// unused. Both kinds share one map (one set of map code in the wasm); their keys never
+/// collide, a pair's has a space.
+#[derive(Default)]
+struct Slot {
+    pair: Pair,
+    name: Name,
+}
+
+impl Slot {
+    fn busy(&self) -> bool {
+        self.pair.in_flight > 0 || self.name.in_flight > 0
+    }
+}
+
+/// At most `cap` entries (beyond while more are busy), the least recently used idle ones
+/// forgotten first: a use stamps the entry with the next tick.
+struct Bounded {
+    cap: usize,
+    tick: u64,
+    entries: BTreeMap<String, (u64, Slot)>,
+    /// The keys by last use, oldest first: eviction in O(log n), not a scan.
+    by_use: BTreeMap<u64, String>,
+}
+
+impl Bounded {
+    fn new(cap: usize) -> Self {
+        Bounded { cap, tick: 0, entries: BTreeMap::new(), by_use: BTreeMap::new() }
+    }
+
+    /// The slot of `key`, made if missing, now the most recently used.
+    fn get(&mut self, key: &str) -> &mut Slot {
+        self.tick += 1;
+        let tick = self.tick;
+        match self.entries.get_mut(key) {
+            Some((used, _)) => {
+                self.by_use.remove(used);
+                *used = tick;
+            }
+            None => {
+                self.entries.insert(key.to_string(), (tick, Slot::default()));
+            }
+        }
+        self.by_use.insert(tick, key.to_string());
+        if self.entries.len() > self.cap {
+            self.forget_idle(tick);
+        }
+        &mut self.entries.entry(key.to_string()).or_insert_with(|| (tick, Slot::default())).1
+    }
+
+    /// Forgets the least recently used idle entries beyond `cap`, never the one used at `now`.
+    fn forget_idle(&mut self, now: u64) {
+        let excess = self.entries.len().saturating_sub(self.cap);
+        let idle: Vec<(u64, String)> = self
+            .by_use
+            .range(..now)
+            .filter(|(_, key)| self.entries.get(*key).is_some_and(|(_, slot)| !slot.busy()))
+            .take(excess)
+            .map(|(tick, key)| (*tick, key.clone()))
+            .collect();
+        for (tick, key) in idle {
+            self.by_use.remove(&tick);
+            self.entries.remove(&key);
+        }
+    }
+}
+
+pub struct LoginThrottle {
+    limits: Limits,
+    /// Both kinds of state, at most `cache_size` of each on average.
+    state: Bounded,
+}
+
+impl LoginThrottle {
+    pub fn new(limits: Limits) -> Self {
+        LoginThrottle { limits, state: Bounded::new(limits.cache_size.saturating_mul(2)) }
+    }
+
+    /// The TTL of a stored bucket, in seconds (KV's least is 60).
+    pub fn ttl_seconds(&self) -> u64 {
+        (self.limits.window_ms / 1000.0).ceil().max(60.0) as u64
+    }
+
+    /// An attempt of `pair` (the host's key for a client and username: the username's throttle
+    /// key, a space, the client's address) asks to be checked, with `waiting` attempts of it already waiting.
+    pub fn enter(&mut self, pair: &str, waiting: usize, now: f64) -> Entry {
+        let limits = self.limits;
+        let pair = &mut self.state.get(pair).pair;
+        age(pair, &limits, now);
+        if pair.until > now {
+            return Entry::Refuse;
+        }
+        if pair.in_flight < slots(pair, &limits) && waiting == 0 {
+            pair.in_flight += 1;
+            return Entry::Admit;
+        }
+        Entry::Wait
+    }
+
+    /// An admitted attempt of the pair has ended: what its `waiting` attempts get.
+    pub fn leave(&mut self, pair: &str, waiting: usize, now: f64) -> Released {
+        let limits = self.limits;
+        let pair = &mut self.state.get(pair).pair;
+        pair.in_flight = pair.in_flight.saturating_sub(1);
+        let mut released = Released::default();
+        while released.admit < waiting {
+            age(pair, &limits, now);
+            if pair.until > now {
+                released.refuse_rest = true;
+                break;
+            }
+            if pair.in_flight >= slots(pair, &limits) {
+                break;
+            }
+            pair.in_flight += 1;
+            released.admit += 1;
+        }
+        released
+    }
+
+    /// Whether the username's bucket (the `stored` copy, JSON text, adopted when fuller) has
+    /// room for one more check; if so the attempt is counted in flight on it.
+    pub fn admit_name(&mut self, key: &str, stored: Option<&str>, now: f64) -> bool {
+        let limits = self.limits;
+        let name = &mut self.state.get(key).name;
+        if let Some((score, at)) = stored.and_then(parse_bucket) {
+            name.known = true; // only known usernames are ever stored
+            if level(score, at, &limits, now) > level(name.score, name.at, &limits, now) {
+                (name.score, name.at, name.dirty) = (score, at, false);
+            }
+        }
+        if level(name.score, name.at, &limits, now) + name.in_flight as f64 + 1.0 > limits.per_username {
+            return false;
+        }
+        name.in_flight += 1;
+        true
+    }
+
+    /// An attempt admitted by both limits ended (`leave` follows, for the pair's waiting).
+    pub fn end(&mut self, pair: &str, key: &str, outcome: Outcome, now: f64) {
+        let limits = self.limits;
+        let name = &mut self.state.get(key).name;
+        name.in_flight = name.in_flight.saturating_sub(1);
+        if let Outcome::Failure { known: true } = outcome {
+            name.known = true;
+        }
+        if let Outcome::Failure { .. } = outcome {
+            (name.score, name.at, name.dirty) = (level(name.score, name.at, &limits, now) + 1.0, now, true);
+        }
+        let pair = &mut self.state.get(pair).pair;
+        match outcome {
+            Outcome::Success => (pair.failures, pair.until, pair.at) = (0, 0.0, now),
+            Outcome::Failure { .. } => {
+                age(pair, &limits, now);
+                let failures = pair.failures.saturating_add(1);
+                let lock = lock_for(failures, &limits);
+                (pair.failures, pair.until, pair.at) = (failures, if lock > 0.0 { now + lock } else { 0.0 }, now);
+            }
+            Outcome::Abandoned => {}
+        }
+    }
+
+    /// The bucket to store for a known username with a pending change, at most once per
+    /// interval (JSON text), or None. [`Self::unwritten`] puts it back when the write fails.
+    pub fn take_write(&mut self, key: &str, now: f64) -> Option<String> {
+        let interval = self.limits.write_interval_ms;
+        let name = &mut self.state.get(key).name;
+        if !name.known || !name.dirty || now - name.written_at < interval {
+            return None;
+        }
+        (name.written_at, name.dirty) = (now, false);
+        Some(serde_json::json!({ "score": name.score, "at": name.at as u64 }).to_string())
+    }
+
+    /// A write of [`Self::take_write`] failed (a 429 or a failing store): a later attempt
+    /// writes it.
+    pub fn unwritten(&mut self, key: &str) {
+        self.state.get(key).name.dirty = true;
+    }
+}
+
+/// Forgets failures older than the window.
+fn age(pair: &mut Pair, limits: &Limits, now: f64) {
+    if pair.failures > 0 && now - pair.at > limits.window_ms {
+        (pair.failures, pair.until) = (0, 0.0);
+    }
+}
+
+/// How many attempts of a pair may be checked at once: the failures left before the back-off.
+fn slots(pair: &Pair, limits: &Limits) -> usize {
+    limits.threshold.saturating_sub(pair.failures).max(1) as usize
+}
+
+fn lock_for(failures: u32, limits: &Limits) -> f64 {
+    let Some(over) = failures.checked_sub(limits.threshold) else { return 0.0 };
+    (limits.base_ms * 2f64.powi(over.min(40) as i32)).min(limits.max_ms)
+}
+
+/// The bucket's level at `now`: it drains `per_username` per window, continuously.
+fn level(score: f64, at: f64, limits: &Limits, now: f64) -> f64 {
+    let drained = (now - at).max(0.0) * limits.per_username / limits.window_ms;
+    (score - drained).max(0.0)
+}
+
+/// A stored bucket `{"score","at"}`, or None for one that does not parse (then it is ignored).
+fn parse_bucket(text: &str) -> Option<(f64, f64)> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    let number = |name: &str| value.get(name).and_then(Value::as_f64).filter(|n| n.is_finite());
+    Some((number("score")?, number("at")?))
+}
