@@ -26,16 +26,16 @@ test("the console's files come with a strict CSP, their types and an ETag", asyn
     assert.equal(again.status, 304, path);
   }
   const index = await call("GET", "/_console/");
-  assert.equal(index.text, readFileSync(`${ROOT}/www/console/index.html`, "utf8"), "served as written");
+  assert.equal(index.text, readFileSync(`${ROOT}/console/index.html`, "utf8"), "served as written");
 });
 
 test("the page carries no inline script or style, which the CSP would block", () => {
-  const html = readFileSync(`${ROOT}/www/console/index.html`, "utf8");
+  const html = readFileSync(`${ROOT}/console/index.html`, "utf8");
   for (const script of html.match(/<script\b[^>]*>/g) ?? []) assert.match(script, /\ssrc="/, script);
   assert.doesNotMatch(html, /\son[a-z]+=|\sstyle=|<style\b|javascript:/i);
-  const js = readdirSync(`${ROOT}/www/console`)
+  const js = readdirSync(`${ROOT}/console`)
     .filter((name) => name.endsWith(".js"))
-    .map((name) => readFileSync(`${ROOT}/www/console/${name}`, "utf8"))
+    .map((name) => readFileSync(`${ROOT}/console/${name}`, "utf8"))
     .join("\n");
   assert.doesNotMatch(js, /\b(localStorage|sessionStorage|indexedDB)\s*[.[]|document\.cookie/, "the tokens stay in memory");
 });
