@@ -46,8 +46,10 @@ impl RealmCache {
         self.cache.forget(username);
     }
 
-    /// POST /_security/realm/{realms}/_clear_cache's reply envelope.
-    pub fn clear(&mut self, realms: &str, usernames: Option<String>) -> String {
-        self.cache.clear(realms, usernames.as_deref()).to_envelope()
+    /// POST /_security/realm/{realms}/_clear_cache's reply envelope; `uri` is the request's
+    /// path and query, whose `usernames` parameter the core's query decoder reads.
+    pub fn clear(&mut self, realms: &str, uri: &str) -> String {
+        let params = crate::query_params::decode_query(uri).unwrap_or_default();
+        self.cache.clear(realms, params.get("usernames")).to_envelope()
     }
 }

@@ -265,7 +265,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
         use("remember", username, password, JSON.stringify(principal), since, now),
       forget: (username) => use("forget", username),
       /** The reply envelope of POST /_security/realm/{realms}/_clear_cache. */
-      clear: (realms, usernames) => use("clear", realms, usernames ?? undefined),
+      clear: (realms, uri) => use("clear", realms, uri),
     };
   }
 

@@ -6,6 +6,5 @@ import { fromEnvelope } from "./http.js";
 export async function clearRealmCache(ctx, { principal, params, uri }) {
   const denied = authorize(ctx, principal, "clearRealmCache");
   if (denied) return denied;
-  const usernames = new URL(uri, "http://localhost").searchParams.get("usernames");
-  return fromEnvelope(ctx.realms.cache.clear(params.realms, usernames));
+  return fromEnvelope(ctx.realms.cache.clear(params.realms, uri));
 }
