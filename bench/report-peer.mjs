@@ -193,8 +193,8 @@ export function workerdCpuSection(r) {
   return `## CPU per request in workerd
 
 Inside a Worker the clock stands still while code runs (\`performance.now()\` and \`Date.now()\`
-move only across I/O, a Spectre mitigation), and local workerd reports no CPU time per request, so
-a Worker cannot time itself. bench/workerd-cpu.mjs measures from outside instead: \`wrangler dev\`
+move only across I/O, a Spectre mitigation), so a Worker cannot time itself (workerd's own CPU
+figure per request goes only to tail Workers, not set up here). bench/workerd-cpu.mjs measures from outside instead: \`wrangler dev\`
 runs the Worker in a workerd process of its own (wrangler's proxy is a second one), and Linux
 counts that process's CPU time per thread (\`/proc/<pid>/task/*/schedstat\`, nanoseconds: V8,
 WebCrypto, the HTTP layer, all threads). The Worker is edge-token's on a MemoryKV inside the

@@ -92,7 +92,7 @@ if (!flag("no-workerd")) {
   const durationS = Number(value("duration", quick ? 3 : 10));
   await section("workerd", () => measureWorkerd(ROOT, { durationS, log }));
   await section("sideBySide", () => measureSideBySide(ROOT, { durationS, revokes: quick ? 300 : 2000, log }));
-  await section("workerdCpu", () => measureWorkerdCpu(ROOT, { requests: quick ? 50 : 200, rounds: 3, log }));
+  await section("workerdCpu", () => measureWorkerdCpu(ROOT, { requests: quick ? 50 : 200, rounds: quick ? 3 : 5, log }));
 }
 
 // HOOK (realm invalidation of 1,000,000 tokens): bench/realm-invalidation.mjs, when it exists,
