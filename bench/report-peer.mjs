@@ -193,8 +193,10 @@ export function workerdCpuSection(r) {
   return `## CPU per request in workerd
 
 Inside a Worker the clock stands still while code runs (\`performance.now()\` and \`Date.now()\`
-move only across I/O, a Spectre mitigation), so a Worker cannot time itself (workerd's own CPU
-figure per request goes only to tail Workers, not set up here). bench/workerd-cpu.mjs measures from outside instead: \`wrangler dev\`
+move only across I/O, a Spectre mitigation), so a Worker cannot time itself, and the CPU time
+workerd hands to tail Workers (\`TraceItem.cpuTime\`) is 0 in local workerd (checked with a tail
+Worker under Miniflare: 0 ms CPU and wall even for a loop of 2e7 square roots).
+bench/workerd-cpu.mjs measures from outside instead: \`wrangler dev\`
 runs the Worker in a workerd process of its own (wrangler's proxy is a second one), and Linux
 counts that process's CPU time per thread (\`/proc/<pid>/task/*/schedstat\`, nanoseconds: V8,
 WebCrypto, the HTTP layer, all threads). The Worker is edge-token's on a MemoryKV inside the

@@ -4,9 +4,9 @@
 // How: `wrangler dev` runs the Worker in a workerd process of its own (the one started with an
 // inspector address; a second workerd in the same process group is wrangler's proxy in front of
 // it). Inside a Worker the clock is frozen during execution (`performance.now()` and `Date.now()`
-// only move on I/O, a Spectre mitigation), so the Worker cannot time itself; workerd's per-request
-// CPU reaches only tail Workers (TraceItem cpuTime), which this bench does not set up, and whose
-// figures in local workerd it has not checked. Instead the bench reads that process's CPU time from Linux (the sum
+// only move on I/O, a Spectre mitigation), so the Worker cannot time itself; and the per-request
+// CPU that workerd gives tail Workers (TraceItem cpuTime) is 0 in local workerd (a tail Worker
+// under Miniflare sees cpuTime 0 and wallTime 0 even for a 2e7-iteration loop). Instead the bench reads that process's CPU time from Linux (the sum
 // of /proc/<pid>/task/*/schedstat, nanoseconds, every thread: V8, WebCrypto, the HTTP layer),
 // sends N requests one at a time, reads it again, and divides. The floor is GET /__floor, which
 // the fixture answers before the service is reached: what workerd itself spends on a request.
