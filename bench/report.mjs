@@ -1,5 +1,13 @@
 // Renders bench results as BENCHMARKS.md and as the console summary. Everything numeric comes
 // from `results`; the prose around it says how each number was made and what it means.
+import {
+  bundlesSection,
+  peerTargetRows,
+  realmInvalidationSection,
+  sideBySideSection,
+  sideBySideTable,
+  workerdCpuSection,
+} from "./report-peer.mjs";
 
 const int = (n) => Math.round(n).toLocaleString("en-US");
 const ms = (n, digits = 1) => `${n.toFixed(digits)} ms`;
@@ -307,24 +315,39 @@ ${table(
     ["Node", m.node],
     ["load average at start", m.load],
     ["commit", m.commit],
+    ["the whole run took", r.elapsedS === undefined ? "—" : `${(r.elapsedS / 60).toFixed(1)} min`],
   ],
 )}
 
+## Beside the peer
+
+${sideBySideTable(r)}
+
 ## Targets
 
-${table(["measure", "result", "target", ""], targetRows(r))}
+${table(["measure", "result", "target", ""], [...targetRows(r), ...peerTargetRows(r)])}
 
 ${throughputSection(r)}
 ${profileSection(r)}
 ${kvOpsSection(r)}
 ${sizeSection(r)}
 ${coldStartSection(r)}
-${workerdSection(r)}`;
+${workerdSection(r)}
+${sideBySideSection(r)}
+${workerdCpuSection(r)}
+${bundlesSection(r)}
+${realmInvalidationSection(r)}`;
 }
 
 /** The console summary: the targets, and the KV table. */
 export function renderConsole(r) {
-  const lines = ["", table(["measure", "result", "target", ""], targetRows(r)), ""];
+  const lines = [
+    "",
+    sideBySideTable(r),
+    "",
+    table(["measure", "result", "target", ""], [...targetRows(r), ...peerTargetRows(r)]),
+    "",
+  ];
   if (!failed(r.throughput))
     lines.push(`checkToken ${int(r.throughput.engine)} ops/s, plain JS ${int(r.throughput.plain)} ops/s`, "");
   if (!failed(r.kvOps)) {

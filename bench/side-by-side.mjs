@@ -1,0 +1,198 @@
+// edge-token beside its nearest edge peer, Cloudflare's @cloudflare/workers-oauth-provider
+// (bench/peer/worker.js), both under `wrangler dev` (workerd, local KV on disk), both up at once,
+// driven by the same autocannon settings one after the other:
+//   bearer: edge-token's GET /_security/_authenticate, the peer's GET /api/whoami (the provider
+//     validates the token, the API handler answers who it belongs to), each with one token;
+//   revoke: revoking one live token per request, each token once (autocannon `amount` = the
+//     tokens made beforehand): edge-token's DELETE /_security/oauth2/token {"token"} with a Basic
+//     caller whose login is cached, the peer's RFC 7009 POST /oauth/token token=... with its
+//     client's Basic secret.
+// KV operations of one revoke, the caller's authentication included: the peer's from its own
+// counting wrapper (the x-count-kv-ops header, over HTTP on the same server); edge-token's from
+// the same handler in process on a counting MemoryKV (tests/service/kv-ops.test.mjs asserts it).
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ADMIN, basic, inProcess, startWrangler } from "../tests/service/helpers.mjs";
+import { countingKv } from "./counting-kv.mjs";
+import { apiRequest, countedRequest, createClient, issueToken, revokeRequest } from "./peer/client.mjs";
+
+const REVOKER = { username: "bench_revoker", password: "bench-revoker-password" };
+
+async function load(options) {
+  const { default: autocannon } = await import("autocannon");
+  return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
+}
+
+// autocannon's own `duration` is in whole seconds; start and finish are Dates, to the ms.
+const seconds = (r) => (r.finish - r.start) / 1000;
+const summary = (r) => ({
+  seconds: seconds(r),
+  requestsPerSecond: r.requests.total / seconds(r),
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  requests: r.requests.total,
+  failures: r.non2xx + r.errors + r.timeouts,
+});
+
+/** Rounds of one load together: requests over the summed time; latencies per round. */
+const combine = (rounds) => {
+  const requests = rounds.reduce((a, r) => a + r.requests, 0);
+  return {
+    requestsPerSecond: requests / rounds.reduce((a, r) => a + r.seconds, 0),
+    requests,
+    failures: rounds.reduce((a, r) => a + r.failures, 0),
+    p50: rounds.map((r) => r.p50).join(", "),
+    p99: rounds.map((r) => r.p99).join(", "),
+    rounds: rounds.map((r) => Math.round(r.requestsPerSecond)),
+  };
+};
+
+/** `make(i)` for i < n, `concurrency` at a time. */
+async function pool(n, concurrency, make) {
+  const out = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await make(i);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return out;
+}
+
+async function json(url, method, path, { auth, body } = {}) {
+  const headers = { authorization: auth };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const parsed = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+
+/** edge-token: a superuser whose tokens are checked and revoked, a token_admin who revokes. */
+async function edgeTokenSide(url, elastic, tokens, log) {
+  await json(url, "PUT", "/_security/user/bench_user", {
+    auth: elastic,
+    body: { password: "bench-password", roles: ["superuser"] },
+  });
+  await json(url, "PUT", `/_security/user/${REVOKER.username}`, {
+    auth: elastic,
+    body: { password: REVOKER.password, roles: ["token_admin"] },
+  });
+  const grant = { grant_type: "password", username: "bench_user", password: "bench-password" };
+  log(`side by side: ${tokens} edge-token tokens`);
+  const made = await pool(tokens, 10, () => json(url, "POST", "/_security/oauth2/token", { auth: elastic, body: grant }));
+  const caller = basic(REVOKER.username, REVOKER.password);
+  // One revoke first: the caller's login is then cached, as for every request of the load run.
+  const first = await json(url, "DELETE", "/_security/oauth2/token", { auth: caller, body: { token: made.pop().access_token } });
+  if (first.invalidated_tokens !== 1) throw new Error(`edge-token revoke: ${JSON.stringify(first)}`);
+  return {
+    bearer: { path: "/_security/_authenticate", headers: { authorization: `Bearer ${made[0].access_token}` } },
+    revoke: made.slice(2).map(({ access_token }) => ({
+      token: access_token,
+      request: {
+        method: "DELETE",
+        path: "/_security/oauth2/token",
+        headers: { authorization: caller, "content-type": "application/json" },
+        body: JSON.stringify({ token: access_token }),
+      },
+    })),
+    stillValid: (token) => fetch(`${url}/_security/_authenticate`, { headers: { authorization: `Bearer ${token}` } }),
+    sample: made[1].access_token,
+  };
+}
+
+async function peerSide(url, tokens, log) {
+  const client = await createClient(fetch, url);
+  log(`side by side: ${tokens} peer tokens`);
+  const made = await pool(tokens, 10, () => issueToken(fetch, url, client));
+  const ops = await countedRequest(fetch, url, revokeRequest(client, made.pop().access_token));
+  if (ops.status !== 200) throw new Error(`peer revoke: ${ops.status} ${ops.text}`);
+  return {
+    bearer: apiRequest(made[0].access_token),
+    revoke: made.slice(2).map(({ access_token }) => ({ token: access_token, request: revokeRequest(client, access_token) })),
+    stillValid: (token) => fetch(`${url}/api/whoami`, { headers: { authorization: `Bearer ${token}` } }),
+    sample: made[1].access_token,
+    revokeOps: ops.ops,
+  };
+}
+
+/** edge-token's revoke of one token, its Basic caller's login cached, counted in process. */
+async function edgeTokenRevokeOps() {
+  const { MemoryKV } = await import("../www/entry-node.js");
+  const counter = countingKv(new MemoryKV());
+  const { call } = await inProcess({ TOKENS: counter.kv });
+  await call("PUT", `/_security/user/${REVOKER.username}`, {
+    auth: ADMIN,
+    body: { password: REVOKER.password, roles: ["token_admin"] },
+  });
+  const grant = { grant_type: "password", username: REVOKER.username, password: REVOKER.password };
+  const pair = (await call("POST", "/_security/oauth2/token", { auth: ADMIN, body: grant })).body;
+  const caller = basic(REVOKER.username, REVOKER.password);
+  await call("GET", "/_security/_authenticate", { auth: caller }); // the login is cached
+  counter.reset();
+  const reply = await call("DELETE", "/_security/oauth2/token", { auth: caller, body: { token: pair.access_token } });
+  if (reply.body?.invalidated_tokens !== 1) throw new Error(`edge-token revoke in process: ${JSON.stringify(reply.body)}`);
+  return counter.describe();
+}
+
+export async function measureSideBySide(root, { durationS = 10, connections = 10, revokes = 2000, log = () => {} } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "edge-token-bench-peer-"));
+  const password = randomBytes(12).toString("base64url");
+  const servers = [];
+  try {
+    log("side by side: starting wrangler dev for edge-token and for the peer");
+    const vars = { ELASTIC_PASSWORD: password, TOKEN_SECRET: randomBytes(32).toString("base64url") };
+    const [edge, peer] = await Promise.all([
+      startWrangler({ persistTo: join(dir, "edge"), vars }),
+      startWrangler({ config: join(root, "bench/peer/wrangler.toml"), persistTo: join(dir, "peer"), vars }),
+    ]);
+    servers.push(edge, peer);
+    const urls = { edge: edge.url.replace(/\/$/, ""), peer: peer.url.replace(/\/$/, "") };
+    const tokens = revokes + 3; // the bearer's own, the sample kept live, the counted revoke
+    const sides = {
+      edge: await edgeTokenSide(urls.edge, basic("elastic", password), tokens, log),
+      peer: await peerSide(urls.peer, tokens, log),
+    };
+    const out = { durationS, connections, revokes, edge: {}, peer: {} };
+    // Two rounds, edge-token first then the peer first, each half the time or half the tokens:
+    // load from other work on a shared machine that rises or falls during the run hits both alike.
+    const rounds = { edge: { bearer: [], revoke: [] }, peer: { bearer: [], revoke: [] } };
+    for (const order of [
+      ["edge", "peer"],
+      ["peer", "edge"],
+    ]) {
+      for (const name of order) {
+        log(`side by side: ${name} bearer check for ${durationS / 2} s`);
+        const { path, headers } = sides[name].bearer;
+        rounds[name].bearer.push(summary(await load({ url: urls[name] + path, headers, connections, duration: durationS / 2 })));
+      }
+      for (const name of order) {
+        const all = sides[name].revoke;
+        const list = rounds[name].revoke.length === 0 ? all.slice(0, all.length >> 1) : all.slice(all.length >> 1);
+        log(`side by side: ${name} revoking ${list.length} tokens, one per request`);
+        let next = 0;
+        const take = () => list[Math.min(next++, list.length - 1)].request;
+        const requests = [{ ...list[0].request, setupRequest: (request) => ({ ...request, ...take() }) }];
+        const result = summary(await load({ url: urls[name], requests, connections, amount: list.length }));
+        if (next < list.length) throw new Error(`${name}: ${next} of ${list.length} tokens revoked`);
+        rounds[name].revoke.push(result);
+        // Revoked means revoked: the last token is refused, a token left out of the run still checks.
+        const gone = (await sides[name].stillValid(list.at(-1).token)).status;
+        const kept = (await sides[name].stillValid(sides[name].sample)).status;
+        if (gone !== 401 || kept !== 200)
+          throw new Error(`${name}: after the revoke run a revoked token answers ${gone}, a live one ${kept}`);
+      }
+    }
+    for (const name of ["edge", "peer"]) for (const kind of ["bearer", "revoke"]) out[name][kind] = combine(rounds[name][kind]);
+    out.peer.revokeOps = sides.peer.revokeOps;
+    out.edge.revokeOps = await edgeTokenRevokeOps();
+    return out;
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,123 @@
+// CPU per request of edge-token's Worker in workerd, memory mode (bench/fixtures/worker-memory.js:
+// the store is a MemoryKV inside the isolate, so no KV simulator shares the process).
+//
+// How: `wrangler dev` runs the Worker in a workerd process of its own (the one started with an
+// inspector address; a second workerd in the same process group is wrangler's proxy in front of
+// it). Inside a Worker the clock is frozen during execution (`performance.now()` and `Date.now()`
+// only move on I/O, a Spectre mitigation), so the Worker cannot time itself; and the per-request
+// CPU that workerd gives tail Workers (TraceItem cpuTime) is 0 in local workerd (a tail Worker
+// under Miniflare sees cpuTime 0 and wallTime 0 even for a 2e7-iteration loop). Instead the bench reads that process's CPU time from Linux (the sum
+// of /proc/<pid>/task/*/schedstat, nanoseconds, every thread: V8, WebCrypto, the HTTP layer),
+// sends N requests one at a time, reads it again, and divides. The floor is GET /__floor, which
+// the fixture answers before the service is reached: what workerd itself spends on a request.
+// Rounds alternate the kinds of request so that drift hits all alike; figures are medians.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startWrangler } from "../tests/service/helpers.mjs";
+
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** CPU nanoseconds of every thread of `pid`. */
+function cpuNs(pid) {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+    } catch {} // a thread that ended meanwhile
+  }
+  return total;
+}
+
+/** The workerd processes of this machine: {pid, group, args}. */
+function workerdProcesses() {
+  const out = [];
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!stat.includes("(workerd)")) continue;
+      const group = stat.split(") ")[1].split(" ")[2];
+      out.push({ pid, group, args: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0") });
+    } catch {} // a process that ended meanwhile
+  }
+  return out;
+}
+
+/**
+ * The workerd processes of the `wrangler dev` serving `port`: the proxy listens on it
+ * (`--socket-addr=entry=127.0.0.1:<port>`); the runtime is the one in its process group started
+ * with an inspector address. {runtime, all}.
+ */
+function workerdOf(port) {
+  const processes = workerdProcesses();
+  const proxy = processes.find((p) => p.args.includes(`--socket-addr=entry=127.0.0.1:${port}`));
+  if (!proxy) throw new Error(`no workerd serves port ${port}`);
+  const group = processes.filter((p) => p.group === proxy.group);
+  const runtime = group.find((p) => p.args.some((a) => a.startsWith("--inspector-addr")));
+  if (!runtime) throw new Error(`no workerd runtime process beside port ${port}`);
+  return { runtime: runtime.pid, all: group.map((p) => p.pid) };
+}
+
+const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+export async function measureWorkerdCpu(root, { requests = 200, rounds = 3, log = () => {} } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "edge-token-bench-cpu-"));
+  const password = randomBytes(12).toString("base64url");
+  let server;
+  try {
+    log("workerd CPU (memory mode): starting wrangler dev");
+    server = await startWrangler({
+      config: join(root, "bench/fixtures/wrangler-memory.toml"),
+      persistTo: join(dir, "state"),
+      vars: { ELASTIC_PASSWORD: password, TOKEN_SECRET: randomBytes(32).toString("base64url") },
+    });
+    const url = server.url.replace(/\/$/, "");
+    const pids = workerdOf(new URL(url).port);
+    const send = async (path, { method = "GET", auth, body } = {}) => {
+      const headers = {};
+      if (auth) headers.authorization = auth;
+      if (body) headers["content-type"] = "application/json";
+      const response = await fetch(url + path, { method, headers, body: body && JSON.stringify(body) });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+      return text ? JSON.parse(text) : null;
+    };
+    const elastic = basic("elastic", password);
+    await send("/_security/user/bench_user", {
+      method: "PUT",
+      auth: elastic,
+      body: { password: "bench-password", roles: ["superuser"] },
+    });
+    const user = basic("bench_user", "bench-password");
+    const grantBody = { grant_type: "password", username: "bench_user", password: "bench-password" };
+    const { access_token } = await send("/_security/oauth2/token", { method: "POST", auth: elastic, body: grantBody });
+    const kinds = {
+      floor: () => send("/__floor"),
+      basic: () => send("/_security/_authenticate", { auth: user }),
+      grant: () => send("/_security/oauth2/token", { method: "POST", auth: elastic, body: grantBody }),
+      bearer: () => send("/_security/_authenticate", { auth: `Bearer ${access_token}` }),
+    };
+    for (const call of Object.values(kinds)) for (let i = 0; i < 20; i++) await call(); // logins cached, code warm
+    const samples = Object.fromEntries(Object.keys(kinds).map((k) => [k, { runtime: [], all: [] }]));
+    for (let round = 0; round < rounds; round++) {
+      log(`workerd CPU (memory mode): round ${round + 1} of ${rounds}, ${requests} requests of each kind`);
+      for (const [kind, call] of Object.entries(kinds)) {
+        await sleep(50);
+        const before = { runtime: cpuNs(pids.runtime), all: pids.all.reduce((a, p) => a + cpuNs(p), 0) };
+        for (let i = 0; i < requests; i++) await call();
+        await sleep(50); // work after the response (waitUntil) lands in this sample
+        samples[kind].runtime.push((cpuNs(pids.runtime) - before.runtime) / requests / 1e6);
+        samples[kind].all.push((pids.all.reduce((a, p) => a + cpuNs(p), 0) - before.all) / requests / 1e6);
+      }
+    }
+    const out = { requests, rounds };
+    for (const [kind, s] of Object.entries(samples)) out[kind] = { runtimeMs: median(s.runtime), allMs: median(s.all) };
+    for (const kind of ["basic", "grant", "bearer"]) out[kind].aboveFloorMs = out[kind].runtimeMs - out.floor.runtimeMs;
+    return out;
+  } finally {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
