@@ -1,5 +1,5 @@
-//! The role table: role names to the cluster privileges they hold. It starts with ES's built-in
-//! `superuser`, takes the role descriptors of the `ROLES` setting, and can take more at run time
+//! The role table: role names to the cluster privileges they hold. It starts with ES's reserved
+//! roles (§18), takes the role descriptors of the `ROLES` setting, and can take more at run time
 //! (`RoleTable::insert`, e.g. native roles read from the store). `cluster` decides the service's
 //! actions; `indices` is kept for what a user may ask about (§13); ES's other descriptor members
 //! (applications, run_as, metadata, ...) are accepted and ignored.
@@ -9,8 +9,9 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::privileges::{self, Action, CLUSTER_PRIVILEGES};
+use crate::reserved_roles;
 
-/// The built-in role with every privilege; its name may not be given to another role.
+/// The reserved role with every privilege.
 pub const SUPERUSER: &str = "superuser";
 
 /// One role: its cluster privileges, lower-cased (ES matches them case-insensitively), and its
@@ -169,10 +170,14 @@ impl Default for RoleTable {
 }
 
 impl RoleTable {
-    /// The built-in roles only.
+    /// The built-in roles only: ES's reserved roles (§18), each with the privileges of its
+    /// descriptor.
     pub fn new() -> RoleTable {
-        let superuser = Role { cluster: vec!["all".to_string()], indices: superuser_indices() };
-        RoleTable { roles: vec![(SUPERUSER.to_string(), superuser)] }
+        let roles = reserved_roles::all()
+            .iter()
+            .filter_map(|(name, descriptor)| Some((name.clone(), Role::from_descriptor(name, descriptor).ok()?)))
+            .collect();
+        RoleTable { roles }
     }
 
     /// Adds or replaces a role. Built-in names and names ES refuses are rejected.
@@ -220,21 +225,11 @@ impl RoleTable {
     }
 }
 
-/// ES's `superuser` index groups: everything on every index, and reading restricted ones.
-fn superuser_indices() -> Vec<IndexGroup> {
-    let group = |privileges: &[&str], allow_restricted_indices| IndexGroup {
-        names: vec!["*".to_string()],
-        privileges: privileges.iter().map(|p| p.to_string()).collect(),
-        allow_restricted_indices,
-    };
-    vec![group(&["all"], false), group(&["monitor", "read", "view_index_metadata", "read_cross_cluster"], true)]
-}
-
 fn check_name(name: &str) -> Result<(), RoleError> {
     if !is_valid_role_name(name) {
         return Err(RoleError::InvalidName(name.to_string()));
     }
-    if name == SUPERUSER {
+    if reserved_roles::is_reserved(name) {
         return Err(RoleError::Reserved(name.to_string()));
     }
     Ok(())

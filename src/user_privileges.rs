@@ -14,8 +14,8 @@ use serde_json::{json, Map, Value};
 use crate::errors::{illegal_argument, Cause, Reply};
 use crate::json_value::parse_strict;
 use crate::privileges::{
-    authorize_principal, cluster_implies, comma_list, index_implies, is_action_pattern, is_known_privilege,
-    wildcard_matches, Action, CLUSTER_PRIVILEGES,
+    authorize_principal, cluster_implies, comma_list, index_implies, is_action_pattern, is_known_index_privilege,
+    is_known_privilege, unknown_index_privilege, wildcard_matches, Action, CLUSTER_PRIVILEGES,
 };
 use crate::put_user::token_name;
 use crate::role_descriptor::string_array;
@@ -211,16 +211,16 @@ fn covers(held: &str, wanted: &str) -> bool {
 
 /// Whether the privileges `held` grant the cluster privilege `wanted` (lower-cased).
 fn grants_cluster(held: &[&String], wanted: &str) -> bool {
-    if wanted == "none" {
-        return true;
-    }
     held.iter().any(|h| {
         let h = h.as_str();
-        if h == "all" || h == wanted || cluster_implies(h, wanted) {
-            return true;
-        }
         if !is_action_pattern(wanted) {
-            return false;
+            // An action pattern held implies what any privilege implies: those that grant no action,
+            // which are what `none` implies.
+            let named = if is_action_pattern(h) { "none" } else { h };
+            return cluster_implies(named, wanted);
+        }
+        if h == "all" || (h == "manage" && !wanted.starts_with("cluster:admin/xpack/security")) {
+            return true;
         }
         // An action asked for by name: a named privilege grants the actions it lists.
         let by_name = Action::ALL.iter().any(|a| a.name() == wanted && crate::privileges::grants(h, *a));
@@ -228,17 +228,21 @@ fn grants_cluster(held: &[&String], wanted: &str) -> bool {
     })
 }
 
-/// ES's restricted indices, as far as this service knows them: its security index.
+/// ES's restricted indices as far as this service knows them (§19): the system indices of the
+/// security plugin (`.security*`) and of the Kibana module.
 fn is_restricted(name: &str) -> bool {
-    name.starts_with(".security")
+    const SYSTEM_INDICES: [&str; 5] =
+        [".security*", ".kibana_*", ".reporting-*", ".apm-agent-configuration*", ".apm-custom-link*"];
+    SYSTEM_INDICES.iter().any(|pattern| wildcard_matches(pattern, name))
 }
 
 fn grants_index(groups: &[&IndexGroup], name: &str, privilege: &str) -> bool {
-    groups.iter().any(|group| {
-        (group.allow_restricted_indices || !is_restricted(name))
-            && group.names.iter().any(|pattern| covers(pattern, name))
-            && group.privileges.iter().any(|held| index_implies(held, privilege))
-    })
+    privilege == "none"
+        || groups.iter().any(|group| {
+            (group.allow_restricted_indices || !is_restricted(name))
+                && group.names.iter().any(|pattern| covers(pattern, name))
+                && group.privileges.iter().any(|held| index_implies(held, privilege))
+        })
 }
 
 /// Java's `HashMap` iteration order for these keys, inserted in this order (first insertion
@@ -301,7 +305,11 @@ pub fn has_privileges(roles: &RoleTable, username: &str, assigned: &[String], ch
     for (names, privileges) in &check.index {
         for name in names {
             for privilege in privileges {
-                let granted = grants_index(&groups, name, &lowercase(privilege));
+                let wanted = lowercase(privilege);
+                if !is_known_index_privilege(&wanted) {
+                    return illegal_argument(unknown_index_privilege(&wanted));
+                }
+                let granted = grants_index(&groups, name, &wanted);
                 all &= granted;
                 match by_index.iter_mut().find(|(n, _)| n == name) {
                     Some((_, flags)) => flags.push((privilege.clone(), granted)),
