@@ -181,11 +181,15 @@ pub fn grants(privilege: &str, action: Action) -> bool {
 /// `None` when one of the caller's roles found in `roles` grants `action`, else the 403 of
 /// §6.2. Roles not in the table grant nothing and are named in the reason.
 pub fn authorize(roles: &RoleTable, username: &str, assigned: &[String], action: Action) -> Option<Reply> {
-    let effective: Vec<&str> = assigned.iter().map(String::as_str).filter(|name| roles.get(name).is_some()).collect();
+    let mut effective: Vec<&str> =
+        assigned.iter().map(String::as_str).filter(|name| roles.get(name).is_some()).collect();
     let allowed = effective.iter().filter_map(|name| roles.get(name)).any(|role| role.grants(action));
     if allowed {
         return None;
     }
+    // ES's denial message lists the effective roles sorted (`AuthorizationDenialMessages`), once each.
+    effective.sort_unstable_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    effective.dedup();
     let missing = missing_roles(assigned, roles);
     Some(forbidden(username, action, &effective, &missing))
 }

@@ -215,11 +215,12 @@ fn the_403_reason_names_effective_and_missing_roles() {
             Action::PutUser,
             "with effective roles [token_admin] (assigned roles [aa_missing,zz_missing] were not found), this action",
         ),
-        // Effective roles keep the user's order and repeats; missing ones are listed once, sorted.
+        // Effective roles are listed sorted and once each (ES sorts the role names), as are the
+        // missing ones.
         (
-            &["monitor_only", "token_admin", "monitor_only"],
+            &["token_admin", "monitor_only", "token_admin"],
             Action::PutUser,
-            "with effective roles [monitor_only,token_admin,monitor_only], this action",
+            "with effective roles [monitor_only,token_admin], this action",
         ),
         (&["b", "a", "b"], Action::Main, "with effective roles [] (assigned roles [a,b] were not found), this action"),
         // Java's order: by UTF-16 code unit, so U+FF61 sorts after U+1F600 (a surrogate pair).
@@ -375,4 +376,22 @@ fn own_password_changes_need_a_password_login() {
     // The exemption is for changing a password only.
     let own = authorize_principal(&roles, &caller("realm", "native", &[]), Action::SetEnabled, Some("joe"));
     assert_eq!(own.map(|r| r.status), Some(403));
+}
+
+/// ES's denial message lists the effective roles sorted and once each, then the assigned roles
+/// not found, sorted (`AuthorizationDenialMessages.rolesDescription`).
+#[test]
+fn the_403_lists_roles_in_es_order() {
+    let roles = table();
+    let denied =
+        authorize(&roles, "u", &names(&["token_admin", "monitor_only", "zz", "monitor_only", "aa"]), Action::PutUser)
+            .map(|reply| reply.body["error"]["reason"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default();
+    assert!(
+        denied.starts_with(
+            "action [cluster:admin/xpack/security/user/put] is unauthorized for user [u] with effective roles \
+             [monitor_only,token_admin] (assigned roles [aa,zz] were not found), this action"
+        ),
+        "{denied}"
+    );
 }
