@@ -5,6 +5,7 @@
 //! (applications, run_as, metadata, ...) are accepted and ignored.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -156,8 +157,9 @@ pub fn is_valid_role_name(name: &str) -> bool {
         && !name.ends_with(' ')
 }
 
-/// Role name to role; roles named by a user but absent here grant nothing. A list rather than
-/// a map: tables hold a handful of roles, and a map's code would cost wasm size for nothing.
+/// Role name to role, on top of the reserved roles; roles named by a user but absent here grant
+/// nothing. A list rather than a map: tables hold a handful of roles, and a map's code would
+/// cost wasm size for nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleTable {
     roles: Vec<(String, Role)>,
@@ -170,14 +172,9 @@ impl Default for RoleTable {
 }
 
 impl RoleTable {
-    /// The built-in roles only: ES's reserved roles (§18), each with the privileges of its
-    /// descriptor.
+    /// The built-in roles only: ES's reserved roles (§18), which every table has.
     pub fn new() -> RoleTable {
-        let roles = reserved_roles::all()
-            .iter()
-            .filter_map(|(name, descriptor)| Some((name.clone(), Role::from_descriptor(name, descriptor).ok()?)))
-            .collect();
-        RoleTable { roles }
+        RoleTable { roles: Vec::new() }
     }
 
     /// Adds or replaces a role. Built-in names and names ES refuses are rejected.
@@ -196,7 +193,8 @@ impl RoleTable {
     }
 
     pub fn get(&self, name: &str) -> Option<&Role> {
-        self.roles.iter().find(|(known, _)| known == name).map(|(_, role)| role)
+        let own = self.roles.iter().find(|(known, _)| known == name);
+        own.or_else(|| reserved_table().iter().find(|(known, _)| known == name)).map(|(_, role)| role)
     }
 
     fn put(&mut self, name: &str, role: Role) {
@@ -223,6 +221,18 @@ impl RoleTable {
         }
         Ok(table)
     }
+}
+
+/// ES's reserved roles, each with the privileges of its descriptor, built once: tables share
+/// them, so that cloning a table (a request's, with its stored roles) copies only its own roles.
+fn reserved_table() -> &'static [(String, Role)] {
+    static TABLE: OnceLock<Vec<(String, Role)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let roles = reserved_roles::all().iter();
+        roles
+            .filter_map(|(name, descriptor)| Some((name.clone(), Role::from_descriptor(name, descriptor).ok()?)))
+            .collect()
+    })
 }
 
 fn check_name(name: &str) -> Result<(), RoleError> {
