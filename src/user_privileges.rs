@@ -5,9 +5,9 @@
 //! same-user privileges): no authorization.
 //!
 //! ES decides by comparing action automata; here a privilege held grants one asked for when it is
-//! the same, `all`, or one ES's definitions make a superset of it (the tables below), and an
-//! index pattern held covers a name asked for by ES's wildcards. Application privileges are
-//! granted to `superuser` only (no role here defines any).
+//! the same, `all`, or one ES's definitions make a superset of it (`privilege_names`, §19), and an
+//! index pattern held covers a name asked for by ES's wildcards (a Lucene regular expression,
+//! `/.../`, covers nothing here). Application privileges are granted to `superuser` only.
 
 use serde_json::{json, Map, Value};
 
