@@ -135,7 +135,7 @@ pub fn cluster_implies(held: &str, wanted: &str) -> bool {
         return true;
     }
     match held {
-        "manage_security" => UNDER_SECURITY.contains(&wanted) || wanted == "manage_api_key",
+        "manage_security" => UNDER_SECURITY.contains(&wanted),
         "manage" => !NOT_UNDER_MANAGE.contains(&wanted) && !UNDER_SECURITY.contains(&wanted),
         "monitor" => UNDER_MONITOR.contains(&wanted),
         _ => SUPERSETS.contains(&(held, wanted)),

@@ -395,3 +395,16 @@ fn the_403_lists_roles_in_es_order() {
         "{denied}"
     );
 }
+
+/// ES orders its cluster privileges by how many of the others each implies, then by name
+/// (`ClusterPrivilegeResolver.sortByAccessLevel`): the list and the superset table agree.
+#[test]
+fn the_privilege_order_is_es_sort_by_access_level_of_the_superset_table() {
+    use edge_token::privileges::cluster_implies;
+    let implied =
+        |held: &str| CLUSTER_PRIVILEGES.iter().filter(|other| **other != held && cluster_implies(held, other)).count();
+    let mut sorted = CLUSTER_PRIVILEGES.to_vec();
+    sorted.sort_by(|a, b| implied(a).cmp(&implied(b)).then(a.cmp(b)));
+    assert_eq!(sorted, CLUSTER_PRIVILEGES);
+    assert_eq!((implied("manage_own_api_key"), implied("none"), implied("monitor"), implied("all")), (0, 2, 11, 59));
+}
