@@ -28,6 +28,7 @@ pub mod native_roles;
 pub mod password_hash;
 pub mod privilege_names;
 pub mod privileges;
+pub mod privileges_listing;
 pub mod put_user;
 pub mod query_params;
 pub mod realm_cache;

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::privileges::{self, Action, CLUSTER_PRIVILEGES};
 use crate::reserved_roles;
@@ -21,6 +21,10 @@ pub const SUPERUSER: &str = "superuser";
 pub struct Role {
     cluster: Vec<String>,
     indices: Vec<IndexGroup>,
+    /// What the descriptor says beyond `cluster` and `indices` that `_privileges` shows:
+    /// `global`, `applications`, `run_as`, `remote_indices`, `remote_cluster`. They grant
+    /// nothing here.
+    shown: Map<String, Value>,
 }
 
 /// One `indices` entry of a role descriptor: index name patterns, index privileges
@@ -61,7 +65,7 @@ impl Role {
             }
             privileges.push(lower);
         }
-        Ok(Role { cluster: privileges, indices: Vec::new() })
+        Ok(Role { cluster: privileges, indices: Vec::new(), shown: Map::new() })
     }
 
     /// A role from an ES role descriptor (a JSON object; `cluster` absent or null is none).
@@ -81,6 +85,11 @@ impl Role {
         if let Some(Value::Array(entries)) = members.get("indices") {
             role.indices = entries.iter().filter_map(IndexGroup::from_descriptor).collect();
         }
+        for key in ["global", "applications", "run_as", "remote_indices", "remote_cluster"] {
+            if let Some(value) = members.get(key).filter(|v| v.is_array() || v.is_object()) {
+                role.shown.insert(key.into(), value.clone());
+            }
+        }
         Ok(role)
     }
 
@@ -90,6 +99,12 @@ impl Role {
 
     pub fn indices(&self) -> &[IndexGroup] {
         &self.indices
+    }
+
+    /// The descriptor's `global`, `applications`, `run_as`, `remote_indices` or
+    /// `remote_cluster`, as it was given.
+    pub fn shown(&self, member: &str) -> Option<&Value> {
+        self.shown.get(member)
     }
 
     pub fn grants(&self, action: Action) -> bool {

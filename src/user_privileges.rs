@@ -17,6 +17,7 @@ use crate::privileges::{
     authorize_principal, cluster_implies, comma_list, index_implies, is_action_pattern, is_known_index_privilege,
     is_known_privilege, unknown_index_privilege, wildcard_matches, Action, CLUSTER_PRIVILEGES,
 };
+pub use crate::privileges_listing::user_privileges;
 use crate::put_user::token_name;
 use crate::role_descriptor::string_array;
 use crate::roles::{lowercase, IndexGroup, Role, RoleTable, SUPERUSER};
@@ -26,52 +27,15 @@ use crate::roles::{lowercase, IndexGroup, Role, RoleTable, SUPERUSER};
 pub const MAX_CHECKS: usize = 1000;
 
 /// The caller's roles that the table knows, in the order assigned.
-fn effective<'a>(roles: &'a RoleTable, assigned: &'a [String]) -> Vec<(&'a str, &'a Role)> {
+pub(crate) fn effective<'a>(roles: &'a RoleTable, assigned: &'a [String]) -> Vec<(&'a str, &'a Role)> {
     assigned.iter().filter_map(|name| roles.get(name).map(|role| (name.as_str(), role))).collect()
 }
 
 /// Java's `String.compareTo`: UTF-16 code units.
-fn java_sorted(mut items: Vec<String>) -> Vec<String> {
+pub(crate) fn java_sorted(mut items: Vec<String>) -> Vec<String> {
     items.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
     items.dedup();
     items
-}
-
-/// `superuser`'s remote privileges as `_privileges` shows them (names and privileges sorted).
-/// Text rather than a `json!` literal, which would cost the module kilobytes of code.
-const SUPERUSER_REMOTE: &str = r#"{"remote_indices":[{"names":["*"],"privileges":["all"],"allow_restricted_indices":false,"clusters":["*"]},{"names":["*"],"privileges":["monitor","read","read_cross_cluster","view_index_metadata"],"allow_restricted_indices":true,"clusters":["*"]}],"remote_cluster":[{"privileges":["monitor_enrich","monitor_stats"],"clusters":["*"]}]}"#;
-
-/// GET /_security/user/_privileges: `cluster` (sorted), `global`, `indices` (one entry per role
-/// group, names and privileges sorted), `applications`, `run_as`, then `remote_indices` and
-/// `remote_cluster` when there are any, in ES's order.
-pub fn user_privileges(roles: &RoleTable, assigned: &[String]) -> Value {
-    let held = effective(roles, assigned);
-    let cluster = java_sorted(held.iter().flat_map(|(_, role)| role.cluster().iter().cloned()).collect());
-    let mut indices: Vec<Value> = Vec::new();
-    for group in held.iter().flat_map(|(_, role)| role.indices()) {
-        let entry = json!({
-            "names": java_sorted(group.names.clone()),
-            "privileges": java_sorted(group.privileges.clone()),
-            "allow_restricted_indices": group.allow_restricted_indices,
-        });
-        if !indices.contains(&entry) {
-            indices.push(entry);
-        }
-    }
-    let superuser = held.iter().any(|(name, _)| *name == SUPERUSER);
-    let applications =
-        if superuser { json!([{"application": "*", "privileges": ["*"], "resources": ["*"]}]) } else { json!([]) };
-    let run_as = if superuser { json!(["*"]) } else { json!([]) };
-    let mut out =
-        json!({"cluster": cluster, "global": [], "indices": indices, "applications": applications, "run_as": run_as});
-    // Only superuser has remote privileges here; ES shows them when there are any.
-    if let (true, Value::Object(members)) = (superuser, &mut out) {
-        let remote: Value = serde_json::from_str(SUPERUSER_REMOTE).unwrap_or_default();
-        if let Value::Object(remote) = remote {
-            members.extend(remote);
-        }
-    }
-    out
 }
 
 /// An `index` entry asked about: `(names, privileges)`.

@@ -266,3 +266,29 @@ fn privileges_as_es_9_compares_them() {
     // Index action patterns are known privileges.
     assert_eq!(ask(&["idx"], &index("logs", "indices:admin/refresh")).status, 200);
 }
+
+/// A reserved role's `_privileges` (§18): its configurable privileges, applications and remote
+/// privileges as ES shows them.
+#[test]
+fn user_privileges_of_reserved_roles() {
+    let roles = RoleTable::new();
+    let kibana = user_privileges(&roles, &names(&["kibana_system"]));
+    assert_eq!(
+        kibana["global"],
+        json!([{"application": {"manage": {"applications": ["kibana-*"]}}}, {"profile": {"write": {"applications": ["kibana*"]}}}])
+    );
+    assert_eq!(kibana["remote_cluster"], json!([{"privileges": ["monitor_stats"], "clusters": ["*"]}]));
+    assert_eq!(
+        kibana["remote_indices"][0],
+        json!({"names": [".monitoring-*"], "privileges": ["read", "read_cross_cluster"], "allow_restricted_indices": false, "clusters": ["*"]})
+    );
+    assert_eq!(kibana["cluster"][0], "cancel_task");
+    let viewer = user_privileges(&roles, &names(&["viewer", "editor"]));
+    assert_eq!(
+        viewer["applications"],
+        json!([{"application": "kibana-.kibana", "privileges": ["read"], "resources": ["*"]},
+               {"application": "kibana-.kibana", "privileges": ["all"], "resources": ["*"]}])
+    );
+    let keys: Vec<&str> = viewer.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+    assert_eq!(keys, ["cluster", "global", "indices", "applications", "run_as"]);
+}
