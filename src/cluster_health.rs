@@ -4,9 +4,10 @@
 //!
 //! The cluster is this service: one node, which holds data, and no indices or shards. Its status
 //! is honest: `green` when the store answers a read ([`PROBE_KEY`], one KV read that finds
-//! nothing), `red` when it does not. Nothing here changes while a request waits, so the `wait_for_*`
-//! conditions are judged once: a condition that does not hold is answered at once, as ES
-//! answers when its `timeout` runs out (`timed_out: true`, 408), instead of after the timeout.
+//! nothing), `red` when it does not. A `wait_for_*` condition that does not hold is waited for as
+//! ES waits, until `timeout` (30 s by default, at most [`MAX_WAIT_MS`]): the host re-reads the
+//! probe when the store is what the wait depends on (at most once a second, [`wait_step`]), and
+//! answers ES's 408 (`timed_out: true`) when the time has run out.
 
 use serde_json::{json, Map, Value};
 
@@ -19,6 +20,13 @@ pub const PROBE_KEY: &str = "health:probe";
 /// The cluster name the service gives (GET / answers the same).
 pub const CLUSTER_NAME: &str = "edge-token";
 const NUMBER_OF_NODES: i64 = 1;
+/// ES's default `timeout` for the waits.
+const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// The longest wait: about one KV read a second keeps a request far inside Workers' budget of
+/// 1,000 KV operations.
+pub const MAX_WAIT_MS: u64 = 60_000;
+/// The most time between two reads of the probe.
+const PROBE_INTERVAL_MS: u64 = 1_000;
 
 /// The parameters of one request, checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +38,7 @@ pub struct HealthRequest {
     wait_for_nodes: Option<String>,
     level_indices: bool,
     human: bool,
+    timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,9 +54,13 @@ pub fn parse(index: Option<&str>, uri: &str) -> Result<HealthRequest, Reply> {
     for name in ["local", "wait_for_no_relocating_shards", "wait_for_no_initializing_shards", "human"] {
         boolean(param(name))?;
     }
+    let mut timeout_ms = DEFAULT_TIMEOUT_MS;
     for name in ["timeout", "master_timeout"] {
         if let Some(value) = param(name) {
-            time(name, value)?;
+            let millis = time(name, value)?;
+            if name == "timeout" {
+                timeout_ms = millis.unwrap_or(DEFAULT_TIMEOUT_MS).min(MAX_WAIT_MS);
+            }
         }
     }
     if param("wait_for_relocating_shards").is_some() {
@@ -83,6 +96,7 @@ pub fn parse(index: Option<&str>, uri: &str) -> Result<HealthRequest, Reply> {
         wait_for_nodes: param("wait_for_nodes").filter(|nodes| !nodes.is_empty()).map(String::from),
         level_indices: level != "cluster",
         human: boolean(param("human"))?,
+        timeout_ms,
     })
 }
 
@@ -97,12 +111,14 @@ fn boolean(value: Option<&str>) -> Result<bool, Reply> {
     }
 }
 
-/// ES's `paramAsTime` (`TimeValue.parseTimeValue`): `-1` and `0` need no unit.
-fn time(name: &str, value: &str) -> Result<(), Reply> {
-    if value == "-1" || value == "0" {
-        return Ok(());
+/// ES's `paramAsTime` (`TimeValue.parseTimeValue`): `-1` (no limit: `None`) and `0` need no
+/// unit.
+fn time(name: &str, value: &str) -> Result<Option<u64>, Reply> {
+    match value {
+        "-1" => Ok(None),
+        "0" => Ok(Some(0)),
+        _ => parse_time_value(name, value).map(Some),
     }
-    parse_time_value(name, value).map(|_| ())
 }
 
 fn status_value(text: &str) -> Result<u8, Reply> {
@@ -174,13 +190,25 @@ fn names_concrete_index(name: &str) -> bool {
     name != "_all" && !name.contains('*') && !name.starts_with('-')
 }
 
-/// ES's answer for `request`, the store having answered (`store_answered`) or not: 200, or
-/// 408 when a wait condition does not hold; a bad `wait_for_nodes` is ES's 400.
-pub fn answer(request: &HealthRequest, store_answered: bool) -> Reply {
+/// How long the request may wait in all (its `timeout`, bounded).
+pub fn timeout_ms(request: &HealthRequest) -> u64 {
+    request.timeout_ms
+}
+
+/// The status: green when the store answered and no index named is missing (they all are).
+fn status(request: &HealthRequest, store_answered: bool) -> u8 {
     let missing_index = request.indices.iter().any(|name| names_concrete_index(name));
-    // A named index that does not exist makes the answer red, as in ES.
-    let status: u8 = if store_answered && !missing_index { 0 } else { 2 };
-    let mut met = true;
+    if store_answered && !missing_index {
+        0
+    } else {
+        2
+    }
+}
+
+/// Whether every `wait_for_*` condition holds; a bad `wait_for_nodes` is ES's 400.
+fn waits_hold(request: &HealthRequest, store_answered: bool) -> Result<bool, Reply> {
+    let status = status(request, store_answered);
+    let mut met = !request.indices.iter().any(|name| names_concrete_index(name));
     if let Some(wanted) = request.wait_for_status {
         met &= status <= wanted;
     }
@@ -189,13 +217,31 @@ pub fn answer(request: &HealthRequest, store_answered: bool) -> Reply {
         met &= shards == ActiveShards::All;
     }
     if let Some(spec) = &request.wait_for_nodes {
-        match nodes_condition(spec) {
-            Ok(holds) => met &= holds,
-            Err(reply) => return reply,
-        }
+        met &= nodes_condition(spec)?;
     }
-    met &= !missing_index;
-    let timed_out = !met;
+    Ok(met)
+}
+
+/// While a wait does not hold and `remaining_ms` is left: how long the host waits before it
+/// reads the probe again (at most a second when a store that answers would satisfy the wait,
+/// else all the time left, since nothing else changes). `None`: answer now with [`answer`].
+pub fn wait_step(request: &HealthRequest, store_answered: bool, remaining_ms: u64) -> Option<u64> {
+    if remaining_ms == 0 || waits_hold(request, store_answered).unwrap_or(true) {
+        return None;
+    }
+    let store_would_do = !store_answered && waits_hold(request, true).unwrap_or(false);
+    Some(if store_would_do { remaining_ms.min(PROBE_INTERVAL_MS) } else { remaining_ms })
+}
+
+/// ES's answer for `request`, the store having answered (`store_answered`) or not, once the
+/// waits hold or the time has run out: 200, or 408 when a wait does not hold; a bad
+/// `wait_for_nodes` is ES's 400.
+pub fn answer(request: &HealthRequest, store_answered: bool) -> Reply {
+    let timed_out = match waits_hold(request, store_answered) {
+        Ok(met) => !met,
+        Err(reply) => return reply,
+    };
+    let status = status(request, store_answered);
     Reply::new(if timed_out { 408 } else { 200 }, body(request, status, timed_out))
 }
 

@@ -11,8 +11,9 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::errors::{illegal_argument, Reply};
+use crate::reserved_roles;
 use crate::role_descriptor::valid_name;
-use crate::roles::{RoleTable, SUPERUSER};
+use crate::roles::RoleTable;
 use crate::user_lookup::usernames;
 
 const ROLE_KEY_PREFIX: &str = "role:";
@@ -21,43 +22,9 @@ pub const MAX_ROLES: usize = 1000;
 /// ES's longest native role name (`NativeRealmValidationUtil.MAX_NAME_LENGTH`).
 pub const MAX_NATIVE_NAME: usize = 507;
 
-/// ES's reserved roles (`ReservedRolesStore`): none may be put or deleted. Only `superuser`
-/// exists here; GET answers it alone.
-const RESERVED: [&str; 30] = [
-    "superuser",
-    "kibana_system",
-    "kibana_admin",
-    "kibana_user",
-    "monitoring_user",
-    "remote_monitoring_agent",
-    "remote_monitoring_collector",
-    "ingest_admin",
-    "reporting_user",
-    "machine_learning_user",
-    "machine_learning_admin",
-    "watcher_user",
-    "watcher_admin",
-    "transform_user",
-    "transform_admin",
-    "data_frame_transforms_user",
-    "data_frame_transforms_admin",
-    "logstash_system",
-    "logstash_admin",
-    "beats_system",
-    "beats_admin",
-    "apm_system",
-    "apm_user",
-    "rollup_user",
-    "rollup_admin",
-    "snapshot_user",
-    "enrich_user",
-    "transport_client",
-    "viewer",
-    "editor",
-];
-
+/// ES's reserved roles (§18): none may be put or deleted; GET answers them from the data file.
 pub fn is_reserved(name: &str) -> bool {
-    RESERVED.contains(&name)
+    reserved_roles::is_reserved(name)
 }
 
 /// The KV key of a stored role.
@@ -81,23 +48,6 @@ fn read_stored(text: &str) -> Option<(String, Value)> {
     Some((value.get("name")?.as_str()?.to_string(), value.get("descriptor")?.clone()))
 }
 
-/// ES's description of `superuser`.
-const SUPERUSER_DESCRIPTION: &str = "Grants full access to cluster management and data indices. This role also grants direct \
-     read-only access to restricted indices like .security. A user with this role can impersonate any other user in the \
-     system, manage security and create roles with unlimited privileges. Take extra care when assigning it to a user.";
-
-/// ES's reserved `superuser` as GET shows it (ES 9: remote privileges and a description).
-fn superuser() -> Value {
-    // Parsed from text: a `json!` literal this size costs the module kilobytes of code.
-    let mut role: Value = serde_json::from_str(SUPERUSER_ROLE).unwrap_or_default();
-    if let Value::Object(members) = &mut role {
-        members.insert("description".into(), json!(SUPERUSER_DESCRIPTION));
-    }
-    role
-}
-
-const SUPERUSER_ROLE: &str = r#"{"cluster":["all"],"indices":[{"names":["*"],"privileges":["all"],"allow_restricted_indices":false},{"names":["*"],"privileges":["monitor","read","view_index_metadata","read_cross_cluster"],"allow_restricted_indices":true}],"applications":[{"application":"*","privileges":["*"],"resources":["*"]}],"run_as":["*"],"metadata":{"_reserved":true},"transient_metadata":{"enabled":true},"remote_indices":[{"names":["*"],"privileges":["all"],"allow_restricted_indices":false,"clusters":["*"]},{"names":["*"],"privileges":["monitor","read","view_index_metadata","read_cross_cluster"],"allow_restricted_indices":true,"clusters":["*"]}],"remote_cluster":[{"privileges":["monitor_enrich","monitor_stats"],"clusters":["*"]}]}"#;
-
 /// What GET /_security/role[/{names}] reads: `{"prefix", "max_users"}` or `{"keys"}` (the
 /// shape the host's user reads take), or ES's 400 past [`MAX_ROLES`].
 pub fn lookup(names: Option<&str>) -> Result<Value, Reply> {
@@ -120,32 +70,34 @@ pub fn lookup(names: Option<&str>) -> Result<Value, Reply> {
     Ok(json!({"keys": keys}))
 }
 
-/// GET's answer from the values read: `{name: descriptor}` (reserved ones first when listing,
-/// then stored ones by name), or 404 `{}`.
+/// GET's answer from the values read: `{name: descriptor}`, or 404 `{}`. As ES's
+/// `TransportGetRolesAction` builds it: the reserved roles first (all of them when listing, in
+/// the data file's order; else those named, in the order named), then the stored ones (by name
+/// when listing, else in the order named).
 pub fn views(names: Option<&str>, values: &[Option<String>]) -> Reply {
-    let stored: Vec<(String, Value)> = values.iter().flatten().filter_map(|text| read_stored(text)).collect();
+    let mut stored: Vec<(String, Value)> = values.iter().flatten().filter_map(|text| read_stored(text)).collect();
     let mut out = Map::new();
     match names {
         None => {
             if values.len() > MAX_ROLES {
                 return illegal_argument(format!("cannot list more than [{MAX_ROLES}] roles in one request"));
             }
-            out.insert(SUPERUSER.into(), superuser());
-            let mut sorted = stored;
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
-            for (name, descriptor) in sorted {
-                out.insert(name, descriptor);
+            for (name, descriptor) in reserved_roles::all() {
+                out.insert(name.clone(), descriptor.clone());
             }
+            stored.sort_by(|a, b| a.0.cmp(&b.0));
+            out.extend(stored.into_iter().filter(|(name, _)| !is_reserved(name)));
         }
         Some(list) => {
-            for name in usernames(list) {
-                let found = if name == SUPERUSER {
-                    Some(superuser())
-                } else {
-                    stored.iter().find(|(n, _)| *n == name).map(|(_, d)| d.clone())
-                };
-                if let Some(descriptor) = found {
-                    out.insert(name, descriptor);
+            let asked = usernames(list);
+            for name in &asked {
+                if let Some(descriptor) = reserved_roles::descriptor(name) {
+                    out.insert(name.clone(), descriptor.clone());
+                }
+            }
+            for name in asked.iter().filter(|name| !is_reserved(name)) {
+                if let Some((_, descriptor)) = stored.iter().find(|(n, _)| n == name) {
+                    out.insert(name.clone(), descriptor.clone());
                 }
             }
         }

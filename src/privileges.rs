@@ -6,6 +6,10 @@
 use serde_json::Value;
 
 use crate::errors::{Cause, Reply};
+pub use crate::privilege_names::{
+    cluster_implies, index_implies, is_known_index_privilege, unknown_index_privilege, CLUSTER_PRIVILEGES,
+    INDEX_PRIVILEGES,
+};
 use crate::roles::RoleTable;
 
 /// The transport actions behind the service's endpoints.
@@ -109,75 +113,13 @@ impl Action {
             | Action::PutRole
             | Action::DeleteRole
             | Action::ClearRealmCache => &["manage_security", "all"],
-            Action::GetUsers | Action::GetRoles | Action::HasPrivileges => &["read_security", "manage_security", "all"],
+            Action::GetUsers | Action::GetRoles => &["read_security", "manage_security", "all"],
+            // The cross-cluster privileges check the leader's privileges with this action.
+            Action::HasPrivileges => &["read_ccr", "read_security", "manage_ccr", "manage_security", "all"],
             Action::Main | Action::ClusterHealth => &["monitor", "manage", "all"],
         }
     }
 }
-
-/// The cluster privilege names ES defines. A role may name any of them, although most grant
-/// none of the actions above.
-pub const CLUSTER_PRIVILEGES: [&str; 59] = [
-    "none",
-    "all",
-    "monitor",
-    "monitor_inference",
-    "monitor_ml",
-    "monitor_text_structure",
-    "monitor_data_frame_transforms",
-    "monitor_transform",
-    "monitor_watcher",
-    "monitor_rollup",
-    "monitor_enrich",
-    "manage",
-    "manage_inference",
-    "manage_ml",
-    "manage_data_frame_transforms",
-    "manage_transform",
-    "manage_token",
-    "manage_watcher",
-    "manage_index_templates",
-    "manage_ingest_pipelines",
-    "read_pipeline",
-    "transport_client",
-    "manage_security",
-    "read_security",
-    "manage_saml",
-    "manage_oidc",
-    "manage_api_key",
-    "grant_api_key",
-    "manage_service_account",
-    "manage_user_profile",
-    "manage_pipeline",
-    "manage_rollup",
-    "manage_autoscaling",
-    "manage_ccr",
-    "read_ccr",
-    "create_snapshot",
-    "monitor_snapshot",
-    "manage_ilm",
-    "read_ilm",
-    "manage_slm",
-    "read_slm",
-    "delegate_pki",
-    "manage_own_api_key",
-    "manage_enrich",
-    "manage_logstash_pipelines",
-    "read_fleet_secrets",
-    "write_fleet_secrets",
-    "cancel_task",
-    "manage_search_application",
-    "manage_search_synonyms",
-    "manage_behavioral_analytics",
-    "post_behavioral_analytics_event",
-    "manage_search_query_rules",
-    "cross_cluster_search",
-    "cross_cluster_replication",
-    "read_connector_secrets",
-    "write_connector_secrets",
-    "monitor_data_stream_global_retention",
-    "manage_data_stream_global_retention",
-];
 
 /// The prefixes that make a role's privilege a raw action pattern rather than a named
 /// privilege, as in ES's `ClusterPrivilegeResolver`.
@@ -239,11 +181,15 @@ pub fn grants(privilege: &str, action: Action) -> bool {
 /// `None` when one of the caller's roles found in `roles` grants `action`, else the 403 of
 /// §6.2. Roles not in the table grant nothing and are named in the reason.
 pub fn authorize(roles: &RoleTable, username: &str, assigned: &[String], action: Action) -> Option<Reply> {
-    let effective: Vec<&str> = assigned.iter().map(String::as_str).filter(|name| roles.get(name).is_some()).collect();
+    let mut effective: Vec<&str> =
+        assigned.iter().map(String::as_str).filter(|name| roles.get(name).is_some()).collect();
     let allowed = effective.iter().filter_map(|name| roles.get(name)).any(|role| role.grants(action));
     if allowed {
         return None;
     }
+    // ES's denial message lists the effective roles sorted (`AuthorizationDenialMessages`), once each.
+    effective.sort_unstable_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    effective.dedup();
     let missing = missing_roles(assigned, roles);
     Some(forbidden(username, action, &effective, &missing))
 }
@@ -310,52 +256,4 @@ pub fn comma_list(items: &[&str]) -> String {
         out.push_str(item);
     }
     out
-}
-
-/// Named cluster privileges that ES's definitions make supersets of others (beyond `all`).
-pub fn cluster_implies(held: &str, wanted: &str) -> bool {
-    const SECURITY: [&str; 10] = [
-        "manage_token",
-        "read_security",
-        "manage_api_key",
-        "manage_own_api_key",
-        "grant_api_key",
-        "manage_saml",
-        "manage_oidc",
-        "manage_service_account",
-        "delegate_pki",
-        "manage_user_profile",
-    ];
-    // `manage` is `cluster:*` without the security actions (and the secrets and cross-cluster ones).
-    const NOT_UNDER_MANAGE: [&str; 8] = [
-        "all",
-        "manage_security",
-        "cross_cluster_search",
-        "cross_cluster_replication",
-        "read_fleet_secrets",
-        "write_fleet_secrets",
-        "read_connector_secrets",
-        "write_connector_secrets",
-    ];
-    match held {
-        "manage_security" => SECURITY.contains(&wanted),
-        "manage_api_key" => wanted == "manage_own_api_key",
-        "manage" => !SECURITY.contains(&wanted) && !NOT_UNDER_MANAGE.contains(&wanted),
-        "monitor" => wanted.starts_with("monitor_") && wanted != "monitor_snapshot",
-        _ => false,
-    }
-}
-
-/// Index privileges that ES's definitions make supersets of others (beyond `all`).
-pub fn index_implies(held: &str, wanted: &str) -> bool {
-    wanted == "none"
-        || held == "all"
-        || held == wanted
-        || match held {
-            "write" => ["index", "create", "create_doc", "delete"].contains(&wanted),
-            "index" => ["create", "create_doc"].contains(&wanted),
-            "create" => wanted == "create_doc",
-            "manage" => ["monitor", "view_index_metadata"].contains(&wanted),
-            _ => false,
-        }
 }

@@ -11,7 +11,10 @@ use serde_json::{json, Map, Value};
 use crate::errors::{illegal_argument, request_body_required, validation_error, validation_reason, Cause, Reply};
 use crate::json_value::parse_strict;
 use crate::password_hash;
-use crate::users::{invalid_name_message, is_internal, is_reserved, is_valid_name, trim_js, UserRecord};
+use crate::users::{
+    invalid_name_message, invalid_native_username_message, is_internal, is_reserved, is_valid_name,
+    is_valid_native_username, trim_js, UserRecord,
+};
 
 /// The request after parsing and validation; also what the host hands back to
 /// [`problems`] and [`record`] (as JSON).
@@ -214,8 +217,8 @@ pub fn problems(request: &PutUserRequest) -> Option<Reply> {
         problems.push(format!("user [{username}] is reserved and only the password can be changed"));
     } else if is_internal(username) {
         problems.push(format!("user [{username}] is internal"));
-    } else if !is_valid_name(username) {
-        problems.push(invalid_name_message("User"));
+    } else if !is_valid_native_username(username) {
+        problems.push(invalid_native_username_message());
     }
     for role in request.roles.iter().flatten() {
         if !is_valid_name(role) {

@@ -4,10 +4,12 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::errors::{request_body_required, validation_error, validation_reason, Cause, Reply};
+use crate::errors::{illegal_argument, request_body_required, validation_error, validation_reason, Cause, Reply};
 use crate::json_value::parse_strict;
 use crate::native_roles::{is_reserved, MAX_NATIVE_NAME};
-use crate::privileges::{comma_list, is_known_privilege, CLUSTER_PRIVILEGES};
+use crate::privileges::{
+    comma_list, is_known_index_privilege, is_known_privilege, unknown_index_privilege, CLUSTER_PRIVILEGES,
+};
 use crate::put_user::token_name;
 use crate::roles::lowercase;
 
@@ -65,6 +67,8 @@ struct Descriptor {
     applications: Vec<Value>,
     run_as: Vec<String>,
     metadata: Map<String, Value>,
+    remote_indices: Vec<Value>,
+    remote_cluster: Vec<Value>,
     description: Option<String>,
 }
 
@@ -103,7 +107,9 @@ impl Descriptor {
             match field.as_str() {
                 "cluster" => role.cluster = string_array(name, &field, &value, true)?.unwrap_or_default(),
                 "run_as" => role.run_as = string_array(name, &field, &value, true)?.unwrap_or_default(),
-                "indices" | "index" => role.indices = indices(name, &field, &value)?,
+                "indices" | "index" => role.indices = indices(name, &field, &value, false)?,
+                "remote_indices" => role.remote_indices = indices(name, &field, &value, true)?,
+                "remote_cluster" => role.remote_cluster = remote_cluster(name, &value)?,
                 "applications" | "application" => role.applications = applications(name, &value)?,
                 "global" if value.is_object() => role.global = Some(value),
                 "metadata" => match value {
@@ -147,6 +153,17 @@ impl Descriptor {
                 ));
             }
         }
+        let groups = self.indices.iter().chain(&self.remote_indices);
+        for privilege in groups.flat_map(|group| strings(group.get("privileges"))) {
+            let lower = lowercase(privilege);
+            if !is_known_index_privilege(&lower) {
+                problems.push(unknown_index_privilege(&lower));
+            }
+        }
+        let aliases = self.remote_indices.iter().flat_map(|group| strings(group.get("clusters")));
+        if aliases.into_iter().any(str::is_empty) {
+            problems.push("remote index cluster alias cannot be an empty string".to_string());
+        }
         if self.metadata.keys().any(|key| key.starts_with('_')) {
             problems.push("metadata keys may not start with [_]".to_string());
         }
@@ -168,6 +185,11 @@ impl Descriptor {
         out.insert("run_as".into(), json!(self.run_as));
         out.insert("metadata".into(), Value::Object(self.metadata.clone()));
         out.insert("transient_metadata".into(), json!({"enabled": true}));
+        for (key, groups) in [("remote_indices", &self.remote_indices), ("remote_cluster", &self.remote_cluster)] {
+            if !groups.is_empty() {
+                out.insert(key.into(), Value::Array(groups.clone()));
+            }
+        }
         if let Some(description) = &self.description {
             out.insert("description".into(), json!(description));
         }
@@ -175,9 +197,11 @@ impl Descriptor {
     }
 }
 
-/// `indices` entries, checked as ES's parser checks them, in ES's display form.
-fn indices(name: &str, field: &str, value: &Value) -> Result<Vec<Value>, Reply> {
-    let prefix = format!("failed to parse indices privileges for role [{name}].");
+/// `indices` (or `remote_indices`, each with its `clusters`) entries, checked as ES's parser
+/// checks them, in ES's display form.
+fn indices(name: &str, field: &str, value: &Value, remote: bool) -> Result<Vec<Value>, Reply> {
+    let kind = if remote { "remote indices" } else { "indices" };
+    let prefix = format!("failed to parse {kind} privileges for role [{name}].");
     let Value::Array(entries) = value else {
         return Err(parse_exception(format!(
             "{prefix} expected field [{field}] value to be an array, but found [{}] instead",
@@ -193,7 +217,7 @@ fn indices(name: &str, field: &str, value: &Value) -> Result<Vec<Value>, Reply> 
             )));
         };
         let (mut names, mut privileges, mut restricted) = (None, None, false);
-        let (mut query, mut field_security) = (None, None);
+        let (mut query, mut field_security, mut clusters) = (None, None, None);
         for (key, value) in members {
             match (key.as_str(), value) {
                 ("names", Value::String(one)) => names = Some(vec![one.clone()]),
@@ -222,6 +246,7 @@ fn indices(name: &str, field: &str, value: &Value) -> Result<Vec<Value>, Reply> 
                 ("query", Value::String(text)) => query = (!text.is_empty()).then(|| text.clone()),
                 ("query", Value::Object(_)) => query = Some(value.to_string()),
                 ("field_security", Value::Object(_)) => field_security = Some(value.clone()),
+                ("clusters", value) if remote => clusters = string_array(name, key, value, true)?,
                 _ => return Err(parse_exception(format!("{prefix} unexpected field [{key}]"))),
             }
         }
@@ -231,6 +256,9 @@ fn indices(name: &str, field: &str, value: &Value) -> Result<Vec<Value>, Reply> 
         let Some(privileges) = privileges else {
             return Err(parse_exception(format!("{prefix} missing required [privileges] field")));
         };
+        if remote && clusters.is_none() {
+            return Err(parse_exception(format!("{prefix} missing required [clusters] field")));
+        }
         let mut group = Map::new();
         group.insert("names".into(), json!(names));
         group.insert("privileges".into(), json!(privileges));
@@ -241,6 +269,9 @@ fn indices(name: &str, field: &str, value: &Value) -> Result<Vec<Value>, Reply> 
             group.insert("query".into(), json!(query));
         }
         group.insert("allow_restricted_indices".into(), json!(restricted));
+        if let Some(clusters) = clusters {
+            group.insert("clusters".into(), json!(clusters));
+        }
         out.push(Value::Object(group));
     }
     Ok(out)
@@ -268,4 +299,73 @@ fn applications(name: &str, value: &Value) -> Result<Vec<Value>, Reply> {
             }
         })
         .collect()
+}
+
+/// The strings of a JSON array (none for anything else).
+fn strings(value: Option<&Value>) -> Vec<&str> {
+    value.and_then(Value::as_array).map(|items| items.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
+}
+
+/// The cluster privileges a role may grant on remote clusters (ES 9's
+/// `RemoteClusterPermissions.getSupportedRemoteClusterPermissions`).
+const REMOTE_CLUSTER_PRIVILEGES: [&str; 2] = ["monitor_enrich", "monitor_stats"];
+
+/// `remote_cluster` entries (`privileges` and `clusters`), checked as ES's
+/// `RemoteClusterPermissions.parse` checks them.
+fn remote_cluster(name: &str, value: &Value) -> Result<Vec<Value>, Reply> {
+    let prefix = format!("failed to parse remote_cluster for role [{name}].");
+    let Value::Array(entries) = value else {
+        return Err(parse_exception(format!(
+            "{prefix} expected field [remote_cluster] value to be an array, but found [{}] instead",
+            token_name(value)
+        )));
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let Value::Object(members) = entry else {
+            return Err(parse_exception(format!(
+                "{prefix} expected field [remote_cluster] value to be an array of objects, but found an array element of type [{}]",
+                token_name(entry)
+            )));
+        };
+        let (mut privileges, mut clusters) = (None, None);
+        for (key, value) in members {
+            match key.as_str() {
+                "privileges" => privileges = string_array(name, key, value, false)?,
+                "clusters" => clusters = string_array(name, key, value, false)?,
+                _ => return Err(parse_exception(format!("{prefix} unexpected field [{key}]"))),
+            }
+        }
+        let (privileges, clusters) = match (privileges, clusters) {
+            (Some(privileges), Some(clusters)) => (privileges, clusters),
+            (Some(_), None) => {
+                return Err(parse_exception(format!(
+                    "{prefix} [clusters] must be defined when [privileges] are defined"
+                )))
+            }
+            (None, Some(_)) => {
+                return Err(parse_exception(format!(
+                    "{prefix} [privileges] must be defined when [clusters] are defined"
+                )))
+            }
+            (None, None) => return Err(illegal_argument("remote cluster groups must not be null or empty")),
+        };
+        if privileges.is_empty() || clusters.is_empty() {
+            return Err(illegal_argument("remote cluster groups must not be null or empty"));
+        }
+        if privileges.iter().any(|p| !REMOTE_CLUSTER_PRIVILEGES.contains(&lowercase(p).as_str())) {
+            return Err(parse_exception(format!(
+                "{prefix} [monitor_enrich, monitor_stats] are the only values allowed for [privileges] within \
+                 [remote_cluster]. Found [{}]",
+                privileges.join(", ")
+            )));
+        }
+        if clusters.iter().any(String::is_empty) {
+            return Err(illegal_argument(
+                "remote_cluster clusters aliases must contain valid non-empty, non-null values",
+            ));
+        }
+        out.push(json!({"privileges": privileges, "clusters": clusters}));
+    }
+    Ok(out)
 }

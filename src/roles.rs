@@ -1,16 +1,18 @@
-//! The role table: role names to the cluster privileges they hold. It starts with ES's built-in
-//! `superuser`, takes the role descriptors of the `ROLES` setting, and can take more at run time
+//! The role table: role names to the cluster privileges they hold. It starts with ES's reserved
+//! roles (§18), takes the role descriptors of the `ROLES` setting, and can take more at run time
 //! (`RoleTable::insert`, e.g. native roles read from the store). `cluster` decides the service's
 //! actions; `indices` is kept for what a user may ask about (§13); ES's other descriptor members
 //! (applications, run_as, metadata, ...) are accepted and ignored.
 
 use std::fmt;
+use std::sync::OnceLock;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::privileges::{self, Action, CLUSTER_PRIVILEGES};
+use crate::reserved_roles;
 
-/// The built-in role with every privilege; its name may not be given to another role.
+/// The reserved role with every privilege.
 pub const SUPERUSER: &str = "superuser";
 
 /// One role: its cluster privileges, lower-cased (ES matches them case-insensitively), and its
@@ -19,6 +21,10 @@ pub const SUPERUSER: &str = "superuser";
 pub struct Role {
     cluster: Vec<String>,
     indices: Vec<IndexGroup>,
+    /// What the descriptor says beyond `cluster` and `indices` that `_privileges` shows:
+    /// `global`, `applications`, `run_as`, `remote_indices`, `remote_cluster`. They grant
+    /// nothing here.
+    shown: Map<String, Value>,
 }
 
 /// One `indices` entry of a role descriptor: index name patterns, index privileges
@@ -59,7 +65,7 @@ impl Role {
             }
             privileges.push(lower);
         }
-        Ok(Role { cluster: privileges, indices: Vec::new() })
+        Ok(Role { cluster: privileges, indices: Vec::new(), shown: Map::new() })
     }
 
     /// A role from an ES role descriptor (a JSON object; `cluster` absent or null is none).
@@ -79,6 +85,11 @@ impl Role {
         if let Some(Value::Array(entries)) = members.get("indices") {
             role.indices = entries.iter().filter_map(IndexGroup::from_descriptor).collect();
         }
+        for key in ["global", "applications", "run_as", "remote_indices", "remote_cluster"] {
+            if let Some(value) = members.get(key).filter(|v| v.is_array() || v.is_object()) {
+                role.shown.insert(key.into(), value.clone());
+            }
+        }
         Ok(role)
     }
 
@@ -88,6 +99,12 @@ impl Role {
 
     pub fn indices(&self) -> &[IndexGroup] {
         &self.indices
+    }
+
+    /// The descriptor's `global`, `applications`, `run_as`, `remote_indices` or
+    /// `remote_cluster`, as it was given.
+    pub fn shown(&self, member: &str) -> Option<&Value> {
+        self.shown.get(member)
     }
 
     pub fn grants(&self, action: Action) -> bool {
@@ -155,8 +172,9 @@ pub fn is_valid_role_name(name: &str) -> bool {
         && !name.ends_with(' ')
 }
 
-/// Role name to role; roles named by a user but absent here grant nothing. A list rather than
-/// a map: tables hold a handful of roles, and a map's code would cost wasm size for nothing.
+/// Role name to role, on top of the reserved roles; roles named by a user but absent here grant
+/// nothing. A list rather than a map: tables hold a handful of roles, and a map's code would
+/// cost wasm size for nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleTable {
     roles: Vec<(String, Role)>,
@@ -169,10 +187,9 @@ impl Default for RoleTable {
 }
 
 impl RoleTable {
-    /// The built-in roles only.
+    /// The built-in roles only: ES's reserved roles (§18), which every table has.
     pub fn new() -> RoleTable {
-        let superuser = Role { cluster: vec!["all".to_string()], indices: superuser_indices() };
-        RoleTable { roles: vec![(SUPERUSER.to_string(), superuser)] }
+        RoleTable { roles: Vec::new() }
     }
 
     /// Adds or replaces a role. Built-in names and names ES refuses are rejected.
@@ -191,7 +208,8 @@ impl RoleTable {
     }
 
     pub fn get(&self, name: &str) -> Option<&Role> {
-        self.roles.iter().find(|(known, _)| known == name).map(|(_, role)| role)
+        let own = self.roles.iter().find(|(known, _)| known == name);
+        own.or_else(|| reserved_table().iter().find(|(known, _)| known == name)).map(|(_, role)| role)
     }
 
     fn put(&mut self, name: &str, role: Role) {
@@ -220,21 +238,23 @@ impl RoleTable {
     }
 }
 
-/// ES's `superuser` index groups: everything on every index, and reading restricted ones.
-fn superuser_indices() -> Vec<IndexGroup> {
-    let group = |privileges: &[&str], allow_restricted_indices| IndexGroup {
-        names: vec!["*".to_string()],
-        privileges: privileges.iter().map(|p| p.to_string()).collect(),
-        allow_restricted_indices,
-    };
-    vec![group(&["all"], false), group(&["monitor", "read", "view_index_metadata", "read_cross_cluster"], true)]
+/// ES's reserved roles, each with the privileges of its descriptor, built once: tables share
+/// them, so that cloning a table (a request's, with its stored roles) copies only its own roles.
+fn reserved_table() -> &'static [(String, Role)] {
+    static TABLE: OnceLock<Vec<(String, Role)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let roles = reserved_roles::all().iter();
+        roles
+            .filter_map(|(name, descriptor)| Some((name.clone(), Role::from_descriptor(name, descriptor).ok()?)))
+            .collect()
+    })
 }
 
 fn check_name(name: &str) -> Result<(), RoleError> {
     if !is_valid_role_name(name) {
         return Err(RoleError::InvalidName(name.to_string()));
     }
-    if name == SUPERUSER {
+    if reserved_roles::is_reserved(name) {
         return Err(RoleError::Reserved(name.to_string()));
     }
     Ok(())

@@ -5,18 +5,19 @@
 //! same-user privileges): no authorization.
 //!
 //! ES decides by comparing action automata; here a privilege held grants one asked for when it is
-//! the same, `all`, or one ES's definitions make a superset of it (the tables below), and an
-//! index pattern held covers a name asked for by ES's wildcards. Application privileges are
-//! granted to `superuser` only (no role here defines any).
+//! the same, `all`, or one ES's definitions make a superset of it (`privilege_names`, §19), and an
+//! index pattern held covers a name asked for by ES's wildcards (a Lucene regular expression,
+//! `/.../`, covers nothing here). Application privileges are granted to `superuser` only.
 
 use serde_json::{json, Map, Value};
 
 use crate::errors::{illegal_argument, Cause, Reply};
 use crate::json_value::parse_strict;
 use crate::privileges::{
-    authorize_principal, cluster_implies, comma_list, index_implies, is_action_pattern, is_known_privilege,
-    wildcard_matches, Action, CLUSTER_PRIVILEGES,
+    authorize_principal, cluster_implies, comma_list, index_implies, is_action_pattern, is_known_index_privilege,
+    is_known_privilege, unknown_index_privilege, wildcard_matches, Action, CLUSTER_PRIVILEGES,
 };
+pub use crate::privileges_listing::user_privileges;
 use crate::put_user::token_name;
 use crate::role_descriptor::string_array;
 use crate::roles::{lowercase, IndexGroup, Role, RoleTable, SUPERUSER};
@@ -26,52 +27,15 @@ use crate::roles::{lowercase, IndexGroup, Role, RoleTable, SUPERUSER};
 pub const MAX_CHECKS: usize = 1000;
 
 /// The caller's roles that the table knows, in the order assigned.
-fn effective<'a>(roles: &'a RoleTable, assigned: &'a [String]) -> Vec<(&'a str, &'a Role)> {
+pub(crate) fn effective<'a>(roles: &'a RoleTable, assigned: &'a [String]) -> Vec<(&'a str, &'a Role)> {
     assigned.iter().filter_map(|name| roles.get(name).map(|role| (name.as_str(), role))).collect()
 }
 
 /// Java's `String.compareTo`: UTF-16 code units.
-fn java_sorted(mut items: Vec<String>) -> Vec<String> {
+pub(crate) fn java_sorted(mut items: Vec<String>) -> Vec<String> {
     items.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
     items.dedup();
     items
-}
-
-/// `superuser`'s remote privileges as `_privileges` shows them (names and privileges sorted).
-/// Text rather than a `json!` literal, which would cost the module kilobytes of code.
-const SUPERUSER_REMOTE: &str = r#"{"remote_indices":[{"names":["*"],"privileges":["all"],"allow_restricted_indices":false,"clusters":["*"]},{"names":["*"],"privileges":["monitor","read","read_cross_cluster","view_index_metadata"],"allow_restricted_indices":true,"clusters":["*"]}],"remote_cluster":[{"privileges":["monitor_enrich","monitor_stats"],"clusters":["*"]}]}"#;
-
-/// GET /_security/user/_privileges: `cluster` (sorted), `global`, `indices` (one entry per role
-/// group, names and privileges sorted), `applications`, `run_as`, then `remote_indices` and
-/// `remote_cluster` when there are any, in ES's order.
-pub fn user_privileges(roles: &RoleTable, assigned: &[String]) -> Value {
-    let held = effective(roles, assigned);
-    let cluster = java_sorted(held.iter().flat_map(|(_, role)| role.cluster().iter().cloned()).collect());
-    let mut indices: Vec<Value> = Vec::new();
-    for group in held.iter().flat_map(|(_, role)| role.indices()) {
-        let entry = json!({
-            "names": java_sorted(group.names.clone()),
-            "privileges": java_sorted(group.privileges.clone()),
-            "allow_restricted_indices": group.allow_restricted_indices,
-        });
-        if !indices.contains(&entry) {
-            indices.push(entry);
-        }
-    }
-    let superuser = held.iter().any(|(name, _)| *name == SUPERUSER);
-    let applications =
-        if superuser { json!([{"application": "*", "privileges": ["*"], "resources": ["*"]}]) } else { json!([]) };
-    let run_as = if superuser { json!(["*"]) } else { json!([]) };
-    let mut out =
-        json!({"cluster": cluster, "global": [], "indices": indices, "applications": applications, "run_as": run_as});
-    // Only superuser has remote privileges here; ES shows them when there are any.
-    if let (true, Value::Object(members)) = (superuser, &mut out) {
-        let remote: Value = serde_json::from_str(SUPERUSER_REMOTE).unwrap_or_default();
-        if let Value::Object(remote) = remote {
-            members.extend(remote);
-        }
-    }
-    out
 }
 
 /// An `index` entry asked about: `(names, privileges)`.
@@ -211,16 +175,16 @@ fn covers(held: &str, wanted: &str) -> bool {
 
 /// Whether the privileges `held` grant the cluster privilege `wanted` (lower-cased).
 fn grants_cluster(held: &[&String], wanted: &str) -> bool {
-    if wanted == "none" {
-        return true;
-    }
     held.iter().any(|h| {
         let h = h.as_str();
-        if h == "all" || h == wanted || cluster_implies(h, wanted) {
-            return true;
-        }
         if !is_action_pattern(wanted) {
-            return false;
+            // An action pattern held implies what any privilege implies: those that grant no action,
+            // which are what `none` implies.
+            let named = if is_action_pattern(h) { "none" } else { h };
+            return cluster_implies(named, wanted);
+        }
+        if h == "all" || (h == "manage" && !wanted.starts_with("cluster:admin/xpack/security")) {
+            return true;
         }
         // An action asked for by name: a named privilege grants the actions it lists.
         let by_name = Action::ALL.iter().any(|a| a.name() == wanted && crate::privileges::grants(h, *a));
@@ -228,17 +192,21 @@ fn grants_cluster(held: &[&String], wanted: &str) -> bool {
     })
 }
 
-/// ES's restricted indices, as far as this service knows them: its security index.
+/// ES's restricted indices as far as this service knows them (§19): the system indices of the
+/// security plugin (`.security*`) and of the Kibana module.
 fn is_restricted(name: &str) -> bool {
-    name.starts_with(".security")
+    const SYSTEM_INDICES: [&str; 5] =
+        [".security*", ".kibana_*", ".reporting-*", ".apm-agent-configuration*", ".apm-custom-link*"];
+    SYSTEM_INDICES.iter().any(|pattern| wildcard_matches(pattern, name))
 }
 
 fn grants_index(groups: &[&IndexGroup], name: &str, privilege: &str) -> bool {
-    groups.iter().any(|group| {
-        (group.allow_restricted_indices || !is_restricted(name))
-            && group.names.iter().any(|pattern| covers(pattern, name))
-            && group.privileges.iter().any(|held| index_implies(held, privilege))
-    })
+    privilege == "none"
+        || groups.iter().any(|group| {
+            (group.allow_restricted_indices || !is_restricted(name))
+                && group.names.iter().any(|pattern| covers(pattern, name))
+                && group.privileges.iter().any(|held| index_implies(held, privilege))
+        })
 }
 
 /// Java's `HashMap` iteration order for these keys, inserted in this order (first insertion
@@ -301,7 +269,11 @@ pub fn has_privileges(roles: &RoleTable, username: &str, assigned: &[String], ch
     for (names, privileges) in &check.index {
         for name in names {
             for privilege in privileges {
-                let granted = grants_index(&groups, name, &lowercase(privilege));
+                let wanted = lowercase(privilege);
+                if !is_known_index_privilege(&wanted) {
+                    return illegal_argument(unknown_index_privilege(&wanted));
+                }
+                let granted = grants_index(&groups, name, &wanted);
                 all &= granted;
                 match by_index.iter_mut().find(|(n, _)| n == name) {
                     Some((_, flags)) => flags.push((privilege.clone(), granted)),

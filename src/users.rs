@@ -55,8 +55,27 @@ pub fn is_valid_name(name: &str) -> bool {
 
 /// ES's message for a name that breaks [`is_valid_name`]; `kind` is `User` or `Role`.
 pub fn invalid_name_message(kind: &str) -> String {
+    name_rule(kind, 1024)
+}
+
+/// ES's longest username in the native realm (`NativeRealmValidationUtil.MAX_NAME_LENGTH`: its
+/// document ids, `user-` and the name, may be 512 bytes), which put-user applies.
+pub const MAX_NATIVE_USERNAME: usize = 507;
+
+/// Whether put-user takes the username: [`is_valid_name`] within [`MAX_NATIVE_USERNAME`].
+pub fn is_valid_native_username(name: &str) -> bool {
+    is_valid_name(name) && name.len() <= MAX_NATIVE_USERNAME
+}
+
+/// ES's message for a username that breaks [`is_valid_native_username`].
+pub fn invalid_native_username_message() -> String {
+    name_rule("User", MAX_NATIVE_USERNAME)
+}
+
+/// ES's `Validation` name rule for `kind` names of at most `max` characters.
+fn name_rule(kind: &str, max: usize) -> String {
     format!(
-        "{kind} names must be at least 1 and no more than 1024 characters. They can contain alphanumeric characters \
+        "{kind} names must be at least 1 and no more than {max} characters. They can contain alphanumeric characters \
          (a-z, A-Z, 0-9), spaces, punctuation, and printable symbols in the Basic Latin (ASCII) block. Leading or \
          trailing whitespace is not allowed."
     )
@@ -185,6 +204,14 @@ pub fn delete_user_problem(username: &str) -> Option<Reply> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn put_user_takes_usernames_of_at_most_507_characters() {
+        assert!(is_valid_native_username(&"u".repeat(507)));
+        assert!(!is_valid_native_username(&"u".repeat(508)) && is_valid_name(&"u".repeat(508)));
+        assert!(invalid_native_username_message()
+            .starts_with("User names must be at least 1 and no more than 507 characters."));
+    }
 
     #[test]
     fn reserved_and_internal_names() {

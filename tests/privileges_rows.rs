@@ -74,7 +74,8 @@ fn granted_by_lists_are_es_order() {
         (Action::PutRole, "manage_security,all"),
         (Action::GetRoles, "read_security,manage_security,all"),
         (Action::DeleteRole, "manage_security,all"),
-        (Action::HasPrivileges, "read_security,manage_security,all"),
+        // `read_ccr` and `manage_ccr` name the has-privileges action too (ES 9).
+        (Action::HasPrivileges, "read_ccr,read_security,manage_ccr,manage_security,all"),
     ];
     for (action, expected) in rows {
         assert_eq!(action.granted_by().join(","), expected, "{action:?}");
@@ -214,11 +215,12 @@ fn the_403_reason_names_effective_and_missing_roles() {
             Action::PutUser,
             "with effective roles [token_admin] (assigned roles [aa_missing,zz_missing] were not found), this action",
         ),
-        // Effective roles keep the user's order and repeats; missing ones are listed once, sorted.
+        // Effective roles are listed sorted and once each (ES sorts the role names), as are the
+        // missing ones.
         (
-            &["monitor_only", "token_admin", "monitor_only"],
+            &["token_admin", "monitor_only", "token_admin"],
             Action::PutUser,
-            "with effective roles [monitor_only,token_admin,monitor_only], this action",
+            "with effective roles [monitor_only,token_admin], this action",
         ),
         (&["b", "a", "b"], Action::Main, "with effective roles [] (assigned roles [a,b] were not found), this action"),
         // Java's order: by UTF-16 code unit, so U+FF61 sorts after U+1F600 (a surrogate pair).
@@ -374,4 +376,35 @@ fn own_password_changes_need_a_password_login() {
     // The exemption is for changing a password only.
     let own = authorize_principal(&roles, &caller("realm", "native", &[]), Action::SetEnabled, Some("joe"));
     assert_eq!(own.map(|r| r.status), Some(403));
+}
+
+/// ES's denial message lists the effective roles sorted and once each, then the assigned roles
+/// not found, sorted (`AuthorizationDenialMessages.rolesDescription`).
+#[test]
+fn the_403_lists_roles_in_es_order() {
+    let roles = table();
+    let denied =
+        authorize(&roles, "u", &names(&["token_admin", "monitor_only", "zz", "monitor_only", "aa"]), Action::PutUser)
+            .map(|reply| reply.body["error"]["reason"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default();
+    assert!(
+        denied.starts_with(
+            "action [cluster:admin/xpack/security/user/put] is unauthorized for user [u] with effective roles \
+             [monitor_only,token_admin] (assigned roles [aa,zz] were not found), this action"
+        ),
+        "{denied}"
+    );
+}
+
+/// ES orders its cluster privileges by how many of the others each implies, then by name
+/// (`ClusterPrivilegeResolver.sortByAccessLevel`): the list and the superset table agree.
+#[test]
+fn the_privilege_order_is_es_sort_by_access_level_of_the_superset_table() {
+    use edge_token::privileges::cluster_implies;
+    let implied =
+        |held: &str| CLUSTER_PRIVILEGES.iter().filter(|other| **other != held && cluster_implies(held, other)).count();
+    let mut sorted = CLUSTER_PRIVILEGES.to_vec();
+    sorted.sort_by(|a, b| implied(a).cmp(&implied(b)).then(a.cmp(b)));
+    assert_eq!(sorted, CLUSTER_PRIVILEGES);
+    assert_eq!((implied("manage_own_api_key"), implied("none"), implied("monitor"), implied("all")), (0, 2, 11, 59));
 }

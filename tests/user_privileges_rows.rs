@@ -165,10 +165,9 @@ fn checks_on_a_named_user() {
     assert_eq!((own.status, &own.body["has_all_requested"]), (200, &json!(true)));
     let other = check_request(&roles, &caller("u", &["logs"]), "v", body);
     assert_eq!(other.status, 403);
-    assert!(other.body["error"]["reason"]
-        .as_str()
-        .unwrap_or("")
-        .ends_with("this action is granted by the cluster privileges [read_security,manage_security,all]"));
+    assert!(other.body["error"]["reason"].as_str().unwrap_or("").ends_with(
+        "this action is granted by the cluster privileges [read_ccr,read_security,manage_ccr,manage_security,all]"
+    ));
     let admin = check_request(&roles, &caller("a", &["sec"]), "v", body);
     assert_eq!(
         (admin.status, admin.body["error"]["reason"].as_str()),
@@ -176,4 +175,120 @@ fn checks_on_a_named_user() {
     );
     let unread = check_request(&roles, &caller("u", &[]), "v", "{}");
     assert_eq!(unread.body["error"]["type"], "parse_exception");
+}
+
+/// ES 9's privilege automata compared (§16): the supersets ES's `ClusterPrivilegeResolver` and
+/// `IndexPrivilege` define, the unknown-privilege 400s with ES's lists, the restricted indices.
+#[test]
+fn privileges_as_es_9_compares_them() {
+    let roles = RoleTable::from_setting(
+        r#"{"mon": {"cluster": ["monitor"]}, "man": {"cluster": ["manage"]},
+            "keys": {"cluster": ["manage_api_key"]}, "own": {"cluster": ["manage_own_api_key"]},
+            "idx": {"indices": [{"names": ["*"], "privileges": ["manage"]}]},
+            "sys": {"indices": [{"names": ["*"], "privileges": ["read"], "allow_restricted_indices": true}]},
+            "plain": {"indices": [{"names": ["*"], "privileges": ["read"]}]}}"#,
+    )
+    .unwrap_or_default();
+    let ask = |assigned: &[&str], body: &str| {
+        parse_check("u", body).map_or_else(|e| e, |check| has_privileges(&roles, "u", &names(assigned), &check))
+    };
+    let granted = |assigned: &[&str], part: &str, body: &str, key: &str| -> Value {
+        let reply = ask(assigned, body);
+        match part {
+            "cluster" => reply.body["cluster"][key].clone(),
+            _ => reply.body["index"][part][key].clone(),
+        }
+    };
+    let cluster = |privilege: &str| format!(r#"{{"cluster":["{privilege}"]}}"#);
+    let rows = [
+        // `monitor` covers `transport_client`, not `monitor_enrich` (it holds an admin action)
+        (&["mon"][..], "transport_client", true),
+        (&["mon"][..], "monitor_enrich", false),
+        (&["mon"][..], "monitor_connector", false),
+        // `manage` is every cluster action but the security ones: the secrets too
+        (&["man"][..], "read_fleet_secrets", true),
+        (&["man"][..], "cross_cluster_search", true),
+        (&["man"][..], "manage_saml", false),
+        (&["man"][..], "read_ccr", false),
+        // `manage_own_api_key` checks the request: only itself implies it
+        (&["keys"][..], "manage_own_api_key", false),
+        (&["superuser"][..], "manage_own_api_key", false),
+        (&["own"][..], "manage_own_api_key", true),
+        (&["keys"][..], "grant_api_key", true),
+        // `none` and the no-op privileges: implied by any privilege, not by having none
+        (&["keys"][..], "monitor_data_stream_global_retention", true),
+        (&["idx"][..], "none", false),
+    ];
+    for (assigned, privilege, expected) in rows {
+        assert_eq!(
+            granted(assigned, "cluster", &cluster(privilege), privilege),
+            json!(expected),
+            "{assigned:?} {privilege}"
+        );
+    }
+    let index =
+        |name: &str, privilege: &str| format!(r#"{{"index":[{{"names":["{name}"],"privileges":["{privilege}"]}}]}}"#);
+    let index_rows = [
+        // `manage` covers `auto_configure`; not `view_index_metadata`, which holds a transform action
+        (&["idx"][..], "logs", "auto_configure", true),
+        (&["idx"][..], "logs", "view_index_metadata", false),
+        (&["idx"][..], "logs", "none", true),
+        // restricted: the security and Kibana system indices
+        (&["plain"][..], ".kibana_1", "read", false),
+        (&["plain"][..], ".kibana-event-log", "read", true),
+        (&["plain"][..], ".security-7", "read", false),
+        (&["sys"][..], ".kibana_1", "read", true),
+    ];
+    for (assigned, name, privilege, expected) in index_rows {
+        assert_eq!(granted(assigned, name, &index(name, privilege), privilege), json!(expected), "{name} {privilege}");
+    }
+    // Unknown privileges are ES's 400s, with ES's lists in ES's order.
+    let unknown = ask(&["mon"], &index("logs", "reed"));
+    assert_eq!(unknown.status, 400);
+    assert_eq!(
+        unknown.body["error"]["reason"],
+        "unknown index privilege [reed]. a privilege must be either one of the predefined fixed indices privileges \
+         [all,auto_configure,create,create_doc,create_index,cross_cluster_replication,cross_cluster_replication_internal,\
+         delete,delete_index,index,maintenance,manage,manage_data_stream_lifecycle,manage_failure_store,manage_follow_index,\
+         manage_ilm,manage_leader_index,monitor,none,read,read_cross_cluster,read_failure_store,view_index_metadata,write] \
+         or a pattern over one of the available index actions"
+    );
+    assert_eq!(unknown.body["error"]["type"], "illegal_argument_exception");
+    let cluster_unknown = ask(&["mon"], &cluster("Monitor_X"));
+    let reason = cluster_unknown.body["error"]["reason"].as_str().unwrap_or_default().to_string();
+    assert!(reason.starts_with(
+        "unknown cluster privilege [monitor_x]. a privilege must be either one of the predefined cluster privilege names \
+         [manage_own_api_key,manage_data_stream_global_retention,monitor_data_stream_global_retention,none,cancel_task,"
+    ));
+    assert!(
+        reason.ends_with(",manage_security,monitor,manage,all] or a pattern over one of the available cluster actions")
+    );
+    // Index action patterns are known privileges.
+    assert_eq!(ask(&["idx"], &index("logs", "indices:admin/refresh")).status, 200);
+}
+
+/// A reserved role's `_privileges` (§18): its configurable privileges, applications and remote
+/// privileges as ES shows them.
+#[test]
+fn user_privileges_of_reserved_roles() {
+    let roles = RoleTable::new();
+    let kibana = user_privileges(&roles, &names(&["kibana_system"]));
+    assert_eq!(
+        kibana["global"],
+        json!([{"application": {"manage": {"applications": ["kibana-*"]}}}, {"profile": {"write": {"applications": ["kibana*"]}}}])
+    );
+    assert_eq!(kibana["remote_cluster"], json!([{"privileges": ["monitor_stats"], "clusters": ["*"]}]));
+    assert_eq!(
+        kibana["remote_indices"][0],
+        json!({"names": [".monitoring-*"], "privileges": ["read", "read_cross_cluster"], "allow_restricted_indices": false, "clusters": ["*"]})
+    );
+    assert_eq!(kibana["cluster"][0], "cancel_task");
+    let viewer = user_privileges(&roles, &names(&["viewer", "editor"]));
+    assert_eq!(
+        viewer["applications"],
+        json!([{"application": "kibana-.kibana", "privileges": ["read"], "resources": ["*"]},
+               {"application": "kibana-.kibana", "privileges": ["all"], "resources": ["*"]}])
+    );
+    let keys: Vec<&str> = viewer.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+    assert_eq!(keys, ["cluster", "global", "indices", "applications", "run_as"]);
 }

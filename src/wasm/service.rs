@@ -271,9 +271,24 @@ pub fn read_authorization_header(header: &str) -> Authorization {
 #[wasm_bindgen(js_name = clusterHealthPlan)]
 pub fn cluster_health_plan(index: Option<String>, uri: &str) -> String {
     match cluster_health::parse(index.as_deref(), uri) {
-        Ok(_) => crate::errors::Reply::ok(serde_json::json!({"probe_key": cluster_health::PROBE_KEY})).to_envelope(),
+        Ok(request) => crate::errors::Reply::ok(serde_json::json!({
+            "probe_key": cluster_health::PROBE_KEY,
+            "timeout_ms": cluster_health::timeout_ms(&request),
+        }))
+        .to_envelope(),
         Err(reply) => reply.to_envelope(),
     }
+}
+
+/// While GET /_cluster/health waits: `{"probe_in_ms"}`, how long until the host reads the probe
+/// again, or `null` to answer now (the wait holds, or `remaining_ms` has run out).
+#[wasm_bindgen(js_name = clusterHealthWait)]
+pub fn cluster_health_wait(index: Option<String>, uri: &str, store_answered: bool, remaining_ms: f64) -> String {
+    let remaining = if remaining_ms > 0.0 { remaining_ms as u64 } else { 0 };
+    let step = cluster_health::parse(index.as_deref(), uri)
+        .ok()
+        .and_then(|request| cluster_health::wait_step(&request, store_answered, remaining));
+    crate::errors::Reply::ok(serde_json::json!({ "probe_in_ms": step })).to_envelope()
 }
 
 /// GET /_cluster/health's answer, the store having answered the probe or not: 200 or 408.

@@ -4,7 +4,10 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { Client, errors } from "@elastic/elasticsearch";
+import { createServer } from "node:http";
 import { ADMIN, ELASTIC_PASSWORD, basic, inProcess, startNodeServer } from "./helpers.mjs";
+
+const ADMIN_AUTH = { username: "elastic", password: ELASTIC_PASSWORD };
 
 const PW = "s3krit-password";
 const GREEN_KEYS = [
@@ -84,4 +87,48 @@ test("red when the store does not answer; ES's 400s before authorization", async
   const human = await call("GET", "/_cluster/health/*?human", { auth: ADMIN });
   assert.deepEqual([human.body.task_max_waiting_in_queue, human.body.active_shards_percent], ["0s", "100.0%"]);
   assert.equal((await call("POST", "/_cluster/health", { auth: ADMIN })).status, 405);
+});
+
+test("the official client: a wait re-reads the store about once a second and ends when it answers, or at the timeout", async () => {
+  const { MemoryKV } = await import("../../www/entry-node.js");
+  const kv = new MemoryKV();
+  const get = kv.get.bind(kv);
+  let storeDown = false;
+  let probes = 0;
+  kv.get = (key, ...rest) => {
+    if (key !== "health:probe") return get(key, ...rest);
+    probes += 1;
+    return storeDown ? Promise.reject(new Error("KV down")) : get(key, ...rest);
+  };
+  // The handler in process (its KV is this one), behind Node's HTTP server as serve-node.js puts it.
+  const { handle } = await inProcess({ TOKENS: kv });
+  const { answer, send } = await import("../../www/node-http.js");
+  const http = createServer((req, res) => answer(handle, req, "http://127.0.0.1").then((r) => send(r, res, undefined)));
+  await new Promise((resolve) => http.listen(0, "127.0.0.1", () => resolve(undefined)));
+  const address = /** @type {import("node:net").AddressInfo} */ (http.address());
+  const es = new Client({ node: `http://127.0.0.1:${address.port}`, auth: ADMIN_AUTH, maxRetries: 0 });
+  after(async () => {
+    await es.close();
+    await new Promise((resolve) => http.close(resolve));
+  });
+  storeDown = true;
+  // The store comes back while the request waits: green, at once, before the timeout.
+  setTimeout(() => {
+    storeDown = false;
+  }, 1500);
+  let started = Date.now();
+  const back = await es.cluster.health({ wait_for_status: "yellow", timeout: "10s" });
+  const waited = Date.now() - started;
+  assert.deepEqual([back.status, back.timed_out], ["green", false]);
+  assert.ok(waited >= 1400 && waited < 5000, `waited ${waited} ms`);
+  assert.ok(probes >= 2 && probes <= 4, `${probes} probes in ${waited} ms`);
+  // It does not come back: ES's 408 when the timeout passes, not before, about a read a second.
+  storeDown = true;
+  probes = 0;
+  started = Date.now();
+  const red = await es.cluster.health({ wait_for_status: "green", timeout: "2s" }, { ignore: [408] });
+  const elapsed = Date.now() - started;
+  assert.deepEqual([red.status, red.timed_out], ["red", true]);
+  assert.ok(elapsed >= 1900 && elapsed < 5000, `answered after ${elapsed} ms`);
+  assert.ok(probes >= 2 && probes <= 4, `${probes} probes in ${elapsed} ms`);
 });

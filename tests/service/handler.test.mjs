@@ -411,7 +411,7 @@ test("reserved, internal and invalid usernames cannot be put; reserved ones cann
     ["_system", "user [_system] is internal"],
     [
       " padded",
-      "User names must be at least 1 and no more than 1024 characters. They can contain alphanumeric characters (a-z, A-Z, 0-9), spaces, punctuation, and printable symbols in the Basic Latin (ASCII) block. Leading or trailing whitespace is not allowed.",
+      "User names must be at least 1 and no more than 507 characters. They can contain alphanumeric characters (a-z, A-Z, 0-9), spaces, punctuation, and printable symbols in the Basic Latin (ASCII) block. Leading or trailing whitespace is not allowed.",
     ],
   ];
   for (const [name, message] of cases) {

@@ -33,7 +33,10 @@ test("the official client: a stored role grants its privileges to its holders at
     },
   });
   const all = await es.security.getRole();
-  assert.deepEqual(Object.keys(all), ["superuser", "token_maker"]);
+  // ES's reserved roles first (§18), then the stored ones.
+  assert.deepEqual(Object.keys(all).slice(0, 2), ["superuser", "transport_client"]);
+  assert.deepEqual(Object.keys(all).slice(-2), ["editor", "token_maker"]);
+  assert.equal(Object.keys(all).length, 30);
   const token = await asJoe.security.getToken({ grant_type: "client_credentials" });
   assert.equal(typeof token.access_token, "string");
   // Creation, refresh and invalidation: all three token actions the role's manage_token grants.
@@ -133,4 +136,40 @@ test("ES's refusals: reserved roles, bodies, privileges; ROLES wins over a store
     body: { grant_type: "client_credentials" },
   });
   assert.equal(granted.status, 200);
+});
+
+test("the official client: ES 9's reserved roles, answered as ES answers them, refused for PUT and DELETE, in force", async () => {
+  const server = await startNodeServer();
+  const es = new Client({ node: server.url, auth: { username: "elastic", password: ELASTIC_PASSWORD }, maxRetries: 0 });
+  const asKibana = new Client({ node: server.url, auth: { username: "kib", password: PW }, maxRetries: 0 });
+  after(async () => {
+    await Promise.all([es.close(), asKibana.close()]);
+    await server.stop();
+  });
+  const both = await es.security.getRole({ name: "viewer,mine,kibana_user" });
+  assert.deepEqual(Object.keys(both), ["viewer", "kibana_user"]);
+  assert.deepEqual(both.kibana_user.metadata, {
+    _reserved: true,
+    _deprecated: true,
+    _deprecated_reason: "Please use the [kibana_admin] role instead",
+  });
+  assert.deepEqual(both.viewer.applications, [{ application: "kibana-.kibana", privileges: ["read"], resources: ["*"] }]);
+  const refused = async (promise, reason) =>
+    assert.rejects(promise, (e) => {
+      assert.ok(e instanceof errors.ResponseError);
+      assert.deepEqual([e.statusCode, e.body.error.reason], [400, reason]);
+      return true;
+    });
+  await refused(
+    es.security.putRole({ name: "editor", cluster: [] }),
+    "Validation Failed: 1: Role [editor] is reserved and may not be used.;",
+  );
+  await refused(es.security.deleteRole({ name: "inference_admin" }), "role [inference_admin] is reserved and cannot be deleted");
+  // kibana_system holds manage_token and monitor, not manage_security.
+  await es.security.putUser({ username: "kib", password: PW, roles: ["kibana_system"] });
+  assert.equal(typeof (await asKibana.security.getToken({ grant_type: "client_credentials" })).access_token, "string");
+  assert.equal((await asKibana.cluster.health()).status, "green");
+  await assert.rejects(asKibana.security.putUser({ username: "x", password: PW, roles: [] }), status(403));
+  const asked = await asKibana.security.hasPrivileges({ cluster: ["manage_token", "manage_security", "monitor_connector"] });
+  assert.deepEqual(asked.cluster, { manage_token: true, manage_security: false, monitor_connector: true });
 });

@@ -197,6 +197,11 @@ test(
     assert.equal(typeof (await roled.security.getToken({ grant_type: "client_credentials" })).access_token, "string");
     assert.deepEqual(await admin().security.deleteRole({ name: "stored_token_role" }), { found: true });
     assert.equal((await rejection(roled.security.getToken({ grant_type: "client_credentials" }))).status, 403);
+    // ES's reserved roles (§18): listed first, refused for DELETE, in force for their holders.
+    assert.deepEqual(Object.keys(await admin().security.getRole()).slice(0, 2), ["superuser", "transport_client"]);
+    assert.equal((await rejection(admin().security.deleteRole({ name: "viewer" }))).status, 400);
+    await admin().security.putUser({ username: "roled", password: PW, roles: ["kibana_system"] });
+    assert.equal(typeof (await roled.security.getToken({ grant_type: "client_credentials" })).access_token, "string");
   },
 );
 

@@ -87,6 +87,8 @@ export function bindServiceCalls(raw, call) {
     responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding ?? undefined),
     /** GET /_cluster/health: `{probe_key}` or ES's 400; then its 200 or 408 (thrown). */
     clusterHealthPlan: (index, uri) => settle(call("clusterHealthPlan", index ?? undefined, uri)),
+    clusterHealthWait: (index, uri, answered, remainingMs) =>
+      settle(call("clusterHealthWait", index ?? undefined, uri, Boolean(answered), remainingMs)),
     clusterHealth: (index, uri, storeAnswered) => settle(call("clusterHealth", index ?? undefined, uri, Boolean(storeAnswered))),
     /** The body (JSON text) written with a route's `format` (filter_path, pretty). */
     renderBody: (format, status, text) => call("renderBody", format, status, text),

@@ -57,19 +57,25 @@ export async function hasPrivileges(ctx, { principal, body, params }) {
 
 /**
  * GET /_cluster/health[/{index}] (§12): ES's 400s for the parameters, then the `monitor`
- * privilege, then one KV read: green when the store answers it, red when it does not.
+ * privilege, then KV reads of the probe: green when the store answers, red when it does not. While
+ * a `wait_for_*` does not hold the core says when to read again, until the timeout.
  */
 export async function clusterHealth(ctx, { principal, params, uri }) {
   const { service } = ctx.engine;
   try {
-    const { probe_key: probeKey } = service.clusterHealthPlan(params.index, uri);
+    const { probe_key: probeKey, timeout_ms: timeoutMs } = service.clusterHealthPlan(params.index, uri);
     const denied = authorize(ctx, principal, "clusterHealth");
     if (denied) return denied;
-    const answered = await ctx.store.get(probeKey).then(
-      () => true,
-      () => false,
-    );
-    return reply(200, service.clusterHealth(params.index, uri, answered));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const answered = await ctx.store.get(probeKey).then(
+        () => true,
+        () => false,
+      );
+      const { probe_in_ms: wait } = service.clusterHealthWait(params.index, uri, answered, deadline - Date.now());
+      if (wait === null) return reply(200, service.clusterHealth(params.index, uri, answered));
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   } catch (/** @type {any} */ error) {
     return fromEngineError(error);
   }
