@@ -5,7 +5,6 @@
 //! empty 403 once authenticated; allowed origins get `Access-Control-Allow-Origin` (and `Vary`,
 //! credentials, exposed headers) on every response.
 
-use regex_lite::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::errors::Reply;
@@ -31,17 +30,26 @@ const DEFAULT_EXPOSE: &str = "X-elastic-product";
 const DEFAULT_MAX_AGE: i32 = 1_728_000;
 const METHODS: [&str; 9] = ["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT"];
 
+/// A compiled origin pattern. The platform's regex engine runs it (JavaScript's `RegExp` in the
+/// wasm build, regex-lite in native tests), as a platform gives WebCrypto; which origins are
+/// allowed, and how the pattern is anchored, stays here.
+pub trait OriginPattern: Sized {
+    /// The pattern, already anchored as `^(?:…)$`; `None` when it does not compile.
+    fn compile(anchored: &str) -> Option<Self>;
+    fn matches(&self, origin: &str) -> bool;
+}
+
 #[derive(Debug, Clone)]
-enum Origins {
+enum Origins<P> {
     Any,
     List(Vec<String>),
-    Pattern(Regex),
+    Pattern(P),
 }
 
 /// The checked configuration of an enabled CORS.
 #[derive(Debug, Clone)]
-pub struct Cors {
-    origins: Origins,
+pub struct Cors<P> {
+    origins: Origins<P>,
     credentials: bool,
     methods: Vec<String>,
     headers: Vec<String>,
@@ -62,9 +70,9 @@ fn tokens(value: &str) -> Vec<String> {
     value.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
 }
 
-impl Cors {
+impl<P: OriginPattern> Cors<P> {
     /// `Ok(None)` when CORS is off; the error names the env variable and the value's problem.
-    pub fn from_settings(settings: &CorsSettings) -> Result<Option<Cors>, String> {
+    pub fn from_settings(settings: &CorsSettings) -> Result<Option<Cors<P>>, String> {
         if !boolean("HTTP_CORS_ENABLED", settings.enabled.as_deref())? {
             return Ok(None);
         }
@@ -74,8 +82,8 @@ impl Cors {
         } else if origin.len() > 2 && origin.starts_with('/') && origin.ends_with('/') {
             // Java's Pattern.matcher(origin).matches(): the whole origin must match.
             let inner = origin.get(1..origin.len() - 1).unwrap_or_default();
-            let pattern = Regex::new(&format!("^(?:{inner})$"))
-                .map_err(|_| format!("HTTP_CORS_ALLOW_ORIGIN: Bad regex in [http.cors.allow-origin]: [{origin}]"))?;
+            let pattern = P::compile(&format!("^(?:{inner})$"))
+                .ok_or_else(|| format!("HTTP_CORS_ALLOW_ORIGIN: Bad regex in [http.cors.allow-origin]: [{origin}]"))?;
             Origins::Pattern(pattern)
         } else if origin.is_empty() {
             Origins::List(Vec::new())
@@ -112,7 +120,7 @@ impl Cors {
         match &self.origins {
             Origins::Any => true,
             Origins::List(list) => list.iter().any(|o| o == origin),
-            Origins::Pattern(pattern) => pattern.is_match(origin),
+            Origins::Pattern(pattern) => pattern.matches(origin),
         }
     }
 
@@ -209,6 +217,19 @@ pub struct CorsDecision {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use regex_lite::Regex;
+
+    impl OriginPattern for Regex {
+        fn compile(anchored: &str) -> Option<Regex> {
+            Regex::new(anchored).ok()
+        }
+
+        fn matches(&self, origin: &str) -> bool {
+            self.is_match(origin)
+        }
+    }
+
+    type Cors = super::Cors<Regex>;
 
     fn cors(origin: &str, credentials: bool) -> Cors {
         let settings = CorsSettings {
