@@ -5,13 +5,11 @@
 //! empty 403 once authenticated; allowed origins get `Access-Control-Allow-Origin` (and `Vary`,
 //! credentials, exposed headers) on every response.
 
-use serde::{Deserialize, Serialize};
-
 use crate::errors::Reply;
+use crate::json_fields::Fields;
 
 /// The settings as the host reads them from its env: raw strings, absent when unset.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CorsSettings {
     pub enabled: Option<String>,
     pub allow_origin: Option<String>,
@@ -20,6 +18,28 @@ pub struct CorsSettings {
     pub allow_credentials: Option<String>,
     pub max_age: Option<String>,
     pub expose_headers: Option<String>,
+}
+
+const SETTINGS: [&str; 7] =
+    ["enabled", "allow_origin", "allow_methods", "allow_headers", "allow_credentials", "max_age", "expose_headers"];
+
+impl CorsSettings {
+    /// The host's JSON of them; a name not known is an error, as a setting ES does not know.
+    pub fn from_json(json: &str) -> Result<CorsSettings, String> {
+        let mut f = Fields::parse(json, "struct CorsSettings")?;
+        f.only(&SETTINGS)?;
+        let [enabled, allow_origin, allow_methods, allow_headers, allow_credentials, max_age, expose_headers] =
+            SETTINGS.map(|name| f.string(name));
+        Ok(CorsSettings {
+            enabled: enabled?,
+            allow_origin: allow_origin?,
+            allow_methods: allow_methods?,
+            allow_headers: allow_headers?,
+            allow_credentials: allow_credentials?,
+            max_age: max_age?,
+            expose_headers: expose_headers?,
+        })
+    }
 }
 
 /// ES 9's defaults (HttpTransportSettings).
@@ -267,6 +287,13 @@ mod tests {
     #[test]
     fn settings_and_their_errors() {
         assert!(matches!(Cors::from_settings(&CorsSettings::default()), Ok(None)));
+        let read = CorsSettings::from_json(r#"{"enabled":"true","max_age":"5"}"#);
+        assert_eq!(
+            read.map(|s| (s.enabled, s.max_age, s.allow_origin)),
+            Ok((Some("true".into()), Some("5".into()), None))
+        );
+        let unknown = CorsSettings::from_json(r#"{"allow_origins":"*"}"#).err().unwrap_or_default();
+        assert!(unknown.starts_with("unknown field `allow_origins`, expected one of `enabled`, `allow_origin`"));
         let bad = |settings: CorsSettings| {
             Cors::from_settings(&CorsSettings { enabled: Some("true".into()), ..settings }).err()
         };

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::authentication::{Client, ClientInput};
+use crate::authentication::Client;
 use crate::check::check_reply;
 use crate::clock::Clock;
 use crate::errors::{illegal_argument, Reply};
@@ -77,8 +77,8 @@ pub async fn check_token<S: KvStore>(store: &S, token: &str, options_json: &str)
 }
 
 pub async fn refresh_token<S: KvStore>(store: &S, token: &str, client_json: &str, options_json: &str) -> Reply {
-    let client: Client = match serde_json::from_str::<ClientInput>(client_json) {
-        Ok(input) => input.into(),
+    let client: Client = match grants::parse_client(client_json) {
+        Ok(client) => client,
         Err(e) => return illegal_argument(format!("invalid refreshToken client: {e}")),
     };
     let options = match parse_options(options_json) {

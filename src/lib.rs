@@ -21,6 +21,7 @@ pub mod errors;
 pub mod filter_path;
 pub mod grants;
 pub mod invalidate;
+pub mod json_fields;
 pub mod json_value;
 pub mod media_type;
 pub mod memory;

@@ -33,7 +33,7 @@ impl OriginPattern for HostRegExp {
 type Cors = crate::cors::Cors<HostRegExp>;
 
 fn read(settings: &str) -> Result<Option<Cors>, String> {
-    let settings: CorsSettings = serde_json::from_str(settings).map_err(|e| format!("HTTP_CORS_*: {e}"))?;
+    let settings = CorsSettings::from_json(settings).map_err(|e| format!("HTTP_CORS_*: {e}"))?;
     Cors::from_settings(&settings)
 }
 
