@@ -102,17 +102,43 @@ impl Fields {
 
     /// A list of strings; absent is empty (`#[serde(default)]`), null is a wrong type.
     pub fn strings(&mut self, key: &str) -> Result<Vec<String>, String> {
-        match self.0.remove(key) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .map(|item| match item {
-                    Value::String(s) => Ok(s),
-                    other => Err(invalid_type(&other, "a string")),
-                })
-                .collect(),
-            Some(other) => Err(invalid_type(&other, "a sequence")),
+        self.0.remove(key).map_or(Ok(Vec::new()), string_list)
+    }
+
+    /// A list of strings, `None` when absent or null.
+    pub fn optional_strings(&mut self, key: &str) -> Result<Option<Vec<String>>, String> {
+        self.take(key).map(string_list).transpose()
+    }
+
+    /// A number, as serde reads an `Option<f64>`.
+    pub fn number(&mut self, key: &str) -> Result<Option<f64>, String> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(other) => Err(invalid_type(&other, "f64")),
         }
+    }
+
+    /// A field that must be there, a boolean.
+    pub fn required_boolean(&mut self, key: &str) -> Result<bool, String> {
+        match self.0.remove(key) {
+            None => Err(format!("missing field `{key}`")),
+            Some(Value::Bool(b)) => Ok(b),
+            Some(other) => Err(invalid_type(&other, "a boolean")),
+        }
+    }
+}
+
+fn string_list(value: Value) -> Result<Vec<String>, String> {
+    match value {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(s) => Ok(s),
+                other => Err(invalid_type(&other, "a string")),
+            })
+            .collect(),
+        other => Err(invalid_type(&other, "a sequence")),
     }
 }
 
@@ -129,6 +155,9 @@ mod tests {
         name: String,
         note: Option<String>,
         on: Option<bool>,
+        at: Option<f64>,
+        must: bool,
+        opt: Option<Vec<String>>,
         #[serde(default)]
         list: Vec<String>,
         meta: Option<Map<String, Value>>,
@@ -136,10 +165,13 @@ mod tests {
 
     fn read(json: &str) -> Result<(), String> {
         let mut f = Fields::parse(json, "struct Derived")?;
-        f.only(&["name", "note", "on", "list", "meta"])?;
+        f.only(&["name", "note", "on", "at", "must", "opt", "list", "meta"])?;
+        f.number("at")?;
         f.required_string("name")?;
         f.string("note")?;
         f.boolean("on")?;
+        f.required_boolean("must")?;
+        f.optional_strings("opt")?;
         f.strings("list")?;
         f.object("meta")?;
         Ok(())
@@ -148,17 +180,24 @@ mod tests {
     #[test]
     fn messages_are_serdes_less_the_position() {
         let cases = [
-            r#"{"name":"a","note":null,"on":true,"list":["x"],"meta":{"k":1}}"#,
+            r#"{"name":"a","note":null,"on":true,"must":false,"opt":["o"],"list":["x"],"meta":{"k":1}}"#,
+            r#"{"name":"a","must":true,"opt":null}"#,
+            r#"{"name":"a","must":null}"#,
+            r#"{"name":"a","at":1.5,"must":true}"#,
+            r#"{"name":"a","at":-7,"must":true}"#,
+            r#"{"name":"a","at":"7","must":true}"#,
+            r#"{"name":"a","must":true,"opt":"x"}"#,
+            r#"{"name":"a","must":true,"opt":[null]}"#,
             r#"{"name":"a","zzz":1}"#,
             r#"{"note":"n"}"#,
             r#"{"name":5}"#,
             r#"{"name":null}"#,
-            r#"{"name":"a","note":1.5}"#,
-            r#"{"name":"a","on":"yes"}"#,
-            r#"{"name":"a","list":null}"#,
-            r#"{"name":"a","list":[1]}"#,
-            r#"{"name":"a","meta":[]}"#,
-            r#"{"name":"a","note":"\"q\""}"#,
+            r#"{"name":"a","must":true,"note":1.5}"#,
+            r#"{"name":"a","must":true,"on":"yes"}"#,
+            r#"{"name":"a","must":true,"list":null}"#,
+            r#"{"name":"a","must":true,"list":[1]}"#,
+            r#"{"name":"a","must":true,"meta":[]}"#,
+            r#"{"name":"a","must":true,"note":"\"q\""}"#,
             r#""text""#,
         ];
         for json in cases {
