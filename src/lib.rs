@@ -42,6 +42,7 @@ pub mod roles;
 pub mod routes;
 pub mod schema;
 pub mod settings;
+pub mod sorting;
 pub mod store;
 pub mod superseding;
 pub mod token_documents;

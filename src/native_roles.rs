@@ -132,7 +132,7 @@ pub fn views(names: Option<&str>, values: &[Option<String>]) -> Reply {
             }
             out.insert(SUPERUSER.into(), superuser());
             let mut sorted = stored;
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            crate::sorting::sort_by(&mut sorted, |a, b| a.0.cmp(&b.0));
             for (name, descriptor) in sorted {
                 out.insert(name, descriptor);
             }

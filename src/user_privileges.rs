@@ -32,7 +32,7 @@ fn effective<'a>(roles: &'a RoleTable, assigned: &'a [String]) -> Vec<(&'a str, 
 
 /// Java's `String.compareTo`: UTF-16 code units.
 fn java_sorted(mut items: Vec<String>) -> Vec<String> {
-    items.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    crate::sorting::sort_by(&mut items, |a, b| a.encode_utf16().cmp(b.encode_utf16()));
     items.dedup();
     items
 }
@@ -260,7 +260,7 @@ pub fn java_hash_order(keys: Vec<String>) -> Vec<String> {
     };
     // (bucket, insertion index): sorting these pairs keeps insertion order within a bucket.
     let mut slots: Vec<(usize, usize)> = unique.iter().enumerate().map(|(at, key)| (bucket(key), at)).collect();
-    slots.sort_unstable();
+    crate::sorting::sort(&mut slots);
     slots.iter().filter_map(|(_, at)| unique.get(*at).cloned()).collect()
 }
 
