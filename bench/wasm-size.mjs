@@ -85,7 +85,10 @@ function crateOf(name) {
   if (/^__wbg|^__wbindgen|^__externref/.test(name)) return "wasm-bindgen glue";
   if (/^<f64 as core.*fmt::Display>::fmt|float_to_decimal|flt2dec|grisu|dragon/.test(name)) return "core: f64 formatting";
   const match = name.replace(/^<+&?(mut )?/, "").match(/^([A-Za-z_][A-Za-z0-9_]*)(\[[0-9a-f]+\])?::/);
-  return match ? match[1].replace(/^serde_core$/, "serde") : "(other)";
+  if (match) return match[1].replace(/^serde_core$/, "serde");
+  // An export's own name (`routeRequest`, `auditEvents multivalue shim`): wasm-bindgen's shim,
+  // with the core's code that wasm-opt inlined into it.
+  return /^[A-Za-z_$][\w$]*( multivalue shim)?$/.test(name) ? "exports (with inlined core code)" : "(other)";
 }
 
 /** Code bytes by crate (functions only), with the data section beside them. */

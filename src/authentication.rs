@@ -42,15 +42,11 @@ impl Subject {
 }
 
 /// A realm as a host names it: by name alone (its type then defaults), or as `{name, type}`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+/// (Read by `grants`, without a derived deserializer: wasm size.)
+#[derive(Debug, Clone)]
 pub enum RealmInput {
     Name(String),
-    Ref {
-        name: String,
-        #[serde(rename = "type")]
-        kind: Option<String>,
-    },
+    Ref { name: String, kind: Option<String> },
 }
 
 impl RealmInput {
@@ -65,7 +61,7 @@ impl RealmInput {
 }
 
 /// A client as a host names it: `{username, realm}`, the realm as [`RealmInput`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ClientInput {
     pub username: String,
     pub realm: RealmInput,

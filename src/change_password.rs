@@ -11,10 +11,11 @@
 //! as ES indexes a `reserved-user` document: from then on `elastic` logs in with it instead of
 //! the bootstrap password (`ELASTIC_PASSWORD`). Tokens issued before stay valid (§10).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::errors::{illegal_argument, request_body_required, validation_error, validation_reason, Cause, Reply};
+use crate::json_fields::Fields;
 use crate::json_value::parse_strict;
 use crate::put_user::{parse_exception, read_secret, token_name};
 use crate::user_state::{reserved_state_key, ReservedState};
@@ -22,8 +23,7 @@ use crate::users::{is_reserved, user_key, UserRecord};
 
 /// The request after parsing and validation, with the key the change reads and writes; also
 /// what the host hands back to [`new_value`] (as JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChangePasswordRequest {
     pub username: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,7 +66,18 @@ pub fn parse(username: &str, text: &str) -> Result<ChangePasswordRequest, Reply>
 
 /// A request the host hands back, or a 400 for one that is not such a request.
 pub fn from_json(json: &str) -> Result<ChangePasswordRequest, Reply> {
-    serde_json::from_str(json).map_err(|error| illegal_argument(format!("invalid change password request: {error}")))
+    read(json).map_err(|error| illegal_argument(format!("invalid change password request: {error}")))
+}
+
+fn read(json: &str) -> Result<ChangePasswordRequest, String> {
+    let mut f = Fields::parse(json, "struct ChangePasswordRequest")?;
+    f.only(&["username", "password", "password_hash", "key"])?;
+    Ok(ChangePasswordRequest {
+        username: f.required_string("username")?,
+        password: f.string("password")?,
+        password_hash: f.string("password_hash")?,
+        key: f.required_string("key")?,
+    })
 }
 
 /// ES's answer when the native user does not exist.

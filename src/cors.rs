@@ -5,14 +5,11 @@
 //! empty 403 once authenticated; allowed origins get `Access-Control-Allow-Origin` (and `Vary`,
 //! credentials, exposed headers) on every response.
 
-use regex_lite::Regex;
-use serde::{Deserialize, Serialize};
-
 use crate::errors::Reply;
+use crate::json_fields::Fields;
 
 /// The settings as the host reads them from its env: raw strings, absent when unset.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CorsSettings {
     pub enabled: Option<String>,
     pub allow_origin: Option<String>,
@@ -23,6 +20,28 @@ pub struct CorsSettings {
     pub expose_headers: Option<String>,
 }
 
+const SETTINGS: [&str; 7] =
+    ["enabled", "allow_origin", "allow_methods", "allow_headers", "allow_credentials", "max_age", "expose_headers"];
+
+impl CorsSettings {
+    /// The host's JSON of them; a name not known is an error, as a setting ES does not know.
+    pub fn from_json(json: &str) -> Result<CorsSettings, String> {
+        let mut f = Fields::parse(json, "struct CorsSettings")?;
+        f.only(&SETTINGS)?;
+        let [enabled, allow_origin, allow_methods, allow_headers, allow_credentials, max_age, expose_headers] =
+            SETTINGS.map(|name| f.string(name));
+        Ok(CorsSettings {
+            enabled: enabled?,
+            allow_origin: allow_origin?,
+            allow_methods: allow_methods?,
+            allow_headers: allow_headers?,
+            allow_credentials: allow_credentials?,
+            max_age: max_age?,
+            expose_headers: expose_headers?,
+        })
+    }
+}
+
 /// ES 9's defaults (HttpTransportSettings).
 const DEFAULT_METHODS: &str = "OPTIONS,HEAD,GET,POST,PUT,DELETE";
 const DEFAULT_HEADERS: &str =
@@ -31,17 +50,26 @@ const DEFAULT_EXPOSE: &str = "X-elastic-product";
 const DEFAULT_MAX_AGE: i32 = 1_728_000;
 const METHODS: [&str; 9] = ["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT"];
 
+/// A compiled origin pattern. The platform's regex engine runs it (JavaScript's `RegExp` in the
+/// wasm build, regex-lite in native tests), as a platform gives WebCrypto; which origins are
+/// allowed, and how the pattern is anchored, stays here.
+pub trait OriginPattern: Sized {
+    /// The pattern, already anchored as `^(?:…)$`; `None` when it does not compile.
+    fn compile(anchored: &str) -> Option<Self>;
+    fn matches(&self, origin: &str) -> bool;
+}
+
 #[derive(Debug, Clone)]
-enum Origins {
+enum Origins<P> {
     Any,
     List(Vec<String>),
-    Pattern(Regex),
+    Pattern(P),
 }
 
 /// The checked configuration of an enabled CORS.
 #[derive(Debug, Clone)]
-pub struct Cors {
-    origins: Origins,
+pub struct Cors<P> {
+    origins: Origins<P>,
     credentials: bool,
     methods: Vec<String>,
     headers: Vec<String>,
@@ -62,9 +90,9 @@ fn tokens(value: &str) -> Vec<String> {
     value.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
 }
 
-impl Cors {
+impl<P: OriginPattern> Cors<P> {
     /// `Ok(None)` when CORS is off; the error names the env variable and the value's problem.
-    pub fn from_settings(settings: &CorsSettings) -> Result<Option<Cors>, String> {
+    pub fn from_settings(settings: &CorsSettings) -> Result<Option<Cors<P>>, String> {
         if !boolean("HTTP_CORS_ENABLED", settings.enabled.as_deref())? {
             return Ok(None);
         }
@@ -74,8 +102,8 @@ impl Cors {
         } else if origin.len() > 2 && origin.starts_with('/') && origin.ends_with('/') {
             // Java's Pattern.matcher(origin).matches(): the whole origin must match.
             let inner = origin.get(1..origin.len() - 1).unwrap_or_default();
-            let pattern = Regex::new(&format!("^(?:{inner})$"))
-                .map_err(|_| format!("HTTP_CORS_ALLOW_ORIGIN: Bad regex in [http.cors.allow-origin]: [{origin}]"))?;
+            let pattern = P::compile(&format!("^(?:{inner})$"))
+                .ok_or_else(|| format!("HTTP_CORS_ALLOW_ORIGIN: Bad regex in [http.cors.allow-origin]: [{origin}]"))?;
             Origins::Pattern(pattern)
         } else if origin.is_empty() {
             Origins::List(Vec::new())
@@ -112,7 +140,7 @@ impl Cors {
         match &self.origins {
             Origins::Any => true,
             Origins::List(list) => list.iter().any(|o| o == origin),
-            Origins::Pattern(pattern) => pattern.is_match(origin),
+            Origins::Pattern(pattern) => pattern.matches(origin),
         }
     }
 
@@ -209,6 +237,19 @@ pub struct CorsDecision {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use regex_lite::Regex;
+
+    impl OriginPattern for Regex {
+        fn compile(anchored: &str) -> Option<Regex> {
+            Regex::new(anchored).ok()
+        }
+
+        fn matches(&self, origin: &str) -> bool {
+            self.is_match(origin)
+        }
+    }
+
+    type Cors = super::Cors<Regex>;
 
     fn cors(origin: &str, credentials: bool) -> Cors {
         let settings = CorsSettings {
@@ -246,6 +287,13 @@ mod tests {
     #[test]
     fn settings_and_their_errors() {
         assert!(matches!(Cors::from_settings(&CorsSettings::default()), Ok(None)));
+        let read = CorsSettings::from_json(r#"{"enabled":"true","max_age":"5"}"#);
+        assert_eq!(
+            read.map(|s| (s.enabled, s.max_age, s.allow_origin)),
+            Ok((Some("true".into()), Some("5".into()), None))
+        );
+        let unknown = CorsSettings::from_json(r#"{"allow_origins":"*"}"#).err().unwrap_or_default();
+        assert!(unknown.starts_with("unknown field `allow_origins`, expected one of `enabled`, `allow_origin`"));
         let bad = |settings: CorsSettings| {
             Cors::from_settings(&CorsSettings { enabled: Some("true".into()), ..settings }).err()
         };

@@ -1,27 +1,31 @@
 //! The engine as a host sees it: JSON text in, a [`Reply`] out. The wasm exports are one-line
 //! wrappers around these; native tests call them directly.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::authentication::{Client, ClientInput};
+use crate::authentication::Client;
 use crate::check::check_reply;
 use crate::clock::Clock;
 use crate::errors::{illegal_argument, Reply};
 use crate::grants::{self, parse_create_request};
 use crate::invalidate::invalidate;
+use crate::json_fields::Fields;
 use crate::requests::{parse_invalidate_request, parse_token_request, InvalidateTarget};
 use crate::settings::{secret_required, token_secret, token_timeout_ms};
 use crate::store::KvStore;
 use crate::superseding::TokenSecret;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 struct OptionsInput {
     now: Option<f64>,
     timeout: Option<String>,
-    /// Read raw so that a wrong type is refused without serde quoting it.
-    secret: Option<Box<RawValue>>,
+    /// Read as any value so that a wrong type is refused without quoting it.
+    secret: Option<Value>,
+}
+
+fn read_options(json: &str) -> Result<OptionsInput, String> {
+    let mut f = Fields::parse(json, "struct OptionsInput")?;
+    Ok(OptionsInput { now: f.number("now")?, timeout: f.string("timeout")?, secret: f.take("secret") })
 }
 
 /// Per-call options: the clock (injectable for tests), the token timeout setting, and the
@@ -33,16 +37,11 @@ pub struct Options {
     pub secret: Option<TokenSecret>,
 }
 
-fn read_secret(raw: Option<Box<RawValue>>) -> Result<Option<TokenSecret>, Reply> {
-    let Some(raw) = raw else {
-        return Ok(None);
-    };
-    if raw.get() == "null" {
-        return Ok(None);
-    }
-    match serde_json::from_str::<String>(raw.get()) {
-        Ok(text) => token_secret(Some(&text)),
-        Err(_) => Err(illegal_argument("invalid options: [secret] must be a string")),
+fn read_secret(value: Option<Value>) -> Result<Option<TokenSecret>, Reply> {
+    match value {
+        None => Ok(None),
+        Some(Value::String(text)) => token_secret(Some(&text)),
+        Some(_) => Err(illegal_argument("invalid options: [secret] must be a string")),
     }
 }
 
@@ -50,7 +49,7 @@ pub fn parse_options(json: &str) -> Result<Options, Reply> {
     let input: OptionsInput = if json.trim().is_empty() {
         OptionsInput::default()
     } else {
-        serde_json::from_str(json).map_err(|e| illegal_argument(format!("invalid options: {e}")))?
+        read_options(json).map_err(|e| illegal_argument(format!("invalid options: {e}")))?
     };
     let clock = match input.now {
         Some(now) if now.is_finite() && now >= 0.0 => Clock::Fixed(now as u64),
@@ -77,8 +76,8 @@ pub async fn check_token<S: KvStore>(store: &S, token: &str, options_json: &str)
 }
 
 pub async fn refresh_token<S: KvStore>(store: &S, token: &str, client_json: &str, options_json: &str) -> Reply {
-    let client: Client = match serde_json::from_str::<ClientInput>(client_json) {
-        Ok(input) => input.into(),
+    let client: Client = match grants::parse_client(client_json) {
+        Ok(client) => client,
         Err(e) => return illegal_argument(format!("invalid refreshToken client: {e}")),
     };
     let options = match parse_options(options_json) {

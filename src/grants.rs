@@ -1,11 +1,11 @@
 //! Creating tokens (password and client_credentials grants) and refreshing them (§3.4, §3.5).
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::authentication::{Client, ClientInput, RealmInput, RealmRef, Subject};
 use crate::codec::{decode_salt, encode_salt, name_digest, random_bytes, RawToken, TokenPair, SALT_LEN};
 use crate::errors::{illegal_argument, oauth2_error, store_unavailable, Reply};
+use crate::json_fields::Fields;
 use crate::json_value::{object_depth, MAX_DEPTH};
 use crate::recent_invalidations;
 use crate::schema::{keys, AccessHalf, RefreshHalf, StoredOwner, TokenHalf, TokenRecord};
@@ -15,15 +15,13 @@ use crate::superseding::{Derivation, TokenSecret};
 use crate::token_documents;
 
 /// The JSON the host sends to `createToken`: an already authenticated user.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct CreateRequestInput {
     grant_type: String,
     username: String,
     realm: RealmInput,
     realm_type: Option<String>,
     lookup_realm: Option<RealmRef>,
-    #[serde(default)]
     roles: Vec<String>,
     full_name: Option<String>,
     email: Option<String>,
@@ -45,9 +43,74 @@ pub struct NewToken {
     pub authentication_type: String,
 }
 
+const CREATE_FIELDS: [&str; 13] = [
+    "grant_type",
+    "username",
+    "realm",
+    "realm_type",
+    "lookup_realm",
+    "roles",
+    "full_name",
+    "email",
+    "metadata",
+    "enabled",
+    "client",
+    "scope",
+    "authentication_type",
+];
+
+fn read_create_request(json: &str) -> Result<CreateRequestInput, String> {
+    let mut f = Fields::parse(json, "struct CreateRequestInput")?;
+    f.only(&CREATE_FIELDS)?;
+    Ok(CreateRequestInput {
+        grant_type: f.required_string("grant_type")?,
+        username: f.required_string("username")?,
+        realm: realm_input(f.required("realm")?)?,
+        realm_type: f.string("realm_type")?,
+        lookup_realm: f.take("lookup_realm").map(realm_ref).transpose()?,
+        roles: f.strings("roles")?,
+        full_name: f.string("full_name")?,
+        email: f.string("email")?,
+        metadata: f.object("metadata")?,
+        enabled: f.boolean("enabled")?,
+        client: f.take("client").map(client_input).transpose()?,
+        scope: f.string("scope")?,
+        authentication_type: f.string("authentication_type")?,
+    })
+}
+
+/// A realm by name alone, or as `{name, type}` (serde's untagged enum, its message too).
+fn realm_input(value: Value) -> Result<RealmInput, String> {
+    let as_ref = |value: Value| {
+        let mut f = Fields::of(value, "")?;
+        Ok::<_, String>(RealmInput::Ref { name: f.required_string("name")?, kind: f.string("type")? })
+    };
+    match value {
+        Value::String(name) => Some(RealmInput::Name(name)),
+        value @ Value::Object(_) => as_ref(value).ok(),
+        _ => None,
+    }
+    .ok_or_else(|| "data did not match any variant of untagged enum RealmInput".to_string())
+}
+
+fn realm_ref(value: Value) -> Result<RealmRef, String> {
+    let mut f = Fields::of(value, "struct RealmRef")?;
+    Ok(RealmRef { name: f.required_string("name")?, kind: f.required_string("type")? })
+}
+
+fn client_input(value: Value) -> Result<ClientInput, String> {
+    let mut f = Fields::of(value, "struct ClientInput")?;
+    Ok(ClientInput { username: f.required_string("username")?, realm: realm_input(f.required("realm")?)? })
+}
+
+/// The client a host names for `refreshToken`.
+pub fn parse_client(json: &str) -> Result<Client, String> {
+    let value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    client_input(value).map(Client::from)
+}
+
 pub fn parse_create_request(json: &str) -> Result<NewToken, Reply> {
-    let input: CreateRequestInput =
-        serde_json::from_str(json).map_err(|e| illegal_argument(format!("invalid createToken request: {e}")))?;
+    let input = read_create_request(json).map_err(|e| illegal_argument(format!("invalid createToken request: {e}")))?;
     let with_refresh = match input.grant_type.as_str() {
         "password" => true,
         "client_credentials" => false,
@@ -255,5 +318,40 @@ mod tests {
                 assert_eq!(reply.body["error"]["reason"], "invalid createToken request: metadata is nested too deeply");
             }
         }
+    }
+
+    #[test]
+    fn create_requests_and_clients_read_as_the_derive_did() {
+        let reason = |json: &str| match parse_create_request(json) {
+            Ok(token) => format!("ok {} {:?} {}", token.client.realm, token.owner.roles, token.owner.lookup_realm.kind),
+            Err(reply) => reply.body["error"]["reason"].as_str().unwrap_or_default().to_string(),
+        };
+        let base = r#""grant_type":"password","username":"u""#;
+        assert_eq!(reason(&format!(r#"{{{base},"realm":"r","roles":["a"]}}"#)), r#"ok r ["a"] native"#);
+        let object =
+            format!(r#"{{{base},"realm":{{"name":"r","type":"file"}},"lookup_realm":{{"name":"l","type":"x"}}}}"#);
+        assert_eq!(reason(&object), "ok r [] x");
+        let client = format!(r#"{{{base},"realm":"r","client":{{"username":"c","realm":{{"name":"cr"}}}}}}"#);
+        assert_eq!(reason(&client), "ok cr [] native");
+        for (json, message) in [
+            (format!("{{{base}}}"), "missing field `realm`"),
+            (format!(r#"{{{base},"realm":5}}"#), "data did not match any variant of untagged enum RealmInput"),
+            (
+                format!(r#"{{{base},"realm":{{"type":"x"}}}}"#),
+                "data did not match any variant of untagged enum RealmInput",
+            ),
+            (
+                format!(r#"{{{base},"realm":"r","zz":1}}"#),
+                "unknown field `zz`, expected one of `grant_type`, `username`",
+            ),
+            (format!(r#"{{{base},"realm":"r","roles":null}}"#), "invalid type: null, expected a sequence"),
+            (format!(r#"{{{base},"realm":"r","lookup_realm":{{"name":"l"}}}}"#), "missing field `type`"),
+            (r#"{"grant_type":"password","realm":"r"}"#.to_string(), "missing field `username`"),
+        ] {
+            let got = reason(&json);
+            assert!(got.starts_with(&format!("invalid createToken request: {message}")), "{json}: {got}");
+        }
+        assert_eq!(parse_client(r#"{"username":"c","realm":"r"}"#).map(|c| c.realm), Ok("r".into()));
+        assert_eq!(parse_client(r#"{"realm":"r"}"#).err(), Some("missing field `username`".into()));
     }
 }

@@ -85,7 +85,7 @@ pub fn views(names: Option<&str>, values: &[Option<String>]) -> Reply {
             for (name, descriptor) in reserved_roles::all() {
                 out.insert(name.clone(), descriptor.clone());
             }
-            stored.sort_by(|a, b| a.0.cmp(&b.0));
+            crate::sorting::sort_by(&mut stored, |a, b| a.0.cmp(&b.0));
             out.extend(stored.into_iter().filter(|(name, _)| !is_reserved(name)));
         }
         Some(list) => {

@@ -188,7 +188,7 @@ pub fn authorize(roles: &RoleTable, username: &str, assigned: &[String], action:
         return None;
     }
     // ES's denial message lists the effective roles sorted (`AuthorizationDenialMessages`), once each.
-    effective.sort_unstable_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    crate::sorting::sort_by(&mut effective, |a, b| crate::sorting::java_string_order(a, b));
     effective.dedup();
     let missing = missing_roles(assigned, roles);
     Some(forbidden(username, action, &effective, &missing))
@@ -227,7 +227,7 @@ fn missing_roles<'a>(assigned: &'a [String], roles: &RoleTable) -> Vec<&'a str> 
     let mut missing: Vec<&str> = assigned.iter().map(String::as_str).filter(|name| roles.get(name).is_none()).collect();
     // Java compares strings by UTF-16 code units, which differs from Rust's byte order for
     // characters above U+FFFF.
-    missing.sort_unstable_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    crate::sorting::sort_by(&mut missing, |a, b| a.encode_utf16().cmp(b.encode_utf16()));
     missing.dedup();
     missing
 }

@@ -5,10 +5,11 @@
 //! checked here; the host hashes a new one once the caller is known to be allowed, and
 //! [`record`] makes the document to store.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::errors::{illegal_argument, request_body_required, validation_error, validation_reason, Cause, Reply};
+use crate::json_fields::Fields;
 use crate::json_value::parse_strict;
 use crate::password_hash;
 use crate::users::{
@@ -18,8 +19,7 @@ use crate::users::{
 
 /// The request after parsing and validation; also what the host hands back to
 /// [`problems`] and [`record`] (as JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PutUserRequest {
     pub username: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,7 +206,22 @@ fn validate(request: &PutUserRequest) -> Vec<String> {
 /// A request the host hands back (the body [`parse`] answered with), or a 400 for one that is
 /// not such a request.
 pub fn from_json(json: &str) -> Result<PutUserRequest, Reply> {
-    serde_json::from_str(json).map_err(|error| illegal_argument(format!("invalid put user request: {error}")))
+    read(json).map_err(|error| illegal_argument(format!("invalid put user request: {error}")))
+}
+
+fn read(json: &str) -> Result<PutUserRequest, String> {
+    let mut f = Fields::parse(json, "struct PutUserRequest")?;
+    f.only(&["username", "password", "password_hash", "roles", "full_name", "email", "metadata", "enabled"])?;
+    Ok(PutUserRequest {
+        username: f.required_string("username")?,
+        password: f.string("password")?,
+        password_hash: f.string("password_hash")?,
+        roles: f.optional_strings("roles")?,
+        full_name: f.string("full_name")?,
+        email: f.string("email")?,
+        metadata: f.object("metadata")?,
+        enabled: f.required_boolean("enabled")?,
+    })
 }
 
 /// TransportPutUserAction's checks, which ES runs after authorization: a 400, or `None`.

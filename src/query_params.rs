@@ -124,7 +124,7 @@ fn bad_parameter(message: String) -> Reply {
 /// similarity above 0.5, best first, then by name.
 pub fn unrecognized(path: &str, invalid: &[&str], candidates: &[&str]) -> String {
     let mut invalid = invalid.to_vec();
-    invalid.sort_unstable();
+    crate::sorting::sort(&mut invalid);
     invalid.dedup();
     let plural = if invalid.len() > 1 { "s" } else { "" };
     let mut message = format!("request [{path}] contains unrecognized parameter{plural}: ");
@@ -135,7 +135,7 @@ pub fn unrecognized(path: &str, invalid: &[&str], candidates: &[&str]) -> String
         message.push_str(&format!("[{name}]"));
         let mut scored: Vec<(f32, &str)> =
             candidates.iter().map(|c| (similarity(name, c), *c)).filter(|(score, _)| *score > 0.5).collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        crate::sorting::sort_by(&mut scored, |a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
         scored.dedup_by(|a, b| a.1 == b.1);
         match scored.as_slice() {
             [] => {}

@@ -3,13 +3,14 @@
 //! Jackson's default pretty printer with ES's indenter: two spaces, `" : "` between a name and
 //! its value, `{ }` and `[ ]` when empty, and a line feed at the end.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::filter_path::FilterPath;
+use crate::json_fields::Fields;
 
 /// The response parameters of one request, as the host carries them to `render`.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct ResponseFormat {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pretty: bool,
@@ -18,6 +19,17 @@ pub struct ResponseFormat {
 }
 
 impl ResponseFormat {
+    /// The host's JSON of it (what it serialized); anything else is the plain format.
+    pub fn from_json(json: &str) -> ResponseFormat {
+        let read = |mut f: Fields| {
+            Ok::<_, String>(ResponseFormat {
+                pretty: f.boolean("pretty")?.unwrap_or(false),
+                filter_path: f.string("filter_path")?,
+            })
+        };
+        Fields::parse(json, "struct ResponseFormat").and_then(read).unwrap_or_default()
+    }
+
     /// `true` when the body is written as plain compact JSON, unfiltered.
     pub fn is_plain(&self) -> bool {
         !self.pretty && self.filter_path.as_deref().and_then(FilterPath::parse).is_none()
@@ -117,7 +129,7 @@ mod tests {
         assert!(format(false, None).is_plain());
         assert!(format(false, Some(" , ")).is_plain());
         assert!(!format(false, Some("a")).is_plain() && !format(true, None).is_plain());
-        let round: ResponseFormat = serde_json::from_str(r#"{"pretty":true}"#).unwrap_or_default();
+        let round = ResponseFormat::from_json(r#"{"pretty":true}"#);
         assert_eq!(round, format(true, None));
     }
 }

@@ -28,9 +28,7 @@ pub fn response_coding(accept_encoding: Option<&str>) -> Option<&'static str> {
     for part in accept_encoding?.split(',') {
         let mut pieces = part.split(';');
         let coding = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
-        let q = pieces
-            .find_map(|p| p.trim().strip_prefix("q=").map(|v| v.trim().parse::<f32>().unwrap_or(0.0)))
-            .unwrap_or(1.0);
+        let q = pieces.find_map(|p| p.trim().strip_prefix("q=").map(|v| q_value(v.trim()))).unwrap_or(1.0);
         match coding.as_str() {
             "*" => star = q,
             "gzip" => gzip = gzip.max(q),
@@ -50,6 +48,47 @@ pub fn response_coding(accept_encoding: Option<&str>) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// A q-value as `str::parse::<f32>` reads it, 0 when it does not (Netty's `Float.parseFloat`
+/// falls back to 0 too): `[+-]digits[.digits][e[+-]digits]`, `inf`, `infinity` or `nan`. Read
+/// by hand because core's float parser costs the wasm more than this whole module; a decimal
+/// of up to 19 digits is exact before the one rounding to f32, which is all a q-value has.
+fn q_value(text: &str) -> f32 {
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, text.get(1..).unwrap_or_default()),
+        Some(b'+') => (false, text.get(1..).unwrap_or_default()),
+        _ => (false, text),
+    };
+    let magnitude = match unsigned.to_ascii_lowercase().as_str() {
+        "inf" | "infinity" => f64::INFINITY,
+        "nan" => f64::NAN,
+        _ => decimal(unsigned).unwrap_or(0.0),
+    };
+    (if negative { -magnitude } else { magnitude }) as f32
+}
+
+fn decimal(text: &str) -> Option<f64> {
+    let (number, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (text.get(..at)?, text.get(at + 1..)?.parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits = || whole.bytes().chain(fraction.bytes());
+    if whole.len() + fraction.len() == 0 || !digits().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (mut mantissa, mut scale) = (0u64, exponent.saturating_sub(i32::try_from(fraction.len()).ok()?));
+    for digit in digits() {
+        match mantissa.checked_mul(10).and_then(|m| m.checked_add(u64::from(digit - b'0'))) {
+            Some(next) => mantissa = next,
+            // Digits past u64's range only scale the value.
+            None => scale = scale.saturating_add(1),
+        }
+    }
+    // Powers of ten up to 10^22 are exact, so a short decimal is one correctly rounded division.
+    let power = 10f64.powi(scale.unsigned_abs().min(400) as i32);
+    Some(if scale < 0 { mantissa as f64 / power } else { mantissa as f64 * power })
 }
 
 /// ES's trace id from `traceparent` (`RestUtils.extractTraceId`): characters 3 to 35 of a value
@@ -75,6 +114,50 @@ pub fn request_headers(content_encoding: Option<&str>, opaque_id: Option<&str>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn q_values_read_as_str_parse_reads_them() {
+        let cases = [
+            "1",
+            "0",
+            "0.5",
+            ".5",
+            "5.",
+            "0.001",
+            "0.333",
+            "1.0",
+            "+0.7",
+            "-0.2",
+            "1e-3",
+            "5E-1",
+            "1e+0",
+            "00.100",
+            "0.1234567891",
+            "123456789012345678901234",
+            "1e40",
+            "1e-50",
+            "inf",
+            "-Infinity",
+            "NaN",
+            "",
+            ".",
+            "e5",
+            "1e",
+            "x",
+            "0x1",
+            "1_0",
+            "1.2.3",
+            " 1",
+            "--1",
+            "+",
+            "0.30000001192092896",
+        ];
+        for case in cases {
+            let expected = case.parse::<f32>().unwrap_or(0.0);
+            let got = q_value(case);
+            assert!(got == expected || (got.is_nan() && expected.is_nan()), "{case:?}: {got} != {expected}");
+        }
+    }
 
     #[test]
     fn body_codings_netty_decompresses() {
@@ -107,6 +190,11 @@ mod tests {
             (Some("identity"), None),
             (Some("GZIP ; q=1.0"), Some("gzip")),
             (Some("gzip;q=x"), None),
+            (Some("gzip;q=.5, deflate;q=5e-1"), Some("gzip")),
+            (Some("gzip;q=0.001, deflate;q=1e-2"), Some("deflate")),
+            (Some("gzip;q=-1, deflate;q=+0.1"), Some("deflate")),
+            (Some("gzip;q=NaN, deflate;q=inf"), Some("deflate")),
+            (Some("gzip;q=1e, deflate;q=."), None),
             (None, None),
         ];
         for (header, expected) in rows {

@@ -105,7 +105,7 @@ fn listed(values: &[Option<String>]) -> Result<Map<String, Value>, Reply> {
     let mut out = Map::new();
     out.insert(ELASTIC.into(), elastic_view(state));
     let mut records: Vec<UserRecord> = values.iter().flatten().filter_map(|text| UserRecord::parse(text)).collect();
-    records.sort_by(|a, b| a.username.cmp(&b.username));
+    crate::sorting::sort_by(&mut records, |a, b| a.username.cmp(&b.username));
     for record in records {
         out.insert(record.username.clone(), record.view());
     }

@@ -33,7 +33,7 @@ pub(crate) fn effective<'a>(roles: &'a RoleTable, assigned: &'a [String]) -> Vec
 
 /// Java's `String.compareTo`: UTF-16 code units.
 pub(crate) fn java_sorted(mut items: Vec<String>) -> Vec<String> {
-    items.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    crate::sorting::sort_by(&mut items, |a, b| crate::sorting::java_string_order(a, b));
     items.dedup();
     items
 }
@@ -228,7 +228,7 @@ pub fn java_hash_order(keys: Vec<String>) -> Vec<String> {
     };
     // (bucket, insertion index): sorting these pairs keeps insertion order within a bucket.
     let mut slots: Vec<(usize, usize)> = unique.iter().enumerate().map(|(at, key)| (bucket(key), at)).collect();
-    slots.sort_unstable();
+    crate::sorting::sort(&mut slots);
     slots.iter().filter_map(|(_, at)| unique.get(*at).cloned()).collect()
 }
 

@@ -9,7 +9,9 @@
 //! service answers with the authentication stored with the token and does not look the user up
 //! again (§10).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::json_fields::Fields;
 use serde_json::{json, Value};
 
 use crate::errors::{illegal_argument, validation_error, validation_reason, Cause, Reply};
@@ -30,7 +32,7 @@ pub fn reserved_state_key(username: &str) -> String {
 /// disabled: fail closed.
 /// `password_hash` is the password set through the API (§11); without one, `elastic` logs in
 /// with the bootstrap password.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReservedState {
     pub username: String,
     pub enabled: bool,
@@ -39,11 +41,18 @@ pub struct ReservedState {
 }
 
 impl ReservedState {
+    fn read(text: &str) -> Result<ReservedState, String> {
+        let mut f = Fields::parse(text, "struct ReservedState")?;
+        Ok(ReservedState {
+            username: f.required_string("username")?,
+            enabled: f.required_boolean("enabled")?,
+            password_hash: f.string("password_hash")?,
+        })
+    }
+
     /// The state stored for `username`, when it parses and names that user.
     pub fn parse_for(stored: Option<&str>, username: &str) -> Option<ReservedState> {
-        stored
-            .and_then(|text| serde_json::from_str::<ReservedState>(text).ok())
-            .filter(|state| state.username == username)
+        stored.and_then(|text| ReservedState::read(text).ok()).filter(|state| state.username == username)
     }
 }
 

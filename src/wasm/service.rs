@@ -157,7 +157,7 @@ pub fn route_request(
 /// error) and indented as ES does. Text that is not JSON is returned as it is.
 #[wasm_bindgen(js_name = renderBody)]
 pub fn render_body(format: &str, status: u16, body: &str) -> String {
-    let format: ResponseFormat = serde_json::from_str(format).unwrap_or_default();
+    let format = ResponseFormat::from_json(format);
     match serde_json::from_str::<serde_json::Value>(body) {
         Ok(value) => format.render(status, &value),
         Err(_) => body.to_string(),

@@ -178,4 +178,14 @@ test("CORS as ES: preflight before authentication, 401 before the origin's 403, 
   // A bad setting fails at start-up with the core's message.
   await assert.rejects(inProcess({ HTTP_CORS_ENABLED: "true", HTTP_CORS_MAX_AGE: "soon" }), /HTTP_CORS_MAX_AGE/);
   await assert.rejects(inProcess({ HTTP_CORS_ENABLED: "true", HTTP_CORS_ALLOW_ORIGINS: "*" }), /unknown field `allow_origins`/);
+  await assert.rejects(inProcess({ HTTP_CORS_ENABLED: "true", HTTP_CORS_ALLOW_ORIGIN: "/(/" }), /Bad regex/);
+});
+
+test("CORS origin pattern: the host's RegExp runs it, anchored to the whole origin as Java's matches()", async () => {
+  const { call } = await inProcess({ HTTP_CORS_ENABLED: "true", HTTP_CORS_ALLOW_ORIGIN: "/https?:\\/\\/app\\.test(:\\d+)?/" });
+  const origin = async (origin) => (await call("GET", "/", { headers: { origin } })).headers.get("access-control-allow-origin");
+  assert.equal(await origin("http://app.test:3000"), "http://app.test:3000");
+  assert.equal(await origin("https://app.test"), "https://app.test");
+  assert.equal(await origin("http://app.test.evil"), null);
+  assert.equal(await origin("http://evil.test/?http://app.test"), null);
 });
