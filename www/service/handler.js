@@ -98,12 +98,14 @@ const textDecoder = new TextDecoder("utf-8");
  * Where a request came from, as its host vouches: the client's address (the socket's peer in
  * Node, CF-Connecting-IP on Workers; never a header the host did not check), else "unknown",
  * and the host's `waitUntil` for work that outlives the response (the throttle's KV writes).
- * @param {{clientAddress?: unknown, waitUntil?: unknown}} [options]
+ * @param {{clientAddress?: unknown, waitUntil?: unknown, bulkInvalidation?: unknown}} [options]
  */
-function connectionOf({ clientAddress, waitUntil } = {}) {
+function connectionOf({ clientAddress, waitUntil, bulkInvalidation } = {}) {
   return {
     clientAddress: typeof clientAddress === "string" && clientAddress !== "" ? clientAddress : UNKNOWN_CLIENT,
     ...(typeof waitUntil === "function" ? { waitUntil } : {}),
+    // Workers: how a bulk invalidation goes on in further invocations (worker.js).
+    ...(bulkInvalidation ? { bulkInvalidation } : {}),
   };
 }
 
