@@ -99,3 +99,30 @@ export async function measureRealmInvalidation(engine, { size = 1_000_000, log =
   }
   return rows;
 }
+
+/**
+ * Durable Object mode: the object runs the whole invalidation in one call (no limit per
+ * invocation on its storage), through DurableObjectKV over a storage stub. What it measures is
+ * the adapter's and the engine's CPU inside the object; SQLite's reads come on top.
+ */
+export async function measureDurableObjectInvalidation(engine, { size = 1_000_000, log = () => {} } = {}) {
+  const { DurableObjectKV } = await import("../www/adapters/durable-object.js");
+  const { DurableObjectStorageStub } = await import("./do-storage-stub.mjs");
+  log(`realm invalidation (Durable Object): building ${size} tokens`);
+  const now = Date.now();
+  const { entries, expected } = buildFixture(size, { now });
+  const storage = new DurableObjectStorageStub();
+  const expiration = Math.floor(now / 1000) + 90_000;
+  const rows = {};
+  for (const { name, value, metadata } of entries) {
+    rows[`d:${name}`] = metadata === undefined ? { v: value, x: expiration } : { v: value, m: metadata, x: expiration };
+  }
+  await storage.put(rows);
+  const kv = new DurableObjectKV(storage, { now: () => now });
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const reply = await engine.invalidateToken(kv, SCOPES[0].body, { now });
+  const used = process.cpuUsage(cpu);
+  assert.deepEqual(reply, expected, `Durable Object: exact counts for ${size} tokens`);
+  return { size, reply, wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+}

@@ -4,7 +4,13 @@
 // as a Worker runs them; and the HTTP endpoint driving them as worker.js does.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildFixture, invalidateInSegments, measureRealmInvalidation, SCOPES } from "../../bench/realm-invalidation.mjs";
+import {
+  buildFixture,
+  invalidateInSegments,
+  measureDurableObjectInvalidation,
+  measureRealmInvalidation,
+  SCOPES,
+} from "../../bench/realm-invalidation.mjs";
 import { seedToken } from "../../bench/seed.mjs";
 import { ADMIN, engineApi, inProcess, makeCaller } from "../service/helpers.mjs";
 
@@ -82,4 +88,9 @@ test("the endpoint runs further segments through the host's bulkInvalidation, as
   const failed = await failing("DELETE", "/_security/oauth2/token", { auth: ADMIN, body: { username: "bench_user" } });
   assert.equal(failed.status, 503, failed.text);
   assert.match(failed.text, /invocation limit/);
+});
+
+test("Durable Object mode: the object's adapter runs every segment in one call, the counts exact", async () => {
+  const { reply } = await measureDurableObjectInvalidation(engine, { size: 20_000 });
+  assert.deepEqual(reply, { invalidated_tokens: 39_980, previously_invalidated_tokens: 20, error_count: 0 });
 });
