@@ -2,9 +2,9 @@
 //! operations, and listings read page by page whose unread keys are kept between segments.
 //!
 //! Why: Workers allows 1,000 KV operations per invocation and lists 1,000 keys per page, so a
-//! realm of 1,000,000 tokens cannot be listed in one invocation. Every listing a bulk
-//! invalidation reads is in key order, and all of them are ordered by user, then document, so
-//! they are read side by side (a merge) and each can stop at any key and go on later.
+//! realm of 1,000,000 tokens cannot be listed in one invocation. KV lists in key order, and the
+//! listings of one scope sort alike (by user, then document; a user's own by realm, then
+//! document), so they are read side by side (a merge) and each can stop at any key and go on.
 
 use std::collections::VecDeque;
 

@@ -1,9 +1,9 @@
 // The Cloudflare Worker: `export default { fetch }` over createHandler, and the BulkInvalidation
 // entrypoint that runs a bulk invalidation's further segments. Bindings (see wrangler.toml): KV
-// namespace TOKENS, service BULK_INVALIDATION (this Worker's BulkInvalidation), secrets ELASTIC_PASSWORD and TOKEN_SECRET, vars
-// TOKEN_TIMEOUT and ROLES; for strong consistency mode, var TOKEN_STORE = "durable_object" and
-// the Durable Object binding TOKEN_DO of class TokenStore, exported here so that wrangler can
-// bind it.
+// namespace TOKENS, service BULK_INVALIDATION (this Worker's BulkInvalidation), secrets
+// ELASTIC_PASSWORD and TOKEN_SECRET, vars TOKEN_TIMEOUT and ROLES; for strong consistency mode,
+// var TOKEN_STORE = "durable_object" and the Durable Object binding TOKEN_DO of class TokenStore,
+// exported here so that wrangler can bind it.
 // The engine's .wasm reaches workerd through the workerd entry's `import ... from "*.wasm"`.
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createHandler } from "./entry-workerd.js";
