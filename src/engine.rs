@@ -4,11 +4,12 @@
 use serde_json::{Map, Value};
 
 use crate::authentication::Client;
+use crate::bulk_invalidation::{segment_ops, SEGMENT_OPS};
 use crate::check::check_reply;
 use crate::clock::Clock;
 use crate::errors::{illegal_argument, Reply};
 use crate::grants::{self, parse_create_request};
-use crate::invalidate::invalidate;
+use crate::invalidate::{self, invalidate};
 use crate::json_fields::Fields;
 use crate::requests::{parse_invalidate_request, parse_token_request, InvalidateTarget};
 use crate::settings::{secret_required, token_secret, token_timeout_ms};
@@ -90,10 +91,22 @@ pub async fn refresh_token<S: KvStore>(store: &S, token: &str, client_json: &str
     grants::refresh_token(store, token, &client, secret, options.clock.read(store), options.timeout_ms).await
 }
 
+/// `options_json` may ask for one segment of a bulk invalidation (`"segmented"`, see
+/// `bulk_invalidation::segment_ops`); the reply is then the counts or a continuation.
 pub async fn invalidate_token<S: KvStore>(store: &S, body: &str, options_json: &str) -> Reply {
-    match parse_options(options_json) {
-        Ok(options) => invalidate(store, body.as_bytes(), options.clock).await,
-        Err(reply) => reply,
+    match (parse_options(options_json), segment_ops(options_json)) {
+        (Ok(options), Ok(segments)) => invalidate(store, body.as_bytes(), options.clock, segments).await,
+        (Err(reply), _) | (_, Err(reply)) => reply,
+    }
+}
+
+/// The next segment of a bulk invalidation (`"segmented"` as for `invalidate_token`).
+pub async fn continue_invalidation<S: KvStore>(store: &S, continuation: &str, options_json: &str) -> Reply {
+    match (parse_options(options_json), segment_ops(options_json)) {
+        (Ok(options), Ok(ops)) => {
+            invalidate::continue_invalidation(store, continuation, options.clock, ops.unwrap_or(SEGMENT_OPS)).await
+        }
+        (Err(reply), _) | (_, Err(reply)) => reply,
     }
 }
 

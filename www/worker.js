@@ -1,10 +1,14 @@
-// The Cloudflare Worker: `export default { fetch }` over createHandler. Bindings (see
-// wrangler.toml): KV namespace TOKENS, secrets ELASTIC_PASSWORD and TOKEN_SECRET, vars
-// TOKEN_TIMEOUT and ROLES; for strong consistency mode, var TOKEN_STORE = "durable_object" and
-// the Durable Object binding TOKEN_DO of class TokenStore, exported here so that wrangler can
-// bind it.
+// The Cloudflare Worker: `export default { fetch }` over createHandler, and the BulkInvalidation
+// entrypoint that runs a bulk invalidation's further segments. Bindings (see wrangler.toml): KV
+// namespace TOKENS, service BULK_INVALIDATION (this Worker's BulkInvalidation), secrets
+// ELASTIC_PASSWORD and TOKEN_SECRET, vars TOKEN_TIMEOUT and ROLES; for strong consistency mode,
+// var TOKEN_STORE = "durable_object" and the Durable Object binding TOKEN_DO of class TokenStore,
+// exported here so that wrangler can bind it.
 // The engine's .wasm reaches workerd through the workerd entry's `import ... from "*.wasm"`.
+import { WorkerEntrypoint } from "cloudflare:workers";
 import { createHandler } from "./entry-workerd.js";
+import { engine } from "./engine/bound.js";
+import { EdgeTokenError } from "./engine/errors.js";
 import { ConfigError } from "./service/config.js";
 import { toResponse } from "./service/http.js";
 
@@ -34,12 +38,44 @@ function handlerFor(env) {
   return handle;
 }
 
+// Invalidating a realm or user of more tokens than one invocation's 1,000 KV operations can list
+// goes on segment by segment (src/bulk_invalidation.rs), each further one in an invocation of its
+// own: a call through the BULK_INVALIDATION service binding to this Worker's BulkInvalidation
+// entrypoint (wrangler.toml). No route reaches an entrypoint over HTTP: a continuation never
+// comes from a client. BULK_SEGMENT_OPS lowers the KV operations per segment (tests).
+const segmentedOf = (env) => (env.BULK_SEGMENT_OPS ? Number(env.BULK_SEGMENT_OPS) : true);
+
+export class BulkInvalidation extends WorkerEntrypoint {
+  /** The next segment: `{ok: counts or {continuation}}`, or `{error}` (an ES error crosses as data). */
+  async next(continuation) {
+    try {
+      return { ok: await engine.continueInvalidation(this.env.TOKENS, continuation, { segmented: segmentedOf(this.env) }) };
+    } catch (error) {
+      if (!(error instanceof EdgeTokenError)) throw error;
+      return { error: { status: error.status, body: error.body, headers: error.headers } };
+    }
+  }
+}
+
+function bulkInvalidationOf(env) {
+  const binding = env.BULK_INVALIDATION;
+  if (binding === undefined) return undefined;
+  return {
+    segmented: segmentedOf(env),
+    async next(continuation) {
+      const { ok, error } = await binding.next(continuation);
+      if (error) throw new EdgeTokenError(error.status, error.body, error.headers);
+      return ok;
+    },
+  };
+}
+
 export default {
   async fetch(request, env, ctx) {
     // Cloudflare's edge sets CF-Connecting-IP to the client's address, replacing any a client
     // sent, so the login throttle can key on it; waitUntil keeps its KV writes off the response.
     const clientAddress = request.headers.get("cf-connecting-ip") ?? undefined;
     const waitUntil = typeof ctx?.waitUntil === "function" ? (promise) => ctx.waitUntil(promise) : undefined;
-    return handlerFor(env)(request, { clientAddress, waitUntil });
+    return handlerFor(env)(request, { clientAddress, waitUntil, bulkInvalidation: bulkInvalidationOf(env) });
   },
 };

@@ -14,7 +14,7 @@ use crate::errors::Reply;
 
 /// Runs one engine call as a promise of its envelope. Every export shares this one boxed
 /// future type, so the promise machinery is instantiated once (wasm size is cold-start time).
-fn run_with_store<F>(binding: JsValue, run: F) -> Promise
+pub(super) fn run_with_store<F>(binding: JsValue, run: F) -> Promise
 where
     F: FnOnce(JsKv) -> Pin<Box<dyn Future<Output = Reply>>> + 'static,
 {

@@ -115,19 +115,21 @@ impl KvStore for JsKv {
         let keys = field(&result, "keys")
             .dyn_into::<Array>()
             .map_err(|_| StoreError("the KV binding's list() returned no keys array".into()))?;
-        let keys = keys.iter().filter_map(|entry| listed_key(&entry)).collect();
+        // One crossing per page, not several per key: a bulk invalidation lists 1,000,000 keys.
+        let text = JSON::stringify(&keys).map_err(store_error)?.as_string().unwrap_or_default();
+        let keys = match serde_json::from_str(&text) {
+            Ok(serde_json::Value::Array(entries)) => entries.into_iter().filter_map(listed_key).collect(),
+            _ => return Err(StoreError("the KV binding's list() returned keys that are not JSON".into())),
+        };
         let complete = field(&result, "list_complete").as_bool().unwrap_or(true);
         let cursor = if complete { None } else { field(&result, "cursor").as_string().filter(|c| !c.is_empty()) };
         Ok(ListPage { keys, cursor })
     }
 }
 
-fn listed_key(entry: &JsValue) -> Option<ListedKey> {
-    let name = field(entry, "name").as_string()?;
-    let metadata = JSON::stringify(&field(entry, "metadata"))
-        .ok()
-        .and_then(|text| text.as_string())
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .filter(|value: &serde_json::Value| !value.is_null());
+fn listed_key(entry: serde_json::Value) -> Option<ListedKey> {
+    let serde_json::Value::Object(mut entry) = entry else { return None };
+    let serde_json::Value::String(name) = entry.remove("name")? else { return None };
+    let metadata = entry.remove("metadata").filter(|value| !value.is_null());
     Some(ListedKey { name, metadata })
 }

@@ -6,6 +6,7 @@
 //! - [`kv`]: a Workers-KV-shaped JavaScript object seen as a [`crate::store::KvStore`].
 //! - [`calls`]: the engine calls that use the store (create, refresh, invalidate) and the
 //!   synchronous parsers, each answering with a reply envelope (`{"status","headers","body"}`).
+//! - [`bulk`]: the next segment of a bulk invalidation, from its continuation.
 //! - [`check`]: the token check as synchronous steps around reads that the host makes itself.
 //! - [`realm_cache`]: the realms' cache of successful logins, one object per service.
 //! - [`throttle`]: the login throttle's counts and decisions, one object per service.
@@ -15,6 +16,7 @@
 //! - [`cors`]: CORS decisions for the HTTP service.
 
 pub mod audit;
+pub mod bulk;
 pub mod calls;
 pub mod check;
 pub mod cors;

@@ -1,6 +1,6 @@
 // Modules that only workerd provides, declared as far as the type check of www/ needs them
 // (tsconfig.checkjs.json): the Durable Object base class that www/adapters/token-store-do.js
-// extends, and `.wasm` imports, which workerd turns into compiled WebAssembly.Module values.
+// extends, the RPC entrypoint base class that www/worker.js extends, and `.wasm` imports, which workerd turns into compiled WebAssembly.Module values.
 declare module "cloudflare:workers" {
   export interface DurableObjectStorage {
     get<T = unknown>(key: string): Promise<T | undefined>;
@@ -18,6 +18,11 @@ declare module "cloudflare:workers" {
   export abstract class DurableObject<Env = unknown> {
     constructor(ctx: DurableObjectState, env: Env);
     protected ctx: DurableObjectState;
+    protected env: Env;
+  }
+  export abstract class WorkerEntrypoint<Env = any> {
+    constructor(ctx: unknown, env: Env);
+    protected ctx: unknown;
     protected env: Env;
   }
 }

@@ -44,6 +44,8 @@ function optionsJson(options = {}) {
   if (options.timeout !== undefined && options.timeout !== null) out.timeout = options.timeout;
   // The key of refreshed pairs; the core validates it and never repeats it.
   if (options.secret !== undefined && options.secret !== null) out.secret = options.secret;
+  // A bulk invalidation in segments (true, or KV operations per segment): src/bulk_invalidation.rs.
+  if (options.segmented !== undefined && options.segmented !== null) out.segmented = options.segmented;
   return JSON.stringify(out);
 }
 
@@ -292,6 +294,12 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
       requireKv(kv);
       const text = body === undefined || body === null ? "" : asJson(body);
       return invoke("invalidateToken", [kv, text, optionsJson(options)]);
+    },
+    /** The next segment of a bulk invalidation that answered `{continuation}`. */
+    async continueInvalidation(kv, continuation, options) {
+      requireKv(kv);
+      requireString(continuation, "continuation");
+      return invoke("continueInvalidation", [kv, continuation, optionsJson(options)]);
     },
     parseTokenRequest(bodyText) {
       requireString(bodyText, "bodyText");

@@ -99,12 +99,14 @@ const textDecoder = new TextDecoder("utf-8");
  * Node, CF-Connecting-IP on Workers; never a header the host did not check), else "unknown",
  * and the host's `waitUntil` for work that outlives the response (the throttle's KV writes).
  * An address is an IP address: anything longer from a host is cut, to bound the throttle's keys.
- * @param {{clientAddress?: unknown, waitUntil?: unknown}} [options]
+ * @param {{clientAddress?: unknown, waitUntil?: unknown, bulkInvalidation?: unknown}} [options]
  */
-function connectionOf({ clientAddress, waitUntil } = {}) {
+function connectionOf({ clientAddress, waitUntil, bulkInvalidation } = {}) {
   return {
     clientAddress: typeof clientAddress === "string" && clientAddress !== "" ? clientAddress.slice(0, 64) : UNKNOWN_CLIENT,
     ...(typeof waitUntil === "function" ? { waitUntil } : {}),
+    // Workers: how a bulk invalidation goes on in further invocations (worker.js).
+    ...(bulkInvalidation ? { bulkInvalidation } : {}),
   };
 }
 

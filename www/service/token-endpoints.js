@@ -6,7 +6,8 @@
 // checked (403), and for the password grant the user named in the body is authenticated last
 // (401 for the token-create action).
 import { authenticatePassword } from "./authentication.js";
-import { fromEngineError, reply } from "./http.js";
+import { DurableObjectStore } from "../adapters/store.js";
+import { answer, fromEngineError, reply } from "./http.js";
 import { authorize } from "./authorization.js";
 
 /** The caller as the `client` of a token: only this user in this realm may refresh it. */
@@ -94,7 +95,7 @@ export async function getToken(ctx, { principal, body, connection }) {
   }
 }
 
-export async function invalidateToken(ctx, { principal, body }) {
+export async function invalidateToken(ctx, { principal, body, connection }) {
   // The engine's parse-only call: ES's 400s for the body, before authorization, without a store.
   try {
     ctx.engine.parseInvalidateRequest(body);
@@ -104,5 +105,15 @@ export async function invalidateToken(ctx, { principal, body }) {
   const denied = authorize(ctx, principal, "invalidateToken");
   if (denied) return denied;
   // A 404 (nothing matched) rejects with the count object as its body; it is sent as it is.
-  return engineCall(ctx.engine.invalidateToken(ctx.config.kv, body, {}));
+  const { kv } = ctx.config;
+  // On Workers (KV mode) a realm or user is invalidated in segments that each fit one
+  // invocation's KV operations, the next ones through `bulk.next` (worker.js); elsewhere, and in
+  // the Durable Object, the core runs them all in this call.
+  const bulk = kv instanceof DurableObjectStore ? undefined : connection?.bulkInvalidation;
+  if (bulk === undefined) return engineCall(ctx.engine.invalidateToken(kv, body, {}));
+  return answer(ctx, async () => {
+    let out = await ctx.engine.invalidateToken(kv, body, { segmented: bulk.segmented });
+    while (typeof out?.continuation === "string") out = await bulk.next(out.continuation);
+    return reply(200, out);
+  });
 }
