@@ -5,6 +5,8 @@
 //! empty 403 once authenticated; allowed origins get `Access-Control-Allow-Origin` (and `Vary`,
 //! credentials, exposed headers) on every response.
 
+use regex_lite::Regex;
+
 use crate::errors::Reply;
 use crate::json_fields::Fields;
 
@@ -50,26 +52,17 @@ const DEFAULT_EXPOSE: &str = "X-elastic-product";
 const DEFAULT_MAX_AGE: i32 = 1_728_000;
 const METHODS: [&str; 9] = ["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT"];
 
-/// A compiled origin pattern. The platform's regex engine runs it (JavaScript's `RegExp` in the
-/// wasm build, regex-lite in native tests), as a platform gives WebCrypto; which origins are
-/// allowed, and how the pattern is anchored, stays here.
-pub trait OriginPattern: Sized {
-    /// The pattern, already anchored as `^(?:…)$`; `None` when it does not compile.
-    fn compile(anchored: &str) -> Option<Self>;
-    fn matches(&self, origin: &str) -> bool;
-}
-
 #[derive(Debug, Clone)]
-enum Origins<P> {
+enum Origins {
     Any,
     List(Vec<String>),
-    Pattern(P),
+    Pattern(Regex),
 }
 
 /// The checked configuration of an enabled CORS.
 #[derive(Debug, Clone)]
-pub struct Cors<P> {
-    origins: Origins<P>,
+pub struct Cors {
+    origins: Origins,
     credentials: bool,
     methods: Vec<String>,
     headers: Vec<String>,
@@ -90,9 +83,9 @@ fn tokens(value: &str) -> Vec<String> {
     value.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
 }
 
-impl<P: OriginPattern> Cors<P> {
+impl Cors {
     /// `Ok(None)` when CORS is off; the error names the env variable and the value's problem.
-    pub fn from_settings(settings: &CorsSettings) -> Result<Option<Cors<P>>, String> {
+    pub fn from_settings(settings: &CorsSettings) -> Result<Option<Cors>, String> {
         if !boolean("HTTP_CORS_ENABLED", settings.enabled.as_deref())? {
             return Ok(None);
         }
@@ -102,8 +95,11 @@ impl<P: OriginPattern> Cors<P> {
         } else if origin.len() > 2 && origin.starts_with('/') && origin.ends_with('/') {
             // Java's Pattern.matcher(origin).matches(): the whole origin must match.
             let inner = origin.get(1..origin.len() - 1).unwrap_or_default();
-            let pattern = P::compile(&format!("^(?:{inner})$"))
-                .ok_or_else(|| format!("HTTP_CORS_ALLOW_ORIGIN: Bad regex in [http.cors.allow-origin]: [{origin}]"))?;
+            // regex-lite: time linear in the origin's length whatever the pattern, where a
+            // backtracking engine (Java's in ES) can be made to spend exponential CPU by an
+            // anonymous client's Origin header.
+            let pattern = Regex::new(&format!("^(?:{inner})$"))
+                .map_err(|_| format!("HTTP_CORS_ALLOW_ORIGIN: Bad regex in [http.cors.allow-origin]: [{origin}]"))?;
             Origins::Pattern(pattern)
         } else if origin.is_empty() {
             Origins::List(Vec::new())
@@ -140,7 +136,7 @@ impl<P: OriginPattern> Cors<P> {
         match &self.origins {
             Origins::Any => true,
             Origins::List(list) => list.iter().any(|o| o == origin),
-            Origins::Pattern(pattern) => pattern.matches(origin),
+            Origins::Pattern(pattern) => pattern.is_match(origin),
         }
     }
 
@@ -237,19 +233,6 @@ pub struct CorsDecision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use regex_lite::Regex;
-
-    impl OriginPattern for Regex {
-        fn compile(anchored: &str) -> Option<Regex> {
-            Regex::new(anchored).ok()
-        }
-
-        fn matches(&self, origin: &str) -> bool {
-            self.is_match(origin)
-        }
-    }
-
-    type Cors = super::Cors<Regex>;
 
     fn cors(origin: &str, credentials: bool) -> Cors {
         let settings = CorsSettings {

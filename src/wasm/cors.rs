@@ -1,36 +1,9 @@
 //! CORS for the HTTP service: the host passes the `HTTP_CORS_*` env as JSON text; every rule
-//! is in [`crate::cors`]. An origin pattern runs on the host's own regex engine (`RegExp`), so
-//! the wasm carries none.
+//! is in [`crate::cors`].
 
 use wasm_bindgen::prelude::*;
 
-use crate::cors::{CorsRequest, CorsSettings, OriginPattern};
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = RegExp)]
-    #[derive(Debug, Clone)]
-    type HostRegExp;
-
-    /// Throws (caught here) on a pattern that does not compile.
-    #[wasm_bindgen(catch, constructor, js_class = "RegExp")]
-    fn new(pattern: &str) -> Result<HostRegExp, JsValue>;
-
-    #[wasm_bindgen(method)]
-    fn test(this: &HostRegExp, text: &str) -> bool;
-}
-
-impl OriginPattern for HostRegExp {
-    fn compile(anchored: &str) -> Option<HostRegExp> {
-        HostRegExp::new(anchored).ok()
-    }
-
-    fn matches(&self, origin: &str) -> bool {
-        self.test(origin)
-    }
-}
-
-type Cors = crate::cors::Cors<HostRegExp>;
+use crate::cors::{Cors, CorsRequest, CorsSettings};
 
 fn read(settings: &str) -> Result<Option<Cors>, String> {
     let settings = CorsSettings::from_json(settings).map_err(|e| format!("HTTP_CORS_*: {e}"))?;
