@@ -26,9 +26,47 @@ const CLIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// The 24 secret bytes of an access or refresh token.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RawToken([u8; TOKEN_LEN]);
+/// The 24 secret bytes of an access or refresh token, and the owner tag it was presented with
+/// (tokens issued before the tag have none). Two tokens are equal when their bytes are: the tag
+/// only names keys, it never identifies or authenticates a token.
+#[derive(Clone)]
+pub struct RawToken([u8; TOKEN_LEN], Option<OwnerTag>);
+
+impl PartialEq for RawToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for RawToken {}
+
+/// The digests of a token's realm and user as its keys name them ([`name_digest`]), carried
+/// after the token bytes so that a check reads the document, its invalidation keys and its
+/// watermarks in one bulk get (docs/storage-schema.md). Never trusted: a check compares it with
+/// the document's owner before using what it named.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct OwnerTag([u8; OWNER_TAG_LEN]);
+
+pub const OWNER_TAG_LEN: usize = 2 * NAME_DIGEST_LEN;
+const NAME_DIGEST_LEN: usize = 16;
+
+impl OwnerTag {
+    pub fn of(realm: &str, user: &str) -> OwnerTag {
+        let mut tag = [0u8; OWNER_TAG_LEN];
+        let digests = Sha256::digest(realm.as_bytes()).into_iter().take(NAME_DIGEST_LEN);
+        let digests = digests.chain(Sha256::digest(user.as_bytes()).into_iter().take(NAME_DIGEST_LEN));
+        for (slot, byte) in tag.iter_mut().zip(digests) {
+            *slot = byte;
+        }
+        OwnerTag(tag)
+    }
+
+    /// The realm's and the user's digests as keys spell them.
+    pub fn digests(&self) -> (String, String) {
+        let (realm, user) = self.0.split_at(NAME_DIGEST_LEN);
+        (URL_SAFE_NO_PAD.encode(realm), URL_SAFE_NO_PAD.encode(user))
+    }
+}
 
 impl std::fmt::Debug for RawToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -43,7 +81,18 @@ impl RawToken {
         for (slot, byte) in bytes.iter_mut().zip(random.iter().take(RANDOM_LEN).chain(suffix.iter())) {
             *slot = *byte;
         }
-        RawToken(bytes)
+        RawToken(bytes, None)
+    }
+
+    /// This token as it is handed out with its owner's tag.
+    pub fn tagged(mut self, tag: OwnerTag) -> RawToken {
+        self.1 = Some(tag);
+        self
+    }
+
+    /// The owner tag the token was presented with, if any.
+    pub fn owner_tag(&self) -> Option<&OwnerTag> {
+        self.1.as_ref()
     }
 
     /// The 24 bytes, for deriving from them (never for printing).
@@ -70,12 +119,15 @@ impl RawToken {
         bool::from(self.hash().as_bytes().ct_eq(stored_hash.as_bytes()))
     }
 
-    /// The opaque string handed to clients.
+    /// The opaque string handed to clients: ES's format, then the owner tag if there is one.
     pub fn encode(&self) -> String {
-        let mut buffer = Vec::with_capacity(TOKEN_LEN + 6);
+        let mut buffer = Vec::with_capacity(TOKEN_LEN + OWNER_TAG_LEN + 6);
         write_vint(&mut buffer, TOKEN_VERSION);
         write_vint(&mut buffer, TOKEN_LEN as u32);
         buffer.extend_from_slice(&self.0);
+        if let Some(tag) = &self.1 {
+            buffer.extend_from_slice(&tag.0);
+        }
         CLIENT_BASE64.encode(buffer)
     }
 
@@ -87,17 +139,21 @@ impl RawToken {
         }
     }
 
-    /// What follows the version of a current-format token: `VInt(24)` and the bytes.
+    /// What follows the version of a current-format token: `VInt(24)`, the bytes, and either
+    /// an owner tag or nothing.
     fn decode_body(mut rest: &[u8]) -> Option<RawToken> {
         if read_vint(&mut rest)? as usize != TOKEN_LEN {
             return None;
         }
         let body = rest.get(..TOKEN_LEN)?;
+        let token = RawToken::from_parts(body, body.get(RANDOM_LEN..)?);
+        let after = rest.get(TOKEN_LEN..)?;
         // ES may emit its buffer's backing array, so trailing zero bytes are tolerated.
-        if rest.get(TOKEN_LEN..)?.iter().any(|b| *b != 0) {
-            return None;
+        if after.iter().all(|b| *b == 0) {
+            return Some(token);
         }
-        Some(RawToken::from_parts(body, body.get(RANDOM_LEN..)?))
+        let tag: [u8; OWNER_TAG_LEN] = after.try_into().ok()?;
+        Some(token.tagged(OwnerTag(tag)))
     }
 }
 
@@ -204,7 +260,12 @@ impl TokenPair {
         } else {
             None
         };
-        Ok(TokenPair { access: RawToken(access), refresh })
+        Ok(TokenPair { access: RawToken(access, None), refresh })
+    }
+
+    /// The pair as it is handed out, both tokens carrying their owner's tag.
+    pub fn tagged(self, tag: OwnerTag) -> TokenPair {
+        TokenPair { access: self.access.tagged(tag), refresh: self.refresh.map(|r| r.tagged(tag)) }
     }
 }
 
@@ -219,7 +280,7 @@ pub fn decode_salt(text: &str) -> Option<Vec<u8>> {
 /// A short, fixed-length, separator-free stand-in for a realm or user name inside a key.
 pub fn name_digest(name: &str) -> String {
     let digest = Sha256::digest(name.as_bytes());
-    URL_SAFE_NO_PAD.encode(digest.get(..16).unwrap_or_default())
+    URL_SAFE_NO_PAD.encode(digest.get(..NAME_DIGEST_LEN).unwrap_or_default())
 }
 
 /// Elasticsearch's variable-length int: 7 bits a byte, low groups first.
@@ -262,7 +323,7 @@ mod tests {
 
     #[test]
     fn encoding_is_version_length_bytes_in_standard_base64() {
-        let token = RawToken([7u8; TOKEN_LEN]);
+        let token = RawToken([7u8; TOKEN_LEN], None);
         let bytes = CLIENT_BASE64.decode(token.encode()).unwrap();
         // 8_500_035 as a VInt is four bytes; then the length 24; then the token.
         assert_eq!(&bytes[..5], &[0xc3, 0xe6, 0x86, 0x04, 24]);
@@ -272,7 +333,7 @@ mod tests {
 
     #[test]
     fn decode_rejects_everything_that_is_not_a_current_token() {
-        let good = RawToken([9u8; TOKEN_LEN]);
+        let good = RawToken([9u8; TOKEN_LEN], None);
         let mut trailing_garbage = CLIENT_BASE64.decode(good.encode()).unwrap();
         trailing_garbage.push(1);
         let mut old_version = vec![];
@@ -296,7 +357,7 @@ mod tests {
 
     #[test]
     fn decode_tolerates_missing_padding_and_trailing_zeros() {
-        let good = RawToken([3u8; TOKEN_LEN]);
+        let good = RawToken([3u8; TOKEN_LEN], None);
         assert!(RawToken::decode(good.encode().trim_end_matches('=')).is_some());
         let mut padded = CLIENT_BASE64.decode(good.encode()).unwrap();
         padded.extend_from_slice(&[0, 0, 0]);
@@ -325,8 +386,27 @@ mod tests {
         // 27 characters must follow the six the version used: a 19-character id leaves 26.
         assert_eq!(PresentedToken::access(&legacy(8_000_099, &"x".repeat(19))), PresentedToken::Unknown);
         assert_eq!(PresentedToken::access(&legacy(8_000_099, &"x".repeat(20))), PresentedToken::Legacy);
-        let current = RawToken([5u8; TOKEN_LEN]);
+        let current = RawToken([5u8; TOKEN_LEN], None);
         assert_eq!(PresentedToken::refresh(&current.encode()), PresentedToken::Current(current));
+    }
+
+    #[test]
+    fn a_tag_rides_after_the_bytes_and_names_the_owners_keys() {
+        let tag = OwnerTag::of("default_native", "alice");
+        assert_eq!(tag.digests(), (name_digest("default_native"), name_digest("alice")));
+        let token = RawToken([4u8; TOKEN_LEN], None).tagged(tag);
+        let decoded = RawToken::decode(&token.encode()).unwrap();
+        assert_eq!(decoded.owner_tag(), Some(&tag));
+        assert_eq!(decoded, RawToken([4u8; TOKEN_LEN], None));
+        assert_eq!(decoded.doc_id(), RawToken([4u8; TOKEN_LEN], None).doc_id());
+        // Only a whole tag is read as one: a byte more or less is not a token.
+        let bytes = CLIENT_BASE64.decode(token.encode()).unwrap();
+        for cut in [&bytes[..bytes.len() - 1], &[bytes.as_slice(), &[1]].concat()[..]] {
+            assert!(RawToken::decode(&CLIENT_BASE64.encode(cut)).is_none());
+        }
+        // Untagged tokens (and their trailing zeros) still decode, with no tag.
+        let untagged = RawToken::decode(&RawToken([4u8; TOKEN_LEN], None).encode()).unwrap();
+        assert_eq!(untagged.owner_tag(), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::authentication::{Client, Subject};
-use crate::codec::name_digest;
+use crate::codec::{name_digest, OwnerTag};
 use crate::settings::{PURGE_GRACE_MS, REFRESH_LIFETIME_MS};
 use crate::store::ttl_until;
 
@@ -112,6 +112,11 @@ impl TokenRecord {
 
     pub fn ttl_seconds(&self, now: u64) -> u64 {
         ttl_until(now, self.end_of_life())
+    }
+
+    /// The tag its tokens carry: the digests of the owner's realm and user (codec.rs).
+    pub fn owner_tag(&self) -> OwnerTag {
+        OwnerTag::of(self.owner.realm_name(), &self.owner.username)
     }
 
     pub fn index_entry(&self, access_invalidated: bool, refresh_invalidated: bool) -> IndexEntry {

@@ -2,7 +2,7 @@
 
 use futures_util::future::try_join3;
 
-use crate::codec::name_digest;
+use crate::codec::{name_digest, RawToken};
 use crate::schema::{keys, parse_watermark, TokenHalf, TokenRecord};
 use crate::store::{KvStore, StoreError};
 
@@ -89,33 +89,103 @@ impl Status {
     }
 }
 
-pub async fn status<S: KvStore>(store: &S, doc_id: &str, record: &TokenRecord) -> Result<Status, StoreError> {
-    let values = store.get_many(&status_keys(doc_id, record)).await?;
-    Ok(Status::from_values(&values))
+/// Reads one half's status: its own keys and the watermarks (one bulk get).
+pub async fn status<S: KvStore>(
+    store: &S,
+    doc_id: &str,
+    record: &TokenRecord,
+    half: TokenHalf,
+) -> Result<Status, StoreError> {
+    let values = store.get_many(&status_keys(doc_id, record, half)).await?;
+    Ok(Status::from_values(&values, half))
 }
 
-/// What [`status`] reads, in one bulk get: the two halves' invalidation keys, their keys of
-/// earlier versions, then the watermarks.
-pub fn status_keys(doc_id: &str, record: &TokenRecord) -> Vec<String> {
+/// What a status read of `half` reads, in one bulk get: the three watermarks that can cover
+/// the document, then the half's invalidation key and its key of earlier versions. Only that
+/// half's flag is read; the other stays false.
+pub fn status_keys(doc_id: &str, record: &TokenRecord, half: TokenHalf) -> Vec<String> {
     let (realm, user) = (name_digest(record.owner.realm_name()), name_digest(&record.owner.username));
-    let mut wanted = Vec::with_capacity(7);
-    for half in [TokenHalf::Access, TokenHalf::Refresh] {
-        wanted.push(keys::invalidation(&realm, &user, doc_id, half));
-        wanted.push(keys::legacy_invalidation(doc_id, half));
-    }
-    wanted.extend(keys::covering_watermarks(&realm, &user));
-    wanted
+    status_keys_by_digest(&realm, &user, doc_id, half)
+}
+
+/// How many keys a status read has.
+const STATUS_KEYS: usize = 5;
+
+fn status_keys_by_digest(realm: &str, user: &str, doc_id: &str, half: TokenHalf) -> Vec<String> {
+    let [realm_mark, user_mark, everywhere_mark] = keys::covering_watermarks(realm, user);
+    let own = keys::invalidation(realm, user, doc_id, half);
+    vec![realm_mark, user_mark, everywhere_mark, own, keys::legacy_invalidation(doc_id, half)]
 }
 
 impl Status {
-    /// From the values of [`status_keys`], in their order.
-    pub fn from_values(values: &[Option<String>]) -> Status {
+    /// From the values of [`status_keys`] for `half`, in their order.
+    pub fn from_values(values: &[Option<String>], half: TokenHalf) -> Status {
         let present = |i: usize| values.get(i).is_some_and(Option::is_some);
+        let own = present(3) || present(4);
         Status {
-            access_invalidated: present(0) || present(1),
-            refresh_invalidated: present(2) || present(3),
-            watermark: values.iter().skip(4).filter_map(|v| parse_watermark(v.as_deref())).max(),
+            access_invalidated: own && half == TokenHalf::Access,
+            refresh_invalidated: own && half == TokenHalf::Refresh,
+            watermark: values.iter().take(3).filter_map(|v| parse_watermark(v.as_deref())).max(),
         }
+    }
+}
+
+/// The keys of a token's first read: its document and, when the token carries its owner's tag,
+/// the status keys of `half` that the tag names, so that one bulk get answers it.
+pub fn first_read_keys(presented: &RawToken, doc_id: &str, half: TokenHalf) -> Vec<String> {
+    let mut wanted = vec![keys::record(doc_id)];
+    if let Some(tag) = presented.owner_tag() {
+        let (realm, user) = tag.digests();
+        wanted.extend(status_keys_by_digest(&realm, &user, doc_id, half));
+    }
+    wanted
+}
+
+/// The document of a first read (the values of [`first_read_keys`]), and its status when the
+/// tag named this document's owner. A tag that names anyone else (tampered, or a token's
+/// trailing bytes) is ignored: its status values are not this document's, so the caller reads
+/// the status again by the owner the document names.
+pub fn from_first_read(
+    presented: &RawToken,
+    values: &[Option<String>],
+    now: u64,
+    half: TokenHalf,
+) -> Option<(TokenRecord, Option<Status>)> {
+    let record = parse_record(values.first()?.as_deref()?, now)?;
+    let tag_is_owner = presented.owner_tag().is_some_and(|tag| *tag == record.owner_tag());
+    let status = (tag_is_owner && values.len() == 1 + STATUS_KEYS)
+        .then(|| Status::from_values(values.get(1..).unwrap_or_default(), half));
+    Some((record, status))
+}
+
+/// The document and, when the tag verified, its status: one bulk get for a tagged token, one
+/// get for another (whose status [`status_after`] then reads).
+pub async fn load_first<S: KvStore>(
+    store: &S,
+    presented: &RawToken,
+    doc_id: &str,
+    now: u64,
+    half: TokenHalf,
+) -> Result<Option<(TokenRecord, Option<Status>)>, StoreError> {
+    let wanted = first_read_keys(presented, doc_id, half);
+    let values = match wanted.as_slice() {
+        [one] => vec![store.get(one).await?],
+        _ => store.get_many(&wanted).await?,
+    };
+    Ok(from_first_read(presented, &values, now, half))
+}
+
+/// The status a first read already gave, or one more bulk get for it.
+pub async fn status_after<S: KvStore>(
+    store: &S,
+    doc_id: &str,
+    record: &TokenRecord,
+    half: TokenHalf,
+    read: Option<Status>,
+) -> Result<Status, StoreError> {
+    match read {
+        Some(status) => Ok(status),
+        None => status(store, doc_id, record, half).await,
     }
 }
 

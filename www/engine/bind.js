@@ -270,7 +270,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
       requireKv(kv);
       requireString(accessToken, "accessToken");
       const now = nowOf(kv, options);
-      return settle(await checkEnvelope(call, () => generation, guardKv(kv, storeLimits), accessToken, now));
+      return settle(await checkEnvelope(call, guardKv(kv, storeLimits), accessToken, now));
     },
     async refreshToken(kv, refreshToken, client, options) {
       requireKv(kv);

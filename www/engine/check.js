@@ -1,41 +1,37 @@
-// checkToken, the hot path. The core's check is synchronous steps (src/wasm/check.rs) and this
-// function does the two store reads between them, so a check crosses the boundary as plain
-// calls: no future, no promise, no binding lookups in wasm. A failed read is the core's 503
-// (fail closed).
+// checkToken, the hot path. The core's check is stateless synchronous steps (src/wasm/check.rs)
+// and this function does the store reads between them, so a check crosses the boundary as
+// plain calls: no future, no promise, no binding lookups in wasm. A token with its owner's tag
+// takes one read; an older one, or one whose tag does not name its owner, two. A failed read is
+// the core's 503 (fail closed).
+
+/** The values of `keys` as one read: a get for one key, else a bulk get (a Map). */
+async function read(store, keys) {
+  if (keys.length === 1) return [(await store.get(keys[0])) ?? null];
+  const found = await store.get(keys);
+  return keys.map((k) => found.get(k) ?? null);
+}
 
 /**
  * The reply envelope of checking `token` against `store` (a guarded store: its `get` of an array
- * answers a Map). `call(name, ...args)` runs a synchronous export; `generation()` changes when
- * the wasm instance was replaced, which makes a step object of the old one unusable.
+ * answers a Map). `call(name, ...args)` runs a synchronous export.
  */
-export async function checkEnvelope(call, generation, store, token, now) {
+export async function checkEnvelope(call, store, token, now) {
+  /** @param {any} error */
   const unavailable = (error) => call("checkTokenUnavailable", String(error?.message ?? error));
-  const key = call("checkTokenKey", token);
-  let document;
-  if (key !== undefined) {
-    try {
-      document = (await store.get(key)) ?? undefined;
-    } catch (error) {
-      return unavailable(error);
-    }
-  }
-  const born = generation();
-  const step = call("checkTokenDocument", token, document, now);
-  const answer = step.answer;
-  if (answer !== undefined) {
-    step.free();
-    return answer;
-  }
-  const keys = step.keys;
-  let found;
+  const keys = call("checkTokenKeys", token);
+  let first = [];
+  let second;
   try {
-    found = await store.get(keys);
+    if (keys !== undefined) first = await read(store, keys);
   } catch (error) {
-    if (generation() === born) step.free();
     return unavailable(error);
   }
-  const values = keys.map((k) => found.get(k) ?? null);
-  // A trap while this check waited replaced the instance: its step is gone, so step 2 runs again.
-  const current = generation() === born ? step : call("checkTokenDocument", token, document, now);
-  return current.finish(values);
+  const answer = call("checkTokenRead", token, first, undefined, now);
+  if (typeof answer === "string") return answer;
+  try {
+    second = await read(store, answer);
+  } catch (error) {
+    return unavailable(error);
+  }
+  return call("checkTokenRead", token, first, second, now);
 }
