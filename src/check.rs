@@ -34,9 +34,15 @@ pub enum DocumentStep {
     NeedStatus { record: Box<TokenRecord>, keys: Vec<String> },
 }
 
-/// Step 2: the values of the first read, in the order of its keys.
-pub fn check_first_read(presented: &RawToken, doc_id: &str, values: &[Option<String>], now: u64) -> DocumentStep {
-    let Some((record, status)) = token_documents::from_first_read(presented, values, now, TokenHalf::Access) else {
+/// Step 2: the first read's document, and its other values in the order of its keys.
+pub fn check_first_read(
+    presented: &RawToken,
+    document: Option<&str>,
+    status: &[Option<String>],
+    now: u64,
+) -> DocumentStep {
+    let found = token_documents::from_first_read(presented, document, status, now, TokenHalf::Access);
+    let Some((record, status)) = found else {
         return DocumentStep::Done(CheckOutcome::Unknown);
     };
     if !presented.matches_hash(&record.access.hash) {
@@ -49,7 +55,7 @@ pub fn check_first_read(presented: &RawToken, doc_id: &str, values: &[Option<Str
     match status {
         Some(status) => DocumentStep::Done(outcome(record, status)),
         None => {
-            let keys = token_documents::status_keys(doc_id, &record, TokenHalf::Access);
+            let keys = token_documents::status_keys(&presented.doc_id(), &record, TokenHalf::Access);
             DocumentStep::NeedStatus { record: Box::new(record), keys }
         }
     }
@@ -70,14 +76,15 @@ fn outcome(record: TokenRecord, status: Status) -> CheckOutcome {
 /// One store operation for a token with its owner's tag (a bulk get of the document, its
 /// invalidation keys and watermarks); two for one without (the document, then the rest).
 pub async fn check<S: KvStore>(store: &S, token: &str, now: u64) -> Result<CheckOutcome, StoreError> {
-    let Some((presented, doc_id, keys)) = first_read(token) else {
+    let Some((presented, _, keys)) = first_read(token) else {
         return Ok(CheckOutcome::Unknown);
     };
     let values = match keys.as_slice() {
         [one] => vec![store.get(one).await?],
         _ => store.get_many(&keys).await?,
     };
-    match check_first_read(&presented, &doc_id, &values, now) {
+    let (document, status) = values.split_first().map_or((None, &[][..]), |(d, s)| (d.as_deref(), s));
+    match check_first_read(&presented, document, status, now) {
         DocumentStep::Done(outcome) => Ok(outcome),
         DocumentStep::NeedStatus { record, keys } => Ok(check_status(*record, &store.get_many(&keys).await?)),
     }
@@ -88,7 +95,12 @@ pub async fn check<S: KvStore>(store: &S, token: &str, now: u64) -> Result<Check
 pub fn outcome_envelope(outcome: CheckOutcome) -> String {
     match outcome {
         CheckOutcome::Valid(owner) => {
-            format!("{{\"status\":200,\"headers\":{{}},\"body\":{}}}", owner.authenticate_json("token"))
+            const OPEN: &str = "{\"status\":200,\"headers\":{},\"body\":";
+            let mut out = String::with_capacity(OPEN.len() + owner.user.get().len() + 40);
+            out.push_str(OPEN);
+            owner.push_authenticate_json(&mut out, "token");
+            out.push('}');
+            out
         }
         other => outcome_reply(other).to_envelope(),
     }

@@ -55,8 +55,17 @@ impl StoredOwner {
 
     /// The `_authenticate` body as JSON text: the stored fields and `authentication_type`.
     pub fn authenticate_json(&self, authentication_type: &str) -> String {
-        let open = self.open_object().unwrap_or("{\"username\":null");
-        format!("{open},\"authentication_type\":\"{authentication_type}\"}}")
+        let mut out = String::new();
+        self.push_authenticate_json(&mut out, authentication_type);
+        out
+    }
+
+    /// [`StoredOwner::authenticate_json`] written at the end of `out` (no string of its own).
+    pub fn push_authenticate_json(&self, out: &mut String, authentication_type: &str) {
+        out.push_str(self.open_object().unwrap_or("{\"username\":null"));
+        out.push_str(",\"authentication_type\":\"");
+        out.push_str(authentication_type);
+        out.push_str("\"}");
     }
 
     pub fn to_authenticate_body(&self, authentication_type: &str) -> Value {

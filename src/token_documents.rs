@@ -141,20 +141,20 @@ pub fn first_read_keys(presented: &RawToken, doc_id: &str, half: TokenHalf) -> V
     wanted
 }
 
-/// The document of a first read (the values of [`first_read_keys`]), and its status when the
-/// tag named this document's owner. A tag that names anyone else (tampered, or a token's
-/// trailing bytes) is ignored: its status values are not this document's, so the caller reads
-/// the status again by the owner the document names.
+/// The document of a first read, and its status when the tag named this document's owner
+/// (`status`: the values of [`first_read_keys`] after the document's). A tag that names anyone
+/// else (tampered, or a token's trailing bytes) is ignored: its status values are not this
+/// document's, so the caller reads the status again by the owner the document names.
 pub fn from_first_read(
     presented: &RawToken,
-    values: &[Option<String>],
+    document: Option<&str>,
+    status: &[Option<String>],
     now: u64,
     half: TokenHalf,
 ) -> Option<(TokenRecord, Option<Status>)> {
-    let record = parse_record(values.first()?.as_deref()?, now)?;
+    let record = parse_record(document?, now)?;
     let tag_is_owner = presented.owner_tag().is_some_and(|tag| *tag == record.owner_tag());
-    let status = (tag_is_owner && values.len() == 1 + STATUS_KEYS)
-        .then(|| Status::from_values(values.get(1..).unwrap_or_default(), half));
+    let status = (tag_is_owner && status.len() == STATUS_KEYS).then(|| Status::from_values(status, half));
     Some((record, status))
 }
 
@@ -172,7 +172,8 @@ pub async fn load_first<S: KvStore>(
         [one] => vec![store.get(one).await?],
         _ => store.get_many(&wanted).await?,
     };
-    Ok(from_first_read(presented, &values, now, half))
+    let (document, status) = values.split_first().map_or((None, &[][..]), |(d, s)| (d.as_deref(), s));
+    Ok(from_first_read(presented, document, status, now, half))
 }
 
 /// The status a first read already gave, or one more bulk get for it.

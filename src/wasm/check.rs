@@ -5,9 +5,9 @@
 //! 1. [`check_token_keys`]: the keys of the first read, or `undefined` for a string that is not
 //!    a token. For a token with its owner's tag: the document, its invalidation keys and its
 //!    watermarks (one bulk get); for an older token, the document alone.
-//! 2. [`check_token_read`] with the first read's values: the reply envelope (a string), or the
-//!    keys of a second read (an array) when the token had no tag, or one that does not name the
-//!    document's owner.
+//! 2. [`check_token_read`] with the first read's values: the reply envelope (a JSON object's
+//!    text), or the keys of a second read (one a line) when the token had no tag, or one that
+//!    does not name the document's owner.
 //! 3. [`check_token_read`] again with the second read's values too: the reply envelope.
 //!
 //! Nothing is kept in wasm memory between the steps, so a trap that replaces the instance
@@ -17,31 +17,44 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::check::{self, CheckOutcome, DocumentStep};
+use crate::codec::RawToken;
 
+/// The keys, one a line (one string crosses the boundary, not one per key; no key holds a
+/// line break).
 #[wasm_bindgen(js_name = checkTokenKeys)]
-pub fn check_token_keys(token: &str) -> Option<Vec<String>> {
-    check::first_read(token).map(|(_, _, keys)| keys)
+pub fn check_token_keys(token: &str) -> Option<String> {
+    check::first_read(token).map(|(_, _, keys)| keys.join("\n"))
 }
 
 fn strings(values: &Array) -> Vec<Option<String>> {
     values.iter().map(|v| v.as_string()).collect()
 }
 
-/// Steps 2 and 3: `first` (and `second`, once read) are the reads' values in the order of
-/// their keys: a string, or `null`/`undefined` for a missing key.
+/// Steps 2 and 3: `document` is the first read's first value as UTF-8 (bytes cross the
+/// boundary in one copy; a string would be copied a character at a time), `first` all of
+/// that read's values (the document's is not read again), `second` the second read's; a value
+/// is a string, or `null`/`undefined` for a missing key.
 #[wasm_bindgen(js_name = checkTokenRead)]
-pub fn check_token_read(token: &str, first: Array, second: Option<Array>, now: f64) -> JsValue {
-    let Some((presented, doc_id, _)) = check::first_read(token) else {
-        return check::outcome_envelope(CheckOutcome::Unknown).into();
+pub fn check_token_read(
+    token: &str,
+    document: Option<Vec<u8>>,
+    first: Array,
+    second: Option<Array>,
+    now: f64,
+) -> String {
+    let Some(presented) = RawToken::decode(token) else {
+        return check::outcome_envelope(CheckOutcome::Unknown);
     };
-    let outcome = match check::check_first_read(&presented, &doc_id, &strings(&first), now.max(0.0) as u64) {
+    let document = document.as_deref().and_then(|bytes| std::str::from_utf8(bytes).ok());
+    let status: Vec<Option<String>> = first.iter().skip(1).map(|v| v.as_string()).collect();
+    let outcome = match check::check_first_read(&presented, document, &status, now.max(0.0) as u64) {
         DocumentStep::Done(outcome) => outcome,
         DocumentStep::NeedStatus { record, keys } => match second {
             Some(second) => check::check_status(*record, &strings(&second)),
-            None => return keys.into_iter().map(JsValue::from).collect::<Array>().into(),
+            None => return keys.join("\n"),
         },
     };
-    check::outcome_envelope(outcome).into()
+    check::outcome_envelope(outcome)
 }
 
 /// The 503 of a check whose read failed (fail closed).

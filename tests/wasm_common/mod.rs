@@ -57,19 +57,20 @@ async fn create_token(kv: JsValue, request: String, options: String) -> String {
 /// The check as the host runs it (www/engine/check.js): the steps around one or two reads.
 async fn check_token(kv: JsValue, token: String, _options: String) -> String {
     let first = match check_token_keys(&token) {
-        Some(keys) => match readKeys(&kv, keys).await {
+        Some(keys) => match readKeys(&kv, keys.split('\n').map(str::to_string).collect()).await {
             Ok(values) => values.into(),
             Err(_) => return check_token_unavailable("the read failed"),
         },
         None => js_sys::Array::new(),
     };
-    let answer = check_token_read(&token, first.clone(), None, NOW);
-    if let Some(answer) = answer.as_string() {
+    let first: js_sys::Array = first;
+    let document = first.get(0).as_string().map(String::into_bytes);
+    let answer = check_token_read(&token, document.clone(), first.clone(), None, NOW);
+    if answer.starts_with('{') {
         return answer;
     }
-    let keys: Vec<String> = js_sys::Array::from(&answer).iter().filter_map(|k| k.as_string()).collect();
-    match readKeys(&kv, keys).await {
-        Ok(values) => check_token_read(&token, first, Some(values.into()), NOW).as_string().unwrap_or_default(),
+    match readKeys(&kv, answer.split('\n').map(str::to_string).collect()).await {
+        Ok(values) => check_token_read(&token, document, first, Some(values.into()), NOW),
         Err(_) => check_token_unavailable("the read failed"),
     }
 }

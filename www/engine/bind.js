@@ -261,6 +261,14 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     };
   }
 
+  // A check's guard holds no state of its own: one per binding, not one per check.
+  const checkStores = new WeakMap();
+  const checkStore = (kv) => {
+    let guarded = checkStores.get(kv);
+    if (guarded === undefined) checkStores.set(kv, (guarded = guardKv(kv, storeLimits)));
+    return guarded;
+  };
+
   return {
     async createToken(kv, request, options) {
       requireKv(kv);
@@ -270,7 +278,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
       requireKv(kv);
       requireString(accessToken, "accessToken");
       const now = nowOf(kv, options);
-      return settle(await checkEnvelope(call, guardKv(kv, storeLimits), accessToken, now));
+      return settle(await checkEnvelope(call, checkStore(kv), accessToken, now));
     },
     async refreshToken(kv, refreshToken, client, options) {
       requireKv(kv);

@@ -4,8 +4,11 @@
 // takes one read; an older one, or one whose tag does not name its owner, two. A failed read is
 // the core's 503 (fail closed).
 
-/** The values of `keys` as one read: a get for one key, else a bulk get (a Map). */
-async function read(store, keys) {
+const encoder = new TextEncoder();
+
+/** The values of `lines` (keys, one a line) as one read: a get for one key, else a bulk get. */
+async function read(store, lines) {
+  const keys = lines.split("\n");
   if (keys.length === 1) return [(await store.get(keys[0])) ?? null];
   const found = await store.get(keys);
   return keys.map((k) => found.get(k) ?? null);
@@ -26,12 +29,13 @@ export async function checkEnvelope(call, store, token, now) {
   } catch (error) {
     return unavailable(error);
   }
-  const answer = call("checkTokenRead", token, first, undefined, now);
-  if (typeof answer === "string") return answer;
+  const document = typeof first[0] === "string" ? encoder.encode(first[0]) : undefined;
+  const answer = call("checkTokenRead", token, document, first, undefined, now);
+  if (answer.charCodeAt(0) === 123) return answer; // "{": the envelope, else the keys
   try {
     second = await read(store, answer);
   } catch (error) {
     return unavailable(error);
   }
-  return call("checkTokenRead", token, first, second, now);
+  return call("checkTokenRead", token, document, first, second, now);
 }
