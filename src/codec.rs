@@ -61,6 +61,16 @@ impl OwnerTag {
         OwnerTag(tag)
     }
 
+    /// As a document stores it: base64url, 43 characters.
+    pub fn to_text(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    pub fn from_text(text: &str) -> Option<OwnerTag> {
+        let mut tag = [0u8; OWNER_TAG_LEN];
+        (URL_SAFE_NO_PAD.decode_slice(text, &mut tag).ok()? == OWNER_TAG_LEN).then_some(OwnerTag(tag))
+    }
+
     /// The realm's and the user's digests as keys spell them.
     pub fn digests(&self) -> (String, String) {
         let (realm, user) = self.0.split_at(NAME_DIGEST_LEN);
@@ -397,6 +407,8 @@ mod tests {
         let token = RawToken([4u8; TOKEN_LEN], None).tagged(tag);
         let decoded = RawToken::decode(&token.encode()).unwrap();
         assert_eq!(decoded.owner_tag(), Some(&tag));
+        assert_eq!(OwnerTag::from_text(&tag.to_text()), Some(tag));
+        assert_eq!(OwnerTag::from_text(&tag.to_text()[1..]), None);
         assert_eq!(decoded, RawToken([4u8; TOKEN_LEN], None));
         assert_eq!(decoded.doc_id(), RawToken([4u8; TOKEN_LEN], None).doc_id());
         // Only a whole tag is read as one: a byte more or less is not a token.

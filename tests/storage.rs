@@ -127,3 +127,21 @@ fn a_tampered_tag_never_makes_an_invalidated_token_valid() {
     let forged = retagged(&live.access, Some(OwnerTag::of("default_native", "bob")));
     assert_eq!(world.check(&forged).body["username"], "carol");
 }
+
+#[test]
+fn a_document_written_before_the_tag_still_checks_tagged_tokens_in_one_read() {
+    use edge_token::schema::keys;
+    use edge_token::store::KvStore;
+    let world = World::new();
+    let issued = world.password_token("alice", "default_native");
+    let key = keys::record(&RawToken::decode(&issued.access).unwrap().doc_id());
+    let mut document: serde_json::Value =
+        serde_json::from_str(&pollster::block_on(world.store.get(&key)).unwrap().unwrap()).unwrap();
+    assert_eq!(document["owner"]["tag"], OwnerTag::of("default_native", "alice").to_text());
+    // As 0.2.0 wrote it: the owner without its tag, which the check then computes.
+    document["owner"].as_object_mut().unwrap().remove("tag");
+    pollster::block_on(world.store.put(&key, &document.to_string(), 3600, None)).unwrap();
+    assert_eq!(ops(&world, || assert_eq!(world.outcome(&issued.access), "valid")), 1);
+    world.invalidate(json!({"username": "alice"}));
+    assert_eq!(ops(&world, || assert_eq!(world.outcome(&issued.access), "invalidated")), 1);
+}

@@ -56,14 +56,13 @@ async fn create_token(kv: JsValue, request: String, options: String) -> String {
 
 /// The check as the host runs it (www/engine/check.js): the steps around one or two reads.
 async fn check_token(kv: JsValue, token: String, _options: String) -> String {
-    let first = match check_token_keys(&token) {
+    let first: js_sys::Array = match check_token_keys(&token) {
         Some(keys) => match readKeys(&kv, keys.split('\n').map(str::to_string).collect()).await {
             Ok(values) => values.into(),
             Err(_) => return check_token_unavailable("the read failed"),
         },
         None => js_sys::Array::new(),
     };
-    let first: js_sys::Array = first;
     let document = first.get(0).as_string().map(String::into_bytes);
     let answer = check_token_read(&token, document.clone(), first.clone(), None, NOW);
     if answer.starts_with('{') {

@@ -264,9 +264,8 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
   // A check's guard holds no state of its own: one per binding, not one per check.
   const checkStores = new WeakMap();
   const checkStore = (kv) => {
-    let guarded = checkStores.get(kv);
-    if (guarded === undefined) checkStores.set(kv, (guarded = guardKv(kv, storeLimits)));
-    return guarded;
+    if (!checkStores.has(kv)) checkStores.set(kv, guardKv(kv, storeLimits));
+    return checkStores.get(kv);
   };
 
   return {

@@ -7,11 +7,10 @@
 const encoder = new TextEncoder();
 
 /** The values of `lines` (keys, one a line) as one read: a get for one key, else a bulk get. */
-async function read(store, lines) {
+function read(store, lines) {
   const keys = lines.split("\n");
-  if (keys.length === 1) return [(await store.get(keys[0])) ?? null];
-  const found = await store.get(keys);
-  return keys.map((k) => found.get(k) ?? null);
+  if (keys.length === 1) return store.get(keys[0]).then((value) => [value ?? null]);
+  return store.get(keys).then((found) => keys.map((k) => found.get(k) ?? null));
 }
 
 /**
