@@ -2,7 +2,7 @@
 
 use crate::codec::RawToken;
 use crate::errors::{expired_bearer_token, invalid_bearer_token, store_unavailable, Reply};
-use crate::schema::{StoredOwner, TokenHalf, TokenRecord};
+use crate::schema::{AccessRecord, StoredOwner, TokenHalf};
 use crate::store::{KvStore, StoreError};
 use crate::token_documents::{self, Status};
 
@@ -31,7 +31,7 @@ pub fn first_read(token: &str) -> Option<(RawToken, String, Vec<String>)> {
 #[derive(Debug)]
 pub enum DocumentStep {
     Done(CheckOutcome),
-    NeedStatus { record: Box<TokenRecord>, keys: Vec<String> },
+    NeedStatus { record: Box<AccessRecord>, keys: Vec<String> },
 }
 
 /// Step 2: the first read's document, and its other values in the order of its keys.
@@ -41,7 +41,7 @@ pub fn check_first_read(
     status: &[Option<String>],
     now: u64,
 ) -> DocumentStep {
-    let found = token_documents::from_first_read(presented, document, status, now, TokenHalf::Access);
+    let found = token_documents::from_first_read::<AccessRecord>(presented, document, status, now, TokenHalf::Access);
     let Some((record, status)) = found else {
         return DocumentStep::Done(CheckOutcome::Unknown);
     };
@@ -62,11 +62,11 @@ pub fn check_first_read(
 }
 
 /// Step 3: the values of the second read, in the order of its keys.
-pub fn check_status(record: TokenRecord, values: &[Option<String>]) -> CheckOutcome {
+pub fn check_status(record: AccessRecord, values: &[Option<String>]) -> CheckOutcome {
     outcome(record, Status::from_values(values, TokenHalf::Access))
 }
 
-fn outcome(record: TokenRecord, status: Status) -> CheckOutcome {
+fn outcome(record: AccessRecord, status: Status) -> CheckOutcome {
     if status.is_invalidated(&record, TokenHalf::Access) {
         return CheckOutcome::Invalidated;
     }

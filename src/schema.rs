@@ -55,6 +55,12 @@ impl StoredOwner {
         (!inner.trim().is_empty()).then_some(open)
     }
 
+    /// The tag of this owner's tokens: as stored, else computed from the two names.
+    pub fn owner_tag(&self) -> OwnerTag {
+        let stored = self.tag.as_deref().and_then(OwnerTag::from_text);
+        stored.unwrap_or_else(|| OwnerTag::of(self.realm_name(), &self.username))
+    }
+
     pub fn is_well_formed(&self) -> bool {
         self.open_object().is_some()
     }
@@ -76,6 +82,39 @@ impl StoredOwner {
 
     pub fn to_authenticate_body(&self, authentication_type: &str) -> Value {
         serde_json::from_str(&self.authenticate_json(authentication_type)).unwrap_or(Value::Null)
+    }
+}
+
+/// What every reader of a token document needs of it, whether it builds the refresh half
+/// ([`TokenRecord`]: refresh, invalidate) or lets the parser skip it ([`AccessRecord`]: a check).
+pub trait TokenDocument: serde::de::DeserializeOwned {
+    fn creation_time(&self) -> u64;
+    fn owner(&self) -> &StoredOwner;
+}
+
+impl TokenDocument for TokenRecord {
+    fn creation_time(&self) -> u64 {
+        self.creation_time
+    }
+    fn owner(&self) -> &StoredOwner {
+        &self.owner
+    }
+}
+
+/// A token document as a check reads it: the refresh half is skipped, not built.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessRecord {
+    pub creation_time: u64,
+    pub access: AccessHalf,
+    pub owner: StoredOwner,
+}
+
+impl TokenDocument for AccessRecord {
+    fn creation_time(&self) -> u64 {
+        self.creation_time
+    }
+    fn owner(&self) -> &StoredOwner {
+        &self.owner
     }
 }
 
@@ -131,8 +170,7 @@ impl TokenRecord {
 
     /// The tag its tokens carry: the digests of the owner's realm and user (codec.rs).
     pub fn owner_tag(&self) -> OwnerTag {
-        let stored = self.owner.tag.as_deref().and_then(OwnerTag::from_text);
-        stored.unwrap_or_else(|| OwnerTag::of(self.owner.realm_name(), &self.owner.username))
+        self.owner.owner_tag()
     }
 
     pub fn index_entry(&self, access_invalidated: bool, refresh_invalidated: bool) -> IndexEntry {

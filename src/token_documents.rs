@@ -3,7 +3,7 @@
 use futures_util::future::try_join3;
 
 use crate::codec::{name_digest, RawToken};
-use crate::schema::{keys, parse_watermark, TokenHalf, TokenRecord};
+use crate::schema::{self, keys, parse_watermark, TokenDocument, TokenHalf, TokenRecord};
 use crate::store::{KvStore, StoreError};
 
 /// The document `doc_id`, unless it is absent, unreadable or past its purge time.
@@ -13,8 +13,10 @@ pub async fn load<S: KvStore>(store: &S, doc_id: &str, now: u64) -> Result<Optio
 
 /// A stored document, unless it is unreadable or past its purge time. A record that does not
 /// parse is treated as absent: it can never validate a token.
-pub fn parse_record(text: &str, now: u64) -> Option<TokenRecord> {
-    serde_json::from_str::<TokenRecord>(text).ok().filter(|r| !r.is_purged(now) && r.owner.is_well_formed())
+pub fn parse_record<T: TokenDocument>(text: &str, now: u64) -> Option<T> {
+    serde_json::from_str::<T>(text)
+        .ok()
+        .filter(|r| now < schema::end_of_life(r.creation_time()) && r.owner().is_well_formed())
 }
 
 /// Writes the document only; for changes that the index metadata does not carry.
@@ -75,12 +77,12 @@ pub struct Status {
 }
 
 impl Status {
-    pub fn covered(&self, record: &TokenRecord) -> bool {
-        self.watermark.is_some_and(|t| t >= record.creation_time)
+    pub fn covered(&self, record: &impl TokenDocument) -> bool {
+        self.watermark.is_some_and(|t| t >= record.creation_time())
     }
 
     /// Invalidated by itself or by a bulk invalidation.
-    pub fn is_invalidated(&self, record: &TokenRecord, half: TokenHalf) -> bool {
+    pub fn is_invalidated(&self, record: &impl TokenDocument, half: TokenHalf) -> bool {
         let own = match half {
             TokenHalf::Access => self.access_invalidated,
             TokenHalf::Refresh => self.refresh_invalidated,
@@ -93,7 +95,7 @@ impl Status {
 pub async fn status<S: KvStore>(
     store: &S,
     doc_id: &str,
-    record: &TokenRecord,
+    record: &impl TokenDocument,
     half: TokenHalf,
 ) -> Result<Status, StoreError> {
     let values = store.get_many(&status_keys(doc_id, record, half)).await?;
@@ -103,8 +105,9 @@ pub async fn status<S: KvStore>(
 /// What a status read of `half` reads, in one bulk get: the three watermarks that can cover
 /// the document, then the half's invalidation key and its key of earlier versions. Only that
 /// half's flag is read; the other stays false.
-pub fn status_keys(doc_id: &str, record: &TokenRecord, half: TokenHalf) -> Vec<String> {
-    let (realm, user) = (name_digest(record.owner.realm_name()), name_digest(&record.owner.username));
+pub fn status_keys(doc_id: &str, record: &impl TokenDocument, half: TokenHalf) -> Vec<String> {
+    let owner = record.owner();
+    let (realm, user) = (name_digest(owner.realm_name()), name_digest(&owner.username));
     status_keys_by_digest(&realm, &user, doc_id, half)
 }
 
@@ -145,15 +148,15 @@ pub fn first_read_keys(presented: &RawToken, doc_id: &str, half: TokenHalf) -> V
 /// (`status`: the values of [`first_read_keys`] after the document's). A tag that names anyone
 /// else (tampered, or a token's trailing bytes) is ignored: its status values are not this
 /// document's, so the caller reads the status again by the owner the document names.
-pub fn from_first_read(
+pub fn from_first_read<T: TokenDocument>(
     presented: &RawToken,
     document: Option<&str>,
     status: &[Option<String>],
     now: u64,
     half: TokenHalf,
-) -> Option<(TokenRecord, Option<Status>)> {
-    let record = parse_record(document?, now)?;
-    let tag_is_owner = presented.owner_tag().is_some_and(|tag| *tag == record.owner_tag());
+) -> Option<(T, Option<Status>)> {
+    let record: T = parse_record(document?, now)?;
+    let tag_is_owner = presented.owner_tag().is_some_and(|tag| *tag == record.owner().owner_tag());
     let status = (tag_is_owner && status.len() == STATUS_KEYS).then(|| Status::from_values(status, half));
     Some((record, status))
 }
