@@ -17,6 +17,8 @@ pub const TOKEN_LEN: usize = 24;
 pub(crate) const RANDOM_LEN: usize = 16;
 pub(crate) const SUFFIX_LEN: usize = 8;
 pub const SALT_LEN: usize = 16;
+/// `token_` and 43 characters of base64url (a SHA-256).
+const DOC_ID_LEN: usize = 49;
 /// Longer strings are rejected before decoding, so a 10 KB "token" costs nothing.
 const MAX_ENCODED_LEN: usize = 256;
 
@@ -116,7 +118,10 @@ impl RawToken {
 
     /// The id of the document that holds this token (and its pair): `token_` + hash of suffix.
     pub fn doc_id(&self) -> String {
-        format!("token_{}", URL_SAFE_NO_PAD.encode(Sha256::digest(self.suffix())))
+        let mut id = String::with_capacity(DOC_ID_LEN);
+        id.push_str("token_");
+        URL_SAFE_NO_PAD.encode_string(Sha256::digest(self.suffix()), &mut id);
+        id
     }
 
     /// What the store keeps instead of the token.

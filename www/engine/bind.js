@@ -168,7 +168,16 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
   }
 
   /** A synchronous export's raw result; a trap or a thrown error becomes an EdgeTokenError. */
-  const call = (name, ...args) => callGlue(() => raw[name](...args));
+  // Not through callGlue: no closure per call on the check's hot path.
+  const call = (name, ...args) => {
+    replaceDeadInstance();
+    const epoch = inflight;
+    try {
+      return raw[name](...args);
+    } catch (err) {
+      throw failure(err, epoch);
+    }
+  };
 
   // A role table lives in the heap of the wasm instance that parsed it. The handle given out
   // keeps the setting's text, so that a table refused by the glue after a trap replaced the
