@@ -70,3 +70,13 @@ test("a check is one KV operation; a token without its tag, or with a forged one
   assert.deepEqual(await check(retagged(alice.access_token)), [401, "2 (get 1, bulk 1)"]);
   assert.deepEqual(await check("not a token"), [401, "0 ()"]);
 });
+
+test("documents of any size and script check alike (the document crosses into wasm as UTF-8)", async () => {
+  const kv = new MemoryKV();
+  for (const metadata of [{}, { note: "é漢🙂".repeat(10) }, { big: "x".repeat(20_000) }, { big: "é".repeat(9_000) }]) {
+    const full_name = "Zoë 漢字";
+    const token = await createToken(kv, { grant_type: "password", username: "u", realm: "r", full_name, metadata });
+    const who = await checkToken(kv, token.access_token);
+    assert.deepEqual([who.full_name, who.metadata], [full_name, metadata]);
+  }
+});

@@ -5,6 +5,17 @@
 // the core's 503 (fail closed).
 
 const encoder = new TextEncoder();
+// The document's bytes are written here, not into a new array per check (the glue copies them
+// into wasm memory at once); a document that does not fit gets an array of its own.
+const scratch = new Uint8Array(8192);
+
+/** The first read's document as UTF-8: a view of `scratch`, valid until the next await. */
+function documentOf(first) {
+  const text = first[0];
+  if (typeof text !== "string") return undefined;
+  const { read, written } = encoder.encodeInto(text, scratch);
+  return read === text.length ? scratch.subarray(0, written) : encoder.encode(text);
+}
 
 /** The values of `lines` (keys, one a line) as one read: a get for one key, else a bulk get. */
 function read(store, lines) {
@@ -28,13 +39,12 @@ export async function checkEnvelope(call, store, token, now) {
   } catch (error) {
     return unavailable(error);
   }
-  const document = typeof first[0] === "string" ? encoder.encode(first[0]) : undefined;
-  const answer = call("checkTokenRead", token, document, first, undefined, now);
+  const answer = call("checkTokenRead", token, documentOf(first), first, undefined, now);
   if (answer.charCodeAt(0) === 123) return answer; // "{": the envelope, else the keys
   try {
     second = await read(store, answer);
   } catch (error) {
     return unavailable(error);
   }
-  return call("checkTokenRead", token, document, first, second, now);
+  return call("checkTokenRead", token, documentOf(first), first, second, now);
 }
