@@ -17,8 +17,10 @@ pub const TOKEN_LEN: usize = 24;
 pub(crate) const RANDOM_LEN: usize = 16;
 pub(crate) const SUFFIX_LEN: usize = 8;
 pub const SALT_LEN: usize = 16;
-/// `token_` and 43 characters of base64url (a SHA-256).
-const DOC_ID_LEN: usize = 49;
+/// A SHA-256 in base64url without padding.
+const HASH_TEXT_LEN: usize = 43;
+/// `token_` and a SHA-256 in base64url.
+const DOC_ID_LEN: usize = 6 + HASH_TEXT_LEN;
 /// Longer strings are rejected before decoding, so a 10 KB "token" costs nothing.
 const MAX_ENCODED_LEN: usize = 256;
 
@@ -129,9 +131,12 @@ impl RawToken {
         URL_SAFE_NO_PAD.encode(Sha256::digest(self.0))
     }
 
-    /// Whether `stored_hash` is this token's hash, compared in constant time.
+    /// Whether `stored_hash` is this token's hash, compared in constant time (as text, as
+    /// stored, encoded on the stack).
     pub fn matches_hash(&self, stored_hash: &str) -> bool {
-        bool::from(self.hash().as_bytes().ct_eq(stored_hash.as_bytes()))
+        let mut text = [0u8; HASH_TEXT_LEN];
+        let written = URL_SAFE_NO_PAD.encode_slice(Sha256::digest(self.0), &mut text).unwrap_or(0);
+        written == HASH_TEXT_LEN && bool::from(text.as_slice().ct_eq(stored_hash.as_bytes()))
     }
 
     /// The opaque string handed to clients: ES's format, then the owner tag if there is one.
@@ -208,10 +213,12 @@ impl PresentedToken {
         if text.len() > MAX_ENCODED_LEN {
             return PresentedToken::Unknown;
         }
-        let Ok(bytes) = CLIENT_BASE64.decode(text) else {
+        // Decoded on the stack: a check decodes the token twice and needs no allocation for it.
+        let mut buffer = [0u8; MAX_ENCODED_LEN / 4 * 3];
+        let Some(bytes) = CLIENT_BASE64.decode_slice(text, &mut buffer).ok().and_then(|n| buffer.get(..n)) else {
             return PresentedToken::Unknown;
         };
-        let mut rest = bytes.as_slice();
+        let mut rest = bytes;
         let Some(version) = read_vint(&mut rest) else {
             return PresentedToken::Unknown;
         };
