@@ -2,9 +2,9 @@
 
 use crate::codec::RawToken;
 use crate::errors::{expired_bearer_token, invalid_bearer_token, store_unavailable, Reply};
-use crate::schema::{AccessRecord, StoredOwner, TokenHalf};
+use crate::schema::{StoredOwner, TokenHalf};
 use crate::store::{KvStore, StoreError};
-use crate::token_documents::{self, Status};
+use crate::token_documents::{self, AccessRecord, Status};
 
 #[derive(Debug, Clone)]
 pub enum CheckOutcome {

@@ -11,6 +11,9 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::owner_tag::NAME_DIGEST_LEN;
+pub use crate::owner_tag::{OwnerTag, OWNER_TAG_LEN};
+
 /// Transport version written into new tokens: the first ES version with this format.
 pub const TOKEN_VERSION: u32 = 8_500_035;
 pub const TOKEN_LEN: usize = 24;
@@ -19,8 +22,7 @@ pub(crate) const SUFFIX_LEN: usize = 8;
 pub const SALT_LEN: usize = 16;
 /// A SHA-256 in base64url without padding.
 const HASH_TEXT_LEN: usize = 43;
-/// `token_` and a SHA-256 in base64url.
-const DOC_ID_LEN: usize = 6 + HASH_TEXT_LEN;
+const DOC_ID_LEN: usize = "token_".len() + HASH_TEXT_LEN;
 /// Longer strings are rejected before decoding, so a 10 KB "token" costs nothing.
 const MAX_ENCODED_LEN: usize = 256;
 
@@ -41,47 +43,7 @@ impl PartialEq for RawToken {
         self.0 == other.0
     }
 }
-
 impl Eq for RawToken {}
-
-/// The digests of a token's realm and user as its keys name them ([`name_digest`]), carried
-/// after the token bytes so that a check reads the document, its invalidation keys and its
-/// watermarks in one bulk get (docs/storage-schema.md). Never trusted: a check compares it with
-/// the document's owner before using what it named.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct OwnerTag([u8; OWNER_TAG_LEN]);
-
-pub const OWNER_TAG_LEN: usize = 2 * NAME_DIGEST_LEN;
-const NAME_DIGEST_LEN: usize = 16;
-
-impl OwnerTag {
-    pub fn of(realm: &str, user: &str) -> OwnerTag {
-        let mut tag = [0u8; OWNER_TAG_LEN];
-        let digests = Sha256::digest(realm.as_bytes()).into_iter().take(NAME_DIGEST_LEN);
-        let digests = digests.chain(Sha256::digest(user.as_bytes()).into_iter().take(NAME_DIGEST_LEN));
-        for (slot, byte) in tag.iter_mut().zip(digests) {
-            *slot = byte;
-        }
-        OwnerTag(tag)
-    }
-
-    /// As a document stores it: base64url, 43 characters.
-    pub fn to_text(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.0)
-    }
-
-    pub fn from_text(text: &str) -> Option<OwnerTag> {
-        let mut tag = [0u8; OWNER_TAG_LEN];
-        (URL_SAFE_NO_PAD.decode_slice(text, &mut tag).ok()? == OWNER_TAG_LEN).then_some(OwnerTag(tag))
-    }
-
-    /// The realm's and the user's digests as keys spell them.
-    pub fn digests(&self) -> (String, String) {
-        let (realm, user) = self.0.split_at(NAME_DIGEST_LEN);
-        (URL_SAFE_NO_PAD.encode(realm), URL_SAFE_NO_PAD.encode(user))
-    }
-}
-
 impl std::fmt::Debug for RawToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RawToken(<redacted>)")
@@ -146,7 +108,7 @@ impl RawToken {
         write_vint(&mut buffer, TOKEN_LEN as u32);
         buffer.extend_from_slice(&self.0);
         if let Some(tag) = &self.1 {
-            buffer.extend_from_slice(&tag.0);
+            buffer.extend_from_slice(tag.bytes());
         }
         CLIENT_BASE64.encode(buffer)
     }
@@ -173,7 +135,7 @@ impl RawToken {
             return Some(token);
         }
         let tag: [u8; OWNER_TAG_LEN] = after.try_into().ok()?;
-        Some(token.tagged(OwnerTag(tag)))
+        Some(token.tagged(OwnerTag::from_bytes(tag)))
     }
 }
 
@@ -415,12 +377,9 @@ mod tests {
     #[test]
     fn a_tag_rides_after_the_bytes_and_names_the_owners_keys() {
         let tag = OwnerTag::of("default_native", "alice");
-        assert_eq!(tag.digests(), (name_digest("default_native"), name_digest("alice")));
         let token = RawToken([4u8; TOKEN_LEN], None).tagged(tag);
         let decoded = RawToken::decode(&token.encode()).unwrap();
         assert_eq!(decoded.owner_tag(), Some(&tag));
-        assert_eq!(OwnerTag::from_text(&tag.to_text()), Some(tag));
-        assert_eq!(OwnerTag::from_text(&tag.to_text()[1..]), None);
         assert_eq!(decoded, RawToken([4u8; TOKEN_LEN], None));
         assert_eq!(decoded.doc_id(), RawToken([4u8; TOKEN_LEN], None).doc_id());
         // Only a whole tag is read as one: a byte more or less is not a token.

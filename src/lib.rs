@@ -25,6 +25,7 @@ pub mod json_value;
 pub mod media_type;
 pub mod memory;
 pub mod native_roles;
+pub mod owner_tag;
 pub mod password_hash;
 pub mod privileges;
 pub mod put_user;

@@ -85,39 +85,6 @@ impl StoredOwner {
     }
 }
 
-/// What every reader of a token document needs of it, whether it builds the refresh half
-/// ([`TokenRecord`]: refresh, invalidate) or lets the parser skip it ([`AccessRecord`]: a check).
-pub trait TokenDocument: serde::de::DeserializeOwned {
-    fn creation_time(&self) -> u64;
-    fn owner(&self) -> &StoredOwner;
-}
-
-impl TokenDocument for TokenRecord {
-    fn creation_time(&self) -> u64 {
-        self.creation_time
-    }
-    fn owner(&self) -> &StoredOwner {
-        &self.owner
-    }
-}
-
-/// A token document as a check reads it: the refresh half is skipped, not built.
-#[derive(Debug, Clone, Deserialize)]
-pub struct AccessRecord {
-    pub creation_time: u64,
-    pub access: AccessHalf,
-    pub owner: StoredOwner,
-}
-
-impl TokenDocument for AccessRecord {
-    fn creation_time(&self) -> u64 {
-        self.creation_time
-    }
-    fn owner(&self) -> &StoredOwner {
-        &self.owner
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessHalf {
     pub hash: String,

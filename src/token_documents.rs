@@ -3,8 +3,41 @@
 use futures_util::future::try_join3;
 
 use crate::codec::{name_digest, RawToken};
-use crate::schema::{self, keys, parse_watermark, TokenDocument, TokenHalf, TokenRecord};
+use crate::schema::{self, keys, parse_watermark, AccessHalf, StoredOwner, TokenHalf, TokenRecord};
 use crate::store::{KvStore, StoreError};
+
+/// What every reader of a token document needs of it, whether it builds the refresh half
+/// ([`TokenRecord`]: refresh, invalidate) or lets the parser skip it ([`AccessRecord`]: a check).
+pub trait TokenDocument: serde::de::DeserializeOwned {
+    fn creation_time(&self) -> u64;
+    fn owner(&self) -> &StoredOwner;
+}
+
+impl TokenDocument for TokenRecord {
+    fn creation_time(&self) -> u64 {
+        self.creation_time
+    }
+    fn owner(&self) -> &StoredOwner {
+        &self.owner
+    }
+}
+
+/// A token document as a check reads it: the refresh half is skipped, not built.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AccessRecord {
+    pub creation_time: u64,
+    pub access: AccessHalf,
+    pub owner: StoredOwner,
+}
+
+impl TokenDocument for AccessRecord {
+    fn creation_time(&self) -> u64 {
+        self.creation_time
+    }
+    fn owner(&self) -> &StoredOwner {
+        &self.owner
+    }
+}
 
 /// The document `doc_id`, unless it is absent, unreadable or past its purge time.
 pub async fn load<S: KvStore>(store: &S, doc_id: &str, now: u64) -> Result<Option<TokenRecord>, StoreError> {
