@@ -43,7 +43,10 @@ const CATEGORIES = [
       ["encode", "decode", "encodeInto", "decodeUTF8", "encodeUtf8String"].includes(f.functionName),
   ],
   ["glue: wasm-bindgen closures and promise plumbing", (f) => f.file === "edge_token.js"],
-  ["wrapper: api.js (options JSON, envelope JSON.parse, promise)", (f) => f.file === "api.js"],
+  [
+    "wrapper: engine/ (the check's steps and reads, envelope JSON.parse, promise)",
+    (f) => ["bind.js", "check.js", "errors.js"].includes(f.file),
+  ],
   ["wrapper: kv-guard.js (deadlines on one shared timer, fence)", (f) => f.file === "kv-guard.js"],
   ["MemoryKV", (f) => f.file === "memory-kv.js"],
   [
@@ -58,15 +61,14 @@ const CATEGORIES = [
 
 // Inclusive shares: a sample counts if any frame on its stack matches.
 const STAGES = [
-  ["engine: read + parse the token document (token_documents::load)", /token_documents::load/],
-  ["engine: watermark bulk read (is_covered)", /is_covered|latest_watermark/],
-  ["engine: render the envelope (Reply::to_envelope)", /to_envelope/],
-  ["engine: owner → _authenticate body (to_authenticate_body)", /to_authenticate_body/],
-  ["engine: look up the binding's methods (JsKv::new)", /JsKv::new|js_binding::method/],
+  ["engine: step 1, the keys of the one read (checkTokenKeys)", /^checkTokenKeys$/],
+  ["engine: step 2, the document and its status (checkTokenRead)", /^checkTokenRead$/],
+  ["engine: parse the token document (from_first_read)", /from_first_read/],
+  ["engine: SHA-256 (document id, token hash)", /sha2::/],
+  ["engine: render the envelope (outcome_envelope)", /outcome_envelope/],
   ["MemoryKV.get (incl. key validation)", /^get memory-kv\.js|^#bulk memory-kv\.js/],
-  ["MemoryKV key validation (UTF-8 encode of every key)", /^validateKey memory-kv\.js/],
-  ["api.js: envelope JSON.parse (asEnvelope)", /^asEnvelope api\.js/],
-  ["api.js: options JSON.stringify (optionsJson)", /^optionsJson api\.js/],
+  ["engine/errors.js: envelope JSON.parse (asEnvelope)", /^asEnvelope errors\.js/],
+  ["engine/check.js: the reads (read)", /^read check\.js/],
   ["kv-guard.js: deadlines (withSharedTimer, settled, tick)", /^(withSharedTimer|withOwnTimer|settled|tick|armFor) kv-guard\.js/],
 ];
 

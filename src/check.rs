@@ -2,9 +2,9 @@
 
 use crate::codec::RawToken;
 use crate::errors::{expired_bearer_token, invalid_bearer_token, store_unavailable, Reply};
-use crate::schema::{keys, StoredOwner, TokenHalf, TokenRecord};
+use crate::schema::{StoredOwner, TokenHalf};
 use crate::store::{KvStore, StoreError};
-use crate::token_documents::{self, Status};
+use crate::token_documents::{self, AccessRecord, Status};
 
 #[derive(Debug, Clone)]
 pub enum CheckOutcome {
@@ -15,54 +15,76 @@ pub enum CheckOutcome {
     Invalidated,
 }
 
-/// A check is three synchronous steps around two reads, so that a host can run the reads
-/// itself (the fast path of the wasm exports) and `check` below can run them on a [`KvStore`].
-/// Step 1: the token's document, or `None` when the string is not a token.
-pub fn document_key(token: &str) -> Option<(RawToken, String)> {
+/// A check is synchronous steps around its reads, so that a host can run the reads itself (the
+/// fast path of the wasm exports) and `check` below can run them on a [`KvStore`].
+/// Step 1: the keys of the first read, or `None` when the string is not a token. For a token
+/// that carries its owner's tag they are the document and its status keys, one bulk get.
+pub fn first_read(token: &str) -> Option<(RawToken, String, Vec<String>)> {
     let presented = RawToken::decode(token)?;
     let doc_id = presented.doc_id();
-    Some((presented, doc_id))
+    let keys = token_documents::first_read_keys(&presented, &doc_id, TokenHalf::Access);
+    Some((presented, doc_id, keys))
 }
 
-/// What step 2 decided: an answer, or the keys of the second read.
+/// What step 2 decided: an answer, or the keys of a second read (a token without a tag, or
+/// whose tag does not name its document's owner).
 #[derive(Debug)]
 pub enum DocumentStep {
     Done(CheckOutcome),
-    NeedStatus { record: Box<TokenRecord>, keys: Vec<String> },
+    NeedStatus { record: Box<AccessRecord>, keys: Vec<String> },
 }
 
-/// Step 2: the document as read (`None` when absent).
-pub fn check_document(presented: &RawToken, doc_id: &str, text: Option<&str>, now: u64) -> DocumentStep {
-    let Some(record) = text.and_then(|text| token_documents::parse_record(text, now)) else {
+/// Step 2: the first read's document, and its other values in the order of its keys.
+pub fn check_first_read(
+    presented: &RawToken,
+    document: Option<&str>,
+    status: &[Option<String>],
+    now: u64,
+) -> DocumentStep {
+    let found = token_documents::from_first_read::<AccessRecord>(presented, document, status, now, TokenHalf::Access);
+    let Some((record, status)) = found else {
         return DocumentStep::Done(CheckOutcome::Unknown);
     };
     if !presented.matches_hash(&record.access.hash) {
         return DocumentStep::Done(CheckOutcome::Unknown);
     }
-    // Expiry first: it needs no second read.
+    // Expiry first: it needs no status.
     if now > record.access.expiration_time {
         return DocumentStep::Done(CheckOutcome::Expired);
     }
-    let keys = token_documents::status_keys(doc_id, &record);
-    DocumentStep::NeedStatus { record: Box::new(record), keys }
+    match status {
+        Some(status) => DocumentStep::Done(outcome(record, status)),
+        None => {
+            let keys = token_documents::status_keys(&presented.doc_id(), &record, TokenHalf::Access);
+            DocumentStep::NeedStatus { record: Box::new(record), keys }
+        }
+    }
 }
 
 /// Step 3: the values of the second read, in the order of its keys.
-pub fn check_status(record: TokenRecord, values: &[Option<String>]) -> CheckOutcome {
-    if Status::from_values(values).is_invalidated(&record, TokenHalf::Access) {
+pub fn check_status(record: AccessRecord, values: &[Option<String>]) -> CheckOutcome {
+    outcome(record, Status::from_values(values, TokenHalf::Access))
+}
+
+fn outcome(record: AccessRecord, status: Status) -> CheckOutcome {
+    if status.is_invalidated(&record, TokenHalf::Access) {
         return CheckOutcome::Invalidated;
     }
     CheckOutcome::Valid(Box::new(record.owner))
 }
 
-/// At most two store operations: the document, then one bulk read of its invalidation keys
-/// and watermarks.
+/// One store operation for a token with its owner's tag (a bulk get of the document, its
+/// invalidation keys and watermarks); two for one without (the document, then the rest).
 pub async fn check<S: KvStore>(store: &S, token: &str, now: u64) -> Result<CheckOutcome, StoreError> {
-    let Some((presented, doc_id)) = document_key(token) else {
+    let Some((presented, _, keys)) = first_read(token) else {
         return Ok(CheckOutcome::Unknown);
     };
-    let text = store.get(&keys::record(&doc_id)).await?;
-    match check_document(&presented, &doc_id, text.as_deref(), now) {
+    let values = match keys.as_slice() {
+        [one] => vec![store.get(one).await?],
+        _ => store.get_many(&keys).await?,
+    };
+    let (document, status) = values.split_first().map_or((None, &[][..]), |(d, s)| (d.as_deref(), s));
+    match check_first_read(&presented, document, status, now) {
         DocumentStep::Done(outcome) => Ok(outcome),
         DocumentStep::NeedStatus { record, keys } => Ok(check_status(*record, &store.get_many(&keys).await?)),
     }
@@ -73,7 +95,12 @@ pub async fn check<S: KvStore>(store: &S, token: &str, now: u64) -> Result<Check
 pub fn outcome_envelope(outcome: CheckOutcome) -> String {
     match outcome {
         CheckOutcome::Valid(owner) => {
-            format!("{{\"status\":200,\"headers\":{{}},\"body\":{}}}", owner.authenticate_json("token"))
+            const OPEN: &str = "{\"status\":200,\"headers\":{},\"body\":";
+            let mut out = String::with_capacity(OPEN.len() + owner.user.get().len() + 40);
+            out.push_str(OPEN);
+            owner.push_authenticate_json(&mut out, "token");
+            out.push('}');
+            out
         }
         other => outcome_reply(other).to_envelope(),
     }

@@ -11,12 +11,18 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::owner_tag::NAME_DIGEST_LEN;
+pub use crate::owner_tag::{OwnerTag, OWNER_TAG_LEN};
+
 /// Transport version written into new tokens: the first ES version with this format.
 pub const TOKEN_VERSION: u32 = 8_500_035;
 pub const TOKEN_LEN: usize = 24;
 pub(crate) const RANDOM_LEN: usize = 16;
 pub(crate) const SUFFIX_LEN: usize = 8;
 pub const SALT_LEN: usize = 16;
+/// A SHA-256 in base64url without padding.
+const HASH_TEXT_LEN: usize = 43;
+const DOC_ID_LEN: usize = "token_".len() + HASH_TEXT_LEN;
 /// Longer strings are rejected before decoding, so a 10 KB "token" costs nothing.
 const MAX_ENCODED_LEN: usize = 256;
 
@@ -26,10 +32,18 @@ const CLIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// The 24 secret bytes of an access or refresh token.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RawToken([u8; TOKEN_LEN]);
+/// The 24 secret bytes of an access or refresh token, and the owner tag it was presented with
+/// (tokens issued before the tag have none). Two tokens are equal when their bytes are: the tag
+/// only names keys, it never identifies or authenticates a token.
+#[derive(Clone)]
+pub struct RawToken([u8; TOKEN_LEN], Option<OwnerTag>);
 
+impl PartialEq for RawToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for RawToken {}
 impl std::fmt::Debug for RawToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RawToken(<redacted>)")
@@ -43,7 +57,18 @@ impl RawToken {
         for (slot, byte) in bytes.iter_mut().zip(random.iter().take(RANDOM_LEN).chain(suffix.iter())) {
             *slot = *byte;
         }
-        RawToken(bytes)
+        RawToken(bytes, None)
+    }
+
+    /// This token as it is handed out with its owner's tag.
+    pub fn tagged(mut self, tag: OwnerTag) -> RawToken {
+        self.1 = Some(tag);
+        self
+    }
+
+    /// The owner tag the token was presented with, if any.
+    pub fn owner_tag(&self) -> Option<&OwnerTag> {
+        self.1.as_ref()
     }
 
     /// The 24 bytes, for deriving from them (never for printing).
@@ -57,7 +82,10 @@ impl RawToken {
 
     /// The id of the document that holds this token (and its pair): `token_` + hash of suffix.
     pub fn doc_id(&self) -> String {
-        format!("token_{}", URL_SAFE_NO_PAD.encode(Sha256::digest(self.suffix())))
+        let mut id = String::with_capacity(DOC_ID_LEN);
+        id.push_str("token_");
+        URL_SAFE_NO_PAD.encode_string(Sha256::digest(self.suffix()), &mut id);
+        id
     }
 
     /// What the store keeps instead of the token.
@@ -65,17 +93,23 @@ impl RawToken {
         URL_SAFE_NO_PAD.encode(Sha256::digest(self.0))
     }
 
-    /// Whether `stored_hash` is this token's hash, compared in constant time.
+    /// Whether `stored_hash` is this token's hash, compared in constant time (as text, as
+    /// stored, encoded on the stack).
     pub fn matches_hash(&self, stored_hash: &str) -> bool {
-        bool::from(self.hash().as_bytes().ct_eq(stored_hash.as_bytes()))
+        let mut text = [0u8; HASH_TEXT_LEN];
+        let written = URL_SAFE_NO_PAD.encode_slice(Sha256::digest(self.0), &mut text).unwrap_or(0);
+        written == HASH_TEXT_LEN && bool::from(text.as_slice().ct_eq(stored_hash.as_bytes()))
     }
 
-    /// The opaque string handed to clients.
+    /// The opaque string handed to clients: ES's format, then the owner tag if there is one.
     pub fn encode(&self) -> String {
-        let mut buffer = Vec::with_capacity(TOKEN_LEN + 6);
+        let mut buffer = Vec::with_capacity(TOKEN_LEN + OWNER_TAG_LEN + 6);
         write_vint(&mut buffer, TOKEN_VERSION);
         write_vint(&mut buffer, TOKEN_LEN as u32);
         buffer.extend_from_slice(&self.0);
+        if let Some(tag) = &self.1 {
+            buffer.extend_from_slice(tag.bytes());
+        }
         CLIENT_BASE64.encode(buffer)
     }
 
@@ -87,17 +121,21 @@ impl RawToken {
         }
     }
 
-    /// What follows the version of a current-format token: `VInt(24)` and the bytes.
+    /// What follows the version of a current-format token: `VInt(24)`, the bytes, and either
+    /// an owner tag or nothing.
     fn decode_body(mut rest: &[u8]) -> Option<RawToken> {
         if read_vint(&mut rest)? as usize != TOKEN_LEN {
             return None;
         }
         let body = rest.get(..TOKEN_LEN)?;
+        let token = RawToken::from_parts(body, body.get(RANDOM_LEN..)?);
+        let after = rest.get(TOKEN_LEN..)?;
         // ES may emit its buffer's backing array, so trailing zero bytes are tolerated.
-        if rest.get(TOKEN_LEN..)?.iter().any(|b| *b != 0) {
-            return None;
+        if after.iter().all(|b| *b == 0) {
+            return Some(token);
         }
-        Some(RawToken::from_parts(body, body.get(RANDOM_LEN..)?))
+        let tag: [u8; OWNER_TAG_LEN] = after.try_into().ok()?;
+        Some(token.tagged(OwnerTag::from_bytes(tag)))
     }
 }
 
@@ -137,10 +175,12 @@ impl PresentedToken {
         if text.len() > MAX_ENCODED_LEN {
             return PresentedToken::Unknown;
         }
-        let Ok(bytes) = CLIENT_BASE64.decode(text) else {
+        // Decoded on the stack: a check decodes the token twice and needs no allocation for it.
+        let mut buffer = [0u8; MAX_ENCODED_LEN / 4 * 3];
+        let Some(bytes) = CLIENT_BASE64.decode_slice(text, &mut buffer).ok().and_then(|n| buffer.get(..n)) else {
             return PresentedToken::Unknown;
         };
-        let mut rest = bytes.as_slice();
+        let mut rest = bytes;
         let Some(version) = read_vint(&mut rest) else {
             return PresentedToken::Unknown;
         };
@@ -204,7 +244,12 @@ impl TokenPair {
         } else {
             None
         };
-        Ok(TokenPair { access: RawToken(access), refresh })
+        Ok(TokenPair { access: RawToken(access, None), refresh })
+    }
+
+    /// The pair as it is handed out, both tokens carrying their owner's tag.
+    pub fn tagged(self, tag: OwnerTag) -> TokenPair {
+        TokenPair { access: self.access.tagged(tag), refresh: self.refresh.map(|r| r.tagged(tag)) }
     }
 }
 
@@ -219,7 +264,7 @@ pub fn decode_salt(text: &str) -> Option<Vec<u8>> {
 /// A short, fixed-length, separator-free stand-in for a realm or user name inside a key.
 pub fn name_digest(name: &str) -> String {
     let digest = Sha256::digest(name.as_bytes());
-    URL_SAFE_NO_PAD.encode(digest.get(..16).unwrap_or_default())
+    URL_SAFE_NO_PAD.encode(digest.get(..NAME_DIGEST_LEN).unwrap_or_default())
 }
 
 /// Elasticsearch's variable-length int: 7 bits a byte, low groups first.
@@ -262,7 +307,7 @@ mod tests {
 
     #[test]
     fn encoding_is_version_length_bytes_in_standard_base64() {
-        let token = RawToken([7u8; TOKEN_LEN]);
+        let token = RawToken([7u8; TOKEN_LEN], None);
         let bytes = CLIENT_BASE64.decode(token.encode()).unwrap();
         // 8_500_035 as a VInt is four bytes; then the length 24; then the token.
         assert_eq!(&bytes[..5], &[0xc3, 0xe6, 0x86, 0x04, 24]);
@@ -272,7 +317,7 @@ mod tests {
 
     #[test]
     fn decode_rejects_everything_that_is_not_a_current_token() {
-        let good = RawToken([9u8; TOKEN_LEN]);
+        let good = RawToken([9u8; TOKEN_LEN], None);
         let mut trailing_garbage = CLIENT_BASE64.decode(good.encode()).unwrap();
         trailing_garbage.push(1);
         let mut old_version = vec![];
@@ -296,7 +341,7 @@ mod tests {
 
     #[test]
     fn decode_tolerates_missing_padding_and_trailing_zeros() {
-        let good = RawToken([3u8; TOKEN_LEN]);
+        let good = RawToken([3u8; TOKEN_LEN], None);
         assert!(RawToken::decode(good.encode().trim_end_matches('=')).is_some());
         let mut padded = CLIENT_BASE64.decode(good.encode()).unwrap();
         padded.extend_from_slice(&[0, 0, 0]);
@@ -325,8 +370,26 @@ mod tests {
         // 27 characters must follow the six the version used: a 19-character id leaves 26.
         assert_eq!(PresentedToken::access(&legacy(8_000_099, &"x".repeat(19))), PresentedToken::Unknown);
         assert_eq!(PresentedToken::access(&legacy(8_000_099, &"x".repeat(20))), PresentedToken::Legacy);
-        let current = RawToken([5u8; TOKEN_LEN]);
+        let current = RawToken([5u8; TOKEN_LEN], None);
         assert_eq!(PresentedToken::refresh(&current.encode()), PresentedToken::Current(current));
+    }
+
+    #[test]
+    fn a_tag_rides_after_the_bytes_and_names_the_owners_keys() {
+        let tag = OwnerTag::of("default_native", "alice");
+        let token = RawToken([4u8; TOKEN_LEN], None).tagged(tag);
+        let decoded = RawToken::decode(&token.encode()).unwrap();
+        assert_eq!(decoded.owner_tag(), Some(&tag));
+        assert_eq!(decoded, RawToken([4u8; TOKEN_LEN], None));
+        assert_eq!(decoded.doc_id(), RawToken([4u8; TOKEN_LEN], None).doc_id());
+        // Only a whole tag is read as one: a byte more or less is not a token.
+        let bytes = CLIENT_BASE64.decode(token.encode()).unwrap();
+        for cut in [&bytes[..bytes.len() - 1], &[bytes.as_slice(), &[1]].concat()[..]] {
+            assert!(RawToken::decode(&CLIENT_BASE64.encode(cut)).is_none());
+        }
+        // Untagged tokens (and their trailing zeros) still decode, with no tag.
+        let untagged = RawToken::decode(&RawToken([4u8; TOKEN_LEN], None).encode()).unwrap();
+        assert_eq!(untagged.owner_tag(), None);
     }
 
     #[test]

@@ -210,7 +210,7 @@ pub async fn create_token<S: KvStore>(store: &S, request: NewToken, now: u64, ti
     if let Err(error) = token_documents::save_with_index(store, &pair.access.doc_id(), &record, now).await {
         return store_unavailable(&error.0);
     }
-    Reply::ok(token_response(&pair, timeout_ms, request.scope.as_deref(), authentication))
+    Reply::ok(token_response(&pair.tagged(record.owner_tag()), timeout_ms, request.scope.as_deref(), authentication))
 }
 
 /// The watermarks that can cover this record's tokens.
@@ -236,8 +236,8 @@ pub async fn refresh_token<S: KvStore>(
         return invalid_grant(LOOKUP_FAILED);
     };
     let doc_id = presented.doc_id();
-    let record = match token_documents::load(store, &doc_id, now).await {
-        Ok(Some(record)) => record,
+    let (record, read) = match token_documents::load_first(store, &presented, &doc_id, now, TokenHalf::Refresh).await {
+        Ok(Some(found)) => found,
         Ok(None) => return invalid_grant(LOOKUP_FAILED),
         Err(error) => return store_unavailable(&error.0),
     };
@@ -247,7 +247,7 @@ pub async fn refresh_token<S: KvStore>(
     if now > record.refresh_deadline() {
         return invalid_grant("token document has expired");
     }
-    let status = match token_documents::status(store, &doc_id, &record).await {
+    let status = match token_documents::status_after(store, &doc_id, &record, TokenHalf::Refresh, read).await {
         Ok(status) => status,
         Err(error) => return store_unavailable(&error.0),
     };
@@ -274,7 +274,7 @@ pub async fn refresh_token<S: KvStore>(
             return invalid_grant(LOOKUP_FAILED);
         };
         let (pair, _) = TokenPair::superseding(&presented, &salt, derivation, secret);
-        return Reply::ok(token_response(&pair, timeout_ms, None, authentication));
+        return Reply::ok(token_response(&pair.tagged(record.owner_tag()), timeout_ms, None, authentication));
     }
     if recent_invalidations::covers(&covering_keys(&record), record.creation_time) {
         // A bulk invalidation of this owner ran in this instance since the status was read.
@@ -296,7 +296,7 @@ pub async fn refresh_token<S: KvStore>(
     if let Err(error) = token_documents::save_record(store, &doc_id, &refreshed, now).await {
         return store_unavailable(&error.0);
     }
-    Reply::ok(token_response(&pair, timeout_ms, None, authentication))
+    Reply::ok(token_response(&pair.tagged(refreshed.owner_tag()), timeout_ms, None, authentication))
 }
 
 #[cfg(test)]

@@ -83,8 +83,9 @@ async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now
         PresentedToken::Unknown => return not_found(),
     };
     let doc_id = presented.doc_id();
-    let record = match token_documents::load(store, &doc_id, now).await {
-        Ok(Some(record)) => record,
+    // One bulk get when the token's tag names its owner's keys (docs/storage-schema.md).
+    let (record, read) = match token_documents::load_first(store, &presented, &doc_id, now, half).await {
+        Ok(Some(found)) => found,
         Ok(None) => return missing_document(store).await,
         Err(error) => return store_unavailable(&error.0),
     };
@@ -95,7 +96,7 @@ async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now
     if !stored_hash.is_some_and(|hash| presented.matches_hash(hash)) {
         return not_found();
     }
-    let status = match token_documents::status(store, &doc_id, &record).await {
+    let status = match token_documents::status_after(store, &doc_id, &record, half, read).await {
         Ok(status) => status,
         Err(error) => return store_unavailable(&error.0),
     };

@@ -30,6 +30,7 @@ pub mod login_throttle;
 pub mod media_type;
 pub mod memory;
 pub mod native_roles;
+pub mod owner_tag;
 pub mod password_hash;
 pub mod privilege_names;
 pub mod privileges;

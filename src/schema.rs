@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::authentication::{Client, Subject};
-use crate::codec::name_digest;
+use crate::codec::{name_digest, OwnerTag};
 use crate::settings::{PURGE_GRACE_MS, REFRESH_LIFETIME_MS};
 use crate::store::ttl_until;
 
@@ -28,12 +28,18 @@ pub struct StoredOwner {
     pub username: String,
     pub realm: String,
     pub user: Box<RawValue>,
+    /// The tag its tokens carry ([`OwnerTag::to_text`]), so that a check compares it without
+    /// hashing the names again. Absent in documents written before the tag: computed then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
 }
 
 impl StoredOwner {
     pub fn new(subject: &Subject) -> Option<StoredOwner> {
         let user = serde_json::to_string(subject).ok().and_then(|text| RawValue::from_string(text).ok())?;
-        Some(StoredOwner { username: subject.username.clone(), realm: subject.realm_name().to_string(), user })
+        let (username, realm) = (subject.username.clone(), subject.realm_name().to_string());
+        let tag = Some(OwnerTag::of(&realm, &username).to_text());
+        Some(StoredOwner { username, realm, user, tag })
     }
 
     /// The realm tokens are filed under: the effective user's (lookup) realm, as ES's
@@ -49,14 +55,29 @@ impl StoredOwner {
         (!inner.trim().is_empty()).then_some(open)
     }
 
+    /// The tag of this owner's tokens: as stored, else computed from the two names.
+    pub fn owner_tag(&self) -> OwnerTag {
+        let stored = self.tag.as_deref().and_then(OwnerTag::from_text);
+        stored.unwrap_or_else(|| OwnerTag::of(self.realm_name(), &self.username))
+    }
+
     pub fn is_well_formed(&self) -> bool {
         self.open_object().is_some()
     }
 
     /// The `_authenticate` body as JSON text: the stored fields and `authentication_type`.
     pub fn authenticate_json(&self, authentication_type: &str) -> String {
-        let open = self.open_object().unwrap_or("{\"username\":null");
-        format!("{open},\"authentication_type\":\"{authentication_type}\"}}")
+        let mut out = String::new();
+        self.push_authenticate_json(&mut out, authentication_type);
+        out
+    }
+
+    /// [`StoredOwner::authenticate_json`] written at the end of `out` (no string of its own).
+    pub fn push_authenticate_json(&self, out: &mut String, authentication_type: &str) {
+        out.push_str(self.open_object().unwrap_or("{\"username\":null"));
+        out.push_str(",\"authentication_type\":\"");
+        out.push_str(authentication_type);
+        out.push_str("\"}");
     }
 
     pub fn to_authenticate_body(&self, authentication_type: &str) -> Value {
@@ -114,6 +135,11 @@ impl TokenRecord {
         ttl_until(now, self.end_of_life())
     }
 
+    /// The tag its tokens carry: the digests of the owner's realm and user (codec.rs).
+    pub fn owner_tag(&self) -> OwnerTag {
+        self.owner.owner_tag()
+    }
+
     pub fn index_entry(&self, access_invalidated: bool, refresh_invalidated: bool) -> IndexEntry {
         IndexEntry {
             creation_time: self.creation_time,
@@ -166,7 +192,8 @@ impl IndexEntry {
 }
 
 /// Key names. Realm and user names enter keys as fixed-length digests: no escaping, no
-/// separator inside a component, and keys stay far below KV's 512-byte limit.
+/// separator inside a component, and keys stay far below KV's 512-byte limit. The keys a
+/// check reads are joined with `concat`, not `format!` (a check builds six of them).
 pub mod keys {
     use super::name_digest;
 
@@ -175,7 +202,7 @@ pub mod keys {
     pub const RECORD_PREFIX: &str = "t:";
 
     pub fn record(doc_id: &str) -> String {
-        format!("{RECORD_PREFIX}{doc_id}")
+        [RECORD_PREFIX, doc_id].concat()
     }
 
     fn half_tag(half: TokenHalf) -> &'static str {
@@ -189,7 +216,7 @@ pub mod keys {
     /// Listed by a bulk invalidation of its realm or user (`invalidations_prefix`), whose counts
     /// so stay exact without a write to the token's index keys.
     pub fn invalidation(realm_digest: &str, user_digest: &str, doc_id: &str, half: TokenHalf) -> String {
-        format!("i:{realm_digest}:{user_digest}:{doc_id}:{}", half_tag(half))
+        ["i:", realm_digest, ":", user_digest, ":", doc_id, ":", half_tag(half)].concat()
     }
 
     /// Listing `i:<realm>:` or `i:<realm>:<user>:`.
@@ -204,7 +231,7 @@ pub mod keys {
     /// (with the index flags for bulk counts). Still read by every status read, in the same bulk
     /// get, until the tokens they cover are gone (24 h and the purge grace after their creation).
     pub fn legacy_invalidation(doc_id: &str, half: TokenHalf) -> String {
-        format!("i:{doc_id}:{}", half_tag(half))
+        ["i:", doc_id, ":", half_tag(half)].concat()
     }
 
     /// `r:<realm>:<user>:<doc>`: listing `r:<realm>:` or `r:<realm>:<user>:`.
@@ -230,19 +257,19 @@ pub mod keys {
 
     /// Watermark for one user in every realm: `w:*:<user>` (`*` is not in a digest's alphabet).
     pub fn all_realms_watermark_by_digest(user_digest: &str) -> String {
-        format!("w:*:{user_digest}")
+        ["w:*:", user_digest].concat()
     }
 
     pub const ALL_REALMS_WATERMARKS_PREFIX: &str = "w:*:";
 
     /// Watermark for a whole realm: `w:<realm>`.
     pub fn realm_watermark_by_digest(realm_digest: &str) -> String {
-        format!("w:{realm_digest}")
+        ["w:", realm_digest].concat()
     }
 
     /// Watermark for one user in one realm: `w:<realm>:<user>`.
     pub fn user_watermark_by_digest(realm_digest: &str, user_digest: &str) -> String {
-        format!("w:{realm_digest}:{user_digest}")
+        ["w:", realm_digest, ":", user_digest].concat()
     }
 
     /// The three watermarks that can cover a token: its realm's, its user's in that realm, and
@@ -301,7 +328,8 @@ mod tests {
     use super::*;
 
     fn owner(user: &str) -> StoredOwner {
-        StoredOwner { username: "u".into(), realm: "r".into(), user: RawValue::from_string(user.into()).unwrap() }
+        let user = RawValue::from_string(user.into()).unwrap();
+        StoredOwner { username: "u".into(), realm: "r".into(), user, tag: None }
     }
 
     #[test]

@@ -2,9 +2,42 @@
 
 use futures_util::future::try_join3;
 
-use crate::codec::name_digest;
-use crate::schema::{keys, parse_watermark, TokenHalf, TokenRecord};
+use crate::codec::{name_digest, RawToken};
+use crate::schema::{self, keys, parse_watermark, AccessHalf, StoredOwner, TokenHalf, TokenRecord};
 use crate::store::{KvStore, StoreError};
+
+/// What every reader of a token document needs of it, whether it builds the refresh half
+/// ([`TokenRecord`]: refresh, invalidate) or lets the parser skip it ([`AccessRecord`]: a check).
+pub trait TokenDocument: serde::de::DeserializeOwned {
+    fn creation_time(&self) -> u64;
+    fn owner(&self) -> &StoredOwner;
+}
+
+impl TokenDocument for TokenRecord {
+    fn creation_time(&self) -> u64 {
+        self.creation_time
+    }
+    fn owner(&self) -> &StoredOwner {
+        &self.owner
+    }
+}
+
+/// A token document as a check reads it: the refresh half is skipped, not built.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AccessRecord {
+    pub creation_time: u64,
+    pub access: AccessHalf,
+    pub owner: StoredOwner,
+}
+
+impl TokenDocument for AccessRecord {
+    fn creation_time(&self) -> u64 {
+        self.creation_time
+    }
+    fn owner(&self) -> &StoredOwner {
+        &self.owner
+    }
+}
 
 /// The document `doc_id`, unless it is absent, unreadable or past its purge time.
 pub async fn load<S: KvStore>(store: &S, doc_id: &str, now: u64) -> Result<Option<TokenRecord>, StoreError> {
@@ -13,8 +46,10 @@ pub async fn load<S: KvStore>(store: &S, doc_id: &str, now: u64) -> Result<Optio
 
 /// A stored document, unless it is unreadable or past its purge time. A record that does not
 /// parse is treated as absent: it can never validate a token.
-pub fn parse_record(text: &str, now: u64) -> Option<TokenRecord> {
-    serde_json::from_str::<TokenRecord>(text).ok().filter(|r| !r.is_purged(now) && r.owner.is_well_formed())
+pub fn parse_record<T: TokenDocument>(text: &str, now: u64) -> Option<T> {
+    serde_json::from_str::<T>(text)
+        .ok()
+        .filter(|r| now < schema::end_of_life(r.creation_time()) && r.owner().is_well_formed())
 }
 
 /// Writes the document only; for changes that the index metadata does not carry.
@@ -75,12 +110,12 @@ pub struct Status {
 }
 
 impl Status {
-    pub fn covered(&self, record: &TokenRecord) -> bool {
-        self.watermark.is_some_and(|t| t >= record.creation_time)
+    pub fn covered(&self, record: &impl TokenDocument) -> bool {
+        self.watermark.is_some_and(|t| t >= record.creation_time())
     }
 
     /// Invalidated by itself or by a bulk invalidation.
-    pub fn is_invalidated(&self, record: &TokenRecord, half: TokenHalf) -> bool {
+    pub fn is_invalidated(&self, record: &impl TokenDocument, half: TokenHalf) -> bool {
         let own = match half {
             TokenHalf::Access => self.access_invalidated,
             TokenHalf::Refresh => self.refresh_invalidated,
@@ -89,33 +124,105 @@ impl Status {
     }
 }
 
-pub async fn status<S: KvStore>(store: &S, doc_id: &str, record: &TokenRecord) -> Result<Status, StoreError> {
-    let values = store.get_many(&status_keys(doc_id, record)).await?;
-    Ok(Status::from_values(&values))
+/// Reads one half's status: its own keys and the watermarks (one bulk get).
+pub async fn status<S: KvStore>(
+    store: &S,
+    doc_id: &str,
+    record: &impl TokenDocument,
+    half: TokenHalf,
+) -> Result<Status, StoreError> {
+    let values = store.get_many(&status_keys(doc_id, record, half)).await?;
+    Ok(Status::from_values(&values, half))
 }
 
-/// What [`status`] reads, in one bulk get: the two halves' invalidation keys, their keys of
-/// earlier versions, then the watermarks.
-pub fn status_keys(doc_id: &str, record: &TokenRecord) -> Vec<String> {
-    let (realm, user) = (name_digest(record.owner.realm_name()), name_digest(&record.owner.username));
-    let mut wanted = Vec::with_capacity(7);
-    for half in [TokenHalf::Access, TokenHalf::Refresh] {
-        wanted.push(keys::invalidation(&realm, &user, doc_id, half));
-        wanted.push(keys::legacy_invalidation(doc_id, half));
-    }
-    wanted.extend(keys::covering_watermarks(&realm, &user));
-    wanted
+/// What a status read of `half` reads, in one bulk get: the three watermarks that can cover
+/// the document, then the half's invalidation key and its key of earlier versions. Only that
+/// half's flag is read; the other stays false.
+pub fn status_keys(doc_id: &str, record: &impl TokenDocument, half: TokenHalf) -> Vec<String> {
+    let owner = record.owner();
+    let (realm, user) = (name_digest(owner.realm_name()), name_digest(&owner.username));
+    status_keys_by_digest(&realm, &user, doc_id, half)
+}
+
+/// How many keys a status read has.
+const STATUS_KEYS: usize = 5;
+
+fn status_keys_by_digest(realm: &str, user: &str, doc_id: &str, half: TokenHalf) -> Vec<String> {
+    let [realm_mark, user_mark, everywhere_mark] = keys::covering_watermarks(realm, user);
+    let own = keys::invalidation(realm, user, doc_id, half);
+    vec![realm_mark, user_mark, everywhere_mark, own, keys::legacy_invalidation(doc_id, half)]
 }
 
 impl Status {
-    /// From the values of [`status_keys`], in their order.
-    pub fn from_values(values: &[Option<String>]) -> Status {
+    /// From the values of [`status_keys`] for `half`, in their order.
+    pub fn from_values(values: &[Option<String>], half: TokenHalf) -> Status {
         let present = |i: usize| values.get(i).is_some_and(Option::is_some);
+        let own = present(3) || present(4);
         Status {
-            access_invalidated: present(0) || present(1),
-            refresh_invalidated: present(2) || present(3),
-            watermark: values.iter().skip(4).filter_map(|v| parse_watermark(v.as_deref())).max(),
+            access_invalidated: own && half == TokenHalf::Access,
+            refresh_invalidated: own && half == TokenHalf::Refresh,
+            watermark: values.iter().take(3).filter_map(|v| parse_watermark(v.as_deref())).max(),
         }
+    }
+}
+
+/// The keys of a token's first read: its document and, when the token carries its owner's tag,
+/// the status keys of `half` that the tag names, so that one bulk get answers it.
+pub fn first_read_keys(presented: &RawToken, doc_id: &str, half: TokenHalf) -> Vec<String> {
+    let mut wanted = vec![keys::record(doc_id)];
+    if let Some(tag) = presented.owner_tag() {
+        let (realm, user) = tag.digests();
+        wanted.extend(status_keys_by_digest(&realm, &user, doc_id, half));
+    }
+    wanted
+}
+
+/// The document of a first read, and its status when the tag named this document's owner
+/// (`status`: the values of [`first_read_keys`] after the document's). A tag that names anyone
+/// else (tampered, or a token's trailing bytes) is ignored: its status values are not this
+/// document's, so the caller reads the status again by the owner the document names.
+pub fn from_first_read<T: TokenDocument>(
+    presented: &RawToken,
+    document: Option<&str>,
+    status: &[Option<String>],
+    now: u64,
+    half: TokenHalf,
+) -> Option<(T, Option<Status>)> {
+    let record: T = parse_record(document?, now)?;
+    let tag_is_owner = presented.owner_tag().is_some_and(|tag| *tag == record.owner().owner_tag());
+    let status = (tag_is_owner && status.len() == STATUS_KEYS).then(|| Status::from_values(status, half));
+    Some((record, status))
+}
+
+/// The document and, when the tag verified, its status: one bulk get for a tagged token, one
+/// get for another (whose status [`status_after`] then reads).
+pub async fn load_first<S: KvStore>(
+    store: &S,
+    presented: &RawToken,
+    doc_id: &str,
+    now: u64,
+    half: TokenHalf,
+) -> Result<Option<(TokenRecord, Option<Status>)>, StoreError> {
+    let wanted = first_read_keys(presented, doc_id, half);
+    let values = match wanted.as_slice() {
+        [one] => vec![store.get(one).await?],
+        _ => store.get_many(&wanted).await?,
+    };
+    let (document, status) = values.split_first().map_or((None, &[][..]), |(d, s)| (d.as_deref(), s));
+    Ok(from_first_read(presented, document, status, now, half))
+}
+
+/// The status a first read already gave, or one more bulk get for it.
+pub async fn status_after<S: KvStore>(
+    store: &S,
+    doc_id: &str,
+    record: &TokenRecord,
+    half: TokenHalf,
+    read: Option<Status>,
+) -> Result<Status, StoreError> {
+    match read {
+        Some(status) => Ok(status),
+        None => status(store, doc_id, record, half).await,
     }
 }
 

@@ -1,77 +1,60 @@
-//! The token check as synchronous steps, the host doing the two reads between them: no future,
-//! no promise and no binding lookup crosses the boundary, which is most of a check's cost.
+//! The token check as synchronous, stateless steps, the host doing the reads between them: no
+//! future, no promise and no binding lookup crosses the boundary, which is most of a check's
+//! cost.
 //!
-//! 1. [`check_token_key`]: the key of the token's document, or `undefined` for a string that is
-//!    not a token.
-//! 2. [`check_token_document`]: the document as read gives a [`CheckStep`]: either the answer,
-//!    or the parsed document held in wasm memory with the keys of the second read.
-//! 3. [`CheckStep::finish`]: the values of the second read give the answer.
+//! 1. [`check_token_keys`]: the keys of the first read, or `undefined` for a string that is not
+//!    a token. For a token with its owner's tag: the document, its invalidation keys and its
+//!    watermarks (one bulk get); for an older token, the document alone.
+//! 2. [`check_token_read`] with the first read's values: the reply envelope (a JSON object's
+//!    text), or the keys of a second read (one a line) when the token had no tag, or one that
+//!    does not name the document's owner.
+//! 3. [`check_token_read`] again with the second read's values too: the reply envelope.
 //!
-//! The host owns the `CheckStep` object (wasm-bindgen frees it when `finish` consumes it, or
-//! through `free()`), so no table of pending checks is needed.
+//! Nothing is kept in wasm memory between the steps, so a trap that replaces the instance
+//! while the host reads costs nothing but the re-instantiation.
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-use crate::check::{self, DocumentStep};
-use crate::schema::{keys, TokenRecord};
+use crate::check::{self, CheckOutcome, DocumentStep};
+use crate::codec::RawToken;
 
-#[wasm_bindgen(js_name = checkTokenKey)]
-pub fn check_token_key(token: &str) -> Option<String> {
-    check::document_key(token).map(|(_, doc_id)| keys::record(&doc_id))
+/// The keys, one a line (one string crosses the boundary, not one per key; no key holds a
+/// line break).
+#[wasm_bindgen(js_name = checkTokenKeys)]
+pub fn check_token_keys(token: &str) -> Option<String> {
+    check::first_read(token).map(|(_, _, keys)| keys.join("\n"))
 }
 
-/// What step 2 decided.
-#[wasm_bindgen]
-pub struct CheckStep {
-    answer: Option<String>,
-    record: Option<Box<TokenRecord>>,
-    keys: Vec<String>,
+fn strings(values: &Array) -> Vec<Option<String>> {
+    values.iter().map(|v| v.as_string()).collect()
 }
 
-#[wasm_bindgen]
-impl CheckStep {
-    /// The final reply envelope, when no second read is needed.
-    #[wasm_bindgen(getter)]
-    pub fn answer(&self) -> Option<String> {
-        self.answer.clone()
-    }
-
-    /// The keys of the second read (one bulk get), when there is no answer yet.
-    #[wasm_bindgen(getter)]
-    pub fn keys(&self) -> Vec<String> {
-        self.keys.clone()
-    }
-
-    /// Step 3: `values` are the second read's values in the order of [`CheckStep::keys`]
-    /// (a string, or `null`/`undefined` for a missing key). Consumes the step.
-    pub fn finish(self, values: Array) -> String {
-        match (self.answer, self.record) {
-            (Some(answer), _) => answer,
-            (None, Some(record)) => {
-                let values: Vec<Option<String>> = values.iter().map(|v| v.as_string()).collect();
-                check::outcome_envelope(check::check_status(*record, &values))
-            }
-            (None, None) => check::outcome_envelope(check::CheckOutcome::Unknown),
-        }
-    }
-}
-
-/// Step 2: the document as read (`undefined` when absent).
-#[wasm_bindgen(js_name = checkTokenDocument)]
-pub fn check_token_document(token: &str, document: Option<String>, now: f64) -> CheckStep {
-    let step = match check::document_key(token) {
-        Some((presented, doc_id)) => {
-            check::check_document(&presented, &doc_id, document.as_deref(), now.max(0.0) as u64)
-        }
-        None => DocumentStep::Done(check::CheckOutcome::Unknown),
+/// Steps 2 and 3: `document` is the first read's first value as UTF-8 (bytes cross the
+/// boundary in one copy; a string would be copied a character at a time), `first` all of
+/// that read's values (the document's is not read again), `second` the second read's; a value
+/// is a string, or `null`/`undefined` for a missing key.
+#[wasm_bindgen(js_name = checkTokenRead)]
+pub fn check_token_read(
+    token: &str,
+    document: Option<Vec<u8>>,
+    first: Array,
+    second: Option<Array>,
+    now: f64,
+) -> String {
+    let Some(presented) = RawToken::decode(token) else {
+        return check::outcome_envelope(CheckOutcome::Unknown);
     };
-    match step {
-        DocumentStep::Done(outcome) => {
-            CheckStep { answer: Some(check::outcome_envelope(outcome)), record: None, keys: Vec::new() }
-        }
-        DocumentStep::NeedStatus { record, keys } => CheckStep { answer: None, record: Some(record), keys },
-    }
+    let document = document.as_deref().and_then(|bytes| std::str::from_utf8(bytes).ok());
+    let status: Vec<Option<String>> = first.iter().skip(1).map(|v| v.as_string()).collect();
+    let outcome = match check::check_first_read(&presented, document, &status, now.max(0.0) as u64) {
+        DocumentStep::Done(outcome) => outcome,
+        DocumentStep::NeedStatus { record, keys } => match second {
+            Some(second) => check::check_status(*record, &strings(&second)),
+            None => return keys.join("\n"),
+        },
+    };
+    check::outcome_envelope(outcome)
 }
 
 /// The 503 of a check whose read failed (fail closed).

@@ -84,7 +84,7 @@ export const scenarios = [
       const token = await createToken(kv, USER);
       equal(token.type, "Bearer", "type");
       equal(token.expires_in, 1200, "expires_in (default 20m)");
-      equal(token.access_token.length, 40, "access token length (40 Base64 characters)");
+      equal(token.access_token.length, 84, "access token length (ES's 40 Base64 characters and the owner tag)");
       equal(typeof token.refresh_token, "string", "refresh_token of the password grant");
       const who = await checkToken(kv, token.access_token);
       equal(who.username, "token_user", "username");

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use edge_token::wasm::calls::{self as exports, parse_token_request};
-use edge_token::wasm::check::{check_token_document, check_token_key, check_token_unavailable};
+use edge_token::wasm::check::{check_token_keys, check_token_read, check_token_unavailable};
 use js_sys::Promise;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -25,9 +25,6 @@ export function throwingKv() {
   const boom = () => { throw new TypeError("binding exploded"); };
   return { get: boom, put: boom, delete: boom, list: boom };
 }
-export async function readKey(kv, key) {
-  return (await kv.get(key)) ?? undefined;
-}
 export async function readKeys(kv, keys) {
   const found = await kv.get(keys);
   return keys.map((key) => found.get(key) ?? null);
@@ -45,8 +42,6 @@ extern "C" {
     fn throwingKv() -> JsValue;
     fn scalarGetKv(inner: &JsValue) -> JsValue;
     #[wasm_bindgen(catch)]
-    async fn readKey(kv: &JsValue, key: &str) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch)]
     async fn readKeys(kv: &JsValue, keys: Vec<String>) -> Result<JsValue, JsValue>;
 }
 
@@ -59,21 +54,22 @@ async fn create_token(kv: JsValue, request: String, options: String) -> String {
     settle(exports::create_token(kv, request, options)).await
 }
 
-/// The check as the host runs it (www/engine/check.js): the steps around two reads.
+/// The check as the host runs it (www/engine/check.js): the steps around one or two reads.
 async fn check_token(kv: JsValue, token: String, _options: String) -> String {
-    let document = match check_token_key(&token) {
-        Some(key) => match readKey(&kv, &key).await {
-            Ok(value) => value.as_string(),
+    let first: js_sys::Array = match check_token_keys(&token) {
+        Some(keys) => match readKeys(&kv, keys.split('\n').map(str::to_string).collect()).await {
+            Ok(values) => values.into(),
             Err(_) => return check_token_unavailable("the read failed"),
         },
-        None => None,
+        None => js_sys::Array::new(),
     };
-    let step = check_token_document(&token, document, NOW);
-    if let Some(answer) = step.answer() {
+    let document = first.get(0).as_string().map(String::into_bytes);
+    let answer = check_token_read(&token, document.clone(), first.clone(), None, NOW);
+    if answer.starts_with('{') {
         return answer;
     }
-    match readKeys(&kv, step.keys()).await {
-        Ok(values) => step.finish(values.into()),
+    match readKeys(&kv, answer.split('\n').map(str::to_string).collect()).await {
+        Ok(values) => check_token_read(&token, document, first, Some(values.into()), NOW),
         Err(_) => check_token_unavailable("the read failed"),
     }
 }

@@ -170,7 +170,16 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
   }
 
   /** A synchronous export's raw result; a trap or a thrown error becomes an EdgeTokenError. */
-  const call = (name, ...args) => callGlue(() => raw[name](...args));
+  // Not through callGlue: no closure per call on the check's hot path.
+  const call = (name, ...args) => {
+    replaceDeadInstance();
+    const epoch = inflight;
+    try {
+      return raw[name](...args);
+    } catch (err) {
+      throw failure(err, epoch);
+    }
+  };
 
   // A role table lives in the heap of the wasm instance that parsed it. The handle given out
   // keeps the setting's text, so that a table refused by the glue after a trap replaced the
@@ -274,6 +283,13 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
   /** The login throttle's counts and decisions (src/login_throttle.rs), as `use(method, ...args)`. */
   const loginThrottle = () => liveObject(() => raw.LoginThrottle.create());
 
+  // A check's guard holds no state of its own: one per binding, not one per check.
+  const checkStores = new WeakMap();
+  const checkStore = (kv) => {
+    if (!checkStores.has(kv)) checkStores.set(kv, guardKv(kv, storeLimits));
+    return checkStores.get(kv);
+  };
+
   return {
     async createToken(kv, request, options) {
       requireKv(kv);
@@ -283,7 +299,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
       requireKv(kv);
       requireString(accessToken, "accessToken");
       const now = nowOf(kv, options);
-      return settle(await checkEnvelope(call, () => generation, guardKv(kv, storeLimits), accessToken, now));
+      return settle(await checkEnvelope(call, checkStore(kv), accessToken, now));
     },
     async refreshToken(kv, refreshToken, client, options) {
       requireKv(kv);
