@@ -16,8 +16,13 @@ const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
 /** base64url(SHA-256(name))[first 16 bytes]: a realm or user inside a key. */
 export const nameDigest = (name) => b64url(sha256(Buffer.from(name, "utf8")).subarray(0, 16));
 
-/** The client string of 24 token bytes: Base64 of VInt(version) VInt(24) bytes. */
-export const encodeToken = (bytes) => Buffer.concat([Buffer.from([...TOKEN_VERSION_VINT, TOKEN_LEN]), bytes]).toString("base64");
+/** The owner tag (src/owner_tag.rs): the realm's and the user's digests, 16 bytes each. */
+export const ownerTag = (realm, username) =>
+  Buffer.concat([sha256(Buffer.from(realm, "utf8")).subarray(0, 16), sha256(Buffer.from(username, "utf8")).subarray(0, 16)]);
+
+/** The client string: Base64 of VInt(version) VInt(24), the 24 token bytes, then the owner tag if any. */
+export const encodeToken = (bytes, tag = Buffer.alloc(0)) =>
+  Buffer.concat([Buffer.from([...TOKEN_VERSION_VINT, TOKEN_LEN]), bytes, tag]).toString("base64");
 
 export const docIdOf = (bytes) => `token_${b64url(sha256(bytes.subarray(16)))}`;
 
@@ -52,7 +57,7 @@ export async function seedToken(kv, { username, realm, now, timeoutMs = 20 * 60 
     creation_time: now,
     access: { hash: b64url(sha256(access)), expiration_time: expiration },
     refresh: { hash: b64url(sha256(refresh)), salt: b64url(randomBytes(16)), client: { username, realm } },
-    owner: { username, realm, user: owner(username, realm) },
+    owner: { username, realm, user: owner(username, realm), tag: b64url(ownerTag(realm, username)) },
   };
   const ttl = ttlUntil(now, now + DAY_MS + PURGE_GRACE_MS);
   const metadata = { c: now, e: expiration, f: 1 };
@@ -61,7 +66,8 @@ export async function seedToken(kv, { username, realm, now, timeoutMs = 20 * 60 
   await kv.put(`t:${docId}`, JSON.stringify(record), { expirationTtl: ttl });
   await kv.put(`r:${realmDigest}:${userDigest}:${docId}`, "", { expirationTtl: ttl, metadata });
   await kv.put(`u:${userDigest}:${realmDigest}:${docId}`, "", { expirationTtl: ttl, metadata });
-  return { access_token: encodeToken(access), refresh_token: encodeToken(refresh), docId };
+  const tag = ownerTag(realm, username);
+  return { access_token: encodeToken(access, tag), refresh_token: encodeToken(refresh, tag), docId };
 }
 
 export async function seedTokens(kv, count, options) {
