@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startWrangler } from "../tests/service/helpers.mjs";
 
-async function request(url, method, path, { auth, body } = {}) {
+/** One JSON call to the service at `url`; throws unless it answers 2xx. */
+export async function request(url, method, path, { auth, body } = {}) {
   const headers = { authorization: auth };
   if (body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

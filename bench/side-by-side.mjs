@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ADMIN, basic, inProcess, startWrangler } from "../tests/service/helpers.mjs";
 import { countingKv } from "./counting-kv.mjs";
+import { request as json } from "./e2e-workerd.mjs";
 import { apiRequest, countedRequest, createClient, issueToken, revokeRequest } from "./peer/client.mjs";
 
 const REVOKER = { username: "bench_revoker", password: "bench-revoker-password" };
@@ -61,15 +62,6 @@ async function pool(n, concurrency, make) {
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return out;
-}
-
-async function json(url, method, path, { auth, body } = {}) {
-  const headers = { authorization: auth };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const parsed = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(parsed)}`);
-  return parsed;
 }
 
 /** edge-token: a superuser whose tokens are checked and revoked, a token_admin who revokes. */
