@@ -96,9 +96,9 @@ ${table(
 )}
 
 The plain-JS check is the floor, not a rival: base64-decode the token, node:crypto SHA-256 of its
-suffix for the document id, a \`Map\` lookup of the stored document text, \`JSON.parse\`, SHA-256 of
+suffix for the document id, one get of the stored document text on the same MemoryKV, \`JSON.parse\`, SHA-256 of
 the token compared in constant time, flag and expiry check; async like any store read. It does
-not read the bulk-invalidation watermarks (edge-token's second KV read) nor build an error body.
+not read the invalidation keys and watermarks (edge-token bulk-gets them with the document) nor build an error body.
 Both run back to back in one process, alternating ${t.rounds} rounds of ${t.roundMs} ms; the figures
 are medians.
 `;

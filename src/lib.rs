@@ -27,6 +27,7 @@ pub mod invalidate;
 pub mod json_fields;
 pub mod json_value;
 pub mod login_throttle;
+pub mod lucene_regexp;
 pub mod media_type;
 pub mod memory;
 pub mod native_roles;

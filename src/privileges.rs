@@ -136,6 +136,15 @@ pub fn is_known_privilege(privilege: &str) -> bool {
     CLUSTER_PRIVILEGES.contains(&privilege) || is_action_pattern(privilege)
 }
 
+/// Whether a name is covered by a pattern as ES's `Automatons.pattern` reads it: `/.../` a
+/// Lucene regular expression over the whole name, else [`wildcard_matches`].
+pub fn pattern_matches(pattern: &str, name: &str) -> bool {
+    match pattern.strip_prefix('/').and_then(|p| p.strip_suffix('/')) {
+        Some(regexp) if pattern.len() >= 2 => crate::lucene_regexp::matches(regexp, name),
+        _ => wildcard_matches(pattern, name),
+    }
+}
+
 /// ES's automaton wildcards: `*` is any run of characters, `?` exactly one; every other
 /// character stands for itself. Iterative with one backtrack point (the last `*`), so a pattern
 /// of many stars costs at most pattern × text steps and no stack.

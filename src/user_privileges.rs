@@ -6,8 +6,9 @@
 //!
 //! ES decides by comparing action automata; here a privilege held grants one asked for when it is
 //! the same, `all`, or one ES's definitions make a superset of it (`privilege_names`, §19), and an
-//! index pattern held covers a name asked for by ES's wildcards (a Lucene regular expression,
-//! `/.../`, covers nothing here). Application privileges are granted to `superuser` only.
+//! index pattern held covers a name asked for by ES's wildcards or, written `/.../`, a Lucene
+//! regular expression (`lucene_regexp`); a pattern asked for is covered by the same pattern or a
+//! shorter `prefix*`. Application privileges are granted to `superuser` only.
 
 use serde_json::{json, Map, Value};
 
@@ -15,7 +16,7 @@ use crate::errors::{illegal_argument, Cause, Reply};
 use crate::json_value::parse_strict;
 use crate::privileges::{
     authorize_principal, cluster_implies, comma_list, index_implies, is_action_pattern, is_known_index_privilege,
-    is_known_privilege, unknown_index_privilege, wildcard_matches, Action, CLUSTER_PRIVILEGES,
+    is_known_privilege, pattern_matches, unknown_index_privilege, wildcard_matches, Action, CLUSTER_PRIVILEGES,
 };
 pub use crate::privileges_listing::user_privileges;
 use crate::put_user::token_name;
@@ -167,7 +168,7 @@ fn application_entries(username: &str, value: &Value) -> Result<Vec<ApplicationC
 /// is the same or a longer prefix under a trailing `*`.
 fn covers(held: &str, wanted: &str) -> bool {
     if !wanted.contains(['*', '?']) {
-        return wildcard_matches(held, wanted);
+        return pattern_matches(held, wanted);
     }
     held == wanted
         || held.strip_suffix('*').is_some_and(|prefix| !prefix.contains(['*', '?']) && wanted.starts_with(prefix))

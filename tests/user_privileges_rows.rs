@@ -80,6 +80,26 @@ fn checks_and_answers() {
 }
 
 #[test]
+fn reserved_roles_index_patterns_written_as_lucene_regular_expressions() {
+    let roles = table();
+    let body =
+        r#"{"index":[{"names":["logs-1",".kibana_1","ilm-history-7","metrics-kibana.x"],"privileges":["read"]}]}"#;
+    let check = parse_check("u", body);
+    assert!(check.is_ok(), "the body parses");
+    let Ok(check) = check else { return };
+    // viewer's `/~(([.]|ilm-history-).*)/`: every index but hidden ones and ILM's history.
+    let viewer = has_privileges(&roles, "u", &names(&["viewer"]), &check);
+    let read = |reply: &Reply, index: &str| reply.body["index"][index]["read"].clone();
+    assert_eq!(
+        ["logs-1", ".kibana_1", "ilm-history-7"].map(|index| read(&viewer, index)),
+        [json!(true), json!(false), json!(false)]
+    );
+    // monitoring_user's `/metrics-(beats|elasticsearch|enterprisesearch|kibana|logstash).*/`.
+    let monitoring = has_privileges(&roles, "u", &names(&["monitoring_user"]), &check);
+    assert_eq!([read(&monitoring, "metrics-kibana.x"), read(&monitoring, "logs-1")], [json!(true), json!(false)]);
+}
+
+#[test]
 fn es_refusals() {
     let roles = table();
     let rows = [
