@@ -13,12 +13,12 @@ const MIN_TTL_SECONDS = 60;
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest();
 const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
 
+const digestBytes = (name) => sha256(Buffer.from(name, "utf8")).subarray(0, 16);
 /** base64url(SHA-256(name))[first 16 bytes]: a realm or user inside a key. */
-export const nameDigest = (name) => b64url(sha256(Buffer.from(name, "utf8")).subarray(0, 16));
+export const nameDigest = (name) => b64url(digestBytes(name));
 
 /** The owner tag (src/owner_tag.rs): the realm's and the user's digests, 16 bytes each. */
-export const ownerTag = (realm, username) =>
-  Buffer.concat([sha256(Buffer.from(realm, "utf8")).subarray(0, 16), sha256(Buffer.from(username, "utf8")).subarray(0, 16)]);
+export const ownerTag = (realm, username) => Buffer.concat([digestBytes(realm), digestBytes(username)]);
 
 /** The client string: Base64 of VInt(version) VInt(24), the 24 token bytes, then the owner tag if any. */
 export const encodeToken = (bytes, tag = Buffer.alloc(0)) =>

@@ -10,7 +10,7 @@ use crate::native_roles::{is_reserved, MAX_NATIVE_NAME};
 use crate::privileges::{
     comma_list, is_known_index_privilege, is_known_privilege, unknown_index_privilege, CLUSTER_PRIVILEGES,
 };
-use crate::put_user::token_name;
+use crate::put_user::{parse_exception, token_name};
 use crate::roles::lowercase;
 
 /// ES's role-name rule message (`Validation.Roles`) for names of at most `max` characters.
@@ -28,10 +28,6 @@ pub fn valid_name(name: &str, max: usize) -> bool {
         && name.bytes().all(|b| (0x20..=0x7e).contains(&b))
         && !name.starts_with(' ')
         && !name.ends_with(' ')
-}
-
-fn parse_exception(reason: String) -> Reply {
-    Cause::new("parse_exception", reason).into_reply(400)
 }
 
 /// The body of PUT /_security/role/{name}: the descriptor to store, as GET shows it, or ES's
@@ -197,25 +193,34 @@ impl Descriptor {
     }
 }
 
-/// `indices` (or `remote_indices`, each with its `clusters`) entries, checked as ES's parser
-/// checks them, in ES's display form.
-fn indices(name: &str, field: &str, value: &Value, remote: bool) -> Result<Vec<Value>, Reply> {
-    let kind = if remote { "remote indices" } else { "indices" };
-    let prefix = format!("failed to parse {kind} privileges for role [{name}].");
+/// The objects of the array `field` holds, or ES's parse exception (`prefix` opens its message).
+fn objects<'a>(prefix: &str, field: &str, value: &'a Value) -> Result<Vec<&'a Map<String, Value>>, Reply> {
     let Value::Array(entries) = value else {
         return Err(parse_exception(format!(
             "{prefix} expected field [{field}] value to be an array, but found [{}] instead",
             token_name(value)
         )));
     };
+    entries
+        .iter()
+        .map(|entry| {
+            entry.as_object().ok_or_else(|| {
+                parse_exception(format!(
+                    "{prefix} expected field [{field}] value to be an array of objects, but found an array element of type [{}]",
+                    token_name(entry)
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `indices` (or `remote_indices`, each with its `clusters`) entries, checked as ES's parser
+/// checks them, in ES's display form.
+fn indices(name: &str, field: &str, value: &Value, remote: bool) -> Result<Vec<Value>, Reply> {
+    let kind = if remote { "remote indices" } else { "indices" };
+    let prefix = format!("failed to parse {kind} privileges for role [{name}].");
     let mut out = Vec::new();
-    for entry in entries {
-        let Value::Object(members) = entry else {
-            return Err(parse_exception(format!(
-                "{prefix} expected field [{field}] value to be an array of objects, but found an array element of type [{}]",
-                token_name(entry)
-            )));
-        };
+    for members in objects(&prefix, field, value)? {
         let (mut names, mut privileges, mut restricted) = (None, None, false);
         let (mut query, mut field_security, mut clusters) = (None, None, None);
         for (key, value) in members {
@@ -314,20 +319,8 @@ const REMOTE_CLUSTER_PRIVILEGES: [&str; 2] = ["monitor_enrich", "monitor_stats"]
 /// `RemoteClusterPermissions.parse` checks them.
 fn remote_cluster(name: &str, value: &Value) -> Result<Vec<Value>, Reply> {
     let prefix = format!("failed to parse remote_cluster for role [{name}].");
-    let Value::Array(entries) = value else {
-        return Err(parse_exception(format!(
-            "{prefix} expected field [remote_cluster] value to be an array, but found [{}] instead",
-            token_name(value)
-        )));
-    };
     let mut out = Vec::new();
-    for entry in entries {
-        let Value::Object(members) = entry else {
-            return Err(parse_exception(format!(
-                "{prefix} expected field [remote_cluster] value to be an array of objects, but found an array element of type [{}]",
-                token_name(entry)
-            )));
-        };
+    for members in objects(&prefix, "remote_cluster", value)? {
         let (mut privileges, mut clusters) = (None, None);
         for (key, value) in members {
             match key.as_str() {

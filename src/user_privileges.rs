@@ -12,14 +12,14 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::errors::{illegal_argument, Cause, Reply};
+use crate::errors::{illegal_argument, Reply};
 use crate::json_value::parse_strict;
 use crate::privileges::{
     authorize_principal, cluster_implies, comma_list, index_implies, is_action_pattern, is_known_index_privilege,
     is_known_privilege, pattern_matches, unknown_index_privilege, wildcard_matches, Action, CLUSTER_PRIVILEGES,
 };
 pub use crate::privileges_listing::user_privileges;
-use crate::put_user::token_name;
+use crate::put_user::{parse_exception, token_name};
 use crate::role_descriptor::string_array;
 use crate::roles::{lowercase, IndexGroup, Role, RoleTable, SUPERUSER};
 
@@ -50,10 +50,6 @@ pub struct PrivilegesCheck {
     cluster: Vec<String>,
     index: Vec<IndexCheck>,
     application: Vec<ApplicationCheck>,
-}
-
-fn parse_exception(reason: String) -> Reply {
-    Cause::new("parse_exception", reason).into_reply(400)
 }
 
 /// The body of `_has_privileges` for `username` (the caller), or ES's 400.
