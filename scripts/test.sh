@@ -23,9 +23,16 @@ step "lint (cargo fmt, biome, checkJs)" bash scripts/lint.sh
 step "clippy (native, all targets)" cargo clippy --all-targets --quiet -- -D warnings
 step "clippy (wasm32, all targets)" cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 step "cargo test (native)" cargo test --quiet
-step "wasm in Node" wasm-pack test --node -- --test wasm_node
-step "wasm in headless Chromium" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" -- --test wasm_browser
-step "wasm in headless Firefox" wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" -- --test wasm_browser
+# The wasm tests run under wasm-bindgen's own runner (from wasm-bindgen-cli), as `wasm-pack test`
+# would run them: the env var names the runtime (Node, or the browser's WebDriver), headless.
+wasm_test() {
+  local test="$1"; shift
+  env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner "$@" \
+    cargo test --target wasm32-unknown-unknown --test "$test"
+}
+step "wasm in Node" wasm_test wasm_node WASM_BINDGEN_TEST_ONLY_NODE=1
+step "wasm in headless Chromium" wasm_test wasm_browser CHROMEDRIVER="$(command -v chromedriver)"
+step "wasm in headless Firefox" wasm_test wasm_browser GECKODRIVER="$(command -v geckodriver)"
 # The trap-recovery test needs a build whose only extra is forceTrap() (feature trap-test).
 build_trap_test() {
   cargo build --quiet --release --target wasm32-unknown-unknown --lib --features trap-test --target-dir target/trap-test &&
