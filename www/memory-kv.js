@@ -112,12 +112,21 @@ export const isExpired = (entry, nowMs) => entry.expiration !== undefined && ent
  */
 
 /**
- * Workers KV's API, arguments checked as Workers KV checks them, over a backend a subclass
- * provides: load (the live entries of some names), store, remove, and scan (a page of the live
- * entries under a prefix, in UTF-8 byte order, and the key a next page starts after).
+ * What a KVEmulation's subclass provides, each method synchronous or not: `load`, the live entries
+ * of some names; `store`; `remove`; and `scan`, at most `limit` stored keys under `prefix` (after
+ * `after`, a `last` it gave, when given): their live entries, and `last` when more may follow.
+ * @typedef {{
+ *   load(names: string[]): Promise<(Entry | undefined)[]> | (Entry | undefined)[],
+ *   store(name: string, entry: Entry): Promise<void> | void,
+ *   remove(name: string): Promise<void> | void,
+ *   scan(prefix: string, after: string | undefined, limit: number): Promise<Page> | Page,
+ * }} Backend
  */
+
+/** Workers KV's API, arguments checked as Workers KV checks them, over a subclass's Backend. */
 export class KVEmulation {
   #clock;
+  #backend = /** @type {Backend} */ (/** @type {unknown} */ (this));
 
   /** @param {() => number} now the clock, epoch milliseconds */
   constructor(now) {
@@ -144,7 +153,7 @@ export class KVEmulation {
   /** A key's entry as `shape` makes it (`missing` when there is none), or a bulk get's Map. */
   async #read(keyOrKeys, type, shape, missing) {
     if (!Array.isArray(keyOrKeys)) {
-      const [entry] = await this.load([checkedKey(keyOrKeys, "GET")]);
+      const [entry] = await this.#backend.load([checkedKey(keyOrKeys, "GET")]);
       return entry ? shape(entry) : missing;
     }
     if (type !== "text" && type !== "json") throw new TypeError('Bulk get only supports the "text" and "json" types.');
@@ -153,7 +162,7 @@ export class KVEmulation {
       throw new Error(`KV GET_BULK failed: 400 You can request a maximum of ${MAX_BULK_KEYS} keys`);
     }
     const names = keyOrKeys.map((key) => checkedKey(key, "GET_BULK"));
-    const entries = await this.load(names);
+    const entries = await this.#backend.load(names);
     return new Map(names.map((name, i) => [name, entries[i] ? shape(entries[i]) : null]));
   }
 
@@ -176,11 +185,11 @@ export class KVEmulation {
       // A copy, so that a later change to the caller's object cannot change the stored one.
       entry.metadata = JSON.parse(json);
     }
-    await this.store(name, entry);
+    await this.#backend.store(name, entry);
   }
 
   async delete(key) {
-    await this.remove(checkedKey(key, "DELETE"));
+    await this.#backend.remove(checkedKey(key, "DELETE"));
   }
 
   /** @param {ListOptions} [options] @returns {Promise<import("./index.js").KVListResult<any>>} */
@@ -192,7 +201,7 @@ export class KVEmulation {
     if (limit > MAX_LIST_LIMIT) {
       throw invalid("LIST", "key_count_limit", limit, `Please specify an integer less than ${MAX_LIST_LIMIT}.`);
     }
-    const { entries, last } = await this.scan(prefix ?? "", cursor ? decodeCursor(cursor) : undefined, limit);
+    const { entries, last } = await this.#backend.scan(prefix ?? "", cursor ? decodeCursor(cursor) : undefined, limit);
     const keys = entries.map(([name, { expiration, metadata }]) => {
       /** @type {import("./index.js").KVListKey<any>} */
       const key = { name };
@@ -202,33 +211,6 @@ export class KVEmulation {
     });
     if (last === undefined) return { keys, list_complete: true, cacheStatus: null };
     return { keys, list_complete: false, cursor: encodeCursor(last), cacheStatus: null };
-  }
-
-  // The backend, which a subclass provides.
-
-  /** @protected @param {string[]} _names @returns {Promise<(Entry | undefined)[]> | (Entry | undefined)[]} */
-  load(_names) {
-    throw new TypeError("not implemented");
-  }
-
-  /** @protected @param {string} _name @param {Entry} _entry @returns {Promise<void> | void} */
-  store(_name, _entry) {
-    throw new TypeError("not implemented");
-  }
-
-  /** @protected @param {string} _name @returns {Promise<void> | void} */
-  remove(_name) {
-    throw new TypeError("not implemented");
-  }
-
-  /**
-   * At most `limit` stored keys under `prefix`, after `after` (a `last` this backend gave) when
-   * given: their live entries, and `last` when more may follow.
-   * @protected @param {string} _prefix @param {string | undefined} _after @param {number} _limit
-   * @returns {Promise<Page> | Page}
-   */
-  scan(_prefix, _after, _limit) {
-    throw new TypeError("not implemented");
   }
 }
 
