@@ -47,9 +47,8 @@ export class DurableObjectKV extends KVEmulation {
 
   /** A stored `{v, m?, x?}` as the contract's entry; undefined when absent or expired. */
   #live(stored) {
-    if (stored === undefined || stored === null) return undefined;
-    const entry = { value: stored.v, metadata: stored.m, expiration: stored.x };
-    return isExpired(entry, this.now()) ? undefined : entry;
+    const entry = stored ? { value: stored.v, metadata: stored.m, expiration: stored.x } : undefined;
+    return entry && !isExpired(entry, this.now()) ? entry : undefined;
   }
 
   /** @param {string[]} names */
@@ -118,10 +117,7 @@ export class DurableObjectKV extends KVEmulation {
       const batch = names.slice(i, i + STORAGE_BATCH);
       const entries = await this.#storage.get(batch.map((name) => DATA + name));
       // Re-check each value: only one whose own expiration has passed is deleted.
-      const expired = batch.filter((name) => {
-        const entry = entries.get(DATA + name);
-        return entry !== undefined && entry.x !== undefined && entry.x <= nowSeconds;
-      });
+      const expired = batch.filter((name) => (entries.get(DATA + name)?.x ?? Number.POSITIVE_INFINITY) <= nowSeconds);
       deleted += expired.length;
       await this.#storage.delete([...expired.map((name) => DATA + name), ...indexKeys.slice(i, i + STORAGE_BATCH)]);
     }
