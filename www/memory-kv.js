@@ -20,7 +20,7 @@ const MAX_LIST_LIMIT = 1000;
 // Workers KV orders keys by their UTF-8 bytes. JavaScript's `<` compares UTF-16 code units, which
 // disagrees for characters above U+FFFF versus U+E000..U+FFFF; it does agree on strings of code
 // units below 256, so a name's bytes as such a string sort (and startsWith) in KV's order.
-const byteString = (text) => String.fromCharCode(...encoder.encode(text));
+const byteString = (text) => (/[\u0080-\uffff]/.test(text) ? String.fromCharCode(...encoder.encode(text)) : text);
 
 // Cursor = base64 of the UTF-8 of the key a page ended with (which the backend names). It stays
 // valid when keys are added or deleted between pages, as Workers' cursors do, and callers must
@@ -174,8 +174,8 @@ export class KVEmulation {
     if (length > MAX_VALUE_BYTES) {
       throw new Error(`KV PUT failed: 413 Value length of ${length} exceeds limit of ${MAX_VALUE_BYTES}.`);
     }
-    /** @type {Entry} */
-    const entry = { value: text, metadata: undefined, expiration: expirationFrom(options, this.#clock()) };
+    const expiration = expirationFrom(options, this.#clock());
+    let metadata;
     if (options.metadata !== undefined && options.metadata !== null) {
       const json = JSON.stringify(options.metadata);
       const bytes = encoder.encode(json).length;
@@ -183,9 +183,9 @@ export class KVEmulation {
         throw new Error(`KV PUT failed: 413 Metadata length of ${bytes} exceeds limit of ${MAX_METADATA_BYTES}.`);
       }
       // A copy, so that a later change to the caller's object cannot change the stored one.
-      entry.metadata = JSON.parse(json);
+      metadata = JSON.parse(json);
     }
-    await this.#backend.store(name, entry);
+    await this.#backend.store(name, { value: text, metadata, expiration });
   }
 
   async delete(key) {
@@ -252,12 +252,12 @@ export class MemoryKV extends KVEmulation {
   }
 
   /** @param {string} name @param {Entry} entry */
-  store(name, entry) {
+  store(name, { value, metadata, expiration }) {
     const key = byteString(name);
     // A new name goes into its place in the sorted names (a binary search), so that listing a
     // large store between writes does not sort it all again.
     if (this.#sorted !== null && !this.#entries.has(name)) this.#sorted.splice(this.#lowerBound(key), 0, name);
-    this.#entries.set(name, { ...entry, key });
+    this.#entries.set(name, { key, value, metadata, expiration });
   }
 
   /** @param {string} name */
@@ -285,8 +285,8 @@ export class MemoryKV extends KVEmulation {
   }
 
   #sweep() {
-    const before = this.#entries.size;
-    for (const [name, entry] of this.#entries) if (isExpired(entry, this.now())) this.#entries.delete(name);
+    const [before, now] = [this.#entries.size, this.now()];
+    for (const [name, entry] of this.#entries) if (isExpired(entry, now)) this.#entries.delete(name);
     if (this.#entries.size < before && this.#sorted !== null)
       this.#sorted = this.#sorted.filter((name) => this.#entries.has(name));
   }
