@@ -16,24 +16,20 @@ export { TokenStore } from "./adapters/token-store-do.js";
 // roles, its lazily made password hashes) is built once per env and reused.
 const handlers = new WeakMap();
 
-/** A handler that answers every request with the configuration problem, the core's 500. */
-function misconfigured(error) {
-  console.error(`edge-token: configuration error: ${error.message}`);
-  return async () => toResponse(error.reply, "application/json");
+/** The handler for `env`; for a bad configuration, one that answers every request with the core's 500. */
+function handlerOf(env) {
+  try {
+    return createHandler(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`edge-token: configuration error: ${error.message}`);
+    return async () => toResponse(error.reply, "application/json");
+  }
 }
 
 function handlerFor(env) {
-  let handle = handlers.get(env);
-  if (handle === undefined) {
-    try {
-      handle = createHandler(env);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      handle = misconfigured(error);
-    }
-    handlers.set(env, handle);
-  }
-  return handle;
+  if (!handlers.has(env)) handlers.set(env, handlerOf(env));
+  return handlers.get(env);
 }
 
 // Invalidating a realm or user of more tokens than one invocation's 1,000 KV operations can list

@@ -74,6 +74,9 @@ export class DurableObjectStore {
   }
 }
 
+/** The methods of a KV binding: those a DurableObjectStore carries to the TokenStore. */
+export const KV_METHODS = ["get", "put", "delete", "list"];
+
 const bindings = new WeakMap();
 
 /**
@@ -84,8 +87,7 @@ export function resolveStore(env) {
   const mode = env?.TOKEN_STORE || "kv";
   if (mode === "kv") {
     const kv = env.TOKENS;
-    const ok =
-      kv !== null && typeof kv === "object" && ["get", "put", "delete", "list"].every((m) => typeof kv[m] === "function");
+    const ok = kv !== null && typeof kv === "object" && KV_METHODS.every((m) => typeof kv[m] === "function");
     if (!ok) throw new StoreConfigError("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
     return kv;
   }

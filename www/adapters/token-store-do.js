@@ -5,9 +5,7 @@
 import { DurableObject } from "cloudflare:workers";
 import * as engine from "../entry-workerd.js";
 import { DurableObjectKV } from "./durable-object.js";
-import { ENGINE_CALLS, outcomeOf } from "./store.js";
-
-const KV_OPERATIONS = new Set(["get", "put", "delete", "list"]);
+import { ENGINE_CALLS, KV_METHODS, outcomeOf } from "./store.js";
 
 export class TokenStore extends DurableObject {
   #kv;
@@ -37,7 +35,7 @@ export class TokenStore extends DurableObject {
 
   /** One KV operation, for keys the caller keeps itself (the service's users). */
   async kv(operation, args) {
-    if (!KV_OPERATIONS.has(operation) || !Array.isArray(args)) throw new TypeError(`unknown KV operation [${operation}]`);
+    if (!KV_METHODS.includes(operation) || !Array.isArray(args)) throw new TypeError(`unknown KV operation [${operation}]`);
     return this.#serially(() => this.#kv[operation](...args));
   }
 
