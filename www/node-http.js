@@ -49,7 +49,7 @@ export function originOf({ address, family, port }) {
  * absolute-form one (`http://other.example/path`) gives its path and query, as Netty would
  * route it. Anything else (`*`, CONNECT's `host:port`, a URL that does not parse) is null.
  */
-export function targetUrl(target, origin) {
+function targetUrl(target, origin) {
   try {
     if (target.startsWith("/")) return new URL(origin + target);
     const absolute = new URL(target);
@@ -83,7 +83,7 @@ function toRequest(req, url, headers) {
  * complaint (408 for one that took too long, which ES's Netty layer has no answer for).
  * `reason` is the platform's own wording, never request data.
  */
-export function undecodable(reason, status = 400) {
+function undecodable(reason, status = 400) {
   return fromEnvelope(engine.service.restError("Undecodable", reason, status));
 }
 
@@ -119,16 +119,13 @@ export async function answer(handle, req, origin) {
 export async function send(response, res, acceptEncoding) {
   let body = Buffer.from(await response.arrayBuffer());
   if (res.destroyed || res.writableEnded) return;
-  const headers = {};
-  response.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
+  res.setHeaders(response.headers);
   const coding = body.length > 0 ? engine.service.responseCoding(acceptEncoding) : undefined;
   if (coding !== undefined) {
     body = coding === "gzip" ? gzipSync(body) : deflateSync(body);
-    headers["content-encoding"] = coding;
+    res.setHeader("content-encoding", coding);
   }
-  res.writeHead(response.status, { ...headers, "content-length": body.length });
+  res.writeHead(response.status, { "content-length": body.length });
   res.end(body);
 }
 
@@ -142,13 +139,11 @@ export async function sendRaw(response, socket) {
     socket.destroy();
     return;
   }
-  const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
-  response.headers.forEach((value, name) => {
-    lines.push(`${name}: ${value}`);
-  });
-  lines.push(`content-length: ${body.length}`, "connection: close", "", "");
+  const status = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`;
+  const fields = [...response.headers].map(([name, value]) => `${name}: ${value}`);
+  const head = [status, ...fields, `content-length: ${body.length}`, "connection: close", "", ""].join("\r\n");
   // Once the reply is out, a peer that neither reads nor closes still loses the socket.
-  socket.end(Buffer.concat([Buffer.from(lines.join("\r\n"), "latin1"), body]), () => {
+  socket.end(Buffer.concat([Buffer.from(head, "latin1"), body]), () => {
     setTimeout(() => socket.destroy(), LINGER_MS).unref();
   });
 }
@@ -157,7 +152,7 @@ export async function sendRaw(response, socket) {
  * The reply to a request Node refused before it became a request (parser error, header or
  * request timeout). Node's parser errors carry a fixed description (`reason`), never input.
  */
-export function clientErrorReply(error) {
+function clientErrorReply(error) {
   if (error?.code === "ERR_HTTP_REQUEST_TIMEOUT") return undecodable("request timeout", 408);
   const reason = typeof error?.reason === "string" ? error.reason : "malformed HTTP request";
   return undecodable(reason);

@@ -27,31 +27,26 @@ const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 // would let a slow client hold a connection far past a 10 s deadline).
 const MAX_CHECK_INTERVAL_MS = 1_000;
 
-function refuse(lines) {
-  for (const line of lines) console.error(line);
+function refuse(message) {
+  console.error(`edge-token: ${message}`);
   process.exit(2);
 }
 
-if (!process.env.ELASTIC_PASSWORD) {
-  refuse([
-    "edge-token: set ELASTIC_PASSWORD (the password of the `elastic` superuser), e.g.",
-    "  ELASTIC_PASSWORD=changeme node www/serve-node.js",
-  ]);
-}
+const example = "  ELASTIC_PASSWORD=changeme node www/serve-node.js";
+if (!process.env.ELASTIC_PASSWORD) refuse(`set ELASTIC_PASSWORD (the password of the \`elastic\` superuser), e.g.\n${example}`);
 
 /** A positive whole number of milliseconds from the environment, `fallback` when unset. */
 function millis(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0)
-    refuse([`edge-token: ${name} must be a positive whole number of milliseconds, not [${raw}]`]);
+  if (!Number.isSafeInteger(value) || value <= 0) refuse(`${name} must be a positive whole number of milliseconds, not [${raw}]`);
   return value;
 }
 
 const headersTimeout = millis("HEADERS_TIMEOUT_MS", 10_000);
 const requestTimeout = millis("REQUEST_TIMEOUT_MS", Math.max(30_000, headersTimeout));
-if (headersTimeout > requestTimeout) refuse(["edge-token: HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS"]);
+if (headersTimeout > requestTimeout) refuse("HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS");
 
 const handle = createHandler({
   TOKENS: new MemoryKV(),

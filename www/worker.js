@@ -1,14 +1,12 @@
-// The Cloudflare Worker: `export default { fetch }` over createHandler, and the BulkInvalidation
-// entrypoint that runs a bulk invalidation's further segments. Bindings (see wrangler.toml): KV
-// namespace TOKENS, service BULK_INVALIDATION (this Worker's BulkInvalidation), secrets
-// ELASTIC_PASSWORD and TOKEN_SECRET, vars TOKEN_TIMEOUT and ROLES; for strong consistency mode,
-// var TOKEN_STORE = "durable_object" and the Durable Object binding TOKEN_DO of class TokenStore,
-// exported here so that wrangler can bind it.
+// The Cloudflare Worker: `export default { fetch }` over createHandler, the BulkInvalidation
+// entrypoint that runs a bulk invalidation's further segments, and the TokenStore Durable Object
+// of strong consistency mode, exported so that wrangler can bind it. The bindings and settings
+// are wrangler.toml's (the README's table says what each is for).
 // The engine's .wasm reaches workerd through the workerd entry's `import ... from "*.wasm"`.
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createHandler } from "./entry-workerd.js";
+import { outcomeOf, resultOf } from "./adapters/store.js";
 import { engine } from "./engine/bound.js";
-import { EdgeTokenError } from "./engine/errors.js";
 import { ConfigError } from "./service/config.js";
 import { toResponse } from "./service/http.js";
 
@@ -18,24 +16,20 @@ export { TokenStore } from "./adapters/token-store-do.js";
 // roles, its lazily made password hashes) is built once per env and reused.
 const handlers = new WeakMap();
 
-/** A handler that answers every request with the configuration problem, the core's 500. */
-function misconfigured(error) {
-  console.error(`edge-token: configuration error: ${error.message}`);
-  return async () => toResponse(error.reply, "application/json");
+/** The handler for `env`; for a bad configuration, one that answers every request with the core's 500. */
+function handlerOf(env) {
+  try {
+    return createHandler(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`edge-token: configuration error: ${error.message}`);
+    return async () => toResponse(error.reply, "application/json");
+  }
 }
 
 function handlerFor(env) {
-  let handle = handlers.get(env);
-  if (handle === undefined) {
-    try {
-      handle = createHandler(env);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      handle = misconfigured(error);
-    }
-    handlers.set(env, handle);
-  }
-  return handle;
+  if (!handlers.has(env)) handlers.set(env, handlerOf(env));
+  return handlers.get(env);
 }
 
 // Invalidating a realm or user of more tokens than one invocation's 1,000 KV operations can list
@@ -46,28 +40,16 @@ function handlerFor(env) {
 const segmentedOf = (env) => (env.BULK_SEGMENT_OPS ? Number(env.BULK_SEGMENT_OPS) : true);
 
 export class BulkInvalidation extends WorkerEntrypoint {
-  /** The next segment: `{ok: counts or {continuation}}`, or `{error}` (an ES error crosses as data). */
-  async next(continuation) {
-    try {
-      return { ok: await engine.continueInvalidation(this.env.TOKENS, continuation, { segmented: segmentedOf(this.env) }) };
-    } catch (error) {
-      if (!(error instanceof EdgeTokenError)) throw error;
-      return { error: { status: error.status, body: error.body, headers: error.headers } };
-    }
+  /** The next segment, as an outcomeOf() it: counts or `{continuation}`, or an ES error as data. */
+  next(continuation) {
+    return outcomeOf(() => engine.continueInvalidation(this.env.TOKENS, continuation, { segmented: segmentedOf(this.env) }));
   }
 }
 
 function bulkInvalidationOf(env) {
   const binding = env.BULK_INVALIDATION;
   if (binding === undefined) return undefined;
-  return {
-    segmented: segmentedOf(env),
-    async next(continuation) {
-      const { ok, error } = await binding.next(continuation);
-      if (error) throw new EdgeTokenError(error.status, error.body, error.headers);
-      return ok;
-    },
-  };
+  return { segmented: segmentedOf(env), next: async (continuation) => resultOf(await binding.next(continuation)) };
 }
 
 export default {

@@ -28,6 +28,25 @@ export class StoreConfigError extends Error {
   }
 }
 
+/**
+ * An engine call's result as data that crosses to a Durable Object or another Worker and back:
+ * `{ok: result}`, or `{error: {status, body, headers}}` for an EdgeTokenError.
+ */
+export async function outcomeOf(call) {
+  try {
+    return { ok: await call() };
+  } catch (error) {
+    if (!(error instanceof EdgeTokenError)) throw error;
+    return { error: { status: error.status, body: error.body, headers: error.headers } };
+  }
+}
+
+/** The result an outcomeOf() carried, or its EdgeTokenError thrown again. */
+export function resultOf({ ok, error }) {
+  if (error) throw new EdgeTokenError(error.status, error.body, error.headers ?? {});
+  return ok;
+}
+
 /** A KV-shaped binding whose every operation, and every engine call, runs in the TokenStore object. */
 export class DurableObjectStore {
   #namespace;
@@ -40,31 +59,23 @@ export class DurableObjectStore {
 
   // A stub belongs to the request that made it (workerd refuses I/O through it from another
   // request), so each call makes its own; that is cheap, the id is what is kept.
-  #rpc(call) {
-    return call(this.#namespace.get(this.#id));
+  #stub() {
+    return this.#namespace.get(this.#id);
   }
 
-  get(key, type) {
-    return this.#rpc((stub) => stub.kv("get", [key, type]));
-  }
+  get = (key, type) => this.#stub().kv("get", [key, type]);
+  put = (key, value, options) => this.#stub().kv("put", [key, value, options]);
+  delete = (key) => this.#stub().kv("delete", [key]);
+  list = (options) => this.#stub().kv("list", [options]);
 
-  put(key, value, options) {
-    return this.#rpc((stub) => stub.kv("put", [key, value, options]));
-  }
-
-  delete(key) {
-    return this.#rpc((stub) => stub.kv("delete", [key]));
-  }
-
-  list(options) {
-    return this.#rpc((stub) => stub.kv("list", [options]));
-  }
-
-  /** One engine call, run in the object: `{ok: body}` or `{error: {status, body, headers}}`. */
+  /** One engine call, run in the object: an outcomeOf() the call. */
   [ENGINE_CALL](name, args) {
-    return this.#rpc((stub) => stub.call(name, args));
+    return this.#stub().call(name, args);
   }
 }
+
+/** The methods of a KV binding: those a DurableObjectStore carries to the TokenStore. */
+export const KV_METHODS = ["get", "put", "delete", "list"];
 
 const bindings = new WeakMap();
 
@@ -76,8 +87,7 @@ export function resolveStore(env) {
   const mode = env?.TOKEN_STORE || "kv";
   if (mode === "kv") {
     const kv = env.TOKENS;
-    const ok =
-      kv !== null && typeof kv === "object" && ["get", "put", "delete", "list"].every((m) => typeof kv[m] === "function");
+    const ok = kv !== null && typeof kv === "object" && KV_METHODS.every((m) => typeof kv[m] === "function");
     if (!ok) throw new StoreConfigError("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
     return kv;
   }
@@ -86,18 +96,14 @@ export function resolveStore(env) {
     if (typeof namespace?.idFromName !== "function" || typeof namespace?.get !== "function") {
       throw new StoreConfigError('TOKEN_STORE = "durable_object" needs a Durable Object binding TOKEN_DO (class TokenStore)');
     }
-    let store = bindings.get(env);
-    if (store === undefined) {
-      store = new DurableObjectStore(namespace, env.TOKEN_DO_NAME || "edge-token");
-      bindings.set(env, store);
-    }
-    return store;
+    if (!bindings.has(env)) bindings.set(env, new DurableObjectStore(namespace, env.TOKEN_DO_NAME || "edge-token"));
+    return bindings.get(env);
   }
   throw new StoreConfigError(`TOKEN_STORE must be "kv" or "durable_object", got [${mode}]`);
 }
 
-/** Where each call's options argument sits, after the store. */
-const OPTIONS_AT = { createToken: 1, checkToken: 1, refreshToken: 2, invalidateToken: 1 };
+/** The engine calls a TokenStore runs, each with where its options argument sits, after the store. */
+export const ENGINE_CALLS = { createToken: 1, checkToken: 1, refreshToken: 2, invalidateToken: 1 };
 
 /**
  * The engine API with its four store calls forwarded whole when their store is a
@@ -106,7 +112,7 @@ const OPTIONS_AT = { createToken: 1, checkToken: 1, refreshToken: 2, invalidateT
  */
 export function forwardEngineCalls(engine) {
   const forwarded = { ...engine };
-  for (const [name, at] of Object.entries(OPTIONS_AT)) {
+  for (const [name, at] of Object.entries(ENGINE_CALLS)) {
     forwarded[name] = async (kv, ...args) => {
       if (!(kv instanceof DurableObjectStore)) return engine[name](kv, ...args);
       // A clock function cannot cross; its reading can. Without one the object's own clock
@@ -121,8 +127,7 @@ export function forwardEngineCalls(engine) {
         if (error instanceof TypeError) throw error;
         settle(engine.service.restError("StoreUnavailable", `the token store Durable Object failed: ${error?.message ?? error}`));
       }
-      if (outcome.error) throw new EdgeTokenError(outcome.error.status, outcome.error.body, outcome.error.headers ?? {});
-      return outcome.ok;
+      return resultOf(outcome);
     };
   }
   return forwarded;

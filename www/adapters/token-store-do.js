@@ -1,20 +1,11 @@
 // The Durable Object of strong consistency mode (see store.js): it owns the token namespace in
 // its storage, through DurableObjectKV, and runs the engine's calls there one at a time.
-// Export it from the Worker's main module and bind it, e.g. in wrangler.toml:
-//   [[durable_objects.bindings]]
-//   name = "TOKEN_DO"
-//   class_name = "TokenStore"
-//   [[migrations]]
-//   tag = "v1"
-//   new_sqlite_classes = ["TokenStore"]
-//   [vars]
-//   TOKEN_STORE = "durable_object"
+// www/worker.js exports it; its binding and migration are in wrangler.toml (README: "Strong
+// consistency mode").
 import { DurableObject } from "cloudflare:workers";
 import * as engine from "../entry-workerd.js";
 import { DurableObjectKV } from "./durable-object.js";
-
-const ENGINE_CALLS = new Set(["createToken", "checkToken", "refreshToken", "invalidateToken"]);
-const KV_OPERATIONS = new Set(["get", "put", "delete", "list"]);
+import { ENGINE_CALLS, KV_METHODS, outcomeOf } from "./store.js";
 
 export class TokenStore extends DurableObject {
   #kv;
@@ -31,32 +22,20 @@ export class TokenStore extends DurableObject {
   // every call atomic. It costs no parallelism worth having: an object runs on one thread and
   // its storage is local.
   #serially(task) {
-    const run = this.#tail.then(task, task);
-    this.#tail = run.then(
-      () => {},
-      () => {},
-    );
+    const run = this.#tail.then(() => task());
+    this.#tail = run.catch(() => {});
     return run;
   }
 
-  /** A whole engine call: `{ok: body}`, or `{error: {status, body, headers}}` for an ES error. */
+  /** A whole engine call, as an outcomeOf() it: an ES error crosses as data. */
   async call(name, args) {
-    if (!ENGINE_CALLS.has(name) || !Array.isArray(args)) throw new TypeError(`unknown engine call [${name}]`);
-    return this.#serially(async () => {
-      try {
-        return { ok: await engine[name](this.#kv, ...args) };
-      } catch (error) {
-        if (error instanceof engine.EdgeTokenError) {
-          return { error: { status: error.status, body: error.body, headers: error.headers } };
-        }
-        throw error;
-      }
-    });
+    if (!Object.hasOwn(ENGINE_CALLS, name) || !Array.isArray(args)) throw new TypeError(`unknown engine call [${name}]`);
+    return this.#serially(() => outcomeOf(() => engine[name](this.#kv, ...args)));
   }
 
   /** One KV operation, for keys the caller keeps itself (the service's users). */
   async kv(operation, args) {
-    if (!KV_OPERATIONS.has(operation) || !Array.isArray(args)) throw new TypeError(`unknown KV operation [${operation}]`);
+    if (!KV_METHODS.includes(operation) || !Array.isArray(args)) throw new TypeError(`unknown KV operation [${operation}]`);
     return this.#serially(() => this.#kv[operation](...args));
   }
 
