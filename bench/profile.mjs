@@ -66,7 +66,7 @@ const STAGES = [
   ["engine: parse the token document (from_first_read)", /from_first_read/],
   ["engine: SHA-256 (document id, token hash)", /sha2::/],
   ["engine: render the envelope (outcome_envelope)", /outcome_envelope/],
-  ["MemoryKV.get (incl. key validation)", /^get memory-kv\.js|^#bulk memory-kv\.js/],
+  ["MemoryKV.get (incl. key validation)", /^get memory-kv\.js|^#read memory-kv\.js/],
   ["engine/errors.js: envelope JSON.parse (asEnvelope)", /^asEnvelope errors\.js/],
   ["engine/check.js: the reads (read)", /^read check\.js/],
   ["kv-guard.js: deadlines (withSharedTimer, settled, tick)", /^(withSharedTimer|withOwnTimer|settled|tick|armFor) kv-guard\.js/],
