@@ -50,6 +50,8 @@ pub mod role_descriptor;
 pub mod roles;
 pub mod routes;
 pub mod schema;
+pub mod server_info;
+pub mod service_settings;
 pub mod settings;
 pub mod sorting;
 pub mod store;

@@ -11,6 +11,7 @@
 //! - [`realm_cache`]: the realms' cache of successful logins, one object per service.
 //! - [`throttle`]: the login throttle's counts and decisions, one object per service.
 //! - [`service`]: the rules the HTTP service asks the core for (bodies, error replies).
+//! - [`service_settings`]: the service's settings from the env, checked at start-up; GET /'s body.
 //! - [`privileges`], [`users`], [`roles`]: role tables and authorization; the native realm's
 //!   users; its stored roles.
 //! - [`cors`]: CORS decisions for the HTTP service.
@@ -26,5 +27,6 @@ pub mod privileges;
 pub mod realm_cache;
 pub mod roles;
 pub mod service;
+pub mod service_settings;
 pub mod throttle;
 pub mod users;

@@ -92,7 +92,6 @@ export function bindServiceCalls(raw, call) {
     clusterHealth: (index, uri, storeAnswered) => settle(call("clusterHealth", index ?? undefined, uri, Boolean(storeAnswered))),
     /** The body (JSON text) written with a route's `format` (filter_path, pretty). */
     renderBody: (format, status, text) => call("renderBody", format, status, text),
-    corsProblem: (settings) => call("corsProblem", settings),
     corsEnabled: (settings) => call("corsEnabled", settings),
     /** CORS for one request: `{early, forbidden}` envelopes and the response `headers`. */
     cors(settings, method, headers, host) {
@@ -104,8 +103,10 @@ export function bindServiceCalls(raw, call) {
     },
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody: (bytes) => call("checkBody", bytes),
-    /** The operator's message for an AUDIT_EVENTS_* list naming an unknown event type, or undefined. */
-    auditSettingsProblem: (include, exclude) => call("auditSettingsProblem", include, exclude),
+    /** The env's settings checked (src/service_settings.rs): `{settings}`, or `{problem}` for the operator. */
+    serviceSettings: (env) => JSON.parse(call("serviceSettings", env)),
+    /** GET /'s body. */
+    serverInfo: () => JSON.parse(call("serverInfo")),
     /** The audit trail's lines (JSON text each) for what one request did. */
     auditEvents: (include, exclude, trail) => JSON.parse(call("auditEvents", include, exclude, JSON.stringify(trail))),
     /** The envelope of a REST-layer error: `kind` is a name of the core's RestError enum. */

@@ -6,14 +6,14 @@
 // the few fields an event may show (never a password, token or hash); the trail itself is never
 // written anywhere.
 
-/** The audit trail for `env`, or null when AUDIT_ENABLED is not "true". Throws for a bad list. */
-export function createAudit(engine, env) {
-  if (env.AUDIT_ENABLED !== "true") return null;
-  const include = env.AUDIT_EVENTS_INCLUDE || undefined;
-  const exclude = env.AUDIT_EVENTS_EXCLUDE || undefined;
-  const problem = engine.service.auditSettingsProblem(include, exclude);
-  if (problem !== undefined) throw new Error(problem);
-  const queue = typeof env.AUDIT_QUEUE?.send === "function" ? env.AUDIT_QUEUE : null;
+/**
+ * The audit trail for the lists the core checked (`{include, exclude}` of AUDIT_EVENTS_*, null
+ * when AUDIT_ENABLED is not "true"), sent to `queue` (AUDIT_QUEUE) when it is a Queue binding.
+ */
+export function createAudit(engine, lists, binding) {
+  if (lists === null) return null;
+  const { include, exclude } = lists;
+  const queue = typeof binding?.send === "function" ? binding : null;
   return {
     /** A new trail for a request: ES's random request id, the caller's address, the URL. */
     begin(request, url, connection) {

@@ -9,27 +9,8 @@ export async function authenticate(_ctx, { principal }) {
   return reply(200, principal);
 }
 
-// The Elasticsearch version whose REST API this service speaks: clients read `version.number`,
-// `build_flavor` and `tagline` in their product checks.
-export const info = endpoint("main", async () =>
-  reply(200, {
-    name: "edge-token",
-    cluster_name: "edge-token",
-    cluster_uuid: "_na_",
-    version: {
-      number: "9.0.0",
-      build_flavor: "default",
-      build_type: "edge-token",
-      build_hash: "unknown",
-      build_date: "unknown",
-      build_snapshot: false,
-      lucene_version: "unknown",
-      minimum_wire_compatibility_version: "unknown",
-      minimum_index_compatibility_version: "unknown",
-    },
-    tagline: "You Know, for Search",
-  }),
-);
+/** GET / (src/server_info.rs): what this server is. */
+export const info = endpoint("main", async ({ engine }) => reply(200, engine.service.serverInfo()));
 
 /** GET /_security/user/_privileges (§13): any caller may ask about themselves. */
 export async function getUserPrivileges(ctx, { principal }) {
