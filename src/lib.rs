@@ -39,6 +39,7 @@ pub mod privileges_listing;
 pub mod put_user;
 pub mod query_params;
 pub mod realm_cache;
+pub mod realm_endpoints;
 pub mod recent_invalidations;
 pub mod requests;
 pub mod reserved_roles;

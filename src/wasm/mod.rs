@@ -12,8 +12,9 @@
 //! - [`throttle`]: the login throttle's counts and decisions, one object per service.
 //! - [`service`]: the rules the HTTP service asks the core for (bodies, error replies).
 //! - [`service_settings`]: the service's settings from the env, checked at start-up; GET /'s body.
-//! - [`privileges`], [`users`], [`roles`]: role tables and authorization; the native realm's
-//!   users; its stored roles.
+//! - [`privileges`], [`users`]: role tables and authorization; the native realm's users (what
+//!   logins and tests read).
+//! - [`realm_endpoints`]: the native realm's endpoints as three steps around the host's reads.
 //! - [`cors`]: CORS decisions for the HTTP service.
 
 pub mod audit;
@@ -25,7 +26,7 @@ mod kv;
 mod panic;
 pub mod privileges;
 pub mod realm_cache;
-pub mod roles;
+pub mod realm_endpoints;
 pub mod service;
 pub mod service_settings;
 pub mod throttle;

@@ -26,25 +26,15 @@ export function bindRealmCalls(call, callSync) {
     describePasswordHash: (hash) => callSync("describePasswordHash", text(hash, "hash")),
     newPasswordHashFormat: () => callSync("newPasswordHashFormat"),
     parsePutUser: (username, body) => callSync("parsePutUser", text(username, "username"), text(body, "bodyText")),
-    checkPutUser: (request) => callSync("checkPutUser", asJson(request)),
     putUserRecord: (request, passwordHash, existingRecord) =>
       callSync("putUserRecord", asJson(request), nullable(passwordHash), nullable(existingRecord)),
-    checkDeleteUser: (username) => callSync("checkDeleteUser", text(username, "username")),
-    userLookup: (usernames) => callSync("userLookup", nullable(usernames)),
     userViews: (usernames, values) => callSync("userViews", nullable(usernames), JSON.stringify(values)),
-    setEnabledPlan: (username) => callSync("setEnabledPlan", text(username, "username")),
-    checkSetEnabledCaller: (caller, username) =>
-      callSync("checkSetEnabledCaller", text(caller, "caller"), text(username, "username")),
-    setEnabledValue: (username, enabled, existing) =>
-      callSync("setEnabledValue", text(username, "username"), Boolean(enabled), nullable(existing)),
-    parseChangePassword: (username, body) => callSync("parseChangePassword", text(username, "username"), text(body, "bodyText")),
-    changePasswordValue: (request, passwordHash, existing) =>
-      callSync("changePasswordValue", asJson(request), nullable(passwordHash), nullable(existing)),
-    parsePutRole: (name, body) => callSync("parsePutRole", text(name, "name"), text(body, "bodyText")),
-    putRoleAnswer: (existing) => callSync("putRoleAnswer", nullable(existing)),
-    roleLookup: (names) => callSync("roleLookup", nullable(names)),
-    roleViews: (names, values) => callSync("roleViews", nullable(names), JSON.stringify(values)),
-    deleteRolePlan: (name) => callSync("deleteRolePlan", text(name, "name")),
+    /** The native realm's endpoints in three steps (src/realm_endpoints.rs). */
+    realmRequest: (endpoint, name, caller, body) =>
+      callSync("realmRequest", text(endpoint, "endpoint"), nullable(name), text(caller, "caller"), text(body, "bodyText")),
+    realmReads: (endpoint, state, caller) => callSync("realmReads", endpoint, JSON.stringify(state), text(caller, "caller")),
+    realmAnswer: (endpoint, state, values, hash) =>
+      callSync("realmAnswer", endpoint, JSON.stringify(state), JSON.stringify(values), nullable(hash)),
     loginPlan: (username) => callSync("loginPlan", text(username, "username")),
     loginUser: (username, record, reservedEnabled) =>
       callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),

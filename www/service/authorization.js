@@ -1,8 +1,7 @@
-// Whether the caller may run an endpoint's action, and the endpoints that run in ES's order
-// around that decision. The engine decides (src/privileges.rs) from the role table parsed from
-// ROLES, with the caller's roles stored in the native realm (§14) that ROLES does not define; its
-// refusal is ES's 403 (§6.2), sent as it is.
-import { answer, fromEngineError } from "./http.js";
+// Whether the caller may run an endpoint's action. The engine decides (src/privileges.rs) from
+// the role table parsed from ROLES, with the caller's roles stored in the native realm (§14)
+// that ROLES does not define; its refusal is ES's 403 (§6.2), sent as it is.
+import { fromEngineError } from "./http.js";
 import { readValues } from "./users.js";
 
 /** The stored roles read for a caller (an _authenticate body), as the engine takes them. */
@@ -32,25 +31,4 @@ export function authorize(ctx, principal, endpoint, target) {
   } catch (error) {
     return fromEngineError(error);
   }
-}
-
-/**
- * An endpoint in ES's order: the 400s of `parse(engine, request)` first (ES parses and validates
- * a request before it authorizes it), then the privilege for `action` (403; ES's same-user rules
- * look at the user `target(parsed)`), then `work(ctx, request, parsed)`, whose core answers are
- * sent as they are and whose failing store is ES's 503 (answer).
- * @param {string} action
- * @param {(ctx: any, request: any, parsed: any) => Promise<any>} work
- * @param {{ parse?: (engine: any, request: any) => any, target?: (parsed: any) => string | undefined }} [steps]
- */
-export function endpoint(action, work, { parse = () => undefined, target = () => undefined } = {}) {
-  return async (ctx, request) => {
-    let parsed;
-    try {
-      parsed = parse(ctx.engine, request);
-    } catch (/** @type {any} */ error) {
-      return fromEngineError(error);
-    }
-    return authorize(ctx, request.principal, action, target(parsed)) ?? answer(ctx, () => work(ctx, request, parsed));
-  };
 }

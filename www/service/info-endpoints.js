@@ -2,7 +2,7 @@
 // (_privileges, _has_privileges): who the caller is, what this server is, whether its store
 // answers.
 import { fromEngineError, reply } from "./http.js";
-import { authorize, endpoint, storedRolesOf } from "./authorization.js";
+import { authorize, storedRolesOf } from "./authorization.js";
 
 /** Any authenticated caller may ask who they are (ES's same-user exemption). */
 export async function authenticate(_ctx, { principal }) {
@@ -10,7 +10,9 @@ export async function authenticate(_ctx, { principal }) {
 }
 
 /** GET / (src/server_info.rs): what this server is. */
-export const info = endpoint("main", async ({ engine }) => reply(200, engine.service.serverInfo()));
+export async function info(ctx, { principal }) {
+  return authorize(ctx, principal, "main") ?? reply(200, ctx.engine.service.serverInfo());
+}
 
 /** GET /_security/user/_privileges (§13): any caller may ask about themselves. */
 export async function getUserPrivileges(ctx, { principal }) {

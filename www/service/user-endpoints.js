@@ -1,80 +1,48 @@
-// PUT/POST, GET and DELETE /_security/user/{username}, GET /_security/user, enabling and
-// disabling users (§10) and changing passwords (§11): the native realm's user management. The
-// core (`ctx.engine`) owns every rule, key and body; this module does the KV reads and writes
-// between its calls and hashes new passwords.
-import { endpoint } from "./authorization.js";
-import { reply } from "./http.js";
+// The native realm's endpoints: PUT/POST, GET and DELETE /_security/user/{username}, GET
+// /_security/user, enabling and disabling users (§10), changing passwords (§11), and the roles'
+// (role-endpoints.js). The core plans every step and builds every answer
+// (src/realm_endpoints.rs); this module runs the steps in ES's order, does the KV reads and
+// writes between them and hashes new passwords.
+import { authorize } from "./authorization.js";
+import { answer, fromEngineError, reply } from "./http.js";
 import { hashPassword } from "./passwords.js";
-import { readValues, remove } from "./users.js";
+import { readValues } from "./users.js";
 
 /**
- * Reads `key`, stores what the core's `make(existing, hash)` answers there (`record` or
- * `value`), and drops what a realm cache holds for `username`. A new `password` of `request` is
- * hashed after the read: only once the caller is known to be allowed.
+ * The endpoint `name` of the native realm, its path's name in `params[parameter]`: the core's
+ * 400s for the request, authorization (403), the core's 4xx after it and what to read, the
+ * reads, the hash of a new password (only once the caller is known to be allowed), then the
+ * write and the answer the core makes of what was read.
  */
-async function rewrite(ctx, request, key, make) {
-  const existing = (await ctx.store.get(key)) ?? null;
-  const hash = request.password === undefined ? null : await hashPassword(ctx.engine, request.password);
-  const made = make(existing, hash);
-  await ctx.store.put(key, made.record ?? made.value);
-  ctx.realms.forget?.(request.username);
-  return made;
+export function realmEndpoint(name, parameter) {
+  return async (ctx, { principal, params, body }) => {
+    const { engine, store } = ctx;
+    let request;
+    try {
+      request = engine.realmRequest(name, params[parameter], principal.username, body);
+    } catch (/** @type {any} */ error) {
+      return fromEngineError(error);
+    }
+    const { action, state, target } = request;
+    return (
+      authorize(ctx, principal, action, target ?? undefined) ??
+      answer(ctx, async () => {
+        const plan = engine.realmReads(name, state, principal.username);
+        const values = plan.key === undefined ? await readValues(store, plan) : [(await store.get(plan.key)) ?? null];
+        const hash = state.password === undefined ? null : await hashPassword(engine, state.password);
+        const out = engine.realmAnswer(name, state, values, hash);
+        if (out.put) await store.put(out.put.key, out.put.value);
+        if (out.delete) await store.delete(out.delete);
+        if (out.forget) ctx.realms.forget?.(out.forget);
+        return reply(out.status, out.body);
+      })
+    );
+  };
 }
 
-export const putUser = endpoint(
-  "putUser",
-  async (ctx, _, request) => {
-    ctx.engine.checkPutUser(request);
-    const key = ctx.engine.userKey(request.username);
-    const { created } = await rewrite(ctx, request, key, (existing, hash) => ctx.engine.putUserRecord(request, hash, existing));
-    return reply(200, { created });
-  },
-  { parse: (engine, { params, body }) => engine.parsePutUser(params.username, body) },
-);
-
-export const getUsers = endpoint("getUsers", async ({ engine, store }, { params }) => {
-  const names = params.username ?? null;
-  return reply(200, engine.userViews(names, await readValues(store, engine.userLookup(names))));
-});
-
-export const deleteUser = endpoint("deleteUser", async (ctx, { params }) => {
-  ctx.engine.checkDeleteUser(params.username);
-  const found = await remove(ctx.store, ctx.engine.userKey(params.username));
-  ctx.realms.forget?.(params.username);
-  return reply(found ? 200 : 404, { found });
-});
-
-/**
- * PUT/POST /_security/user/{username}/_enable and /_disable: ES's 400s for the name, then
- * authorization, then its refusal to change the caller's own flag, then one read and one write
- * at the key the core names (the user's record, or a reserved user's state).
- */
-const setEnabled = (enabled) =>
-  endpoint(
-    "setEnabled",
-    async (ctx, { principal, params: { username } }, plan) => {
-      ctx.engine.checkSetEnabledCaller(principal.username, username);
-      await rewrite(ctx, { username }, plan.key, (existing) => ctx.engine.setEnabledValue(username, enabled, existing));
-      return reply(200, {});
-    },
-    { parse: (engine, { params }) => engine.setEnabledPlan(params.username) },
-  );
-export const enableUser = setEnabled(true);
-export const disableUser = setEnabled(false);
-
-/**
- * PUT/POST /_security/user/{username}/_password and /_security/user/_password: ES's 400s for the
- * body, then authorization (the caller's own password needs no privilege when they logged in
- * with it), then one read and one write at the key the core names.
- */
-export const changePassword = endpoint(
-  "changePassword",
-  async (ctx, _, request) => {
-    await rewrite(ctx, request, request.key, (existing, hash) => ctx.engine.changePasswordValue(request, hash, existing));
-    return reply(200, {});
-  },
-  {
-    parse: (engine, { principal, params, body }) => engine.parseChangePassword(params.username ?? principal.username, body),
-    target: (request) => request.username,
-  },
-);
+export const putUser = realmEndpoint("putUser", "username");
+export const getUsers = realmEndpoint("getUsers", "username");
+export const deleteUser = realmEndpoint("deleteUser", "username");
+export const enableUser = realmEndpoint("enableUser", "username");
+export const disableUser = realmEndpoint("disableUser", "username");
+export const changePassword = realmEndpoint("changePassword", "username");

@@ -5,13 +5,6 @@
 /** Workers KV's bulk get takes up to 100 keys, and counts as one operation. */
 const BULK_KEYS = 100;
 
-/** Deletes `key` if it holds a value; whether it did (the `found` of a DELETE). */
-export async function remove(store, key) {
-  if ((await store.get(key)) === null) return false;
-  await store.delete(key);
-  return true;
-}
-
 /**
  * The values a lookup plan of the core (`engine.userLookup`, `roleLookup`) asks for: one per key
  * (`{keys}`), null for a missing value; or, for `{prefix, max_users, keys}`, the values of the
