@@ -4,6 +4,8 @@
 //! module makes; which events exist, which are kept (`include`/`exclude`), their fields, and what
 //! of a body may appear are decided here. No event carries a password, a token, a hash or a body.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use crate::privileges::Action;
@@ -103,7 +105,7 @@ impl Request {
             _ => None,
         };
         let mut request = Request {
-            request_id: text("request_id").unwrap_or_default(),
+            request_id: text("request_id").unwrap_or_else(new_request_id),
             origin_address: text("origin_address").unwrap_or_default(),
             method: text("method").unwrap_or_default(),
             path: text("path").unwrap_or_default(),
@@ -122,6 +124,12 @@ impl Request {
         request.response = m.remove("response").filter(|v| !v.is_null());
         Some(request)
     }
+}
+
+/// ES's request ids: 16 random bytes, base64url (22 characters); one per request, on its every
+/// event. Empty without a random source (no event is lost for it).
+fn new_request_id() -> String {
+    crate::codec::random_bytes::<16>().map(|bytes| URL_SAFE_NO_PAD.encode(bytes)).unwrap_or_default()
 }
 
 /// The lines to write for `request` under `settings`, in order.
@@ -320,6 +328,17 @@ mod tests {
         assert_eq!(timestamp(0.0), "1970-01-01T00:00:00,000+0000");
         assert_eq!(timestamp(1_795_896_930_123.0), "2026-11-28T20:15:30,123+0000");
         assert_eq!(timestamp(951_782_400_000.0), "2000-02-29T00:00:00,000+0000");
+    }
+
+    #[test]
+    fn a_request_without_an_id_gets_a_new_one_as_es_makes_them() {
+        let ids: Vec<String> = (0..2).filter_map(|_| Request::from_json("{}")).map(|r| r.request_id).collect();
+        let url_safe =
+            |id: &String| id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        assert!(ids.iter().all(url_safe), "{ids:?}");
+        assert_ne!(ids.first(), ids.get(1));
+        let given = Request::from_json(r#"{"request_id":"abc"}"#).map(|r| r.request_id);
+        assert_eq!(given.as_deref(), Some("abc"));
     }
 
     #[test]

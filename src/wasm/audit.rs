@@ -10,12 +10,6 @@ fn settings(include: Option<String>, exclude: Option<String>) -> Result<AuditSet
     AuditSettings::parse(include.as_deref(), exclude.as_deref()).map_err(|message| JsError::new(&message))
 }
 
-/// The operator's message when the include or exclude list names an unknown type, else none.
-#[wasm_bindgen(js_name = auditSettingsProblem)]
-pub fn audit_settings_problem(include: Option<String>, exclude: Option<String>) -> Option<String> {
-    AuditSettings::parse(include.as_deref(), exclude.as_deref()).err()
-}
-
 /// The JSON lines for one request (a JSON [`Request`]), as a JSON array of strings.
 #[wasm_bindgen(js_name = auditEvents)]
 pub fn audit_events(include: Option<String>, exclude: Option<String>, request_json: &str) -> Result<String, JsError> {

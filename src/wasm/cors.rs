@@ -10,13 +10,6 @@ fn read(settings: &str) -> Result<Option<Cors>, String> {
     Cors::from_settings(&settings)
 }
 
-/// Checks the settings once, at start-up: `undefined` when CORS is on and valid or off (see
-/// `enabled`), else the problem, naming the env variable.
-#[wasm_bindgen(js_name = corsProblem)]
-pub fn cors_problem(settings: &str) -> Option<String> {
-    read(settings).err()
-}
-
 /// Whether the settings turn CORS on.
 #[wasm_bindgen(js_name = corsEnabled)]
 pub fn cors_enabled(settings: &str) -> bool {

@@ -11,8 +11,10 @@
 //! - [`realm_cache`]: the realms' cache of successful logins, one object per service.
 //! - [`throttle`]: the login throttle's counts and decisions, one object per service.
 //! - [`service`]: the rules the HTTP service asks the core for (bodies, error replies).
-//! - [`privileges`], [`users`], [`roles`]: role tables and authorization; the native realm's
-//!   users; its stored roles.
+//! - [`service_settings`]: the service's settings from the env, checked at start-up; GET /'s body.
+//! - [`privileges`], [`users`]: role tables and authorization; the native realm's users (what
+//!   logins and tests read).
+//! - [`realm_endpoints`]: the native realm's endpoints as three steps around the host's reads.
 //! - [`cors`]: CORS decisions for the HTTP service.
 
 pub mod audit;
@@ -24,7 +26,8 @@ mod kv;
 mod panic;
 pub mod privileges;
 pub mod realm_cache;
-pub mod roles;
+pub mod realm_endpoints;
 pub mod service;
+pub mod service_settings;
 pub mod throttle;
 pub mod users;

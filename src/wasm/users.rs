@@ -7,15 +7,10 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{illegal_argument, Reply};
-use crate::{change_password, password_hash, put_user, user_lookup, user_state, users};
+use crate::{password_hash, put_user, user_lookup, users};
 
 fn envelope(value: Value) -> String {
     Reply::ok(value).to_envelope()
-}
-
-/// A success envelope whose body is `null` when there is no problem; else the problem.
-fn check(problem: Option<Reply>) -> String {
-    problem.unwrap_or_else(|| Reply::ok(Value::Null)).to_envelope()
 }
 
 /// The KV key of a user's record.
@@ -47,13 +42,6 @@ pub fn parse_put_user(username: &str, body: &str) -> String {
     }
 }
 
-/// The checks ES runs after authorization, on the request [`parse_put_user`] answered with:
-/// `null`, or ES's 400.
-#[wasm_bindgen(js_name = checkPutUser)]
-pub fn check_put_user(request_json: &str) -> String {
-    check(put_user::from_json(request_json).map_or_else(Some, |request| put_user::problems(&request)))
-}
-
 /// The record to store, `{"record": <text>, "created": bool}`, or a 400 (a new user without a
 /// password). `password_hash` is the host's hash of the request's `password`, when it has one;
 /// `existing` is the value read from [`user_key`].
@@ -61,62 +49,6 @@ pub fn check_put_user(request_json: &str) -> String {
 pub fn put_user_record(request_json: &str, password_hash: Option<String>, existing: Option<String>) -> String {
     match put_user::from_json(request_json) {
         Ok(request) => put_user::record(request, password_hash, existing.as_deref()).to_envelope(),
-        Err(reply) => reply.to_envelope(),
-    }
-}
-
-/// Why the user cannot be deleted (ES's 400), or `null`.
-#[wasm_bindgen(js_name = checkDeleteUser)]
-pub fn check_delete_user(username: &str) -> String {
-    check(users::delete_user_problem(username))
-}
-
-/// What enabling or disabling `username` reads and writes: `{"key", "reserved"}`, or ES's 400.
-#[wasm_bindgen(js_name = setEnabledPlan)]
-pub fn set_enabled_plan(username: &str) -> String {
-    user_state::plan(username).map_or_else(|reply| reply.to_envelope(), envelope)
-}
-
-/// ES's 400 when `caller` would change their own flag, or `null`.
-#[wasm_bindgen(js_name = checkSetEnabledCaller)]
-pub fn check_set_enabled_caller(caller: &str, username: &str) -> String {
-    check(user_state::caller_problem(caller, username))
-}
-
-/// The text to store at the plan's key, `{"value"}`, from the value read there; or ES's 400.
-#[wasm_bindgen(js_name = setEnabledValue)]
-pub fn set_enabled_value(username: &str, enabled: bool, existing: Option<String>) -> String {
-    user_state::new_value(username, enabled, existing.as_deref()).to_envelope()
-}
-
-/// PUT/POST /_security/user/{username}/_password's body: the request (`username`, `password`
-/// or `password_hash`, and the `key` to read and write), or ES's 400.
-#[wasm_bindgen(js_name = parseChangePassword)]
-pub fn parse_change_password(username: &str, body: &str) -> String {
-    match change_password::parse(username, body) {
-        Ok(request) => {
-            serde_json::to_value(&request).map_or_else(|e| illegal_argument(e.to_string()).to_envelope(), envelope)
-        }
-        Err(reply) => reply.to_envelope(),
-    }
-}
-
-/// The text to store at the request's key, `{"value"}`, from the value read there and the
-/// host's hash of a new `password`; or ES's 400.
-#[wasm_bindgen(js_name = changePasswordValue)]
-pub fn change_password_value(request_json: &str, password_hash: Option<String>, existing: Option<String>) -> String {
-    match change_password::from_json(request_json) {
-        Ok(request) => change_password::new_value(&request, password_hash, existing.as_deref()).to_envelope(),
-        Err(reply) => reply.to_envelope(),
-    }
-}
-
-/// What GET /_security/user[/{usernames}] reads: `{"prefix", "max_users"}` (list) or
-/// `{"keys"}`; ES's 400 for too many names.
-#[wasm_bindgen(js_name = userLookup)]
-pub fn user_lookup(usernames: Option<String>) -> String {
-    match user_lookup::lookup(usernames.as_deref()) {
-        Ok(plan) => envelope(plan),
         Err(reply) => reply.to_envelope(),
     }
 }

@@ -90,7 +90,11 @@ async function saveUsers(kv, users) {
 
 function realmsWith(users = []) {
   const kv = new MemoryKV();
-  const config = readConfig({ TOKENS: kv, ELASTIC_PASSWORD: "elastic-pw", TOKEN_SECRET: "passwords-test-token-secret-32-chars" });
+  const config = readConfig(api, {
+    TOKENS: kv,
+    ELASTIC_PASSWORD: "elastic-pw",
+    TOKEN_SECRET: "passwords-test-token-secret-32-chars",
+  });
   return { kv, realms: createRealms(api, config), ready: saveUsers(kv, users) };
 }
 

@@ -26,25 +26,15 @@ export function bindRealmCalls(call, callSync) {
     describePasswordHash: (hash) => callSync("describePasswordHash", text(hash, "hash")),
     newPasswordHashFormat: () => callSync("newPasswordHashFormat"),
     parsePutUser: (username, body) => callSync("parsePutUser", text(username, "username"), text(body, "bodyText")),
-    checkPutUser: (request) => callSync("checkPutUser", asJson(request)),
     putUserRecord: (request, passwordHash, existingRecord) =>
       callSync("putUserRecord", asJson(request), nullable(passwordHash), nullable(existingRecord)),
-    checkDeleteUser: (username) => callSync("checkDeleteUser", text(username, "username")),
-    userLookup: (usernames) => callSync("userLookup", nullable(usernames)),
     userViews: (usernames, values) => callSync("userViews", nullable(usernames), JSON.stringify(values)),
-    setEnabledPlan: (username) => callSync("setEnabledPlan", text(username, "username")),
-    checkSetEnabledCaller: (caller, username) =>
-      callSync("checkSetEnabledCaller", text(caller, "caller"), text(username, "username")),
-    setEnabledValue: (username, enabled, existing) =>
-      callSync("setEnabledValue", text(username, "username"), Boolean(enabled), nullable(existing)),
-    parseChangePassword: (username, body) => callSync("parseChangePassword", text(username, "username"), text(body, "bodyText")),
-    changePasswordValue: (request, passwordHash, existing) =>
-      callSync("changePasswordValue", asJson(request), nullable(passwordHash), nullable(existing)),
-    parsePutRole: (name, body) => callSync("parsePutRole", text(name, "name"), text(body, "bodyText")),
-    putRoleAnswer: (existing) => callSync("putRoleAnswer", nullable(existing)),
-    roleLookup: (names) => callSync("roleLookup", nullable(names)),
-    roleViews: (names, values) => callSync("roleViews", nullable(names), JSON.stringify(values)),
-    deleteRolePlan: (name) => callSync("deleteRolePlan", text(name, "name")),
+    /** The native realm's endpoints in three steps (src/realm_endpoints.rs). */
+    realmRequest: (endpoint, name, caller, body) =>
+      callSync("realmRequest", text(endpoint, "endpoint"), nullable(name), text(caller, "caller"), text(body, "bodyText")),
+    realmReads: (endpoint, state, caller) => callSync("realmReads", endpoint, JSON.stringify(state), text(caller, "caller")),
+    realmAnswer: (endpoint, state, values, hash) =>
+      callSync("realmAnswer", endpoint, JSON.stringify(state), JSON.stringify(values), nullable(hash)),
     loginPlan: (username) => callSync("loginPlan", text(username, "username")),
     loginUser: (username, record, reservedEnabled) =>
       callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),
@@ -92,7 +82,6 @@ export function bindServiceCalls(raw, call) {
     clusterHealth: (index, uri, storeAnswered) => settle(call("clusterHealth", index ?? undefined, uri, Boolean(storeAnswered))),
     /** The body (JSON text) written with a route's `format` (filter_path, pretty). */
     renderBody: (format, status, text) => call("renderBody", format, status, text),
-    corsProblem: (settings) => call("corsProblem", settings),
     corsEnabled: (settings) => call("corsEnabled", settings),
     /** CORS for one request: `{early, forbidden}` envelopes and the response `headers`. */
     cors(settings, method, headers, host) {
@@ -104,8 +93,10 @@ export function bindServiceCalls(raw, call) {
     },
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody: (bytes) => call("checkBody", bytes),
-    /** The operator's message for an AUDIT_EVENTS_* list naming an unknown event type, or undefined. */
-    auditSettingsProblem: (include, exclude) => call("auditSettingsProblem", include, exclude),
+    /** The env's settings checked (src/service_settings.rs): `{settings}`, or `{problem}` for the operator. */
+    serviceSettings: (env) => JSON.parse(call("serviceSettings", env)),
+    /** GET /'s body. */
+    serverInfo: () => JSON.parse(call("serverInfo")),
     /** The audit trail's lines (JSON text each) for what one request did. */
     auditEvents: (include, exclude, trail) => JSON.parse(call("auditEvents", include, exclude, JSON.stringify(trail))),
     /** The envelope of a REST-layer error: `kind` is a name of the core's RestError enum. */

@@ -1,4 +1,4 @@
-// The audit trail's platform side (§15): the env settings, a request id, and the sink. What a
+// The audit trail's platform side (§15): what the platform knows of a request, and the sink. What a
 // request did is noted by the handler in a plain object (its "trail"); the core turns it into
 // ES's audit events (src/audit.rs) and this module writes each line to `console.log` (Workers
 // Logs and Logpush collect it) or, with AUDIT_QUEUE, sends it to that Queue binding. A failing
@@ -6,19 +6,18 @@
 // the few fields an event may show (never a password, token or hash); the trail itself is never
 // written anywhere.
 
-/** The audit trail for `env`, or null when AUDIT_ENABLED is not "true". Throws for a bad list. */
-export function createAudit(engine, env) {
-  if (env.AUDIT_ENABLED !== "true") return null;
-  const include = env.AUDIT_EVENTS_INCLUDE || undefined;
-  const exclude = env.AUDIT_EVENTS_EXCLUDE || undefined;
-  const problem = engine.service.auditSettingsProblem(include, exclude);
-  if (problem !== undefined) throw new Error(problem);
-  const queue = typeof env.AUDIT_QUEUE?.send === "function" ? env.AUDIT_QUEUE : null;
+/**
+ * The audit trail for the lists the core checked (`{include, exclude}` of AUDIT_EVENTS_*, null
+ * when AUDIT_ENABLED is not "true"), sent to `binding` (AUDIT_QUEUE) when it is a Queue.
+ */
+export function createAudit(engine, lists, binding) {
+  if (lists === null) return null;
+  const { include, exclude } = lists;
+  const queue = typeof binding?.send === "function" ? binding : null;
   return {
-    /** A new trail for a request: ES's random request id, the caller's address, the URL. */
+    /** A new trail for a request: the caller's address, the URL (the core adds ES's request id). */
     begin(request, url, connection) {
       return {
-        request_id: requestId(),
         origin_address: connection.clientAddress,
         method: request.method.toUpperCase(),
         path: url.pathname,
@@ -48,13 +47,4 @@ function send(queue, line, waitUntil) {
     .then(() => queue.send(JSON.parse(line)))
     .catch(() => console.error("edge-token: the audit queue refused an event"));
   waitUntil?.(sent);
-}
-
-/** ES's request ids: 16 random bytes, base64url (22 characters). */
-function requestId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
 }

@@ -2,7 +2,7 @@
 // the role table parsed from ROLES, with the caller's roles stored in the native realm (§14)
 // that ROLES does not define; its refusal is ES's 403 (§6.2), sent as it is.
 import { fromEngineError } from "./http.js";
-import { readUserValues } from "./users.js";
+import { readValues } from "./users.js";
 
 /** The stored roles read for a caller (an _authenticate body), as the engine takes them. */
 const storedRoles = new WeakMap();
@@ -14,7 +14,7 @@ const storedRoles = new WeakMap();
 export async function loadStoredRoles(ctx, principal) {
   const keys = ctx.engine.nativeRoleKeys(ctx.config.roles, principal);
   if (keys.length === 0) return;
-  storedRoles.set(principal, JSON.stringify(await readUserValues(ctx.store, { keys })));
+  storedRoles.set(principal, JSON.stringify(await readValues(ctx.store, { keys })));
 }
 
 /** The stored roles loadStoredRoles read for `principal`, if any. */

@@ -1,109 +1,48 @@
-// PUT/POST, GET and DELETE /_security/user/{username}, GET /_security/user, and enabling and
-// disabling users: the native realm's user management. The core (`ctx.engine`) owns every rule and every body; this module
-// does the KV reads and writes between its calls and hashes new passwords.
+// The native realm's endpoints: PUT/POST, GET and DELETE /_security/user/{username}, GET
+// /_security/user, enabling and disabling users (§10), changing passwords (§11), and the roles'
+// (role-endpoints.js). The core plans every step and builds every answer
+// (src/realm_endpoints.rs); this module runs the steps in ES's order, does the KV reads and
+// writes between them and hashes new passwords.
 import { authorize } from "./authorization.js";
 import { answer, fromEngineError, reply } from "./http.js";
 import { hashPassword } from "./passwords.js";
-import { readUserRecord, readUserValues, removeUser, writeUserRecord } from "./users.js";
-
-export async function putUser(ctx, { principal, body, params }) {
-  const { engine } = ctx;
-  // ES parses and validates the body before authorization.
-  let request;
-  try {
-    request = engine.parsePutUser(params.username, body);
-  } catch (/** @type {any} */ error) {
-    return fromEngineError(error);
-  }
-  const denied = authorize(ctx, principal, "putUser");
-  if (denied) return denied;
-  return answer(ctx, async () => {
-    engine.checkPutUser(request);
-    const existing = await readUserRecord(engine, ctx.store, request.username);
-    // A new password is hashed only now, once the caller is known to be allowed.
-    const hash = request.password === undefined ? null : await hashPassword(engine, request.password);
-    const { record, created } = engine.putUserRecord(request, hash, existing);
-    await writeUserRecord(engine, ctx.store, request.username, record);
-    forgetUser(ctx, request.username);
-    return reply(200, { created });
-  });
-}
-
-export async function getUsers(ctx, { principal, params }) {
-  const denied = authorize(ctx, principal, "getUsers");
-  if (denied) return denied;
-  return answer(ctx, async () => {
-    const names = params.username ?? null;
-    const values = await readUserValues(ctx.store, ctx.engine.userLookup(names));
-    return reply(200, ctx.engine.userViews(names, values));
-  });
-}
-
-export async function deleteUser(ctx, { principal, params }) {
-  const denied = authorize(ctx, principal, "deleteUser");
-  if (denied) return denied;
-  return answer(ctx, async () => {
-    ctx.engine.checkDeleteUser(params.username);
-    const found = await removeUser(ctx.engine, ctx.store, params.username);
-    forgetUser(ctx, params.username);
-    return reply(found ? 200 : 404, { found });
-  });
-}
-
-export const enableUser = (ctx, request) => setEnabled(ctx, request, true);
-export const disableUser = (ctx, request) => setEnabled(ctx, request, false);
+import { readValues } from "./users.js";
 
 /**
- * PUT/POST /_security/user/{username}/_enable and /_disable (§10): ES's 400s for the name, then
- * authorization, then its refusal to change the caller's own flag, then one read and one write
- * at the key the core names (the user's record, or a reserved user's state).
+ * The endpoint `name` of the native realm, its path's name in `params[parameter]`: the core's
+ * 400s for the request, authorization (403), the core's 4xx after it and what to read, the
+ * reads, the hash of a new password (only once the caller is known to be allowed), then the
+ * write and the answer the core makes of what was read.
  */
-async function setEnabled(ctx, { principal, params }, enabled) {
-  const { engine } = ctx;
-  let plan;
-  try {
-    plan = engine.setEnabledPlan(params.username);
-  } catch (/** @type {any} */ error) {
-    return fromEngineError(error);
-  }
-  const denied = authorize(ctx, principal, "setEnabled");
-  if (denied) return denied;
-  return answer(ctx, async () => {
-    engine.checkSetEnabledCaller(principal.username, params.username);
-    const existing = (await ctx.store.get(plan.key)) ?? null;
-    const { value } = engine.setEnabledValue(params.username, enabled, existing);
-    await ctx.store.put(plan.key, value);
-    forgetUser(ctx, params.username);
-    return reply(200, {});
-  });
+export function realmEndpoint(name, parameter) {
+  return async (ctx, { principal, params, body }) => {
+    const { engine, store } = ctx;
+    let request;
+    try {
+      request = engine.realmRequest(name, params[parameter], principal.username, body);
+    } catch (/** @type {any} */ error) {
+      return fromEngineError(error);
+    }
+    const { action, state, target } = request;
+    return (
+      authorize(ctx, principal, action, target ?? undefined) ??
+      answer(ctx, async () => {
+        const plan = engine.realmReads(name, state, principal.username);
+        const values = plan.key === undefined ? await readValues(store, plan) : [(await store.get(plan.key)) ?? null];
+        const hash = state.password === undefined ? null : await hashPassword(engine, state.password);
+        const out = engine.realmAnswer(name, state, values, hash);
+        if (out.put) await store.put(out.put.key, out.put.value);
+        if (out.delete) await store.delete(out.delete);
+        if (out.forget) ctx.realms.forget?.(out.forget);
+        return reply(out.status, out.body);
+      })
+    );
+  };
 }
 
-/**
- * PUT/POST /_security/user/{username}/_password and /_security/user/_password (§11): ES's 400s
- * for the body, then authorization (the caller's own password needs no privilege when they
- * logged in with it), then one read and one write at the key the core names.
- */
-export async function changePassword(ctx, { principal, body, params }) {
-  const { engine } = ctx;
-  let request;
-  try {
-    request = engine.parseChangePassword(params.username ?? principal.username, body);
-  } catch (/** @type {any} */ error) {
-    return fromEngineError(error);
-  }
-  const denied = authorize(ctx, principal, "changePassword", request.username);
-  if (denied) return denied;
-  return answer(ctx, async () => {
-    const existing = (await ctx.store.get(request.key)) ?? null;
-    const hash = request.password === undefined ? null : await hashPassword(engine, request.password);
-    const { value } = engine.changePasswordValue(request, hash, existing);
-    await ctx.store.put(request.key, value);
-    forgetUser(ctx, request.username);
-    return reply(200, {});
-  });
-}
-
-/** Drops what a realm cache holds for `username`, when the realms keep one. */
-function forgetUser(ctx, username) {
-  ctx.realms.forget?.(username);
-}
+export const putUser = realmEndpoint("putUser", "username");
+export const getUsers = realmEndpoint("getUsers", "username");
+export const deleteUser = realmEndpoint("deleteUser", "username");
+export const enableUser = realmEndpoint("enableUser", "username");
+export const disableUser = realmEndpoint("disableUser", "username");
+export const changePassword = realmEndpoint("changePassword", "username");

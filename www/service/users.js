@@ -1,39 +1,21 @@
-// The native realm's storage: the KV reads and writes of user records, at the keys the core
-// names. What a record holds, the reserved and internal users, and every other rule about
-// users belong to the core (src/users.rs, src/put_user.rs, src/user_lookup.rs).
-
-/** The stored record text of `username`, or null. */
-export async function readUserRecord(engine, store, username) {
-  return (await store.get(engine.userKey(username))) ?? null;
-}
-
-/** Stores `text`, a record the core made (`engine.putUserRecord`). No TTL. */
-export async function writeUserRecord(engine, store, username, text) {
-  await store.put(engine.userKey(username), text);
-}
-
-/** Whether the user existed. */
-export async function removeUser(engine, store, username) {
-  const key = engine.userKey(username);
-  if ((await store.get(key)) === null) return false;
-  await store.delete(key);
-  return true;
-}
+// The native realm's storage: the KV reads its endpoints make, at the keys and in the plans the
+// core names (src/users.rs, src/user_lookup.rs, src/native_roles.rs). What a record holds and
+// every other rule about users and roles belong to the core.
 
 /** Workers KV's bulk get takes up to 100 keys, and counts as one operation. */
 const BULK_KEYS = 100;
 
 /**
- * The values the core's user lookup (`engine.userLookup`) asks for: one per key (`{keys}`), null
- * for a missing value; or, for `{prefix, max_users, keys}`, the values of the keys listed under
- * the prefix, then those of `keys` (the reserved user's state). Values are read in bulk gets of
- * up to 100 keys: a request must stay within the Workers limit of 1,000 KV operations. Listing stops at the first page past `max_users`, and
- * past it no value is read (a null per key listed): the core answers such a listing with its
- * 400 whatever the values.
+ * The values a lookup plan of the core (`engine.userLookup`, `roleLookup`) asks for: one per key
+ * (`{keys}`), null for a missing value; or, for `{prefix, max_users, keys}`, the values of the
+ * keys listed under the prefix, then those of `keys` (the reserved user's state). Values are read
+ * in bulk gets of up to 100 keys: a request must stay within the Workers limit of 1,000 KV
+ * operations. Listing stops at the first page past `max_users`, and past it no value is read (a
+ * null per key listed): the core answers such a listing with its 400 whatever the values.
  * @param {any} store
  * @param {{ prefix?: string, keys?: string[], max_users?: number }} plan
  */
-export async function readUserValues(store, { prefix, keys = [], max_users: maxUsers = 0 }) {
+export async function readValues(store, { prefix, keys = [], max_users: maxUsers = 0 }) {
   if (prefix === undefined) return readMany(store, keys);
   const names = [];
   let cursor;

@@ -1,0 +1,233 @@
+//! The service's settings, read from the host's env (a Worker's `env`, `.dev.vars`, a Node
+//! process's variables) and checked once, when the service is made, so that a misconfiguration
+//! shows at start-up and not on the first request that reads it. The host keeps what only it can
+//! hold (the KV or Durable Object binding, `ROLES` as a parsed table, the audit queue) and sends
+//! every other entry here as `NAME: [type, text]`: the JavaScript `typeof` of the value and its
+//! `String()`, without the text for an object or a function (a binding). Wrangler's `[vars]` may
+//! give a string, a number or a boolean. A message never repeats a value that could be a secret.
+
+use serde_json::{Map, Value};
+
+use crate::audit::AuditSettings;
+use crate::cors::{Cors, CorsSettings};
+use crate::errors::Reply;
+use crate::realm_cache::CacheSettings;
+use crate::settings::{token_secret, token_timeout_ms};
+
+/// The `HTTP_CORS_*` settings: ES's `http.cors.*` (the rest of the name, in lower case).
+const CORS_PREFIX: &str = "HTTP_CORS_";
+
+const SECRET_NOT_SET: &str = "TOKEN_SECRET is not set: the service derives refreshed token pairs with this secret (at \
+least 32 random characters). Create it with `npx wrangler secret put TOKEN_SECRET` (locally: a TOKEN_SECRET line in \
+.dev.vars)";
+
+/// The env's entries as the host describes them.
+struct Env(Map<String, Value>);
+
+impl Env {
+    /// `(type, text)` of an entry; `None` when the host sent none (unset, null or undefined).
+    fn entry(&self, name: &str) -> Option<(&str, Option<&str>)> {
+        let described = self.0.get(name)?.as_array()?;
+        let kind = described.first()?.as_str()?;
+        Some((kind, described.get(1).and_then(Value::as_str)))
+    }
+
+    /// A string setting, `None` when unset or empty; `numbers`: one that `[vars]` may also give
+    /// as a number (its text is what the operator wrote).
+    fn text(&self, name: &str, numbers: bool) -> Result<Option<String>, String> {
+        match self.entry(name) {
+            None | Some(("string", Some(""))) => Ok(None),
+            Some(("string", Some(text))) => Ok(Some(text.to_string())),
+            Some(("number", Some(text))) if numbers => Ok(Some(text.to_string())),
+            Some(_) => Err(format!("env.{name} must be a string")),
+        }
+    }
+}
+
+/// The reason of one of the core's error replies, the operator's message.
+fn reason(reply: &Reply) -> String {
+    reply.body.pointer("/error/reason").and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+/// Inserts `value` under `key` when there is one: an unset setting is absent, not null.
+fn insert(out: &mut Map<String, Value>, key: &str, value: Option<String>) {
+    if let Some(value) = value {
+        out.insert(key.into(), value.into());
+    }
+}
+
+/// The `HTTP_CORS_*` entries as the JSON text [`CorsSettings::from_json`] reads, checked.
+fn cors(env: &Env) -> Result<String, String> {
+    let mut settings = Map::new();
+    for (name, setting) in env.0.keys().filter_map(|name| Some((name, name.strip_prefix(CORS_PREFIX)?))) {
+        match env.entry(name) {
+            None => {}
+            Some((_, Some(text))) => _ = settings.insert(setting.to_ascii_lowercase(), text.into()),
+            Some(_) => return Err(format!("env.{name} must be a string, a number or a boolean")),
+        }
+    }
+    let text = Value::Object(settings).to_string();
+    let parsed = CorsSettings::from_json(&text).map_err(|e| format!("HTTP_CORS_*: {e}"))?;
+    Cors::from_settings(&parsed)?;
+    Ok(text)
+}
+
+/// The checked settings of the env described in `env_json`, as the host's config takes them:
+/// `elasticPassword`, `tokenTimeout` and `tokenSecret` (absent when unset), `console`, `cors`
+/// (JSON text for the CORS calls), `realmCache` (`ttl`, `maxUsers`, `hashAlgo` as written) and
+/// `audit` (`include` and `exclude`, or null when the trail is off). Else the first problem, in
+/// the order the settings are listed here, as the operator's message.
+pub fn read(env_json: &str) -> Result<Value, String> {
+    let env = match serde_json::from_str(env_json) {
+        Ok(Value::Object(map)) => Env(map),
+        _ => return Err("env must be an object".into()),
+    };
+    let mut out = Map::new();
+    // Empty or unset: the `elastic` user cannot log in (there is no password to check).
+    insert(&mut out, "elasticPassword", env.text("ELASTIC_PASSWORD", false)?);
+    let timeout = env.text("TOKEN_TIMEOUT", false)?;
+    // Required: refreshed pairs are derived with it.
+    let secret = env.text("TOKEN_SECRET", false)?.ok_or(SECRET_NOT_SET)?;
+    let console = match env.text("CONSOLE", false)?.as_deref() {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(_) => return Err("env.CONSOLE must be \"true\" or \"false\"".into()),
+    };
+    out.insert("console".into(), console.into());
+    // ES's cache.ttl, cache.max_users, cache.hash_algo (§17).
+    let [ttl, max_users, hash_algo] =
+        ["REALM_CACHE_TTL", "REALM_CACHE_MAX_USERS", "REALM_CACHE_HASH_ALGO"].map(|name| env.text(name, true));
+    let (ttl, max_users, hash_algo) = (ttl?, max_users?, hash_algo?);
+    let audit = match env.entry("AUDIT_ENABLED") {
+        Some(("string", Some("true"))) => {
+            let include = env.text("AUDIT_EVENTS_INCLUDE", false)?;
+            let exclude = env.text("AUDIT_EVENTS_EXCLUDE", false)?;
+            AuditSettings::parse(include.as_deref(), exclude.as_deref())
+                .map_err(|e| format!("AUDIT_EVENTS_INCLUDE/EXCLUDE: {e}"))?;
+            let mut lists = Map::new();
+            insert(&mut lists, "include", include);
+            insert(&mut lists, "exclude", exclude);
+            Value::Object(lists)
+        }
+        _ => Value::Null,
+    };
+    out.insert("audit".into(), audit);
+    out.insert("cors".into(), cors(&env)?.into());
+    token_timeout_ms(timeout.as_deref()).map_err(|reply| format!("TOKEN_TIMEOUT: {}", reason(&reply)))?;
+    insert(&mut out, "tokenTimeout", timeout);
+    token_secret(Some(&secret)).map_err(|reply| format!("TOKEN_SECRET: {}", reason(&reply)))?;
+    out.insert("tokenSecret".into(), secret.into());
+    CacheSettings::parse(ttl.as_deref(), max_users.as_deref(), hash_algo.as_deref())
+        .map_err(|e| format!("REALM_CACHE_TTL, REALM_CACHE_MAX_USERS, REALM_CACHE_HASH_ALGO: {e}"))?;
+    let mut cache = Map::new();
+    insert(&mut cache, "ttl", ttl);
+    insert(&mut cache, "maxUsers", max_users);
+    insert(&mut cache, "hashAlgo", hash_algo);
+    out.insert("realmCache".into(), Value::Object(cache));
+    Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const SECRET: &str = "a-very-secret-token-key-32-chars-long";
+
+    /// The env as the host describes it: each value `[typeof, String()]`.
+    fn env(entries: &[(&str, Value)]) -> String {
+        let mut map = Map::new();
+        map.insert("TOKEN_SECRET".into(), json!(["string", SECRET]));
+        for (name, value) in entries {
+            map.insert((*name).into(), value.clone());
+        }
+        Value::Object(map).to_string()
+    }
+
+    fn problem(entries: &[(&str, Value)]) -> String {
+        match read(&env(entries)) {
+            Err(message) => message,
+            Ok(settings) => panic!("accepted: {settings}"),
+        }
+    }
+
+    #[test]
+    fn a_minimal_env_reads_as_the_defaults() {
+        let settings = read(&env(&[("TOKENS", json!(["object"]))])).unwrap();
+        assert_eq!(
+            settings,
+            json!({"tokenSecret": SECRET, "console": true, "cors": "{}", "audit": null, "realmCache": {}})
+        );
+    }
+
+    #[test]
+    fn settings_are_kept_as_written() {
+        let settings = read(&env(&[
+            ("ELASTIC_PASSWORD", json!(["string", "pw"])),
+            ("TOKEN_TIMEOUT", json!(["string", "20m"])),
+            ("CONSOLE", json!(["string", "false"])),
+            ("HTTP_CORS_ENABLED", json!(["boolean", "true"])),
+            ("HTTP_CORS_ALLOW_ORIGIN", json!(["string", "*"])),
+            ("REALM_CACHE_TTL", json!(["string", "30s"])),
+            ("REALM_CACHE_MAX_USERS", json!(["number", "10"])),
+            ("AUDIT_ENABLED", json!(["string", "true"])),
+            ("AUDIT_EVENTS_EXCLUDE", json!(["string", "anonymous_access_denied"])),
+            ("AUDIT_QUEUE", json!(["object"])),
+        ]))
+        .unwrap();
+        assert_eq!(
+            settings,
+            json!({
+                "elasticPassword": "pw", "tokenTimeout": "20m", "tokenSecret": SECRET, "console": false,
+                "cors": r#"{"enabled":"true","allow_origin":"*"}"#,
+                "realmCache": {"ttl": "30s", "maxUsers": "10"},
+                "audit": {"exclude": "anonymous_access_denied"},
+            })
+        );
+    }
+
+    #[test]
+    fn empty_is_unset_and_audit_is_on_only_for_true() {
+        let settings =
+            read(&env(&[("ELASTIC_PASSWORD", json!(["string", ""])), ("AUDIT_ENABLED", json!(["boolean", "true"]))]))
+                .unwrap();
+        assert_eq!(settings.get("elasticPassword"), None);
+        assert_eq!(settings.get("audit"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn each_problem_is_named_without_the_value() {
+        let rows: [(&[(&str, Value)], &str); 13] = [
+            (&[("ELASTIC_PASSWORD", json!(["number", "12"]))], "env.ELASTIC_PASSWORD must be a string"),
+            (&[("TOKEN_TIMEOUT", json!(["number", "1200"]))], "env.TOKEN_TIMEOUT must be a string"),
+            (&[("TOKEN_SECRET", json!(["bigint", "1234"]))], "env.TOKEN_SECRET must be a string"),
+            (&[("TOKEN_SECRET", json!(["string", ""]))], SECRET_NOT_SET),
+            (&[("TOKEN_SECRET", json!(["string", "short"]))], "TOKEN_SECRET: the token secret must be at least 32 characters long"),
+            (&[("CONSOLE", json!(["string", "yes"]))], "env.CONSOLE must be \"true\" or \"false\""),
+            (&[("CONSOLE", json!(["boolean", "true"]))], "env.CONSOLE must be a string"),
+            (&[("REALM_CACHE_TTL", json!(["object"]))], "env.REALM_CACHE_TTL must be a string"),
+            (
+                &[("TOKEN_TIMEOUT", json!(["string", "2h"]))],
+                "TOKEN_TIMEOUT: failed to parse value [2h] for setting [xpack.security.authc.token.timeout], must be <= [1h]",
+            ),
+            (&[("HTTP_CORS_NOPE", json!(["string", "x"]))], "HTTP_CORS_*: unknown field `nope`"),
+            (&[("HTTP_CORS_ENABLED", json!(["object"]))], "env.HTTP_CORS_ENABLED must be a string, a number or a boolean"),
+            (
+                &[("REALM_CACHE_MAX_USERS", json!(["string", "-3"]))],
+                "REALM_CACHE_TTL, REALM_CACHE_MAX_USERS, REALM_CACHE_HASH_ALGO: failed to parse value [-3] for setting \
+                 [cache.max_users], must be an integer >= [0]",
+            ),
+            (
+                &[("AUDIT_ENABLED", json!(["string", "true"])), ("AUDIT_EVENTS_INCLUDE", json!(["string", "nope"]))],
+                "AUDIT_EVENTS_INCLUDE/EXCLUDE: ",
+            ),
+        ];
+        for (entries, expected) in rows {
+            let message = problem(entries);
+            assert!(message.starts_with(expected), "{entries:?}: {message}");
+            assert!(!message.contains(SECRET), "{message}");
+        }
+        assert_eq!(read("[]"), Err("env must be an object".into()));
+    }
+}
