@@ -119,6 +119,24 @@ impl Fields {
         }
     }
 
+    /// A map; absent is empty (`#[serde(default)]`), null is a wrong type.
+    pub fn object_or_empty(&mut self, key: &str) -> Result<Map<String, Value>, String> {
+        match self.0.remove(key) {
+            None => Ok(Map::new()),
+            Some(Value::Object(map)) => Ok(map),
+            Some(other) => Err(invalid_type(&other, "a map")),
+        }
+    }
+
+    /// A boolean; absent is false (`#[serde(default)]`), null is a wrong type.
+    pub fn boolean_or_false(&mut self, key: &str) -> Result<bool, String> {
+        match self.0.remove(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(b),
+            Some(other) => Err(invalid_type(&other, "a boolean")),
+        }
+    }
+
     /// A field that must be there, a boolean.
     pub fn required_boolean(&mut self, key: &str) -> Result<bool, String> {
         match self.0.remove(key) {
@@ -161,11 +179,15 @@ mod tests {
         #[serde(default)]
         list: Vec<String>,
         meta: Option<Map<String, Value>>,
+        #[serde(default)]
+        map: Map<String, Value>,
+        #[serde(default)]
+        flag: bool,
     }
 
     fn read(json: &str) -> Result<(), String> {
         let mut f = Fields::parse(json, "struct Derived")?;
-        f.only(&["name", "note", "on", "at", "must", "opt", "list", "meta"])?;
+        f.only(&["name", "note", "on", "at", "must", "opt", "list", "meta", "map", "flag"])?;
         f.number("at")?;
         f.required_string("name")?;
         f.string("note")?;
@@ -174,6 +196,8 @@ mod tests {
         f.optional_strings("opt")?;
         f.strings("list")?;
         f.object("meta")?;
+        f.object_or_empty("map")?;
+        f.boolean_or_false("flag")?;
         Ok(())
     }
 
@@ -197,6 +221,11 @@ mod tests {
             r#"{"name":"a","must":true,"list":null}"#,
             r#"{"name":"a","must":true,"list":[1]}"#,
             r#"{"name":"a","must":true,"meta":[]}"#,
+            r#"{"name":"a","must":true,"map":{"k":[1]},"flag":true}"#,
+            r#"{"name":"a","must":true,"map":null}"#,
+            r#"{"name":"a","must":true,"map":"m"}"#,
+            r#"{"name":"a","must":true,"flag":null}"#,
+            r#"{"name":"a","must":true,"flag":0}"#,
             r#"{"name":"a","must":true,"note":"\"q\""}"#,
             r#""text""#,
         ];
