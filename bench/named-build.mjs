@@ -10,7 +10,17 @@ export function namedBuild(root, dir) {
   const input = join(root, "target/wasm32-unknown-unknown/release/edge_token.bindgen.wasm");
   execFileSync(
     "wasm-bindgen",
-    ["--target", "web", "--experimental-reset-state-function", "--keep-debug", "--out-name", "edge_token", "--out-dir", dir, input],
+    [
+      "--target",
+      "web",
+      "--experimental-reset-state-function",
+      "--keep-debug",
+      "--out-name",
+      "edge_token",
+      "--out-dir",
+      dir,
+      input,
+    ],
     { env, stdio: "ignore" },
   );
   const wasm = join(dir, "edge_token_bg.wasm");
