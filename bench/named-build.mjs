@@ -6,10 +6,21 @@ import { join } from "node:path";
 
 export function namedBuild(root, dir) {
   const env = { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` };
-  const input = join(root, "target/wasm32-unknown-unknown/release/edge_token.wasm");
+  // The cargo output as build.sh hands it to wasm-bindgen (scripts/drop-target-features.mjs).
+  const input = join(root, "target/wasm32-unknown-unknown/release/edge_token.bindgen.wasm");
   execFileSync(
     "wasm-bindgen",
-    ["--target", "web", "--experimental-reset-state-function", "--keep-debug", "--out-dir", dir, input],
+    [
+      "--target",
+      "web",
+      "--experimental-reset-state-function",
+      "--keep-debug",
+      "--out-name",
+      "edge_token",
+      "--out-dir",
+      dir,
+      input,
+    ],
     { env, stdio: "ignore" },
   );
   const wasm = join(dir, "edge_token_bg.wasm");

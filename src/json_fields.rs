@@ -119,6 +119,37 @@ impl Fields {
         }
     }
 
+    /// An `Option<u64>`: absent or null is `None`.
+    pub fn optional_u64(&mut self, key: &str) -> Result<Option<u64>, String> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(v) => Ok(Some(v)),
+                None if n.is_i64() => Err(format!("invalid value: integer `{n}`, expected u64")),
+                None => Err(invalid_type(&Value::Number(n), "u64")),
+            },
+            Some(other) => Err(invalid_type(&other, "u64")),
+        }
+    }
+
+    /// A map; absent is empty (`#[serde(default)]`), null is a wrong type.
+    pub fn object_or_empty(&mut self, key: &str) -> Result<Map<String, Value>, String> {
+        match self.0.remove(key) {
+            None => Ok(Map::new()),
+            Some(Value::Object(map)) => Ok(map),
+            Some(other) => Err(invalid_type(&other, "a map")),
+        }
+    }
+
+    /// A boolean; absent is false (`#[serde(default)]`), null is a wrong type.
+    pub fn boolean_or_false(&mut self, key: &str) -> Result<bool, String> {
+        match self.0.remove(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(b),
+            Some(other) => Err(invalid_type(&other, "a boolean")),
+        }
+    }
+
     /// A field that must be there, a boolean.
     pub fn required_boolean(&mut self, key: &str) -> Result<bool, String> {
         match self.0.remove(key) {
@@ -161,11 +192,16 @@ mod tests {
         #[serde(default)]
         list: Vec<String>,
         meta: Option<Map<String, Value>>,
+        #[serde(default)]
+        map: Map<String, Value>,
+        #[serde(default)]
+        flag: bool,
+        count: Option<u64>,
     }
 
     fn read(json: &str) -> Result<(), String> {
         let mut f = Fields::parse(json, "struct Derived")?;
-        f.only(&["name", "note", "on", "at", "must", "opt", "list", "meta"])?;
+        f.only(&["name", "note", "on", "at", "must", "opt", "list", "meta", "map", "flag", "count"])?;
         f.number("at")?;
         f.required_string("name")?;
         f.string("note")?;
@@ -174,6 +210,9 @@ mod tests {
         f.optional_strings("opt")?;
         f.strings("list")?;
         f.object("meta")?;
+        f.object_or_empty("map")?;
+        f.boolean_or_false("flag")?;
+        f.optional_u64("count")?;
         Ok(())
     }
 
@@ -197,6 +236,16 @@ mod tests {
             r#"{"name":"a","must":true,"list":null}"#,
             r#"{"name":"a","must":true,"list":[1]}"#,
             r#"{"name":"a","must":true,"meta":[]}"#,
+            r#"{"name":"a","must":true,"map":{"k":[1]},"flag":true}"#,
+            r#"{"name":"a","must":true,"map":null}"#,
+            r#"{"name":"a","must":true,"map":"m"}"#,
+            r#"{"name":"a","must":true,"flag":null}"#,
+            r#"{"name":"a","must":true,"flag":0}"#,
+            r#"{"name":"a","must":true,"count":7}"#,
+            r#"{"name":"a","must":true,"count":null}"#,
+            r#"{"name":"a","must":true,"count":-7}"#,
+            r#"{"name":"a","must":true,"count":7.5}"#,
+            r#"{"name":"a","must":true,"count":"7"}"#,
             r#"{"name":"a","must":true,"note":"\"q\""}"#,
             r#""text""#,
         ];

@@ -10,8 +10,9 @@ use crate::codec::{name_digest, OwnerTag};
 use crate::settings::{PURGE_GRACE_MS, REFRESH_LIFETIME_MS};
 use crate::store::ttl_until;
 
-/// One token document (ES's `token_<id>` doc, §4.3), under `t:<doc id>`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One token document (ES's `token_<id>` doc, §4.3), under `t:<doc id>`. Read by
+/// `token_documents` (its `TokenDocument` impl), not by a derived deserializer (wasm size).
+#[derive(Debug, Clone, Serialize)]
 pub struct TokenRecord {
     pub creation_time: u64,
     pub access: AccessHalf,
@@ -100,7 +101,7 @@ pub enum TokenHalf {
     Refresh,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RefreshHalf {
     pub hash: String,
     /// Set by the first refresh; the superseding pair is re-derived from `salt` (see

@@ -8,12 +8,13 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::authentication::{RealmRef, Subject};
 use crate::errors::{illegal_argument, Reply};
+use crate::json_fields::Fields;
 
 /// The reserved superuser: the only reserved user that can log in here, with the password the
 /// host is configured with.
@@ -109,23 +110,19 @@ pub(crate) fn trim_js(text: &str) -> &str {
     text.trim_matches(|c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}')
 }
 
-/// A stored user. Field order is the stored JSON's.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A stored user. Field order is the stored JSON's. Read by [`UserRecord::parse`] with the
+/// field reader, not a derived deserializer (wasm size, `docs/wasm-size.md`); absent fields
+/// read as `#[serde(default)]` would.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserRecord {
     pub username: String,
     /// Always written; a record without one (damaged) never authenticates.
-    #[serde(default)]
     pub password_hash: Option<String>,
-    #[serde(default)]
     pub roles: Vec<String>,
-    #[serde(default)]
     pub full_name: Option<String>,
-    #[serde(default)]
     pub email: Option<String>,
-    #[serde(default)]
     pub metadata: Map<String, Value>,
     /// A record that does not say (damaged) counts as disabled: fail closed.
-    #[serde(default)]
     pub enabled: bool,
 }
 
@@ -137,9 +134,23 @@ impl UserRecord {
         Self::parse(text?).filter(|record| record.username == username)
     }
 
-    /// Any stored record (a listing), or `None` when it does not parse.
+    /// Any stored record (a listing), or `None` when it does not parse. Unknown fields are
+    /// ignored, a field of the wrong type (null too, but for the `Option` ones) fails the record.
     pub fn parse(text: &str) -> Option<UserRecord> {
-        serde_json::from_str(text).ok()
+        Self::read(text).ok()
+    }
+
+    fn read(text: &str) -> Result<UserRecord, String> {
+        let mut f = Fields::parse(text, "struct UserRecord")?;
+        Ok(UserRecord {
+            username: f.required_string("username")?,
+            password_hash: f.string("password_hash")?,
+            roles: f.strings("roles")?,
+            full_name: f.string("full_name")?,
+            email: f.string("email")?,
+            metadata: f.object_or_empty("metadata")?,
+            enabled: f.boolean_or_false("enabled")?,
+        })
     }
 
     /// The text to store.
@@ -305,6 +316,54 @@ mod tests {
         assert_eq!(record.to_text(), text, "stored text round-trips in the stored order");
         let damaged = UserRecord::parse(r#"{"username":"joe"}"#).unwrap_or_else(UserRecord::elastic);
         assert_eq!((damaged.password_hash, damaged.enabled), (None, false));
+    }
+
+    /// The derive the reader replaced, as its oracle.
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Derived {
+        username: String,
+        #[serde(default)]
+        password_hash: Option<String>,
+        #[serde(default)]
+        roles: Vec<String>,
+        #[serde(default)]
+        full_name: Option<String>,
+        #[serde(default)]
+        email: Option<String>,
+        #[serde(default)]
+        metadata: Map<String, Value>,
+        #[serde(default)]
+        enabled: bool,
+    }
+
+    #[test]
+    fn records_read_as_the_derive_did() {
+        let rows = [
+            r#"{"username":"joe","password_hash":"h","roles":["r"],"full_name":null,"email":"e","metadata":{"k":1.5},"enabled":true}"#,
+            r#"{"username":"joe"}"#,
+            r#"{"enabled":true,"username":"joe","extra":[1,{"x":null}]}"#,
+            r#"{"username":"joe","password_hash":null,"full_name":"J","email":null}"#,
+            r#"{"username":null}"#,
+            r#"{"username":5}"#,
+            r#"{"username":"joe","password_hash":5}"#,
+            r#"{"username":"joe","roles":null}"#,
+            r#"{"username":"joe","roles":["a",1]}"#,
+            r#"{"username":"joe","metadata":null}"#,
+            r#"{"username":"joe","metadata":[]}"#,
+            r#"{"username":"joe","enabled":null}"#,
+            r#"{"username":"joe","enabled":"true"}"#,
+            r#"{"username":"joe","full_name":{}}"#,
+            "[]",
+            "null",
+            "{",
+        ];
+        for text in rows {
+            let derived = serde_json::from_str::<Derived>(text).ok().map(|d| {
+                let Derived { username, password_hash, roles, full_name, email, metadata, enabled } = d;
+                UserRecord { username, password_hash, roles, full_name, email, metadata, enabled }
+            });
+            assert_eq!(UserRecord::parse(text), derived, "{text}");
+        }
     }
 
     #[test]

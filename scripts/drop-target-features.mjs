@@ -1,0 +1,50 @@
+// Copies a cargo-built .wasm without its `target_features` custom section, for wasm-bindgen.
+//
+// Why: scripts/build.sh compiles the crate without the reference-types and multivalue features,
+// so that every export's signature is plain numbers, which V8 calls through its generic
+// JS-to-wasm wrapper; with them, wasm-bindgen gives exports externref parameters and multi-value
+// results, and V8 (Node 20's included) compiles one optimised wrapper per such signature when it
+// compiles the module, about half of the compile's CPU. But the precompiled standard library
+// still lists both features in the section, and wasm-bindgen reads the section to decide. Without
+// the section it reads the module itself: no externref intrinsics are exported, so it emits
+// numbers-only glue. (wasm-opt strips the section from the shipped file anyway.)
+//
+// Usage: node scripts/drop-target-features.mjs <input.wasm> <output.wasm>
+import { readFileSync, writeFileSync } from "node:fs";
+
+const [input, output] = process.argv.slice(2);
+if (!input || !output) {
+  console.error("usage: node scripts/drop-target-features.mjs <input.wasm> <output.wasm>");
+  process.exit(2);
+}
+const bytes = readFileSync(input);
+let at = 8; // magic + version
+const leb = () => {
+  let value = 0;
+  let shift = 0;
+  let byte;
+  do {
+    byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return value;
+};
+const kept = [bytes.subarray(0, 8)];
+let dropped = 0;
+while (at < bytes.length) {
+  const start = at;
+  const id = bytes[at++];
+  const length = leb();
+  const body = at;
+  let name = "";
+  if (id === 0) {
+    const nameLength = leb();
+    name = bytes.subarray(at, at + nameLength).toString("utf8");
+  }
+  at = body + length;
+  if (id === 0 && name === "target_features") dropped++;
+  else kept.push(bytes.subarray(start, at));
+}
+writeFileSync(output, Buffer.concat(kept));
+console.error(`[drop-target-features] ${input}: ${dropped} target_features section(s) dropped`);
