@@ -34,10 +34,15 @@ step "wasm in Node" wasm_test wasm_node WASM_BINDGEN_TEST_ONLY_NODE=1
 step "wasm in headless Chromium" wasm_test wasm_browser CHROMEDRIVER="$(command -v chromedriver)"
 step "wasm in headless Firefox" wasm_test wasm_browser GECKODRIVER="$(command -v geckodriver)"
 # The trap-recovery test needs a build whose only extra is forceTrap() (feature trap-test).
+# It is built as scripts/build.sh builds the shipped wasm (no reference-types or multivalue, the
+# target_features section dropped), so that the glue it recovers is the shipped kind.
 build_trap_test() {
-  cargo build --quiet --release --target wasm32-unknown-unknown --lib --features trap-test --target-dir target/trap-test &&
-    wasm-bindgen --target web --experimental-reset-state-function --out-dir dist/wasm-trap-test \
-      target/trap-test/wasm32-unknown-unknown/release/edge_token.wasm
+  local release=target/trap-test/wasm32-unknown-unknown/release
+  cargo build --quiet --release --target wasm32-unknown-unknown --lib --features trap-test --target-dir target/trap-test \
+    --config 'target.wasm32-unknown-unknown.rustflags=["-C", "target-feature=-reference-types,-multivalue"]' &&
+    node scripts/drop-target-features.mjs "$release/edge_token.wasm" "$release/edge_token.bindgen.wasm" &&
+    wasm-bindgen --target web --experimental-reset-state-function --out-name edge_token --out-dir dist/wasm-trap-test \
+      "$release/edge_token.bindgen.wasm"
 }
 step "build the trap-test wasm" build_trap_test
 node_tests=(tests/js/)
