@@ -100,6 +100,8 @@ export function bindServiceCalls(raw, call) {
   };
   // The plain headers of a request that sends none of them (most), answered once.
   let noPlainHeaders;
+  /** @type {{problem: string | undefined} | undefined} */
+  let emptyBody;
   return {
     maxBodyBytes: () => call("maxBodyBytes"),
     /** How the REST layer takes a request: a frozen plain object copied from the core's Route. */
@@ -140,7 +142,12 @@ export function bindServiceCalls(raw, call) {
       return out;
     },
     /** undefined, or the 413/400 envelope for a body that may not be read. */
-    checkBody: (bytes) => call("checkBody", bytes),
+    checkBody(bytes) {
+      if (bytes.length > 0) return call("checkBody", bytes);
+      // Most requests have none: the core's answer for it, asked once.
+      if (emptyBody === undefined) emptyBody = { problem: call("checkBody", bytes) };
+      return emptyBody.problem;
+    },
     /** The operator's message for an AUDIT_EVENTS_* list naming an unknown event type, or undefined. */
     auditSettingsProblem: (include, exclude) => call("auditSettingsProblem", include, exclude),
     /** The audit trail's lines (JSON text each) for what one request did. */
@@ -149,10 +156,11 @@ export function bindServiceCalls(raw, call) {
     restError: (kind, ...args) => call("restError", raw.RestError[kind], args.map(String)),
     /** `{username, password}`, `{token}`, `{failure}` (a 401 envelope) or `{}` for none. */
     readAuthorization(header) {
-      const read = call("readAuthorization", header);
-      const out = { failure: read.failure, token: read.token, username: read.username, password: read.password };
-      read.free();
-      return out;
+      const [kind, first, second] = call("readAuthorization", header);
+      if (kind === "basic") return { username: first, password: second };
+      if (kind === "bearer") return { token: first };
+      if (kind === "failure") return { failure: first };
+      return {};
     },
   };
 }
