@@ -214,55 +214,17 @@ fn failure(failure: &AuthenticationFailure<'_>) -> crate::errors::Reply {
     rest_errors::authentication_failure(failure)
 }
 
-/// The credentials of a request's `Authorization` header, read as ES's realms read it.
-/// Exactly one of `failure` (a 401 envelope), `token`, or `username`+`password` is set; none
-/// when the request presents no credentials a realm here reads.
-#[wasm_bindgen]
-pub struct Authorization {
-    credentials: Credentials,
-    failure: Option<String>,
-}
-
-#[wasm_bindgen]
-impl Authorization {
-    #[wasm_bindgen(getter)]
-    pub fn failure(&self) -> Option<String> {
-        self.failure.clone()
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn token(&self) -> Option<String> {
-        match &self.credentials {
-            Credentials::Bearer(token) => Some(token.clone()),
-            _ => None,
-        }
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn username(&self) -> Option<String> {
-        match &self.credentials {
-            Credentials::Basic { username, .. } => Some(username.clone()),
-            _ => None,
-        }
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn password(&self) -> Option<String> {
-        match &self.credentials {
-            Credentials::Basic { password, .. } => Some(password.clone()),
-            _ => None,
-        }
-    }
-}
-
+/// The credentials of a request's `Authorization` header, read as ES's realms read it, as one
+/// array (one crossing, not an object and a getter per field): `["basic", username, password]`,
+/// `["bearer", token]`, `["failure", envelope]` (a 401), or `[]` when the request presents no
+/// credentials a realm here reads.
 #[wasm_bindgen(js_name = readAuthorization)]
-pub fn read_authorization_header(header: &str) -> Authorization {
+pub fn read_authorization_header(header: &str) -> Vec<String> {
     match read_authorization(header) {
-        Ok(credentials) => Authorization { credentials, failure: None },
-        Err(problem) => Authorization {
-            credentials: Credentials::None,
-            failure: Some(rest_errors::authentication_failure(&problem).to_envelope()),
-        },
+        Ok(Credentials::Basic { username, password }) => vec!["basic".into(), username, password],
+        Ok(Credentials::Bearer(token)) => vec!["bearer".into(), token],
+        Ok(Credentials::None) => Vec::new(),
+        Err(problem) => vec!["failure".into(), rest_errors::authentication_failure(&problem).to_envelope()],
     }
 }
 

@@ -5,7 +5,7 @@
 import { guardKv } from "../kv-guard.js";
 import { checkEnvelope } from "./check.js";
 import { EdgeTokenError, asEnvelope, internalError, settle } from "./errors.js";
-import { asJson, bindRealmCalls, bindServiceCalls, requireString } from "./sync-calls.js";
+import { asJson, bindRealmCalls, bindServiceCalls, pureMemo, requireString } from "./sync-calls.js";
 
 /**
  * The `ROLES` setting as the JSON text the core parses: text as it is, an object serialised
@@ -340,8 +340,15 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     hasPrivileges: (roles, principal, username, body, native) =>
       onTable(roles, (table) => table.hasPrivileges(JSON.stringify(principal), username ?? undefined, body, native ?? undefined)),
     /** The KV keys of the caller's roles that `roles` does not define (stored roles to read). */
-    nativeRoleKeys: (roles, principal) =>
-      JSON.parse(withTable(roles, (table) => table.nativeRoleKeys(JSON.stringify(principal)))),
+    nativeRoleKeys(roles, principal) {
+      const ask = () => Object.freeze(JSON.parse(withTable(roles, (table) => table.nativeRoleKeys(JSON.stringify(principal)))));
+      // The answer depends on the table and the caller's roles only (every request asks, with
+      // the same few role lists): remembered per table, keyed by the roles' JSON.
+      const held = roleTables.get(roles);
+      if (held === undefined || principal === null || typeof principal !== "object") return ask();
+      held.nativeKeys ??= pureMemo(256);
+      return held.nativeKeys(JSON.stringify(principal.roles) ?? "", ask);
+    },
     realmCache,
     loginThrottle,
     /** The ES action behind an endpoint, for the messages that name it. */

@@ -7,6 +7,30 @@ export function requireString(value, what) {
   if (typeof value !== "string") throw new TypeError(`${what} must be a string, got ${typeof value}`);
 }
 
+/**
+ * A bounded memo for a pure call of the core (its answer depends on its arguments only, never
+ * on state or the clock), so that a repeat request costs a Map lookup, not a boundary crossing:
+ * `(key, make)` answers the value remembered for `key`, else `make()`'s, remembered. Keys are
+ * request data, so at most `limit` are kept (the oldest go first) and a long one not at all.
+ * The values are shared between requests: they are frozen.
+ */
+export function pureMemo(limit, maxKeyLength = 2048) {
+  const known = new Map();
+  return (key, make) => {
+    let value = known.get(key);
+    if (value !== undefined) return value;
+    value = make();
+    if (key.length <= maxKeyLength) {
+      if (known.size >= limit) known.delete(known.keys().next().value);
+      known.set(key, value);
+    }
+    return value;
+  };
+}
+
+/** A header's value as a memo key part: absent and empty differ. */
+const part = (value) => (value === undefined ? "\n" : `\n=${value}`);
+
 export const asJson = (value) => (typeof value === "string" ? value : JSON.stringify(value ?? null));
 
 /**
@@ -15,6 +39,8 @@ export const asJson = (value) => (typeof value === "string" ? value : JSON.strin
  * user's 404) throw EdgeTokenError like every other call. Not public API.
  */
 export function bindRealmCalls(call, callSync) {
+  // The keys a login reads depend on its username only; every Basic request asks.
+  const loginPlans = pureMemo(1024);
   const nullable = (value) => (value === undefined || value === null ? undefined : value);
   // The string arguments are checked here: a wrong type must not reach the glue.
   const text = (value, what) => {
@@ -35,7 +61,7 @@ export function bindRealmCalls(call, callSync) {
     realmReads: (endpoint, state, caller) => callSync("realmReads", endpoint, JSON.stringify(state), text(caller, "caller")),
     realmAnswer: (endpoint, state, values, hash) =>
       callSync("realmAnswer", endpoint, JSON.stringify(state), JSON.stringify(values), nullable(hash)),
-    loginPlan: (username) => callSync("loginPlan", text(username, "username")),
+    loginPlan: (username) => loginPlans(text(username, "username"), () => Object.freeze(callSync("loginPlan", username))),
     loginUser: (username, record, reservedEnabled) =>
       callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),
   };
@@ -43,36 +69,49 @@ export function bindRealmCalls(call, callSync) {
 
 /** What the HTTP service asks the core (src/wasm/service.rs), through the same trap guard. */
 export function bindServiceCalls(raw, call) {
+  // Routing is a pure function of the request line and two headers (src/wasm/service.rs), and
+  // building its answer (the error envelopes of a body a route refuses, ...) is most of it:
+  // clients repeat the same few requests, which then cost a Map lookup.
+  const routes = pureMemo(256);
+  const routeOf = (method, path, uri, accept, contentType) => {
+    const read = call("routeRequest", method, path, uri, accept, contentType);
+    const out = Object.freeze({
+      endpoint: read.endpoint,
+      username: read.username,
+      parameterName: read.parameterName,
+      preflight: read.preflight,
+      problem: read.problem,
+      bodyProblem: read.bodyProblem,
+      format: read.format,
+      responseType: read.responseType,
+    });
+    read.free();
+    return out;
+  };
+  // The plain headers of a request that sends none of them (most), answered once.
+  let noPlainHeaders;
+  /** @type {{problem: string | undefined} | undefined} */
+  let emptyBody;
   return {
     maxBodyBytes: () => call("maxBodyBytes"),
-    /** How the REST layer takes a request: a plain object copied from the core's Route. */
+    /** How the REST layer takes a request: a frozen plain object copied from the core's Route. */
     route(method, path, uri, headers) {
-      const read = call(
-        "routeRequest",
-        method,
-        path,
-        uri,
-        headers.get("accept") ?? undefined,
-        headers.get("content-type") ?? undefined,
-      );
-      const out = {
-        endpoint: read.endpoint,
-        username: read.username,
-        parameterName: read.parameterName,
-        preflight: read.preflight,
-        problem: read.problem,
-        bodyProblem: read.bodyProblem,
-        format: read.format,
-        responseType: read.responseType,
-      };
-      read.free();
-      return out;
+      const accept = headers.get("accept") ?? undefined;
+      const contentType = headers.get("content-type") ?? undefined;
+      const key = `${method} ${path}\n${uri}${part(accept)}${part(contentType)}`;
+      return routes(key, () => routeOf(method, path, uri, accept, contentType));
     },
     /** `{bodyCoding, echo, traceId}`: the body's coding, headers every response carries, trace id. */
-    requestHeaders: (headers) =>
-      JSON.parse(
-        call("requestHeaders", ...["content-encoding", "x-opaque-id", "traceparent"].map((n) => headers.get(n) ?? undefined)),
-      ),
+    requestHeaders(headers) {
+      const values = ["content-encoding", "x-opaque-id", "traceparent"].map((n) => headers.get(n) ?? undefined);
+      const read = () => JSON.parse(call("requestHeaders", ...values));
+      if (values.some((v) => v !== undefined)) return read();
+      if (noPlainHeaders === undefined) {
+        const plain = read();
+        noPlainHeaders = Object.freeze({ ...plain, echo: Object.freeze(plain.echo) });
+      }
+      return noPlainHeaders;
+    },
     /** "gzip", "deflate" or undefined: the response's coding for an Accept-Encoding. */
     responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding ?? undefined),
     /** GET /_cluster/health: `{probe_key}` or ES's 400; then its 200 or 408 (thrown). */
@@ -92,7 +131,12 @@ export function bindServiceCalls(raw, call) {
       return out;
     },
     /** undefined, or the 413/400 envelope for a body that may not be read. */
-    checkBody: (bytes) => call("checkBody", bytes),
+    checkBody(bytes) {
+      if (bytes.length > 0) return call("checkBody", bytes);
+      // Most requests have none: the core's answer for it, asked once.
+      if (emptyBody === undefined) emptyBody = { problem: call("checkBody", bytes) };
+      return emptyBody.problem;
+    },
     /** The env's settings checked (src/service_settings.rs): `{settings}`, or `{problem}` for the operator. */
     serviceSettings: (env) => JSON.parse(call("serviceSettings", env)),
     /** GET /'s body. */
@@ -103,10 +147,11 @@ export function bindServiceCalls(raw, call) {
     restError: (kind, ...args) => call("restError", raw.RestError[kind], args.map(String)),
     /** `{username, password}`, `{token}`, `{failure}` (a 401 envelope) or `{}` for none. */
     readAuthorization(header) {
-      const read = call("readAuthorization", header);
-      const out = { failure: read.failure, token: read.token, username: read.username, password: read.password };
-      read.free();
-      return out;
+      const [kind, first, second] = call("readAuthorization", header);
+      if (kind === "basic") return { username: first, password: second };
+      if (kind === "bearer") return { token: first };
+      if (kind === "failure") return { failure: first };
+      return {};
     },
   };
 }

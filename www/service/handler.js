@@ -153,7 +153,8 @@ export function serviceHandler(boundEngine, config) {
   };
   // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
   return async function handle(request, options) {
-    const head = request.method.toUpperCase() === "HEAD";
+    const method = request.method.toUpperCase();
+    const head = method === "HEAD";
     let mediaType = "application/json";
     let format;
     let out;
@@ -165,12 +166,11 @@ export function serviceHandler(boundEngine, config) {
       const connection = connectionOf(options);
       if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connection);
       plain = ctx.engine.service.requestHeaders(headers);
-      const route = ctx.engine.service.route(request.method.toUpperCase(), url.pathname, url.pathname + url.search, headers);
+      const route = ctx.engine.service.route(method, url.pathname, url.pathname + url.search, headers);
       mediaType = route.responseType;
       format = route.format;
       // CORS (the core's decision): a preflight is answered first; other replies carry its headers.
-      const cors =
-        ctx.cors && ctx.engine.service.cors(ctx.cors, request.method.toUpperCase(), headers, headers.get("host") ?? url.host);
+      const cors = ctx.cors && ctx.engine.service.cors(ctx.cors, method, headers, headers.get("host") ?? url.host);
       if (cors?.early !== undefined) return toResponse({ ...fromEnvelope(cors.early), bare: true }, mediaType);
       trail = ctx.audit?.begin(request, url, connection);
       const corsForbidden = cors?.forbidden;
