@@ -26,8 +26,11 @@ async function load(options) {
   return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
 }
 
-// autocannon's own `duration` is in whole seconds; start and finish are Dates, to the ms.
-const seconds = (r) => (r.finish - r.start) / 1000;
+// autocannon's own `duration` is in whole seconds; start and finish are Dates, to the ms. A run
+// of a fixed `amount` ends on autocannon's own tick, after the last answer (its rates came out
+// as the amount over round times: 1, 1.5, 2 s): such a run carries its own `seconds`, from the
+// first request sent to the last answer read.
+const seconds = (r) => r.seconds ?? (r.finish - r.start) / 1000;
 const summary = (r) => ({
   seconds: seconds(r),
   requestsPerSecond: r.requests.total / seconds(r),
@@ -167,9 +170,23 @@ export async function measureSideBySide(root, { durationS = 10, connections = 10
         const list = rounds[name].revoke.length === 0 ? all.slice(0, all.length >> 1) : all.slice(all.length >> 1);
         log(`side by side: ${name} revoking ${list.length} tokens, one per request`);
         let next = 0;
-        const take = () => list[Math.min(next++, list.length - 1)].request;
-        const requests = [{ ...list[0].request, setupRequest: (request) => ({ ...request, ...take() }) }];
-        const result = summary(await load({ url: urls[name], requests, connections, amount: list.length }));
+        let first;
+        let last;
+        const take = () => {
+          first ??= performance.now();
+          return list[Math.min(next++, list.length - 1)].request;
+        };
+        const requests = [
+          {
+            ...list[0].request,
+            setupRequest: (request) => ({ ...request, ...take() }),
+            onResponse: () => {
+              last = performance.now();
+            },
+          },
+        ];
+        const run = await load({ url: urls[name], requests, connections, amount: list.length });
+        const result = summary({ ...run, seconds: (last - first) / 1000 });
         if (next < list.length) throw new Error(`${name}: ${next} of ${list.length} tokens revoked`);
         rounds[name].revoke.push(result);
         // Revoked means revoked: the last token is refused, a token left out of the run still checks.
