@@ -2,6 +2,7 @@
 // and, from the named build, where the code bytes are, by crate.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { cursor, readImport, sections } from "../scripts/wasm-binary.mjs";
 
 export function measureWasmSize(path) {
   const bytes = readFileSync(path);
@@ -10,74 +11,32 @@ export function measureWasmSize(path) {
 
 /** Function body sizes from the code section, named from the name section. */
 function functionSizes(bytes) {
-  let at = 8; // magic + version
-  const leb = () => {
-    let value = 0;
-    let shift = 0;
-    let byte;
-    do {
-      byte = bytes[at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return value;
-  };
-  const skipLimits = () => {
-    const flags = leb();
-    leb();
-    if (flags & 1) leb();
-  };
   let importedFunctions = 0;
   const bodies = [];
   const names = new Map();
-  const sections = new Map();
-  while (at < bytes.length) {
-    const id = bytes[at++];
-    const length = leb();
-    const start = at;
-    sections.set(id, (sections.get(id) ?? 0) + length);
+  const sizes = new Map();
+  for (const { id, body, end } of sections(bytes)) {
+    sizes.set(id, (sizes.get(id) ?? 0) + end - body);
+    const c = cursor(bytes, body);
     if (id === 2) {
-      for (let n = leb(); n > 0; n--) {
-        // (`at += leb()` would read `at` before leb() moves it)
-        const moduleName = leb();
-        at += moduleName;
-        const fieldName = leb();
-        at += fieldName;
-        const kind = bytes[at++];
-        if (kind === 0) leb(), importedFunctions++;
-        else if (kind === 1) at++, skipLimits();
-        else if (kind === 2) skipLimits();
-        else if (kind === 3) at += 2;
-        else if (kind === 4) at++, leb();
-      }
+      for (let n = c.leb(); n > 0; n--) if (readImport(c).kind === 0) importedFunctions++;
     } else if (id === 10) {
-      for (let n = leb(); n > 0; n--) {
-        const size = leb();
+      for (let n = c.leb(); n > 0; n--) {
+        const size = c.leb();
         bodies.push(size);
-        at += size;
+        c.at += size;
       }
-    } else if (id === 0) {
-      const nameLength = leb();
-      const name = new TextDecoder().decode(bytes.subarray(at, at + nameLength));
-      at += nameLength;
-      while (name === "name" && at < start + length) {
-        const sub = bytes[at++];
-        const subLength = leb();
-        const subStart = at;
-        if (sub === 1) {
-          for (let n = leb(); n > 0; n--) {
-            const index = leb();
-            const l = leb();
-            names.set(index, new TextDecoder().decode(bytes.subarray(at, at + l)));
-            at += l;
-          }
-        }
-        at = subStart + subLength;
+    } else if (id === 0 && c.name() === "name") {
+      while (c.at < end) {
+        const sub = c.byte();
+        const length = c.leb();
+        const subEnd = c.at + length;
+        if (sub === 1) for (let n = c.leb(); n > 0; n--) names.set(c.leb(), c.name());
+        c.at = subEnd;
       }
     }
-    at = start + length;
   }
-  return { sections, functions: bodies.map((size, i) => ({ size, name: names.get(i + importedFunctions) ?? "" })) };
+  return { sections: sizes, functions: bodies.map((size, i) => ({ size, name: names.get(i + importedFunctions) ?? "" })) };
 }
 
 // The crate a Rust symbol belongs to: the first path segment, after any `<` of a trait impl.

@@ -11,6 +11,7 @@
 //
 // Usage: node scripts/drop-target-features.mjs <input.wasm> <output.wasm>
 import { readFileSync, writeFileSync } from "node:fs";
+import { cursor, sections } from "./wasm-binary.mjs";
 
 const [input, output] = process.argv.slice(2);
 if (!input || !output) {
@@ -18,33 +19,11 @@ if (!input || !output) {
   process.exit(2);
 }
 const bytes = readFileSync(input);
-let at = 8; // magic + version
-const leb = () => {
-  let value = 0;
-  let shift = 0;
-  let byte;
-  do {
-    byte = bytes[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return value;
-};
 const kept = [bytes.subarray(0, 8)];
 let dropped = 0;
-while (at < bytes.length) {
-  const start = at;
-  const id = bytes[at++];
-  const length = leb();
-  const body = at;
-  let name = "";
-  if (id === 0) {
-    const nameLength = leb();
-    name = bytes.subarray(at, at + nameLength).toString("utf8");
-  }
-  at = body + length;
-  if (id === 0 && name === "target_features") dropped++;
-  else kept.push(bytes.subarray(start, at));
+for (const { id, start, body, end } of sections(bytes)) {
+  if (id === 0 && cursor(bytes, body).name() === "target_features") dropped++;
+  else kept.push(bytes.subarray(start, end));
 }
 writeFileSync(output, Buffer.concat(kept));
 console.error(`[drop-target-features] ${input}: ${dropped} target_features section(s) dropped`);

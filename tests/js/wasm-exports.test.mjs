@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { cursor, readImport, sections } from "../../scripts/wasm-binary.mjs";
 
 const NUMBERS = new Map([
   [0x7f, "i32"],
@@ -18,58 +19,33 @@ const NAMES = new Map([...NUMBERS, [0x6f, "externref"], [0x70, "funcref"], [0x7b
 
 /** Each exported function's name with its signature, from the type, import, function and export sections. */
 function exportSignatures(bytes) {
-  let at = 8;
-  const leb = () => {
-    let value = 0;
-    let shift = 0;
-    let byte;
-    do {
-      byte = bytes[at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return value;
-  };
-  const name = () => {
-    const length = leb();
-    at += length;
-    return bytes.subarray(at - length, at).toString("utf8");
-  };
   const types = [];
   const functionTypes = [];
   const exports = [];
-  while (at < bytes.length) {
-    const id = bytes[at++];
-    const length = leb();
-    const end = at + length;
+  for (const { id, body } of sections(bytes)) {
+    const c = cursor(bytes, body);
     if (id === 1) {
-      for (let n = leb(); n > 0; n--) {
-        assert.equal(bytes[at++], 0x60, "a function type");
-        const params = Array.from({ length: leb() }, () => bytes[at++]);
-        const results = Array.from({ length: leb() }, () => bytes[at++]);
+      for (let n = c.leb(); n > 0; n--) {
+        assert.equal(c.byte(), 0x60, "a function type");
+        const params = Array.from({ length: c.leb() }, () => c.byte());
+        const results = Array.from({ length: c.leb() }, () => c.byte());
         types.push({ params, results });
       }
     } else if (id === 2) {
-      for (let n = leb(); n > 0; n--) {
-        name();
-        name();
-        const kind = bytes[at++];
-        if (kind === 0) functionTypes.push(leb());
-        else if (kind === 1) at++, leb() & 1 ? (leb(), leb()) : leb();
-        else if (kind === 2) leb() & 1 ? (leb(), leb()) : leb();
-        else if (kind === 3) at += 2;
+      for (let n = c.leb(); n > 0; n--) {
+        const imported = readImport(c);
+        if (imported.kind === 0) functionTypes.push(imported.type);
       }
     } else if (id === 3) {
-      for (let n = leb(); n > 0; n--) functionTypes.push(leb());
+      for (let n = c.leb(); n > 0; n--) functionTypes.push(c.leb());
     } else if (id === 7) {
-      for (let n = leb(); n > 0; n--) {
-        const exportName = name();
-        const kind = bytes[at++];
-        const index = leb();
+      for (let n = c.leb(); n > 0; n--) {
+        const exportName = c.name();
+        const kind = c.byte();
+        const index = c.leb();
         if (kind === 0) exports.push({ name: exportName, type: types[functionTypes[index]] });
       }
     }
-    at = end;
   }
   return exports;
 }
