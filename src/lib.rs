@@ -60,6 +60,7 @@ pub mod superseding;
 pub mod token_documents;
 pub mod user_lookup;
 pub mod user_privileges;
+pub mod user_record;
 pub mod user_state;
 pub mod users;
 
