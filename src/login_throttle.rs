@@ -267,27 +267,6 @@ impl LoginThrottle {
         }
     }
 
-    /// An attempt already known to succeed (a cached login) of a pair with none waiting, in one
-    /// step: [`Self::enter`], [`Self::admit_name`], [`Self::end`] as a success and
-    /// [`Self::leave`], as the host would make them one by one. `Wait` counts nothing: the host
-    /// goes on as after `enter`.
-    pub fn succeed_at_once(&mut self, pair: &str, key: &str, stored: Option<&str>, now: f64) -> Entry {
-        match self.enter(pair, 0, now) {
-            Entry::Admit => {}
-            other => return other,
-        }
-        let admitted = self.admit_name(key, stored, now);
-        if admitted {
-            self.end(pair, key, Outcome::Success, now);
-        }
-        self.leave(pair, 0, now);
-        if admitted {
-            Entry::Admit
-        } else {
-            Entry::Refuse
-        }
-    }
-
     /// The bucket to store for a known username with a pending change, at most once per
     /// interval (JSON text), or None. [`Self::unwritten`] puts it back when the write fails.
     pub fn take_write(&mut self, key: &str, now: f64) -> Option<String> {

@@ -155,32 +155,3 @@ fn idle_state_is_forgotten_oldest_first_but_busy_state_is_kept() {
     // The locked pair was idle: forgotten, so it is admitted again (a lost lock, never a wrong one).
     assert_eq!(t.enter(PAIR, 0, T0), Entry::Admit);
 }
-
-#[test]
-fn a_success_at_once_counts_as_the_steps_it_stands_for() {
-    // Two throttles, one ended step by step and one at once, agree at every row: admitted,
-    // refused by a lock (the pair's), and refused by a full bucket (the username's).
-    let (mut steps, mut once) = (LoginThrottle::new(LIMITS), LoginThrottle::new(LIMITS));
-    assert!(attempt(&mut steps, PAIR, Outcome::Success, T0));
-    assert_eq!(once.succeed_at_once(PAIR, NAME, None, T0), Entry::Admit);
-    for t in [&mut steps, &mut once] {
-        for _ in 0..5 {
-            assert!(attempt(t, PAIR, FAIL, T0));
-        }
-    }
-    assert_eq!(once.succeed_at_once(PAIR, NAME, None, T0), Entry::Refuse, "locked");
-    assert_eq!(steps.enter(PAIR, 0, T0), Entry::Refuse);
-    // Once the lock ends, a success clears the pair's failures in both.
-    let later = T0 + 2.0 * SECOND;
-    assert!(attempt(&mut steps, PAIR, Outcome::Success, later));
-    assert_eq!(once.succeed_at_once(PAIR, NAME, None, later), Entry::Admit);
-    for t in [&mut steps, &mut once] {
-        assert_eq!(t.enter(PAIR, 0, later), Entry::Admit, "the success started over");
-        t.leave(PAIR, 0, later);
-    }
-    // A full username bucket (as another isolate stored it) refuses both, and leaves the pair free.
-    let full = format!(r#"{{"score":1000,"at":{}}}"#, later as u64);
-    assert!(!steps.admit_name(NAME, Some(&full), later));
-    assert_eq!(once.succeed_at_once(PAIR, NAME, Some(&full), later), Entry::Refuse);
-    assert_eq!(once.enter(PAIR, 0, later), Entry::Admit, "the refused attempt left the pair");
-}

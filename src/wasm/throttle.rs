@@ -56,18 +56,6 @@ impl LoginThrottle {
         self.throttle.end(pair, key, outcome, now);
     }
 
-    /// `enter`, `admitName`, `end` ("success") and `leave` in one call, for a check already
-    /// known to succeed with none of its pair waiting. 0: done, 1: to wait (as `enter`),
-    /// 2: refused.
-    #[wasm_bindgen(js_name = succeedAtOnce)]
-    pub fn succeed_at_once(&mut self, pair: &str, key: &str, stored: Option<String>, now: f64) -> u32 {
-        match self.throttle.succeed_at_once(pair, key, stored.as_deref(), now) {
-            Entry::Admit => 0,
-            Entry::Wait => 1,
-            Entry::Refuse => 2,
-        }
-    }
-
     #[wasm_bindgen(js_name = takeWrite)]
     pub fn take_write(&mut self, key: &str, now: f64) -> Option<String> {
         self.throttle.take_write(key, now)

@@ -227,23 +227,6 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     });
   }
 
-  /**
-   * The fields of a caller that authorizeCaller's core reads (src/privileges.rs,
-   * authorize_principal): the whole body, metadata and all, was serialized and parsed again on
-   * every request. Anything that is not a plain object goes as it is.
-   */
-  const callerFields = (principal) =>
-    principal === null || typeof principal !== "object" || Array.isArray(principal)
-      ? principal
-      : {
-          username: principal.username,
-          roles: principal.roles,
-          authentication_realm: authenticationRealmType(principal.authentication_realm),
-          authentication_type: principal.authentication_type,
-        };
-  const authenticationRealmType = (realm) =>
-    realm === null || typeof realm !== "object" || Array.isArray(realm) ? realm : { type: realm.type };
-
   /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
   function authorize(roles, username, assignedRoles, endpoint) {
     requireString(username, "username");
@@ -258,7 +241,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
    */
   function authorizeCaller(roles, principal, endpoint, target, native) {
     requireString(endpoint, "endpoint");
-    const caller = JSON.stringify(callerFields(principal));
+    const caller = JSON.stringify(principal);
     onTable(roles, (table) => table.authorizeCaller(caller, endpoint, target ?? undefined, native ?? undefined));
   }
 

@@ -67,7 +67,7 @@ export async function authenticatePassword(realms, username, password, connectio
       return { storeError: /** @type {any} */ (error)?.message ?? String(error) };
     }
   }
-  const attempt = await realms.throttle.begin(plan.throttle_key, { ...connection, known: cached !== undefined });
+  const attempt = await realms.throttle.begin(plan.throttle_key, connection);
   // Throttled: refused like a wrong password, without spending a hash (or a guess) on it,
   // even when the cache knows the password: a throttled username stays throttled.
   if (attempt.refused) return { principal: null };

@@ -9,8 +9,6 @@
 export const UNKNOWN_CLIENT = "unknown";
 
 const REFUSED = Object.freeze({ refused: true });
-/** An attempt begun as `known` to succeed and already counted so: its ending does nothing. */
-const SUCCEEDED = Object.freeze({ refused: false, succeeded() {}, failed() {}, abandoned() {} });
 
 /** A write that nobody waits for (Node, Deno, Bun: the process outlives the response). */
 const background = () => {};
@@ -20,8 +18,6 @@ const background = () => {};
  * epoch ms. `begin(key, {clientAddress, waitUntil})`, `key` the username's throttle key (named
  * by the core) → `{refused: true}`, or an admitted attempt `{refused: false, succeeded(),
  * failed({known}), abandoned()}` of which exactly one must be called. None of them ever throws.
- * `known: true` says the check is already known to succeed (a cached login): the attempt that
- * is admitted must then be ended with `succeeded()`.
  */
 export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
   const core = engine.loginThrottle();
@@ -60,21 +56,12 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
     }
   }
 
-  async function begin(key, { clientAddress = UNKNOWN_CLIENT, waitUntil = background, known = false } = {}) {
+  async function begin(key, { clientAddress = UNKNOWN_CLIENT, waitUntil = background } = {}) {
     const stored = await read(key);
     // From here to "enter" nothing awaits, so parallel attempts are counted one by one.
     const pairKey = `${key} ${clientAddress}`;
     const queue = queues.get(pairKey) ?? [];
-    let entry;
-    if (known && queue.length === 0) {
-      // A check known to succeed (a cached login) with none waiting: enter, admit and end it as
-      // a success in one call, not four. 1 (to wait) counted nothing: it goes on as below.
-      entry = core("succeedAtOnce", pairKey, key, stored, now()); // 0: done, 1: to wait, 2: refused
-      if (entry !== 1) {
-        flush(key, waitUntil);
-        return entry === 0 ? SUCCEEDED : REFUSED;
-      }
-    } else entry = core("enter", pairKey, queue.length, now()); // 0: admitted, 1: to wait, 2: refused
+    const entry = core("enter", pairKey, queue.length, now()); // 0: admitted, 1: to wait, 2: refused
     let admitted = entry === 0;
     if (entry === 1) {
       queues.set(pairKey, queue);
