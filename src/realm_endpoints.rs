@@ -42,7 +42,7 @@ pub fn request(endpoint: &str, name: Option<&str>, caller: &str, body: &str) -> 
             (endpoint, json!({"key": native_roles::role_key(path), "value": value}), None)
         }
         "getUsers" | "deleteUser" | "getRoles" | "deleteRole" => (endpoint, json!({"name": name}), None),
-        _ => return Err(illegal_argument(format!("[{endpoint}] is not an endpoint of the native realm"))),
+        _ => return Err(not_an_endpoint(endpoint)),
     };
     Ok(json!({"action": action, "state": state, "target": target}))
 }
@@ -77,7 +77,7 @@ pub fn reads(endpoint: &str, state: &Value, caller: &str) -> Result<Value, Reply
         }
         "getUsers" => return user_lookup::lookup(name),
         "getRoles" => return native_roles::lookup(name),
-        _ => return Err(illegal_argument(format!("[{endpoint}] is not an endpoint of the native realm"))),
+        _ => return Err(not_an_endpoint(endpoint)),
     };
     Ok(json!({ "key": key }))
 }
@@ -133,8 +133,13 @@ pub fn answer(endpoint: &str, state: &Value, values: &[Option<String>], hash: Op
             }
             Ok(json!({"status": reply.status, "body": reply.body}))
         }
-        _ => Err(illegal_argument(format!("[{endpoint}] is not an endpoint of the native realm"))),
+        _ => Err(not_an_endpoint(endpoint)),
     }
+}
+
+/// The 400 for a step asked of an endpoint that is not the native realm's (a host's mistake).
+fn not_an_endpoint(endpoint: &str) -> Reply {
+    illegal_argument(format!("[{endpoint}] is not an endpoint of the native realm"))
 }
 
 fn to_value(request: &impl serde::Serialize) -> Result<Value, Reply> {

@@ -45,10 +45,9 @@ const ENDPOINTS = {
   clearRealmCache,
 };
 
-async function dispatch(ctx, request, route, url, connection, { bodyCoding, trail, corsForbidden }) {
+async function dispatch(ctx, request, method, route, url, connection, { bodyCoding, trail, corsForbidden }) {
   // ES quotes the request URI (path and query) in its messages.
   const uri = url.pathname + url.search;
-  const method = request.method.toUpperCase();
   if (route.preflight !== undefined) return fromEnvelope(route.preflight);
 
   const caller = await authenticateRequest(ctx, request, uri, connection);
@@ -174,7 +173,7 @@ export function serviceHandler(boundEngine, config) {
       if (cors?.early !== undefined) return toResponse({ ...fromEnvelope(cors.early), bare: true }, mediaType);
       trail = ctx.audit?.begin(request, url, connection);
       const corsForbidden = cors?.forbidden;
-      out = await dispatch(ctx, request, route, url, connection, {
+      out = await dispatch(ctx, request, method, route, url, connection, {
         bodyCoding: plain.bodyCoding,
         trail,
         corsForbidden,

@@ -6,7 +6,7 @@
 const BULK_KEYS = 100;
 
 /**
- * The values a lookup plan of the core (`engine.userLookup`, `roleLookup`) asks for: one per key
+ * The values a lookup plan of the core (`engine.realmReads`'s, or `nativeRoleKeys`') asks for: one per key
  * (`{keys}`), null for a missing value; or, for `{prefix, max_users, keys}`, the values of the
  * keys listed under the prefix, then those of `keys` (the reserved user's state). Values are read
  * in bulk gets of up to 100 keys: a request must stay within the Workers limit of 1,000 KV
