@@ -104,12 +104,15 @@ impl Request {
             Some(Value::String(s)) => Some(s),
             _ => None,
         };
+        // The request URI as ES quotes it; its path and query are separate event fields.
+        let uri = text("uri").unwrap_or_default();
+        let (path, query) = uri.split_once('?').unwrap_or((uri.as_str(), ""));
         let mut request = Request {
             request_id: text("request_id").unwrap_or_else(new_request_id),
             origin_address: text("origin_address").unwrap_or_default(),
             method: text("method").unwrap_or_default(),
-            path: text("path").unwrap_or_default(),
-            query: text("query").unwrap_or_default(),
+            path: path.to_string(),
+            query: query.to_string(),
             opaque_id: text("opaque_id"),
             credentials: text("credentials").unwrap_or_default(),
             username: text("username"),
@@ -121,7 +124,8 @@ impl Request {
         request.at_ms = m.get("at_ms").and_then(Value::as_f64).unwrap_or(0.0);
         request.status = m.get("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok()).unwrap_or(0);
         request.principal = m.remove("principal").filter(Value::is_object);
-        request.response = m.remove("response").filter(|v| !v.is_null());
+        // The host passes the reply's body whatever it is; only an object or array is read.
+        request.response = m.remove("response").filter(|v| v.is_object() || v.is_array());
         Some(request)
     }
 }
@@ -339,6 +343,14 @@ mod tests {
         assert_ne!(ids.first(), ids.get(1));
         let given = Request::from_json(r#"{"request_id":"abc"}"#).map(|r| r.request_id);
         assert_eq!(given.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn the_uri_gives_the_events_path_and_query_and_only_a_json_body_is_read() {
+        let read = |json: &str| Request::from_json(json).map(|r| (r.path, r.query, r.response.is_some()));
+        let query = read(r#"{"uri":"/_security/user?pretty&x=a?b","response":{"found":true}}"#);
+        assert_eq!(query, Some(("/_security/user".into(), "pretty&x=a?b".into(), true)));
+        assert_eq!(read(r#"{"uri":"/","response":"text"}"#), Some(("/".into(), String::new(), false)));
     }
 
     #[test]

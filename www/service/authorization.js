@@ -4,20 +4,15 @@
 import { fromEngineError } from "./http.js";
 import { readValues } from "./users.js";
 
-/** The stored roles read for a caller (an _authenticate body), as the engine takes them. */
+/** The stored roles read for a caller (an _authenticate body), as the engine takes them (JSON). */
 const storedRoles = new WeakMap();
 
-/**
- * Reads the stored roles of `principal`'s roles that ROLES does not define (one bulk get, none
- * when there are none), for this request's authorization. Throws when the store fails.
- */
+/** Reads the caller's roles that ROLES does not define (one bulk get, or none); throws when the store fails. */
 export async function loadStoredRoles(ctx, principal) {
   const keys = ctx.engine.nativeRoleKeys(ctx.config.roles, principal);
-  if (keys.length === 0) return;
-  storedRoles.set(principal, JSON.stringify(await readValues(ctx.store, { keys })));
+  if (keys.length > 0) storedRoles.set(principal, JSON.stringify(await readValues(ctx.store, { keys })));
 }
 
-/** The stored roles loadStoredRoles read for `principal`, if any. */
 export const storedRolesOf = (principal) => storedRoles.get(principal);
 
 /**

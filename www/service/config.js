@@ -10,24 +10,10 @@ import { createAudit } from "./audit.js";
 import { fromEnvelope } from "./http.js";
 
 export class ConfigError extends Error {
-  /** The core's 500 for this problem, set by the handler, answered to every request by a Worker. */
+  name = "ConfigError";
+  /** The core's 500 for this problem (readServiceConfig), answered to every request by a Worker. */
   /** @type {{ status: number, body: unknown, headers: Record<string, unknown> } | undefined} */
   reply = undefined;
-
-  /** @param {string} message */
-  constructor(message) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
-/** The store, by `TOKEN_STORE` (adapters/store.js); only its own refusal is a ConfigError. */
-function readKv(env) {
-  try {
-    return resolveStore(env);
-  } catch (/** @type {any} */ error) {
-    throw error instanceof StoreConfigError ? new ConfigError(error.message) : error;
-  }
 }
 
 /**
@@ -38,7 +24,13 @@ export function readConfig(engine, env) {
   if (env === null || typeof env !== "object") {
     throw new ConfigError("env must be an object with TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT and ROLES");
   }
-  const kv = readKv(env);
+  let kv;
+  try {
+    // The store, by `TOKEN_STORE` (adapters/store.js); only its own refusal is a ConfigError.
+    kv = resolveStore(env);
+  } catch (/** @type {any} */ error) {
+    throw error instanceof StoreConfigError ? new ConfigError(error.message) : error;
+  }
   const values = Object.entries(env).filter(([, value]) => value !== undefined && value !== null);
   const described = values.map(([name, value]) => {
     const type = typeof value;

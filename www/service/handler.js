@@ -4,10 +4,8 @@
 //   authenticate   401 (ES authenticates on the headers, before routing); then CORS's 403
 //   stored roles   the caller's roles that ROLES lacks, read from the store (503 if it fails)
 //   body size      413
-//   request        400 for the query string, Accept/Content-Type versions, pretty, error_trace
-//   route          400 "no handler found" / 405 wrong method
-//   content type   406, only when there is a body; then the endpoint's query parameters (400)
-//   body           400 for a body on an endpoint that reads none, or bytes that are not UTF-8
+//   request        the core's 400s, 405 and 406 for the request line and headers, in ES's order
+//                  (src/wasm/service.rs routeRequest), and for the body's bytes (checkBody)
 //   endpoint       its own 400s, then authorization (403), then the work
 import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
 import { INTERNAL_ERROR_BODY } from "../engine/errors.js";
@@ -15,48 +13,31 @@ import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { loadStoredRoles } from "./authorization.js";
 import { readServiceConfig } from "./config.js";
-import { BodyTooLarge, fromEnvelope, readBody, reply, toResponse } from "./http.js";
+import { BodyTooLarge, fromEngineError, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { isConsolePath, serveConsole } from "./console-endpoints.js";
-import { authenticate, clusterHealth, getUserPrivileges, hasPrivileges, info } from "./info-endpoints.js";
+import * as infoEndpoints from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
 import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
-import { clearRealmCache } from "./realm-endpoints.js";
-import { deleteRole, getRoles, putRole } from "./role-endpoints.js";
+import { clearRealmCache, realmEndpoint } from "./realm-endpoints.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
-import { changePassword, deleteUser, disableUser, enableUser, getUsers, putUser } from "./user-endpoints.js";
 
-const ENDPOINTS = {
-  info,
-  authenticate,
-  getToken,
-  invalidateToken,
-  getUsers,
-  putUser,
-  deleteUser,
-  enableUser,
-  disableUser,
-  changePassword,
-  clusterHealth,
-  hasPrivileges,
-  getUserPrivileges,
-  putRole,
-  getRoles,
-  deleteRole,
-  clearRealmCache,
-};
+// By the core's endpoint names; the native realm's users and roles all run as realmEndpoint.
+const ENDPOINTS = { ...infoEndpoints, getToken, invalidateToken, clearRealmCache };
 
-async function dispatch(ctx, request, method, route, url, connection, { bodyCoding, trail, corsForbidden }) {
-  // ES quotes the request URI (path and query) in its messages.
-  const uri = url.pathname + url.search;
+// The core has checked that the bytes are UTF-8 (checkBody); a leading BOM is dropped, as
+// Jackson drops it.
+const textDecoder = new TextDecoder("utf-8");
+
+async function dispatch(ctx, request, route, uri, connection, { bodyCoding, trail, corsForbidden }) {
   if (route.preflight !== undefined) return fromEnvelope(route.preflight);
-
   const caller = await authenticateRequest(ctx, request, uri, connection);
   if (trail) Object.assign(trail, caller.seen);
   if (caller.reply) return caller.reply;
-  if (trail) Object.assign(trail, { principal: caller.principal, endpoint: route.endpoint, name: route.username });
+  const { principal } = caller;
+  if (trail) Object.assign(trail, { principal, endpoint: route.endpoint, name: route.username });
   if (corsForbidden !== undefined) return { ...fromEnvelope(corsForbidden), bare: true };
   try {
-    await loadStoredRoles(ctx, caller.principal);
+    await loadStoredRoles(ctx, principal);
   } catch (/** @type {any} */ error) {
     return ctx.fail("StoreUnavailable", error?.message ?? String(error));
   }
@@ -70,14 +51,17 @@ async function dispatch(ctx, request, method, route, url, connection, { bodyCodi
     // ours, so a 400 and no log line (nobody may read the answer).
     return ctx.fail("Undecodable", "request body could not be read", 400);
   }
-  const refused = bytes.length > 0 ? route.bodyProblem : route.problem;
-  if (refused !== undefined) return fromEnvelope(refused);
-  const problem = ctx.engine.service.checkBody(bytes);
+  const problem = (bytes.length > 0 ? route.bodyProblem : route.problem) ?? ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
   const body = textDecoder.decode(bytes);
   if (trail) trail.body = body;
-  const params = route.username === undefined ? {} : { [route.parameterName]: route.username };
-  return ENDPOINTS[route.endpoint](ctx, { principal: caller.principal, body, params, uri, method, connection });
+  const { endpoint, username: name } = route;
+  try {
+    return await (ENDPOINTS[endpoint] ?? realmEndpoint)(ctx, { principal, body, name, endpoint, uri, connection });
+  } catch (error) {
+    // ES's answers that an endpoint's core calls throw (4xx, GET's 404) are sent as they are.
+    return fromEngineError(error);
+  }
 }
 
 /** The core's 500; its JS copy when the core itself is what failed. */
@@ -89,71 +73,54 @@ function internalError(ctx) {
   }
 }
 
-// The core has checked that the bytes are UTF-8 (checkBody); a leading BOM is dropped, as
-// Jackson drops it.
-const textDecoder = new TextDecoder("utf-8");
-
 /**
  * Where a request came from, as its host vouches: the client's address (the socket's peer in
  * Node, CF-Connecting-IP on Workers; never a header the host did not check), else "unknown",
- * and the host's `waitUntil` for work that outlives the response (the throttle's KV writes).
- * An address is an IP address: anything longer from a host is cut, to bound the throttle's keys.
+ * cut to an IP address's length to bound the throttle's keys; the host's `waitUntil` for work
+ * that outlives the response; on Workers, how a bulk invalidation goes on (worker.js).
  * @param {{clientAddress?: unknown, waitUntil?: unknown, bulkInvalidation?: unknown}} [options]
  */
 function connectionOf({ clientAddress, waitUntil, bulkInvalidation } = {}) {
   return {
     clientAddress: typeof clientAddress === "string" && clientAddress !== "" ? clientAddress.slice(0, 64) : UNKNOWN_CLIENT,
     ...(typeof waitUntil === "function" ? { waitUntil } : {}),
-    // Workers: how a bulk invalidation goes on in further invocations (worker.js).
     ...(bulkInvalidation ? { bulkInvalidation } : {}),
   };
-}
-
-/** The clock of the KV binding when it has one (MemoryKV's injectable clock), else the real one. */
-function clockOf(kv) {
-  return typeof kv.now === "function" ? () => kv.now() : Date.now;
 }
 
 /**
  * Builds the service for one env (`{ TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT, ROLES }`, or
  * `TOKEN_STORE: "durable_object"` with `TOKEN_DO` in place of `TOKENS`) on top of a bound
  * engine. Throws ConfigError for a bad env (readServiceConfig).
- * The handler is `(request, {clientAddress, waitUntil}?) => Promise<Response>` (connectionOf).
  */
 export function createServiceHandler(engine, env) {
   return serviceHandler(engine, readServiceConfig(engine, env));
 }
 
-/** The service for a config that readServiceConfig made. */
+/** The service for a config that readServiceConfig made: `(request, {clientAddress, waitUntil}?) => Promise<Response>`. */
 export function serviceHandler(boundEngine, config) {
   // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
   // whole inside the TokenStore object, one at a time, never one KV operation per round trip
-  // (that would let two calls interleave between a read and its write). Decided here, once per
-  // env, from the store config resolved: in the default KV mode `engine` is the bound engine itself,
-  // so the Node, web and workerd entries run exactly as before.
+  // (that would let two calls interleave between a read and its write).
   const engine = config.kv instanceof DurableObjectStore ? forwardEngineCalls(boundEngine) : boundEngine;
   // The service's own KV calls (users, login throttle) get the deadline the engine's calls get,
   // so a hanging store is a 503, never a hanging request. The throttle does not retry a 429: it
   // coalesces its writes instead.
   const store = guardKv(config.kv);
-  const now = clockOf(config.kv);
+  const now = store.now ?? Date.now;
   const throttle = createLoginThrottle(boundEngine, guardKv(config.kv, { putRetries: 0 }), { now });
-  const fail = (kind, ...args) => fromEnvelope(engine.service.restError(kind, ...args));
   const ctx = {
     engine,
     config,
     store,
-    fail,
+    fail: (kind, ...args) => fromEnvelope(engine.service.restError(kind, ...args)),
     maxBodyBytes: engine.service.maxBodyBytes(),
-    now,
     audit: config.audit,
     cors: engine.service.corsEnabled(config.cors) ? config.cors : undefined,
     realms: createRealms(engine, config, { store, throttle, now }),
   };
-  // `options`: `{clientAddress, waitUntil}` from the host (connectionOf).
   return async function handle(request, options) {
     const method = request.method.toUpperCase();
-    const head = method === "HEAD";
     let mediaType = "application/json";
     let format;
     let out;
@@ -165,28 +132,29 @@ export function serviceHandler(boundEngine, config) {
       const connection = connectionOf(options);
       if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connection);
       plain = ctx.engine.service.requestHeaders(headers);
-      const route = ctx.engine.service.route(method, url.pathname, url.pathname + url.search, headers);
-      mediaType = route.responseType;
-      format = route.format;
+      // ES quotes the request URI (path and query) in its messages.
+      const uri = url.pathname + url.search;
+      const route = ctx.engine.service.route(method, url.pathname, uri, headers);
+      ({ responseType: mediaType, format } = route);
       // CORS (the core's decision): a preflight is answered first; other replies carry its headers.
       const cors = ctx.cors && ctx.engine.service.cors(ctx.cors, method, headers, headers.get("host") ?? url.host);
       if (cors?.early !== undefined) return toResponse({ ...fromEnvelope(cors.early), bare: true }, mediaType);
-      trail = ctx.audit?.begin(request, url, connection);
-      const corsForbidden = cors?.forbidden;
-      out = await dispatch(ctx, request, method, route, url, connection, {
+      // The audit trail (audit.js): what the request did, noted as it goes.
+      trail = ctx.audit && { origin_address: connection.clientAddress, method, uri, opaque_id: plain.echo["X-Opaque-Id"] };
+      out = await dispatch(ctx, request, route, uri, connection, {
         bodyCoding: plain.bodyCoding,
         trail,
-        corsForbidden,
+        corsForbidden: cors?.forbidden,
       });
       if (cors && !out.bare) out = { ...out, headers: { ...out.headers, ...cors.headers } };
     } catch (error) {
       console.error(unexpectedErrorLine(error, plain?.traceId));
       out = internalError(ctx);
     }
-    if (trail !== undefined) ctx.audit?.end(trail, out, ctx.now, options?.waitUntil);
+    if (trail) ctx.audit(trail, out, now, options?.waitUntil);
     // filter_path and pretty: the core writes the body (never for the plain case).
     const render = format && ((body, status) => ctx.engine.service.renderBody(format, status, JSON.stringify(body)));
     // X-Opaque-Id goes on every answer, errors included.
-    return toResponse({ ...out, headers: { ...out.headers, ...plain?.echo } }, mediaType, { head, render });
+    return toResponse({ ...out, headers: { ...out.headers, ...plain?.echo } }, mediaType, { head: method === "HEAD", render });
   };
 }

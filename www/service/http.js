@@ -1,17 +1,15 @@
-// HTTP plumbing shared by every endpoint: replies, the bounded body reader, and the one place where a reply becomes a fetch Response (so the X-elastic-product
-// rule of docs/elasticsearch-semantics.md §1.3 cannot be forgotten by an endpoint). The error
-// bodies themselves come from the core (src/rest_errors.rs).
+// HTTP plumbing shared by every endpoint: replies, the bounded body reader, and the one place
+// where a reply becomes a fetch Response (so the X-elastic-product rule of
+// docs/elasticsearch-semantics.md §1.3 cannot be forgotten by an endpoint). The error bodies
+// themselves come from the core (src/rest_errors.rs).
 import { EdgeTokenError } from "../engine/errors.js";
-
-export const PRODUCT_HEADER = "X-elastic-product";
 
 /** A reply before it becomes a Response: ES status, JSON body (or undefined for none), headers. */
 export function reply(status, body, headers = {}) {
   return { status, body, headers };
 }
 
-/** A reply from one of the core's envelopes (its errors are all built in Rust); no ES body is
- * JSON null, so a null body is a reply without one. */
+/** A reply from one of the core's envelopes; no ES body is JSON null: null is a reply without one. */
 export function fromEnvelope(text) {
   const { status, body, headers } = JSON.parse(text);
   return reply(status, body ?? undefined, headers ?? {});
@@ -19,8 +17,7 @@ export function fromEnvelope(text) {
 
 /**
  * Runs an endpoint's step of core calls and KV operations. The core's answers (ES's 4xx, GET's
- * 404, the 500 of a trap) are sent as they are; anything else is the store failing: ES's 503
- * (fail closed).
+ * 404, the 500 of a trap) are sent as they are; anything else is the store failing: 503.
  */
 export async function answer(ctx, step) {
   try {
@@ -39,15 +36,7 @@ export function fromEngineError(error) {
   throw error;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Bodies
-
-export class BodyTooLarge extends Error {
-  constructor() {
-    super("request body too large");
-    this.name = "BodyTooLarge";
-  }
-}
+export class BodyTooLarge extends Error {}
 
 /**
  * The body's bytes, refusing more than `limit`: by the declared Content-Length before reading
@@ -63,13 +52,12 @@ export async function readBody(request, limit, coding) {
   let over = false;
   const wire = coding ? capped(request.body, limit, () => (over = true)) : request.body;
   const reader = (coding ? wire.pipeThrough(new DecompressionStream(coding)) : wire).getReader();
-  // The cap's error may reach us as the decompressor's own (workerd does not pass it through).
-  const read = () => reader.read().catch((error) => Promise.reject(over ? new BodyTooLarge() : error));
   const chunks = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await read();
-    if (done) break;
+    // The cap's error may reach us as the decompressor's own (workerd does not pass it through).
+    const { done, value } = await reader.read().catch((error) => Promise.reject(over ? new BodyTooLarge() : error));
+    if (done) return chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks).arrayBuffer());
     total += value.byteLength;
     if (total > limit) {
       await reader.cancel().catch(() => {});
@@ -77,23 +65,17 @@ export async function readBody(request, limit, coding) {
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }
 
 /**
- * `stream`, erroring with BodyTooLarge (after calling `onOver`) past `limit` bytes. In front of a decompressor it stops
- * the reading of the wire: a decompressor takes its input ahead of its output (Node's buffers
- * thousands of chunks), and a compressed body larger than the limit inflates past it anyway.
+ * `stream`, erroring with BodyTooLarge (after calling `onOver`) past `limit` bytes. In front of a
+ * decompressor it stops the reading of the wire: a decompressor takes its input ahead of its
+ * output (Node's buffers thousands of chunks), and a compressed body larger than the limit
+ * inflates past it anyway.
  */
 function capped(stream, limit, onOver) {
   let total = 0;
-  const count = (chunk, controller) => {
+  const transform = (chunk, controller) => {
     total += chunk.byteLength;
     if (total > limit) {
       onOver();
@@ -101,11 +83,8 @@ function capped(stream, limit, onOver) {
     }
     controller.enqueue(chunk);
   };
-  return stream.pipeThrough(new TransformStream({ transform: count }));
+  return stream.pipeThrough(new TransformStream({ transform }));
 }
-
-// ---------------------------------------------------------------------------------------------
-// Reply → Response
 
 /**
  * The single exit. `render(body, status)` writes the body when the request asked for
@@ -122,7 +101,7 @@ export function toResponse(out, mediaType, { head = false, render } = {}) {
   const hasBody = out.body !== undefined;
   if (hasBody) headers.set("Content-Type", mediaType);
   // `bare`: the HTTP layer's own answers (CORS), sent before ES's REST layer adds the header.
-  if (out.status !== 401 && out.status !== 403 && !out.bare) headers.set(PRODUCT_HEADER, "Elasticsearch");
+  if (out.status !== 401 && out.status !== 403 && !out.bare) headers.set("X-elastic-product", "Elasticsearch");
   const text = hasBody && !head ? (render ? render(out.body, out.status) : JSON.stringify(out.body)) : null;
   return new Response(text, { status: out.status, headers });
 }

@@ -1,7 +1,7 @@
 // GET /_security/_authenticate, GET|HEAD /, GET /_cluster/health and what the caller may do
 // (_privileges, _has_privileges): who the caller is, what this server is, whether its store
-// answers.
-import { fromEngineError, reply } from "./http.js";
+// answers. The core's 4xx are thrown, and sent by the handler.
+import { reply } from "./http.js";
 import { authorize, storedRolesOf } from "./authorization.js";
 
 /** Any authenticated caller may ask who they are (ES's same-user exemption). */
@@ -23,13 +23,8 @@ export async function getUserPrivileges(ctx, { principal }) {
  * GET|POST /_security/user[/{username}]/_has_privileges (§13): the core parses the body, checks
  * the privilege to ask (one's own needs none) and answers.
  */
-export async function hasPrivileges(ctx, { principal, body, params }) {
-  const { roles } = ctx.config;
-  try {
-    return reply(200, ctx.engine.hasPrivileges(roles, principal, params.username, body, storedRolesOf(principal)));
-  } catch (/** @type {any} */ error) {
-    return fromEngineError(error);
-  }
+export async function hasPrivileges(ctx, { principal, body, name }) {
+  return reply(200, ctx.engine.hasPrivileges(ctx.config.roles, principal, name, body, storedRolesOf(principal)));
 }
 
 /**
@@ -37,23 +32,19 @@ export async function hasPrivileges(ctx, { principal, body, params }) {
  * privilege, then KV reads of the probe: green when the store answers, red when it does not. While
  * a `wait_for_*` does not hold the core says when to read again, until the timeout.
  */
-export async function clusterHealth(ctx, { principal, params, uri }) {
+export async function clusterHealth(ctx, { principal, name: index, uri }) {
   const { service } = ctx.engine;
-  try {
-    const { probe_key: probeKey, timeout_ms: timeoutMs } = service.clusterHealthPlan(params.index, uri);
-    const denied = authorize(ctx, principal, "clusterHealth");
-    if (denied) return denied;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const answered = await ctx.store.get(probeKey).then(
-        () => true,
-        () => false,
-      );
-      const { probe_in_ms: wait } = service.clusterHealthWait(params.index, uri, answered, deadline - Date.now());
-      if (wait === null) return reply(200, service.clusterHealth(params.index, uri, answered));
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  } catch (/** @type {any} */ error) {
-    return fromEngineError(error);
+  const { probe_key: probeKey, timeout_ms: timeoutMs } = service.clusterHealthPlan(index, uri);
+  const denied = authorize(ctx, principal, "clusterHealth");
+  if (denied) return denied;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answered = await ctx.store.get(probeKey).then(
+      () => true,
+      () => false,
+    );
+    const { probe_in_ms: wait } = service.clusterHealthWait(index, uri, answered, deadline - Date.now());
+    if (wait === null) return reply(200, service.clusterHealth(index, uri, answered));
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }

@@ -1,10 +1,37 @@
-// POST /_security/realm/{realms}/_clear_cache: ES's API over this isolate's cache of logins
-// (§17). The core owns the realms, the `usernames` parameter and the nodes response.
+// The native realm's endpoints: its users (§9), enabling and disabling them (§10), changing
+// passwords (§11), its roles (§14), and POST /_security/realm/{realms}/_clear_cache over this
+// isolate's cache of logins (§17). The core plans every step and builds every answer
+// (src/realm_endpoints.rs, src/realm_cache.rs); this module runs the steps in ES's order, does
+// the KV reads and writes between them and hashes new passwords.
 import { authorize } from "./authorization.js";
-import { fromEnvelope } from "./http.js";
+import { answer, fromEnvelope, reply } from "./http.js";
+import { hashPassword } from "./passwords.js";
+import { readValues } from "./users.js";
 
-export async function clearRealmCache(ctx, { principal, params, uri }) {
-  const denied = authorize(ctx, principal, "clearRealmCache");
-  if (denied) return denied;
-  return fromEnvelope(ctx.realms.cache.clear(params.realms, uri));
+/**
+ * Every endpoint of the realm but _clear_cache, by the core's name for it (`endpoint`), with the
+ * path's user or role `name`: the core's 400s for the request (thrown), authorization (403), the
+ * core's 4xx after it and what to read, the reads, the hash of a new password (only once the
+ * caller is known to be allowed), then the write and the answer the core makes of what was read.
+ */
+export async function realmEndpoint(ctx, { principal, name, body, endpoint }) {
+  const { engine, store } = ctx;
+  const { action, state, target } = engine.realmRequest(endpoint, name, principal.username, body);
+  return (
+    authorize(ctx, principal, action, target ?? undefined) ??
+    answer(ctx, async () => {
+      const plan = engine.realmReads(endpoint, state, principal.username);
+      const values = plan.key === undefined ? await readValues(store, plan) : [(await store.get(plan.key)) ?? null];
+      const hash = state.password === undefined ? null : await hashPassword(engine, state.password);
+      const out = engine.realmAnswer(endpoint, state, values, hash);
+      if (out.put) await store.put(out.put.key, out.put.value);
+      if (out.delete) await store.delete(out.delete);
+      if (out.forget) ctx.realms.forget?.(out.forget);
+      return reply(out.status, out.body);
+    })
+  );
+}
+
+export async function clearRealmCache(ctx, { principal, name, uri }) {
+  return authorize(ctx, principal, "clearRealmCache") ?? fromEnvelope(ctx.realms.cache.clear(name, uri));
 }
