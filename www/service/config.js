@@ -1,17 +1,13 @@
-// The service's settings, read once from the Worker-style env: `TOKENS` (KV binding; or, with
-// `TOKEN_STORE = "durable_object"`, the Durable Object binding `TOKEN_DO` and optional
-// `TOKEN_DO_NAME`), `ELASTIC_PASSWORD` and `TOKEN_SECRET` (secrets), `TOKEN_TIMEOUT` (ES time
-// value), `ROLES` (JSON role descriptors), `CONSOLE`, `HTTP_CORS_*`, `REALM_CACHE_*` and
-// `AUDIT_*`. The core checks every setting (src/service_settings.rs); this module hands it the
-// env's values and keeps the bindings. Problems are reported as ConfigError, whose message never
-// repeats a value that could be a secret.
+// The service's settings, read once from the Worker-style env (README's table). The core checks
+// every setting (src/service_settings.rs); this module hands it the env's values and keeps the
+// bindings. Problems are ConfigErrors, whose message never repeats a value that could be a secret.
 import { StoreConfigError, resolveStore } from "../adapters/store.js";
 import { createAudit } from "./audit.js";
 import { fromEnvelope } from "./http.js";
 
 export class ConfigError extends Error {
   name = "ConfigError";
-  /** The core's 500 for this problem (readServiceConfig), answered to every request by a Worker. */
+  /** The core's 500 for this problem, which a Worker answers every request with. */
   /** @type {{ status: number, body: unknown, headers: Record<string, unknown> } | undefined} */
   reply = undefined;
 }
@@ -43,8 +39,7 @@ export function readConfig(engine, env) {
 
 /**
  * The service's settings of `env`, every one checked, so that a misconfiguration shows when the
- * handler is made, not on the first request that reads it. Throws ConfigError, carrying the
- * core's 500 for it (`reply`), which a Worker answers every request with.
+ * handler is made, not on the first request that reads it. Throws ConfigError with its `reply`.
  */
 export function readServiceConfig(engine, env) {
   try {

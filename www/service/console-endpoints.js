@@ -7,7 +7,7 @@ import { DurableObjectStore } from "../adapters/store.js";
 import { authenticateRequest } from "./authentication.js";
 import { toResponse } from "./http.js";
 
-export const CONSOLE_PATH = "/_console";
+const CONSOLE_PATH = "/_console";
 
 // The page may run only its own files: no inline script or style, nothing framed, no form sent
 // anywhere by the browser (the script handles them; a password must never leave in a URL).
@@ -20,29 +20,25 @@ const SECURITY_HEADERS = Object.freeze({
   "Referrer-Policy": "no-referrer",
   "Cache-Control": "no-cache",
 });
+const TEXT = { "Content-Type": "text/plain; charset=utf-8" };
+
+const respond = (body, status, headers) => new Response(body, { status, headers: { ...SECURITY_HEADERS, ...headers } });
 
 export const isConsolePath = (pathname) => pathname === CONSOLE_PATH || pathname.startsWith(`${CONSOLE_PATH}/`);
 
-function plain(status, text, headers = {}) {
-  return new Response(text, {
-    status,
-    headers: { ...SECURITY_HEADERS, "Content-Type": "text/plain; charset=utf-8", ...headers },
-  });
-}
-
 /** The console's answer to `request` (a path for which isConsolePath holds). */
 export async function serveConsole(ctx, request, url, connection) {
-  if (url.pathname === CONSOLE_PATH) return plain(308, "", { Location: `${CONSOLE_PATH}/` });
+  if (url.pathname === CONSOLE_PATH) return respond("", 308, { ...TEXT, Location: `${CONSOLE_PATH}/` });
   const name = url.pathname.slice(CONSOLE_PATH.length + 1);
   if (name === "settings") return settings(ctx, request, url, connection);
   const method = request.method.toUpperCase();
-  if (method !== "GET" && method !== "HEAD") return plain(405, "Method Not Allowed\n", { Allow: "GET, HEAD" });
+  if (method !== "GET" && method !== "HEAD") return respond("Method Not Allowed\n", 405, { ...TEXT, Allow: "GET, HEAD" });
   const { assets } = await import("../../dist/console/assets.js");
   const asset = Object.hasOwn(assets, name) ? assets[/** @type {keyof typeof assets} */ (name)] : undefined;
-  if (asset === undefined) return plain(404, "Not Found\n");
-  const headers = { ...SECURITY_HEADERS, "Content-Type": asset.type, ETag: asset.etag };
-  if (request.headers.get("if-none-match") === asset.etag) return new Response(null, { status: 304, headers });
-  return new Response(method === "HEAD" ? null : asset.body, { headers });
+  if (asset === undefined) return respond("Not Found\n", 404, TEXT);
+  const headers = { "Content-Type": asset.type, ETag: asset.etag };
+  if (request.headers.get("if-none-match") === asset.etag) return respond(null, 304, headers);
+  return respond(method === "HEAD" ? null : asset.body, 200, headers);
 }
 
 /** Store mode, token lifetime, audit trail and versions; never a secret. */
@@ -50,12 +46,13 @@ async function settings(ctx, request, url, connection) {
   const caller = await authenticateRequest(ctx, request, url.pathname + url.search, connection);
   if (caller.reply) return toResponse(caller.reply, "application/json");
   const { version } = await import("../../dist/console/assets.js");
+  const store = ctx.config.kv instanceof DurableObjectStore ? "durable_object" : "kv";
   const body = {
-    store: ctx.config.kv instanceof DurableObjectStore ? "durable_object" : "kv",
+    store,
     token_timeout: ctx.config.tokenTimeout ?? null,
-    audit_trail: ctx.audit !== null,
+    audit_trail: ctx.config.audit !== null,
     console: true,
     version,
   };
-  return new Response(JSON.stringify(body), { headers: { ...SECURITY_HEADERS, "Content-Type": "application/json" } });
+  return respond(JSON.stringify(body), 200, { "Content-Type": "application/json" });
 }

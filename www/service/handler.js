@@ -75,9 +75,8 @@ function internalError(ctx) {
 
 /**
  * Where a request came from, as its host vouches: the client's address (the socket's peer in
- * Node, CF-Connecting-IP on Workers; never a header the host did not check), else "unknown",
- * cut to an IP address's length to bound the throttle's keys; the host's `waitUntil` for work
- * that outlives the response; on Workers, how a bulk invalidation goes on (worker.js).
+ * Node, CF-Connecting-IP on Workers; never an unchecked header) cut to bound the throttle's keys,
+ * the host's `waitUntil`, and on Workers how a bulk invalidation goes on (worker.js).
  * @param {{clientAddress?: unknown, waitUntil?: unknown, bulkInvalidation?: unknown}} [options]
  */
 function connectionOf({ clientAddress, waitUntil, bulkInvalidation } = {}) {
@@ -88,11 +87,7 @@ function connectionOf({ clientAddress, waitUntil, bulkInvalidation } = {}) {
   };
 }
 
-/**
- * Builds the service for one env (`{ TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT, ROLES }`, or
- * `TOKEN_STORE: "durable_object"` with `TOKEN_DO` in place of `TOKENS`) on top of a bound
- * engine. Throws ConfigError for a bad env (readServiceConfig).
- */
+/** The service for one env on top of a bound engine; throws ConfigError for a bad env. */
 export function createServiceHandler(engine, env) {
   return serviceHandler(engine, readServiceConfig(engine, env));
 }
@@ -115,7 +110,6 @@ export function serviceHandler(boundEngine, config) {
     store,
     fail: (kind, ...args) => fromEnvelope(engine.service.restError(kind, ...args)),
     maxBodyBytes: engine.service.maxBodyBytes(),
-    audit: config.audit,
     cors: engine.service.corsEnabled(config.cors) ? config.cors : undefined,
     realms: createRealms(engine, config, { store, throttle, now }),
   };
@@ -140,7 +134,7 @@ export function serviceHandler(boundEngine, config) {
       const cors = ctx.cors && ctx.engine.service.cors(ctx.cors, method, headers, headers.get("host") ?? url.host);
       if (cors?.early !== undefined) return toResponse({ ...fromEnvelope(cors.early), bare: true }, mediaType);
       // The audit trail (audit.js): what the request did, noted as it goes.
-      trail = ctx.audit && { origin_address: connection.clientAddress, method, uri, opaque_id: plain.echo["X-Opaque-Id"] };
+      trail = ctx.config.audit && { origin_address: connection.clientAddress, method, uri, opaque_id: plain.echo["X-Opaque-Id"] };
       out = await dispatch(ctx, request, route, uri, connection, {
         bodyCoding: plain.bodyCoding,
         trail,
@@ -151,7 +145,7 @@ export function serviceHandler(boundEngine, config) {
       console.error(unexpectedErrorLine(error, plain?.traceId));
       out = internalError(ctx);
     }
-    if (trail) ctx.audit(trail, out, now, options?.waitUntil);
+    if (trail) ctx.config.audit(trail, out, now, options?.waitUntil);
     // filter_path and pretty: the core writes the body (never for the plain case).
     const render = format && ((body, status) => ctx.engine.service.renderBody(format, status, JSON.stringify(body)));
     // X-Opaque-Id goes on every answer, errors included.

@@ -19,18 +19,15 @@ export async function getUserPrivileges(ctx, { principal }) {
   return reply(200, ctx.engine.userPrivileges(ctx.config.roles, principal, storedRolesOf(principal)));
 }
 
-/**
- * GET|POST /_security/user[/{username}]/_has_privileges (§13): the core parses the body, checks
- * the privilege to ask (one's own needs none) and answers.
- */
+/** GET|POST /_security/user[/{username}]/_has_privileges (§13): one's own needs no privilege. */
 export async function hasPrivileges(ctx, { principal, body, name }) {
   return reply(200, ctx.engine.hasPrivileges(ctx.config.roles, principal, name, body, storedRolesOf(principal)));
 }
 
 /**
- * GET /_cluster/health[/{index}] (§12): ES's 400s for the parameters, then the `monitor`
- * privilege, then KV reads of the probe: green when the store answers, red when it does not. While
- * a `wait_for_*` does not hold the core says when to read again, until the timeout.
+ * GET /_cluster/health[/{index}] (§12): ES's 400s, the `monitor` privilege, then KV reads of the
+ * probe, green when the store answers; while a `wait_for_*` does not hold, the core says when to
+ * read again, until the timeout.
  */
 export async function clusterHealth(ctx, { principal, name: index, uri }) {
   const { service } = ctx.engine;

@@ -9,10 +9,9 @@ import { hashPassword } from "./passwords.js";
 import { readValues } from "./users.js";
 
 /**
- * Every endpoint of the realm but _clear_cache, by the core's name for it (`endpoint`), with the
- * path's user or role `name`: the core's 400s for the request (thrown), authorization (403), the
- * core's 4xx after it and what to read, the reads, the hash of a new password (only once the
- * caller is known to be allowed), then the write and the answer the core makes of what was read.
+ * Every endpoint of the realm but _clear_cache, by the core's name (`endpoint`): the core's 400s
+ * (thrown), authorization (403), the core's 4xx after it and what to read, the reads, the hash of
+ * a new password (only once the caller is known to be allowed), the write and the answer.
  */
 export async function realmEndpoint(ctx, { principal, name, body, endpoint }) {
   const { engine, store } = ctx;

@@ -1,17 +1,14 @@
-// The native realm's storage: the KV reads its endpoints make, at the keys and in the plans the
-// core names (src/users.rs, src/user_lookup.rs, src/native_roles.rs). What a record holds and
-// every other rule about users and roles belong to the core.
+// The native realm's KV reads, at the keys and in the plans the core names (src/user_lookup.rs,
+// src/native_roles.rs); every rule about users and roles belongs to the core.
 
 /** Workers KV's bulk get takes up to 100 keys, and counts as one operation. */
 const BULK_KEYS = 100;
 
 /**
- * The values a lookup plan of the core (`engine.realmReads`'s, or `nativeRoleKeys`') asks for: one per key
- * (`{keys}`), null for a missing value; or, for `{prefix, max_users, keys}`, the values of the
- * keys listed under the prefix, then those of `keys` (the reserved user's state). Values are read
- * in bulk gets of up to 100 keys: a request must stay within the Workers limit of 1,000 KV
- * operations. Listing stops at the first page past `max_users`, and past it no value is read (a
- * null per key listed): the core answers such a listing with its 400 whatever the values.
+ * The values a lookup plan of the core asks for, null for a missing one: those of `keys`, after
+ * those of the keys listed under `prefix` if it has one. Listing stops at the first page past
+ * `max_users`, and past it no value is read (a null per key listed): the core answers such a
+ * listing with its 400 whatever the values.
  * @param {any} store
  * @param {{ prefix?: string, keys?: string[], max_users?: number }} plan
  */
