@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use crate::credentials::{read_authorization, Credentials};
 use crate::privileges::Action;
 
 /// The event types ES logs by default (`xpack.security.audit.logfile.events.include`).
@@ -106,6 +107,7 @@ impl Request {
         };
         // The request URI as ES quotes it; its path and query are separate event fields.
         let uri = text("uri").unwrap_or_default();
+        let (credentials, username) = credentials_of(&text("authorization").unwrap_or_default());
         let (path, query) = uri.split_once('?').unwrap_or((uri.as_str(), ""));
         let mut request = Request {
             request_id: text("request_id").unwrap_or_else(new_request_id),
@@ -114,8 +116,8 @@ impl Request {
             path: path.to_string(),
             query: query.to_string(),
             opaque_id: text("opaque_id"),
-            credentials: text("credentials").unwrap_or_default(),
-            username: text("username"),
+            credentials: credentials.into(),
+            username,
             endpoint: text("endpoint"),
             name: text("name"),
             body: text("body"),
@@ -127,6 +129,17 @@ impl Request {
         // The host passes the reply's body whatever it is; only an object or array is read.
         request.response = m.remove("response").filter(|v| v.is_object() || v.is_array());
         Some(request)
+    }
+}
+
+/// How a request presented credentials, from its `Authorization` header as the realms read it
+/// (src/credentials.rs): `none`, `basic` (with its username), `bearer` or `malformed`.
+fn credentials_of(header: &str) -> (&'static str, Option<String>) {
+    match read_authorization(header) {
+        Ok(Credentials::Basic { username, .. }) => ("basic", Some(username)),
+        Ok(Credentials::Bearer(_)) => ("bearer", None),
+        Ok(Credentials::None) => ("none", None),
+        Err(_) => ("malformed", None),
     }
 }
 
@@ -351,6 +364,20 @@ mod tests {
         let query = read(r#"{"uri":"/_security/user?pretty&x=a?b","response":{"found":true}}"#);
         assert_eq!(query, Some(("/_security/user".into(), "pretty&x=a?b".into(), true)));
         assert_eq!(read(r#"{"uri":"/","response":"text"}"#), Some(("/".into(), String::new(), false)));
+    }
+
+    #[test]
+    fn the_authorization_header_says_how_credentials_came_and_only_basic_names_the_user() {
+        let read = |header: &str| {
+            let json = json!({ "authorization": header }).to_string();
+            Request::from_json(&json).map(|r| (r.credentials, r.username))
+        };
+        assert_eq!(read("Basic ZWxhc3RpYzpwdw=="), Some(("basic".into(), Some("elastic".into()))));
+        assert_eq!(read("Bearer dGs="), Some(("bearer".into(), None)));
+        assert_eq!(read("Basic !!"), Some(("malformed".into(), None)));
+        assert_eq!(read("ApiKey a2V5"), Some(("none".into(), None)));
+        let absent = Request::from_json("{}").map(|r| r.credentials);
+        assert_eq!(absent.as_deref(), Some("none"));
     }
 
     #[test]

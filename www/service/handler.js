@@ -28,14 +28,13 @@ const ENDPOINTS = { ...infoEndpoints, getToken, invalidateToken, clearRealmCache
 // Jackson drops it.
 const textDecoder = new TextDecoder("utf-8");
 
-async function dispatch(ctx, request, route, uri, connection, { bodyCoding, trail, corsForbidden }) {
+async function dispatch(ctx, request, { route, uri, connection, plain, cors, trail }) {
   if (route.preflight !== undefined) return fromEnvelope(route.preflight);
   const caller = await authenticateRequest(ctx, request, uri, connection);
-  if (trail) Object.assign(trail, caller.seen);
-  if (caller.reply) return caller.reply;
   const { principal } = caller;
   if (trail) Object.assign(trail, { principal, endpoint: route.endpoint, name: route.username });
-  if (corsForbidden !== undefined) return { ...fromEnvelope(corsForbidden), bare: true };
+  if (caller.reply) return caller.reply;
+  if (cors?.forbidden !== undefined) return { ...fromEnvelope(cors.forbidden), bare: true };
   try {
     await loadStoredRoles(ctx, principal);
   } catch (/** @type {any} */ error) {
@@ -44,7 +43,7 @@ async function dispatch(ctx, request, route, uri, connection, { bodyCoding, trai
 
   let bytes;
   try {
-    bytes = await readBody(request, ctx.maxBodyBytes, bodyCoding);
+    bytes = await readBody(request, ctx.maxBodyBytes, plain.bodyCoding);
   } catch (error) {
     if (error instanceof BodyTooLarge) return ctx.fail("BodyTooLarge");
     // The client went away mid-body, or sent a framing the platform refused: its request, not
@@ -133,13 +132,16 @@ export function serviceHandler(boundEngine, config) {
       // CORS (the core's decision): a preflight is answered first; other replies carry its headers.
       const cors = ctx.cors && ctx.engine.service.cors(ctx.cors, method, headers, headers.get("host") ?? url.host);
       if (cors?.early !== undefined) return toResponse({ ...fromEnvelope(cors.early), bare: true }, mediaType);
-      // The audit trail (audit.js): what the request did, noted as it goes.
-      trail = ctx.config.audit && { origin_address: connection.clientAddress, method, uri, opaque_id: plain.echo["X-Opaque-Id"] };
-      out = await dispatch(ctx, request, route, uri, connection, {
-        bodyCoding: plain.bodyCoding,
-        trail,
-        corsForbidden: cors?.forbidden,
-      });
+      // The audit trail (audit.js): what the request did, noted as it goes. The core reads the
+      // credentials' kind and a Basic username from the header; the trail is never written.
+      trail = ctx.config.audit && {
+        origin_address: connection.clientAddress,
+        method,
+        uri,
+        opaque_id: plain.echo["X-Opaque-Id"],
+        authorization: headers.get("authorization") ?? undefined,
+      };
+      out = await dispatch(ctx, request, { route, uri, connection, plain, cors, trail });
       if (cors && !out.bare) out = { ...out, headers: { ...out.headers, ...cors.headers } };
     } catch (error) {
       console.error(unexpectedErrorLine(error, plain?.traceId));
