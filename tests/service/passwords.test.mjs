@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryKV } from "../../www/memory-kv.js";
 import { authenticatePassword, createRealms } from "../../www/service/authentication.js";
-import { readConfig } from "../../www/service/config.js";
+import { readServiceConfig } from "../../www/service/config.js";
 import { constantTimeEqual, createDecoyHash, hashPassword, verifyPassword } from "../../www/service/passwords.js";
 import { engineApi, withDerivations } from "./helpers.mjs";
 import { bcryptHash, hashes, pbkdf2Hash } from "./password-fixtures.mjs";
@@ -90,7 +90,7 @@ async function saveUsers(kv, users) {
 
 function realmsWith(users = []) {
   const kv = new MemoryKV();
-  const config = readConfig(api, {
+  const config = readServiceConfig(api, {
     TOKENS: kv,
     ELASTIC_PASSWORD: "elastic-pw",
     TOKEN_SECRET: "passwords-test-token-secret-32-chars",

@@ -1,12 +1,10 @@
 // The audit trail's sink (§15). The handler notes what a request did in a plain object, its
-// "trail"; the core turns it into ES's audit events (src/audit.rs), reading of the request body
-// only the few fields an event may show (never a password, token or hash). Each line goes to
-// `console.log` (Workers Logs and Logpush collect it) or, with AUDIT_QUEUE, to that Queue
-// binding. A failing sink never fails the request; the trail itself is never written anywhere.
+// "trail"; the core turns it into ES's audit events (src/audit.rs), which never show a password,
+// token or hash. Each line goes to `console.log` (Workers Logs and Logpush collect it) or, with
+// AUDIT_QUEUE, to that Queue. A failing sink never fails the request; a trail is never written.
 
 /**
- * The audit trail for the lists the core checked (`{include, exclude}` of AUDIT_EVENTS_*, null
- * when AUDIT_ENABLED is not "true"), sent to `binding` (AUDIT_QUEUE) when it is a Queue: a
+ * The audit trail for the lists the core checked (`{include, exclude}`, null when it is off): a
  * function that writes a trail's events once the answer `out` is known, and never throws.
  */
 export function createAudit(engine, lists, binding) {

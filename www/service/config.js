@@ -13,47 +13,44 @@ export class ConfigError extends Error {
 }
 
 /**
- * The settings of `env` but ROLES, checked by the core: it gets each value as `[typeof, String()]`
- * (a binding, an object, without its text: String() of an RPC stub is not safe to call).
- */
-export function readConfig(engine, env) {
-  if (env === null || typeof env !== "object") {
-    throw new ConfigError("env must be an object with TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT and ROLES");
-  }
-  let kv;
-  try {
-    // The store, by `TOKEN_STORE` (adapters/store.js); only its own refusal is a ConfigError.
-    kv = resolveStore(env);
-  } catch (/** @type {any} */ error) {
-    throw error instanceof StoreConfigError ? new ConfigError(error.message) : error;
-  }
-  const values = Object.entries(env).filter(([, value]) => value !== undefined && value !== null);
-  const described = values.map(([name, value]) => {
-    const type = typeof value;
-    return [name, type === "object" || type === "function" ? [type] : [type, String(value)]];
-  });
-  const { settings, problem } = engine.service.serviceSettings(JSON.stringify(Object.fromEntries(described)));
-  if (problem !== undefined) throw new ConfigError(problem);
-  return Object.freeze({ kv, ...settings });
-}
-
-/**
- * The service's settings of `env`, every one checked, so that a misconfiguration shows when the
- * handler is made, not on the first request that reads it. Throws ConfigError with its `reply`.
+ * The service's settings of `env`, every one checked by the core, so that a misconfiguration
+ * shows when the handler is made, not on the first request that reads it. The core gets each
+ * value as `[typeof, String()]` (a binding, an object, without its text: String() of an RPC stub
+ * is not safe to call). Throws ConfigError with its `reply`.
  */
 export function readServiceConfig(engine, env) {
   try {
-    const config = readConfig(engine, env);
-    let roles;
-    try {
-      // JSON text, or an already parsed object, on top of the built-in roles.
-      roles = engine.parseRoles(env.ROLES);
-    } catch (/** @type {any} */ error) {
-      throw new ConfigError(error?.message ?? String(error));
+    if (env === null || typeof env !== "object") {
+      throw new ConfigError("env must be an object with TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT and ROLES");
     }
-    return Object.freeze({ ...config, roles, audit: createAudit(engine, config.audit, env.AUDIT_QUEUE) });
+    const kv = configured(
+      () => resolveStore(env),
+      (error) => error instanceof StoreConfigError,
+    );
+    const values = Object.entries(env).filter(([, value]) => value !== undefined && value !== null);
+    const described = values.map(([name, value]) => {
+      const type = typeof value;
+      return [name, type === "object" || type === "function" ? [type] : [type, String(value)]];
+    });
+    const { settings, problem } = engine.service.serviceSettings(JSON.stringify(Object.fromEntries(described)));
+    if (problem !== undefined) throw new ConfigError(problem);
+    // ROLES: JSON text, or an already parsed object, on top of the built-in roles.
+    const roles = configured(
+      () => engine.parseRoles(env.ROLES),
+      () => true,
+    );
+    return Object.freeze({ kv, ...settings, roles, audit: createAudit(engine, settings.audit, env.AUDIT_QUEUE) });
   } catch (error) {
     if (error instanceof ConfigError) error.reply = fromEnvelope(engine.service.restError("Settings", error.message));
     throw error;
+  }
+}
+
+/** `read()`'s value; an error it throws that `isSetting` is a ConfigError with its message. */
+function configured(read, isSetting) {
+  try {
+    return read();
+  } catch (/** @type {any} */ error) {
+    throw isSetting(error) ? new ConfigError(error?.message ?? String(error)) : error;
   }
 }

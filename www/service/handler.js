@@ -8,12 +8,11 @@
 //                  (src/wasm/service.rs routeRequest), and for the body's bytes (checkBody)
 //   endpoint       its own 400s, then authorization (403), then the work
 import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
-import { INTERNAL_ERROR_BODY } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { loadStoredRoles } from "./authorization.js";
 import { readServiceConfig } from "./config.js";
-import { BodyTooLarge, fromEngineError, fromEnvelope, readBody, reply, toResponse } from "./http.js";
+import { BodyTooLarge, fromEngineError, fromEnvelope, readBody, toResponse } from "./http.js";
 import { isConsolePath, serveConsole } from "./console-endpoints.js";
 import * as infoEndpoints from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
@@ -60,15 +59,6 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
   } catch (error) {
     // ES's answers that an endpoint's core calls throw (4xx, GET's 404) are sent as they are.
     return fromEngineError(error);
-  }
-}
-
-/** The core's 500; its JS copy when the core itself is what failed. */
-function internalError(ctx) {
-  try {
-    return ctx.fail("Internal");
-  } catch {
-    return reply(500, structuredClone(INTERNAL_ERROR_BODY));
   }
 }
 
@@ -145,7 +135,12 @@ export function serviceHandler(boundEngine, config) {
       if (cors && !out.bare) out = { ...out, headers: { ...out.headers, ...cors.headers } };
     } catch (error) {
       console.error(unexpectedErrorLine(error, plain?.traceId));
-      out = internalError(ctx);
+      try {
+        out = ctx.fail("Internal");
+      } catch (failed) {
+        // The core itself failed: bind.js's EdgeTokenError carries the JS copy of its 500.
+        out = fromEngineError(failed);
+      }
     }
     if (trail) ctx.config.audit(trail, out, now, options?.waitUntil);
     // filter_path and pretty: the core writes the body (never for the plain case).

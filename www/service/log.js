@@ -5,12 +5,9 @@
 
 /** `file.js:line` of the innermost stack frame, or "unknown". Frames carry no request data. */
 function origin(error) {
-  const frames = typeof error?.stack === "string" ? error.stack.split("\n").slice(1) : [];
-  for (const frame of frames) {
-    const match = /([^/\\(\s]+\.m?js):(\d+):\d+\)?\s*$/.exec(frame);
-    if (match) return `${match[1]}:${match[2]}`;
-  }
-  return "unknown";
+  const frames = typeof error?.stack === "string" ? error.stack.split("\n").slice(1).join("\n") : "";
+  const match = /([^/\\(\s]+\.m?js):(\d+):\d+\)?[^\S\n]*$/m.exec(frames);
+  return match ? `${match[1]}:${match[2]}` : "unknown";
 }
 
 /**
