@@ -6,6 +6,7 @@
 //! the modules.
 
 pub mod audit;
+pub mod audit_request;
 pub mod authentication;
 pub mod body_parser;
 pub mod body_text;
