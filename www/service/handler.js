@@ -81,7 +81,7 @@ export function createServiceHandler(engine, env) {
   return serviceHandler(engine, readServiceConfig(engine, env));
 }
 
-/** The service for a config that readServiceConfig made: `(request, {clientAddress, waitUntil}?) => Promise<Response>`. */
+/** The service for a config that readServiceConfig made: `(request, options?) => Promise<Response>` (connectionOf). */
 export function serviceHandler(boundEngine, config) {
   // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
   // whole inside the TokenStore object, one at a time, never one KV operation per round trip
