@@ -36,8 +36,8 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
   if (cors?.forbidden !== undefined) return { ...fromEnvelope(cors.forbidden), bare: true };
   try {
     await loadStoredRoles(ctx, principal);
-  } catch (/** @type {any} */ error) {
-    return ctx.fail("StoreUnavailable", error?.message ?? String(error));
+  } catch (error) {
+    return ctx.unavailable(error);
   }
 
   let bytes;
@@ -98,6 +98,8 @@ export function serviceHandler(boundEngine, config) {
     config,
     store,
     fail: (kind, ...args) => fromEnvelope(engine.service.restError(kind, ...args)),
+    /** ES's 503 for a store call that failed (fail closed), with what failed. */
+    unavailable: (/** @type {any} */ error) => ctx.fail("StoreUnavailable", error?.message ?? String(error)),
     maxBodyBytes: engine.service.maxBodyBytes(),
     cors: engine.service.corsEnabled(config.cors) ? config.cors : undefined,
     realms: createRealms(engine, config, { store, throttle, now }),

@@ -22,9 +22,8 @@ export function fromEnvelope(text) {
 export async function answer(ctx, step) {
   try {
     return await step();
-  } catch (/** @type {any} */ error) {
-    if (error instanceof EdgeTokenError) return fromEngineError(error);
-    return ctx.fail("StoreUnavailable", error?.message ?? String(error));
+  } catch (error) {
+    return error instanceof EdgeTokenError ? fromEngineError(error) : ctx.unavailable(error);
   }
 }
 
