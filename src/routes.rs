@@ -50,16 +50,6 @@ impl Endpoint {
         }
     }
 
-    /// The name of the endpoint's path parameter (`{username}`, `{index}`, `{name}`, `{realms}`).
-    pub fn parameter_name(self) -> &'static str {
-        match self {
-            Endpoint::ClusterHealth => "index",
-            Endpoint::PutRole | Endpoint::GetRoles | Endpoint::DeleteRole => "name",
-            Endpoint::ClearRealmCache => "realms",
-            _ => "username",
-        }
-    }
-
     /// The query parameters the endpoint's ES handler reads, besides the global ones
     /// (rest_request::GLOBAL_PARAMS); `username` is the path's, which ES also takes from the query.
     pub fn params(self) -> &'static [&'static str] {
@@ -323,10 +313,6 @@ mod tests {
             assert_eq!(route(path, method), expected, "{method} {path}");
         }
         assert!(Endpoint::PutUser.reads_body() && !Endpoint::GetUsers.reads_body());
-        assert_eq!(
-            (Endpoint::ClusterHealth.parameter_name(), Endpoint::PutUser.parameter_name()),
-            ("index", "username")
-        );
         let params = query_params("/p?a=1&b&c=x%2By+z&&a=2");
         let expected = [("a", "1"), ("b", ""), ("c", "x+y z"), ("a", "2")].map(|(k, v)| (k.to_string(), v.to_string()));
         assert_eq!(params, expected);

@@ -63,16 +63,11 @@ impl Route {
         self.endpoint.map(|e| e.name().to_string())
     }
 
-    /// The path parameter (`{username}`, `{index}`, `{name}`), percent-decoded (or, for `username`, as ES reads it, the query's).
+    /// The path parameter (`{username}`, `{index}`, `{name}`, `{realms}`), percent-decoded (or,
+    /// for GET /_security/user, as ES reads it, the query's `username`).
     #[wasm_bindgen(getter)]
     pub fn username(&self) -> Option<String> {
         self.username.clone()
-    }
-
-    /// The name the endpoint gives its path parameter (`username`, `index`).
-    #[wasm_bindgen(getter, js_name = parameterName)]
-    pub fn parameter_name(&self) -> String {
-        self.endpoint.map_or("username", Endpoint::parameter_name).to_string()
     }
 
     /// The answer to an `OPTIONS` no endpoint serves, sent before authentication.
