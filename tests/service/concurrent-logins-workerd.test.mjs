@@ -97,7 +97,9 @@ test("concurrent password grants and revokes on workerd: every answer is the ser
 
   // Revokes by a Basic caller (its first logins uncached too), each token once.
   const caller = basic(REVOKER.username, REVOKER.password);
-  const revoked = await pool(tokens.length, CONCURRENCY, (i) => call("DELETE", "/_security/oauth2/token", caller, { token: tokens[i] }));
+  const revoked = await pool(tokens.length, CONCURRENCY, (i) =>
+    call("DELETE", "/_security/oauth2/token", caller, { token: tokens[i] }),
+  );
   assertAllServiceAnswers("revokes");
   for (const r of revoked) assert.deepEqual(r.json, { invalidated_tokens: 1, previously_invalidated_tokens: 0, error_count: 0 });
 });

@@ -67,14 +67,12 @@ export async function authenticatePassword(realms, username, password, connectio
       return { storeError: /** @type {any} */ (error)?.message ?? String(error) };
     }
   }
-  const attempt = await realms.throttle.begin(plan.throttle_key, connection);
+  // A cached login is `known` to succeed: the throttle counts it as it admits it.
+  const attempt = await realms.throttle.begin(plan.throttle_key, { ...connection, known: cached !== undefined });
   // Throttled: refused like a wrong password, without spending a hash (or a guess) on it,
   // even when the cache knows the password: a throttled username stays throttled.
   if (attempt.refused) return { principal: null };
-  if (cached !== undefined) {
-    attempt.succeeded();
-    return { principal: JSON.parse(cached) };
-  }
+  if (cached !== undefined) return { principal: JSON.parse(cached) };
   let found;
   try {
     found = await checkPassword(realms, username, password, plan.record_key, reservedState);
