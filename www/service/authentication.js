@@ -82,9 +82,8 @@ export async function authenticatePassword(realms, username, password, connectio
     found = await checkPassword(realms, username, password, plan.record_key, reservedState);
   } finally {
     // A store failure says nothing about the password: it is not counted either way.
-    if (found === undefined || found.storeError !== undefined) attempt.abandoned();
-    else if (found.principal) attempt.succeeded();
-    else attempt.failed({ known: found.known });
+    const checked = found !== undefined && found.storeError === undefined;
+    attempt.end(checked ? (found?.principal ? "success" : "failure") : "abandoned", found?.known);
   }
   if (found.principal) cache.remember(username, password, found.principal, since, realms.now());
   const { known: _known, ...result } = found;

@@ -14,8 +14,8 @@ const STEP = 3;
 /** How long an attempt waits for the checks in flight before it is refused; they end sooner. */
 const MAX_WAIT_MS = 60_000;
 
-const ENDED = Object.freeze({ refused: false, succeeded() {}, failed() {}, abandoned() {} });
-const REFUSED_ATTEMPT = Object.freeze({ refused: true });
+const ENDED = Object.freeze({ refused: false, end() {} });
+const REFUSED_ATTEMPT = Object.freeze({ refused: true, end() {} });
 
 /** A write that nobody waits for (Node, Deno, Bun: the process outlives the response). */
 const background = () => {};
@@ -23,10 +23,10 @@ const background = () => {};
 /**
  * `createLoginThrottle(engine, kv, {now})`: `kv` is the store (get/put), `now()` the clock in
  * epoch ms. `begin(key, {clientAddress, waitUntil, known})`, `key` the username's throttle key
- * (named by the core), `known` whether the check is known to succeed (a cached login) →
- * `{refused: true}`, or an admitted attempt `{refused: false, succeeded(), failed({known}),
- * abandoned()}` of which exactly one must be called (a `known` one is counted already). None of
- * them ever throws.
+ * (named by the core), `known` whether the check is known to succeed (a cached login) → an
+ * attempt `{refused, end(outcome, known)}`. An admitted one (not refused, not `known`) must be
+ * ended once, `outcome` "success", "failure" (`known`: the username exists, so its bucket may be
+ * stored) or "abandoned" (the check could not be made: counted neither way). Nothing here throws.
  */
 export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
   const core = engine.loginThrottle();
@@ -116,14 +116,7 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
       release(pairKey, waiting);
       if (write & WRITE) flush(key, waitUntil);
     };
-    return {
-      refused: false,
-      succeeded: () => end("success"),
-      /** `known`: the username exists, so its bucket may be written to the store. */
-      failed: ({ known = false } = {}) => end("failure", known),
-      /** The check could not be made (the store failed): counted neither way. */
-      abandoned: () => end("abandoned"),
-    };
+    return { refused: false, end };
   }
 
   return { begin };

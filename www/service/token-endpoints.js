@@ -96,11 +96,9 @@ export async function getToken(ctx, { principal, body, connection }) {
 }
 
 export async function invalidateToken(ctx, { principal, body, connection }) {
-  // ES answers a bad body (400) before the caller's privilege (403). The engine's invalidate
-  // parses the body before anything else and answers the same 400s, so a caller who may
-  // invalidate goes straight to it and the body is parsed once. The parse-only call (no store)
-  // runs first only for a refused caller, whose bad body must still win over the 403, and in
-  // front of a Durable Object, which a bad body must not cost a request.
+  // A bad body's 400 comes before the 403. The invalidation parses the body first and answers
+  // those 400s itself, so a permitted caller's body is parsed once; the parse-only call runs
+  // for a refused caller, and in front of a Durable Object (a bad body costs it no request).
   const { kv } = ctx.config;
   const denied = authorize(ctx, principal, "invalidateToken");
   if (denied || kv instanceof DurableObjectStore) {
