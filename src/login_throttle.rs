@@ -71,6 +71,18 @@ pub struct Released {
     pub refuse_rest: bool,
 }
 
+/// Where an attempt stands after [`LoginThrottle::start`] or [`LoginThrottle::resume`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Being checked: [`LoginThrottle::finish`] ends it.
+    Admitted,
+    /// Waits for the checks in flight; the host hands it to [`LoginThrottle::leave`]'s answer.
+    Wait,
+    Refused,
+    /// A check known to succeed, admitted and ended as a success.
+    Done,
+}
+
 /// How an admitted attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -265,6 +277,63 @@ impl LoginThrottle {
             }
             Outcome::Abandoned => {}
         }
+    }
+
+    /// An attempt of `pair` begins, `waiting` of its pair already waiting (the host's call for
+    /// [`Self::enter`] and, once admitted, [`Self::admit_name`]). `known`: the check is known to
+    /// succeed before it is made (a login the realm cache knows), so an admitted attempt is ended
+    /// as a success at once ([`Step::Done`]), as [`Self::end`] and [`Self::leave`] would.
+    pub fn start(
+        &mut self,
+        pair: &str,
+        key: &str,
+        stored: Option<&str>,
+        waiting: usize,
+        known: bool,
+        now: f64,
+    ) -> Step {
+        match self.enter(pair, waiting, now) {
+            Entry::Refuse => Step::Refused,
+            Entry::Wait => Step::Wait,
+            // Admitted with none waiting, so nobody to release.
+            Entry::Admit => self.resume(pair, key, stored, known, 0, now).0,
+        }
+    }
+
+    /// A waiting attempt that [`Self::leave`] admitted on its pair goes on as [`Self::start`]'s
+    /// admitted one; what the pair's `waiting` attempts get when it leaves the pair at once
+    /// (refused by the username's bucket, or done).
+    pub fn resume(
+        &mut self,
+        pair: &str,
+        key: &str,
+        stored: Option<&str>,
+        known: bool,
+        waiting: usize,
+        now: f64,
+    ) -> (Step, Released) {
+        if !self.admit_name(key, stored, now) {
+            return (Step::Refused, self.leave(pair, waiting, now));
+        }
+        if !known {
+            return (Step::Admitted, Released::default());
+        }
+        self.end(pair, key, Outcome::Success, now);
+        (Step::Done, self.leave(pair, waiting, now))
+    }
+
+    /// An admitted attempt ended: [`Self::end`], then [`Self::leave`] for the pair's `waiting`.
+    pub fn finish(&mut self, pair: &str, key: &str, outcome: Outcome, waiting: usize, now: f64) -> Released {
+        self.end(pair, key, outcome, now);
+        self.leave(pair, waiting, now)
+    }
+
+    /// Whether [`Self::take_write`] would answer a bucket now (without taking it).
+    pub fn wants_write(&self, key: &str, now: f64) -> bool {
+        self.state.entries.get(key).is_some_and(|(_, slot)| {
+            let name = &slot.name;
+            name.known && name.dirty && now - name.written_at >= self.limits.write_interval_ms
+        })
     }
 
     /// The bucket to store for a known username with a pending change, at most once per

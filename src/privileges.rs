@@ -203,28 +203,51 @@ pub fn authorize(roles: &RoleTable, username: &str, assigned: &[String], action:
     Some(forbidden(username, action, &effective, &missing))
 }
 
-/// [`authorize`] for the service's caller, `principal` (an `_authenticate` body), with ES's
-/// same-user exemption (`RBACEngine.checkSameUserPermissions`) for an action on `target`: a
-/// user may check their own privileges, and change their own password, but only when a
-/// password realm (native or reserved) authenticated them, not a token (§5.3, §11, §13).
+/// [`authorize`] for the service's caller, `principal` (an `_authenticate` body): [`Caller`]'s
+/// fields read from it, for [`authorize_caller`].
 pub fn authorize_principal(
     roles: &RoleTable,
     principal: &Value,
     action: Action,
     target: Option<&str>,
 ) -> Option<Reply> {
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
-    let username = text(principal.get("username"));
     let assigned: Vec<String> = principal
         .get("roles")
         .and_then(Value::as_array)
         .map(|roles| roles.iter().filter_map(Value::as_str).map(String::from).collect())
         .unwrap_or_default();
-    let denied = authorize(roles, &username, &assigned, action)?;
-    let realm_type = text(principal.get("authentication_realm").and_then(|realm| realm.get("type")));
+    let caller = Caller {
+        username: text(principal.get("username")),
+        assigned: &assigned,
+        realm_type: text(principal.get("authentication_realm").and_then(|realm| realm.get("type"))),
+        authentication_type: text(principal.get("authentication_type")),
+    };
+    authorize_caller(roles, &caller, action, target)
+}
+
+/// A text field of a JSON body, "" when missing or not text.
+fn text(value: Option<&Value>) -> &str {
+    value.and_then(Value::as_str).unwrap_or("")
+}
+
+/// The fields of the service's caller (its `_authenticate` body) that authorization reads.
+pub struct Caller<'a> {
+    pub username: &'a str,
+    pub assigned: &'a [String],
+    /// `authentication_realm.type`.
+    pub realm_type: &'a str,
+    pub authentication_type: &'a str,
+}
+
+/// [`authorize`] for the service's caller, with ES's same-user exemption
+/// (`RBACEngine.checkSameUserPermissions`) for an action on `target`: a user may check their
+/// own privileges, and change their own password, but only when a password realm (native or
+/// reserved) authenticated them, not a token (§5.3, §11, §13).
+pub fn authorize_caller(roles: &RoleTable, caller: &Caller, action: Action, target: Option<&str>) -> Option<Reply> {
+    let denied = authorize(roles, caller.username, caller.assigned, action)?;
     let by_password =
-        text(principal.get("authentication_type")) == "realm" && (realm_type == "native" || realm_type == "reserved");
-    let own = target == Some(username.as_str());
+        caller.authentication_type == "realm" && (caller.realm_type == "native" || caller.realm_type == "reserved");
+    let own = target == Some(caller.username);
     if own && (action == Action::HasPrivileges || (action == Action::ChangePassword && by_password)) {
         return None;
     }

@@ -2,7 +2,7 @@
 //! rows move by hand. The host's side (promises, store writes) is tested through the service in
 //! tests/service/throttle.test.mjs.
 
-use edge_token::login_throttle::{Entry, Limits, LoginThrottle, Outcome, LIMITS};
+use edge_token::login_throttle::{Entry, Limits, LoginThrottle, Outcome, Released, Step, LIMITS};
 
 const NAME: &str = "login:victim";
 const PAIR: &str = "login:victim 192.0.2.1";
@@ -154,4 +154,59 @@ fn idle_state_is_forgotten_oldest_first_but_busy_state_is_kept() {
     assert_eq!(t.enter(OTHER_CLIENT, 0, T0), Entry::Admit, "its count of one in flight was kept");
     // The locked pair was idle: forgotten, so it is admitted again (a lost lock, never a wrong one).
     assert_eq!(t.enter(PAIR, 0, T0), Entry::Admit);
+}
+
+#[test]
+fn a_cached_login_started_at_once_counts_as_the_steps_it_stands_for() {
+    // Two throttles, one ended step by step and one by `start` with `known`, agree at every row:
+    // admitted, refused by a lock (the pair's), and refused by a full bucket (the username's).
+    let (mut steps, mut once) = (LoginThrottle::new(LIMITS), LoginThrottle::new(LIMITS));
+    assert!(attempt(&mut steps, PAIR, Outcome::Success, T0));
+    assert_eq!(once.start(PAIR, NAME, None, 0, true, T0), Step::Done);
+    for t in [&mut steps, &mut once] {
+        for _ in 0..5 {
+            assert!(attempt(t, PAIR, FAIL, T0));
+        }
+    }
+    assert_eq!(once.start(PAIR, NAME, None, 0, true, T0), Step::Refused, "locked");
+    assert_eq!(steps.enter(PAIR, 0, T0), Entry::Refuse);
+    // Once the lock ends, a success clears the pair's failures in both.
+    let later = T0 + 2.0 * SECOND;
+    assert!(attempt(&mut steps, PAIR, Outcome::Success, later));
+    assert_eq!(once.start(PAIR, NAME, None, 0, true, later), Step::Done);
+    for t in [&mut steps, &mut once] {
+        assert_eq!(t.enter(PAIR, 0, later), Entry::Admit, "the success started over");
+        t.leave(PAIR, 0, later);
+    }
+    // A full username bucket (as another isolate stored it) refuses both, and leaves the pair free.
+    let full = format!(r#"{{"score":1000,"at":{}}}"#, later as u64);
+    assert!(!steps.admit_name(NAME, Some(&full), later));
+    assert_eq!(once.start(PAIR, NAME, Some(&full), 0, true, later), Step::Refused);
+    assert_eq!(once.enter(PAIR, 0, later), Entry::Admit, "the refused attempt left the pair");
+}
+
+#[test]
+fn start_resume_and_finish_admit_wait_and_release_as_enter_and_leave_do() {
+    let mut t = LoginThrottle::new(LIMITS);
+    // Five checks in flight fill the pair's slots; the sixth waits, and so does any with some waiting.
+    for _ in 0..5 {
+        assert_eq!(t.start(PAIR, NAME, None, 0, false, T0), Step::Admitted);
+    }
+    assert_eq!(t.start(PAIR, NAME, None, 0, false, T0), Step::Wait);
+    assert_eq!(t.start(PAIR, NAME, None, 1, true, T0), Step::Wait, "a cached login waits its turn too");
+    // A success lets the first of the two waiting go on; it resumes, known to succeed, and lets the next one go.
+    assert_eq!(t.finish(PAIR, NAME, Outcome::Success, 2, T0), Released { admit: 1, refuse_rest: false });
+    assert_eq!(t.resume(PAIR, NAME, None, true, 1, T0), (Step::Done, Released { admit: 1, refuse_rest: false }));
+    assert_eq!(t.resume(PAIR, NAME, None, false, 0, T0), (Step::Admitted, Released::default()));
+    // Five failures in a row: the fifth locks the pair and refuses all that wait.
+    for _ in 0..4 {
+        assert_eq!(t.finish(PAIR, NAME, FAIL, 0, T0), Released::default());
+    }
+    assert_eq!(t.start(PAIR, NAME, None, 0, false, T0), Step::Wait, "one slot left, still in flight");
+    assert_eq!(t.finish(PAIR, NAME, FAIL, 1, T0), Released { admit: 0, refuse_rest: true });
+    assert_eq!(t.start(PAIR, NAME, None, 0, true, T0), Step::Refused, "locked, cached login or not");
+    // Only a known username's failures are due to be stored.
+    assert!(t.wants_write(NAME, T0));
+    assert!(t.take_write(NAME, T0).is_some());
+    assert!(!t.wants_write(NAME, T0), "taken, and not again within the interval");
 }

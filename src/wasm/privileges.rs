@@ -11,7 +11,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::Reply;
-use crate::privileges::{self, Action};
+use crate::privileges::{self, Action, Caller};
 use crate::roles::RoleTable;
 use crate::{native_roles, user_privileges};
 
@@ -42,20 +42,26 @@ impl Roles {
         Ok(privileges::authorize(&self.table, username, &assigned, action).map(|reply| reply.to_envelope()))
     }
 
-    /// [`Roles::authorize`] for the service's caller, `principal_json` (its `_authenticate`
-    /// body), with ES's same-user exemptions for an action on the user `target`.
+    /// [`Roles::authorize`] for the service's caller, given by the fields of its `_authenticate`
+    /// body that authorization reads (`authentication_realm.type` as `realm_type`), with ES's
+    /// same-user exemptions for an action on the user `target`. Fields, not the body's JSON: the
+    /// body (metadata and all) was serialized and parsed again on every request.
     #[wasm_bindgen(js_name = authorizeCaller)]
+    #[allow(clippy::too_many_arguments)]
     pub fn authorize_caller(
         &self,
-        principal_json: &str,
+        username: &str,
+        roles: Vec<String>,
+        realm_type: &str,
+        authentication_type: &str,
         endpoint: &str,
         target: Option<String>,
         native_json: Option<String>,
     ) -> Result<Option<String>, JsError> {
         let action = action_for(endpoint)?;
-        let principal: Value = serde_json::from_str(principal_json)?;
         let table = self.with_native(native_json)?;
-        let denied = privileges::authorize_principal(&table, &principal, action, target.as_deref());
+        let caller = Caller { username, assigned: &roles, realm_type, authentication_type };
+        let denied = privileges::authorize_caller(&table, &caller, action, target.as_deref());
         Ok(denied.map(|reply| reply.to_envelope()))
     }
 

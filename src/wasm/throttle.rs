@@ -1,20 +1,30 @@
 //! The login throttle (`crate::login_throttle`) as a host holds it: one object per service. The
 //! host keeps the attempts that wait (its promises) and says how many wait; every count and
 //! decision is the core's. After a trap replaces the instance the host makes a new, empty one.
+//!
+//! An attempt is one call when it is refused or known to succeed (a cached login) and two when
+//! its password is checked (`start`, `finish`); a waiting one adds `resume`. Each answers a step
+//! (0 admitted, 1 to wait, 2 refused, 3 done) plus [`WRITE`] when the username's bucket is due
+//! to be stored (`takeWrite`). A call that let the pair's waiting attempts go on keeps what they
+//! get for `released`, which the host asks only when some wait.
 
 use wasm_bindgen::prelude::*;
 
-use crate::login_throttle::{self, Entry, Outcome, LIMITS};
+use crate::login_throttle::{self, Outcome, Released, Step, LIMITS};
+
+/// Added to a step: the username's bucket is due to be stored.
+const WRITE: u32 = 4;
 
 #[wasm_bindgen]
 pub struct LoginThrottle {
     throttle: login_throttle::LoginThrottle,
+    released: Released,
 }
 
 #[wasm_bindgen]
 impl LoginThrottle {
     pub fn create() -> LoginThrottle {
-        LoginThrottle { throttle: login_throttle::LoginThrottle::new(LIMITS) }
+        LoginThrottle { throttle: login_throttle::LoginThrottle::new(LIMITS), released: Released::default() }
     }
 
     #[wasm_bindgen(js_name = ttlSeconds)]
@@ -22,38 +32,47 @@ impl LoginThrottle {
         u32::try_from(self.throttle.ttl_seconds()).unwrap_or(u32::MAX)
     }
 
-    /// `pair`: the username's throttle key and the client, as the host groups waiting attempts.
-    /// 0: admitted, 1: to wait, 2: refused.
-    pub fn enter(&mut self, pair: &str, waiting: u32, now: f64) -> u32 {
-        match self.throttle.enter(pair, waiting as usize, now) {
-            Entry::Admit => 0,
-            Entry::Wait => 1,
-            Entry::Refuse => 2,
-        }
+    /// `pair`: the username's throttle key (`key`) and the client, as the host groups waiting
+    /// attempts; `stored`: the bucket read from the store; `known`: a check known to succeed.
+    pub fn start(&mut self, pair: &str, key: &str, stored: Option<String>, waiting: u32, known: bool, now: f64) -> u32 {
+        let step = self.throttle.start(pair, key, stored.as_deref(), waiting as usize, known, now);
+        self.answer(step, key, now)
     }
 
-    /// How many waiting attempts are admitted, or -1: all of them are refused.
-    pub fn leave(&mut self, pair: &str, waiting: u32, now: f64) -> i32 {
-        let released = self.throttle.leave(pair, waiting as usize, now);
-        if released.refuse_rest {
-            return -1;
-        }
-        i32::try_from(released.admit).unwrap_or(i32::MAX)
+    /// A waiting attempt was admitted (`released`): it goes on as `start`'s admitted one.
+    pub fn resume(
+        &mut self,
+        pair: &str,
+        key: &str,
+        stored: Option<String>,
+        known: bool,
+        waiting: u32,
+        now: f64,
+    ) -> u32 {
+        let (step, released) = self.throttle.resume(pair, key, stored.as_deref(), known, waiting as usize, now);
+        self.released = released;
+        self.answer(step, key, now)
     }
 
-    #[wasm_bindgen(js_name = admitName)]
-    pub fn admit_name(&mut self, key: &str, stored: Option<String>, now: f64) -> bool {
-        self.throttle.admit_name(key, stored.as_deref(), now)
-    }
-
-    /// `outcome`: "success", "failure" or anything else for an abandoned check.
-    pub fn end(&mut self, pair: &str, key: &str, outcome: &str, known: bool, now: f64) {
+    /// An admitted attempt ended. `outcome`: "success", "failure" or anything else for an
+    /// abandoned check; answers [`WRITE`] or 0.
+    pub fn finish(&mut self, pair: &str, key: &str, outcome: &str, known: bool, waiting: u32, now: f64) -> u32 {
         let outcome = match outcome {
             "success" => Outcome::Success,
             "failure" => Outcome::Failure { known },
             _ => Outcome::Abandoned,
         };
-        self.throttle.end(pair, key, outcome, now);
+        self.released = self.throttle.finish(pair, key, outcome, waiting as usize, now);
+        self.write_flag(key, now)
+    }
+
+    /// What the waiting attempts got from the last `resume` or `finish`: how many of them are
+    /// admitted, or -1: all of them are refused.
+    pub fn released(&self) -> i32 {
+        if self.released.refuse_rest {
+            return -1;
+        }
+        i32::try_from(self.released.admit).unwrap_or(i32::MAX)
     }
 
     #[wasm_bindgen(js_name = takeWrite)]
@@ -63,5 +82,24 @@ impl LoginThrottle {
 
     pub fn unwritten(&mut self, key: &str) {
         self.throttle.unwritten(key);
+    }
+}
+
+impl LoginThrottle {
+    fn answer(&self, step: Step, key: &str, now: f64) -> u32 {
+        match step {
+            Step::Admitted => 0,
+            Step::Wait => 1,
+            Step::Refused => 2 | self.write_flag(key, now),
+            Step::Done => 3 | self.write_flag(key, now),
+        }
+    }
+
+    fn write_flag(&self, key: &str, now: f64) -> u32 {
+        if self.throttle.wants_write(key, now) {
+            WRITE
+        } else {
+            0
+        }
     }
 }

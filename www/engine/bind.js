@@ -241,8 +241,13 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
    */
   function authorizeCaller(roles, principal, endpoint, target, native) {
     requireString(endpoint, "endpoint");
-    const caller = JSON.stringify(principal);
-    onTable(roles, (table) => table.authorizeCaller(caller, endpoint, target ?? undefined, native ?? undefined));
+    // The fields the core reads (src/privileges.rs, Caller), not the whole body as JSON, which
+    // it parsed again on every request; a field that is missing or not text reads as "".
+    const { username, roles: assigned, authentication_realm: realm, authentication_type: type } = principal ?? {};
+    const text = (value) => (typeof value === "string" ? value : "");
+    const names = Array.isArray(assigned) ? assigned.filter((name) => typeof name === "string") : [];
+    const [user, realmType, authType, to] = [text(username), text(realm?.type), text(type), target ?? undefined];
+    onTable(roles, (table) => table.authorizeCaller(user, names, realmType, authType, endpoint, to, native ?? undefined));
   }
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */

@@ -55,12 +55,20 @@ export async function authenticatePassword(realms, username, password, connectio
   // the entry here and is checked against the store, as ES does.
   const { cache } = realms;
   const cached = typeof password === "string" ? cache.lookup(username, password, realms.now()) : undefined;
+  // Throttled: refused like a wrong password, without spending a hash (or a guess) on it,
+  // even when the cache knows the password: a throttled username stays throttled. A cached
+  // login is `known` to succeed: the throttle counts it as it admits it, in one core call.
+  if (cached !== undefined) {
+    const attempt = await realms.throttle.begin(plan.throttle_key, { ...connection, known: true });
+    return { principal: attempt.refused ? null : JSON.parse(cached) };
+  }
   const since = cache.generation();
-  // The reserved user's enabled state (§10) is read before the throttle admits the attempt:
-  // attempts past its slots wait for those in flight, which must then do no I/O of their own
-  // (workerd cancels a request waiting on another request's I/O as hung).
+  // The reserved user's enabled state (§10) is read before the throttle admits the attempt, so
+  // an admitted check of it reads nothing more. (Attempts that wait for the checks in flight
+  // hold a timer of their own, login-throttle.js: workerd cancels as hung a request waiting
+  // on nothing but another request's work.)
   let reservedState = null;
-  if (cached === undefined && plan.state_key !== null) {
+  if (plan.state_key !== null) {
     try {
       reservedState = (await realms.store.get(plan.state_key)) ?? null;
     } catch (error) {
@@ -68,21 +76,14 @@ export async function authenticatePassword(realms, username, password, connectio
     }
   }
   const attempt = await realms.throttle.begin(plan.throttle_key, connection);
-  // Throttled: refused like a wrong password, without spending a hash (or a guess) on it,
-  // even when the cache knows the password: a throttled username stays throttled.
   if (attempt.refused) return { principal: null };
-  if (cached !== undefined) {
-    attempt.succeeded();
-    return { principal: JSON.parse(cached) };
-  }
   let found;
   try {
     found = await checkPassword(realms, username, password, plan.record_key, reservedState);
   } finally {
     // A store failure says nothing about the password: it is not counted either way.
-    if (found === undefined || found.storeError !== undefined) attempt.abandoned();
-    else if (found.principal) attempt.succeeded();
-    else attempt.failed({ known: found.known });
+    const checked = found !== undefined && found.storeError === undefined;
+    attempt.end(checked ? (found?.principal ? "success" : "failure") : "abandoned", found?.known);
   }
   if (found.principal) cache.remember(username, password, found.principal, since, realms.now());
   const { known: _known, ...result } = found;

@@ -1,36 +1,68 @@
 // The login throttle's platform side. Its rules (the limits, the counts, every decision) are the
-// core's (src/login_throttle.rs); here are what only the host has: the attempts that wait for
-// the checks in flight (promises), the clock, and the store reads and the writes handed to
-// `waitUntil`, outside the response, so that a write does not tell by its timing which
-// usernames exist. A store that fails is not allowed to block logins: the throttle then works
-// from the instance's memory only.
+// core's (src/login_throttle.rs, src/wasm/throttle.rs); here are what only the host has: the
+// attempts that wait for the checks in flight (promises), the clock, and the store reads and the
+// writes handed to `waitUntil`, outside the response, so that a write does not tell by its
+// timing which usernames exist. A store that fails is not allowed to block logins: the throttle
+// then works from the instance's memory only.
 
 /** The client key of a request whose host did not say where it came from. */
 export const UNKNOWN_CLIENT = "unknown";
 
-const REFUSED = Object.freeze({ refused: true });
+// The core's steps (src/wasm/throttle.rs), and its flag for a bucket due to be stored.
+const [ADMITTED, WAIT, REFUSED, DONE, WRITE] = [0, 1, 2, 3, 4];
+const STEP = 3;
+/** How long an attempt waits for the checks in flight before it is refused; they end sooner. */
+const MAX_WAIT_MS = 60_000;
+
+const ENDED = Object.freeze({ refused: false, end() {} });
+const REFUSED_ATTEMPT = Object.freeze({ refused: true, end() {} });
 
 /** A write that nobody waits for (Node, Deno, Bun: the process outlives the response). */
 const background = () => {};
 
 /**
  * `createLoginThrottle(engine, kv, {now})`: `kv` is the store (get/put), `now()` the clock in
- * epoch ms. `begin(key, {clientAddress, waitUntil})`, `key` the username's throttle key (named
- * by the core) → `{refused: true}`, or an admitted attempt `{refused: false, succeeded(),
- * failed({known}), abandoned()}` of which exactly one must be called. None of them ever throws.
+ * epoch ms. `begin(key, {clientAddress, waitUntil, known})`, `key` the username's throttle key
+ * (named by the core), `known` whether the check is known to succeed (a cached login) → an
+ * attempt `{refused, end(outcome, known)}`. An admitted one (not refused, not `known`) must be
+ * ended once, `outcome` "success", "failure" (`known`: the username exists, so its bucket may be
+ * stored) or "abandoned" (the check could not be made: counted neither way). Nothing here throws.
  */
 export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
   const core = engine.loginThrottle();
   /** @type {Map<string, Array<(admitted: boolean) => void>>} client and username → waiting */
   const queues = new Map();
 
-  /** An admitted attempt ended: the core says which waiting ones go on, in order of arrival. */
-  function release(pairKey) {
+  /** After a core call made with `waiting` attempts of the pair waiting: those it let go on. */
+  function release(pairKey, waiting) {
+    if (waiting === 0) return;
     const queue = queues.get(pairKey) ?? [];
-    const admitted = core("leave", pairKey, queue.length, now()); // -1: all are refused
-    for (const resolve of queue.splice(0, admitted)) resolve(true);
-    if (admitted < 0) for (const resolve of queue.splice(0)) resolve(false);
+    const admitted = core("released");
+    for (const wake of queue.splice(0, admitted)) wake(true);
+    if (admitted < 0) for (const wake of queue.splice(0)) wake(false);
     if (queue.length === 0) queues.delete(pairKey);
+  }
+
+  /**
+   * Waits in the pair's queue until admitted (true) or refused (false). The wait holds a timer
+   * of its own request: workerd cancels as hung a request waiting on nothing but another
+   * request's promise (it did, in bursts of uncached logins), and a cancelled waiter, admitted
+   * later, would hold a place in flight for good.
+   */
+  function wait(pairKey) {
+    const queue = queues.get(pairKey) ?? [];
+    queues.set(pairKey, queue);
+    let timer;
+    return new Promise((resolve) => {
+      queue.push(resolve);
+      timer = setTimeout(() => {
+        const own = queues.get(pairKey);
+        const at = own?.indexOf(resolve) ?? -1;
+        if (at >= 0) own?.splice(at, 1);
+        if (own?.length === 0) queues.delete(pairKey);
+        resolve(false);
+      }, MAX_WAIT_MS);
+    }).finally(() => clearTimeout(timer));
   }
 
   /** Hands the bucket the core wants stored (a known username's, at most once a minute) to `waitUntil`. */
@@ -56,22 +88,22 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
     }
   }
 
-  async function begin(key, { clientAddress = UNKNOWN_CLIENT, waitUntil = background } = {}) {
+  async function begin(key, { clientAddress = UNKNOWN_CLIENT, waitUntil = background, known = false } = {}) {
     const stored = await read(key);
-    // From here to "enter" nothing awaits, so parallel attempts are counted one by one.
+    // From here to "start" nothing awaits, so parallel attempts are counted one by one.
     const pairKey = `${key} ${clientAddress}`;
-    const queue = queues.get(pairKey) ?? [];
-    const entry = core("enter", pairKey, queue.length, now()); // 0: admitted, 1: to wait, 2: refused
-    let admitted = entry === 0;
-    if (entry === 1) {
-      queues.set(pairKey, queue);
-      admitted = await new Promise((resolve) => queue.push(resolve));
+    const waiting = () => queues.get(pairKey)?.length ?? 0;
+    let step = core("start", pairKey, key, stored, waiting(), known, now());
+    if (step === WAIT) {
+      if (await wait(pairKey)) {
+        step = core("resume", pairKey, key, stored, known, waiting(), now());
+        release(pairKey, waiting());
+      } else step = REFUSED | WRITE; // refused while waiting: a write may be due
     }
-    if (admitted && core("admitName", key, stored, now())) return attempt(key, pairKey, waitUntil);
-    if (admitted) release(pairKey);
     // A refused attempt changes nothing, but it may carry a coalesced write.
-    flush(key, waitUntil);
-    return REFUSED;
+    if (step & WRITE) flush(key, waitUntil);
+    if ((step & STEP) === ADMITTED) return attempt(key, pairKey, waitUntil);
+    return (step & STEP) === DONE ? ENDED : REFUSED_ATTEMPT;
   }
 
   function attempt(key, pairKey, waitUntil) {
@@ -79,18 +111,12 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
     const end = (outcome, known = false) => {
       if (!open) return;
       open = false;
-      core("end", pairKey, key, outcome, known, now());
-      release(pairKey);
-      flush(key, waitUntil);
+      const waiting = queues.get(pairKey)?.length ?? 0;
+      const write = core("finish", pairKey, key, outcome, known, waiting, now());
+      release(pairKey, waiting);
+      if (write & WRITE) flush(key, waitUntil);
     };
-    return {
-      refused: false,
-      succeeded: () => end("success"),
-      /** `known`: the username exists, so its bucket may be written to the store. */
-      failed: ({ known = false } = {}) => end("failure", known),
-      /** The check could not be made (the store failed): counted neither way. */
-      abandoned: () => end("abandoned"),
-    };
+    return { refused: false, end };
   }
 
   return { begin };

@@ -96,16 +96,20 @@ export async function getToken(ctx, { principal, body, connection }) {
 }
 
 export async function invalidateToken(ctx, { principal, body, connection }) {
-  // The engine's parse-only call: ES's 400s for the body, before authorization, without a store.
-  try {
-    ctx.engine.parseInvalidateRequest(body);
-  } catch (error) {
-    return fromEngineError(error);
-  }
-  const denied = authorize(ctx, principal, "invalidateToken");
-  if (denied) return denied;
-  // A 404 (nothing matched) rejects with the count object as its body; it is sent as it is.
+  // A bad body's 400 comes before the 403. The invalidation parses the body first and answers
+  // those 400s itself, so a permitted caller's body is parsed once; the parse-only call runs
+  // for a refused caller, and in front of a Durable Object (a bad body costs it no request).
   const { kv } = ctx.config;
+  const denied = authorize(ctx, principal, "invalidateToken");
+  if (denied || kv instanceof DurableObjectStore) {
+    try {
+      ctx.engine.parseInvalidateRequest(body);
+    } catch (error) {
+      return fromEngineError(error);
+    }
+    if (denied) return denied;
+  }
+  // A 404 (nothing matched) rejects with the count object as its body; it is sent as it is.
   // On Workers (KV mode) a realm or user is invalidated in segments that each fit one
   // invocation's KV operations, the next ones through `bulk.next` (worker.js); elsewhere, and in
   // the Durable Object, the core runs them all in this call.
