@@ -2,7 +2,7 @@
 // use. Every call goes through here, so that whatever the wasm does (an ES error envelope, a
 // trap, a glue TypeError) reaches the caller as a resolved body or an EdgeTokenError, never as
 // a crash or a call that hangs.
-import { guardKv } from "../kv-guard.js";
+import { attempt, guardKv } from "../kv-guard.js";
 import { checkEnvelope } from "./check.js";
 import { EdgeTokenError, asEnvelope, internalError, settle } from "./errors.js";
 import { asJson, bindRealmCalls, bindServiceCalls, pureMemo, requireString } from "./sync-calls.js";
@@ -39,14 +39,16 @@ const nowOf = (kv, options) => fixedNow(options) ?? (typeof kv.now === "function
 
 // Without a fixed clock the core reads the binding's clock (MemoryKV's), else the platform's,
 // and may read it again during a call (src/clock.rs).
+// `secret` is the key of refreshed pairs (the core validates it and never repeats it);
+// `segmented` a bulk invalidation in segments (src/bulk_invalidation.rs). JSON drops undefined.
 function optionsJson(options = {}) {
-  const out = { now: fixedNow(options) };
-  if (options.timeout !== undefined && options.timeout !== null) out.timeout = options.timeout;
-  // The key of refreshed pairs; the core validates it and never repeats it.
-  if (options.secret !== undefined && options.secret !== null) out.secret = options.secret;
-  // A bulk invalidation in segments (true, or KV operations per segment): src/bulk_invalidation.rs.
-  if (options.segmented !== undefined && options.segmented !== null) out.segmented = options.segmented;
-  return JSON.stringify(out);
+  const { timeout, secret, segmented } = options;
+  return JSON.stringify({
+    now: fixedNow(options),
+    timeout: timeout ?? undefined,
+    secret: secret ?? undefined,
+    segmented: segmented ?? undefined,
+  });
 }
 
 function requireKv(kv) {
@@ -60,8 +62,6 @@ function requireKv(kv) {
  * `reinit` replaces the wasm instance after a trap: a trapped instance may hold a half-updated
  * heap or a leaked shadow stack, so it must not serve another call. `store` sets the limits of
  * the store guard (kv-guard.js).
- */
-/**
  * @param {any} raw
  * @param {{ reinit?: () => void, store?: import("../kv-guard.js").StoreLimits }} [options]
  */
@@ -134,38 +134,26 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     args[0] = guardKv(args[0], { ...storeLimits, alive: () => epoch === inflight });
     return new Promise((resolve, reject) => {
       epoch.add(reject);
-      const done = () => epoch.delete(reject);
-      let pending;
-      try {
-        pending = Promise.resolve(raw[name](...args));
-      } catch (err) {
-        pending = Promise.reject(err);
-      }
-      pending.then(
-        (value) => {
-          done();
-          try {
-            resolve(settle(value));
-          } catch (e) {
-            reject(e);
-          }
-        },
-        (err) => {
-          done();
-          reject(failure(err, epoch));
-        },
-      );
+      attempt(() => raw[name](...args))
+        .finally(() => epoch.delete(reject))
+        .then(settle, (err) => {
+          throw failure(err, epoch);
+        })
+        .then(resolve, reject);
     });
   }
 
-  /** A synchronous call into the glue; a trap or a thrown error becomes an EdgeTokenError. */
-  function callGlue(run) {
+  /**
+   * A synchronous call into the glue; a trap or a thrown error becomes an EdgeTokenError, or with
+   * `ownErrors` only a trap does (the error of anything else is thrown as it is).
+   */
+  function callGlue(run, ownErrors = false) {
     replaceDeadInstance();
     const epoch = inflight;
     try {
       return run();
     } catch (err) {
-      throw failure(err, epoch);
+      throw ownErrors && !(err instanceof WebAssembly.RuntimeError) ? err : failure(err, epoch);
     }
   }
 
@@ -189,16 +177,8 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
   /** The `ROLES` setting as a role table; throws an Error with the operator's message. */
   function parseRoles(roles) {
     const text = rolesText(roles);
-    replaceDeadInstance();
-    const epoch = inflight;
-    let table;
-    try {
-      table = raw.Roles.parse(text);
-    } catch (err) {
-      // The core's message says what is wrong with the setting; only a trap is a 500.
-      if (err instanceof WebAssembly.RuntimeError) throw failure(err, epoch);
-      throw err;
-    }
+    // The core's message says what is wrong with the setting; only a trap is a 500.
+    const table = callGlue(() => raw.Roles.parse(text), true);
     const handle = Object.freeze({ [Symbol.toStringTag]: "Roles" });
     roleTables.set(handle, { text, table });
     return handle;
@@ -285,10 +265,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
 
   // A check's guard holds no state of its own: one per binding, not one per check.
   const checkStores = new WeakMap();
-  const checkStore = (kv) => {
-    if (!checkStores.has(kv)) checkStores.set(kv, guardKv(kv, storeLimits));
-    return checkStores.get(kv);
-  };
+  const checkStore = (kv) => checkStores.get(kv) ?? checkStores.set(kv, guardKv(kv, storeLimits)).get(kv);
 
   return {
     async createToken(kv, request, options) {
@@ -298,8 +275,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     async checkToken(kv, accessToken, options) {
       requireKv(kv);
       requireString(accessToken, "accessToken");
-      const now = nowOf(kv, options);
-      return settle(await checkEnvelope(call, checkStore(kv), accessToken, now));
+      return settle(await checkEnvelope(call, checkStore(kv), accessToken, nowOf(kv, options)));
     },
     async refreshToken(kv, refreshToken, client, options) {
       requireKv(kv);
