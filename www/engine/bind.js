@@ -42,12 +42,11 @@ const nowOf = (kv, options) => fixedNow(options) ?? (typeof kv.now === "function
 // `secret` is the key of refreshed pairs (the core validates it and never repeats it);
 // `segmented` a bulk invalidation in segments (src/bulk_invalidation.rs). JSON drops undefined.
 function optionsJson(options = {}) {
-  const { timeout, secret, segmented } = options;
   return JSON.stringify({
     now: fixedNow(options),
-    timeout: timeout ?? undefined,
-    secret: secret ?? undefined,
-    segmented: segmented ?? undefined,
+    timeout: options.timeout ?? undefined,
+    secret: options.secret ?? undefined,
+    segmented: options.segmented ?? undefined,
   });
 }
 
@@ -279,8 +278,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     },
     async refreshToken(kv, refreshToken, client, options) {
       requireKv(kv);
-      requireString(refreshToken, "refreshToken");
-      return invoke("refreshToken", [kv, refreshToken, asJson(client), optionsJson(options)]);
+      return invoke("refreshToken", [kv, requireString(refreshToken, "refreshToken"), asJson(client), optionsJson(options)]);
     },
     async invalidateToken(kv, body, options) {
       requireKv(kv);
@@ -290,12 +288,10 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     /** The next segment of a bulk invalidation that answered `{continuation}`. */
     async continueInvalidation(kv, continuation, options) {
       requireKv(kv);
-      requireString(continuation, "continuation");
-      return invoke("continueInvalidation", [kv, continuation, optionsJson(options)]);
+      return invoke("continueInvalidation", [kv, requireString(continuation, "continuation"), optionsJson(options)]);
     },
     parseTokenRequest(bodyText) {
-      requireString(bodyText, "bodyText");
-      return callSync("parseTokenRequest", bodyText);
+      return callSync("parseTokenRequest", requireString(bodyText, "bodyText"));
     },
     parseInvalidateRequest(bodyText) {
       return callSync("parseInvalidateRequest", bodyText === undefined || bodyText === null ? "" : asJson(bodyText));
@@ -329,8 +325,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     loginThrottle,
     /** The ES action behind an endpoint, for the messages that name it. */
     actionName(endpoint) {
-      requireString(endpoint, "endpoint");
-      return call("actionName", endpoint);
+      return call("actionName", requireString(endpoint, "endpoint"));
     },
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),
