@@ -57,14 +57,16 @@ function requireKv(kv) {
 }
 
 /**
- * Binds the engine to a raw export object (the wasm-bindgen glue module, or a fake in tests).
- * `reinit` replaces the wasm instance after a trap: a trapped instance may hold a half-updated
- * heap or a leaked shadow stack, so it must not serve another call. `store` sets the limits of
- * the store guard (kv-guard.js).
- * @param {any} raw
- * @param {{ reinit?: () => void, store?: import("../kv-guard.js").StoreLimits }} [options]
+ * Binds the engine to a wasm-bindgen glue module built with `--experimental-reset-state-function`
+ * (or a fake in tests). After a trap its `__wbg_reset_state()` re-instantiates the wasm from the
+ * WebAssembly.Module the glue kept from init, synchronously, so a trap costs one failed call
+ * rather than the isolate: a trapped instance may hold a half-updated heap or a leaked shadow
+ * stack, so it must not serve another call. `store` sets the limits of the store guard
+ * (kv-guard.js).
+ * @param {any} raw the glue module
+ * @param {{ store?: import("../kv-guard.js").StoreLimits }} [options]
  */
-export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
+export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   // Traps reach this wrapper two ways: thrown by an export's synchronous part, or, inside an
   // async export after its first await, as a global uncaught error from the glue's task queue
   // (that call would never settle). The Rust panic hook reports the second kind (onPanic below).
@@ -79,7 +81,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     generation++;
     // If re-instantiation fails, the old instance keeps serving and its next trap retries.
     try {
-      reinit?.();
+      raw.__wbg_reset_state();
     } catch {}
   }
 
@@ -331,14 +333,4 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     service: bindServiceCalls(raw, call),
     ...bindRealmCalls(call, callSync),
   };
-}
-
-/**
- * Binds the engine to a wasm-bindgen glue module built with `--experimental-reset-state-function`:
- * its `__wbg_reset_state()` re-instantiates the wasm from the WebAssembly.Module the glue kept
- * from init, synchronously, so a trap costs one failed call rather than the isolate.
- */
-/** @param {any} glue @param {{ store?: import("../kv-guard.js").StoreLimits }} [options] */
-export function bindGlue(glue, { store } = {}) {
-  return bindEngine(glue, { reinit: () => glue.__wbg_reset_state(), store });
 }
