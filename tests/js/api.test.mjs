@@ -217,14 +217,14 @@ test("an answer that is not an envelope becomes an ES-shaped 500, without reinit
   }
 });
 
-test("a raw rejection carrying an envelope is settled like an answer", async () => {
+test("a raw rejection is a 500 even when it carries an envelope: the core answers, it never rejects", async () => {
   const body = { error: { type: "t", reason: "r" }, status: 409 };
   const { raw } = fakeRaw(() => envelope(200, {}));
   raw.refreshToken = async () => {
     throw envelope(409, body);
   };
   const api = bindGlue(raw);
-  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 409 && e.body.error.reason === "r");
+  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 500 && e.cause === envelope(409, body));
 });
 
 test("a non-trap exception (sync throw or rejection) is a 500 and does not reinit", async () => {

@@ -4,7 +4,7 @@
 // a crash or a call that hangs.
 import { attempt, guardKv } from "../kv-guard.js";
 import { checkEnvelope } from "./check.js";
-import { EdgeTokenError, asEnvelope, internalError, settle } from "./errors.js";
+import { EdgeTokenError, internalError, settle } from "./errors.js";
 import { asJson, bindRealmCalls, bindServiceCalls, pureMemo, requireString } from "./sync-calls.js";
 
 /**
@@ -110,16 +110,8 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
 
   /** Maps a failed call to the error to reject with; `epoch` is the inflight set it ran under. */
   function failure(err, epoch) {
+    // The core answers with an envelope, never by throwing one: anything thrown is a 500.
     if (err instanceof EdgeTokenError) return err;
-    const envelope = asEnvelope(err);
-    if (envelope !== null) {
-      try {
-        settle(envelope);
-      } catch (e) {
-        return e;
-      }
-      return internalError(); // a success envelope is not a valid rejection value
-    }
     // Only a trap in the current instance triggers a reset; a late one from an instance that
     // was already replaced must not tear down the fresh one.
     if (err instanceof WebAssembly.RuntimeError && epoch === inflight) recover(err);
