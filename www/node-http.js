@@ -74,22 +74,21 @@ function undecodable(reason, status = 400) {
 /** The handler's Response to `req`, or the adapter's own 400 when the request cannot become one. */
 export async function answer(handle, req, origin) {
   const method = req.method ?? "GET";
-  const head = method === "HEAD";
+  const refuse = (reply) => toResponse(reply, JSON_TYPE, { head: method === "HEAD" });
   let headers;
   try {
     headers = requestHeaders(req);
   } catch {
-    return toResponse(undecodable("invalid request header"), JSON_TYPE, { head });
+    return refuse(undecodable("invalid request header"));
   }
   const url = targetUrl(req.url ?? "", origin);
   // A target that names no path cannot match a route: ES's answer to an unknown path.
-  const noHandler = () => fromEnvelope(engine.service.restError("NoHandler", req.url ?? "", method));
-  if (url === null) return toResponse(noHandler(), JSON_TYPE, { head });
+  if (url === null) return refuse(fromEnvelope(engine.service.restError("NoHandler", req.url ?? "", method)));
   let request;
   try {
     request = toRequest(req, url, headers);
   } catch {
-    return toResponse(undecodable("invalid request"), JSON_TYPE, { head });
+    return refuse(undecodable("invalid request"));
   }
   // The socket's peer is the client address the login throttle keys on (a proxy's, behind one).
   return handle(request, { clientAddress: req.socket?.remoteAddress });

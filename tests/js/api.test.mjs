@@ -293,25 +293,23 @@ test("the native realm's calls pass their arguments as the exports take them; a 
   let reinits = 0;
   const calls = [];
   const raw = {
-    userKey: (name) => `user:${name}`,
-    putUserRecord: (...args) => (calls.push(args), envelope(200, { record: "{}", created: true })),
-    userViews: (...args) => (calls.push(args), envelope(404, {})),
+    realmRequest: (...args) => (calls.push(args), envelope(200, { state: {} })),
+    realmReads: (...args) => (calls.push(args), envelope(404, {})),
     loginUser: () => {
       throw trap();
     },
   };
   const api = bindGlue(Object.assign(raw, { __wbg_reset_state: () => reinits++ }));
-  assert.equal(api.userKey("joe"), "user:joe");
-  assert.throws(() => api.userKey(5), TypeError);
-  assert.deepEqual(api.putUserRecord({ username: "joe" }, null, undefined), { record: "{}", created: true });
-  // Objects cross as JSON, null and undefined as undefined (wasm-bindgen's None).
-  assert.deepEqual(calls[0], ['{"username":"joe"}', undefined, undefined]);
-  // GET user's 404 is an answer the host sends as it is.
+  assert.deepEqual(api.realmRequest("get_user", null, "{}", ""), { state: {} });
+  assert.throws(() => api.realmRequest(5, null, "{}", ""), TypeError);
+  // null and undefined cross as undefined (wasm-bindgen's None).
+  assert.deepEqual(calls[0], ["get_user", undefined, "{}", ""]);
+  // GET user's 404 is an answer the host sends as it is; objects cross as JSON.
   assert.throws(
-    () => api.userViews(null, ["a", null]),
+    () => api.realmReads("get_user", { names: ["a", null] }, "{}"),
     (e) => e instanceof EdgeTokenError && e.status === 404,
   );
-  assert.deepEqual(calls[1], [undefined, '["a",null]']);
+  assert.deepEqual(calls[1], ["get_user", '{"names":["a",null]}', "{}"]);
   assert.throws(
     () => api.loginUser("joe", null, true),
     (e) => e instanceof EdgeTokenError && e.status === 500,

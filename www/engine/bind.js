@@ -323,6 +323,6 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     },
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),
-    ...bindRealmCalls(call, callSync),
+    ...bindRealmCalls(callSync),
   };
 }

@@ -40,19 +40,14 @@ export const asJson = (value) => (typeof value === "string" ? value : JSON.strin
  * writes and the password crypto between these synchronous calls. ES's 4xx answers (and GET
  * user's 404) throw EdgeTokenError like every other call. Not public API.
  */
-export function bindRealmCalls(call, callSync) {
+export function bindRealmCalls(callSync) {
   // The keys a login reads depend on its username only; every Basic request asks.
   const loginPlans = pureMemo(1024);
   const nullable = (value) => value ?? undefined;
   const text = requireString;
   return {
-    userKey: (username) => call("userKey", text(username, "username")),
     describePasswordHash: (hash) => callSync("describePasswordHash", text(hash, "hash")),
     newPasswordHashFormat: () => callSync("newPasswordHashFormat"),
-    parsePutUser: (username, body) => callSync("parsePutUser", text(username, "username"), text(body, "bodyText")),
-    putUserRecord: (request, passwordHash, existingRecord) =>
-      callSync("putUserRecord", asJson(request), nullable(passwordHash), nullable(existingRecord)),
-    userViews: (usernames, values) => callSync("userViews", nullable(usernames), JSON.stringify(values)),
     /** The native realm's endpoints in three steps (src/realm_endpoints.rs). */
     realmRequest: (endpoint, name, caller, body) =>
       callSync("realmRequest", text(endpoint, "endpoint"), nullable(name), text(caller, "caller"), text(body, "bodyText")),
