@@ -12,8 +12,8 @@
 // `Deno.unrefTimer`) it is unref'd whenever nothing is pending, so an idle interval never keeps
 // a process alive; while an operation is pending it holds the process open until that deadline,
 // as the operation's own timer did (an operation that hangs on nothing else must still end in
-// its timeout, not in the process exiting). It ticks every tenth of the shortest pending deadline (10 ms..1 s): a deadline fires at most
-// that much late, never early.
+// its timeout, not in the process exiting). It ticks every tenth of the shortest pending
+// deadline (10 ms..1 s): a deadline fires at most that much late, never early.
 //
 // Except on workerd: there a timer belongs to the request that set it and is cancelled when
 // that request ends, so one request's interval cannot keep the deadlines of others, and a
