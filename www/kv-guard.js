@@ -9,22 +9,16 @@
 // deadline and stops itself at the first tick that finds nothing pending (stopping it the moment
 // the Set empties would make and clear a timer per operation again, as a check's two reads
 // never overlap). Where the runtime can unref a timer (Node, Bun: `unref()`; Deno:
-// `Deno.unrefTimer`) it is unref'd whenever nothing is pending, so an idle interval never keeps a process alive; while an operation is pending it
-// holds the process open until that deadline, as the operation's own timer did (an operation
-// that hangs on nothing else must still end in its timeout, not in the process exiting). It
-// ticks every tenth of the shortest pending deadline (10 ms..1 s): a deadline fires at most
-// that much late, never early.
+// `Deno.unrefTimer`) it is unref'd whenever nothing is pending, so an idle interval never keeps
+// a process alive; while an operation is pending it holds the process open until that deadline,
+// as the operation's own timer did (an operation that hangs on nothing else must still end in
+// its timeout, not in the process exiting). It ticks every tenth of the shortest pending
+// deadline (10 ms..1 s): a deadline fires at most that much late, never early.
 //
 // Except on workerd: there a timer belongs to the request that set it and is cancelled when
 // that request ends, so one request's interval cannot keep the deadlines of others, and a
 // request waiting on nothing but another request's timer is cancelled as hung. There every
 // operation keeps its own setTimeout, set in its own request.
-
-export const STORE_DEFAULTS = Object.freeze({
-  timeoutMs: 10_000,
-  putRetries: 3,
-  backoffMs: 100,
-});
 
 const MIN_TICK_MS = 10;
 const MAX_TICK_MS = 1_000;
@@ -38,13 +32,28 @@ const timeoutError = (what, ms) => new Error(`KV ${what} timed out after ${ms} m
 /** True where timers are scoped to a request (workerd), so none can be shared between requests. */
 const requestScopedTimers = () => globalThis.navigator?.userAgent === "Cloudflare-Workers";
 
-/** Rejects with a timeout error unless `promise` settles within `ms`: one timer of its own. */
-function withOwnTimer(promise, ms, what) {
+const always = () => true;
+
+/** `promise`'s outcome, passed on only while `alive()` holds: else it never settles. */
+function fenced(promise, alive) {
+  return new Promise((resolve, reject) => {
+    promise.then(
+      (v) => alive() && resolve(v),
+      (e) => alive() && reject(e),
+    );
+  });
+}
+
+/** withSharedTimer's contract on a timer of its own. */
+function withOwnTimer(promise, ms, what, alive = always) {
   let timer;
   const deadline = new Promise((_, reject) => {
     timer = setTimeout(() => reject(timeoutError(what, ms)), ms);
   });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  return fenced(
+    Promise.race([promise, deadline]).finally(() => clearTimeout(timer)),
+    alive,
+  );
 }
 
 // The shared deadline timer (all guards of this realm/isolate).
@@ -76,14 +85,8 @@ function settled(op) {
 
 /** Whether the interval keeps the process alive, where the runtime lets a timer say so. */
 function holdProcess(hold) {
-  if (interval === null) return;
-  if (typeof interval === "object") {
-    if (hold) interval.ref?.();
-    else interval.unref?.();
-  } else if (typeof globalThis.Deno?.unrefTimer === "function") {
-    if (hold) globalThis.Deno.refTimer(interval);
-    else globalThis.Deno.unrefTimer(interval);
-  }
+  if (typeof interval === "object") interval?.[hold ? "ref" : "unref"]?.();
+  else globalThis.Deno?.[hold ? "refTimer" : "unrefTimer"]?.(interval);
 }
 
 function stopInterval() {
@@ -101,8 +104,6 @@ function armFor(ms) {
   interval = setInterval(tick, wanted);
   // Made while something is pending: it stays ref'd (if it can be) until the Set empties.
 }
-
-const always = () => true;
 
 /**
  * `promise`, or a timeout error if it has not settled `ms` after now: on the shared timer. Once
@@ -136,7 +137,7 @@ export function sharedDeadlineState() {
 }
 
 /** `call()` as a promise, also when it throws synchronously. */
-function attempt(call) {
+export function attempt(call) {
   try {
     return Promise.resolve(call());
   } catch (error) {
@@ -149,56 +150,34 @@ const isRateLimited = (error) => /\b429\b/.test(String(error?.message ?? error))
 /**
  * The binding `kv` with deadlines and write retries. `alive()` is false once the wasm instance
  * that uses this binding has trapped: results are then dropped, because their continuations
- * live in the dead instance and would throw there.
- */
-/**
+ * live in the dead instance and would throw there. Defaults: a 10 s deadline, 3 retries of a
+ * 429 after 100 ms, doubling.
  * @typedef {{ timeoutMs?: number, putRetries?: number, backoffMs?: number }} StoreLimits
  * @param {any} kv
  * @param {StoreLimits & { alive?: () => boolean }} [options]
  */
-export function guardKv(kv, { alive = () => true, timeoutMs, putRetries, backoffMs } = {}) {
-  const limits = {
-    timeoutMs: timeoutMs ?? STORE_DEFAULTS.timeoutMs,
-    putRetries: putRetries ?? STORE_DEFAULTS.putRetries,
-    backoffMs: backoffMs ?? STORE_DEFAULTS.backoffMs,
-  };
-  const shared = !requestScopedTimers();
-  const withDeadline = shared ? withSharedTimer : withOwnTimer;
-  const once = (method, args) =>
+export function guardKv(kv, { alive = always, timeoutMs, putRetries, backoffMs } = {}) {
+  const ms = timeoutMs ?? 10_000;
+  const withDeadline = requestScopedTimers() ? withOwnTimer : withSharedTimer;
+  /** One operation; its outcome passed on only while `fence()` holds. */
+  const single = (method, args, fence = alive) =>
     withDeadline(
       attempt(() => kv[method](...args)),
-      limits.timeoutMs,
+      ms,
       method.toUpperCase(),
+      fence,
     );
 
   async function putWithRetries(args) {
     for (let retry = 0; ; retry++) {
       try {
-        return await once("put", args);
+        return await single("put", args, always);
       } catch (error) {
-        if (!isRateLimited(error) || retry >= limits.putRetries) throw error;
-        await sleep(limits.backoffMs * 2 ** retry);
+        if (!isRateLimited(error) || retry >= (putRetries ?? 3)) throw error;
+        await sleep((backoffMs ?? 100) * 2 ** retry);
       }
     }
   }
-
-  const fenced = (promise) =>
-    new Promise((resolve, reject) => {
-      promise.then(
-        (v) => alive() && resolve(v),
-        (e) => alive() && reject(e),
-      );
-    });
-  // One operation, fenced: on the shared timer the fence is part of the deadline's promise.
-  const single = shared
-    ? (method, args) =>
-        withSharedTimer(
-          attempt(() => kv[method](...args)),
-          limits.timeoutMs,
-          method.toUpperCase(),
-          alive,
-        )
-    : (method, args) => fenced(once(method, args));
 
   // The one bulk-get rule of the engine's store: a `get` of an array answers a Map. Workers KV
   // does that itself (up to 100 keys); for a binding that does not, one read per key. A failed
@@ -214,7 +193,7 @@ export function guardKv(kv, { alive = () => true, timeoutMs, putRetries, backoff
     get: (key, ...rest) => (Array.isArray(key) ? getMany(key) : single("get", [key, ...rest])),
     // The binding's own clock, when it has one (MemoryKV's injectable clock), for the core.
     now: typeof kv.now === "function" ? () => kv.now() : undefined,
-    put: (...args) => fenced(putWithRetries(args)),
+    put: (...args) => fenced(putWithRetries(args), alive),
     delete: (...args) => single("delete", args),
     list: (...args) => single("list", args),
   };

@@ -18,26 +18,6 @@ const FETCH_FORBIDDEN = new Set(["CONNECT", "TRACE", "TRACK"]);
 // How long a socket answered by sendRaw stays open for the peer to read the reply and close.
 const LINGER_MS = 1_000;
 
-/**
- * A Request that reports a method fetch cannot carry. It is built as a POST (so a body can
- * stream) and its `method` getter answers the real name, so the handler treats it like any
- * other method it does not route: authentication first, then ES's 405 (the path exists) or
- * 400 "no handler found", with the method in the message. The handler reads the method only
- * through `request.method`, so this is the whole side channel.
- */
-class ForbiddenMethodRequest extends Request {
-  #method;
-
-  constructor(method, url, init) {
-    super(url, { ...init, method: "POST" });
-    this.#method = method;
-  }
-
-  get method() {
-    return this.#method;
-  }
-}
-
 /** `http://host:port` of a bound address (`server.address()`), IPv6 in brackets. */
 export function originOf({ address, family, port }) {
   return family === "IPv6" || family === 6 ? `http://[${address}]:${port}` : `http://${address}:${port}`;
@@ -74,8 +54,12 @@ function toRequest(req, url, headers) {
   // Node's web stream is the fetch body stream; its own typings do not say so.
   /** @type {any} */
   const init = { headers, body: hasBody ? Readable.toWeb(req) : undefined, duplex: "half" };
-  if (FETCH_FORBIDDEN.has(method)) return new ForbiddenMethodRequest(method, url, init);
-  return new Request(url, { ...init, method });
+  if (!FETCH_FORBIDDEN.has(method)) return new Request(url, { ...init, method });
+  // Built as a POST (so a body can stream) that reports its real method, so the handler treats
+  // it like any other method it does not route: authentication first, then ES's 405 (the path
+  // exists) or 400 "no handler found", with the method in the message. The handler reads the
+  // method only through `request.method`, so this is the whole side channel.
+  return Object.defineProperty(new Request(url, { ...init, method: "POST" }), "method", { value: method });
 }
 
 /**
@@ -90,22 +74,21 @@ function undecodable(reason, status = 400) {
 /** The handler's Response to `req`, or the adapter's own 400 when the request cannot become one. */
 export async function answer(handle, req, origin) {
   const method = req.method ?? "GET";
-  const head = method === "HEAD";
+  const refuse = (reply) => toResponse(reply, JSON_TYPE, { head: method === "HEAD" });
   let headers;
   try {
     headers = requestHeaders(req);
   } catch {
-    return toResponse(undecodable("invalid request header"), JSON_TYPE, { head });
+    return refuse(undecodable("invalid request header"));
   }
   const url = targetUrl(req.url ?? "", origin);
   // A target that names no path cannot match a route: ES's answer to an unknown path.
-  const noHandler = () => fromEnvelope(engine.service.restError("NoHandler", req.url ?? "", method));
-  if (url === null) return toResponse(noHandler(), JSON_TYPE, { head });
+  if (url === null) return refuse(fromEnvelope(engine.service.restError("NoHandler", req.url ?? "", method)));
   let request;
   try {
     request = toRequest(req, url, headers);
   } catch {
-    return toResponse(undecodable("invalid request"), JSON_TYPE, { head });
+    return refuse(undecodable("invalid request"));
   }
   // The socket's peer is the client address the login throttle keys on (a proxy's, behind one).
   return handle(request, { clientAddress: req.socket?.remoteAddress });

@@ -67,6 +67,15 @@ function failed(error) {
   return toResponse(reply(500, structuredClone(INTERNAL_ERROR_BODY)), "application/json");
 }
 
+/** Answers `req` by `deliver`; a client gone mid-answer (`out` fails) is not a crash. */
+function serve(req, out, deliver) {
+  out.on("error", () => out.destroy());
+  answer(handle, req, origin)
+    .catch(failed)
+    .then(deliver)
+    .catch(() => out.destroy());
+}
+
 const server = createServer(
   {
     headersTimeout,
@@ -78,27 +87,14 @@ const server = createServer(
     // maxHeaderSize stays Node's default, 16 KiB: ES's http.max_header_size default too. A larger
     // head is a parser error, answered 400 by onClientError.
   },
-  (req, res) => {
-    // A client that went away mid-response: nothing to answer, nothing to crash on.
-    res.on("error", () => res.destroy());
-    answer(handle, req, origin)
-      .catch(failed)
-      .then((response) => send(response, res, req.headers["accept-encoding"]))
-      .catch(() => res.destroy());
-  },
+  (req, res) => serve(req, res, (response) => send(response, res, req.headers["accept-encoding"])),
 );
 
 server.on("clientError", onClientError);
 
 // Node leaves CONNECT to the application (the socket is no longer its HTTP connection, nor
 // guarded by its error listener); it is answered like any other method, then closed.
-server.on("connect", (req, socket) => {
-  socket.on("error", () => socket.destroy());
-  answer(handle, req, origin)
-    .catch(failed)
-    .then((response) => sendRaw(response, socket))
-    .catch(() => socket.destroy());
-});
+server.on("connect", (req, socket) => serve(req, socket, (response) => sendRaw(response, socket)));
 
 server.listen(port, host, () => {
   const address = /** @type {import("node:net").AddressInfo} */ (server.address());

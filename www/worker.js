@@ -27,10 +27,7 @@ function handlerOf(env) {
   }
 }
 
-function handlerFor(env) {
-  if (!handlers.has(env)) handlers.set(env, handlerOf(env));
-  return handlers.get(env);
-}
+const handlerFor = (env) => handlers.get(env) ?? handlers.set(env, handlerOf(env)).get(env);
 
 // Invalidating a realm or user of more tokens than one invocation's 1,000 KV operations can list
 // goes on segment by segment (src/bulk_invalidation.rs), each further one in an invocation of its

@@ -2,7 +2,7 @@
 // argument marshalling, envelope -> body / EdgeTokenError, and trap -> 500 + reinit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bindEngine as bindApi, bindGlue } from "../../www/engine/bind.js";
+import { bindGlue } from "../../www/engine/bind.js";
 import { EdgeTokenError } from "../../www/engine/errors.js";
 import { MemoryKV } from "../../www/memory-kv.js";
 
@@ -49,7 +49,7 @@ function trap() {
 test("createToken passes kv, the request as JSON and options with now, and resolves the body", async () => {
   const body = { access_token: "at", type: "Bearer", expires_in: 1200, refresh_token: "rt" };
   const { raw, calls } = fakeRaw(() => envelope(200, body));
-  const api = bindApi(raw);
+  const api = bindGlue(raw);
   const kv = new MemoryKV({ now: () => 1234 });
   const request = { grant_type: "password", username: "u", realm: { name: "r", type: "native" } };
   const out = await api.createToken(kv, request, { timeout: "20m" });
@@ -67,7 +67,7 @@ test("createToken passes kv, the request as JSON and options with now, and resol
 
 test("a fixed now comes from options.now (number or function); else the core reads the binding's clock or the platform's", async () => {
   const { raw, calls } = fakeRaw(() => envelope(200, {}));
-  const api = bindApi(raw);
+  const api = bindGlue(raw);
   const kv = new MemoryKV({ now: () => 5_000 });
   const nowOf = (i) => JSON.parse(calls[i].args.at(-1)).now;
 
@@ -91,7 +91,7 @@ test("a fixed now comes from options.now (number or function); else the core rea
 
 test("a non-finite now is rejected before reaching the raw module", async () => {
   const { raw, calls } = fakeRaw(() => envelope(200, {}));
-  const api = bindApi(raw);
+  const api = bindGlue(raw);
   await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT, { now: NaN }), TypeError);
   await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT, { now: () => "soon" }), TypeError);
   assert.equal(calls.length, 0);
@@ -99,7 +99,7 @@ test("a non-finite now is rejected before reaching the raw module", async () => 
 
 test("refreshToken and invalidateToken marshal their arguments", async () => {
   const { raw, calls } = fakeRaw(() => envelope(200, {}));
-  const api = bindApi(raw);
+  const api = bindGlue(raw);
   const kv = new MemoryKV({ now: () => 1 });
   await api.refreshToken(kv, "refresh", { username: "u", realm: "r" }, { secret: "s".repeat(32), timeout: "5m" });
   await api.invalidateToken(kv, { token: "abc" });
@@ -122,7 +122,7 @@ test("refreshToken and invalidateToken marshal their arguments", async () => {
 
 test("arguments of the wrong type are TypeErrors, and never reach the raw module", async () => {
   const { raw, calls } = fakeRaw(() => envelope(200, {}));
-  const api = bindApi(raw);
+  const api = bindGlue(raw);
   const kv = new MemoryKV();
   await assert.rejects(api.refreshToken(kv, 123, CLIENT), TypeError);
   await assert.rejects(api.refreshToken(kv, undefined, {}), TypeError);
@@ -144,7 +144,7 @@ test("an ES error envelope rejects with EdgeTokenError carrying status, body and
   };
   const headers = { "WWW-Authenticate": ['Bearer realm="security", error="invalid_token"', "ApiKey"] };
   const { raw } = fakeRaw(() => envelope(401, body, headers));
-  const api = bindApi(raw);
+  const api = bindGlue(raw);
   const err = await api.refreshToken(new MemoryKV(), "secret-access-token", CLIENT).then(
     () => assert.fail("should reject"),
     (e) => e,
@@ -167,7 +167,7 @@ test("the message is error.reason, else error_description, else the error string
     [{ odd: true }, '{"odd":true}'],
   ];
   for (const [body, message] of bodies) {
-    const api = bindApi(fakeRaw(() => envelope(400, body)).raw);
+    const api = bindGlue(fakeRaw(() => envelope(400, body)).raw);
     await assert.rejects(api.createToken(new MemoryKV(), {}), (e) => e.message === message && e.status === 400);
   }
 });
@@ -181,7 +181,7 @@ test("statuses below 400 resolve, 400 and above reject", async () => {
     [404, false],
     [503, false],
   ]) {
-    const api = bindApi(fakeRaw(() => envelope(status, { s: status })).raw);
+    const api = bindGlue(fakeRaw(() => envelope(status, { s: status })).raw);
     const outcome = await api.invalidateToken(new MemoryKV(), "").then(
       (body) => ({ ok: true, body }),
       (e) => ({ ok: false, status: e.status }),
@@ -191,7 +191,7 @@ test("statuses below 400 resolve, 400 and above reject", async () => {
 });
 
 test("a missing headers field becomes {}", async () => {
-  const api = bindApi(fakeRaw(() => JSON.stringify({ status: 404, body: { error: "x" } })).raw);
+  const api = bindGlue(fakeRaw(() => JSON.stringify({ status: 404, body: { error: "x" } })).raw);
   await assert.rejects(
     api.refreshToken(new MemoryKV(), "t", CLIENT),
     (e) => e.status === 404 && Object.keys(e.headers).length === 0,
@@ -201,7 +201,7 @@ test("a missing headers field becomes {}", async () => {
 test("an answer that is not an envelope becomes an ES-shaped 500, without reinit", async () => {
   for (const bad of ["not json", '{"body":{}}', '{"status":"200","body":{}}', '{"status":200}', "null", 42, undefined]) {
     let reinits = 0;
-    const api = bindApi(fakeRaw(() => bad).raw, { reinit: () => reinits++ });
+    const api = bindGlue(Object.assign(fakeRaw(() => bad).raw, { __wbg_reset_state: () => reinits++ }));
     await assert.rejects(
       api.refreshToken(new MemoryKV(), "t", CLIENT),
       (e) => {
@@ -217,14 +217,14 @@ test("an answer that is not an envelope becomes an ES-shaped 500, without reinit
   }
 });
 
-test("a raw rejection carrying an envelope is settled like an answer", async () => {
+test("a raw rejection is a 500 even when it carries an envelope: the core answers, it never rejects", async () => {
   const body = { error: { type: "t", reason: "r" }, status: 409 };
   const { raw } = fakeRaw(() => envelope(200, {}));
   raw.refreshToken = async () => {
     throw envelope(409, body);
   };
-  const api = bindApi(raw);
-  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 409 && e.body.error.reason === "r");
+  const api = bindGlue(raw);
+  await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 500 && e.cause === envelope(409, body));
 });
 
 test("a non-trap exception (sync throw or rejection) is a 500 and does not reinit", async () => {
@@ -236,7 +236,7 @@ test("a non-trap exception (sync throw or rejection) is a 500 and does not reini
   raw.createToken = async () => {
     throw new Error("boom");
   };
-  const api = bindApi(raw, { reinit: () => reinits++ });
+  const api = bindGlue(Object.assign(raw, { __wbg_reset_state: () => reinits++ }));
   await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 500 && e.cause instanceof TypeError);
   await assert.rejects(api.createToken(new MemoryKV(), {}), (e) => e.status === 500 && e.cause.message === "boom");
   assert.equal(reinits, 0);
@@ -254,7 +254,7 @@ test("a trap thrown synchronously is a 500 and reinits once; the next call works
     }
     return plain(...args);
   };
-  const api = bindApi(raw, { reinit: () => reinits++ });
+  const api = bindGlue(Object.assign(raw, { __wbg_reset_state: () => reinits++ }));
   await assert.rejects(api.createToken(new MemoryKV(), {}), (e) => {
     assert.equal(e.status, 500);
     assert.deepEqual(e.body, INTERNAL_BODY);
@@ -275,7 +275,7 @@ test("a trap in the sync parseTokenRequest throws a 500 synchronously and reinit
         })()
       : envelope(200, { len: text.length }),
   );
-  const api = bindApi(raw, { reinit: () => reinits++ });
+  const api = bindGlue(Object.assign(raw, { __wbg_reset_state: () => reinits++ }));
   assert.throws(
     () => api.parseTokenRequest("trap"),
     (e) => e instanceof EdgeTokenError && e.status === 500,
@@ -284,7 +284,7 @@ test("a trap in the sync parseTokenRequest throws a 500 synchronously and reinit
   assert.deepEqual(api.parseTokenRequest("abc"), { len: 3 });
   assert.throws(
     () =>
-      bindApi(fakeRaw(() => envelope(400, { error: "invalid_request", error_description: "bad" })).raw).parseTokenRequest("x"),
+      bindGlue(fakeRaw(() => envelope(400, { error: "invalid_request", error_description: "bad" })).raw).parseTokenRequest("x"),
     (e) => e.status === 400 && e.message === "bad",
   );
 });
@@ -293,25 +293,23 @@ test("the native realm's calls pass their arguments as the exports take them; a 
   let reinits = 0;
   const calls = [];
   const raw = {
-    userKey: (name) => `user:${name}`,
-    putUserRecord: (...args) => (calls.push(args), envelope(200, { record: "{}", created: true })),
-    userViews: (...args) => (calls.push(args), envelope(404, {})),
+    realmRequest: (...args) => (calls.push(args), envelope(200, { state: {} })),
+    realmReads: (...args) => (calls.push(args), envelope(404, {})),
     loginUser: () => {
       throw trap();
     },
   };
-  const api = bindApi(raw, { reinit: () => reinits++ });
-  assert.equal(api.userKey("joe"), "user:joe");
-  assert.throws(() => api.userKey(5), TypeError);
-  assert.deepEqual(api.putUserRecord({ username: "joe" }, null, undefined), { record: "{}", created: true });
-  // Objects cross as JSON, null and undefined as undefined (wasm-bindgen's None).
-  assert.deepEqual(calls[0], ['{"username":"joe"}', undefined, undefined]);
-  // GET user's 404 is an answer the host sends as it is.
+  const api = bindGlue(Object.assign(raw, { __wbg_reset_state: () => reinits++ }));
+  assert.deepEqual(api.realmRequest("get_user", null, "{}", ""), { state: {} });
+  assert.throws(() => api.realmRequest(5, null, "{}", ""), TypeError);
+  // null and undefined cross as undefined (wasm-bindgen's None).
+  assert.deepEqual(calls[0], ["get_user", undefined, "{}", ""]);
+  // GET user's 404 is an answer the host sends as it is; objects cross as JSON.
   assert.throws(
-    () => api.userViews(null, ["a", null]),
+    () => api.realmReads("get_user", { names: ["a", null] }, "{}"),
     (e) => e instanceof EdgeTokenError && e.status === 404,
   );
-  assert.deepEqual(calls[1], [undefined, '["a",null]']);
+  assert.deepEqual(calls[1], ["get_user", '{"names":["a",null]}', "{}"]);
   assert.throws(
     () => api.loginUser("joe", null, true),
     (e) => e instanceof EdgeTokenError && e.status === 500,
@@ -326,7 +324,7 @@ test("a rejected trap reinits and fails the other calls in flight on that instan
   const { raw } = fakeRaw(() => envelope(200, {}));
   raw.refreshToken = () => held.promise; // never answers: its future died with the instance
   raw.createToken = () => trapping.promise;
-  const api = bindApi(raw, { reinit: () => reinits++ });
+  const api = bindGlue(Object.assign(raw, { __wbg_reset_state: () => reinits++ }));
 
   const inFlight = api.refreshToken(new MemoryKV(), "t", CLIENT);
   const failing = api.createToken(new MemoryKV(), {});
@@ -350,7 +348,7 @@ test("calls started after a reinit are not failed by a late trap from the old in
   const queue = [oldA, oldB, fresh];
   const { raw } = fakeRaw(() => envelope(200, {}));
   raw.refreshToken = () => queue.shift().promise;
-  const api = bindApi(raw, { reinit: () => reinits++ });
+  const api = bindGlue(Object.assign(raw, { __wbg_reset_state: () => reinits++ }));
   const kv = new MemoryKV();
 
   const a = api.refreshToken(kv, "a", CLIENT);
@@ -374,12 +372,14 @@ test("a reinit that throws still yields the 500, and the next trap tries again",
   raw.refreshToken = () => {
     throw trap();
   };
-  const api = bindApi(raw, {
-    reinit: () => {
-      attempts++;
-      throw new Error("cannot instantiate");
-    },
-  });
+  const api = bindGlue(
+    Object.assign(raw, {
+      __wbg_reset_state: () => {
+        attempts++;
+        throw new Error("cannot instantiate");
+      },
+    }),
+  );
   await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 500);
   await assert.rejects(api.refreshToken(new MemoryKV(), "t", CLIENT), (e) => e.status === 500);
   assert.equal(attempts, 2);
@@ -405,7 +405,7 @@ test("bindGlue re-instantiates through the glue's __wbg_reset_state", async () =
 });
 
 test("internal errors are fresh objects: mutating one does not change the next", async () => {
-  const api = bindApi(fakeRaw(() => "garbage").raw);
+  const api = bindGlue(fakeRaw(() => "garbage").raw);
   const first = await api.refreshToken(new MemoryKV(), "t", CLIENT).catch((e) => e);
   first.body.error.reason = "changed";
   const second = await api.refreshToken(new MemoryKV(), "t", CLIENT).catch((e) => e);

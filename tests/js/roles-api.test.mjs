@@ -2,7 +2,7 @@
 // table left behind by a replaced instance), then the real engine, including a real reset.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bindEngine as bindApi, bindGlue } from "../../www/engine/bind.js";
+import { bindGlue } from "../../www/engine/bind.js";
 import { EdgeTokenError } from "../../www/engine/errors.js";
 
 const envelope = (status, body) => JSON.stringify({ status, headers: {}, body });
@@ -35,7 +35,7 @@ function fakeRaw(behaviour = {}) {
 
 test("parseRoles hands the core the setting as JSON text", () => {
   const { raw, calls } = fakeRaw();
-  const api = bindApi(raw);
+  const api = bindGlue(raw);
   api.parseRoles('{"r": {}}');
   api.parseRoles({ r: { cluster: ["all"], metadata: undefined }, s: undefined });
   api.parseRoles(undefined);
@@ -55,7 +55,7 @@ test("the core's message reaches the caller; a trap is a 500 and a fresh instanc
       if (text !== "") throw new Error("ROLES: invalid role name [ x]");
     },
   });
-  const api = bindApi(raw, { reinit: () => reinits++ });
+  const api = bindGlue(Object.assign(raw, { __wbg_reset_state: () => reinits++ }));
   assert.throws(
     () => api.parseRoles('{" x": {}}'),
     (e) => !(e instanceof EdgeTokenError) && e.message === "ROLES: invalid role name [ x]",
@@ -71,7 +71,7 @@ test("the core's message reaches the caller; a trap is a 500 and a fresh instanc
 
 test("authorize returns nothing when allowed and throws the core's 403 when not", () => {
   const { raw, calls } = fakeRaw({ authorize: (username) => (username === "denied" ? envelope(403, DENIED) : undefined) });
-  const api = bindApi(raw);
+  const api = bindGlue(raw);
   const roles = api.parseRoles("{}");
   assert.equal(api.authorize(roles, "ok", ["a", "b"], "putUser"), undefined);
   assert.equal(api.authorize(roles, "ok", undefined, "main"), undefined);
@@ -89,7 +89,7 @@ test("authorize returns nothing when allowed and throws the core's 403 when not"
 
 test("a table of a replaced instance is parsed again from its text, once", () => {
   const { raw, calls } = fakeRaw();
-  const api = bindApi(raw);
+  const api = bindGlue(raw);
   const roles = api.parseRoles('{"r": {}}');
   // What the glue does after __wbg_reset_state: the old object is refused.
   const original = raw.Roles.prototype.authorize;

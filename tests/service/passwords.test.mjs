@@ -10,6 +10,8 @@ import { readServiceConfig } from "../../www/service/config.js";
 import { constantTimeEqual, createDecoyHash, hashPassword, verifyPassword } from "../../www/service/passwords.js";
 import { engineApi, withDerivations } from "./helpers.mjs";
 import { bcryptHash, hashes, pbkdf2Hash } from "./password-fixtures.mjs";
+// The core's key of a user's record, from the glue the entry above initialised.
+const { userKey } = await import("../../dist/wasm/edge_token.js");
 
 const PASSWORD = "correct horse battery staple";
 const api = await engineApi();
@@ -80,11 +82,11 @@ test("constantTimeEqual compares whole contents and lengths", () => {
   assert.equal(constantTimeEqual("", ""), true);
 });
 
-/** Stores each user as put-user would: `{name, hash, enabled}`. */
+/** Stores each user's record as put-user would (src/user_record.rs): `{name, hash, enabled}`. */
 async function saveUsers(kv, users) {
   for (const { name, hash, enabled = true } of users) {
-    const request = api.parsePutUser(name, JSON.stringify({ password_hash: hash, roles: [], enabled }));
-    await kv.put(api.userKey(name), api.putUserRecord(request, null, null).record);
+    const record = { username: name, password_hash: hash, roles: [], full_name: null, email: null, metadata: {}, enabled };
+    await kv.put(userKey(name), JSON.stringify(record));
   }
 }
 

@@ -96,8 +96,7 @@ export function resolveStore(env) {
     if (typeof namespace?.idFromName !== "function" || typeof namespace?.get !== "function") {
       throw new StoreConfigError('TOKEN_STORE = "durable_object" needs a Durable Object binding TOKEN_DO (class TokenStore)');
     }
-    if (!bindings.has(env)) bindings.set(env, new DurableObjectStore(namespace, env.TOKEN_DO_NAME || "edge-token"));
-    return bindings.get(env);
+    return bindings.get(env) ?? bindings.set(env, new DurableObjectStore(namespace, env.TOKEN_DO_NAME || "edge-token")).get(env);
   }
   throw new StoreConfigError(`TOKEN_STORE must be "kv" or "durable_object", got [${mode}]`);
 }

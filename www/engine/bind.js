@@ -2,9 +2,9 @@
 // use. Every call goes through here, so that whatever the wasm does (an ES error envelope, a
 // trap, a glue TypeError) reaches the caller as a resolved body or an EdgeTokenError, never as
 // a crash or a call that hangs.
-import { guardKv } from "../kv-guard.js";
+import { attempt, guardKv } from "../kv-guard.js";
 import { checkEnvelope } from "./check.js";
-import { EdgeTokenError, asEnvelope, internalError, settle } from "./errors.js";
+import { EdgeTokenError, internalError, settle } from "./errors.js";
 import { asJson, bindRealmCalls, bindServiceCalls, pureMemo, requireString } from "./sync-calls.js";
 
 /**
@@ -39,14 +39,15 @@ const nowOf = (kv, options) => fixedNow(options) ?? (typeof kv.now === "function
 
 // Without a fixed clock the core reads the binding's clock (MemoryKV's), else the platform's,
 // and may read it again during a call (src/clock.rs).
+// `secret` is the key of refreshed pairs (the core validates it and never repeats it);
+// `segmented` a bulk invalidation in segments (src/bulk_invalidation.rs). JSON drops undefined.
 function optionsJson(options = {}) {
-  const out = { now: fixedNow(options) };
-  if (options.timeout !== undefined && options.timeout !== null) out.timeout = options.timeout;
-  // The key of refreshed pairs; the core validates it and never repeats it.
-  if (options.secret !== undefined && options.secret !== null) out.secret = options.secret;
-  // A bulk invalidation in segments (true, or KV operations per segment): src/bulk_invalidation.rs.
-  if (options.segmented !== undefined && options.segmented !== null) out.segmented = options.segmented;
-  return JSON.stringify(out);
+  return JSON.stringify({
+    now: fixedNow(options),
+    timeout: options.timeout ?? undefined,
+    secret: options.secret ?? undefined,
+    segmented: options.segmented ?? undefined,
+  });
 }
 
 function requireKv(kv) {
@@ -56,16 +57,16 @@ function requireKv(kv) {
 }
 
 /**
- * Binds the engine to a raw export object (the wasm-bindgen glue module, or a fake in tests).
- * `reinit` replaces the wasm instance after a trap: a trapped instance may hold a half-updated
- * heap or a leaked shadow stack, so it must not serve another call. `store` sets the limits of
- * the store guard (kv-guard.js).
+ * Binds the engine to a wasm-bindgen glue module built with `--experimental-reset-state-function`
+ * (or a fake in tests). After a trap its `__wbg_reset_state()` re-instantiates the wasm from the
+ * WebAssembly.Module the glue kept from init, synchronously, so a trap costs one failed call
+ * rather than the isolate: a trapped instance may hold a half-updated heap or a leaked shadow
+ * stack, so it must not serve another call. `store` sets the limits of the store guard
+ * (kv-guard.js).
+ * @param {any} raw the glue module
+ * @param {{ store?: import("../kv-guard.js").StoreLimits }} [options]
  */
-/**
- * @param {any} raw
- * @param {{ reinit?: () => void, store?: import("../kv-guard.js").StoreLimits }} [options]
- */
-export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
+export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   // Traps reach this wrapper two ways: thrown by an export's synchronous part, or, inside an
   // async export after its first await, as a global uncaught error from the glue's task queue
   // (that call would never settle). The Rust panic hook reports the second kind (onPanic below).
@@ -80,7 +81,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     generation++;
     // If re-instantiation fails, the old instance keeps serving and its next trap retries.
     try {
-      reinit?.();
+      raw.__wbg_reset_state();
     } catch {}
   }
 
@@ -109,16 +110,8 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
 
   /** Maps a failed call to the error to reject with; `epoch` is the inflight set it ran under. */
   function failure(err, epoch) {
+    // The core answers with an envelope, never by throwing one: anything thrown is a 500.
     if (err instanceof EdgeTokenError) return err;
-    const envelope = asEnvelope(err);
-    if (envelope !== null) {
-      try {
-        settle(envelope);
-      } catch (e) {
-        return e;
-      }
-      return internalError(); // a success envelope is not a valid rejection value
-    }
     // Only a trap in the current instance triggers a reset; a late one from an instance that
     // was already replaced must not tear down the fresh one.
     if (err instanceof WebAssembly.RuntimeError && epoch === inflight) recover(err);
@@ -134,38 +127,26 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     args[0] = guardKv(args[0], { ...storeLimits, alive: () => epoch === inflight });
     return new Promise((resolve, reject) => {
       epoch.add(reject);
-      const done = () => epoch.delete(reject);
-      let pending;
-      try {
-        pending = Promise.resolve(raw[name](...args));
-      } catch (err) {
-        pending = Promise.reject(err);
-      }
-      pending.then(
-        (value) => {
-          done();
-          try {
-            resolve(settle(value));
-          } catch (e) {
-            reject(e);
-          }
-        },
-        (err) => {
-          done();
-          reject(failure(err, epoch));
-        },
-      );
+      attempt(() => raw[name](...args))
+        .finally(() => epoch.delete(reject))
+        .then(settle, (err) => {
+          throw failure(err, epoch);
+        })
+        .then(resolve, reject);
     });
   }
 
-  /** A synchronous call into the glue; a trap or a thrown error becomes an EdgeTokenError. */
-  function callGlue(run) {
+  /**
+   * A synchronous call into the glue; a trap or a thrown error becomes an EdgeTokenError, or with
+   * `ownErrors` only a trap does (the error of anything else is thrown as it is).
+   */
+  function callGlue(run, ownErrors = false) {
     replaceDeadInstance();
     const epoch = inflight;
     try {
       return run();
     } catch (err) {
-      throw failure(err, epoch);
+      throw ownErrors && !(err instanceof WebAssembly.RuntimeError) ? err : failure(err, epoch);
     }
   }
 
@@ -189,16 +170,8 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
   /** The `ROLES` setting as a role table; throws an Error with the operator's message. */
   function parseRoles(roles) {
     const text = rolesText(roles);
-    replaceDeadInstance();
-    const epoch = inflight;
-    let table;
-    try {
-      table = raw.Roles.parse(text);
-    } catch (err) {
-      // The core's message says what is wrong with the setting; only a trap is a 500.
-      if (err instanceof WebAssembly.RuntimeError) throw failure(err, epoch);
-      throw err;
-    }
+    // The core's message says what is wrong with the setting; only a trap is a 500.
+    const table = callGlue(() => raw.Roles.parse(text), true);
     const handle = Object.freeze({ [Symbol.toStringTag]: "Roles" });
     roleTables.set(handle, { text, table });
     return handle;
@@ -290,10 +263,7 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
 
   // A check's guard holds no state of its own: one per binding, not one per check.
   const checkStores = new WeakMap();
-  const checkStore = (kv) => {
-    if (!checkStores.has(kv)) checkStores.set(kv, guardKv(kv, storeLimits));
-    return checkStores.get(kv);
-  };
+  const checkStore = (kv) => checkStores.get(kv) ?? checkStores.set(kv, guardKv(kv, storeLimits)).get(kv);
 
   return {
     async createToken(kv, request, options) {
@@ -303,13 +273,11 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     async checkToken(kv, accessToken, options) {
       requireKv(kv);
       requireString(accessToken, "accessToken");
-      const now = nowOf(kv, options);
-      return settle(await checkEnvelope(call, checkStore(kv), accessToken, now));
+      return settle(await checkEnvelope(call, checkStore(kv), accessToken, nowOf(kv, options)));
     },
     async refreshToken(kv, refreshToken, client, options) {
       requireKv(kv);
-      requireString(refreshToken, "refreshToken");
-      return invoke("refreshToken", [kv, refreshToken, asJson(client), optionsJson(options)]);
+      return invoke("refreshToken", [kv, requireString(refreshToken, "refreshToken"), asJson(client), optionsJson(options)]);
     },
     async invalidateToken(kv, body, options) {
       requireKv(kv);
@@ -319,12 +287,10 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     /** The next segment of a bulk invalidation that answered `{continuation}`. */
     async continueInvalidation(kv, continuation, options) {
       requireKv(kv);
-      requireString(continuation, "continuation");
-      return invoke("continueInvalidation", [kv, continuation, optionsJson(options)]);
+      return invoke("continueInvalidation", [kv, requireString(continuation, "continuation"), optionsJson(options)]);
     },
     parseTokenRequest(bodyText) {
-      requireString(bodyText, "bodyText");
-      return callSync("parseTokenRequest", bodyText);
+      return callSync("parseTokenRequest", requireString(bodyText, "bodyText"));
     },
     parseInvalidateRequest(bodyText) {
       return callSync("parseInvalidateRequest", bodyText === undefined || bodyText === null ? "" : asJson(bodyText));
@@ -358,21 +324,10 @@ export function bindEngine(raw, { reinit, store: storeLimits = {} } = {}) {
     loginThrottle,
     /** The ES action behind an endpoint, for the messages that name it. */
     actionName(endpoint) {
-      requireString(endpoint, "endpoint");
-      return call("actionName", endpoint);
+      return call("actionName", requireString(endpoint, "endpoint"));
     },
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),
-    ...bindRealmCalls(call, callSync),
+    ...bindRealmCalls(callSync),
   };
-}
-
-/**
- * Binds the engine to a wasm-bindgen glue module built with `--experimental-reset-state-function`:
- * its `__wbg_reset_state()` re-instantiates the wasm from the WebAssembly.Module the glue kept
- * from init, synchronously, so a trap costs one failed call rather than the isolate.
- */
-/** @param {any} glue @param {{ store?: import("../kv-guard.js").StoreLimits }} [options] */
-export function bindGlue(glue, { store } = {}) {
-  return bindEngine(glue, { reinit: () => glue.__wbg_reset_state(), store });
 }

@@ -38,15 +38,13 @@ export function internalError(cause) {
   return new EdgeTokenError(500, body, {}, cause === undefined ? undefined : { cause });
 }
 
-/** The envelope in `value` (a JSON string or an already parsed object), or null. */
-export function asEnvelope(value) {
-  let parsed = value;
-  if (typeof value === "string") {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      return null;
-    }
+/** The envelope in `text` (the core answers JSON text), or null. */
+function asEnvelope(text) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
   }
   const ok =
     parsed !== null &&

@@ -3,8 +3,10 @@
 // Each goes through the trap guard of bind.js (`call`), and an envelope through `settle`.
 import { settle } from "./errors.js";
 
+/** `value`, which must be a string (a wrong type must not reach the glue). */
 export function requireString(value, what) {
   if (typeof value !== "string") throw new TypeError(`${what} must be a string, got ${typeof value}`);
+  return value;
 }
 
 /**
@@ -38,23 +40,14 @@ export const asJson = (value) => (typeof value === "string" ? value : JSON.strin
  * writes and the password crypto between these synchronous calls. ES's 4xx answers (and GET
  * user's 404) throw EdgeTokenError like every other call. Not public API.
  */
-export function bindRealmCalls(call, callSync) {
+export function bindRealmCalls(callSync) {
   // The keys a login reads depend on its username only; every Basic request asks.
   const loginPlans = pureMemo(1024);
-  const nullable = (value) => (value === undefined || value === null ? undefined : value);
-  // The string arguments are checked here: a wrong type must not reach the glue.
-  const text = (value, what) => {
-    requireString(value, what);
-    return value;
-  };
+  const nullable = (value) => value ?? undefined;
+  const text = requireString;
   return {
-    userKey: (username) => call("userKey", text(username, "username")),
     describePasswordHash: (hash) => callSync("describePasswordHash", text(hash, "hash")),
     newPasswordHashFormat: () => callSync("newPasswordHashFormat"),
-    parsePutUser: (username, body) => callSync("parsePutUser", text(username, "username"), text(body, "bodyText")),
-    putUserRecord: (request, passwordHash, existingRecord) =>
-      callSync("putUserRecord", asJson(request), nullable(passwordHash), nullable(existingRecord)),
-    userViews: (usernames, values) => callSync("userViews", nullable(usernames), JSON.stringify(values)),
     /** The native realm's endpoints in three steps (src/realm_endpoints.rs). */
     realmRequest: (endpoint, name, caller, body) =>
       callSync("realmRequest", text(endpoint, "endpoint"), nullable(name), text(caller, "caller"), text(body, "bodyText")),
@@ -67,6 +60,9 @@ export function bindRealmCalls(call, callSync) {
   };
 }
 
+// The getters of the core's Route (src/wasm/service.rs), copied out before it is freed.
+const ROUTE_FIELDS = ["endpoint", "username", "parameterName", "preflight", "problem", "bodyProblem", "format", "responseType"];
+
 /** What the HTTP service asks the core (src/wasm/service.rs), through the same trap guard. */
 export function bindServiceCalls(raw, call) {
   // Routing is a pure function of the request line and two headers (src/wasm/service.rs), and
@@ -75,16 +71,7 @@ export function bindServiceCalls(raw, call) {
   const routes = pureMemo(256);
   const routeOf = (method, path, uri, accept, contentType) => {
     const read = call("routeRequest", method, path, uri, accept, contentType);
-    const out = Object.freeze({
-      endpoint: read.endpoint,
-      username: read.username,
-      parameterName: read.parameterName,
-      preflight: read.preflight,
-      problem: read.problem,
-      bodyProblem: read.bodyProblem,
-      format: read.format,
-      responseType: read.responseType,
-    });
+    const out = Object.freeze(Object.fromEntries(ROUTE_FIELDS.map((name) => [name, read[name]])));
     read.free();
     return out;
   };
