@@ -61,7 +61,7 @@ export function bindRealmCalls(callSync) {
 }
 
 // The getters of the core's Route (src/wasm/service.rs), copied out before it is freed.
-const ROUTE_FIELDS = ["endpoint", "username", "parameterName", "preflight", "problem", "bodyProblem", "format", "responseType"];
+const ROUTE_FIELDS = ["endpoint", "username", "preflight", "problem", "bodyProblem", "format", "responseType"];
 
 /** What the HTTP service asks the core (src/wasm/service.rs), through the same trap guard. */
 export function bindServiceCalls(raw, call) {

@@ -119,12 +119,7 @@ async function checkPassword(realms, username, password, recordKey, reservedStat
  */
 export async function authenticateRequest(ctx, request, uri, connection) {
   const read = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
-  // What the request presented, for the audit trail: the kind, and a Basic username only.
-  const seen = { credentials: "none" };
-  if (read.failure !== undefined) seen.credentials = "malformed";
-  else if (read.username !== undefined) Object.assign(seen, { credentials: "basic", username: read.username });
-  else if (read.token !== undefined) seen.credentials = "bearer";
-  return { ...(await checkCredentials(ctx, read, uri, connection)), seen };
+  return checkCredentials(ctx, read, uri, connection);
 }
 
 /** `{principal}` or `{reply}` for the credentials `read` from the Authorization header. */
