@@ -80,3 +80,80 @@ test("documents of any size and script check alike (the document crosses into wa
     assert.deepEqual([who.full_name, who.metadata], [full_name, metadata]);
   }
 });
+
+/**
+ * A MemoryKV on a clock the test moves, counted as Workers bills it, with the keys each read
+ * named (a bulk get's keys are one entry).
+ */
+function keyedStore() {
+  const at = { now: Date.now() };
+  const store = new MemoryKV({ now: () => at.now });
+  const counter = countingKv(store);
+  const reads = [];
+  const kv = {
+    ...counter.kv,
+    get: (key, type) => {
+      reads.push(Array.isArray(key) ? [...key] : [key]);
+      return counter.kv.get(key, type);
+    },
+  };
+  return { at, store, counter, reads, kv };
+}
+
+test("a check reuses the watermarks a check of the same store read less than 5 s before; never after an invalidation here", async () => {
+  const { at, store, counter, reads, kv } = keyedStore();
+  const token = await createToken(kv, { grant_type: "password", username: "erin", realm: "r" });
+  const check = async () => {
+    counter.reset();
+    reads.length = 0;
+    const answer = await checkToken(kv, token.access_token).then(
+      (body) => body.username,
+      (e) => e.status,
+    );
+    return [answer, counter.describe(), reads.map((keys) => keys.map((k) => k.slice(0, 2)).join(" "))];
+  };
+  // (No other test of this file invalidates erin or realm r: their watermarks are not this
+  // instance's recent invalidations, which are always read.)
+  const all = "t: w: w: w: i: i:";
+  const own = "t: i: i:";
+  assert.deepEqual(await check(), ["erin", "1 (bulk 1)", [all]]);
+  at.now += 4_999;
+  assert.deepEqual(await check(), ["erin", "1 (bulk 1)", [own]], "its watermarks kept");
+  at.now += 1;
+  assert.deepEqual(await check(), ["erin", "1 (bulk 1)", [all]], "5 s on: read again");
+  // Another isolate's realm invalidation (written behind this one's back): KV's window plus
+  // up to 5 s, as documented.
+  const realmWatermark = reads[0].find((k) => k.startsWith("w:") && k.split(":").length === 2);
+  await store.put(realmWatermark, String(at.now), { metadata: { t: at.now } });
+  at.now += 1;
+  assert.deepEqual(await check(), ["erin", "1 (bulk 1)", [own]], "not seen yet");
+  at.now += 4_999;
+  assert.deepEqual(await check(), [401, "1 (bulk 1)", [all]], "seen once the kept value is 5 s old");
+  // An invalidation made here is seen by the next check at once, though a watermark was kept.
+  const bob = await createToken(kv, { grant_type: "password", username: "bob", realm: "s" });
+  assert.equal((await checkToken(kv, bob.access_token)).username, "bob");
+  at.now += 1;
+  await invalidateToken(kv, { username: "bob", realm_name: "s" });
+  at.now += 1;
+  await assert.rejects(checkToken(kv, bob.access_token), (e) => e.status === 401);
+  // One token's own invalidation is never kept: it is read every time.
+  const carol = await createToken(kv, { grant_type: "password", username: "carol", realm: "s" });
+  assert.equal((await checkToken(kv, carol.access_token)).username, "carol");
+  await invalidateToken(kv, { token: carol.access_token });
+  await assert.rejects(checkToken(kv, carol.access_token), (e) => e.status === 401);
+});
+
+test("the kept watermarks are per store binding", async () => {
+  const a = keyedStore();
+  const b = keyedStore();
+  b.at.now = a.at.now;
+  // The same token in two stores (a copy): store b's realm is invalidated behind its back.
+  const token = await createToken(a.kv, { grant_type: "password", username: "dave", realm: "r" });
+  for (const { name, value, metadata } of a.store.entries()) await b.store.put(name, value, metadata ? { metadata } : {});
+  assert.equal((await checkToken(a.kv, token.access_token)).username, "dave");
+  const realmWatermark = a.reads.at(-1).find((k) => k.startsWith("w:") && k.split(":").length === 2);
+  await b.store.put(realmWatermark, String(b.at.now), { metadata: { t: b.at.now } });
+  b.at.now += 1;
+  await assert.rejects(checkToken(b.kv, token.access_token), (e) => e.status === 401);
+  assert.equal((await checkToken(a.kv, token.access_token)).username, "dave");
+});
