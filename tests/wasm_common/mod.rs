@@ -54,11 +54,9 @@ async fn create_token(kv: JsValue, request: String, options: String) -> String {
     settle(exports::create_token(kv, request, options)).await
 }
 
-/// The check as the host runs it (www/engine/check.js): the steps around one or two reads, for
-/// store 0 (no watermark kept, so that every scenario reads what it wrote; the keeping is
-/// tested natively and in tests/js/check-steps.test.mjs).
+/// The check as the host runs it (www/engine/check.js): the steps around one or two reads.
 async fn check_token(kv: JsValue, token: String, _options: String) -> String {
-    let first: js_sys::Array = match check_token_keys(&token, 0, NOW) {
+    let first: js_sys::Array = match check_token_keys(&token) {
         Some(keys) => match readKeys(&kv, keys.split('\n').map(str::to_string).collect()).await {
             Ok(values) => values.into(),
             Err(_) => return check_token_unavailable("the read failed"),
@@ -66,12 +64,12 @@ async fn check_token(kv: JsValue, token: String, _options: String) -> String {
         None => js_sys::Array::new(),
     };
     let document = first.get(0).as_string().map(String::into_bytes);
-    let answer = check_token_read(&token, document.clone(), first.clone(), None, NOW, 0, None);
+    let answer = check_token_read(&token, document.clone(), first.clone(), None, NOW);
     if answer.starts_with('{') {
         return answer;
     }
     match readKeys(&kv, answer.split('\n').map(str::to_string).collect()).await {
-        Ok(values) => check_token_read(&token, document, first, Some(values.into()), NOW, 0, None),
+        Ok(values) => check_token_read(&token, document, first, Some(values.into()), NOW),
         Err(_) => check_token_unavailable("the read failed"),
     }
 }

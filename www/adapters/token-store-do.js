@@ -3,7 +3,6 @@
 // www/worker.js exports it; its binding and migration are in wrangler.toml (README: "Strong
 // consistency mode").
 import { DurableObject } from "cloudflare:workers";
-import { readWatermarksFresh } from "../engine/check.js";
 import * as engine from "../entry-workerd.js";
 import { DurableObjectKV } from "./durable-object.js";
 import { ENGINE_CALLS, KV_METHODS, outcomeOf } from "./store.js";
@@ -16,8 +15,6 @@ export class TokenStore extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     this.#kv = new DurableObjectKV(ctx.storage);
-    // Strong consistency: its checks read every watermark, none kept from an earlier check.
-    readWatermarksFresh();
   }
 
   // Storage operations alone would not keep two engine calls apart: a call awaits between its
