@@ -10,8 +10,9 @@
 //!    does not name the document's owner.
 //! 3. [`check_token_read`] again with the second read's values too: the reply envelope.
 //!
-//! Nothing is kept in wasm memory between the steps, so a trap that replaces the instance
-//! while the host reads costs nothing but the re-instantiation.
+//! Nothing a check needs is kept in wasm memory between the steps, so a trap that replaces the
+//! instance while the host reads costs nothing but the re-instantiation (and the last token
+//! decoded, kept only to save step 2 decoding it again).
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -19,11 +20,28 @@ use wasm_bindgen::prelude::*;
 use crate::check::{self, CheckOutcome, DocumentStep};
 use crate::codec::RawToken;
 
+thread_local! {
+    /// The token step 1 decoded, for its step 2 (taken there): a check does not decode twice
+    /// unless another check's step 1 ran during its read. Not a check's state: a step 2 that
+    /// finds another token here decodes its own.
+    static LAST_DECODED: std::cell::Cell<Option<(String, RawToken)>> = const { std::cell::Cell::new(None) };
+}
+
+/// `token` decoded, by step 1 if it was the last one step 1 decoded.
+fn decoded(token: &str) -> Option<RawToken> {
+    match LAST_DECODED.take() {
+        Some((text, presented)) if text == token => Some(presented),
+        _ => RawToken::decode(token),
+    }
+}
+
 /// The keys, one a line (one string crosses the boundary, not one per key; no key holds a
 /// line break).
 #[wasm_bindgen(js_name = checkTokenKeys)]
 pub fn check_token_keys(token: &str) -> Option<String> {
-    check::first_read(token).map(|(_, _, keys)| keys.join("\n"))
+    let (presented, _, keys) = check::first_read(token)?;
+    LAST_DECODED.set(Some((token.to_string(), presented)));
+    Some(keys.join("\n"))
 }
 
 fn strings(values: &Array) -> Vec<Option<String>> {
@@ -42,7 +60,7 @@ pub fn check_token_read(
     second: Option<Array>,
     now: f64,
 ) -> String {
-    let Some(presented) = RawToken::decode(token) else {
+    let Some(presented) = decoded(token) else {
         return check::outcome_envelope(CheckOutcome::Unknown);
     };
     let document = document.as_deref().and_then(|bytes| std::str::from_utf8(bytes).ok());
