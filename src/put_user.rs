@@ -14,7 +14,7 @@ use crate::json_value::parse_strict;
 use crate::password_hash;
 use crate::users::{
     invalid_name_message, invalid_native_username_message, is_internal, is_reserved, is_valid_name,
-    is_valid_native_username, trim_js, UserRecord,
+    is_valid_native_username, UserRecord,
 };
 
 /// The request after parsing and validation; also what the host hands back to
@@ -187,18 +187,22 @@ fn nullable_string(field: &str, value: Value) -> Result<Option<String>, Reply> {
 fn roles(value: Value) -> Result<Vec<String>, Reply> {
     const PREFIX: &str = "could not parse [roles] field. expected a string array but";
     match value {
-        Value::String(list) => {
-            Ok(list.split(',').map(trim_js).filter(|role| !role.is_empty()).map(str::to_string).collect())
-        }
-        Value::Array(items) => items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(role) => Ok(role),
-                other => {
-                    Err(parse_exception(format!("{PREFIX} one of the value in the array is [{}]", token_name(&other))))
+        // The same split and trim as GET's list of names.
+        Value::String(list) => Ok(crate::user_lookup::usernames(&list)),
+        // A loop, not `collect::<Result<..>>` (one iterator adapter less in the wasm).
+        Value::Array(items) => {
+            let mut roles = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Value::String(role) => roles.push(role),
+                    other => {
+                        let found = token_name(&other);
+                        return Err(parse_exception(format!("{PREFIX} one of the value in the array is [{found}]")));
+                    }
                 }
-            })
-            .collect(),
+            }
+            Ok(roles)
+        }
         other => Err(parse_exception(format!("{PREFIX} found [{}] value instead", token_name(&other)))),
     }
 }
