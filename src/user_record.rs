@@ -61,7 +61,7 @@ impl UserRecord {
         record.insert("email".into(), self.email.clone().into());
         record.insert("metadata".into(), Value::Object(self.metadata.clone()));
         record.insert("enabled".into(), self.enabled.into());
-        serde_json::to_string(&Value::Object(record)).unwrap_or_default()
+        Value::Object(record).to_string()
     }
 
     /// The reserved superuser, as ES shows it.

@@ -47,7 +47,7 @@ impl ReservedState {
         if let Some(hash) = &self.password_hash {
             state.insert("password_hash".into(), hash.clone().into());
         }
-        serde_json::to_string(&Value::Object(state)).unwrap_or_default()
+        Value::Object(state).to_string()
     }
 
     fn read(text: &str) -> Result<ReservedState, String> {
