@@ -11,8 +11,8 @@
 //! as ES indexes a `reserved-user` document: from then on `elastic` logs in with it instead of
 //! the bootstrap password (`ELASTIC_PASSWORD`). Tokens issued before stay valid (§10).
 
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde::{Serialize, Serializer};
+use serde_json::{json, Map, Value};
 
 use crate::errors::{illegal_argument, request_body_required, validation_error, validation_reason, Cause, Reply};
 use crate::json_fields::Fields;
@@ -22,16 +22,31 @@ use crate::user_state::{reserved_state_key, ReservedState};
 use crate::users::{is_reserved, user_key, UserRecord};
 
 /// The request after parsing and validation, with the key the change reads and writes; also
-/// what the host hands back to [`new_value`] (as JSON).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// what the host hands back to [`new_value`] (as JSON, the fields in this order, `password`
+/// and `password_hash` only when set).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChangePasswordRequest {
     pub username: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<String>,
     /// The user's record, or a reserved user's state.
     pub key: String,
+}
+
+/// Written through a `Value`, not derived (as `PutUserRequest`: wasm size).
+impl Serialize for ChangePasswordRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut request = Map::new();
+        request.insert("username".into(), self.username.clone().into());
+        if let Some(password) = &self.password {
+            request.insert("password".into(), password.clone().into());
+        }
+        if let Some(hash) = &self.password_hash {
+            request.insert("password_hash".into(), hash.clone().into());
+        }
+        request.insert("key".into(), self.key.clone().into());
+        Value::Object(request).serialize(serializer)
+    }
 }
 
 /// The request in `text` for `username` (the path's, else the caller's), or ES's 400.
@@ -109,7 +124,7 @@ pub fn new_value(request: &ChangePasswordRequest, new_hash: Option<String>, exis
         let previous = ReservedState::parse_for(existing, username);
         let enabled = existing.is_none() || previous.as_ref().is_some_and(|state| state.enabled);
         let state = ReservedState { username: username.clone(), enabled, password_hash: Some(hash) };
-        serde_json::to_string(&state).unwrap_or_default()
+        state.to_text()
     } else {
         let Some(mut record) = UserRecord::parse_for(existing, username) else {
             return user_must_exist();
@@ -196,6 +211,18 @@ mod tests {
         }
         let (_, kind, _) = failure("joe", r#"{"password_hash":"plain-text"}"#);
         assert_eq!(kind, "illegal_argument_exception");
+    }
+
+    #[test]
+    fn requests_as_the_host_holds_them() {
+        let request = parsed("joe", r#"{"password":"s3krit-pw"}"#);
+        let text = serde_json::to_string(&request).unwrap_or_default();
+        let key = user_key("joe");
+        assert_eq!(text, format!(r#"{{"username":"joe","password":"s3krit-pw","key":"{key}"}}"#));
+        assert_eq!(from_json(&text), Ok(request));
+        let hashed = parsed("joe", &format!(r#"{{"password_hash":"{HASH}"}}"#));
+        let value = serde_json::to_value(&hashed).unwrap_or_default();
+        assert_eq!(value, json!({"username": "joe", "password_hash": HASH, "key": key}));
     }
 
     #[test]

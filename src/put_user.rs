@@ -5,7 +5,7 @@
 //! checked here; the host hashes a new one once the caller is known to be allowed, and
 //! [`record`] makes the document to store.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
 use crate::errors::{illegal_argument, request_body_required, validation_error, validation_reason, Cause, Reply};
@@ -14,17 +14,16 @@ use crate::json_value::parse_strict;
 use crate::password_hash;
 use crate::users::{
     invalid_name_message, invalid_native_username_message, is_internal, is_reserved, is_valid_name,
-    is_valid_native_username, trim_js, UserRecord,
+    is_valid_native_username, UserRecord,
 };
 
 /// The request after parsing and validation; also what the host hands back to
-/// [`problems`] and [`record`] (as JSON).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// [`problems`] and [`record`] (as JSON, the fields in this order, `password` and
+/// `password_hash` only when set).
+#[derive(Debug, Clone, PartialEq)]
 pub struct PutUserRequest {
     pub username: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<String>,
     /// `None` only while parsing: validation refuses a request without roles.
     pub roles: Option<Vec<String>>,
@@ -32,6 +31,27 @@ pub struct PutUserRequest {
     pub email: Option<String>,
     pub metadata: Option<Map<String, Value>>,
     pub enabled: bool,
+}
+
+/// Written through a `Value` rather than derived: a derived `Serialize` is one more serializer
+/// per struct and output format in the wasm (`docs/wasm-size.md`).
+impl Serialize for PutUserRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut request = Map::new();
+        request.insert("username".into(), self.username.clone().into());
+        if let Some(password) = &self.password {
+            request.insert("password".into(), password.clone().into());
+        }
+        if let Some(hash) = &self.password_hash {
+            request.insert("password_hash".into(), hash.clone().into());
+        }
+        request.insert("roles".into(), self.roles.clone().into());
+        request.insert("full_name".into(), self.full_name.clone().into());
+        request.insert("email".into(), self.email.clone().into());
+        request.insert("metadata".into(), self.metadata.clone().map_or(Value::Null, Value::Object));
+        request.insert("enabled".into(), self.enabled.into());
+        Value::Object(request).serialize(serializer)
+    }
 }
 
 const MIN_PASSWORD_LENGTH: usize = 6;
@@ -167,18 +187,22 @@ fn nullable_string(field: &str, value: Value) -> Result<Option<String>, Reply> {
 fn roles(value: Value) -> Result<Vec<String>, Reply> {
     const PREFIX: &str = "could not parse [roles] field. expected a string array but";
     match value {
-        Value::String(list) => {
-            Ok(list.split(',').map(trim_js).filter(|role| !role.is_empty()).map(str::to_string).collect())
-        }
-        Value::Array(items) => items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(role) => Ok(role),
-                other => {
-                    Err(parse_exception(format!("{PREFIX} one of the value in the array is [{}]", token_name(&other))))
+        // The same split and trim as GET's list of names.
+        Value::String(list) => Ok(crate::user_lookup::usernames(&list)),
+        // A loop, not `collect::<Result<..>>` (one iterator adapter less in the wasm).
+        Value::Array(items) => {
+            let mut roles = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Value::String(role) => roles.push(role),
+                    other => {
+                        let found = token_name(&other);
+                        return Err(parse_exception(format!("{PREFIX} one of the value in the array is [{found}]")));
+                    }
                 }
-            })
-            .collect(),
+            }
+            Ok(roles)
+        }
         other => Err(parse_exception(format!("{PREFIX} found [{}] value instead", token_name(&other)))),
     }
 }

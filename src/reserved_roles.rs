@@ -19,9 +19,11 @@ const DATA: &str = include_str!("reserved_roles.json");
 /// `(name, descriptor as GET shows it)` for every reserved role, parsed once.
 pub fn all() -> &'static [(String, Value)] {
     static ROLES: OnceLock<Vec<(String, Value)>> = OnceLock::new();
-    ROLES.get_or_init(|| match serde_json::from_str::<Map<String, Value>>(DATA) {
-        Ok(roles) => roles.into_iter().map(|(name, compact)| (name, expand(&compact))).collect(),
-        Err(_) => Vec::new(),
+    // Read as a `Value`, not a `Map`: a typed read links serde's type-mismatch message, and
+    // with it f64 formatting (docs/wasm-size.md).
+    ROLES.get_or_init(|| match serde_json::from_str::<Value>(DATA) {
+        Ok(Value::Object(roles)) => roles.into_iter().map(|(name, compact)| (name, expand(&compact))).collect(),
+        _ => Vec::new(),
     })
 }
 

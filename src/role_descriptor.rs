@@ -201,17 +201,19 @@ fn objects<'a>(prefix: &str, field: &str, value: &'a Value) -> Result<Vec<&'a Ma
             token_name(value)
         )));
     };
-    entries
-        .iter()
-        .map(|entry| {
-            entry.as_object().ok_or_else(|| {
-                parse_exception(format!(
-                    "{prefix} expected field [{field}] value to be an array of objects, but found an array element of type [{}]",
-                    token_name(entry)
-                ))
-            })
-        })
-        .collect()
+    // Loops rather than `collect::<Result<Vec<_>, _>>()` here and in `applications`: each such
+    // collect is one more monomorphised iterator adapter in the wasm.
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let Some(members) = entry.as_object() else {
+            return Err(parse_exception(format!(
+                "{prefix} expected field [{field}] value to be an array of objects, but found an array element of type [{}]",
+                token_name(entry)
+            )));
+        };
+        out.push(members);
+    }
+    Ok(out)
 }
 
 /// `indices` (or `remote_indices`, each with its `clusters`) entries, checked as ES's parser
@@ -288,22 +290,23 @@ fn applications(name: &str, value: &Value) -> Result<Vec<Value>, Reply> {
     let Value::Array(entries) = value else {
         return Err(parse_exception(format!("{prefix} expected an array but found [{}] instead", token_name(value))));
     };
-    entries
-        .iter()
-        .map(|entry| {
-            let application = entry.get("application").and_then(Value::as_str);
-            let list =
-                |field: &str| entry.get(field).and_then(|v| string_array(name, field, v, true).transpose()).transpose();
-            match (application, list("privileges")?, list("resources")?) {
-                (Some(application), Some(privileges), Some(resources)) => {
-                    Ok(json!({"application": application, "privileges": privileges, "resources": resources}))
-                }
-                _ => Err(parse_exception(format!(
-                    "{prefix} missing required [application], [privileges] or [resources] field"
-                ))),
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let application = entry.get("application").and_then(Value::as_str);
+        let list =
+            |field: &str| entry.get(field).and_then(|v| string_array(name, field, v, true).transpose()).transpose();
+        match (application, list("privileges")?, list("resources")?) {
+            (Some(application), Some(privileges), Some(resources)) => {
+                out.push(json!({"application": application, "privileges": privileges, "resources": resources}));
             }
-        })
-        .collect()
+            _ => {
+                return Err(parse_exception(format!(
+                    "{prefix} missing required [application], [privileges] or [resources] field"
+                )))
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The strings of a JSON array (none for anything else).

@@ -7,31 +7,50 @@ use std::cmp::Ordering;
 
 /// Sorts `items` ascending by `compare`.
 pub fn sort_by<T>(items: &mut [T], mut compare: impl FnMut(&T, &T) -> Ordering) {
-    let mut less = |items: &[T], a: usize, b: usize| match (items.get(a), items.get(b)) {
-        (Some(x), Some(y)) => compare(x, y) == Ordering::Less,
-        _ => false,
-    };
-    let mut sift_down = |items: &mut [T], mut root: usize, end: usize| loop {
+    let len = items.len();
+    // The element type's part: one small closure per `T` and caller; the heap walk is shared.
+    heapsort(len, &mut |a, b, swap| {
+        if swap {
+            items.swap(a, b);
+            return false;
+        }
+        match (items.get(a), items.get(b)) {
+            (Some(x), Some(y)) => compare(x, y) == Ordering::Less,
+            _ => false,
+        }
+    });
+}
+
+/// Heapsort over positions `0..len`. `step(a, b, false)` says whether the element at `a` sorts
+/// before the one at `b`; `step(a, b, true)` swaps them. Not generic, so compiled once for
+/// every element type (core's slice sorts cost the wasm several KB per type, a generic heapsort
+/// a few hundred bytes).
+fn heapsort(len: usize, step: &mut dyn FnMut(usize, usize, bool) -> bool) {
+    for root in (0..len / 2).rev() {
+        sift_down(step, root, len);
+    }
+    for end in (1..len).rev() {
+        step(0, end, true);
+        sift_down(step, 0, end);
+    }
+}
+
+/// Moves the element at `root` down the heap of positions `0..end` until it sorts no earlier
+/// than its children.
+fn sift_down(step: &mut dyn FnMut(usize, usize, bool) -> bool, mut root: usize, end: usize) {
+    loop {
         let mut child = 2 * root + 1;
         if child >= end {
             return;
         }
-        if child + 1 < end && less(items, child, child + 1) {
+        if child + 1 < end && step(child, child + 1, false) {
             child += 1;
         }
-        if !less(items, root, child) {
+        if !step(root, child, false) {
             return;
         }
-        items.swap(root, child);
+        step(root, child, true);
         root = child;
-    };
-    let len = items.len();
-    for root in (0..len / 2).rev() {
-        sift_down(items, root, len);
-    }
-    for end in (1..len).rev() {
-        items.swap(0, end);
-        sift_down(items, 0, end);
     }
 }
 

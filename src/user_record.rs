@@ -1,7 +1,6 @@
 //! A stored user of the native realm: the record kept under its `user:` key (`users.rs`), how
 //! it is read back, and how ES shows it (GET user, `_authenticate`).
 
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::authentication::{RealmRef, Subject};
@@ -10,8 +9,9 @@ use crate::users::ELASTIC;
 
 /// A stored user. Field order is the stored JSON's. Read by [`UserRecord::parse`] with the
 /// field reader, not a derived deserializer (wasm size, `docs/wasm-size.md`); absent fields
-/// read as `#[serde(default)]` would.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// read as `#[serde(default)]` would; written by [`UserRecord::to_text`] through a `Value`,
+/// not a derived `Serialize` (the same text, one serializer less in the wasm).
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserRecord {
     pub username: String,
     /// Always written; a record without one (damaged) never authenticates.
@@ -51,9 +51,17 @@ impl UserRecord {
         })
     }
 
-    /// The text to store.
+    /// The text to store: the fields in their declared order.
     pub fn to_text(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let mut record = Map::new();
+        record.insert("username".into(), self.username.clone().into());
+        record.insert("password_hash".into(), self.password_hash.clone().into());
+        record.insert("roles".into(), self.roles.clone().into());
+        record.insert("full_name".into(), self.full_name.clone().into());
+        record.insert("email".into(), self.email.clone().into());
+        record.insert("metadata".into(), Value::Object(self.metadata.clone()));
+        record.insert("enabled".into(), self.enabled.into());
+        Value::Object(record).to_string()
     }
 
     /// The reserved superuser, as ES shows it.

@@ -9,10 +9,8 @@
 //! service answers with the authentication stored with the token and does not look the user up
 //! again (§10).
 
-use serde::Serialize;
-
 use crate::json_fields::Fields;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::errors::{illegal_argument, validation_error, validation_reason, Cause, Reply};
 use crate::users::{invalid_name_message, is_internal, is_reserved, is_valid_name, user_key, UserRecord};
@@ -32,15 +30,26 @@ pub fn reserved_state_key(username: &str) -> String {
 /// disabled: fail closed.
 /// `password_hash` is the password set through the API (§11); without one, `elastic` logs in
 /// with the bootstrap password.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReservedState {
     pub username: String,
     pub enabled: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<String>,
 }
 
 impl ReservedState {
+    /// The text to store: `{"username","enabled"}`, then `password_hash` when there is one.
+    /// Built as a `Value`, not with a derived `Serialize` (one serializer less in the wasm).
+    pub fn to_text(&self) -> String {
+        let mut state = Map::new();
+        state.insert("username".into(), self.username.clone().into());
+        state.insert("enabled".into(), self.enabled.into());
+        if let Some(hash) = &self.password_hash {
+            state.insert("password_hash".into(), hash.clone().into());
+        }
+        Value::Object(state).to_string()
+    }
+
     fn read(text: &str) -> Result<ReservedState, String> {
         let mut f = Fields::parse(text, "struct ReservedState")?;
         Ok(ReservedState {
@@ -89,7 +98,7 @@ pub fn new_value(username: &str, enabled: bool, existing: Option<&str>) -> Reply
         // The password set through the API stays (§11).
         let password_hash = ReservedState::parse_for(existing, username).and_then(|state| state.password_hash);
         let state = ReservedState { username: username.into(), enabled, password_hash };
-        return Reply::ok(json!({"value": serde_json::to_string(&state).unwrap_or_default()}));
+        return Reply::ok(json!({"value": state.to_text()}));
     }
     match UserRecord::parse_for(existing, username) {
         Some(mut record) => {

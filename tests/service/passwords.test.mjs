@@ -10,8 +10,6 @@ import { readServiceConfig } from "../../www/service/config.js";
 import { constantTimeEqual, createDecoyHash, hashPassword, verifyPassword } from "../../www/service/passwords.js";
 import { engineApi, withDerivations } from "./helpers.mjs";
 import { bcryptHash, hashes, pbkdf2Hash } from "./password-fixtures.mjs";
-// The core's key of a user's record, from the glue the entry above initialised.
-const { userKey } = await import("../../dist/wasm/edge_token.js");
 
 const PASSWORD = "correct horse battery staple";
 const api = await engineApi();
@@ -86,7 +84,7 @@ test("constantTimeEqual compares whole contents and lengths", () => {
 async function saveUsers(kv, users) {
   for (const { name, hash, enabled = true } of users) {
     const record = { username: name, password_hash: hash, roles: [], full_name: null, email: null, metadata: {}, enabled };
-    await kv.put(userKey(name), JSON.stringify(record));
+    await kv.put(api.loginPlan(name).record_key, JSON.stringify(record));
   }
 }
 

@@ -9,9 +9,7 @@ import { MemoryKV } from "../../www/memory-kv.js";
 import { ADMIN, basic, engineApi, inProcess } from "./helpers.mjs";
 import { bcryptHash, pbkdf2Hash } from "./password-fixtures.mjs";
 
-await engineApi();
-// The core's key of a user's record, from the glue the entry initialised.
-const { userKey } = await import("../../dist/wasm/edge_token.js");
+const api = await engineApi();
 const PASSWORD = "correct horse battery staple";
 
 /** `fn`'s result and the iterations and key bits of every PBKDF2 derivation it ran. */
@@ -30,7 +28,7 @@ async function derivations(fn) {
   }
 }
 
-/** A record as put-user stores it, written straight to the store (no bounds checked). */
+/** A record as put-user stores it, written straight to the store (no bounds checked), under the key a login reads. */
 function storeUser(kv, name, hash) {
   const record = JSON.stringify({
     username: name,
@@ -41,7 +39,7 @@ function storeUser(kv, name, hash) {
     metadata: {},
     enabled: true,
   });
-  return kv.put(userKey(name), record);
+  return kv.put(api.loginPlan(name).record_key, record);
 }
 
 const illegal = (reason) => ({
