@@ -23,6 +23,7 @@ pub mod credentials;
 pub mod engine;
 pub mod errors;
 pub mod filter_path;
+pub mod grant_request;
 pub mod grants;
 pub mod invalidate;
 pub mod json_fields;

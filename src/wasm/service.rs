@@ -255,3 +255,9 @@ pub fn cluster_health(index: Option<String>, uri: &str, store_answered: bool) ->
         .map_or_else(|problem| problem, |request| cluster_health::answer(&request, store_answered));
     reply.to_envelope()
 }
+
+/// A get-token grant's input to `createToken`, or for `refresh_token` its client (src/grant_request.rs).
+#[wasm_bindgen(js_name = grantRequest)]
+pub fn grant_request(grant_type: &str, caller: &str, user: &str, scope: Option<String>) -> String {
+    crate::grant_request::grant_request(grant_type, caller, user, scope)
+}

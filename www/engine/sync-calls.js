@@ -106,6 +106,9 @@ export function bindServiceCalls(raw, call) {
     clusterHealthWait: (index, uri, answered, remainingMs) =>
       settle(call("clusterHealthWait", index ?? undefined, uri, Boolean(answered), remainingMs)),
     clusterHealth: (index, uri, storeAnswered) => settle(call("clusterHealth", index ?? undefined, uri, Boolean(storeAnswered))),
+    /** A grant's `createToken` request, or for refresh_token its client (JSON text). */
+    grantRequest: (grant, caller, user, scope) =>
+      call("grantRequest", grant, JSON.stringify(caller), JSON.stringify(user), scope ?? undefined),
     /** The body (JSON text) written with a route's `format` (filter_path, pretty). */
     renderBody: (format, status, text) => call("renderBody", format, status, text),
     corsEnabled: (settings) => call("corsEnabled", settings),
