@@ -70,7 +70,10 @@ mod tests {
             )
         );
         let own = grant_request("client_credentials", CALLER, CALLER, None);
-        assert!(own.ends_with(&format!(r#""enabled":true,"client":{client},"authentication_type":"token"}}"#)), "{own}");
+        assert!(
+            own.ends_with(&format!(r#""enabled":true,"client":{client},"authentication_type":"token"}}"#)),
+            "{own}"
+        );
         let realm = grant_request("client_credentials", "{}", "[]", None);
         assert_eq!(realm, r#"{"grant_type":"client_credentials","client":{},"authentication_type":"realm"}"#);
     }

@@ -67,19 +67,13 @@ export async function authenticatePassword(realms, username, password, connectio
   // an admitted check of it reads nothing more. (Attempts that wait for the checks in flight
   // hold a timer of their own, login-throttle.js: workerd cancels as hung a request waiting
   // on nothing but another request's work.)
-  let reservedState = null;
-  if (plan.state_key !== null) {
-    try {
-      reservedState = (await realms.store.get(plan.state_key)) ?? null;
-    } catch (error) {
-      return { storeError: /** @type {any} */ (error)?.message ?? String(error) };
-    }
-  }
+  const reserved = plan.state_key === null ? { value: null } : await read(realms.store, plan.state_key);
+  if (reserved.storeError !== undefined) return reserved;
   const attempt = await realms.throttle.begin(plan.throttle_key, connection);
   if (attempt.refused) return { principal: null };
   let found;
   try {
-    found = await checkPassword(realms, username, password, plan.record_key, reservedState);
+    found = await checkPassword(realms, username, password, plan.record_key, reserved.value);
   } finally {
     // A store failure says nothing about the password: it is not counted either way.
     const checked = found !== undefined && found.storeError === undefined;
@@ -90,20 +84,24 @@ export async function authenticatePassword(realms, username, password, connectio
   return result;
 }
 
+/** `{value}` at `key` (null for none), or `{storeError}` when the KV failed. */
+async function read(store, key) {
+  try {
+    return { value: (await store.get(key)) ?? null };
+  } catch (error) {
+    return { storeError: /** @type {any} */ (error)?.message ?? String(error) };
+  }
+}
+
 /**
  * `{principal, known}`, `known` saying whether the username exists (for the throttle's KV
  * writes). `recordKey` is where the user is stored, or null for the reserved user, whose
  * enabled state (`reservedState`, already read) stands in for the record.
  */
 async function checkPassword(realms, username, password, recordKey, reservedState) {
-  let record = reservedState;
-  if (recordKey !== null) {
-    try {
-      record = (await realms.store.get(recordKey)) ?? null;
-    } catch (error) {
-      return { storeError: /** @type {any} */ (error)?.message ?? String(error) };
-    }
-  }
+  const stored = recordKey === null ? { value: reservedState } : await read(realms.store, recordKey);
+  if (stored.storeError !== undefined) return stored;
+  const record = stored.value;
   const user = realms.engine.loginUser(username, record, realms.config.elasticPassword !== undefined);
   // No stored hash: the reserved user's bootstrap password, or (an unknown user) the decoy, at
   // the same cost.
@@ -118,13 +116,8 @@ async function checkPassword(realms, username, password, recordKey, reservedStat
  * where the request came from (authenticatePassword).
  */
 export async function authenticateRequest(ctx, request, uri, connection) {
-  const read = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
-  return checkCredentials(ctx, read, uri, connection);
-}
-
-/** `{principal}` or `{reply}` for the credentials `read` from the Authorization header. */
-async function checkCredentials(ctx, read, uri, connection) {
   const { realms } = ctx;
+  const read = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
   if (read.failure !== undefined) return { reply: fromEnvelope(read.failure) };
   if (read.username !== undefined) {
     const found = await authenticatePassword(realms, read.username, read.password, connection);

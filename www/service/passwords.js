@@ -11,11 +11,8 @@ const loadBcrypt = async () => (bcrypt ??= (await import("bcryptjs")).default);
 
 const encoder = new TextEncoder();
 
-function toBase64(bytes) {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
+/** Bytes (salts and keys, at most 64) to canonical base64. */
+const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
 
 /** Canonical base64 (the core's salts) to bytes. */
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
