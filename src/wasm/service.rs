@@ -237,23 +237,20 @@ pub fn cluster_health_plan(index: Option<String>, uri: &str) -> String {
     }
 }
 
-/// While GET /_cluster/health waits: `{"probe_in_ms"}`, how long until the host reads the probe
-/// again, or `null` to answer now (the wait holds, or `remaining_ms` has run out).
-#[wasm_bindgen(js_name = clusterHealthWait)]
-pub fn cluster_health_wait(index: Option<String>, uri: &str, store_answered: bool, remaining_ms: f64) -> String {
+/// After a read of the probe (the store answered or not) with `remaining_ms` of the timeout
+/// left: how long until the host reads it again (a number, while a `wait_for_*` does not hold),
+/// or the answer's envelope (200, or 408 once the timeout has run out).
+#[wasm_bindgen(js_name = clusterHealthNext, unchecked_return_type = "number | string")]
+pub fn cluster_health_next(index: Option<String>, uri: &str, store_answered: bool, remaining_ms: f64) -> JsValue {
     let remaining = if remaining_ms > 0.0 { remaining_ms as u64 } else { 0 };
-    let step = cluster_health::parse(index.as_deref(), uri)
-        .ok()
-        .and_then(|request| cluster_health::wait_step(&request, store_answered, remaining));
-    crate::errors::Reply::ok(serde_json::json!({ "probe_in_ms": step })).to_envelope()
-}
-
-/// GET /_cluster/health's answer, the store having answered the probe or not: 200 or 408.
-#[wasm_bindgen(js_name = clusterHealth)]
-pub fn cluster_health(index: Option<String>, uri: &str, store_answered: bool) -> String {
-    let reply = cluster_health::parse(index.as_deref(), uri)
-        .map_or_else(|problem| problem, |request| cluster_health::answer(&request, store_answered));
-    reply.to_envelope()
+    let reply = match cluster_health::parse(index.as_deref(), uri) {
+        Ok(request) => match cluster_health::wait_step(&request, store_answered, remaining) {
+            Some(wait_ms) => return JsValue::from_f64(wait_ms as f64),
+            None => cluster_health::answer(&request, store_answered),
+        },
+        Err(problem) => problem,
+    };
+    JsValue::from_str(&reply.to_envelope())
 }
 
 /// A get-token grant's input to `createToken`, or for `refresh_token` its client (src/grant_request.rs).

@@ -101,11 +101,10 @@ export function bindServiceCalls(raw, call) {
     },
     /** "gzip", "deflate" or undefined: the response's coding for an Accept-Encoding. */
     responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding ?? undefined),
-    /** GET /_cluster/health: `{probe_key}` or ES's 400; then its 200 or 408 (thrown). */
+    /** GET /_cluster/health: `{probe_key, timeout_ms}` or ES's 400 (thrown); then the ms to wait, or the envelope. */
     clusterHealthPlan: (index, uri) => settle(call("clusterHealthPlan", index ?? undefined, uri)),
-    clusterHealthWait: (index, uri, answered, remainingMs) =>
-      settle(call("clusterHealthWait", index ?? undefined, uri, Boolean(answered), remainingMs)),
-    clusterHealth: (index, uri, storeAnswered) => settle(call("clusterHealth", index ?? undefined, uri, Boolean(storeAnswered))),
+    clusterHealthNext: (index, uri, answered, remainingMs) =>
+      call("clusterHealthNext", index ?? undefined, uri, Boolean(answered), remainingMs),
     /** A grant's `createToken` request, or for refresh_token its client (JSON text). */
     grantRequest: (grant, caller, user, scope) =>
       call("grantRequest", grant, JSON.stringify(caller), JSON.stringify(user), scope ?? undefined),

@@ -33,8 +33,6 @@ export function createRealms(
     throttle,
     cache,
     now,
-    /** ES's `expire(username)`, after a change made here; other isolates converge by the TTL. */
-    forget: (username) => cache.forget(username),
     decoyHash: () => (decoy ??= createDecoyHash(engine)),
     // The env secret is plain text; hashing it once makes its check cost what a stored user's does.
     elasticHash: () =>

@@ -69,11 +69,8 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
  * @param {{clientAddress?: unknown, waitUntil?: unknown, bulkInvalidation?: unknown}} [options]
  */
 function connectionOf({ clientAddress, waitUntil, bulkInvalidation } = {}) {
-  return {
-    clientAddress: typeof clientAddress === "string" && clientAddress !== "" ? clientAddress.slice(0, 64) : UNKNOWN_CLIENT,
-    ...(typeof waitUntil === "function" ? { waitUntil } : {}),
-    ...(bulkInvalidation ? { bulkInvalidation } : {}),
-  };
+  const address = typeof clientAddress === "string" && clientAddress !== "" ? clientAddress.slice(0, 64) : UNKNOWN_CLIENT;
+  return { clientAddress: address, waitUntil: typeof waitUntil === "function" ? waitUntil : undefined, bulkInvalidation };
 }
 
 /** The service for one env on top of a bound engine; throws ConfigError for a bad env. */

@@ -1,7 +1,7 @@
 // GET /_security/_authenticate, GET|HEAD /, GET /_cluster/health and what the caller may do
 // (_privileges, _has_privileges): who the caller is, what this server is, whether its store
 // answers. The core's 4xx are thrown, and sent by the handler.
-import { reply } from "./http.js";
+import { fromEnvelope, reply } from "./http.js";
 import { authorize, storedRolesOf } from "./authorization.js";
 
 /** Any authenticated caller may ask who they are (ES's same-user exemption). */
@@ -40,8 +40,8 @@ export async function clusterHealth(ctx, { principal, name: index, uri }) {
       () => true,
       () => false,
     );
-    const { probe_in_ms: wait } = service.clusterHealthWait(index, uri, answered, deadline - Date.now());
-    if (wait === null) return reply(200, service.clusterHealth(index, uri, answered));
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    const next = service.clusterHealthNext(index, uri, answered, deadline - Date.now());
+    if (typeof next !== "number") return fromEnvelope(next);
+    await new Promise((resolve) => setTimeout(resolve, next));
   }
 }

@@ -102,18 +102,14 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
     }
     // A refused attempt changes nothing, but it may carry a coalesced write.
     if (step & WRITE) flush(key, waitUntil);
-    if ((step & STEP) === ADMITTED) return attempt(key, pairKey, waitUntil);
-    return (step & STEP) === DONE ? ENDED : REFUSED_ATTEMPT;
-  }
-
-  function attempt(key, pairKey, waitUntil) {
+    if ((step & STEP) !== ADMITTED) return (step & STEP) === DONE ? ENDED : REFUSED_ATTEMPT;
     let open = true;
     const end = (outcome, known = false) => {
       if (!open) return;
       open = false;
-      const waiting = queues.get(pairKey)?.length ?? 0;
-      const write = core("finish", pairKey, key, outcome, known, waiting, now());
-      release(pairKey, waiting);
+      const count = waiting();
+      const write = core("finish", pairKey, key, outcome, known, count, now());
+      release(pairKey, count);
       if (write & WRITE) flush(key, waitUntil);
     };
     return { refused: false, end };

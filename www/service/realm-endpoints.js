@@ -25,7 +25,8 @@ export async function realmEndpoint(ctx, { principal, name, body, endpoint }) {
       const out = engine.realmAnswer(endpoint, state, values, hash);
       if (out.put) await store.put(out.put.key, out.put.value);
       if (out.delete) await store.delete(out.delete);
-      if (out.forget) ctx.realms.forget?.(out.forget);
+      // ES's `expire(username)`, after a change made here; other isolates converge by the TTL.
+      if (out.forget) ctx.realms.cache.forget(out.forget);
       return reply(out.status, out.body);
     })
   );
