@@ -69,17 +69,27 @@ export async function authenticatePassword(realms, username, password, connectio
   if (reserved.storeError !== undefined) return reserved;
   const attempt = await realms.throttle.begin(plan.throttle_key, connection);
   if (attempt.refused) return { principal: null };
-  let found;
+  // `recordKey` is where the user is stored, or null for the reserved user, whose enabled state
+  // (already read) stands in for the record. A store failure says nothing about the password: it
+  // is not counted either way. `known` (the username exists) lets the throttle store its bucket.
+  const { record_key: recordKey } = plan;
+  let outcome = "abandoned";
+  let known = false;
   try {
-    found = await checkPassword(realms, username, password, plan.record_key, reserved.value);
+    const stored = recordKey === null ? reserved : await read(realms.store, recordKey);
+    if (stored.storeError !== undefined) return stored;
+    const user = realms.engine.loginUser(username, stored.value, realms.config.elasticPassword !== undefined);
+    // No stored hash: the reserved user's bootstrap password, or (an unknown user) the decoy, at
+    // the same cost.
+    const hash = user.hash ?? (await (recordKey === null ? realms.elasticHash() : realms.decoyHash()));
+    const ok = await verifyPassword(realms.engine, password, hash);
+    outcome = ok ? "success" : "failure";
+    known = recordKey === null || stored.value !== null;
+    if (ok) cache.remember(username, password, user.principal, since, realms.now());
+    return { principal: ok ? user.principal : null };
   } finally {
-    // A store failure says nothing about the password: it is not counted either way.
-    const checked = found !== undefined && found.storeError === undefined;
-    attempt.end(checked ? (found?.principal ? "success" : "failure") : "abandoned", found?.known);
+    attempt.end(outcome, known);
   }
-  if (found.principal) cache.remember(username, password, found.principal, since, realms.now());
-  const { known: _known, ...result } = found;
-  return result;
 }
 
 /** `{value}` at `key` (null for none), or `{storeError}` when the KV failed. */
@@ -89,23 +99,6 @@ async function read(store, key) {
   } catch (error) {
     return { storeError: /** @type {any} */ (error)?.message ?? String(error) };
   }
-}
-
-/**
- * `{principal, known}`, `known` saying whether the username exists (for the throttle's KV
- * writes). `recordKey` is where the user is stored, or null for the reserved user, whose
- * enabled state (`reservedState`, already read) stands in for the record.
- */
-async function checkPassword(realms, username, password, recordKey, reservedState) {
-  const stored = recordKey === null ? { value: reservedState } : await read(realms.store, recordKey);
-  if (stored.storeError !== undefined) return stored;
-  const record = stored.value;
-  const user = realms.engine.loginUser(username, record, realms.config.elasticPassword !== undefined);
-  // No stored hash: the reserved user's bootstrap password, or (an unknown user) the decoy, at
-  // the same cost.
-  const hash = user.hash ?? (await (recordKey === null ? realms.elasticHash() : realms.decoyHash()));
-  const ok = await verifyPassword(realms.engine, password, hash);
-  return { principal: ok ? user.principal : null, known: recordKey === null || record !== null };
 }
 
 /**

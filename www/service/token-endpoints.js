@@ -4,27 +4,14 @@
 //
 // Order, as in ES: the body is parsed and validated (400) before the caller's privilege is
 // checked (403), and for the password grant the user named in the body is authenticated last
-// (401 for the token-create action).
+// (401 for the token-create action). The core's 4xx are thrown, and sent by the handler.
 import { authenticatePassword } from "./authentication.js";
 import { DurableObjectStore } from "../adapters/store.js";
-import { answer, fromEngineError, reply } from "./http.js";
+import { answer, reply } from "./http.js";
 import { authorize } from "./authorization.js";
 
-async function engineCall(promise) {
-  try {
-    return reply(200, await promise);
-  } catch (error) {
-    return fromEngineError(error);
-  }
-}
-
 export async function getToken(ctx, { principal, body, connection }) {
-  let request;
-  try {
-    request = ctx.engine.parseTokenRequest(body);
-  } catch (error) {
-    return fromEngineError(error);
-  }
+  const request = ctx.engine.parseTokenRequest(body);
   const grant = request.grant_type;
   const denied = authorize(ctx, principal, grant === "refresh_token" ? "refreshToken" : "createToken");
   if (denied) return denied;
@@ -38,11 +25,11 @@ export async function getToken(ctx, { principal, body, connection }) {
   }
   const input = ctx.engine.service.grantRequest(grant, principal, user, request.scope);
   const { kv, tokenTimeout: timeout, tokenSecret: secret } = ctx.config;
-  return engineCall(
+  const created =
     grant === "refresh_token"
       ? ctx.engine.refreshToken(kv, request.refresh_token, input, { timeout, secret })
-      : ctx.engine.createToken(kv, input, { timeout }),
-  );
+      : ctx.engine.createToken(kv, input, { timeout });
+  return reply(200, await created);
 }
 
 export async function invalidateToken(ctx, { principal, body, connection }) {
@@ -52,11 +39,7 @@ export async function invalidateToken(ctx, { principal, body, connection }) {
   const { kv } = ctx.config;
   const denied = authorize(ctx, principal, "invalidateToken");
   if (denied || kv instanceof DurableObjectStore) {
-    try {
-      ctx.engine.parseInvalidateRequest(body);
-    } catch (error) {
-      return fromEngineError(error);
-    }
+    ctx.engine.parseInvalidateRequest(body);
     if (denied) return denied;
   }
   // A 404 (nothing matched) rejects with the count object as its body; it is sent as it is.
@@ -64,7 +47,7 @@ export async function invalidateToken(ctx, { principal, body, connection }) {
   // invocation's KV operations, the next ones through `bulk.next` (worker.js); elsewhere, and in
   // the Durable Object, the core runs them all in this call.
   const bulk = kv instanceof DurableObjectStore ? undefined : connection?.bulkInvalidation;
-  if (bulk === undefined) return engineCall(ctx.engine.invalidateToken(kv, body, {}));
+  if (bulk === undefined) return reply(200, await ctx.engine.invalidateToken(kv, body, {}));
   return answer(ctx, async () => {
     let out = await ctx.engine.invalidateToken(kv, body, { segmented: bulk.segmented });
     while (typeof out?.continuation === "string") out = await bulk.next(out.continuation);
