@@ -218,7 +218,8 @@ test("an unexpected error is logged by its class and place, never by its message
   requireBuild();
   const entry = await import("../../www/entry-node.js");
   const { engine } = await import("../../www/engine/bound.js");
-  const { createServiceHandler } = await import("../../www/service/handler.js");
+  const { serviceHandler } = await import("../../www/service/handler.js");
+  const { readServiceConfig } = await import("../../www/service/config.js");
   const secret = "leaky-Pw-0b7e";
   // A fault whose message quotes request data, as V8's JSON.parse errors do.
   const api = {
@@ -227,12 +228,8 @@ test("an unexpected error is logged by its class and place, never by its message
       throw new SyntaxError(`Unexpected token 'l', "${secret}" is not valid JSON`);
     },
   };
-  const handle = createServiceHandler(api, {
-    TOKENS: new entry.MemoryKV(),
-    ELASTIC_PASSWORD,
-    TOKEN_SECRET,
-    ROLES: JSON.stringify(ROLES),
-  });
+  const env = { TOKENS: new entry.MemoryKV(), ELASTIC_PASSWORD, TOKEN_SECRET, ROLES: JSON.stringify(ROLES) };
+  const handle = serviceHandler(api, readServiceConfig(api, env));
   let response;
   const logs = await capturingConsole(async () => {
     response = await handle(

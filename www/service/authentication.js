@@ -10,7 +10,7 @@
 // cached logins included; a throttled attempt gets the same 401 as a wrong password.
 import { fromEngineError, fromEnvelope } from "./http.js";
 import { createLoginThrottle } from "./login-throttle.js";
-import { createDecoyHash, hashPassword, verifyPassword } from "./passwords.js";
+import { hashPassword, verifyPassword } from "./passwords.js";
 
 /**
  * The realm side of a service context: the core's API (`engine`, which owns the realms' rules),
@@ -33,11 +33,10 @@ export function createRealms(
     throttle,
     cache,
     now,
-    decoyHash: () => (decoy ??= createDecoyHash(engine)),
-    // The env secret is plain text; hashing it once makes its check cost what a stored user's does.
-    elasticHash: () =>
-      (elasticHash ??=
-        config.elasticPassword === undefined ? createDecoyHash(engine) : hashPassword(engine, config.elasticPassword)),
+    decoyHash: () => (decoy ??= hashPassword(engine)),
+    // The env secret is plain text; hashing it once (a decoy when unset) makes its check cost what a
+    // stored user's does.
+    elasticHash: () => (elasticHash ??= hashPassword(engine, config.elasticPassword)),
   };
 }
 

@@ -11,7 +11,6 @@ import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { loadStoredRoles } from "./authorization.js";
-import { readServiceConfig } from "./config.js";
 import { BodyTooLarge, fromEngineError, fromEnvelope, readBody, toResponse } from "./http.js";
 import { isConsolePath, serveConsole } from "./console-endpoints.js";
 import * as infoEndpoints from "./info-endpoints.js";
@@ -71,11 +70,6 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
 function connectionOf({ clientAddress, waitUntil, bulkInvalidation } = {}) {
   const address = typeof clientAddress === "string" && clientAddress !== "" ? clientAddress.slice(0, 64) : UNKNOWN_CLIENT;
   return { clientAddress: address, waitUntil: typeof waitUntil === "function" ? waitUntil : undefined, bulkInvalidation };
-}
-
-/** The service for one env on top of a bound engine; throws ConfigError for a bad env. */
-export function createServiceHandler(engine, env) {
-  return serviceHandler(engine, readServiceConfig(engine, env));
 }
 
 /** The service for a config that readServiceConfig made: `(request, options?) => Promise<Response>` (connectionOf). */

@@ -40,8 +40,12 @@ async function derive(password, salt, { kind, cost, key_bits: keyBits }) {
   return new Uint8Array(bits);
 }
 
-/** A new hash for `password`, in the core's format for new hashes. */
-export async function hashPassword(engine, password) {
+/**
+ * A new hash for `password`, in the core's format for new hashes. Without one, a decoy: the hash
+ * of a random secret, which costs a check what a real user's hash costs, so an unknown username
+ * is not faster to reject than a wrong password.
+ */
+export async function hashPassword(engine, password = toBase64(crypto.getRandomValues(new Uint8Array(24)))) {
   const format = engine.newPasswordHashFormat();
   const salt = crypto.getRandomValues(new Uint8Array(format.salt_bytes));
   const key = await derive(password, salt, format);
@@ -64,14 +68,4 @@ export async function verifyPassword(engine, password, hash) {
   } catch {
     return false;
   }
-}
-
-/**
- * A hash of a random secret in the format new passwords use. Checking a password against it
- * costs what checking a real user's password costs, so an unknown username is not faster to
- * reject than a wrong password.
- */
-export function createDecoyHash(engine) {
-  const secret = toBase64(crypto.getRandomValues(new Uint8Array(24)));
-  return hashPassword(engine, secret);
 }
