@@ -23,10 +23,7 @@ export function readServiceConfig(engine, env) {
     if (env === null || typeof env !== "object") {
       throw new ConfigError("env must be an object with TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT and ROLES");
     }
-    const kv = configured(
-      () => resolveStore(env),
-      (error) => error instanceof StoreConfigError,
-    );
+    const kv = resolveStore(env);
     const values = Object.entries(env).filter(([, value]) => value !== undefined && value !== null);
     const described = values.map(([name, value]) => {
       const type = typeof value;
@@ -35,22 +32,16 @@ export function readServiceConfig(engine, env) {
     const { settings, problem } = engine.service.serviceSettings(JSON.stringify(Object.fromEntries(described)));
     if (problem !== undefined) throw new ConfigError(problem);
     // ROLES: JSON text, or an already parsed object, on top of the built-in roles.
-    const roles = configured(
-      () => engine.parseRoles(env.ROLES),
-      () => true,
-    );
+    let roles;
+    try {
+      roles = engine.parseRoles(env.ROLES);
+    } catch (/** @type {any} */ error) {
+      throw new ConfigError(error?.message ?? String(error));
+    }
     return Object.freeze({ kv, ...settings, roles, audit: createAudit(engine, settings.audit, env.AUDIT_QUEUE) });
   } catch (error) {
-    if (error instanceof ConfigError) error.reply = fromEnvelope(engine.service.restError("Settings", error.message));
-    throw error;
-  }
-}
-
-/** `read()`'s value; an error it throws that `isSetting` is a ConfigError with its message. */
-function configured(read, isSetting) {
-  try {
-    return read();
-  } catch (/** @type {any} */ error) {
-    throw isSetting(error) ? new ConfigError(error?.message ?? String(error)) : error;
+    const problem = error instanceof StoreConfigError ? new ConfigError(error.message) : error;
+    if (problem instanceof ConfigError) problem.reply = fromEnvelope(engine.service.restError("Settings", problem.message));
+    throw problem;
   }
 }
