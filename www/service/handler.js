@@ -1,12 +1,8 @@
 // createHandler(env): the whole service as one `(Request) => Promise<Response>`, the same on
-// workerd, Node, Deno and Bun. The steps run in the order Elasticsearch 8/9 runs them:
-//   OPTIONS        a CORS preflight, else the route table's answer, without credentials
-//   authenticate   401 (ES authenticates on the headers, before routing); then CORS's 403
-//   stored roles   the caller's roles that ROLES lacks, read from the store (503 if it fails)
-//   body size      413
-//   request        the core's 400s, 405 and 406 for the request line and headers, in ES's order
-//                  (src/wasm/service.rs routeRequest), and for the body's bytes (checkBody)
-//   endpoint       its own 400s, then authorization (403), then the work
+// workerd, Node, Deno and Bun. The steps run in the order Elasticsearch 8/9 runs them
+// (docs/service.md, "Request order"): OPTIONS without credentials; authentication (401, as ES,
+// before routing), then CORS's 403; the caller's stored roles (503); the body's size (413); the
+// core's 400s, 405 and 406 (routeRequest, checkBody); the endpoint (its 400s, 403, the work).
 import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";

@@ -55,11 +55,11 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
     let timer;
     return new Promise((resolve) => {
       queue.push(resolve);
+      // While the waiter is in `queue`, `queue` is the pair's (an empty one is dropped).
       timer = setTimeout(() => {
-        const own = queues.get(pairKey);
-        const at = own?.indexOf(resolve) ?? -1;
-        if (at >= 0) own?.splice(at, 1);
-        if (own?.length === 0) queues.delete(pairKey);
+        const at = queue.indexOf(resolve);
+        if (at >= 0) queue.splice(at, 1);
+        if (queue.length === 0 && queues.get(pairKey) === queue) queues.delete(pairKey);
         resolve(false);
       }, MAX_WAIT_MS);
     }).finally(() => clearTimeout(timer));
