@@ -107,17 +107,17 @@ async function read(store, key) {
  */
 export async function authenticateRequest(ctx, request, uri, connection) {
   const { realms } = ctx;
-  const read = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
-  if (read.failure !== undefined) return { reply: fromEnvelope(read.failure) };
-  if (read.username !== undefined) {
-    const found = await authenticatePassword(realms, read.username, read.password, connection);
+  const presented = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
+  if (presented.failure !== undefined) return { reply: fromEnvelope(presented.failure) };
+  if (presented.username !== undefined) {
+    const found = await authenticatePassword(realms, presented.username, presented.password, connection);
     if (found.storeError !== undefined) return { reply: ctx.fail("StoreUnavailable", found.storeError) };
     if (found.principal) return { principal: found.principal };
-    return { reply: ctx.fail("UnableToAuthenticate", read.username, uri) };
+    return { reply: ctx.fail("UnableToAuthenticate", presented.username, uri) };
   }
-  if (read.token !== undefined) {
+  if (presented.token !== undefined) {
     try {
-      return { principal: await ctx.engine.checkToken(realms.config.kv, read.token, {}) };
+      return { principal: await ctx.engine.checkToken(realms.config.kv, presented.token, {}) };
     } catch (error) {
       return { reply: fromEngineError(error) };
     }
