@@ -96,7 +96,7 @@ pub fn outcome_envelope(outcome: CheckOutcome) -> String {
     match outcome {
         CheckOutcome::Valid(owner) => {
             const OPEN: &str = "{\"status\":200,\"headers\":{},\"body\":";
-            let mut out = String::with_capacity(OPEN.len() + owner.user.get().len() + 40);
+            let mut out = String::with_capacity(OPEN.len() + owner.user_json().len() + 40);
             out.push_str(OPEN);
             owner.push_authenticate_json(&mut out, "token");
             out.push('}');

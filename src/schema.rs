@@ -1,8 +1,7 @@
 //! The storage schema: which keys exist, what they hold, and when they expire.
 //! The reasoning is in `docs/storage-schema.md`; this module is its single implementation.
 
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::authentication::{Client, Subject};
@@ -11,36 +10,44 @@ use crate::settings::{PURGE_GRACE_MS, REFRESH_LIFETIME_MS};
 use crate::store::ttl_until;
 
 /// One token document (ES's `token_<id>` doc, §4.3), under `t:<doc id>`. Read by
-/// `token_documents` (its `TokenDocument` impl), not by a derived deserializer (wasm size).
+/// `token_documents` (its `TokenDocument` impl), not by a derived deserializer (wasm size), and
+/// written by `token_text::document_text` (the owner's fields are text: this `Serialize` skips
+/// them).
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenRecord {
     pub creation_time: u64,
     pub access: AccessHalf,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh: Option<RefreshHalf>,
+    #[serde(skip)]
     pub owner: StoredOwner,
 }
 
 /// The token's owner as stored: the `_authenticate` fields as JSON text (`user`), kept verbatim
 /// so that reading a document never builds the owner's value tree, and the two names the
-/// engine files tokens under.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// engine files tokens under. Read and written by `token_text`.
+#[derive(Debug, Clone)]
 pub struct StoredOwner {
     pub username: String,
     pub realm: String,
-    pub user: Box<RawValue>,
+    /// JSON text, as the document holds it (`token_text` checked it, or serde_json wrote it).
+    pub user: String,
     /// The tag its tokens carry ([`OwnerTag::to_text`]), so that a check compares it without
     /// hashing the names again. Absent in documents written before the tag: computed then.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
 
 impl StoredOwner {
     pub fn new(subject: &Subject) -> Option<StoredOwner> {
-        let user = serde_json::to_string(subject).ok().and_then(|text| RawValue::from_string(text).ok())?;
+        let user = serde_json::to_string(subject).ok()?;
         let (username, realm) = (subject.username.clone(), subject.realm_name().to_string());
         let tag = Some(OwnerTag::of(&realm, &username).to_text());
         Some(StoredOwner { username, realm, user, tag })
+    }
+
+    /// The stored `_authenticate` fields: a JSON value's text.
+    pub fn user_json(&self) -> &str {
+        &self.user
     }
 
     /// The realm tokens are filed under: the effective user's (lookup) realm, as ES's
@@ -51,7 +58,7 @@ impl StoredOwner {
 
     /// The stored fields without their closing brace, when they are a non-empty object.
     fn open_object(&self) -> Option<&str> {
-        let open = self.user.get().trim().strip_suffix('}')?;
+        let open = self.user.trim().strip_suffix('}')?;
         let inner = open.strip_prefix('{')?;
         (!inner.trim().is_empty()).then_some(open)
     }
@@ -86,7 +93,7 @@ impl StoredOwner {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AccessHalf {
     pub hash: String,
     pub expiration_time: u64,
@@ -329,8 +336,7 @@ mod tests {
     use super::*;
 
     fn owner(user: &str) -> StoredOwner {
-        let user = RawValue::from_string(user.into()).unwrap();
-        StoredOwner { username: "u".into(), realm: "r".into(), user, tag: None }
+        StoredOwner { username: "u".into(), realm: "r".into(), user: user.into(), tag: None }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::codec::{name_digest, RawToken};
 use crate::json_fields::Fields;
 use crate::schema::{self, keys, parse_watermark, AccessHalf, RefreshHalf, StoredOwner, TokenHalf, TokenRecord};
 use crate::store::{KvStore, StoreError};
+use crate::token_text;
 
 /// What every reader of a token document needs of it, whether it builds the refresh half
 /// ([`TokenRecord`]: refresh, invalidate) or lets the parser skip it ([`AccessRecord`]: a check).
@@ -54,7 +55,7 @@ fn refresh_half(value: Value) -> Result<RefreshHalf, String> {
 }
 
 /// A token document as a check reads it: the refresh half is skipped, not built.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone)]
 pub struct AccessRecord {
     pub creation_time: u64,
     pub access: AccessHalf,
@@ -63,7 +64,8 @@ pub struct AccessRecord {
 
 impl TokenDocument for AccessRecord {
     fn from_text(text: &str) -> Option<Self> {
-        serde_json::from_str(text).ok()
+        let (creation_time, access, owner) = token_text::access_record(text)?;
+        Some(AccessRecord { creation_time, access, owner })
     }
     fn creation_time(&self) -> u64 {
         self.creation_time
@@ -91,7 +93,7 @@ pub async fn save_record<S: KvStore>(
     record: &TokenRecord,
     now: u64,
 ) -> Result<(), StoreError> {
-    let text = serde_json::to_string(record).map_err(|e| StoreError(e.to_string()))?;
+    let text = token_text::document_text(record).map_err(|e| StoreError(e.to_string()))?;
     store.put(&keys::record(doc_id), &text, record.ttl_seconds(now), None).await
 }
 
@@ -272,10 +274,26 @@ mod tests {
     #[derive(Deserialize)]
     struct Derived {
         creation_time: u64,
-        access: AccessHalf,
+        access: DerivedAccess,
         #[serde(default)]
         refresh: Option<DerivedRefresh>,
-        owner: StoredOwner,
+        owner: DerivedOwner,
+    }
+
+    /// The owner's fields as a `Value` (`RawValue` went with serde_json's `raw_value` feature).
+    #[derive(Deserialize)]
+    struct DerivedOwner {
+        username: String,
+        realm: String,
+        user: Value,
+        #[serde(default)]
+        tag: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    struct DerivedAccess {
+        hash: String,
+        expiration_time: u64,
     }
 
     #[derive(Deserialize)]
@@ -298,8 +316,11 @@ mod tests {
             salt: r.salt,
             client: r.client,
         });
-        let record = TokenRecord { creation_time: d.creation_time, access: d.access, refresh, owner: d.owner };
-        serde_json::to_string(&record).ok()
+        let access = AccessHalf { hash: d.access.hash, expiration_time: d.access.expiration_time };
+        let DerivedOwner { username, realm, user, tag } = d.owner;
+        let owner = StoredOwner { username, realm, user: user.to_string(), tag };
+        let record = TokenRecord { creation_time: d.creation_time, access, refresh, owner };
+        token_text::document_text(&record).ok()
     }
 
     #[test]
@@ -330,7 +351,7 @@ mod tests {
             "{".to_string(),
         ];
         for text in &rows {
-            let read = TokenRecord::from_text(text).and_then(|r| serde_json::to_string(&r).ok());
+            let read = TokenRecord::from_text(text).and_then(|r| token_text::document_text(&r).ok());
             assert_eq!(read, derived(text), "{text}");
         }
         assert!(rows.iter().filter(|t| derived(t).is_some()).count() >= 4, "rows that parse");

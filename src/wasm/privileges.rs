@@ -11,6 +11,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::Reply;
+use crate::json_strings::strings_or_nulls;
 use crate::privileges::{self, Action, Caller};
 use crate::roles::RoleTable;
 use crate::{native_roles, user_privileges};
@@ -106,7 +107,7 @@ impl Roles {
         let Some(json) = native_json else {
             return Ok(Cow::Borrowed(&self.table));
         };
-        let values: Vec<Option<String>> = serde_json::from_str(&json)?;
+        let values = strings_or_nulls(&json).map_err(|error| JsError::new(&error))?;
         Ok(Cow::Owned(native_roles::with_stored(&self.table, &values)))
     }
 }

@@ -5,6 +5,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{illegal_argument, Reply};
+use crate::json_strings::strings_or_nulls;
 use crate::realm_endpoints;
 
 fn envelope(step: Result<Value, Reply>) -> String {
@@ -31,7 +32,6 @@ pub fn realm_reads(endpoint: &str, state_json: &str, caller: &str) -> String {
 /// strings or nulls) and the host's hash of a new password; or ES's 4xx.
 #[wasm_bindgen(js_name = realmAnswer)]
 pub fn realm_answer(endpoint: &str, state_json: &str, values_json: &str, hash: Option<String>) -> String {
-    let values = serde_json::from_str::<Vec<Option<String>>>(values_json)
-        .map_err(|error| illegal_argument(format!("invalid values: {error}")));
+    let values = strings_or_nulls(values_json).map_err(|error| illegal_argument(format!("invalid values: {error}")));
     envelope(state(state_json).and_then(|state| realm_endpoints::answer(endpoint, &state, &values?, hash)))
 }
