@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN, basic, inProcess, startWrangler } from "../tests/service/helpers.mjs";
+import { ADMIN, basic, inProcess, pool, startWrangler } from "../tests/service/helpers.mjs";
 import { countingKv } from "./counting-kv.mjs";
 import { request as json } from "./e2e-workerd.mjs";
 import { apiRequest, countedRequest, createClient, issueToken, revokeRequest } from "./peer/client.mjs";
@@ -52,20 +52,6 @@ const combine = (rounds) => {
     rounds: rounds.map((r) => Math.round(r.requestsPerSecond)),
   };
 };
-
-/** `make(i)` for i < n, `concurrency` at a time. */
-async function pool(n, concurrency, make) {
-  const out = new Array(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await make(i);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return out;
-}
 
 /** edge-token: a superuser whose tokens are checked and revoked, a token_admin who revokes. */
 async function edgeTokenSide(url, elastic, tokens, log) {

@@ -12,12 +12,12 @@
 //! the bootstrap password (`ELASTIC_PASSWORD`). Tokens issued before stay valid (§10).
 
 use serde::{Serialize, Serializer};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::errors::{illegal_argument, request_body_required, validation_error, validation_reason, Cause, Reply};
 use crate::json_fields::Fields;
 use crate::json_value::parse_strict;
-use crate::put_user::{parse_exception, read_secret, token_name};
+use crate::put_user::{credentials_map, parse_exception, read_secret, token_name};
 use crate::user_state::{reserved_state_key, ReservedState};
 use crate::users::{is_reserved, user_key, UserRecord};
 
@@ -36,14 +36,7 @@ pub struct ChangePasswordRequest {
 /// Written through a `Value`, not derived (as `PutUserRequest`: wasm size).
 impl Serialize for ChangePasswordRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut request = Map::new();
-        request.insert("username".into(), self.username.clone().into());
-        if let Some(password) = &self.password {
-            request.insert("password".into(), password.clone().into());
-        }
-        if let Some(hash) = &self.password_hash {
-            request.insert("password_hash".into(), hash.clone().into());
-        }
+        let mut request = credentials_map(&self.username, self.password.as_deref(), self.password_hash.as_deref());
         request.insert("key".into(), self.key.clone().into());
         Value::Object(request).serialize(serializer)
     }

@@ -33,18 +33,25 @@ pub struct PutUserRequest {
     pub enabled: bool,
 }
 
+/// The fields a put-user and a change-password request share, as the host hands them back:
+/// `username`, then `password` and `password_hash` where given.
+pub(crate) fn credentials_map(username: &str, password: Option<&str>, hash: Option<&str>) -> Map<String, Value> {
+    let mut request = Map::new();
+    request.insert("username".into(), username.into());
+    if let Some(password) = password {
+        request.insert("password".into(), password.into());
+    }
+    if let Some(hash) = hash {
+        request.insert("password_hash".into(), hash.into());
+    }
+    request
+}
+
 /// Written through a `Value` rather than derived: a derived `Serialize` is one more serializer
 /// per struct and output format in the wasm (`docs/wasm-size.md`).
 impl Serialize for PutUserRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut request = Map::new();
-        request.insert("username".into(), self.username.clone().into());
-        if let Some(password) = &self.password {
-            request.insert("password".into(), password.clone().into());
-        }
-        if let Some(hash) = &self.password_hash {
-            request.insert("password_hash".into(), hash.clone().into());
-        }
+        let mut request = credentials_map(&self.username, self.password.as_deref(), self.password_hash.as_deref());
         request.insert("roles".into(), self.roles.clone().into());
         request.insert("full_name".into(), self.full_name.clone().into());
         request.insert("email".into(), self.email.clone().into());

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ELASTIC_PASSWORD, basic, startWrangler } from "./helpers.mjs";
+import { ELASTIC_PASSWORD, basic, pool, startWrangler } from "./helpers.mjs";
 
 const persistTo = mkdtempSync(join(tmpdir(), "edge-token-concurrent-"));
 const server = await startWrangler({ persistTo });
@@ -41,20 +41,6 @@ async function call(method, path, auth, body) {
   const seen = { method, path, user: body?.username, status: response.status, text: text.slice(0, 300), json };
   answers.push(seen);
   return seen;
-}
-
-/** `make(i)` for i < n, `concurrency` at a time (as the bench's set-up makes its tokens). */
-async function pool(n, concurrency, make) {
-  const out = new Array(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await make(i);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return out;
 }
 
 /** Fails with every bad answer and workerd's log unless all answers were the service's own. */

@@ -47,6 +47,20 @@ export async function engineApi() {
   return (await import("../../www/engine/bound.js")).engine;
 }
 
+/** `make(i)` for i < n, `concurrency` at a time. */
+export async function pool(n, concurrency, make) {
+  const out = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await make(i);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return out;
+}
+
 export const basic = (username, password) => `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 export const bearer = (token) => `Bearer ${token}`;
 export const ADMIN = basic("elastic", ELASTIC_PASSWORD);
