@@ -4,6 +4,7 @@
 // before routing), then CORS's 403; the caller's stored roles (503); the body's size (413); the
 // core's 400s, 405 and 406 (routeRequest, checkBody); the endpoint (its 400s, 403, the work).
 import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
+import { EdgeTokenError, internalError } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { loadStoredRoles } from "./authorization.js";
@@ -127,8 +128,9 @@ export function serviceHandler(boundEngine, config) {
       try {
         out = ctx.fail("Internal");
       } catch (failed) {
-        // The core itself failed: bind.js's EdgeTokenError carries the JS copy of its 500.
-        out = fromEngineError(failed);
+        // The core itself failed: bind.js's EdgeTokenError carries the JS copy of its 500; any
+        // other error gets that copy here, so this path never throws.
+        out = fromEngineError(failed instanceof EdgeTokenError ? failed : internalError());
       }
     }
     if (trail) ctx.config.audit(trail, out, now, options?.waitUntil);

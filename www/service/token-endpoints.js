@@ -37,8 +37,9 @@ export async function invalidateToken(ctx, { principal, body, connection }) {
   // those 400s itself, so a permitted caller's body is parsed once; the parse-only call runs
   // for a refused caller, and in front of a Durable Object (a bad body costs it no request).
   const { kv } = ctx.config;
+  const inDurableObject = kv instanceof DurableObjectStore;
   const denied = authorize(ctx, principal, "invalidateToken");
-  if (denied || kv instanceof DurableObjectStore) {
+  if (denied || inDurableObject) {
     ctx.engine.parseInvalidateRequest(body);
     if (denied) return denied;
   }
@@ -46,7 +47,7 @@ export async function invalidateToken(ctx, { principal, body, connection }) {
   // On Workers (KV mode) a realm or user is invalidated in segments that each fit one
   // invocation's KV operations, the next ones through `bulk.next` (worker.js); elsewhere, and in
   // the Durable Object, the core runs them all in this call.
-  const bulk = kv instanceof DurableObjectStore ? undefined : connection?.bulkInvalidation;
+  const bulk = inDurableObject ? undefined : connection?.bulkInvalidation;
   if (bulk === undefined) return reply(200, await ctx.engine.invalidateToken(kv, body, {}));
   return answer(ctx, async () => {
     let out = await ctx.engine.invalidateToken(kv, body, { segmented: bulk.segmented });
