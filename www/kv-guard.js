@@ -125,17 +125,6 @@ function withSharedTimer(promise, ms, what, alive = always) {
   });
 }
 
-/** For tests: how many operations wait on the shared timer, and whether it runs. */
-export function sharedDeadlineState() {
-  return {
-    pending: pending.size,
-    running: interval !== null,
-    tickMs: interval === null ? null : tickMs,
-    // Node and Bun: whether the interval keeps the process alive (null where timers are numbers).
-    holdsProcess: typeof interval?.hasRef === "function" ? interval.hasRef() : null,
-  };
-}
-
 /** `call()` as a promise, also when it throws synchronously. */
 export function attempt(call) {
   try {
@@ -144,6 +133,13 @@ export function attempt(call) {
     return Promise.reject(error);
   }
 }
+
+/** The methods of a KV binding: those the guard wraps, and a DurableObjectStore carries. */
+export const KV_METHODS = ["get", "put", "delete", "list"];
+
+/** Whether `kv` has the methods of a KV binding. */
+export const isKvBinding = (kv) =>
+  kv !== null && typeof kv === "object" && KV_METHODS.every((method) => typeof kv[method] === "function");
 
 const isRateLimited = (error) => /\b429\b/.test(String(error?.message ?? error));
 

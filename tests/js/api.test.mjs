@@ -128,6 +128,9 @@ test("arguments of the wrong type are TypeErrors, and never reach the raw module
   await assert.rejects(api.refreshToken(kv, undefined, {}), TypeError);
   await assert.rejects(api.refreshToken(undefined, "t", CLIENT), TypeError);
   await assert.rejects(api.createToken({}, {}), TypeError);
+  // A binding must have all four methods, also for a call that would use only some of them.
+  const { delete: _, ...noDelete } = { get: kv.get, put: kv.put, delete: kv.delete, list: kv.list };
+  await assert.rejects(api.invalidateToken(noDelete, { token: "t" }), /kv must be a KV namespace binding/);
   assert.throws(() => api.parseTokenRequest(undefined), TypeError);
   assert.equal(calls.length, 0);
 });

@@ -1,8 +1,9 @@
 // kv-guard.js on its own: the deadline every KV operation gets (one shared interval for all
-// pending operations), the 429 retries and the `alive` fence, over hand-made bindings.
+// pending operations), the 429 retries and the `alive` fence, over hand-made bindings. The shared
+// interval is watched from outside, through the setInterval and clearInterval it calls.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { guardKv, sharedDeadlineState } from "../../www/kv-guard.js";
+import { guardKv } from "../../www/kv-guard.js";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -32,27 +33,38 @@ async function outcome(operation) {
   }
 }
 
-/** Waits until the shared interval has stopped (its first tick with nothing pending). */
-async function idle() {
-  for (let i = 0; i < 200 && sharedDeadlineState().running; i++) await sleep(10);
-  assert.deepEqual(
-    sharedDeadlineState(),
-    { pending: 0, running: false, tickMs: null, holdsProcess: null },
-    "the interval stops once nothing is pending",
-  );
+// The guard's intervals (its callback is `tick`): each one made, and those cleared.
+const intervals = [];
+const cleared = new Set();
+const { setInterval: realSetInterval, clearInterval: realClearInterval } = globalThis;
+globalThis.setInterval = (callback, ms, ...args) => {
+  const timer = realSetInterval(callback, ms, ...args);
+  if (callback.name === "tick") intervals.push({ timer, ms });
+  return timer;
+};
+globalThis.clearInterval = (timer) => {
+  cleared.add(timer);
+  realClearInterval(timer);
+};
+
+/** The shared interval if one runs: its period, and whether it keeps the process alive. */
+function sharedInterval() {
+  const last = intervals.at(-1);
+  if (last === undefined || cleared.has(last.timer)) return null;
+  return { tickMs: last.ms, holdsProcess: last.timer.hasRef() };
 }
 
-/** Counts setInterval calls made during `body`. */
+/** Waits until the shared interval has stopped (its first tick with nothing pending). */
+async function idle() {
+  for (let i = 0; i < 200 && sharedInterval() !== null; i++) await sleep(10);
+  assert.equal(sharedInterval(), null, "the interval stops once nothing is pending");
+}
+
+/** Counts the guard's intervals made during `body`. */
 async function countingIntervals(body) {
-  const original = globalThis.setInterval;
-  let made = 0;
-  globalThis.setInterval = (...args) => (made++, original(...args));
-  try {
-    await body();
-  } finally {
-    globalThis.setInterval = original;
-  }
-  return made;
+  const before = intervals.length;
+  await body();
+  return intervals.length - before;
 }
 
 test("an operation that hangs is rejected at its deadline, not before, with the same error", async () => {
@@ -101,22 +113,20 @@ test("many pending operations share one interval; it holds the process only whil
   const made = await countingIntervals(async () => {
     const quick = Array.from({ length: 20 }, (_, i) => kv.get(`ok${i}`));
     const stuck = Array.from({ length: 20 }, (_, i) => kv.get(`hang${i}`));
-    const state = sharedDeadlineState();
-    assert.equal(state.pending, 40);
-    assert.equal(state.running, true);
-    assert.equal(state.tickMs, 10, "a tenth of the deadline, at least 10 ms");
-    assert.equal(state.holdsProcess, true, "pending operations keep the process alive until their deadline");
+    assert.deepEqual(
+      sharedInterval(),
+      { tickMs: 10, holdsProcess: true },
+      "a tenth of the deadline (at least 10 ms), keeping the process alive while operations are pending",
+    );
     resolveAll();
     assert.deepEqual(
       await Promise.all(quick),
       quick.map((_, i) => `ok${i}`),
     );
-    assert.equal(sharedDeadlineState().pending, 20);
     const outcomes = await Promise.all(stuck.map(outcome));
     assert.ok(outcomes.every((o) => o.error?.message === "KV GET timed out after 80 ms"));
-    const after = sharedDeadlineState();
-    assert.equal(after.pending, 0);
-    if (after.running) assert.equal(after.holdsProcess, false, "an idle interval is unref'd until it stops");
+    const after = sharedInterval();
+    if (after !== null) assert.equal(after.holdsProcess, false, "an idle interval is unref'd until it stops");
   });
   assert.equal(made, 1, "one interval for 40 operations");
   await idle();
@@ -130,7 +140,7 @@ test("a short deadline arriving while a long one is pending still fires on time"
   );
   const short = guardKv(hanging, { timeoutMs: 50 });
   const longOne = long.get("slow");
-  assert.equal(sharedDeadlineState().tickMs, 1_000);
+  assert.equal(sharedInterval()?.tickMs, 1_000);
   const out = await outcome(() => short.get("k"));
   assert.equal(out.error?.message, "KV GET timed out after 50 ms");
   assert.ok(out.ms >= 50 && out.ms < 1_000, `after ${out.ms} ms`);
@@ -202,7 +212,7 @@ test("on workerd every operation keeps its own timer (timers there are scoped to
     const kv = guardKv(hanging, { timeoutMs: 40 });
     const made = await countingIntervals(async () => {
       const pending = kv.get("k");
-      assert.equal(sharedDeadlineState().pending, 0, "not on the shared timer");
+      assert.equal(sharedInterval(), null, "not on the shared timer");
       const out = await outcome(pending);
       assert.equal(out.error?.message, "KV GET timed out after 40 ms");
     });

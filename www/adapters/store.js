@@ -17,9 +17,7 @@
 // The binding resolveStore() returns is still KV-shaped (each method one round trip) for code
 // that keeps its own keys in the namespace, such as the service's native-realm users.
 import { EdgeTokenError, settle } from "../engine/errors.js";
-
-/** The method through which forwardEngineCalls() hands a whole engine call to the store. */
-export const ENGINE_CALL = Symbol.for("edge-token.engine-call");
+import { isKvBinding } from "../kv-guard.js";
 
 export class StoreConfigError extends Error {
   constructor(message) {
@@ -68,14 +66,11 @@ export class DurableObjectStore {
   delete = (key) => this.#stub().kv("delete", [key]);
   list = (options) => this.#stub().kv("list", [options]);
 
-  /** One engine call, run in the object: an outcomeOf() the call. */
-  [ENGINE_CALL](name, args) {
+  /** One engine call, run in the object (forwardEngineCalls): an outcomeOf() the call. */
+  engineCall(name, args) {
     return this.#stub().call(name, args);
   }
 }
-
-/** The methods of a KV binding: those a DurableObjectStore carries to the TokenStore. */
-export const KV_METHODS = ["get", "put", "delete", "list"];
 
 const bindings = new WeakMap();
 
@@ -86,10 +81,9 @@ const bindings = new WeakMap();
 export function resolveStore(env) {
   const mode = env?.TOKEN_STORE || "kv";
   if (mode === "kv") {
-    const kv = env.TOKENS;
-    const ok = kv !== null && typeof kv === "object" && KV_METHODS.every((m) => typeof kv[m] === "function");
-    if (!ok) throw new StoreConfigError("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
-    return kv;
+    if (!isKvBinding(env.TOKENS))
+      throw new StoreConfigError("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
+    return env.TOKENS;
   }
   if (mode === "durable_object") {
     const namespace = env.TOKEN_DO;
@@ -120,7 +114,7 @@ export function forwardEngineCalls(engine) {
       if (typeof options?.now === "function") args[at] = { ...options, now: options.now() };
       let outcome;
       try {
-        outcome = await kv[ENGINE_CALL](name, args);
+        outcome = await kv.engineCall(name, args);
       } catch (/** @type {any} */ error) {
         // The object rejects bad arguments as the local API does; anything else is the store failing.
         if (error instanceof TypeError) throw error;

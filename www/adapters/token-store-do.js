@@ -4,8 +4,9 @@
 // consistency mode").
 import { DurableObject } from "cloudflare:workers";
 import * as engine from "../entry-workerd.js";
+import { KV_METHODS } from "../kv-guard.js";
 import { DurableObjectKV } from "./durable-object.js";
-import { ENGINE_CALLS, KV_METHODS, outcomeOf } from "./store.js";
+import { ENGINE_CALLS, outcomeOf } from "./store.js";
 
 export class TokenStore extends DurableObject {
   #kv;

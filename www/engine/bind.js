@@ -2,7 +2,7 @@
 // use. Every call goes through here, so that whatever the wasm does (an ES error envelope, a
 // trap, a glue TypeError) reaches the caller as a resolved body or an EdgeTokenError, never as
 // a crash or a call that hangs.
-import { attempt, guardKv } from "../kv-guard.js";
+import { attempt, guardKv, isKvBinding } from "../kv-guard.js";
 import { checkEnvelope } from "./check.js";
 import { EdgeTokenError, internalError, settle } from "./errors.js";
 import { asJson, bindRealmCalls, bindServiceCalls, pureMemo, requireString } from "./sync-calls.js";
@@ -15,14 +15,6 @@ function rolesText(roles) {
   if (roles === undefined || roles === null) return "";
   if (typeof roles === "string") return roles;
   return JSON.stringify(roles, (_key, value) => (value === undefined ? null : value)) ?? "null";
-}
-
-const PANIC_LISTENERS = Symbol.for("edge-token.panic");
-
-/** Registers `listener` with the panic hook of every edge-token wasm instance in this realm. */
-function onPanic(listener) {
-  globalThis[PANIC_LISTENERS] ??= new Set();
-  globalThis[PANIC_LISTENERS].add(listener);
 }
 
 /** The clock fixed for a call by `options.now` (a number or a function), or undefined. */
@@ -51,9 +43,7 @@ function optionsJson(options = {}) {
 }
 
 function requireKv(kv) {
-  if (kv === null || typeof kv !== "object" || typeof kv.get !== "function" || typeof kv.put !== "function") {
-    throw new TypeError("kv must be a KV namespace binding (an object with get, put, delete and list)");
-  }
+  if (!isKvBinding(kv)) throw new TypeError("kv must be a KV namespace binding (an object with get, put, delete and list)");
 }
 
 /**
@@ -69,7 +59,7 @@ function requireKv(kv) {
 export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   // Traps reach this wrapper two ways: thrown by an export's synchronous part, or, inside an
   // async export after its first await, as a global uncaught error from the glue's task queue
-  // (that call would never settle). The Rust panic hook reports the second kind (onPanic below).
+  // (that call would never settle). The Rust panic hook reports the second kind (below).
   // `inflight` holds the rejecters of the async calls running on the current instance: after a
   // trap their futures live in a dead instance, so recover() fails them instead of letting them
   // hang. `generation` counts instances, so that a check's step object of a dead one is not used.
@@ -97,8 +87,11 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   // next call: not from inside the hook (the dying instance is still on the stack), and not left
   // to the glue's own guard, which runs only after the arguments were copied with the dead
   // instance's allocator.
+  // The hook calls every listener under this symbol (src/wasm/panic.rs): one per bound glue.
   let reinitBeforeNextCall = false;
-  onPanic(() => {
+  const panicListeners = Symbol.for("edge-token.panic");
+  globalThis[panicListeners] ??= new Set();
+  globalThis[panicListeners].add(() => {
     recover(new Error("the wasm instance panicked"), { now: false });
     reinitBeforeNextCall = true;
   });
@@ -295,11 +288,9 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     parseInvalidateRequest(bodyText) {
       return callSync("parseInvalidateRequest", bodyText === undefined || bodyText === null ? "" : asJson(bodyText));
     },
-    validateSettings(settings = {}) {
-      return callSync(
-        "validateSettings",
-        JSON.stringify({ timeout: settings.timeout ?? undefined, secret: settings.secret ?? undefined }),
-      );
+    /** The settings read as a call's options are (optionsJson), checked by the core. */
+    validateSettings(settings) {
+      return callSync("validateSettings", optionsJson(settings));
     },
     parseRoles,
     authorize,
