@@ -75,15 +75,6 @@ export class MemoryKV implements KVBinding {
   get(keys: string[], type?: "text" | { type?: "text" }): Promise<Map<string, string | null>>;
   get<T = unknown>(keys: string[], type: "json" | { type: "json" }): Promise<Map<string, T | null>>;
 
-  getWithMetadata<M = unknown>(
-    key: string,
-    type?: KVGetType | { type?: KVGetType },
-  ): Promise<{ value: any; metadata: M | null }>;
-  getWithMetadata<M = unknown>(
-    keys: string[],
-    type?: "text" | "json" | { type?: "text" | "json" },
-  ): Promise<Map<string, { value: any; metadata: M | null } | null>>;
-
   put(key: string, value: KVValue, options?: KVPutOptions): Promise<void>;
   delete(key: string): Promise<void>;
   list<M = unknown>(options?: KVListOptions): Promise<KVListResult<M>>;

@@ -53,11 +53,6 @@ function toText(value) {
   throw new TypeError("KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.");
 }
 
-/** get()'s second argument: a type name or `{ type }`; text by default. */
-function readType(typeOrOptions) {
-  return (typeof typeOrOptions === "string" ? typeOrOptions : typeOrOptions?.type) ?? "text";
-}
-
 /** A stored text as get() returns it for `type`. */
 function convert(text, type) {
   switch (type) {
@@ -138,23 +133,13 @@ export class KVEmulation {
     return this.#clock();
   }
 
+  /** A key's value as `type` makes it (null when there is none), or a bulk get's Map of them. */
   async get(keyOrKeys, typeOrOptions) {
-    const type = readType(typeOrOptions);
-    return this.#read(keyOrKeys, type, (entry) => convert(entry.value, type), null);
-  }
-
-  /** @returns {Promise<any>} `{value, metadata}`, or a Map of them for an array of keys */
-  async getWithMetadata(keyOrKeys, typeOrOptions) {
-    const type = readType(typeOrOptions);
-    const shape = (entry) => ({ value: convert(entry.value, type), metadata: entry.metadata ?? null });
-    return this.#read(keyOrKeys, type, shape, { value: null, metadata: null });
-  }
-
-  /** A key's entry as `shape` makes it (`missing` when there is none), or a bulk get's Map. */
-  async #read(keyOrKeys, type, shape, missing) {
+    // The second argument is a type name or `{ type }`; text by default.
+    const type = (typeof typeOrOptions === "string" ? typeOrOptions : typeOrOptions?.type) ?? "text";
     if (!Array.isArray(keyOrKeys)) {
       const [entry] = await this.#backend.load([checkedKey(keyOrKeys, "GET")]);
-      return entry ? shape(entry) : missing;
+      return entry ? convert(entry.value, type) : null;
     }
     if (type !== "text" && type !== "json") throw new TypeError('Bulk get only supports the "text" and "json" types.');
     if (keyOrKeys.length < 1) throw new Error("KV GET_BULK failed: 400 You must request a minimum of 1 key");
@@ -163,7 +148,7 @@ export class KVEmulation {
     }
     const names = keyOrKeys.map((key) => checkedKey(key, "GET_BULK"));
     const entries = await this.#backend.load(names);
-    return new Map(names.map((name, i) => [name, entries[i] ? shape(entries[i]) : null]));
+    return new Map(names.map((name, i) => [name, entries[i] ? convert(entries[i].value, type) : null]));
   }
 
   /** @param {string} key @param {unknown} value @param {PutOptions} [options] */

@@ -22,8 +22,6 @@ const script = [
   ["get", "missing"],
   ["get", ["a", "missing", "b"]],
   ["get", ["d:é"], "json"],
-  ["getWithMetadata", "a"],
-  ["getWithMetadata", ["a", "missing"]],
   ["list", {}],
   ["list", { prefix: "d:" }],
   ["list", { limit: 2 }],

@@ -95,21 +95,11 @@ test("bulk get takes 1 to 100 keys and only text or json", async () => {
   await assert.rejects(kv.get(["ok", ""]), /empty/);
 });
 
-test("getWithMetadata returns value and metadata, null metadata when none", async () => {
+test("metadata is listed with its key; a key without metadata lists none", async () => {
   const { kv } = kvAt();
   await kv.put("m", "v", { metadata: { user: "u", n: 2 } });
   await kv.put("plain", "p");
-  assert.deepEqual(await kv.getWithMetadata("m"), { value: "v", metadata: { user: "u", n: 2 } });
-  assert.deepEqual(await kv.getWithMetadata("plain"), { value: "p", metadata: null });
-  assert.deepEqual(await kv.getWithMetadata("none"), { value: null, metadata: null });
-  const bulk = await kv.getWithMetadata(["m", "none"]);
-  assert.deepEqual(
-    [...bulk],
-    [
-      ["m", { value: "v", metadata: { user: "u", n: 2 } }],
-      ["none", null],
-    ],
-  );
+  assert.deepEqual((await kv.list()).keys, [{ name: "m", metadata: { user: "u", n: 2 } }, { name: "plain" }]);
 });
 
 test("stored metadata is a copy, not the caller's object", async () => {
@@ -117,7 +107,7 @@ test("stored metadata is a copy, not the caller's object", async () => {
   const metadata = { n: 1 };
   await kv.put("k", "v", { metadata });
   metadata.n = 2;
-  assert.deepEqual((await kv.getWithMetadata("k")).metadata, { n: 1 });
+  assert.deepEqual((await kv.list()).keys[0].metadata, { n: 1 });
 });
 
 test("delete removes a key and is a no-op for a missing one", async () => {
@@ -196,7 +186,6 @@ test("expired entries vanish from get, list, size and entries at the expiry seco
   assert.equal(await kv.get("short"), "s", "alive 1 ms before the expiration second");
   clock.ms = expiresAt * 1000;
   assert.equal(await kv.get("short"), null);
-  assert.deepEqual(await kv.getWithMetadata("short"), { value: null, metadata: null });
   assert.deepEqual(
     [...(await kv.get(["short", "long"]))],
     [
