@@ -199,11 +199,15 @@ export class KVEmulation {
   }
 }
 
-/** An in-memory KV namespace: a Map of entries, and their names in UTF-8 byte order for list(). */
+/**
+ * An in-memory KV namespace: a Map of entries by their names' byte strings (byteString), whose
+ * code units are the names' UTF-8 bytes, so that the native sort and startsWith of those keys
+ * are KV's order (names whose UTF-8 is the same, as lone surrogates encode to U+FFFD, are one key).
+ */
 export class MemoryKV extends KVEmulation {
-  /** name -> entry, with its name's byte string as `key` @type {Map<string, Entry & { key: string }>} */
+  /** byte string -> the entry, with the name it was stored under @type {Map<string, Entry & { name: string }>} */
   #entries = new Map();
-  /** The names in KV's order, kept in order by store and remove; null until first needed @type {string[] | null} */
+  /** The byte strings in order, kept in order by store and remove; null until first needed @type {string[] | null} */
   #sorted = null;
 
   constructor({ now = Date.now } = {}) {
@@ -220,8 +224,8 @@ export class MemoryKV extends KVEmulation {
   *entries() {
     this.#sweep();
     // A snapshot, taken at the first next(): the caller may write while it iterates.
-    yield* this.#sortedNames().map((name) => {
-      const { value, metadata, expiration } = this.#at(name);
+    yield* this.#sortedKeys().map((key) => {
+      const { name, value, metadata, expiration } = this.#at(key);
       return { name, value, metadata, expiration };
     });
   }
@@ -229,7 +233,7 @@ export class MemoryKV extends KVEmulation {
   /** @param {string[]} names */
   load(names) {
     return names.map((name) => {
-      const entry = this.#entries.get(name);
+      const entry = this.#entries.get(byteString(name));
       if (entry === undefined || !isExpired(entry, this.now())) return entry;
       this.remove(name);
       return undefined;
@@ -239,73 +243,58 @@ export class MemoryKV extends KVEmulation {
   /** @param {string} name @param {Entry} entry */
   store(name, { value, metadata, expiration }) {
     const key = byteString(name);
-    // A new name goes into its place in the sorted names (a binary search), so that listing a
+    // A new key goes into its place in the sorted keys (a binary search), so that listing a
     // large store between writes does not sort it all again.
-    if (this.#sorted !== null && !this.#entries.has(name)) this.#sorted.splice(this.#lowerBound(key), 0, name);
-    this.#entries.set(name, { key, value, metadata, expiration });
+    if (this.#sorted !== null && !this.#entries.has(key)) this.#sorted.splice(this.#lowerBound(key), 0, key);
+    this.#entries.set(key, { name, value, metadata, expiration });
   }
 
   /** @param {string} name */
   remove(name) {
-    const entry = this.#entries.get(name);
-    if (entry === undefined) return;
-    if (this.#sorted !== null) this.#sorted.splice(this.#lowerBound(entry.key), 1);
-    this.#entries.delete(name);
+    const key = byteString(name);
+    if (this.#entries.delete(key) && this.#sorted !== null) this.#sorted.splice(this.#lowerBound(key), 1);
   }
 
   /** @param {string} prefix @param {string | undefined} after @param {number} limit */
   scan(prefix, after, limit) {
     this.#sweep();
-    const names = this.#sortedNames();
+    const keys = this.#sortedKeys();
     const start = byteString(prefix);
     // Keys sharing a prefix are contiguous in byte order: start at the first one, or just after
     // `after` when that is further on, and stop at the first key without the prefix.
     let i = this.#lowerBound(start);
     if (after !== undefined) i = Math.max(i, this.#lowerBound(byteString(after), true));
-    const inPrefix = (at) => at < names.length && this.#at(names[at]).key.startsWith(start);
+    const inPrefix = (at) => at < keys.length && keys[at].startsWith(start);
     /** @type {[string, Entry][]} */
     const entries = [];
-    for (; entries.length < limit && inPrefix(i); i++) entries.push([names[i], this.#at(names[i])]);
-    return { entries, last: inPrefix(i) ? names[i - 1] : undefined };
+    for (; entries.length < limit && inPrefix(i); i++) entries.push([this.#at(keys[i]).name, this.#at(keys[i])]);
+    return { entries, last: inPrefix(i) ? this.#at(keys[i - 1]).name : undefined };
   }
 
   #sweep() {
     const [before, now] = [this.#entries.size, this.now()];
-    for (const [name, entry] of this.#entries) if (isExpired(entry, now)) this.#entries.delete(name);
-    if (this.#entries.size < before && this.#sorted !== null)
-      this.#sorted = this.#sorted.filter((name) => this.#entries.has(name));
+    for (const [key, entry] of this.#entries) if (isExpired(entry, now)) this.#entries.delete(key);
+    if (this.#entries.size < before && this.#sorted !== null) this.#sorted = this.#sorted.filter((key) => this.#entries.has(key));
   }
 
-  /** The entry of a name known to be stored. */
-  #at(name) {
-    return /** @type {Entry & { key: string }} */ (this.#entries.get(name));
+  /** The entry of a key known to be stored. */
+  #at(key) {
+    return /** @type {Entry & { name: string }} */ (this.#entries.get(key));
   }
 
-  #sortedNames() {
-    if (this.#sorted === null) {
-      const names = [...this.#entries.keys()];
-      // UTF-16 code-unit order (the native sort) equals UTF-8 byte order unless a name holds a
-      // code unit from U+D800 up; only then compare byte strings (slower on large stores).
-      if (names.some((name) => /[\uD800-\uFFFF]/.test(name))) {
-        const keyOf = (name) => this.#at(name).key;
-        names.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
-      } else {
-        names.sort();
-      }
-      this.#sorted = names;
-    }
+  #sortedKeys() {
+    this.#sorted ??= [...this.#entries.keys()].sort();
     return this.#sorted;
   }
 
-  /** Index of the first sorted name whose byte string is >= `key` (> `key` when `strict`). */
+  /** Index of the first sorted key that is >= `key` (> `key` when `strict`). */
   #lowerBound(key, strict = false) {
-    const names = /** @type {string[]} */ (this.#sorted);
+    const keys = /** @type {string[]} */ (this.#sorted);
     let lo = 0;
-    let hi = names.length;
+    let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const at = this.#at(names[mid]).key;
-      if (at < key || (strict && at === key)) lo = mid + 1;
+      if (keys[mid] < key || (strict && keys[mid] === key)) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -19,8 +19,8 @@ async function listAll(kv, prefix) {
   return names;
 }
 
-// Two alphabets: one where UTF-16 and UTF-8 orders agree (MemoryKV may sort natively), one
-// where they differ (a surrogate pair sorts before U+FFFF in UTF-16, after it in UTF-8).
+// Two alphabets: one where UTF-16 and UTF-8 orders agree, one where they differ (a surrogate
+// pair sorts before U+FFFF in UTF-16, after it in UTF-8).
 for (const alphabet of [
   ["a", "b", "z", "é", ":"],
   ["a", "b", "z", "é", "\u{10000}", "\uffff", ":"],
