@@ -20,10 +20,7 @@ import { EdgeTokenError, settle } from "../engine/errors.js";
 import { isKvBinding } from "../kv-guard.js";
 
 export class StoreConfigError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "ConfigError";
-  }
+  name = "ConfigError";
 }
 
 /**
