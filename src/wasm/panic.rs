@@ -1,7 +1,7 @@
 //! What happens if the wasm ever panics despite the no-panic lints: a panic aborts (traps) the
 //! instance, and a trapped instance may hold a half-updated heap, so it must not serve again.
 //!
-//! The protocol with the JavaScript side (`www/engine/instance.js`): the hook calls every
+//! The protocol with the JavaScript side (`www/engine/bind.js`, `bindGlue`): the hook calls every
 //! listener registered under `Symbol.for('edge-token.panic')`, which fail the calls in flight
 //! with a 500 instead of leaving them pending forever, and schedules a fresh instance for the
 //! next call. The cost of a trap is one failed request.
