@@ -68,7 +68,7 @@ pub const LIMITS: Limits = Limits {
 pub enum Entry {
     /// Admitted, holding the place of this lease.
     Admit(Lease),
-    /// Waits for the checks in flight; the host hands it to [`LoginThrottle::leave`]'s answer.
+    /// Waits for the checks in flight; the host hands it to [`LoginThrottle::wake`]'s answer.
     Wait,
     Refuse,
 }
@@ -89,7 +89,7 @@ pub struct Released {
 pub enum Step {
     /// Being checked, holding this lease: [`LoginThrottle::finish`] ends it.
     Admitted(Lease),
-    /// Waits for the checks in flight; the host hands it to [`LoginThrottle::leave`]'s answer.
+    /// Waits for the checks in flight; the host hands it to [`LoginThrottle::wake`]'s answer.
     Wait,
     Refused,
     /// A check known to succeed, admitted and ended as a success.
@@ -363,7 +363,7 @@ impl LoginThrottle {
     /// A write of [`Self::take_write`] failed (a 429 or a failing store): a later attempt
     /// writes it.
     pub fn unwritten(&mut self, key: &str) {
-        self.state.get(key, |_| true).name.dirty = true;
+        self.state.get(key, |_| true).name.dirty = true; // no clock here: forgets nothing
     }
 }
 
