@@ -20,6 +20,12 @@
 //! waiting attempts (they are its promises) and tells each call how many wait; this module
 //! keeps every count and makes every decision.
 //!
+//! A place in flight is a lease (`crate::throttle_leases`): an attempt the host never ends (on
+//! workerd, one whose client disconnected) holds its places for [`Limits::lease_ms`] at most.
+//! Expired places are forgotten whenever their key is next looked at, and the waiting attempts
+//! of a pair ask again ([`LoginThrottle::wake`]) when its first lease ends
+//! ([`LoginThrottle::retry_at`]), so they are admitted then.
+//!
 //! State is per instance, for at most `cache_size` keys of each kind (the least recently used
 //! idle ones are forgotten first; a busy one is kept, so a flood of other keys cannot reset its
 //! count). Only the bucket of a username that exists is shared through the store, so that other
@@ -27,9 +33,10 @@
 //! TTL of the window; failures for unknown usernames never write (anonymous traffic costs no
 //! store writes). Of the stored copy and this one the fuller bucket wins.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
+
+use crate::bounded_map::BoundedMap;
+use crate::throttle_leases::{Ids, Lease, Leases, LEASE_MS};
 
 /// The throttle's limits (the service has no setting for them).
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +48,8 @@ pub struct Limits {
     pub per_username: f64,
     pub write_interval_ms: f64,
     pub cache_size: usize,
+    /// How long a place in flight is held without its attempt being ended.
+    pub lease_ms: f64,
 }
 
 pub const LIMITS: Limits = Limits {
@@ -51,32 +60,36 @@ pub const LIMITS: Limits = Limits {
     per_username: 100.0,
     write_interval_ms: 60.0 * 1000.0,
     cache_size: 10_000,
+    lease_ms: LEASE_MS,
 };
 
 /// What becomes of an attempt that asks to be checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
-    Admit,
-    /// Waits for the checks in flight; the host hands it to [`LoginThrottle::leave`]'s answer.
+    /// Admitted, holding the place of this lease.
+    Admit(Lease),
+    /// Waits for the checks in flight; the host hands it to [`LoginThrottle::wake`]'s answer.
     Wait,
     Refuse,
 }
 
-/// What the waiting attempts of a client and username get when a check of theirs ends: the
-/// first `admit` of them are admitted (and counted in flight) and the rest keep waiting, or all
-/// are refused (`refuse_rest`: a lock began; then `admit` is 0).
+/// What the waiting attempts of a client and username get when a check of theirs ends (or a
+/// lease runs out): the first `admit` of them are admitted (and counted in flight, holding the
+/// leases `first`, `first + 1`, ...) and the rest keep waiting, or all are refused
+/// (`refuse_rest`: a lock began; then `admit` is 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Released {
     pub admit: usize,
+    pub first: Lease,
     pub refuse_rest: bool,
 }
 
 /// Where an attempt stands after [`LoginThrottle::start`] or [`LoginThrottle::resume`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// Being checked: [`LoginThrottle::finish`] ends it.
-    Admitted,
-    /// Waits for the checks in flight; the host hands it to [`LoginThrottle::leave`]'s answer.
+    /// Being checked, holding this lease: [`LoginThrottle::finish`] ends it.
+    Admitted(Lease),
+    /// Waits for the checks in flight; the host hands it to [`LoginThrottle::wake`]'s answer.
     Wait,
     Refused,
     /// A check known to succeed, admitted and ended as a success.
@@ -99,13 +112,13 @@ struct Pair {
     failures: u32,
     until: f64,
     at: f64,
-    in_flight: usize,
+    in_flight: Leases,
 }
 
 struct Name {
     score: f64,
     at: f64,
-    in_flight: usize,
+    in_flight: Leases,
     known: bool,
     dirty: bool,
     written_at: f64,
@@ -113,7 +126,14 @@ struct Name {
 
 impl Default for Name {
     fn default() -> Self {
-        Name { score: 0.0, at: 0.0, in_flight: 0, known: false, dirty: false, written_at: f64::NEG_INFINITY }
+        Name {
+            score: 0.0,
+            at: 0.0,
+            in_flight: Leases::default(),
+            known: false,
+            dirty: false,
+            written_at: f64::NEG_INFINITY,
+        }
     }
 }
 
@@ -127,72 +147,30 @@ struct Slot {
 }
 
 impl Slot {
-    fn busy(&self) -> bool {
-        self.pair.in_flight > 0 || self.name.in_flight > 0
-    }
-}
-
-/// At most `cap` entries (beyond while more are busy), the least recently used idle ones
-/// forgotten first: a use stamps the entry with the next tick.
-struct Bounded {
-    cap: usize,
-    tick: u64,
-    entries: BTreeMap<String, (u64, Slot)>,
-    /// The keys by last use, oldest first: eviction in O(log n), not a scan.
-    by_use: BTreeMap<u64, String>,
-}
-
-impl Bounded {
-    fn new(cap: usize) -> Self {
-        Bounded { cap, tick: 0, entries: BTreeMap::new(), by_use: BTreeMap::new() }
-    }
-
-    /// The slot of `key`, made if missing, now the most recently used.
-    fn get(&mut self, key: &str) -> &mut Slot {
-        self.tick += 1;
-        let tick = self.tick;
-        match self.entries.get_mut(key) {
-            Some((used, _)) => {
-                self.by_use.remove(used);
-                *used = tick;
-            }
-            None => {
-                self.entries.insert(key.to_string(), (tick, Slot::default()));
-            }
-        }
-        self.by_use.insert(tick, key.to_string());
-        if self.entries.len() > self.cap {
-            self.forget_idle(tick);
-        }
-        &mut self.entries.entry(key.to_string()).or_insert_with(|| (tick, Slot::default())).1
-    }
-
-    /// Forgets the least recently used idle entries beyond `cap`, never the one used at `now`.
-    fn forget_idle(&mut self, now: u64) {
-        let excess = self.entries.len().saturating_sub(self.cap);
-        let idle: Vec<(u64, String)> = self
-            .by_use
-            .range(..now)
-            .filter(|(_, key)| self.entries.get(*key).is_some_and(|(_, slot)| !slot.busy()))
-            .take(excess)
-            .map(|(tick, key)| (*tick, key.clone()))
-            .collect();
-        for (tick, key) in idle {
-            self.by_use.remove(&tick);
-            self.entries.remove(&key);
-        }
+    /// Whether an attempt holds a place here at `now` (then the slot is never forgotten).
+    fn busy(&self, now: f64) -> bool {
+        self.pair.in_flight.live(now) || self.name.in_flight.live(now)
     }
 }
 
 pub struct LoginThrottle {
     limits: Limits,
     /// Both kinds of state, at most `cache_size` of each on average.
-    state: Bounded,
+    state: BoundedMap<Slot>,
+    leases: Ids,
 }
 
 impl LoginThrottle {
     pub fn new(limits: Limits) -> Self {
-        LoginThrottle { limits, state: Bounded::new(limits.cache_size.saturating_mul(2)) }
+        LoginThrottle { limits, state: BoundedMap::new(limits.cache_size.saturating_mul(2)), leases: Ids::default() }
+    }
+
+    /// The state of `key` (a pair's or a name's), with the places whose lease ended forgotten.
+    fn slot(&mut self, key: &str, now: f64) -> &mut Slot {
+        let slot = self.state.get(key, |slot| slot.busy(now));
+        slot.pair.in_flight.expire(now);
+        slot.name.in_flight.expire(now);
+        slot
     }
 
     /// The TTL of a stored bucket, in seconds (KV's least is 60).
@@ -204,69 +182,92 @@ impl LoginThrottle {
     /// key, a space, the client's address) asks to be checked, with `waiting` attempts of it already waiting.
     pub fn enter(&mut self, pair: &str, waiting: usize, now: f64) -> Entry {
         let limits = self.limits;
-        let pair = &mut self.state.get(pair).pair;
+        let pair = &mut self.state.get(pair, |slot| slot.busy(now)).pair;
+        pair.in_flight.expire(now);
         age(pair, &limits, now);
         if pair.until > now {
             return Entry::Refuse;
         }
-        if pair.in_flight < slots(pair, &limits) && waiting == 0 {
-            pair.in_flight += 1;
-            return Entry::Admit;
+        if pair.in_flight.len() < slots(pair, &limits) && waiting == 0 {
+            let lease = self.leases.next(now);
+            pair.in_flight.take(lease, now, limits.lease_ms);
+            return Entry::Admit(lease);
         }
         Entry::Wait
     }
 
-    /// An admitted attempt of the pair has ended: what its `waiting` attempts get.
-    pub fn leave(&mut self, pair: &str, waiting: usize, now: f64) -> Released {
+    /// The attempt of the pair holding `lease` has ended (its place freed, unless its lease ran
+    /// out: then it frees nothing): what the pair's `waiting` attempts get.
+    pub fn leave(&mut self, pair: &str, lease: Lease, waiting: usize, now: f64) -> Released {
+        self.slot(pair, now).pair.in_flight.free(lease);
+        self.wake(pair, waiting, now)
+    }
+
+    /// What the pair's `waiting` attempts get now: the host asks when a place may have freed
+    /// (an attempt ended, [`Self::leave`], or a lease ran out, [`Self::retry_at`]).
+    pub fn wake(&mut self, pair: &str, waiting: usize, now: f64) -> Released {
         let limits = self.limits;
-        let pair = &mut self.state.get(pair).pair;
-        pair.in_flight = pair.in_flight.saturating_sub(1);
         let mut released = Released::default();
+        let slot = self.state.get(pair, |slot| slot.busy(now));
+        let pair = &mut slot.pair;
+        pair.in_flight.expire(now);
         while released.admit < waiting {
             age(pair, &limits, now);
             if pair.until > now {
                 released.refuse_rest = true;
                 break;
             }
-            if pair.in_flight >= slots(pair, &limits) {
+            if pair.in_flight.len() >= slots(pair, &limits) {
                 break;
             }
-            pair.in_flight += 1;
+            let lease = self.leases.next(now);
+            if released.admit == 0 {
+                released.first = lease;
+            }
+            pair.in_flight.take(lease, now, limits.lease_ms);
             released.admit += 1;
         }
         released
     }
 
+    /// When the pair's waiting attempts should ask again ([`Self::wake`]) if no attempt ends
+    /// before: when its first place in flight ends (a lease from now, when it holds none).
+    pub fn retry_at(&mut self, pair: &str, now: f64) -> f64 {
+        let lease_ms = self.limits.lease_ms;
+        self.slot(pair, now).pair.in_flight.next_end().unwrap_or(now + lease_ms)
+    }
+
     /// Whether the username's bucket (the `stored` copy, JSON text, adopted when fuller) has
-    /// room for one more check; if so the attempt is counted in flight on it.
-    pub fn admit_name(&mut self, key: &str, stored: Option<&str>, now: f64) -> bool {
+    /// room for one more check; if so the attempt is counted in flight on it, holding `lease`.
+    pub fn admit_name(&mut self, key: &str, lease: Lease, stored: Option<&str>, now: f64) -> bool {
         let limits = self.limits;
-        let name = &mut self.state.get(key).name;
+        let name = &mut self.slot(key, now).name;
         if let Some((score, at)) = stored.and_then(parse_bucket) {
             name.known = true; // only known usernames are ever stored
             if level(score, at, &limits, now) > level(name.score, name.at, &limits, now) {
                 (name.score, name.at, name.dirty) = (score, at, false);
             }
         }
-        if level(name.score, name.at, &limits, now) + name.in_flight as f64 + 1.0 > limits.per_username {
+        if level(name.score, name.at, &limits, now) + name.in_flight.len() as f64 + 1.0 > limits.per_username {
             return false;
         }
-        name.in_flight += 1;
+        name.in_flight.take(lease, now, limits.lease_ms);
         true
     }
 
-    /// An attempt admitted by both limits ended (`leave` follows, for the pair's waiting).
-    pub fn end(&mut self, pair: &str, key: &str, outcome: Outcome, now: f64) {
+    /// The attempt holding `lease`, admitted by both limits, ended (`leave` follows, for the
+    /// pair's waiting). Its outcome counts even when its lease ran out: the check was made.
+    pub fn end(&mut self, pair: &str, key: &str, lease: Lease, outcome: Outcome, now: f64) {
         let limits = self.limits;
-        let name = &mut self.state.get(key).name;
-        name.in_flight = name.in_flight.saturating_sub(1);
+        let name = &mut self.slot(key, now).name;
+        name.in_flight.free(lease);
         if let Outcome::Failure { known: true } = outcome {
             name.known = true;
         }
         if let Outcome::Failure { .. } = outcome {
             (name.score, name.at, name.dirty) = (level(name.score, name.at, &limits, now) + 1.0, now, true);
         }
-        let pair = &mut self.state.get(pair).pair;
+        let pair = &mut self.slot(pair, now).pair;
         match outcome {
             Outcome::Success => (pair.failures, pair.until, pair.at) = (0, 0.0, now),
             Outcome::Failure { .. } => {
@@ -296,41 +297,52 @@ impl LoginThrottle {
             Entry::Refuse => Step::Refused,
             Entry::Wait => Step::Wait,
             // Admitted with none waiting, so nobody to release.
-            Entry::Admit => self.resume(pair, key, stored, known, 0, now).0,
+            Entry::Admit(lease) => self.resume(pair, key, stored, known, lease, 0, now).0,
         }
     }
 
-    /// A waiting attempt that [`Self::leave`] admitted on its pair goes on as [`Self::start`]'s
-    /// admitted one; what the pair's `waiting` attempts get when it leaves the pair at once
-    /// (refused by the username's bucket, or done).
+    /// A waiting attempt that [`Self::wake`] admitted on its pair, holding `lease`, goes on as
+    /// [`Self::start`]'s admitted one; what the pair's `waiting` attempts get when it leaves the
+    /// pair at once (refused by the username's bucket, or done).
+    #[allow(clippy::too_many_arguments)] // the host's values, passed through one by one
     pub fn resume(
         &mut self,
         pair: &str,
         key: &str,
         stored: Option<&str>,
         known: bool,
+        lease: Lease,
         waiting: usize,
         now: f64,
     ) -> (Step, Released) {
-        if !self.admit_name(key, stored, now) {
-            return (Step::Refused, self.leave(pair, waiting, now));
+        if !self.admit_name(key, lease, stored, now) {
+            return (Step::Refused, self.leave(pair, lease, waiting, now));
         }
         if !known {
-            return (Step::Admitted, Released::default());
+            return (Step::Admitted(lease), Released::default());
         }
-        self.end(pair, key, Outcome::Success, now);
-        (Step::Done, self.leave(pair, waiting, now))
+        self.end(pair, key, lease, Outcome::Success, now);
+        (Step::Done, self.leave(pair, lease, waiting, now))
     }
 
-    /// An admitted attempt ended: [`Self::end`], then [`Self::leave`] for the pair's `waiting`.
-    pub fn finish(&mut self, pair: &str, key: &str, outcome: Outcome, waiting: usize, now: f64) -> Released {
-        self.end(pair, key, outcome, now);
-        self.leave(pair, waiting, now)
+    /// The attempt holding `lease` ended: [`Self::end`], then [`Self::leave`] for the pair's
+    /// `waiting`.
+    pub fn finish(
+        &mut self,
+        pair: &str,
+        key: &str,
+        lease: Lease,
+        outcome: Outcome,
+        waiting: usize,
+        now: f64,
+    ) -> Released {
+        self.end(pair, key, lease, outcome, now);
+        self.leave(pair, lease, waiting, now)
     }
 
     /// Whether [`Self::take_write`] would answer a bucket now (without taking it).
     pub fn wants_write(&self, key: &str, now: f64) -> bool {
-        self.state.entries.get(key).is_some_and(|(_, slot)| {
+        self.state.peek(key).is_some_and(|slot| {
             let name = &slot.name;
             name.known && name.dirty && now - name.written_at >= self.limits.write_interval_ms
         })
@@ -340,7 +352,7 @@ impl LoginThrottle {
     /// interval (JSON text), or None. [`Self::unwritten`] puts it back when the write fails.
     pub fn take_write(&mut self, key: &str, now: f64) -> Option<String> {
         let interval = self.limits.write_interval_ms;
-        let name = &mut self.state.get(key).name;
+        let name = &mut self.slot(key, now).name;
         if !name.known || !name.dirty || now - name.written_at < interval {
             return None;
         }
@@ -351,7 +363,7 @@ impl LoginThrottle {
     /// A write of [`Self::take_write`] failed (a 429 or a failing store): a later attempt
     /// writes it.
     pub fn unwritten(&mut self, key: &str) {
-        self.state.get(key).name.dirty = true;
+        self.state.get(key, |_| true).name.dirty = true; // no clock here: forgets nothing
     }
 }
 

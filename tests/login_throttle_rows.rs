@@ -3,6 +3,7 @@
 //! tests/service/throttle.test.mjs.
 
 use edge_token::login_throttle::{Entry, Limits, LoginThrottle, Outcome, Released, Step, LIMITS};
+use edge_token::throttle_leases::Lease;
 
 const NAME: &str = "login:victim";
 const PAIR: &str = "login:victim 192.0.2.1";
@@ -12,16 +13,32 @@ const SECOND: f64 = 1000.0;
 
 /// One whole attempt of `pair`: admitted by both limits, then ended with `outcome`.
 fn attempt(t: &mut LoginThrottle, pair: &str, outcome: Outcome, now: f64) -> bool {
-    if t.enter(pair, 0, now) != Entry::Admit {
+    let Entry::Admit(lease) = t.enter(pair, 0, now) else { return false };
+    if !t.admit_name(NAME, lease, None, now) {
+        t.leave(pair, lease, 0, now);
         return false;
     }
-    if !t.admit_name(NAME, None, now) {
-        t.leave(pair, 0, now);
-        return false;
-    }
-    t.end(pair, NAME, outcome, now);
-    t.leave(pair, 0, now);
+    t.end(pair, NAME, lease, outcome, now);
+    t.leave(pair, lease, 0, now);
     true
+}
+
+/// The lease of an admitted entry or step (a failed row otherwise).
+fn admitted(entry: Entry) -> Lease {
+    assert!(matches!(entry, Entry::Admit(_)), "not admitted: {entry:?}");
+    let Entry::Admit(lease) = entry else { return 0 };
+    lease
+}
+
+fn checked(step: Step) -> Lease {
+    assert!(matches!(step, Step::Admitted(_)), "not admitted: {step:?}");
+    let Step::Admitted(lease) = step else { return 0 };
+    lease
+}
+
+/// What waiting attempts got, without the leases' identities.
+fn got(released: Released) -> (usize, bool) {
+    (released.admit, released.refuse_rest)
 }
 
 const FAIL: Outcome = Outcome::Failure { known: true };
@@ -40,10 +57,13 @@ fn five_failures_then_a_back_off_that_doubles_up_to_five_minutes() {
     for _ in 0..12 {
         assert!(attempt(&mut t, PAIR, FAIL, now), "admitted once the lock ends");
         let mut lock = 0.0;
-        while t.enter(PAIR, 0, now + lock) == Entry::Refuse {
-            lock += SECOND;
-        }
-        t.leave(PAIR, 0, now + lock);
+        let lease = loop {
+            match t.enter(PAIR, 0, now + lock) {
+                Entry::Admit(lease) => break lease,
+                _ => lock += SECOND,
+            }
+        };
+        t.leave(PAIR, lease, 0, now + lock);
         locks.push(lock / SECOND);
         now += lock;
     }
@@ -82,25 +102,23 @@ fn a_burst_is_counted_as_it_starts_and_released_by_the_checks_that_end() {
         entries.push(entry);
     }
     // The first five are checked at once, the other three wait.
-    assert_eq!(entries, [[Entry::Admit; 5].as_slice(), &[Entry::Wait; 3]].concat());
+    let (checks, waits) = entries.split_at(5);
+    assert_eq!(waits, [Entry::Wait; 3]);
+    let leases: Vec<Lease> = checks.iter().map(|&entry| admitted(entry)).collect();
     // Five failures end: the first frees no slot (a failure uses one up), the fifth locks, and
     // the three waiting are refused at once.
-    for n in 0..5 {
-        assert!(t.admit_name(NAME, None, T0));
-        t.end(PAIR, NAME, FAIL, T0);
-        let released = t.leave(PAIR, 3, T0);
-        assert_eq!((released.admit, released.refuse_rest), (0, n == 4), "after failure {}", n + 1);
+    for (n, &lease) in leases.iter().enumerate() {
+        assert!(t.admit_name(NAME, lease, None, T0));
+        t.end(PAIR, NAME, lease, FAIL, T0);
+        assert_eq!(got(t.leave(PAIR, lease, 3, T0)), (0, n == 4), "after failure {}", n + 1);
     }
     // Right passwords in parallel: each success frees a slot for one waiting attempt.
     let mut t = LoginThrottle::new(LIMITS);
-    for _ in 0..5 {
-        assert_eq!(t.enter(PAIR, 0, T0), Entry::Admit);
-    }
+    let leases: Vec<Lease> = (0..5).map(|_| admitted(t.enter(PAIR, 0, T0))).collect();
     assert_eq!(t.enter(PAIR, 0, T0), Entry::Wait);
-    assert!(t.admit_name(NAME, None, T0));
-    t.end(PAIR, NAME, Outcome::Success, T0);
-    let released = t.leave(PAIR, 1, T0);
-    assert_eq!((released.admit, released.refuse_rest), (1, false));
+    assert!(t.admit_name(NAME, leases[0], None, T0));
+    t.end(PAIR, NAME, leases[0], Outcome::Success, T0);
+    assert_eq!(got(t.leave(PAIR, leases[0], 1, T0)), (1, false));
 }
 
 #[test]
@@ -114,10 +132,10 @@ fn at_most_one_hundred_failures_per_username_per_window_from_all_clients() {
         }
     }
     assert_eq!(failed, 100);
-    assert!(!t.admit_name(NAME, None, T0), "full");
+    assert!(!t.admit_name(NAME, 1, None, T0), "full");
     // The bucket drains continuously: 100 per 15 minutes, one per 9 s.
-    assert!(!t.admit_name(NAME, None, T0 + 8.0 * SECOND));
-    assert!(t.admit_name(NAME, None, T0 + 9.0 * SECOND));
+    assert!(!t.admit_name(NAME, 1, None, T0 + 8.0 * SECOND));
+    assert!(t.admit_name(NAME, 1, None, T0 + 9.0 * SECOND));
 }
 
 #[test]
@@ -136,8 +154,8 @@ fn known_usernames_are_written_once_per_minute_and_a_fuller_stored_bucket_wins()
     assert!(t.take_write(NAME, T0 + 120.0 * SECOND).is_some(), "a failed write is written again");
     // Another isolate saw more: its fuller bucket is adopted; one that does not parse is ignored.
     let mut t = LoginThrottle::new(LIMITS);
-    assert!(!t.admit_name(NAME, Some(&format!(r#"{{"score":100,"at":{T0}}}"#)), T0));
-    assert!(t.admit_name("login:other", Some("not json"), T0));
+    assert!(!t.admit_name(NAME, 1, Some(&format!(r#"{{"score":100,"at":{T0}}}"#)), T0));
+    assert!(t.admit_name("login:other", 1, Some("not json"), T0));
 }
 
 #[test]
@@ -147,13 +165,13 @@ fn idle_state_is_forgotten_oldest_first_but_busy_state_is_kept() {
         assert!(attempt(&mut t, PAIR, FAIL, T0));
     }
     // Busy: an attempt of another pair in flight keeps it while a flood of keys passes.
-    assert_eq!(t.enter(OTHER_CLIENT, 0, T0), Entry::Admit);
+    admitted(t.enter(OTHER_CLIENT, 0, T0));
     for n in 0..10 {
         attempt(&mut t, &format!("login:n{n} 10.0.0.1"), FAIL, T0);
     }
-    assert_eq!(t.enter(OTHER_CLIENT, 0, T0), Entry::Admit, "its count of one in flight was kept");
-    // The locked pair was idle: forgotten, so it is admitted again (a lost lock, never a wrong one).
-    assert_eq!(t.enter(PAIR, 0, T0), Entry::Admit);
+    admitted(t.enter(OTHER_CLIENT, 0, T0)); // its count of one in flight was kept
+                                            // The locked pair was idle: forgotten, so it is admitted again (a lost lock, never a wrong one).
+    admitted(t.enter(PAIR, 0, T0));
 }
 
 #[test]
@@ -175,38 +193,110 @@ fn a_cached_login_started_at_once_counts_as_the_steps_it_stands_for() {
     assert!(attempt(&mut steps, PAIR, Outcome::Success, later));
     assert_eq!(once.start(PAIR, NAME, None, 0, true, later), Step::Done);
     for t in [&mut steps, &mut once] {
-        assert_eq!(t.enter(PAIR, 0, later), Entry::Admit, "the success started over");
-        t.leave(PAIR, 0, later);
+        let lease = admitted(t.enter(PAIR, 0, later)); // the success started over
+        t.leave(PAIR, lease, 0, later);
     }
     // A full username bucket (as another isolate stored it) refuses both, and leaves the pair free.
     let full = format!(r#"{{"score":1000,"at":{}}}"#, later as u64);
-    assert!(!steps.admit_name(NAME, Some(&full), later));
+    assert!(!steps.admit_name(NAME, 1, Some(&full), later));
     assert_eq!(once.start(PAIR, NAME, Some(&full), 0, true, later), Step::Refused);
-    assert_eq!(once.enter(PAIR, 0, later), Entry::Admit, "the refused attempt left the pair");
+    admitted(once.enter(PAIR, 0, later)); // the refused attempt left the pair
 }
 
 #[test]
 fn start_resume_and_finish_admit_wait_and_release_as_enter_and_leave_do() {
     let mut t = LoginThrottle::new(LIMITS);
     // Five checks in flight fill the pair's slots; the sixth waits, and so does any with some waiting.
-    for _ in 0..5 {
-        assert_eq!(t.start(PAIR, NAME, None, 0, false, T0), Step::Admitted);
-    }
+    let leases: Vec<Lease> = (0..5).map(|_| checked(t.start(PAIR, NAME, None, 0, false, T0))).collect();
     assert_eq!(t.start(PAIR, NAME, None, 0, false, T0), Step::Wait);
     assert_eq!(t.start(PAIR, NAME, None, 1, true, T0), Step::Wait, "a cached login waits its turn too");
     // A success lets the first of the two waiting go on; it resumes, known to succeed, and lets the next one go.
-    assert_eq!(t.finish(PAIR, NAME, Outcome::Success, 2, T0), Released { admit: 1, refuse_rest: false });
-    assert_eq!(t.resume(PAIR, NAME, None, true, 1, T0), (Step::Done, Released { admit: 1, refuse_rest: false }));
-    assert_eq!(t.resume(PAIR, NAME, None, false, 0, T0), (Step::Admitted, Released::default()));
+    let first = t.finish(PAIR, NAME, leases[0], Outcome::Success, 2, T0);
+    assert_eq!(got(first), (1, false));
+    let (step, next) = t.resume(PAIR, NAME, None, true, first.first, 1, T0);
+    assert_eq!((step, got(next)), (Step::Done, (1, false)));
+    assert_eq!(t.resume(PAIR, NAME, None, false, next.first, 0, T0), (Step::Admitted(next.first), Released::default()));
     // Five failures in a row: the fifth locks the pair and refuses all that wait.
-    for _ in 0..4 {
-        assert_eq!(t.finish(PAIR, NAME, FAIL, 0, T0), Released::default());
+    for &lease in &leases[1..] {
+        assert_eq!(t.finish(PAIR, NAME, lease, FAIL, 0, T0), Released::default());
     }
     assert_eq!(t.start(PAIR, NAME, None, 0, false, T0), Step::Wait, "one slot left, still in flight");
-    assert_eq!(t.finish(PAIR, NAME, FAIL, 1, T0), Released { admit: 0, refuse_rest: true });
+    assert_eq!(got(t.finish(PAIR, NAME, next.first, FAIL, 1, T0)), (0, true));
     assert_eq!(t.start(PAIR, NAME, None, 0, true, T0), Step::Refused, "locked, cached login or not");
     // Only a known username's failures are due to be stored.
     assert!(t.wants_write(NAME, T0));
     assert!(t.take_write(NAME, T0).is_some());
     assert!(!t.wants_write(NAME, T0), "taken, and not again within the interval");
+}
+
+const LEASE: f64 = 15.0 * SECOND;
+
+#[test]
+fn a_place_never_finished_stops_counting_when_its_lease_ends() {
+    assert_eq!(LIMITS.lease_ms, LEASE);
+    // Five checks whose requests were cancelled (never finished) fill the pair.
+    let mut t = LoginThrottle::new(LIMITS);
+    for _ in 0..5 {
+        checked(t.start(PAIR, NAME, None, 0, false, T0));
+    }
+    assert_eq!(t.start(PAIR, NAME, None, 0, false, T0 + LEASE - 1.0), Step::Wait, "still held");
+    // The waiting attempt asks again when the first lease ends, and is admitted then.
+    assert_eq!(t.retry_at(PAIR, T0 + SECOND), T0 + LEASE);
+    assert_eq!(got(t.wake(PAIR, 1, T0 + LEASE - 1.0)), (0, false));
+    let woken = t.wake(PAIR, 1, T0 + LEASE);
+    assert_eq!(got(woken), (1, false));
+    // It resumes on the username's places (freed too) and is checked; four more fit beside it.
+    checked(t.resume(PAIR, NAME, None, false, woken.first, 0, T0 + LEASE).0);
+    for _ in 0..4 {
+        checked(t.start(PAIR, NAME, None, 0, false, T0 + LEASE));
+    }
+    assert_eq!(t.start(PAIR, NAME, None, 0, false, T0 + LEASE), Step::Wait);
+    // With none held, a waiting attempt asks again a lease from now.
+    let mut t = LoginThrottle::new(LIMITS);
+    assert_eq!(t.retry_at(PAIR, T0), T0 + LEASE);
+
+    // The username's places: 3 in its bucket of 3, held from 3 clients and never finished.
+    let mut t = LoginThrottle::new(Limits { per_username: 3.0, ..LIMITS });
+    for client in 0..3 {
+        checked(t.start(&format!("{NAME} 10.0.0.{client}"), NAME, None, 0, false, T0));
+    }
+    assert_eq!(t.start(PAIR, NAME, None, 0, false, T0 + LEASE - 1.0), Step::Refused, "the bucket is full");
+    checked(t.start(PAIR, NAME, None, 0, false, T0 + LEASE));
+}
+
+#[test]
+fn a_finish_after_its_lease_ended_frees_no_other_attempts_place() {
+    let mut t = LoginThrottle::new(Limits { per_username: 5.0, ..LIMITS });
+    let old: Vec<Lease> = (0..5).map(|_| checked(t.start(PAIR, NAME, None, 0, false, T0))).collect();
+    // The leases end; five new checks take the pair's places and the username's.
+    let later = T0 + LEASE;
+    let new: Vec<Lease> = (0..5).map(|_| checked(t.start(PAIR, NAME, None, 0, false, later))).collect();
+    assert!(old.iter().all(|lease| !new.contains(lease)), "every admission has its own lease");
+    // The old ones end late: their places are gone, and the new ones keep theirs.
+    for &lease in &old {
+        assert_eq!(t.finish(PAIR, NAME, lease, Outcome::Success, 1, later + SECOND), Released::default());
+    }
+    assert_eq!(t.start(PAIR, NAME, None, 0, false, later + SECOND), Step::Wait, "the pair's five still held");
+    assert!(!t.admit_name(NAME, 0, None, later + SECOND), "the username's five still held");
+    // A new one's own finish frees its place, for the attempt waiting.
+    assert_eq!(got(t.finish(PAIR, NAME, new[0], Outcome::Success, 1, later + SECOND)), (1, false));
+}
+
+#[test]
+fn a_pair_with_places_held_is_kept_until_their_leases_end() {
+    let mut t = LoginThrottle::new(Limits { cache_size: 1, ..LIMITS });
+    checked(t.start(PAIR, NAME, None, 0, false, T0));
+    for _ in 0..4 {
+        checked(t.start(PAIR, NAME, None, 0, false, T0));
+    }
+    // A flood of other keys passes while the places are held: they are kept.
+    for n in 0..10 {
+        attempt(&mut t, &format!("login:n{n} 10.0.0.1"), FAIL, T0 + SECOND);
+    }
+    assert_eq!(t.start(PAIR, NAME, None, 0, false, T0 + SECOND), Step::Wait);
+    // Once the leases end nothing holds the pair: forgotten by the next flood, or admitted anew.
+    for n in 0..10 {
+        attempt(&mut t, &format!("login:m{n} 10.0.0.1"), FAIL, T0 + LEASE);
+    }
+    checked(t.start(PAIR, NAME, None, 0, false, T0 + LEASE));
 }

@@ -6,11 +6,15 @@
 //! its password is checked (`start`, `finish`); a waiting one adds `resume`. Each answers a step
 //! (0 admitted, 1 to wait, 2 refused, 3 done) plus [`WRITE`] when the username's bucket is due
 //! to be stored (`takeWrite`). A call that let the pair's waiting attempts go on keeps what they
-//! get for `released`, which the host asks only when some wait.
+//! get for `released` (and `releasedLease`, the first of their leases), which the host asks
+//! only when some wait. An admitted attempt's lease (`lease`, a number) goes with its `finish`.
+//! A waiting attempt asks again at `retryAt` (`wake`): a place whose attempt the host never
+//! ended (a request cancelled on workerd) frees itself when its lease runs out.
 
 use wasm_bindgen::prelude::*;
 
 use crate::login_throttle::{self, Outcome, Released, Step, LIMITS};
+use crate::throttle_leases::Lease;
 
 /// Added to a step: the username's bucket is due to be stored.
 const WRITE: u32 = 4;
@@ -19,12 +23,14 @@ const WRITE: u32 = 4;
 pub struct LoginThrottle {
     throttle: login_throttle::LoginThrottle,
     released: Released,
+    /// The lease of the attempt the last `start` or `resume` admitted.
+    lease: Lease,
 }
 
 #[wasm_bindgen]
 impl LoginThrottle {
     pub fn create() -> LoginThrottle {
-        LoginThrottle { throttle: login_throttle::LoginThrottle::new(LIMITS), released: Released::default() }
+        LoginThrottle { throttle: login_throttle::LoginThrottle::new(LIMITS), released: Released::default(), lease: 0 }
     }
 
     #[wasm_bindgen(js_name = ttlSeconds)]
@@ -39,31 +45,67 @@ impl LoginThrottle {
         self.answer(step, key, now)
     }
 
-    /// A waiting attempt was admitted (`released`): it goes on as `start`'s admitted one.
+    /// A waiting attempt was admitted (`released`) holding `lease`: it goes on as `start`'s
+    /// admitted one.
+    #[allow(clippy::too_many_arguments)] // the host's values, passed through one by one
     pub fn resume(
         &mut self,
         pair: &str,
         key: &str,
         stored: Option<String>,
         known: bool,
+        lease: f64,
         waiting: u32,
         now: f64,
     ) -> u32 {
-        let (step, released) = self.throttle.resume(pair, key, stored.as_deref(), known, waiting as usize, now);
+        let lease = lease_of(lease);
+        let (step, released) = self.throttle.resume(pair, key, stored.as_deref(), known, lease, waiting as usize, now);
         self.released = released;
         self.answer(step, key, now)
     }
 
-    /// An admitted attempt ended. `outcome`: "success", "failure" or anything else for an
-    /// abandoned check; answers [`WRITE`] or 0.
-    pub fn finish(&mut self, pair: &str, key: &str, outcome: &str, known: bool, waiting: u32, now: f64) -> u32 {
+    /// The attempt holding `lease` ended. `outcome`: "success", "failure" or anything else for
+    /// an abandoned check; answers [`WRITE`] or 0.
+    #[allow(clippy::too_many_arguments)] // the host's values, passed through one by one
+    pub fn finish(
+        &mut self,
+        pair: &str,
+        key: &str,
+        lease: f64,
+        outcome: &str,
+        known: bool,
+        waiting: u32,
+        now: f64,
+    ) -> u32 {
         let outcome = match outcome {
             "success" => Outcome::Success,
             "failure" => Outcome::Failure { known },
             _ => Outcome::Abandoned,
         };
-        self.released = self.throttle.finish(pair, key, outcome, waiting as usize, now);
+        self.released = self.throttle.finish(pair, key, lease_of(lease), outcome, waiting as usize, now);
         self.write_flag(key, now)
+    }
+
+    /// The pair's `waiting` attempts ask again (at `retryAt`): what they get is `released`.
+    pub fn wake(&mut self, pair: &str, waiting: u32, now: f64) {
+        self.released = self.throttle.wake(pair, waiting as usize, now);
+    }
+
+    /// When the pair's waiting attempts ask again if no attempt of it ends before (epoch ms).
+    #[wasm_bindgen(js_name = retryAt)]
+    pub fn retry_at(&mut self, pair: &str, now: f64) -> f64 {
+        self.throttle.retry_at(pair, now)
+    }
+
+    /// The lease of the attempt the last `start` or `resume` admitted (answered 0).
+    pub fn lease(&self) -> f64 {
+        self.lease as f64
+    }
+
+    /// The lease of the first waiting attempt `released` admitted; the next ones follow by one.
+    #[wasm_bindgen(js_name = releasedLease)]
+    pub fn released_lease(&self) -> f64 {
+        self.released.first as f64
     }
 
     /// What the waiting attempts got from the last `resume` or `finish`: how many of them are
@@ -85,10 +127,19 @@ impl LoginThrottle {
     }
 }
 
+/// A lease the host passes back, as the number it was given (the ids stay below 2^53, where
+/// numbers are exact). `as` saturates: NaN or a negative number gives 0, which is no lease.
+fn lease_of(lease: f64) -> Lease {
+    lease as Lease
+}
+
 impl LoginThrottle {
-    fn answer(&self, step: Step, key: &str, now: f64) -> u32 {
+    fn answer(&mut self, step: Step, key: &str, now: f64) -> u32 {
         match step {
-            Step::Admitted => 0,
+            Step::Admitted(lease) => {
+                self.lease = lease;
+                0
+            }
             Step::Wait => 1,
             Step::Refused => 2 | self.write_flag(key, now),
             Step::Done => 3 | self.write_flag(key, now),

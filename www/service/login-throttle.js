@@ -3,7 +3,10 @@
 // attempts that wait for the checks in flight (promises), the clock, and the store reads and the
 // writes handed to `waitUntil`, outside the response, so that a write does not tell by its
 // timing which usernames exist. A store that fails is not allowed to block logins: the throttle
-// then works from the instance's memory only.
+// then works from the instance's memory only. Each admitted attempt holds a lease the core
+// gave; one that is never ended (workerd cancels a request whose client went away, and its
+// `end` never runs) frees its place when the lease runs out, and the attempts waiting behind it
+// ask the core again then (`retryAt`).
 
 /** The client key of a request whose host did not say where it came from. */
 export const UNKNOWN_CLIENT = "unknown";
@@ -30,7 +33,7 @@ const background = () => {};
  */
 export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
   const core = engine.loginThrottle();
-  /** @type {Map<string, Array<(admitted: boolean) => void>>} client and username → waiting */
+  /** @type {Map<string, Array<(lease: number | null) => void>>} client and username → waiting */
   const queues = new Map();
 
   /** After a core call made with `waiting` attempts of the pair waiting: those it let go on. */
@@ -38,31 +41,55 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
     if (waiting === 0) return;
     const queue = queues.get(pairKey) ?? [];
     const admitted = core("released");
-    for (const wake of queue.splice(0, admitted)) wake(true);
-    if (admitted < 0) for (const wake of queue.splice(0)) wake(false);
+    if (admitted > 0) {
+      // The core gave the admitted ones consecutive leases, in the queue's order.
+      const first = core("releasedLease");
+      for (const [i, wake] of queue.splice(0, admitted).entries()) wake(first + i);
+    }
+    if (admitted < 0) for (const wake of queue.splice(0)) wake(null);
     if (queue.length === 0) queues.delete(pairKey);
   }
 
   /**
-   * Waits in the pair's queue until admitted (true) or refused (false). The wait holds a timer
-   * of its own request: workerd cancels as hung a request waiting on nothing but another
-   * request's promise (it did, in bursts of uncached logins), and a cancelled waiter, admitted
-   * later, would hold a place in flight for good.
+   * Waits in the pair's queue until admitted (its lease) or refused (null). The wait holds
+   * timers of its own request: workerd cancels as hung a request waiting on nothing but another
+   * request's promise (it did, in bursts of uncached logins). One asks the core again when the
+   * first lease of the pair ends, for a place whose attempt was never ended (then freed).
    */
   function wait(pairKey) {
     const queue = queues.get(pairKey) ?? [];
     queues.set(pairKey, queue);
     let timer;
+    let retry;
     return new Promise((resolve) => {
       queue.push(resolve);
       // While the waiter is in `queue`, `queue` is the pair's (an empty one is dropped).
-      timer = setTimeout(() => {
+      const leave = () => {
         const at = queue.indexOf(resolve);
         if (at >= 0) queue.splice(at, 1);
         if (queue.length === 0 && queues.get(pairKey) === queue) queues.delete(pairKey);
-        resolve(false);
+      };
+      timer = setTimeout(() => {
+        leave();
+        resolve(null);
       }, MAX_WAIT_MS);
-    }).finally(() => clearTimeout(timer));
+      const askLater = () => {
+        const at = now();
+        // At least 1 ms: the core names a time after `now`; a clock that stands still must not spin.
+        retry = setTimeout(askAgain, Math.max(1, core("retryAt", pairKey, at) - at));
+      };
+      const askAgain = () => {
+        if (!queue.includes(resolve)) return;
+        const count = queue.length;
+        core("wake", pairKey, count, now());
+        release(pairKey, count);
+        if (queue.includes(resolve)) askLater();
+      };
+      askLater();
+    }).finally(() => {
+      clearTimeout(timer);
+      clearTimeout(retry);
+    });
   }
 
   /** Hands the bucket the core wants stored (a known username's, at most once a minute) to `waitUntil`. */
@@ -94,9 +121,11 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
     const pairKey = `${key} ${clientAddress}`;
     const waiting = () => queues.get(pairKey)?.length ?? 0;
     let step = core("start", pairKey, key, stored, waiting(), known, now());
+    let lease = step === ADMITTED ? core("lease") : null;
     if (step === WAIT) {
-      if (await wait(pairKey)) {
-        step = core("resume", pairKey, key, stored, known, waiting(), now());
+      lease = await wait(pairKey);
+      if (lease !== null) {
+        step = core("resume", pairKey, key, stored, known, lease, waiting(), now());
         release(pairKey, waiting());
       } else step = REFUSED | WRITE; // refused while waiting: a write may be due
     }
@@ -108,7 +137,7 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
       if (!open) return;
       open = false;
       const count = waiting();
-      const write = core("finish", pairKey, key, outcome, known, count, now());
+      const write = core("finish", pairKey, key, lease, outcome, known, count, now());
       release(pairKey, count);
       if (write & WRITE) flush(key, waitUntil);
     };
