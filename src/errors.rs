@@ -24,8 +24,23 @@ impl Reply {
     }
 
     /// `{"status":N,"headers":{..},"body":..}`: one string per call keeps the boundary cheap.
+    /// The headers are the reply's own and those ES's REST layer adds for its status (§1.3,
+    /// [`crate::rest_reply`]), so that the host only copies them.
     pub fn to_envelope(&self) -> String {
+        self.envelope(crate::rest_reply::rest_headers(self.status))
+    }
+
+    /// The envelope of an answer of ES's HTTP layer itself (CORS's), which never reaches the
+    /// REST layer: the reply's own headers only.
+    pub fn to_http_layer_envelope(&self) -> String {
+        self.envelope(&[])
+    }
+
+    fn envelope(&self, rest: &[(&str, &str)]) -> String {
         let mut headers = Map::new();
+        for (name, value) in rest {
+            headers.insert((*name).into(), (*value).into());
+        }
         for (name, values) in &self.headers {
             headers.insert(name.clone(), header_value(values));
         }

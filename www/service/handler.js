@@ -8,7 +8,7 @@ import { EdgeTokenError, internalError } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { loadStoredRoles } from "./authorization.js";
-import { BodyTooLarge, fromEngineError, fromEnvelope, readBody, toResponse } from "./http.js";
+import { BodyTooLarge, fromEngineError, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { isConsolePath, serveConsole } from "./console-endpoints.js";
 import * as infoEndpoints from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
@@ -29,7 +29,7 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
   const { principal } = caller;
   if (trail) Object.assign(trail, { principal, endpoint: route.endpoint, name: route.username });
   if (caller.reply) return caller.reply;
-  if (cors?.forbidden !== undefined) return { ...fromEnvelope(cors.forbidden), bare: true };
+  if (cors?.forbidden !== undefined) return fromEnvelope(cors.forbidden);
   try {
     await loadStoredRoles(ctx, principal);
   } catch (error) {
@@ -80,6 +80,8 @@ export function serviceHandler(boundEngine, config) {
   // coalesces its writes instead.
   const store = guardKv(config.kv);
   const now = store.now ?? Date.now;
+  // The REST layer's headers by a reply's status (src/rest_reply.rs), the same for every request.
+  const { restHeaders } = engine.service.requestHeaders(new Headers());
   const throttle = createLoginThrottle(boundEngine, guardKv(config.kv, { putRetries: 0 }), { now });
   const ctx = {
     engine,
@@ -90,6 +92,11 @@ export function serviceHandler(boundEngine, config) {
     unavailable: (/** @type {any} */ error) => ctx.fail("StoreUnavailable", error?.message ?? String(error)),
     maxBodyBytes: engine.service.maxBodyBytes(),
     cors: engine.service.corsEnabled(config.cors) ? config.cors : undefined,
+    /**
+     * A reply of a body the core answered (the engine's calls give a success without its
+     * envelope), with the REST layer's headers for its status from the core's table.
+     */
+    reply: (status, body) => reply(status, body, restHeaders[status] ?? restHeaders.default),
     realms: createRealms(engine, config, { store, throttle, now }),
   };
   return async function handle(request, options) {
@@ -111,7 +118,7 @@ export function serviceHandler(boundEngine, config) {
       ({ responseType: mediaType, format } = route);
       // CORS (the core's decision): a preflight is answered first; other replies carry its headers.
       const cors = ctx.cors && ctx.engine.service.cors(ctx.cors, method, headers, headers.get("host") ?? url.host);
-      if (cors?.early !== undefined) return toResponse({ ...fromEnvelope(cors.early), bare: true }, mediaType);
+      if (cors?.early !== undefined) return toResponse(fromEnvelope(cors.early), mediaType);
       // The audit trail (audit.js): what the request did, noted as it goes. The core reads the
       // credentials' kind and a Basic username from the header; the trail is never written.
       trail = ctx.config.audit && {
@@ -122,7 +129,7 @@ export function serviceHandler(boundEngine, config) {
         authorization: headers.get("authorization") ?? undefined,
       };
       out = await dispatch(ctx, request, { route, uri, connection, plain, cors, trail });
-      if (cors && !out.bare) out = { ...out, headers: { ...out.headers, ...cors.headers } };
+      if (cors) out = { ...out, headers: { ...out.headers, ...cors.headers } };
     } catch (error) {
       console.error(unexpectedErrorLine(error, plain?.traceId));
       try {

@@ -7,7 +7,7 @@
 // (401 for the token-create action). The core's 4xx are thrown, and sent by the handler.
 import { authenticatePassword } from "./authentication.js";
 import { DurableObjectStore } from "../adapters/store.js";
-import { answer, reply } from "./http.js";
+import { answer } from "./http.js";
 import { authorize } from "./authorization.js";
 
 export async function getToken(ctx, { principal, body, connection }) {
@@ -29,7 +29,7 @@ export async function getToken(ctx, { principal, body, connection }) {
     grant === "refresh_token"
       ? ctx.engine.refreshToken(kv, request.refresh_token, input, { timeout, secret })
       : ctx.engine.createToken(kv, input, { timeout });
-  return reply(200, await created);
+  return ctx.reply(200, await created);
 }
 
 export async function invalidateToken(ctx, { principal, body, connection }) {
@@ -48,10 +48,10 @@ export async function invalidateToken(ctx, { principal, body, connection }) {
   // invocation's KV operations, the next ones through `bulk.next` (worker.js); elsewhere, and in
   // the Durable Object, the core runs them all in this call.
   const bulk = inDurableObject ? undefined : connection?.bulkInvalidation;
-  if (bulk === undefined) return reply(200, await ctx.engine.invalidateToken(kv, body, {}));
+  if (bulk === undefined) return ctx.reply(200, await ctx.engine.invalidateToken(kv, body, {}));
   return answer(ctx, async () => {
     let out = await ctx.engine.invalidateToken(kv, body, { segmented: bulk.segmented });
     while (typeof out?.continuation === "string") out = await bulk.next(out.continuation);
-    return reply(200, out);
+    return ctx.reply(200, out);
   });
 }
