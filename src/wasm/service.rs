@@ -9,6 +9,7 @@ use crate::cluster_health;
 use crate::credentials::{read_authorization, Credentials};
 use crate::errors::store_unavailable;
 use crate::media_type;
+use crate::privileges::Action;
 use crate::response_format::ResponseFormat;
 use crate::rest_errors::{self, AuthenticationFailure};
 use crate::rest_headers;
@@ -181,7 +182,7 @@ pub enum RestError {
     MissingCredentials,
     /// `[username, uri]`
     UnableToAuthenticate,
-    /// `[username, action]`
+    /// `[username, endpoint]`: the endpoint whose ES action the message names (`createToken`)
     UnableToAuthenticateForAction,
 }
 
@@ -199,7 +200,11 @@ pub fn rest_error(kind: RestError, args: Vec<String>) -> String {
         RestError::MissingCredentials => failure(&AuthenticationFailure::MissingCredentials { uri: arg(0) }),
         RestError::UnableToAuthenticate => failure(&AuthenticationFailure::User { username: arg(0), uri: arg(1) }),
         RestError::UnableToAuthenticateForAction => {
-            failure(&AuthenticationFailure::UserForAction { username: arg(0), action: arg(1) })
+            let action = match Action::for_endpoint(arg(1)) {
+                Some(action) => action.name(),
+                None => arg(1),
+            };
+            failure(&AuthenticationFailure::UserForAction { username: arg(0), action })
         }
     };
     reply.to_envelope()

@@ -3,7 +3,7 @@
 // (docs/service.md, "Request order"): OPTIONS without credentials; authentication (401, as ES,
 // before routing), then CORS's 403; the caller's stored roles (503); the body's size (413); the
 // core's 400s, 405 and 406 (routeRequest, checkBody); the endpoint (its 400s, 403, the work).
-import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
+import { forwardEngineCalls } from "../adapters/store.js";
 import { EdgeTokenError, internalError } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
@@ -43,7 +43,7 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
     if (error instanceof BodyTooLarge) return ctx.fail("BodyTooLarge");
     // The client went away mid-body, or sent a framing the platform refused: its request, not
     // ours, so a 400 and no log line (nobody may read the answer).
-    return ctx.fail("Undecodable", "request body could not be read", 400);
+    return ctx.fail("Undecodable", "request body could not be read");
   }
   const problem = (bytes.length > 0 ? route.bodyProblem : route.problem) ?? ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
@@ -74,7 +74,7 @@ export function serviceHandler(boundEngine, config) {
   // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
   // whole inside the TokenStore object, one at a time, never one KV operation per round trip
   // (that would let two calls interleave between a read and its write).
-  const engine = config.kv instanceof DurableObjectStore ? forwardEngineCalls(boundEngine) : boundEngine;
+  const engine = config.inDurableObject ? forwardEngineCalls(boundEngine) : boundEngine;
   // The service's own KV calls (users, login throttle) get the deadline the engine's calls get,
   // so a hanging store is a 503, never a hanging request. The throttle does not retry a 429: it
   // coalesces its writes instead.
