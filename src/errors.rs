@@ -24,16 +24,22 @@ impl Reply {
     }
 
     /// `{"status":N,"headers":{..},"body":..}`: one string per call keeps the boundary cheap.
-    /// The headers are the reply's own and those ES's REST layer adds for its status (§1.3,
-    /// [`crate::rest_reply`]), so that the host only copies them.
+    /// An error's headers are its own and those ES's REST layer adds for its status (§1.3,
+    /// [`crate::rest_reply`]), so that the host only copies them. A success's are its own: the
+    /// engine's calls answer a success with its body alone (the host has the REST layer's headers
+    /// for it, `rest_reply::headers_by_status`), and CORS's 200 never reaches the REST layer.
     pub fn to_envelope(&self) -> String {
-        self.envelope(crate::rest_reply::rest_headers(self.status))
+        if self.status >= 400 {
+            self.to_rest_envelope()
+        } else {
+            self.envelope(&[])
+        }
     }
 
-    /// The envelope of an answer of ES's HTTP layer itself (CORS's), which never reaches the
-    /// REST layer: the reply's own headers only.
-    pub fn to_http_layer_envelope(&self) -> String {
-        self.envelope(&[])
+    /// The envelope of a reply the host sends as it is, whatever its status: its own headers and
+    /// the REST layer's.
+    pub fn to_rest_envelope(&self) -> String {
+        self.envelope(crate::rest_reply::rest_headers(self.status))
     }
 
     fn envelope(&self, rest: &[(&str, &str)]) -> String {

@@ -64,8 +64,8 @@ pub fn cors_decision(
         headers.insert(name, values.join(", ").into());
     }
     CorsAnswer {
-        early: decision.early.map(|r| r.to_http_layer_envelope()),
-        forbidden: decision.forbidden.map(|r| r.to_http_layer_envelope()),
+        early: decision.early.map(|r| r.to_envelope()),
+        forbidden: decision.forbidden.map(|r| r.to_envelope()),
         headers: serde_json::Value::Object(headers).to_string(),
     }
 }

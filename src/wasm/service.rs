@@ -130,7 +130,7 @@ pub fn route_request(
     };
     let problem = checks.before_routing.or_else(|| failure.clone()).or_else(|| checks.endpoint_params.clone());
     let body_problem = checks.before_routing_with_body.or(failure).or(content).or(checks.endpoint_params).or(no_body);
-    let preflight = (method == "OPTIONS" && endpoint.is_none()).then(|| matched.preflight().to_envelope());
+    let preflight = (method == "OPTIONS" && endpoint.is_none()).then(|| matched.preflight().to_rest_envelope());
     let username = match matched {
         RouteMatch::Found { username: Some(username), .. } => Some(username),
         RouteMatch::Found { endpoint: Endpoint::GetUsers, .. } => {
@@ -255,7 +255,7 @@ pub fn cluster_health_next(index: Option<String>, uri: &str, store_answered: boo
         },
         Err(problem) => problem,
     };
-    JsValue::from_str(&reply.to_envelope())
+    JsValue::from_str(&reply.to_rest_envelope())
 }
 
 /// A get-token grant's input to `createToken`, or for `refresh_token` its client (src/grant_request.rs).

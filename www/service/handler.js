@@ -92,10 +92,7 @@ export function serviceHandler(boundEngine, config) {
     unavailable: (/** @type {any} */ error) => ctx.fail("StoreUnavailable", error?.message ?? String(error)),
     maxBodyBytes: engine.service.maxBodyBytes(),
     cors: engine.service.corsEnabled(config.cors) ? config.cors : undefined,
-    /**
-     * A reply of a body the core answered (the engine's calls give a success without its
-     * envelope), with the REST layer's headers for its status from the core's table.
-     */
+    /** A body the core answered (a success comes without its envelope), with the core's REST headers. */
     reply: (status, body) => reply(status, body, restHeaders[status] ?? restHeaders.default),
     realms: createRealms(engine, config, { store, throttle, now }),
   };
