@@ -24,8 +24,29 @@ impl Reply {
     }
 
     /// `{"status":N,"headers":{..},"body":..}`: one string per call keeps the boundary cheap.
+    /// An error's headers are its own and those ES's REST layer adds for its status (§1.3,
+    /// [`crate::rest_reply`]), so that the host only copies them. A success's are its own: the
+    /// engine's calls answer a success with its body alone (the host has the REST layer's headers
+    /// for it, `rest_reply::headers_by_status`), and CORS's 200 never reaches the REST layer.
     pub fn to_envelope(&self) -> String {
+        if self.status >= 400 {
+            self.to_rest_envelope()
+        } else {
+            self.envelope(&[])
+        }
+    }
+
+    /// The envelope of a reply the host sends as it is, whatever its status: its own headers and
+    /// the REST layer's.
+    pub fn to_rest_envelope(&self) -> String {
+        self.envelope(crate::rest_reply::rest_headers(self.status))
+    }
+
+    fn envelope(&self, rest: &[(&str, &str)]) -> String {
         let mut headers = Map::new();
+        for (name, value) in rest {
+            headers.insert((*name).into(), (*value).into());
+        }
         for (name, values) in &self.headers {
             headers.insert(name.clone(), header_value(values));
         }

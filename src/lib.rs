@@ -50,6 +50,7 @@ pub mod reserved_roles;
 pub mod response_format;
 pub mod rest_errors;
 pub mod rest_headers;
+pub mod rest_reply;
 pub mod rest_request;
 pub mod role_descriptor;
 pub mod roles;

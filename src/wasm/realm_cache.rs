@@ -50,6 +50,6 @@ impl RealmCache {
     /// path and query, whose `usernames` parameter the core's query decoder reads.
     pub fn clear(&mut self, realms: &str, uri: &str) -> String {
         let params = crate::query_params::decode_query(uri).unwrap_or_default();
-        self.cache.clear(realms, params.get("usernames")).to_envelope()
+        self.cache.clear(realms, params.get("usernames")).to_rest_envelope()
     }
 }

@@ -9,6 +9,7 @@ use crate::cluster_health;
 use crate::credentials::{read_authorization, Credentials};
 use crate::errors::store_unavailable;
 use crate::media_type;
+use crate::privileges::Action;
 use crate::response_format::ResponseFormat;
 use crate::rest_errors::{self, AuthenticationFailure};
 use crate::rest_headers;
@@ -129,7 +130,7 @@ pub fn route_request(
     };
     let problem = checks.before_routing.or_else(|| failure.clone()).or_else(|| checks.endpoint_params.clone());
     let body_problem = checks.before_routing_with_body.or(failure).or(content).or(checks.endpoint_params).or(no_body);
-    let preflight = (method == "OPTIONS" && endpoint.is_none()).then(|| matched.preflight().to_envelope());
+    let preflight = (method == "OPTIONS" && endpoint.is_none()).then(|| matched.preflight().to_rest_envelope());
     let username = match matched {
         RouteMatch::Found { username: Some(username), .. } => Some(username),
         RouteMatch::Found { endpoint: Endpoint::GetUsers, .. } => {
@@ -181,7 +182,7 @@ pub enum RestError {
     MissingCredentials,
     /// `[username, uri]`
     UnableToAuthenticate,
-    /// `[username, action]`
+    /// `[username, endpoint]`: the endpoint whose ES action the message names (`createToken`)
     UnableToAuthenticateForAction,
 }
 
@@ -199,7 +200,11 @@ pub fn rest_error(kind: RestError, args: Vec<String>) -> String {
         RestError::MissingCredentials => failure(&AuthenticationFailure::MissingCredentials { uri: arg(0) }),
         RestError::UnableToAuthenticate => failure(&AuthenticationFailure::User { username: arg(0), uri: arg(1) }),
         RestError::UnableToAuthenticateForAction => {
-            failure(&AuthenticationFailure::UserForAction { username: arg(0), action: arg(1) })
+            let action = match Action::for_endpoint(arg(1)) {
+                Some(action) => action.name(),
+                None => arg(1),
+            };
+            failure(&AuthenticationFailure::UserForAction { username: arg(0), action })
         }
     };
     reply.to_envelope()
@@ -250,7 +255,7 @@ pub fn cluster_health_next(index: Option<String>, uri: &str, store_answered: boo
         },
         Err(problem) => problem,
     };
-    JsValue::from_str(&reply.to_envelope())
+    JsValue::from_str(&reply.to_rest_envelope())
 }
 
 /// A get-token grant's input to `createToken`, or for `refresh_token` its client (src/grant_request.rs).

@@ -1,7 +1,7 @@
 // The service's settings, read once from the Worker-style env (README's table). The core checks
 // every setting (src/service_settings.rs); this module hands it the env's values and keeps the
 // bindings. Problems are ConfigErrors, whose message never repeats a value that could be a secret.
-import { StoreConfigError, resolveStore } from "../adapters/store.js";
+import { DurableObjectStore, StoreConfigError, resolveStore } from "../adapters/store.js";
 import { createAudit } from "./audit.js";
 import { fromEnvelope } from "./http.js";
 
@@ -38,7 +38,8 @@ export function readServiceConfig(engine, env) {
     } catch (/** @type {any} */ error) {
       throw new ConfigError(error?.message ?? String(error));
     }
-    return Object.freeze({ kv, ...settings, roles, audit: createAudit(engine, settings.audit, env.AUDIT_QUEUE) });
+    const audit = createAudit(engine, settings.audit, env.AUDIT_QUEUE);
+    return Object.freeze({ kv, inDurableObject: kv instanceof DurableObjectStore, ...settings, roles, audit });
   } catch (error) {
     const problem = error instanceof StoreConfigError ? new ConfigError(error.message) : error;
     if (problem instanceof ConfigError) problem.reply = fromEnvelope(engine.service.restError("Settings", problem.message));

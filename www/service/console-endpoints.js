@@ -3,7 +3,6 @@
 // configuration at a glance for any signed-in caller. Not an Elasticsearch API (ES has no
 // `_console` path; its index names cannot start with `_`), so it is answered before the core's
 // route table, and switched off with CONSOLE = "false".
-import { DurableObjectStore } from "../adapters/store.js";
 import { authenticateRequest } from "./authentication.js";
 import { toResponse } from "./http.js";
 
@@ -46,9 +45,8 @@ async function settings(ctx, request, url, connection) {
   const caller = await authenticateRequest(ctx, request, url.pathname + url.search, connection);
   if (caller.reply) return toResponse(caller.reply, "application/json");
   const { version } = await import("../../dist/console/assets.js");
-  const store = ctx.config.kv instanceof DurableObjectStore ? "durable_object" : "kv";
   const body = {
-    store,
+    store: ctx.config.inDurableObject ? "durable_object" : "kv",
     token_timeout: ctx.config.tokenTimeout ?? null,
     audit_trail: ctx.config.audit !== null,
     console: true,

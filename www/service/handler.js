@@ -3,12 +3,12 @@
 // (docs/service.md, "Request order"): OPTIONS without credentials; authentication (401, as ES,
 // before routing), then CORS's 403; the caller's stored roles (503); the body's size (413); the
 // core's 400s, 405 and 406 (routeRequest, checkBody); the endpoint (its 400s, 403, the work).
-import { DurableObjectStore, forwardEngineCalls } from "../adapters/store.js";
+import { forwardEngineCalls } from "../adapters/store.js";
 import { EdgeTokenError, internalError } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { loadStoredRoles } from "./authorization.js";
-import { BodyTooLarge, fromEngineError, fromEnvelope, readBody, toResponse } from "./http.js";
+import { BodyTooLarge, fromEngineError, fromEnvelope, readBody, reply, toResponse } from "./http.js";
 import { isConsolePath, serveConsole } from "./console-endpoints.js";
 import * as infoEndpoints from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
@@ -29,7 +29,7 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
   const { principal } = caller;
   if (trail) Object.assign(trail, { principal, endpoint: route.endpoint, name: route.username });
   if (caller.reply) return caller.reply;
-  if (cors?.forbidden !== undefined) return { ...fromEnvelope(cors.forbidden), bare: true };
+  if (cors?.forbidden !== undefined) return fromEnvelope(cors.forbidden);
   try {
     await loadStoredRoles(ctx, principal);
   } catch (error) {
@@ -43,7 +43,7 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
     if (error instanceof BodyTooLarge) return ctx.fail("BodyTooLarge");
     // The client went away mid-body, or sent a framing the platform refused: its request, not
     // ours, so a 400 and no log line (nobody may read the answer).
-    return ctx.fail("Undecodable", "request body could not be read", 400);
+    return ctx.fail("Undecodable", "request body could not be read");
   }
   const problem = (bytes.length > 0 ? route.bodyProblem : route.problem) ?? ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
@@ -74,12 +74,14 @@ export function serviceHandler(boundEngine, config) {
   // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
   // whole inside the TokenStore object, one at a time, never one KV operation per round trip
   // (that would let two calls interleave between a read and its write).
-  const engine = config.kv instanceof DurableObjectStore ? forwardEngineCalls(boundEngine) : boundEngine;
+  const engine = config.inDurableObject ? forwardEngineCalls(boundEngine) : boundEngine;
   // The service's own KV calls (users, login throttle) get the deadline the engine's calls get,
   // so a hanging store is a 503, never a hanging request. The throttle does not retry a 429: it
   // coalesces its writes instead.
   const store = guardKv(config.kv);
   const now = store.now ?? Date.now;
+  // The REST layer's headers by a reply's status (src/rest_reply.rs), the same for every request.
+  const { restHeaders } = engine.service.requestHeaders(new Headers());
   const throttle = createLoginThrottle(boundEngine, guardKv(config.kv, { putRetries: 0 }), { now });
   const ctx = {
     engine,
@@ -90,6 +92,8 @@ export function serviceHandler(boundEngine, config) {
     unavailable: (/** @type {any} */ error) => ctx.fail("StoreUnavailable", error?.message ?? String(error)),
     maxBodyBytes: engine.service.maxBodyBytes(),
     cors: engine.service.corsEnabled(config.cors) ? config.cors : undefined,
+    /** A body the core answered (a success comes without its envelope), with the core's REST headers. */
+    reply: (status, body) => reply(status, body, restHeaders[status] ?? restHeaders.default),
     realms: createRealms(engine, config, { store, throttle, now }),
   };
   return async function handle(request, options) {
@@ -111,7 +115,7 @@ export function serviceHandler(boundEngine, config) {
       ({ responseType: mediaType, format } = route);
       // CORS (the core's decision): a preflight is answered first; other replies carry its headers.
       const cors = ctx.cors && ctx.engine.service.cors(ctx.cors, method, headers, headers.get("host") ?? url.host);
-      if (cors?.early !== undefined) return toResponse({ ...fromEnvelope(cors.early), bare: true }, mediaType);
+      if (cors?.early !== undefined) return toResponse(fromEnvelope(cors.early), mediaType);
       // The audit trail (audit.js): what the request did, noted as it goes. The core reads the
       // credentials' kind and a Basic username from the header; the trail is never written.
       trail = ctx.config.audit && {
@@ -122,7 +126,7 @@ export function serviceHandler(boundEngine, config) {
         authorization: headers.get("authorization") ?? undefined,
       };
       out = await dispatch(ctx, request, { route, uri, connection, plain, cors, trail });
-      if (cors && !out.bare) out = { ...out, headers: { ...out.headers, ...cors.headers } };
+      if (cors) out = { ...out, headers: { ...out.headers, ...cors.headers } };
     } catch (error) {
       console.error(unexpectedErrorLine(error, plain?.traceId));
       try {

@@ -1,7 +1,6 @@
 // HTTP plumbing shared by every endpoint: replies, the bounded body reader, and the one place
-// where a reply becomes a fetch Response (so the X-elastic-product rule of
-// docs/elasticsearch-semantics.md §1.3 cannot be forgotten by an endpoint). The error bodies
-// themselves come from the core (src/rest_errors.rs).
+// where a reply becomes a fetch Response. The error bodies, and the headers ES's REST layer puts
+// on every reply (src/rest_reply.rs), come from the core.
 import { EdgeTokenError } from "../engine/errors.js";
 
 /** A reply before it becomes a Response: ES status, JSON body (or undefined for none), headers. */
@@ -87,8 +86,7 @@ function capped(stream, limit, onOver) {
 
 /**
  * The single exit. `render(body, status)` writes the body when the request asked for
- * filter_path or pretty (the core's rules). X-elastic-product goes on every response except
- * 401/403 rejections (ES's SecurityRestFilter strips it there).
+ * filter_path or pretty (the core's rules). The headers are the reply's, as the core gave them.
  * @param {any} out @param {string} mediaType
  * @param {{ head?: boolean, render?: (body: unknown, status: number) => string }} [options]
  */
@@ -99,8 +97,6 @@ export function toResponse(out, mediaType, { head = false, render } = {}) {
   }
   const hasBody = out.body !== undefined;
   if (hasBody) headers.set("Content-Type", mediaType);
-  // `bare`: the HTTP layer's own answers (CORS), sent before ES's REST layer adds the header.
-  if (out.status !== 401 && out.status !== 403 && !out.bare) headers.set("X-elastic-product", "Elasticsearch");
   const text = hasBody && !head ? (render ? render(out.body, out.status) : JSON.stringify(out.body)) : null;
   return new Response(text, { status: out.status, headers });
 }

@@ -1,27 +1,27 @@
 // GET /_security/_authenticate, GET|HEAD /, GET /_cluster/health and what the caller may do
 // (_privileges, _has_privileges): who the caller is, what this server is, whether its store
 // answers. The core's 4xx are thrown, and sent by the handler.
-import { fromEnvelope, reply } from "./http.js";
+import { fromEnvelope } from "./http.js";
 import { authorize, storedRolesOf } from "./authorization.js";
 
 /** Any authenticated caller may ask who they are (ES's same-user exemption). */
-export async function authenticate(_ctx, { principal }) {
-  return reply(200, principal);
+export async function authenticate(ctx, { principal }) {
+  return ctx.reply(200, principal);
 }
 
 /** GET / (src/server_info.rs): what this server is. */
 export async function info(ctx, { principal }) {
-  return authorize(ctx, principal, "main") ?? reply(200, ctx.engine.service.serverInfo());
+  return authorize(ctx, principal, "main") ?? ctx.reply(200, ctx.engine.service.serverInfo());
 }
 
 /** GET /_security/user/_privileges (§13): any caller may ask about themselves. */
 export async function getUserPrivileges(ctx, { principal }) {
-  return reply(200, ctx.engine.userPrivileges(ctx.config.roles, principal, storedRolesOf(principal)));
+  return ctx.reply(200, ctx.engine.userPrivileges(ctx.config.roles, principal, storedRolesOf(principal)));
 }
 
 /** GET|POST /_security/user[/{username}]/_has_privileges (§13): one's own needs no privilege. */
 export async function hasPrivileges(ctx, { principal, body, name }) {
-  return reply(200, ctx.engine.hasPrivileges(ctx.config.roles, principal, name, body, storedRolesOf(principal)));
+  return ctx.reply(200, ctx.engine.hasPrivileges(ctx.config.roles, principal, name, body, storedRolesOf(principal)));
 }
 
 /**

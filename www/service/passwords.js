@@ -17,12 +17,10 @@ const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
 /** Canonical base64 (the core's salts) to bytes. */
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
-/** Compares without an early exit, so the time does not tell how much of a guess matched. */
+/** Compares two texts without an early exit, so the time does not tell how much of a guess matched. */
 export function constantTimeEqual(a, b) {
-  const x = typeof a === "string" ? encoder.encode(a) : a;
-  const y = typeof b === "string" ? encoder.encode(b) : b;
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
   return diff === 0;
 }
 

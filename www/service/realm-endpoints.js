@@ -4,7 +4,7 @@
 // (src/realm_endpoints.rs, src/realm_cache.rs); this module runs the steps in ES's order, does
 // the KV reads and writes between them and hashes new passwords.
 import { authorize } from "./authorization.js";
-import { answer, fromEnvelope, reply } from "./http.js";
+import { answer, fromEnvelope } from "./http.js";
 import { hashPassword } from "./passwords.js";
 import { readValues } from "./users.js";
 
@@ -27,7 +27,7 @@ export async function realmEndpoint(ctx, { principal, name, body, endpoint }) {
       if (out.delete) await store.delete(out.delete);
       // ES's `expire(username)`, after a change made here; other isolates converge by the TTL.
       if (out.forget) ctx.realms.cache.forget(out.forget);
-      return reply(out.status, out.body);
+      return ctx.reply(out.status, out.body);
     })
   );
 }

@@ -6,8 +6,7 @@
 // checked (403), and for the password grant the user named in the body is authenticated last
 // (401 for the token-create action). The core's 4xx are thrown, and sent by the handler.
 import { authenticatePassword } from "./authentication.js";
-import { DurableObjectStore } from "../adapters/store.js";
-import { answer, reply } from "./http.js";
+import { answer } from "./http.js";
 import { authorize } from "./authorization.js";
 
 export async function getToken(ctx, { principal, body, connection }) {
@@ -19,8 +18,7 @@ export async function getToken(ctx, { principal, body, connection }) {
   if (grant === "password") {
     const found = await authenticatePassword(ctx.realms, request.username, request.password, connection);
     if (found.storeError !== undefined) return ctx.fail("StoreUnavailable", found.storeError);
-    if (!found.principal)
-      return ctx.fail("UnableToAuthenticateForAction", request.username, ctx.engine.actionName("createToken"));
+    if (!found.principal) return ctx.fail("UnableToAuthenticateForAction", request.username, "createToken");
     user = found.principal;
   }
   const input = ctx.engine.service.grantRequest(grant, principal, user, request.scope);
@@ -29,15 +27,14 @@ export async function getToken(ctx, { principal, body, connection }) {
     grant === "refresh_token"
       ? ctx.engine.refreshToken(kv, request.refresh_token, input, { timeout, secret })
       : ctx.engine.createToken(kv, input, { timeout });
-  return reply(200, await created);
+  return ctx.reply(200, await created);
 }
 
 export async function invalidateToken(ctx, { principal, body, connection }) {
   // A bad body's 400 comes before the 403. The invalidation parses the body first and answers
   // those 400s itself, so a permitted caller's body is parsed once; the parse-only call runs
   // for a refused caller, and in front of a Durable Object (a bad body costs it no request).
-  const { kv } = ctx.config;
-  const inDurableObject = kv instanceof DurableObjectStore;
+  const { kv, inDurableObject } = ctx.config;
   const denied = authorize(ctx, principal, "invalidateToken");
   if (denied || inDurableObject) {
     ctx.engine.parseInvalidateRequest(body);
@@ -48,10 +45,10 @@ export async function invalidateToken(ctx, { principal, body, connection }) {
   // invocation's KV operations, the next ones through `bulk.next` (worker.js); elsewhere, and in
   // the Durable Object, the core runs them all in this call.
   const bulk = inDurableObject ? undefined : connection?.bulkInvalidation;
-  if (bulk === undefined) return reply(200, await ctx.engine.invalidateToken(kv, body, {}));
+  if (bulk === undefined) return ctx.reply(200, await ctx.engine.invalidateToken(kv, body, {}));
   return answer(ctx, async () => {
     let out = await ctx.engine.invalidateToken(kv, body, { segmented: bulk.segmented });
     while (typeof out?.continuation === "string") out = await bulk.next(out.continuation);
-    return reply(200, out);
+    return ctx.reply(200, out);
   });
 }
