@@ -44,7 +44,7 @@ const CATEGORIES = [
   ],
   ["glue: wasm-bindgen closures and promise plumbing", (f) => f.file === "edge_token.js"],
   [
-    "wrapper: engine/ (the check's steps and reads, envelope JSON.parse, promise)",
+    "wrapper: engine/ (the check's steps and reads, the body's JSON.parse, promise)",
     (f) => ["bind.js", "check.js", "errors.js"].includes(f.file),
   ],
   ["wrapper: kv-guard.js (deadlines on one shared timer, fence)", (f) => f.file === "kv-guard.js"],
@@ -59,15 +59,17 @@ const CATEGORIES = [
   ["the benchmark loop", (f) => f.file === "profile-child.mjs"],
 ];
 
-// Inclusive shares: a sample counts if any frame on its stack matches.
+// Inclusive shares: a sample counts if any frame on its stack matches (a frame reads
+// "<function> <file>").
 const STAGES = [
-  ["engine: step 1, the keys of the one read (checkTokenKeys)", /^checkTokenKeys$/],
-  ["engine: step 2, the document and its status (checkTokenRead)", /^checkTokenRead$/],
-  ["engine: parse the token document (from_first_read)", /from_first_read/],
+  ["engine: step 1, the keys of the one read (checkTokenKeys)", /^checkTokenKeys /],
+  ["engine: step 2, the document and its status (checkTokenRead)", /^checkTokenRead /],
+  ["engine: read the token document (AccessRecord::from_text)", /AccessRecord as .*from_text|from_first_read/],
+  ["engine: where the skipped and kept values end (json_skip)", /json_skip::/],
   ["engine: SHA-256 (document id, token hash)", /sha2::/],
-  ["engine: render the envelope (outcome_envelope)", /outcome_envelope/],
+  ["engine: write the answer (outcome_answer)", /outcome_answer/],
   ["MemoryKV.get (incl. key validation)", /^get memory-kv\.js|^#read memory-kv\.js/],
-  ["engine/errors.js: envelope JSON.parse (asEnvelope)", /^asEnvelope errors\.js/],
+  ["engine/check.js: the body's JSON.parse (settleAnswer)", /^settleAnswer check\.js/],
   ["engine/check.js: the reads (read)", /^read check\.js/],
   ["kv-guard.js: deadlines (withSharedTimer, settled, tick)", /^(withSharedTimer|withOwnTimer|settled|tick|armFor) kv-guard\.js/],
 ];

@@ -90,19 +90,25 @@ pub async fn check<S: KvStore>(store: &S, token: &str, now: u64) -> Result<Check
     }
 }
 
-/// The reply envelope of an outcome (see [`Reply::to_envelope`]), written directly for a valid
-/// token: the stored owner text is spliced in, not parsed and printed again (the hot path).
-pub fn outcome_envelope(outcome: CheckOutcome) -> String {
+/// What marks a check's answer that is not a valid token's body (see [`outcome_answer`]).
+pub const FAILED: char = '!';
+
+/// A check's outcome as one string for the host: a valid token's `_authenticate` body (its
+/// status is 200, so the host parses the body alone, no envelope around it), written directly
+/// with the stored owner text spliced in, not parsed and printed again (the hot path); any other
+/// outcome as [`FAILED`] and the reply envelope (see [`Reply::to_envelope`]).
+pub fn outcome_answer(outcome: CheckOutcome) -> String {
     match outcome {
         CheckOutcome::Valid(owner) => {
-            const OPEN: &str = "{\"status\":200,\"headers\":{},\"body\":";
-            let mut out = String::with_capacity(OPEN.len() + owner.user_json().len() + 40);
-            out.push_str(OPEN);
+            let mut out = String::with_capacity(owner.user_json().len() + 32);
             owner.push_authenticate_json(&mut out, "token");
-            out.push('}');
             out
         }
-        other => outcome_reply(other).to_envelope(),
+        other => {
+            let mut out = String::from(FAILED);
+            out.push_str(&outcome_reply(other).to_envelope());
+            out
+        }
     }
 }
 
@@ -121,5 +127,22 @@ pub async fn check_reply<S: KvStore>(store: &S, token: &str, now: u64) -> Reply 
     match check(store, token, now).await {
         Ok(outcome) => outcome_reply(outcome),
         Err(error) => store_unavailable(&error.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::owner_tag::OwnerTag;
+
+    /// The wasm step 2 stands in for a first read that found nothing after the document with
+    /// this many missing values: it must be how many keys step 1 asked for after it.
+    #[test]
+    fn the_status_count_is_the_first_reads_keys_after_the_document() {
+        let plain = RawToken::from_parts(&[7; 16], &[9; 8]);
+        for token in [plain.clone(), plain.tagged(OwnerTag::of("realm", "user"))] {
+            let (presented, _, keys) = first_read(&token.encode()).unwrap();
+            assert_eq!(keys.len(), 1 + token_documents::first_read_status_count(&presented));
+        }
     }
 }

@@ -28,6 +28,7 @@ pub mod grant_request;
 pub mod grants;
 pub mod invalidate;
 pub mod json_fields;
+pub mod json_skip;
 pub mod json_strings;
 pub mod json_value;
 pub mod login_throttle;

@@ -203,12 +203,23 @@ impl Status {
 /// The keys of a token's first read: its document and, when the token carries its owner's tag,
 /// the status keys of `half` that the tag names, so that one bulk get answers it.
 pub fn first_read_keys(presented: &RawToken, doc_id: &str, half: TokenHalf) -> Vec<String> {
+    // `first_read_status_count` says how many keys this adds after the document's.
     let mut wanted = vec![keys::record(doc_id)];
     if let Some(tag) = presented.owner_tag() {
         let (realm, user) = tag.digests();
         wanted.extend(status_keys_by_digest(&realm, &user, doc_id, half));
     }
     wanted
+}
+
+/// How many values of [`first_read_keys`] come after the document's: a host that found none of
+/// them passes none (see `src/wasm/check.rs`).
+pub fn first_read_status_count(presented: &RawToken) -> usize {
+    if presented.owner_tag().is_some() {
+        STATUS_KEYS
+    } else {
+        0
+    }
 }
 
 /// The document of a first read, and its status when the tag named this document's owner

@@ -5,8 +5,9 @@
 //! `invalid_type`, whose message formatting brings f64 printing (docs/wasm-size.md). The owner's
 //! `_authenticate` fields stay the text they are stored as: a check splices them into its
 //! answer, never building or printing their value tree. What it skips (the refresh half, unknown
-//! fields) and the owner's fields are checked by serde_json itself, as the derived reader had
-//! them checked, and strings with escapes are unescaped by it.
+//! fields) and the owner's fields are checked as serde_json checks them for the derived reader
+//! (`json_skip`, which leaves all but common text to serde_json itself), and strings with
+//! escapes are unescaped by serde_json.
 //!
 //! The writer puts that text back verbatim and leaves the rest to serde_json.
 
@@ -14,6 +15,7 @@ use serde::de::IgnoredAny;
 use serde_json::Value;
 use std::borrow::Cow;
 
+use crate::json_skip;
 use crate::schema::{AccessHalf, StoredOwner, TokenRecord};
 
 /// `creation_time`, `access` and `owner` of the document `text` holds; `None` when the derived
@@ -217,14 +219,21 @@ impl<'a> Scan<'a> {
         Some(value)
     }
 
-    /// Any value, checked by serde_json as the derived reader had it checked (`IgnoredAny` for
-    /// a field it skips, `RawValue` for the owner's fields: both only check): its text.
+    /// Any value, checked as serde_json checks it for the derived reader (`IgnoredAny` for a
+    /// field it skips, `RawValue` for the owner's fields: both only check): its text. The
+    /// common text is read by `json_skip`, which leaves the rest to serde_json itself.
     fn value(&mut self) -> Option<&'a str> {
         self.space();
         let rest = self.text.get(self.at..)?;
-        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<IgnoredAny>();
-        values.next()?.ok()?;
-        let span = rest.get(..values.byte_offset())?;
+        let end = match json_skip::value_end(rest.as_bytes()) {
+            Some(end) => end,
+            None => {
+                let mut values = serde_json::Deserializer::from_str(rest).into_iter::<IgnoredAny>();
+                values.next()?.ok()?;
+                values.byte_offset()
+            }
+        };
+        let span = rest.get(..end)?;
         self.at += span.len();
         Some(span)
     }

@@ -261,16 +261,23 @@ fn metadata_too_deep_to_read_back_is_refused_at_creation() {
     assert_eq!(world.check(token).status, 200);
 }
 
-/// The hot path writes a valid check's envelope directly; it must say what the reply says.
+/// The hot path writes a valid check's body directly, and a failure's envelope after a mark: they
+/// must say what the reply says.
 #[test]
-fn the_direct_envelope_of_a_check_equals_the_reply_envelope() {
-    use edge_token::check::{check, outcome_envelope, outcome_reply};
+fn the_direct_answer_of_a_check_equals_the_reply() {
+    use edge_token::check::{check, outcome_answer, outcome_reply, FAILED};
     let world = World::new();
     let issued = world.password_token("token_user", "default_native");
     for token in [issued.access.as_str(), "garbage"] {
         let outcome = block_on(check(&world.store, token, world.store.now())).unwrap();
-        let direct: Value = serde_json::from_str(&outcome_envelope(outcome.clone())).unwrap();
-        let rendered: Value = serde_json::from_str(&outcome_reply(outcome).to_envelope()).unwrap();
+        let reply = outcome_reply(outcome.clone());
+        let answer = outcome_answer(outcome);
+        let rendered: Value = serde_json::from_str(&reply.to_envelope()).unwrap();
+        let direct: Value = match answer.strip_prefix(FAILED) {
+            Some(envelope) => serde_json::from_str(envelope).unwrap(),
+            None => json!({"status": 200, "headers": {}, "body": serde_json::from_str::<Value>(&answer).unwrap()}),
+        };
         assert_eq!(direct, rendered);
+        assert_eq!(reply.status == 200, !answer.starts_with(FAILED), "{answer}");
     }
 }

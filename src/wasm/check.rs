@@ -5,10 +5,11 @@
 //! 1. [`check_token_keys`]: the keys of the first read, or `undefined` for a string that is not
 //!    a token. For a token with its owner's tag: the document, its invalidation keys and its
 //!    watermarks (one bulk get); for an older token, the document alone.
-//! 2. [`check_token_read`] with the first read's values: the reply envelope (a JSON object's
-//!    text), or the keys of a second read (one a line) when the token had no tag, or one that
-//!    does not name the document's owner.
-//! 3. [`check_token_read`] again with the second read's values too: the reply envelope.
+//! 2. [`check_token_read`] with the first read's values: the answer (a valid token's body, or a
+//!    failure's envelope after a mark, [`crate::check::outcome_answer`]), or the keys of a second
+//!    read (one a line) when the token had no tag, or one that does not name the document's
+//!    owner.
+//! 3. [`check_token_read`] again with the second read's values too: the answer.
 //!
 //! Nothing a check needs is kept in wasm memory between the steps, so a trap that replaces the
 //! instance while the host reads costs nothing but the re-instantiation (and the last token
@@ -19,6 +20,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::check::{self, CheckOutcome, DocumentStep};
 use crate::codec::RawToken;
+use crate::token_documents;
 
 thread_local! {
     /// The token step 1 decoded, for its step 2 (taken there): a check does not decode twice
@@ -49,22 +51,27 @@ fn strings(values: &Array) -> Vec<Option<String>> {
 }
 
 /// Steps 2 and 3: `document` is the first read's first value as UTF-8 (bytes cross the
-/// boundary in one copy; a string would be copied a character at a time), `first` all of
-/// that read's values (the document's is not read again), `second` the second read's; a value
-/// is a string, or `null`/`undefined` for a missing key.
+/// boundary in one copy; a string would be copied a character at a time); `status` that read's
+/// other values, or `undefined` when none of them was found (the common case: nothing is
+/// invalidated, and no value crosses one at a time); `second` the second read's values. A value is a string, or `null`/`undefined` for a missing
+/// key. The answer is [`check::outcome_answer`]'s, or the keys of the second read (one a line,
+/// each starting with a letter).
 #[wasm_bindgen(js_name = checkTokenRead)]
 pub fn check_token_read(
     token: &str,
     document: Option<Vec<u8>>,
-    first: Array,
+    status: Option<Array>,
     second: Option<Array>,
     now: f64,
 ) -> String {
     let Some(presented) = decoded(token) else {
-        return check::outcome_envelope(CheckOutcome::Unknown);
+        return check::outcome_answer(CheckOutcome::Unknown);
     };
     let document = document.as_deref().and_then(|bytes| std::str::from_utf8(bytes).ok());
-    let status: Vec<Option<String>> = first.iter().skip(1).map(|v| v.as_string()).collect();
+    let status = match status {
+        Some(values) => strings(&values),
+        None => vec![None; token_documents::first_read_status_count(&presented)],
+    };
     let outcome = match check::check_first_read(&presented, document, &status, now.max(0.0) as u64) {
         DocumentStep::Done(outcome) => outcome,
         DocumentStep::NeedStatus { record, keys } => match second {
@@ -72,7 +79,7 @@ pub fn check_token_read(
             None => return keys.join("\n"),
         },
     };
-    check::outcome_envelope(outcome)
+    check::outcome_answer(outcome)
 }
 
 /// The 503 of a check whose read failed (fail closed).

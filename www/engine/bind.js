@@ -3,7 +3,7 @@
 // trap, a glue TypeError) reaches the caller as a resolved body or an EdgeTokenError, never as
 // a crash or a call that hangs.
 import { attempt, guardKv, isKvBinding } from "../kv-guard.js";
-import { checkEnvelope } from "./check.js";
+import { checkBody } from "./check.js";
 import { EdgeTokenError, internalError, settle } from "./errors.js";
 import { asJson, bindRealmCalls, bindServiceCalls, pureMemo, requireString } from "./sync-calls.js";
 
@@ -266,7 +266,7 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     async checkToken(kv, accessToken, options) {
       requireKv(kv);
       requireString(accessToken, "accessToken");
-      return settle(await checkEnvelope(call, checkStore(kv), accessToken, nowOf(kv, options)));
+      return await checkBody(call, checkStore(kv), accessToken, nowOf(kv, options));
     },
     async refreshToken(kv, refreshToken, client, options) {
       requireKv(kv);

@@ -3,6 +3,7 @@
 // plain calls: no future, no promise, no binding lookups in wasm. A token with its owner's tag
 // takes one read; an older one, or one whose tag does not name its owner, two. A failed read is
 // the core's 503 (fail closed).
+import { internalError, settle } from "./errors.js";
 
 const encoder = new TextEncoder();
 // The document's bytes are written here, not into a new array per check (the glue copies them
@@ -17,6 +18,15 @@ function documentOf(first) {
   return read === text.length ? scratch.subarray(0, written) : encoder.encode(text);
 }
 
+/**
+ * The first read's values after the document's, or undefined when none was found (the common
+ * case: nothing invalidated), which the core then reads as all missing without a value crossing.
+ */
+function statusOf(first) {
+  for (let i = 1; i < first.length; i++) if (first[i] !== null) return first.slice(1);
+  return undefined;
+}
+
 /** The values of `lines` (keys, one a line) as one read: a get for one key, else a bulk get. */
 function read(store, lines) {
   const keys = lines.split("\n");
@@ -24,13 +34,30 @@ function read(store, lines) {
   return store.get(keys).then((found) => keys.map((k) => found.get(k) ?? null));
 }
 
+// The core's answer to a check (src/check.rs outcome_answer): a valid token's _authenticate body
+// as it is, or this mark and the reply envelope; a step 2 that needs a second read answers its
+// keys instead, which start with a letter.
+const BODY = 123; // "{"
+const FAILED = 33; // "!"
+
+/** The body of the core's answer; throws the EdgeTokenError of a failure's envelope. */
+function settleAnswer(answer) {
+  if (answer.charCodeAt(0) === FAILED) return settle(answer.slice(1));
+  try {
+    return JSON.parse(answer);
+  } catch {
+    throw internalError();
+  }
+}
+
 /**
- * The reply envelope of checking `token` against `store` (a guarded store: its `get` of an array
- * answers a Map). `call(name, ...args)` runs a synchronous export.
+ * The _authenticate body of checking `token` against `store` (a guarded store: its `get` of an
+ * array answers a Map); a failure throws its EdgeTokenError. `call(name, ...args)` runs a
+ * synchronous export.
  */
-export async function checkEnvelope(call, store, token, now) {
+export async function checkBody(call, store, token, now) {
   /** @param {any} error */
-  const unavailable = (error) => call("checkTokenUnavailable", String(error?.message ?? error));
+  const unavailable = (error) => settle(call("checkTokenUnavailable", String(error?.message ?? error)));
   const keys = call("checkTokenKeys", token);
   let first = [];
   let second;
@@ -39,12 +66,13 @@ export async function checkEnvelope(call, store, token, now) {
   } catch (error) {
     return unavailable(error);
   }
-  const answer = call("checkTokenRead", token, documentOf(first), first, undefined, now);
-  if (answer.charCodeAt(0) === 123) return answer; // "{": the envelope, else the keys
+  const answer = call("checkTokenRead", token, documentOf(first), statusOf(first), undefined, now);
+  const kind = answer.charCodeAt(0);
+  if (kind === BODY || kind === FAILED) return settleAnswer(answer);
   try {
     second = await read(store, answer);
   } catch (error) {
     return unavailable(error);
   }
-  return call("checkTokenRead", token, documentOf(first), first, second, now);
+  return settleAnswer(call("checkTokenRead", token, documentOf(first), statusOf(first), second, now));
 }
