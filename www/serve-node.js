@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { MemoryKV, createHandler } from "./entry-node.js";
 import { answer, onClientError, originOf, send, sendRaw } from "./node-http.js";
-import { INTERNAL_ERROR_BODY } from "./engine/errors.js";
+import { INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS } from "./engine/errors.js";
 import { reply, toResponse } from "./service/http.js";
 import { unexpectedErrorLine } from "./service/log.js";
 
@@ -64,7 +64,7 @@ let origin = `http://${host}:${port}`;
 /** The handler never throws; should anything else, the client gets the handler's own 500. */
 function failed(error) {
   console.error(unexpectedErrorLine(error));
-  return toResponse(reply(500, structuredClone(INTERNAL_ERROR_BODY)), "application/json");
+  return toResponse(reply(500, structuredClone(INTERNAL_ERROR_BODY), INTERNAL_ERROR_HEADERS), "application/json");
 }
 
 /** Answers `req` by `deliver`; a client gone mid-answer (`out` fails) is not a crash. */

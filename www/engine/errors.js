@@ -25,17 +25,19 @@ function messageOf(body, status) {
   return JSON.stringify(body) ?? `status ${status}`;
 }
 
-// The core's 500 (src/rest_errors.rs internal_error), kept here for when the wasm instance
-// itself has failed and cannot be asked; tests/js/parity.test.mjs holds the two together.
+// The core's 500 (src/rest_errors.rs internal_error) and its headers (src/rest_reply.rs), kept
+// here for when the wasm instance itself has failed and cannot be asked;
+// tests/js/parity.test.mjs holds the two together.
 const INTERNAL_REASON = "internal error";
 export const INTERNAL_ERROR_BODY = Object.freeze({
   error: { root_cause: [{ type: "exception", reason: INTERNAL_REASON }], type: "exception", reason: INTERNAL_REASON },
   status: 500,
 });
+export const INTERNAL_ERROR_HEADERS = Object.freeze({ "X-elastic-product": "Elasticsearch" });
 
 export function internalError(cause) {
   const body = structuredClone(INTERNAL_ERROR_BODY);
-  return new EdgeTokenError(500, body, {}, cause === undefined ? undefined : { cause });
+  return new EdgeTokenError(500, body, { ...INTERNAL_ERROR_HEADERS }, cause === undefined ? undefined : { cause });
 }
 
 /** The envelope in `text` (the core answers JSON text), or null. */
