@@ -136,20 +136,22 @@ What this says${perCall ? ` (${perCall})` : ""}:
 
 - The check runs as synchronous engine calls around its KV read (one bulk get for a token that
   carries its owner tag), which engine/check.js makes itself (no future, no promise, no binding
-  lookup in wasm); the token decoded in step 1 is kept for step 2, and a valid check's envelope
-  is written straight from the stored owner's text, which the check's own document reader
-  (src/token_text.rs) keeps as stored. Before that (async export, value trees) the ratio was
+  lookup in wasm); the token decoded in step 1 is kept for step 2, and a valid check's body
+  crosses alone (no envelope around it, so JavaScript parses only the body), written straight
+  from the stored owner's text, which the check's own document reader (src/token_text.rs, with
+  src/json_skip.rs finding where values end) keeps as stored. SHA-256 and base64 are built at
+  opt-level 3, the rest for size. Before all that (async export, value trees) the ratio was
   0.12–0.19×.
 - serde, allocation, strings and the copies across the boundary take ${pct(share(p, /serde|allocator|strings|boundary/))}
   of the time; SHA-256 (document id, token hash, realm and user digests for the watermark
   keys) ${pct(share(p, /SHA-256/))}.
-- The JavaScript around the engine (engine/ with the envelope \`JSON.parse\`, kv-guard.js's
+- The JavaScript around the engine (engine/ with the body's \`JSON.parse\`, kv-guard.js's
   deadlines, Node's timers and promises, MemoryKV) takes ${pct(share(p, /wrapper|Node runtime|MemoryKV/))}; the wasm-bindgen glue
   another ${pct(share(p, /glue|futures/))}.
 - What separates this from the floor: the invalidation keys and watermarks read with the document
   (the plain-JS check reads one key), the SHA-256 digests that name them (cacheable per realm and
-  user), the envelope the engine answers as text and engine/errors.js parses again, and
-  MemoryKV's own checks. Each is a few percent.
+  user), the body the engine answers as text and engine/check.js parses, and MemoryKV's own
+  checks. Each is a few percent.
 `;
 }
 
