@@ -3,6 +3,22 @@
 
 use serde_json::{Map, Value};
 
+use crate::errors::Reply;
+use crate::requests::GrantType;
+
+/// A get-token body (§3) read as `engine::token_request` reads it (ES's 400s as they are), with
+/// what its grant asks of the host: `endpoint`, the endpoint whose action is authorized, and
+/// `login`, whether the body's user is then authenticated (`GrantType::endpoint`, `logs_in`).
+pub fn token_grant(body: &str) -> Reply {
+    let mut reply = crate::engine::token_request(body);
+    let grant = reply.body.get("grant_type").and_then(Value::as_str).and_then(GrantType::parse);
+    if let (Some(grant), Some(fields), 200) = (grant, reply.body.as_object_mut(), reply.status) {
+        fields.insert("endpoint".into(), grant.endpoint().into());
+        fields.insert("login".into(), grant.logs_in().into());
+    }
+    reply
+}
+
 /// The `createToken` request of a `password` or `client_credentials` grant asked by `caller`,
 /// or for `refresh_token` the `refreshToken` client, as JSON text. The owner is `user`, the user
 /// the password grant authenticated (the caller itself for client_credentials); the client is
@@ -53,6 +69,25 @@ pub fn grant_request(grant_type: &str, caller: &str, user: &str, scope: Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_grant_names_its_endpoint_and_whether_it_logs_in() {
+        let plan = |body: &str| {
+            let reply = token_grant(body);
+            (reply.status, reply.body.get("endpoint").cloned(), reply.body.get("login").cloned())
+        };
+        let password = r#"{"grant_type":"password","username":"u","password":"p","scope":"s"}"#;
+        assert_eq!(plan(password), (200, Some("createToken".into()), Some(true.into())));
+        assert_eq!(token_grant(password).body["username"], "u");
+        let refresh = r#"{"grant_type":"refresh_token","refresh_token":"t"}"#;
+        assert_eq!(plan(refresh), (200, Some("refreshToken".into()), Some(false.into())));
+        let own = r#"{"grant_type":"client_credentials"}"#;
+        assert_eq!(plan(own), (200, Some("createToken".into()), Some(false.into())));
+        // ES's 400 is the body as engine::token_request answers it, nothing added.
+        let bad = r#"{"grant_type":"password"}"#;
+        assert_eq!(token_grant(bad).to_envelope(), crate::engine::token_request(bad).to_envelope());
+        assert_eq!(plan(bad).0, 400);
+    }
 
     const CALLER: &str = r#"{"username":"k","roles":["r"],"full_name":null,"metadata":{},"enabled":true,
         "authentication_realm":{"name":"n","type":"native"},"lookup_realm":{"name":"n","type":"native"},

@@ -79,6 +79,12 @@ impl Kind {
             Kind::Pbkdf2Stretch => "pbkdf2_stretch",
         }
     }
+
+    /// The WebCrypto digest ES's stretch runs the password through before PBKDF2, whose
+    /// lower-case hex is then PBKDF2's password (`PBKDF2_STRETCH`: SHA-512).
+    fn prehash(self) -> Option<&'static str> {
+        (self == Kind::Pbkdf2Stretch).then_some("SHA-512")
+    }
 }
 
 /// One of ES's hashers: an algorithm at a cost.
@@ -169,7 +175,8 @@ pub fn configured_hasher() -> String {
 
 /// What the host needs to check a password against `hash`, as JSON:
 /// `{"kind":"bcrypt","cost"}`, or `{"kind":"pbkdf2"|"pbkdf2_stretch","cost","salt","key",
-/// "key_bits"}` with the salt's bytes in canonical base64 and the stored key text. `None` for
+/// "key_bits"}` with the salt's bytes in canonical base64 and the stored key text, and for
+/// `pbkdf2_stretch` its `"prehash"` (a digest name, [`Kind::prehash`]). `None` for
 /// a hash that can never match, or that [`check`] refuses: such a hash fails closed, never
 /// verified at its cost.
 pub fn verifier(hash: &str) -> Option<Value> {
@@ -218,13 +225,17 @@ fn pbkdf2_verifier(hash: &str, hasher: Hasher) -> Result<Value, String> {
     if key_bits > MAX_KEY_BITS {
         return Err(format!("PBKDF2 key length must be at most [{MAX_KEY_BITS} bits]"));
     }
-    Ok(json!({
+    let mut verifier = json!({
         "kind": hasher.kind.id(),
         "cost": hasher.cost,
         "salt": CANONICAL_BASE64.encode(salt),
         "key": key,
         "key_bits": key_bits,
-    }))
+    });
+    if let (Some(prehash), Some(fields)) = (hasher.kind.prehash(), verifier.as_object_mut()) {
+        fields.insert("prehash".into(), prehash.into());
+    }
+    Ok(verifier)
 }
 
 /// A hasher ES knows, at a cost above this service's bounds, is refused by its ES name.

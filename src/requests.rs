@@ -101,6 +101,21 @@ impl GrantType {
         }
     }
 
+    /// The endpoint whose action ES authorizes for the grant (§3.4, §3.5): `refreshToken` for
+    /// refresh_token, `createToken` for the others.
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            GrantType::RefreshToken => "refreshToken",
+            _ => "createToken",
+        }
+    }
+
+    /// Whether the grant authenticates the user its body names (the password grant's
+    /// `username` and `password`, after the caller's privilege is checked).
+    pub fn logs_in(self) -> bool {
+        self == GrantType::Password
+    }
+
     /// Table of §3.2: fields rejected when present, then fields required.
     fn rules(self) -> (&'static [&'static str], &'static [&'static str]) {
         match self {

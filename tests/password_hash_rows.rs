@@ -160,7 +160,9 @@ fn verifiers_carry_what_the_host_computes_with() {
         // Padding is optional, as for Java's decoder; the salt comes back canonical.
         (
             format!("{{PBKDF2_STRETCH}}1000$c2FsdHNhbHRzYWx0c2FsdA${key44}"),
-            Some(json!({"kind":"pbkdf2_stretch","cost":1000,"salt":SALT16,"key":key44,"key_bits":256})),
+            Some(
+                json!({"kind":"pbkdf2_stretch","cost":1000,"salt":SALT16,"key":key44,"key_bits":256,"prehash":"SHA-512"}),
+            ),
         ),
         // 22 characters: floor(66 / 64) blocks of 128 bits.
         (

@@ -20,6 +20,8 @@
 // request waiting on nothing but another request's timer is cancelled as hung. There every
 // operation keeps its own setTimeout, set in its own request.
 
+/** Workers KV's bulk get takes up to 100 keys, and counts as one operation. */
+const BULK_KEYS = 100;
 const MIN_TICK_MS = 10;
 const MAX_TICK_MS = 1_000;
 
@@ -176,14 +178,23 @@ export function guardKv(kv, { alive = always, timeoutMs, putRetries, backoffMs }
   }
 
   // The one bulk-get rule of the engine's store: a `get` of an array answers a Map. Workers KV
-  // does that itself (up to 100 keys); for a binding that does not, one read per key. A failed
-  // bulk get fails the call: retrying key by key would only double the wait on a store that hangs.
+  // does that itself, for up to 100 keys a get (each get one operation): longer arrays go in gets
+  // of 100, and an empty one reads nothing. For a binding that does not, one read per key. A
+  // failed bulk get fails the call: retrying key by key would only double the wait on a store
+  // that hangs.
   async function oneByOne(keys) {
     const values = await Promise.all(keys.map((key) => single("get", [key])));
     return new Map(keys.map((key, i) => [key, values[i] ?? null]));
   }
+  const bulkGet = (keys) => single("get", [keys]).then((found) => (found instanceof Map ? found : oneByOne(keys)));
+  async function inBatches(keys) {
+    const batches = [];
+    for (let i = 0; i < keys.length; i += BULK_KEYS) batches.push(keys.slice(i, i + BULK_KEYS));
+    const found = await Promise.all(batches.map(bulkGet));
+    return new Map(found.flatMap((map) => [...map]));
+  }
   // Not an async function: a check's read is the hot path, and this saves it a promise.
-  const getMany = (keys) => single("get", [keys]).then((found) => (found instanceof Map ? found : oneByOne(keys)));
+  const getMany = (keys) => (keys.length > 0 && keys.length <= BULK_KEYS ? bulkGet(keys) : inBatches(keys));
 
   return {
     get: (key, ...rest) => (Array.isArray(key) ? getMany(key) : single("get", [key, ...rest])),

@@ -263,3 +263,10 @@ pub fn cluster_health_next(index: Option<String>, uri: &str, store_answered: boo
 pub fn grant_request(grant_type: &str, caller: &str, user: &str, scope: Option<String>) -> String {
     crate::grant_request::grant_request(grant_type, caller, user, scope)
 }
+
+/// A get-token body read as ES reads it, with the endpoint its grant authorizes and whether it
+/// authenticates the body's user (`grant_request::token_grant`); ES's 400 as its envelope.
+#[wasm_bindgen(js_name = tokenGrant)]
+pub fn token_grant(body: &str) -> String {
+    crate::grant_request::token_grant(body).to_envelope()
+}

@@ -222,3 +222,22 @@ test("on workerd every operation keeps its own timer (timers there are scoped to
     else delete globalThis.navigator;
   }
 });
+
+test("a bulk get goes in gets of at most 100 keys (Workers KV's limit), and no keys read nothing", async () => {
+  const sizes = [];
+  const kv = guardKv(
+    binding((_method, [keys]) => {
+      sizes.push(keys.length);
+      return new Map(keys.filter((key) => key !== "k7").map((key) => [key, `v${key}`]));
+    }),
+  );
+  const keys = Array.from({ length: 250 }, (_, i) => `k${i}`);
+  const found = await kv.get(keys);
+  assert.deepEqual(sizes, [100, 100, 50]);
+  assert.equal(found.size, 249);
+  assert.deepEqual([found.get("k0"), found.get("k249"), found.get("k7")], ["vk0", "vk249", undefined]);
+  sizes.length = 0;
+  assert.deepEqual([...(await kv.get([]))], []);
+  assert.equal((await kv.get(keys.slice(0, 100))).size, 99);
+  assert.deepEqual(sizes, [100]);
+});

@@ -48,7 +48,10 @@ test("hashes made outside the service verify, in every supported format, and onl
 test("the core describes what the host computes: bcrypt and PBKDF2 parameters, null for what never matches", () => {
   assert.deepEqual(api.describePasswordHash(bcryptHash("x", { cost: 4 })), { kind: "bcrypt", cost: 4 });
   const stretched = api.describePasswordHash(pbkdf2Hash("x", { stretch: true, cost: 1000, keyBytes: 16 }));
-  assert.deepEqual([stretched.kind, stretched.cost, stretched.key_bits], ["pbkdf2_stretch", 1000, 128]);
+  assert.deepEqual(
+    [stretched.kind, stretched.cost, stretched.key_bits, stretched.prehash],
+    ["pbkdf2_stretch", 1000, 128, "SHA-512"],
+  );
   const refused = [
     "$2a$13$" + "a".repeat(53),
     pbkdf2Hash("x", { cost: 1000, keyBytes: 64 }),

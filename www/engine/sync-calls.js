@@ -105,6 +105,8 @@ export function bindServiceCalls(raw, call) {
     clusterHealthPlan: (index, uri) => settle(call("clusterHealthPlan", index ?? undefined, uri)),
     clusterHealthNext: (index, uri, answered, remainingMs) =>
       call("clusterHealthNext", index ?? undefined, uri, Boolean(answered), remainingMs),
+    /** A get-token body read (ES's 400s thrown), with its grant's `endpoint` and `login` (src/grant_request.rs). */
+    tokenGrant: (body) => settle(call("tokenGrant", requireString(body, "bodyText"))),
     /** A grant's `createToken` request, or for refresh_token its client (JSON text). */
     grantRequest: (grant, caller, user, scope) =>
       call("grantRequest", grant, JSON.stringify(caller), JSON.stringify(user), scope ?? undefined),

@@ -1,7 +1,7 @@
 // Whether the caller may run an endpoint's action. The engine decides (src/privileges.rs) from
 // the role table parsed from ROLES, with the caller's roles stored in the native realm (§14)
-// that ROLES does not define; its refusal is ES's 403 (§6.2), sent as it is.
-import { fromEngineError } from "./http.js";
+// that ROLES does not define; its refusal is ES's 403 (§6.2), thrown by the engine and sent as it
+// is by the handler (an endpoint's core answers all are).
 import { readValues } from "./users.js";
 
 /** The stored roles read for a caller (an _authenticate body), as the engine takes them (JSON). */
@@ -16,14 +16,9 @@ export async function loadStoredRoles(ctx, principal) {
 export const storedRolesOf = (principal) => storedRoles.get(principal);
 
 /**
- * null when a role of `principal` grants the endpoint's action (or ES's same-user rules do, for
- * an action on the user `target`), else the reply to send.
+ * Returns (undefined) when a role of `principal` grants the endpoint's action (or ES's same-user
+ * rules do, for an action on the user `target`), else throws the 403 (an EdgeTokenError).
  */
 export function authorize(ctx, principal, endpoint, target) {
-  try {
-    ctx.engine.authorizeCaller(ctx.config.roles, principal, endpoint, target, storedRoles.get(principal));
-    return null;
-  } catch (error) {
-    return fromEngineError(error);
-  }
+  ctx.engine.authorizeCaller(ctx.config.roles, principal, endpoint, target, storedRoles.get(principal));
 }

@@ -12,7 +12,7 @@ import { BodyTooLarge, fromEngineError, fromEnvelope, readBody, reply, toRespons
 import { isConsolePath, serveConsole } from "./console-endpoints.js";
 import * as infoEndpoints from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
-import { UNKNOWN_CLIENT, createLoginThrottle } from "./login-throttle.js";
+import { clientKey, createLoginThrottle } from "./login-throttle.js";
 import { clearRealmCache, realmEndpoint } from "./realm-endpoints.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
 
@@ -60,12 +60,12 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
 
 /**
  * Where a request came from, as its host vouches: the client's address (the socket's peer in
- * Node, CF-Connecting-IP on Workers; never an unchecked header) cut to bound the throttle's keys,
+ * Node, CF-Connecting-IP on Workers; never an unchecked header) as the throttle keys it,
  * the host's `waitUntil`, and on Workers how a bulk invalidation goes on (worker.js).
  * @param {{clientAddress?: unknown, waitUntil?: unknown, bulkInvalidation?: unknown}} [options]
  */
 function connectionOf({ clientAddress, waitUntil, bulkInvalidation } = {}) {
-  const address = typeof clientAddress === "string" && clientAddress !== "" ? clientAddress.slice(0, 64) : UNKNOWN_CLIENT;
+  const address = clientKey(clientAddress);
   return { clientAddress: address, waitUntil: typeof waitUntil === "function" ? waitUntil : undefined, bulkInvalidation };
 }
 

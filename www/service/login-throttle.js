@@ -8,8 +8,8 @@
 // `end` never runs) frees its place when the lease runs out, and the attempts waiting behind it
 // ask the core again then (`retryAt`).
 
-/** The client key of a request whose host did not say where it came from. */
-export const UNKNOWN_CLIENT = "unknown";
+/** A request's client key: the address its host vouches for, cut to bound the keys, else "unknown". */
+export const clientKey = (address) => (typeof address === "string" && address !== "" ? address.slice(0, 64) : "unknown");
 
 // The core's steps (src/wasm/throttle.rs), and its flag for a bucket due to be stored.
 const [ADMITTED, WAIT, REFUSED, DONE, WRITE] = [0, 1, 2, 3, 4];
@@ -115,7 +115,7 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
     }
   }
 
-  async function begin(key, { clientAddress = UNKNOWN_CLIENT, waitUntil = background, known = false } = {}) {
+  async function begin(key, { clientAddress = clientKey(), waitUntil = background, known = false } = {}) {
     const stored = await read(key);
     // From here to "start" nothing awaits, so parallel attempts are counted one by one.
     const pairKey = `${key} ${clientAddress}`;

@@ -24,15 +24,13 @@ export function constantTimeEqual(a, b) {
   return diff === 0;
 }
 
-/** ES's stretch: PBKDF2 runs over the lower-case hex of SHA-512(password). */
-async function stretch(password) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-512", encoder.encode(password)));
-  return encoder.encode(Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(""));
-}
-
-/** PBKDF2-HMAC-SHA512 of `password` as the core describes it: `{kind, cost, key_bits}`. */
-async function derive(password, salt, { kind, cost, key_bits: keyBits }) {
-  const secret = kind === "pbkdf2_stretch" ? await stretch(password) : encoder.encode(password);
+/** PBKDF2-HMAC-SHA512 as the core describes it; a `prehash` (ES's stretch): over the lower-case hex of that digest. */
+async function derive(password, salt, { cost, key_bits: keyBits, prehash }) {
+  let secret = encoder.encode(password);
+  if (prehash) {
+    const digest = new Uint8Array(await crypto.subtle.digest(prehash, secret));
+    secret = encoder.encode(Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(""));
+  }
   const key = await crypto.subtle.importKey("raw", secret, "PBKDF2", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-512", salt, iterations: cost }, key, keyBits);
   return new Uint8Array(bits);

@@ -16,22 +16,21 @@ import { readValues } from "./users.js";
 export async function realmEndpoint(ctx, { principal, name, body, endpoint }) {
   const { engine, store } = ctx;
   const { action, state, target } = engine.realmRequest(endpoint, name, principal.username, body);
-  return (
-    authorize(ctx, principal, action, target ?? undefined) ??
-    answer(ctx, async () => {
-      const plan = engine.realmReads(endpoint, state, principal.username);
-      const values = plan.key === undefined ? await readValues(store, plan) : [(await store.get(plan.key)) ?? null];
-      const hash = state.password === undefined ? null : await hashPassword(engine, state.password);
-      const out = engine.realmAnswer(endpoint, state, values, hash);
-      if (out.put) await store.put(out.put.key, out.put.value);
-      if (out.delete) await store.delete(out.delete);
-      // ES's `expire(username)`, after a change made here; other isolates converge by the TTL.
-      if (out.forget) ctx.realms.cache.forget(out.forget);
-      return ctx.reply(out.status, out.body);
-    })
-  );
+  authorize(ctx, principal, action, target ?? undefined);
+  return answer(ctx, async () => {
+    const plan = engine.realmReads(endpoint, state, principal.username);
+    const values = plan.key === undefined ? await readValues(store, plan) : [(await store.get(plan.key)) ?? null];
+    const hash = state.password === undefined ? null : await hashPassword(engine, state.password);
+    const out = engine.realmAnswer(endpoint, state, values, hash);
+    if (out.put) await store.put(out.put.key, out.put.value);
+    if (out.delete) await store.delete(out.delete);
+    // ES's `expire(username)`, after a change made here; other isolates converge by the TTL.
+    if (out.forget) ctx.realms.cache.forget(out.forget);
+    return ctx.reply(out.status, out.body);
+  });
 }
 
 export async function clearRealmCache(ctx, { principal, name, uri }) {
-  return authorize(ctx, principal, "clearRealmCache") ?? fromEnvelope(ctx.realms.cache.clear(name, uri));
+  authorize(ctx, principal, "clearRealmCache");
+  return fromEnvelope(ctx.realms.cache.clear(name, uri));
 }

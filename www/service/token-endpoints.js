@@ -1,6 +1,8 @@
 // POST and DELETE /_security/oauth2/token: the host side of the engine's get-token, refresh and
-// invalidate. The engine owns these bodies, and names whose token it is (the owner) and who may
-// refresh it (the client: always the caller); this module authenticates the password grant's user.
+// invalidate. The engine owns these bodies, says which endpoint's action a grant is authorized
+// for and whether it authenticates the body's user (the password grant), and names whose token
+// it is (the owner) and who may refresh it (the client: always the caller); this module runs
+// that authentication.
 //
 // Order, as in ES: the body is parsed and validated (400) before the caller's privilege is
 // checked (403), and for the password grant the user named in the body is authenticated last
@@ -10,21 +12,16 @@ import { answer } from "./http.js";
 import { authorize } from "./authorization.js";
 
 export async function getToken(ctx, { principal, body, connection }) {
-  const request = ctx.engine.parseTokenRequest(body);
-  const grant = request.grant_type;
-  const denied = authorize(ctx, principal, grant === "refresh_token" ? "refreshToken" : "createToken");
-  if (denied) return denied;
-  let user = principal;
-  if (grant === "password") {
-    const found = await authenticatePassword(ctx.realms, request.username, request.password, connection);
-    if (found.storeError !== undefined) return ctx.fail("StoreUnavailable", found.storeError);
-    if (!found.principal) return ctx.fail("UnableToAuthenticateForAction", request.username, "createToken");
-    user = found.principal;
-  }
-  const input = ctx.engine.service.grantRequest(grant, principal, user, request.scope);
+  const request = ctx.engine.service.tokenGrant(body);
+  const { endpoint, username } = request;
+  authorize(ctx, principal, endpoint);
+  const found = request.login ? await authenticatePassword(ctx.realms, username, request.password, connection) : { principal };
+  if (found.storeError !== undefined) return ctx.fail("StoreUnavailable", found.storeError);
+  if (!found.principal) return ctx.fail("UnableToAuthenticateForAction", username, endpoint);
+  const input = ctx.engine.service.grantRequest(request.grant_type, principal, found.principal, request.scope);
   const { kv, tokenTimeout: timeout, tokenSecret: secret } = ctx.config;
   const created =
-    grant === "refresh_token"
+    endpoint === "refreshToken"
       ? ctx.engine.refreshToken(kv, request.refresh_token, input, { timeout, secret })
       : ctx.engine.createToken(kv, input, { timeout });
   return ctx.reply(200, await created);
@@ -35,11 +32,13 @@ export async function invalidateToken(ctx, { principal, body, connection }) {
   // those 400s itself, so a permitted caller's body is parsed once; the parse-only call runs
   // for a refused caller, and in front of a Durable Object (a bad body costs it no request).
   const { kv, inDurableObject } = ctx.config;
-  const denied = authorize(ctx, principal, "invalidateToken");
-  if (denied || inDurableObject) {
+  try {
+    authorize(ctx, principal, "invalidateToken");
+  } catch (denied) {
     ctx.engine.parseInvalidateRequest(body);
-    if (denied) return denied;
+    throw denied;
   }
+  if (inDurableObject) ctx.engine.parseInvalidateRequest(body);
   // A 404 (nothing matched) rejects with the count object as its body; it is sent as it is.
   // On Workers (KV mode) a realm or user is invalidated in segments that each fit one
   // invocation's KV operations, the next ones through `bulk.next` (worker.js); elsewhere, and in

@@ -1,9 +1,6 @@
 // The native realm's KV reads, at the keys and in the plans the core names (src/user_lookup.rs,
 // src/native_roles.rs); every rule about users and roles belongs to the core.
 
-/** Workers KV's bulk get takes up to 100 keys, and counts as one operation. */
-const BULK_KEYS = 100;
-
 /**
  * The values a lookup plan of the core asks for, null for a missing one: those of `keys`, after
  * those of the keys listed under `prefix` if it has one. Listing stops at the first page past
@@ -25,10 +22,8 @@ export async function readValues(store, { prefix, keys = [], max_users: maxUsers
   return readMany(store, [...names, ...keys]);
 }
 
-/** The values of `keys`, in order, null for a missing one: one bulk get per 100 keys. */
+/** The values of `keys`, in order, null for a missing one: one bulk get per 100 keys (kv-guard.js). */
 async function readMany(store, keys) {
-  const batches = [];
-  for (let i = 0; i < keys.length; i += BULK_KEYS) batches.push(keys.slice(i, i + BULK_KEYS));
-  const found = await Promise.all(batches.map((batch) => store.get(batch)));
-  return keys.map((key, i) => found[Math.floor(i / BULK_KEYS)].get(key) ?? null);
+  const found = await store.get(keys);
+  return keys.map((key) => found.get(key) ?? null);
 }
