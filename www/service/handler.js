@@ -30,8 +30,11 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
   if (trail) Object.assign(trail, { principal, endpoint: route.endpoint, name: route.username });
   if (caller.reply) return caller.reply;
   if (cors?.forbidden !== undefined) return fromEnvelope(cors.forbidden);
-  const rolesUnread = await loadStoredRoles(ctx, principal).catch(ctx.unavailable);
-  if (rolesUnread !== undefined) return rolesUnread;
+  try {
+    await loadStoredRoles(ctx, principal);
+  } catch (error) {
+    return ctx.unavailable(error);
+  }
 
   let bytes;
   try {
@@ -47,9 +50,12 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
   const body = bytes.length > 0 ? textDecoder.decode(bytes) : "";
   if (trail) trail.body = body;
   const { endpoint, username: name } = route;
-  // ES's answers that an endpoint's core calls throw (4xx, GET's 404) are sent as they are (an
-  // endpoint is an async function: it never throws synchronously).
-  return (ENDPOINTS[endpoint] ?? realmEndpoint)(ctx, { principal, body, name, endpoint, uri, connection }).catch(fromEngineError);
+  try {
+    return await (ENDPOINTS[endpoint] ?? realmEndpoint)(ctx, { principal, body, name, endpoint, uri, connection });
+  } catch (error) {
+    // ES's answers that an endpoint's core calls throw (4xx, GET's 404) are sent as they are.
+    return fromEngineError(error);
+  }
 }
 
 /**
