@@ -24,9 +24,15 @@ export const {
 export function createHandler(env) {
   const config = configReader()(engine, env);
   let service;
-  return async (request, options) => {
+  let handle;
+  // Once loaded, a request goes straight to the service (an async function: it never throws).
+  return (request, options) => {
+    if (handle !== undefined) return handle(request, options);
     service ??= import("./service/handler.js").then((module) => module.serviceHandler(engine, config));
-    return (await service)(request, options);
+    return service.then((loaded) => {
+      handle = loaded;
+      return loaded(request, options);
+    });
   };
 }
 export { EdgeTokenError } from "./engine/errors.js";

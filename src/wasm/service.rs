@@ -215,16 +215,17 @@ fn failure(failure: &AuthenticationFailure<'_>) -> crate::errors::Reply {
 }
 
 /// The credentials of a request's `Authorization` header, read as ES's realms read it, as one
-/// array (one crossing, not an object and a getter per field): `["basic", username, password]`,
-/// `["bearer", token]`, `["failure", envelope]` (a 401), or `[]` when the request presents no
-/// credentials a realm here reads.
+/// string behind a mark (one crossing and one JS string: an array of strings cost every request
+/// a string per field and the array): `T` and the token, `B` and `username:password` (the
+/// username ends at the first colon, as the realms split it, so it holds none), `F` and the 401's
+/// envelope, or `""` when the request presents no credentials a realm here reads.
 #[wasm_bindgen(js_name = readAuthorization)]
-pub fn read_authorization_header(header: &str) -> Vec<String> {
+pub fn read_authorization_header(header: &str) -> String {
     match read_authorization(header) {
-        Ok(Credentials::Basic { username, password }) => vec!["basic".into(), username, password],
-        Ok(Credentials::Bearer(token)) => vec!["bearer".into(), token],
-        Ok(Credentials::None) => Vec::new(),
-        Err(problem) => vec!["failure".into(), rest_errors::authentication_failure(&problem).to_envelope()],
+        Ok(Credentials::Basic { username, password }) => format!("B{username}:{password}"),
+        Ok(Credentials::Bearer(token)) => format!("T{token}"),
+        Ok(Credentials::None) => String::new(),
+        Err(problem) => format!("F{}", rest_errors::authentication_failure(&problem).to_envelope()),
     }
 }
 

@@ -188,12 +188,13 @@ pub async fn service_exports() {
     );
     let (status, _) = envelope(&rest_error(RestError::MissingCredentials, vec!["/".into()]));
     assert_eq!(status, 401);
-    assert_eq!(read_authorization_header("Basic dTpw"), ["basic", "u", "p"]);
-    assert_eq!(read_authorization_header("Bearer abc"), ["bearer", "abc"]);
+    assert_eq!(read_authorization_header("Basic dTpw"), "Bu:p");
+    // The username ends at the first colon: the host splits there too.
+    assert_eq!(read_authorization_header("Basic dTpwOnE="), "Bu:p:q");
+    assert_eq!(read_authorization_header("Bearer abc"), "Tabc");
     assert!(read_authorization_header("").is_empty());
     let failure = read_authorization_header("Basic !");
-    assert_eq!(failure.first().map(String::as_str), Some("failure"));
-    let (status, _) = envelope(failure.get(1).map_or("", String::as_str));
+    let (status, _) = envelope(failure.strip_prefix('F').unwrap_or(""));
     assert_eq!(status, 401);
 }
 

@@ -176,6 +176,10 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     return out === undefined ? undefined : settle(out);
   }
 
+  /** nativeRoleKeys asked of the core (not a closure per call: a bundler keeping names wraps each). */
+  const roleKeysOf = (roles, principal) =>
+    Object.freeze(JSON.parse(withTable(roles, (table) => table.nativeRoleKeys(JSON.stringify(principal)))));
+
   /** `use(table)`'s raw result on the live instance's copy of a role table. */
   function withTable(roles, use) {
     const held = roleTables.get(roles);
@@ -303,13 +307,12 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
       onTable(roles, (table) => table.hasPrivileges(JSON.stringify(principal), username ?? undefined, body, native ?? undefined)),
     /** The KV keys of the caller's roles that `roles` does not define (stored roles to read). */
     nativeRoleKeys(roles, principal) {
-      const ask = () => Object.freeze(JSON.parse(withTable(roles, (table) => table.nativeRoleKeys(JSON.stringify(principal)))));
       // The answer depends on the table and the caller's roles only (every request asks, with
       // the same few role lists): remembered per table, keyed by the roles' JSON.
       const held = roleTables.get(roles);
-      if (held === undefined || principal === null || typeof principal !== "object") return ask();
+      if (held === undefined || principal === null || typeof principal !== "object") return roleKeysOf(roles, principal);
       held.nativeKeys ??= pureMemo(256);
-      return held.nativeKeys(JSON.stringify(principal.roles) ?? "", ask);
+      return held.nativeKeys(JSON.stringify(principal.roles) ?? "", () => roleKeysOf(roles, principal));
     },
     realmCache,
     loginThrottle,

@@ -50,21 +50,22 @@ function settleAnswer(answer) {
   }
 }
 
+/** The core's 503 for a failed read (fail closed). @param {any} error */
+const unavailable = (call, error) => settle(call("checkTokenUnavailable", String(error?.message ?? error)));
+
 /**
  * The _authenticate body of checking `token` against `store` (a guarded store: its `get` of an
  * array answers a Map); a failure throws its EdgeTokenError. `call(name, ...args)` runs a
  * synchronous export.
  */
 export async function checkBody(call, store, token, now) {
-  /** @param {any} error */
-  const unavailable = (error) => settle(call("checkTokenUnavailable", String(error?.message ?? error)));
   const keys = call("checkTokenKeys", token);
   let first = [];
   let second;
   try {
     if (keys !== undefined) first = await read(store, keys);
   } catch (error) {
-    return unavailable(error);
+    return unavailable(call, error);
   }
   const answer = call("checkTokenRead", token, documentOf(first), statusOf(first), undefined, now);
   const kind = answer.charCodeAt(0);
@@ -72,7 +73,7 @@ export async function checkBody(call, store, token, now) {
   try {
     second = await read(store, answer);
   } catch (error) {
-    return unavailable(error);
+    return unavailable(call, error);
   }
   return settleAnswer(call("checkTokenRead", token, documentOf(first), statusOf(first), second, now));
 }

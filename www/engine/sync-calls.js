@@ -90,13 +90,15 @@ export function bindServiceCalls(raw, call) {
     },
     /** `{bodyCoding, echo, traceId}`: the body's coding, headers every response carries, trace id. */
     requestHeaders(headers) {
-      const values = ["content-encoding", "x-opaque-id", "traceparent"].map((n) => headers.get(n) ?? undefined);
-      const read = () => JSON.parse(call("requestHeaders", ...values));
-      if (values.some((v) => v !== undefined)) return read();
-      if (noPlainHeaders === undefined) {
-        const plain = read();
-        noPlainHeaders = Object.freeze({ ...plain, echo: Object.freeze(plain.echo) });
-      }
+      // No closures here: a bundler keeping names (wrangler) wraps each made per request.
+      const coding = headers.get("content-encoding") ?? undefined;
+      const opaqueId = headers.get("x-opaque-id") ?? undefined;
+      const traceparent = headers.get("traceparent") ?? undefined;
+      const none = coding === undefined && opaqueId === undefined && traceparent === undefined;
+      if (none && noPlainHeaders !== undefined) return noPlainHeaders;
+      const plain = JSON.parse(call("requestHeaders", coding, opaqueId, traceparent));
+      if (!none) return plain;
+      noPlainHeaders = Object.freeze({ ...plain, echo: Object.freeze(plain.echo) });
       return noPlainHeaders;
     },
     /** "gzip", "deflate" or undefined: the response's coding for an Accept-Encoding. */
@@ -138,11 +140,14 @@ export function bindServiceCalls(raw, call) {
     restError: (kind, ...args) => call("restError", raw.RestError[kind], args.map(String)),
     /** `{username, password}`, `{token}`, `{failure}` (a 401 envelope) or `{}` for none. */
     readAuthorization(header) {
-      const [kind, first, second] = call("readAuthorization", header);
-      if (kind === "basic") return { username: first, password: second };
-      if (kind === "bearer") return { token: first };
-      if (kind === "failure") return { failure: first };
-      return {};
+      // The core's answer behind a mark (src/wasm/service.rs): a Basic username holds no colon.
+      const read = call("readAuthorization", header);
+      const mark = read.charAt(0);
+      if (mark === "T") return { token: read.slice(1) };
+      if (mark === "F") return { failure: read.slice(1) };
+      if (mark !== "B") return {};
+      const colon = read.indexOf(":");
+      return { username: read.slice(1, colon), password: read.slice(colon + 1) };
     },
   };
 }

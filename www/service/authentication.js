@@ -50,8 +50,7 @@ export async function authenticatePassword(realms, username, password, connectio
   const plan = realms.engine.loginPlan(username);
   // A cached login (§17) reads nothing but the throttle's state. Another password has dropped
   // the entry here and is checked against the store, as ES does.
-  const { cache } = realms;
-  const cached = typeof password === "string" ? cache.lookup(username, password, realms.now()) : undefined;
+  const cached = typeof password === "string" ? realms.cache.lookup(username, password, realms.now()) : undefined;
   // Throttled: refused like a wrong password, without spending a hash (or a guess) on it,
   // even when the cache knows the password: a throttled username stays throttled. A cached
   // login is `known` to succeed: the throttle counts it as it admits it, in one core call.
@@ -59,7 +58,7 @@ export async function authenticatePassword(realms, username, password, connectio
     const attempt = await realms.throttle.begin(plan.throttle_key, { ...connection, known: true });
     return { principal: attempt.refused ? null : JSON.parse(cached) };
   }
-  const since = cache.generation();
+  const since = realms.cache.generation();
   // The reserved user's enabled state (§10) is read before the throttle admits the attempt, so
   // an admitted check of it reads nothing more. (Attempts that wait for the checks in flight
   // hold a timer of their own, login-throttle.js: workerd cancels as hung a request waiting
@@ -84,7 +83,7 @@ export async function authenticatePassword(realms, username, password, connectio
     const ok = await verifyPassword(realms.engine, password, hash);
     outcome = ok ? "success" : "failure";
     known = recordKey === null || stored.value !== null;
-    if (ok) cache.remember(username, password, user.principal, since, realms.now());
+    if (ok) realms.cache.remember(username, password, user.principal, since, realms.now());
     return { principal: ok ? user.principal : null };
   } finally {
     attempt.end(outcome, known);
@@ -106,22 +105,23 @@ async function read(store, key) {
  * where the request came from (authenticatePassword).
  */
 export async function authenticateRequest(ctx, request, uri, connection) {
-  const { realms } = ctx;
-  const presented = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
-  if (presented.failure !== undefined) return { reply: fromEnvelope(presented.failure) };
-  if (presented.username !== undefined) {
-    const found = await authenticatePassword(realms, presented.username, presented.password, connection);
-    if (found.storeError !== undefined) return { reply: ctx.fail("StoreUnavailable", found.storeError) };
-    if (found.principal) return { principal: found.principal };
-    return { reply: ctx.fail("UnableToAuthenticate", presented.username, uri) };
-  }
-  if (presented.token !== undefined) {
+  const { username, password, token, failure } = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
+  if (failure !== undefined) return { reply: fromEnvelope(failure) };
+  if (username !== undefined) return passwordLogin(ctx, username, password, connection, "UnableToAuthenticate", username, uri);
+  if (token !== undefined) {
     try {
-      return { principal: await ctx.engine.checkToken(realms.config.kv, presented.token, {}) };
+      return { principal: await ctx.engine.checkToken(ctx.config.kv, token, {}) };
     } catch (error) {
       return { reply: fromEngineError(error) };
     }
   }
   // No header, an empty one, or a scheme no realm here reads (ApiKey, Negotiate, ...).
   return { reply: ctx.fail("MissingCredentials", uri) };
+}
+
+/** `{principal}`, or `{reply}`: ES's 503 when the store failed, else the 401 `refusal` names (RestError kind, arguments). */
+export async function passwordLogin(ctx, username, password, connection, ...refusal) {
+  const found = await authenticatePassword(ctx.realms, username, password, connection);
+  if (found.storeError !== undefined) return { reply: ctx.fail("StoreUnavailable", found.storeError) };
+  return found.principal ? { principal: found.principal } : { reply: ctx.fail(...refusal) };
 }

@@ -47,7 +47,7 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
   }
   const problem = (bytes.length > 0 ? route.bodyProblem : route.problem) ?? ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
-  const body = textDecoder.decode(bytes);
+  const body = bytes.length > 0 ? textDecoder.decode(bytes) : "";
   if (trail) trail.body = body;
   const { endpoint, username: name } = route;
   try {
@@ -98,8 +98,7 @@ export function serviceHandler(boundEngine, config) {
   };
   return async function handle(request, options) {
     const method = request.method.toUpperCase();
-    let mediaType = "application/json";
-    let format;
+    let route;
     let out;
     let plain;
     let trail;
@@ -111,11 +110,10 @@ export function serviceHandler(boundEngine, config) {
       plain = ctx.engine.service.requestHeaders(headers);
       // ES quotes the request URI (path and query) in its messages.
       const uri = url.pathname + url.search;
-      const route = ctx.engine.service.route(method, url.pathname, uri, headers);
-      ({ responseType: mediaType, format } = route);
+      route = ctx.engine.service.route(method, url.pathname, uri, headers);
       // CORS (the core's decision): a preflight is answered first; other replies carry its headers.
       const cors = ctx.cors && ctx.engine.service.cors(ctx.cors, method, headers, headers.get("host") ?? url.host);
-      if (cors?.early !== undefined) return toResponse(fromEnvelope(cors.early), mediaType);
+      if (cors?.early !== undefined) return toResponse(fromEnvelope(cors.early), route.responseType);
       // The audit trail (audit.js): what the request did, noted as it goes. The core reads the
       // credentials' kind and a Basic username from the header; the trail is never written.
       trail = ctx.config.audit && {
@@ -139,8 +137,9 @@ export function serviceHandler(boundEngine, config) {
     }
     if (trail) ctx.config.audit(trail, out, now, options?.waitUntil);
     // filter_path and pretty: the core writes the body (never for the plain case).
+    const { format, responseType = "application/json" } = route ?? {};
     const render = format && ((body, status) => ctx.engine.service.renderBody(format, status, JSON.stringify(body)));
     // X-Opaque-Id goes on every answer, errors included.
-    return toResponse({ ...out, headers: { ...out.headers, ...plain?.echo } }, mediaType, { head: method === "HEAD", render });
+    return toResponse({ ...out, headers: { ...out.headers, ...plain?.echo } }, responseType, { head: method === "HEAD", render });
   };
 }

@@ -15,15 +15,11 @@ export function fromEnvelope(text) {
 }
 
 /**
- * Runs an endpoint's step of core calls and KV operations. The core's answers (ES's 4xx, GET's
- * 404, the 500 of a trap) are sent as they are; anything else is the store failing: 503.
+ * Runs an endpoint's async step of core calls and KV operations. The core's answers (ES's 4xx,
+ * GET's 404, the 500 of a trap) are sent as they are; anything else is the store failing: 503.
  */
-export async function answer(ctx, step) {
-  try {
-    return await step();
-  } catch (error) {
-    return error instanceof EdgeTokenError ? fromEngineError(error) : ctx.unavailable(error);
-  }
+export function answer(ctx, step) {
+  return step().catch((error) => (error instanceof EdgeTokenError ? fromEngineError(error) : ctx.unavailable(error)));
 }
 
 /** An EdgeTokenError from the engine, sent as it is. */

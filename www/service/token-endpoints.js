@@ -7,7 +7,7 @@
 // Order, as in ES: the body is parsed and validated (400) before the caller's privilege is
 // checked (403), and for the password grant the user named in the body is authenticated last
 // (401 for the token-create action). The core's 4xx are thrown, and sent by the handler.
-import { authenticatePassword } from "./authentication.js";
+import { passwordLogin } from "./authentication.js";
 import { answer } from "./http.js";
 import { authorize } from "./authorization.js";
 
@@ -15,9 +15,9 @@ export async function getToken(ctx, { principal, body, connection }) {
   const request = ctx.engine.service.tokenGrant(body);
   const { endpoint, username } = request;
   authorize(ctx, principal, endpoint);
-  const found = request.login ? await authenticatePassword(ctx.realms, username, request.password, connection) : { principal };
-  if (found.storeError !== undefined) return ctx.fail("StoreUnavailable", found.storeError);
-  if (!found.principal) return ctx.fail("UnableToAuthenticateForAction", username, endpoint);
+  const refusal = ["UnableToAuthenticateForAction", username, endpoint];
+  const found = request.login ? await passwordLogin(ctx, username, request.password, connection, ...refusal) : { principal };
+  if (found.reply) return found.reply;
   const input = ctx.engine.service.grantRequest(request.grant_type, principal, found.principal, request.scope);
   const { kv, tokenTimeout: timeout, tokenSecret: secret } = ctx.config;
   const created =
