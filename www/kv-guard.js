@@ -46,25 +46,16 @@ function fenced(promise, alive) {
   });
 }
 
-/**
- * withSharedTimer's contract on a timer of its own: one promise, not a race, a finally and a
- * fence (every request on workerd pays this for each KV operation).
- */
+/** withSharedTimer's contract on a timer of its own. */
 function withOwnTimer(promise, ms, what, alive = always) {
-  return new Promise((resolve, reject) => {
-    // Whichever comes first settles it; the other is then a no-op.
-    const timer = setTimeout(() => alive() && reject(timeoutError(what, ms)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        if (alive()) resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        if (alive()) reject(error);
-      },
-    );
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(timeoutError(what, ms)), ms);
   });
+  return fenced(
+    Promise.race([promise, deadline]).finally(() => clearTimeout(timer)),
+    alive,
+  );
 }
 
 // The shared deadline timer (all guards of this realm/isolate).

@@ -24,15 +24,9 @@ export const {
 export function createHandler(env) {
   const config = configReader()(engine, env);
   let service;
-  let handle;
-  // Once loaded, a request goes straight to the service (an async function: it never throws).
-  return (request, options) => {
-    if (handle !== undefined) return handle(request, options);
+  return async (request, options) => {
     service ??= import("./service/handler.js").then((module) => module.serviceHandler(engine, config));
-    return service.then((loaded) => {
-      handle = loaded;
-      return loaded(request, options);
-    });
+    return (await service)(request, options);
   };
 }
 export { EdgeTokenError } from "./engine/errors.js";

@@ -13,10 +13,8 @@ import { toResponse } from "./service/http.js";
 export { TokenStore } from "./adapters/token-store-do.js";
 
 // workerd hands every request of an isolate the same env object, so the handler (its parsed
-// roles, its lazily made password hashes) and the bulk invalidation's binding are made once per
-// env and reused.
+// roles, its lazily made password hashes) is built once per env and reused.
 const handlers = new WeakMap();
-const bulkInvalidations = new WeakMap();
 
 /** The handler for `env`; for a bad configuration, one that answers every request with the core's 500. */
 function handlerOf(env) {
@@ -50,8 +48,6 @@ function bulkInvalidationOf(env) {
   if (binding === undefined) return undefined;
   return { segmented: segmentedOf(env), next: async (continuation) => resultOf(await binding.next(continuation)) };
 }
-const bulkInvalidationFor = (env) =>
-  bulkInvalidations.has(env) ? bulkInvalidations.get(env) : bulkInvalidations.set(env, bulkInvalidationOf(env)).get(env);
 
 export default {
   async fetch(request, env, ctx) {
@@ -59,6 +55,6 @@ export default {
     // sent, so the login throttle can key on it; waitUntil keeps its KV writes off the response.
     const clientAddress = request.headers.get("cf-connecting-ip") ?? undefined;
     const waitUntil = typeof ctx?.waitUntil === "function" ? (promise) => ctx.waitUntil(promise) : undefined;
-    return handlerFor(env)(request, { clientAddress, waitUntil, bulkInvalidation: bulkInvalidationFor(env) });
+    return handlerFor(env)(request, { clientAddress, waitUntil, bulkInvalidation: bulkInvalidationOf(env) });
   },
 };
