@@ -101,20 +101,14 @@ pub fn trace_id(traceparent: Option<&str>) -> Option<String> {
 }
 
 /// What the host needs of a request's headers: the body coding, the headers every response to
-/// it carries (ES's `DefaultRestChannel` echoes `X-Opaque-Id`, errors included), the trace id,
-/// and the REST layer's headers by the reply's status (`crate::rest_reply`), as one JSON object.
+/// it carries (ES's `DefaultRestChannel` echoes `X-Opaque-Id`, errors included), and the trace
+/// id, as one JSON object.
 pub fn request_headers(content_encoding: Option<&str>, opaque_id: Option<&str>, traceparent: Option<&str>) -> String {
     let mut echo = Map::new();
     if let Some(opaque_id) = opaque_id {
         echo.insert(OPAQUE_ID.into(), Value::from(opaque_id));
     }
-    json!({
-        "bodyCoding": body_coding(content_encoding),
-        "echo": echo,
-        "traceId": trace_id(traceparent),
-        "restHeaders": crate::rest_reply::headers_by_status(),
-    })
-    .to_string()
+    json!({"bodyCoding": body_coding(content_encoding), "echo": echo, "traceId": trace_id(traceparent)}).to_string()
 }
 
 #[cfg(test)]
@@ -222,10 +216,7 @@ mod tests {
     #[test]
     fn the_opaque_id_is_echoed_as_sent() {
         let read: Value = serde_json::from_str(&request_headers(Some("gzip"), Some("caller 1, x"), None)).unwrap();
-        let rest = crate::rest_reply::headers_by_status();
-        let expected =
-            json!({"bodyCoding": "gzip", "echo": {"X-Opaque-Id": "caller 1, x"}, "traceId": null, "restHeaders": rest});
-        assert_eq!(read, expected);
+        assert_eq!(read, json!({"bodyCoding": "gzip", "echo": {"X-Opaque-Id": "caller 1, x"}, "traceId": null}));
         let read: Value = serde_json::from_str(&request_headers(None, None, None)).unwrap();
         assert_eq!(read["echo"], json!({}));
     }

@@ -16,6 +16,13 @@ use crate::rest_headers;
 use crate::rest_request::{self, RequestHead};
 use crate::routes::{self, Endpoint, RouteMatch};
 
+/// The headers ES's REST layer puts on a reply, by its status (`crate::rest_reply`): the same for
+/// every request, so the host reads them once.
+#[wasm_bindgen(js_name = restHeaders)]
+pub fn rest_headers_by_status() -> String {
+    crate::rest_reply::headers_by_status().to_string()
+}
+
 /// The largest body the service reads; the host stops streaming past it.
 #[wasm_bindgen(js_name = maxBodyBytes)]
 pub fn max_body_bytes() -> u32 {

@@ -81,6 +81,8 @@ export function bindServiceCalls(raw, call) {
   let emptyBody;
   return {
     maxBodyBytes: () => call("maxBodyBytes"),
+    /** The REST layer's headers by a reply's status: `{"401": {}, ..., default: {...}}` (src/rest_reply.rs). */
+    restHeaders: () => JSON.parse(call("restHeaders")),
     /** How the REST layer takes a request: a frozen plain object copied from the core's Route. */
     route(method, path, uri, headers) {
       const accept = headers.get("accept") ?? undefined;

@@ -81,7 +81,7 @@ export function serviceHandler(boundEngine, config) {
   const store = guardKv(config.kv);
   const now = store.now ?? Date.now;
   // The REST layer's headers by a reply's status (src/rest_reply.rs), the same for every request.
-  const { restHeaders } = engine.service.requestHeaders(new Headers());
+  const restHeaders = engine.service.restHeaders();
   const throttle = createLoginThrottle(boundEngine, guardKv(config.kv, { putRetries: 0 }), { now });
   const ctx = {
     engine,
