@@ -5,7 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryKV } from "../../www/memory-kv.js";
-import { authenticatePassword, createRealms } from "../../www/service/authentication.js";
+import { createRealms, passwordLogin } from "../../www/service/authentication.js";
+import { createLoginThrottle } from "../../www/service/login-throttle.js";
 import { readServiceConfig } from "../../www/service/config.js";
 import { constantTimeEqual, hashPassword, verifyPassword } from "../../www/service/passwords.js";
 import { engineApi, withDerivations } from "./helpers.mjs";
@@ -91,6 +92,7 @@ async function saveUsers(kv, users) {
   }
 }
 
+/** A service context with the realms (handler.js's, but a refusal is a marker and a store failure throws). */
 function realmsWith(users = []) {
   const kv = new MemoryKV();
   const config = readServiceConfig(api, {
@@ -98,38 +100,53 @@ function realmsWith(users = []) {
     ELASTIC_PASSWORD: "elastic-pw",
     TOKEN_SECRET: "passwords-test-token-secret-32-chars",
   });
-  return { kv, realms: createRealms(api, config), ready: saveUsers(kv, users) };
+  const realms = createRealms(api, config, { throttle: createLoginThrottle(api, kv), now: Date.now });
+  const fail = (kind) => ({ refusedAs: kind });
+  const unavailable = (error) => assert.fail(error);
+  return { ctx: { engine: api, config, store: kv, realms, fail, unavailable }, realms, ready: saveUsers(kv, users) };
 }
 
+const login = (ctx, username, password) => passwordLogin(ctx, username, password, {}, "UnableToAuthenticate");
+const REFUSED = { reply: { refusedAs: "UnableToAuthenticate" } };
+
 test("an unknown user is checked against the decoy hash, so it is not cheaper than a wrong password", async () => {
-  const { realms, ready } = realmsWith();
+  const { ctx, realms, ready } = realmsWith();
   await ready;
   let decoyAsked = 0;
   const decoy = await hashPassword(api);
-  const spied = { ...realms, decoyHash: async () => (decoyAsked++, decoy) };
-  const out = await authenticatePassword(spied, "nobody", PASSWORD);
-  assert.deepEqual(out, { principal: null });
+  const spied = { ...ctx, realms: { ...realms, decoyHash: async () => (decoyAsked++, decoy) } };
+  assert.deepEqual(await login(spied, "nobody", PASSWORD), REFUSED);
   assert.equal(decoyAsked, 1);
 });
 
 test("the decoy makes an unknown user cost what a wrong password costs: one PBKDF2 each", async () => {
-  const { realms, ready } = realmsWith([{ name: "known", hash: await hashPassword(api, PASSWORD) }]);
+  const { ctx, realms, ready } = realmsWith([{ name: "known", hash: await hashPassword(api, PASSWORD) }]);
   await ready;
   await realms.decoyHash(); // made once per handler, outside the measured calls
   await realms.elasticHash();
   // Counted rather than timed: a busy machine cannot make this fail, and a missing decoy (a KV
   // miss answered without hashing) would show as 0.
   for (const username of ["known", "unknown", "elastic"]) {
-    const { derivations } = await withDerivations(() => authenticatePassword(realms, username, "wrong password"));
-    assert.equal(derivations, 1, username);
+    const { result, derivations } = await withDerivations(() => login(ctx, username, "wrong password"));
+    assert.deepEqual([result, derivations], [REFUSED, 1], username);
   }
 });
 
 test("elastic is checked through a hash of ELASTIC_PASSWORD; a disabled native user does not authenticate", async () => {
-  const { realms, ready } = realmsWith([{ name: "off", hash: await hashPassword(api, PASSWORD), enabled: false }]);
+  const { ctx, realms, ready } = realmsWith([{ name: "off", hash: await hashPassword(api, PASSWORD), enabled: false }]);
   await ready;
-  assert.equal((await authenticatePassword(realms, "elastic", "elastic-pw")).principal.username, "elastic");
-  assert.equal((await authenticatePassword(realms, "elastic", "elastic-p")).principal, null);
+  assert.equal((await login(ctx, "elastic", "elastic-pw")).principal.username, "elastic");
+  assert.deepEqual(await login(ctx, "elastic", "elastic-p"), REFUSED);
   assert.match(await realms.elasticHash(), /^\{PBKDF2\}10000\$/);
-  assert.equal((await authenticatePassword(realms, "off", PASSWORD)).principal, null);
+  assert.deepEqual(await login(ctx, "off", PASSWORD), REFUSED);
+});
+
+test("a store that fails during a login is ES's 503 (unavailable), not a refusal", async () => {
+  const { ctx, ready } = realmsWith([{ name: "known", hash: await hashPassword(api, PASSWORD) }]);
+  await ready;
+  const failing = { get: async () => Promise.reject(new Error("KV GET timed out")) };
+  const unavailable = (error) => ({ unavailable: error.message });
+  const out = await login({ ...ctx, store: failing, unavailable }, "known", PASSWORD);
+  assert.deepEqual(out, { reply: { unavailable: "KV GET timed out" } });
+  assert.equal((await login(ctx, "known", PASSWORD)).principal.username, "known");
 });

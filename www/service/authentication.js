@@ -9,30 +9,20 @@
 // hash instead. Repeated failures are throttled per client and username (login-throttle.js),
 // cached logins included; a throttled attempt gets the same 401 as a wrong password.
 import { fromEngineError, fromEnvelope } from "./http.js";
-import { createLoginThrottle } from "./login-throttle.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 
 /**
- * The realm side of a service context: the core's API (`engine`, which owns the realms' rules),
- * the user store (`store`, a guarded KV), the login throttle, the cache of logins (`cache`, on
- * the clock `now`), and lazily made hashes, kept for the life of the handler.
+ * The realms' own state for the life of the handler (the context has the core, store and config):
+ * the login throttle, the cache of logins (`cache`, on the clock `now`), and lazily made hashes.
  */
-export function createRealms(
-  engine,
-  config,
-  { store = config.kv, throttle = createLoginThrottle(engine, store), now = Date.now } = {},
-) {
+export function createRealms(engine, config, { throttle, now }) {
   let decoy;
   let elasticHash;
-  // Its settings were checked with the rest of the config (readServiceConfig).
-  const cache = engine.realmCache(config.realmCache);
   return {
-    engine,
-    config,
-    store,
     throttle,
-    cache,
     now,
+    // Its settings were checked with the rest of the config (readServiceConfig).
+    cache: engine.realmCache(config.realmCache),
     decoyHash: () => (decoy ??= hashPassword(engine)),
     // The env secret is plain text; hashing it once (a decoy when unset) makes its check cost what a
     // stored user's does.
@@ -41,13 +31,15 @@ export function createRealms(
 }
 
 /**
- * `{principal}` for the user with these credentials (an _authenticate body), `{principal: null}`
- * when they do not match, the user is disabled or the attempt is throttled, or `{storeError}`
- * when the KV failed. `connection` is the request's `{clientAddress, waitUntil}` (see handler.js).
- * @returns {Promise<{principal?: any, storeError?: string}>}
+ * `{principal}` for the user with these credentials (an _authenticate body), else `{reply}`: ES's
+ * 503 when the KV failed, or the 401 `refusal` names (RestError kind, arguments) when they do not
+ * match, the user is disabled or the attempt is throttled. `connection` is the request's
+ * `{clientAddress, waitUntil}` (see handler.js).
  */
-export async function authenticatePassword(realms, username, password, connection = {}) {
-  const plan = realms.engine.loginPlan(username);
+export async function passwordLogin(ctx, username, password, connection, ...refusal) {
+  const { engine, realms } = ctx;
+  const answer = (principal) => (principal ? { principal } : { reply: ctx.fail(...refusal) });
+  const plan = engine.loginPlan(username);
   // A cached login (§17) reads nothing but the throttle's state. Another password has dropped
   // the entry here and is checked against the store, as ES does.
   const cached = typeof password === "string" ? realms.cache.lookup(username, password, realms.now()) : undefined;
@@ -56,17 +48,17 @@ export async function authenticatePassword(realms, username, password, connectio
   // login is `known` to succeed: the throttle counts it as it admits it, in one core call.
   if (cached !== undefined) {
     const attempt = await realms.throttle.begin(plan.throttle_key, { ...connection, known: true });
-    return { principal: attempt.refused ? null : JSON.parse(cached) };
+    return answer(attempt.refused ? null : JSON.parse(cached));
   }
   const since = realms.cache.generation();
   // The reserved user's enabled state (§10) is read before the throttle admits the attempt, so
   // an admitted check of it reads nothing more. (Attempts that wait for the checks in flight
   // hold a timer of their own, login-throttle.js: workerd cancels as hung a request waiting
   // on nothing but another request's work.)
-  const reserved = plan.state_key === null ? { value: null } : await read(realms.store, plan.state_key);
-  if (reserved.storeError !== undefined) return reserved;
+  const reserved = plan.state_key === null ? { value: null } : await read(ctx, plan.state_key);
+  if (reserved.reply) return reserved;
   const attempt = await realms.throttle.begin(plan.throttle_key, connection);
-  if (attempt.refused) return { principal: null };
+  if (attempt.refused) return answer(null);
   // `recordKey` is where the user is stored, or null for the reserved user, whose enabled state
   // (already read) stands in for the record. A store failure says nothing about the password: it
   // is not counted either way. `known` (the username exists) lets the throttle store its bucket.
@@ -74,28 +66,27 @@ export async function authenticatePassword(realms, username, password, connectio
   let outcome = "abandoned";
   let known = false;
   try {
-    const stored = recordKey === null ? reserved : await read(realms.store, recordKey);
-    if (stored.storeError !== undefined) return stored;
-    const user = realms.engine.loginUser(username, stored.value, realms.config.elasticPassword !== undefined);
-    // No stored hash: the reserved user's bootstrap password, or (an unknown user) the decoy, at
-    // the same cost.
+    const stored = recordKey === null ? reserved : await read(ctx, recordKey);
+    if (stored.reply) return stored;
+    const user = engine.loginUser(username, stored.value, ctx.config.elasticPassword !== undefined);
+    // No stored hash: the reserved user's bootstrap password, or (an unknown user) the decoy, at the same cost.
     const hash = user.hash ?? (await (recordKey === null ? realms.elasticHash() : realms.decoyHash()));
-    const ok = await verifyPassword(realms.engine, password, hash);
+    const ok = await verifyPassword(engine, password, hash);
     outcome = ok ? "success" : "failure";
     known = recordKey === null || stored.value !== null;
     if (ok) realms.cache.remember(username, password, user.principal, since, realms.now());
-    return { principal: ok ? user.principal : null };
+    return answer(ok ? user.principal : null);
   } finally {
     attempt.end(outcome, known);
   }
 }
 
-/** `{value}` at `key` (null for none), or `{storeError}` when the KV failed. */
-async function read(store, key) {
+/** `{value}` at `key` (null for none), or `{reply}` (ES's 503) when the KV failed. */
+async function read(ctx, key) {
   try {
-    return { value: (await store.get(key)) ?? null };
+    return { value: (await ctx.store.get(key)) ?? null };
   } catch (error) {
-    return { storeError: /** @type {any} */ (error)?.message ?? String(error) };
+    return { reply: ctx.unavailable(error) };
   }
 }
 
@@ -117,11 +108,4 @@ export async function authenticateRequest(ctx, request, uri, connection) {
   }
   // No header, an empty one, or a scheme no realm here reads (ApiKey, Negotiate, ...).
   return { reply: ctx.fail("MissingCredentials", uri) };
-}
-
-/** `{principal}`, or `{reply}`: ES's 503 when the store failed, else the 401 `refusal` names (RestError kind, arguments). */
-export async function passwordLogin(ctx, username, password, connection, ...refusal) {
-  const found = await authenticatePassword(ctx.realms, username, password, connection);
-  if (found.storeError !== undefined) return { reply: ctx.fail("StoreUnavailable", found.storeError) };
-  return found.principal ? { principal: found.principal } : { reply: ctx.fail(...refusal) };
 }

@@ -4,7 +4,7 @@
 // before routing), then CORS's 403; the caller's stored roles (503); the body's size (413); the
 // core's 400s, 405 and 406 (routeRequest, checkBody); the endpoint (its 400s, 403, the work).
 import { forwardEngineCalls } from "../adapters/store.js";
-import { EdgeTokenError, internalError } from "../engine/errors.js";
+import { internalError } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";
 import { authenticateRequest, createRealms } from "./authentication.js";
 import { loadStoredRoles } from "./authorization.js";
@@ -19,16 +19,14 @@ import { getToken, invalidateToken } from "./token-endpoints.js";
 // By the core's endpoint names; the native realm's users and roles all run as realmEndpoint.
 const ENDPOINTS = { ...infoEndpoints, getToken, invalidateToken, clearRealmCache };
 
-// The core has checked that the bytes are UTF-8 (checkBody); a leading BOM is dropped, as
-// Jackson drops it.
+// The core has checked that the bytes are UTF-8 (checkBody); a leading BOM is dropped, as Jackson drops it.
 const textDecoder = new TextDecoder("utf-8");
 
 async function dispatch(ctx, request, { route, uri, connection, plain, cors, trail }) {
   if (route.preflight !== undefined) return fromEnvelope(route.preflight);
-  const caller = await authenticateRequest(ctx, request, uri, connection);
-  const { principal } = caller;
+  const { principal, reply: refused } = await authenticateRequest(ctx, request, uri, connection);
   if (trail) Object.assign(trail, { principal, endpoint: route.endpoint, name: route.username });
-  if (caller.reply) return caller.reply;
+  if (refused) return refused;
   if (cors?.forbidden !== undefined) return fromEnvelope(cors.forbidden);
   try {
     await loadStoredRoles(ctx, principal);
@@ -59,25 +57,17 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
 }
 
 /**
- * Where a request came from, as its host vouches: the client's address (the socket's peer in
- * Node, CF-Connecting-IP on Workers; never an unchecked header) as the throttle keys it,
+ * The service for a config that readServiceConfig made: `(request, options?) => Promise<Response>`.
+ * `options` is where a request came from, as its host vouches: the client's address (the socket's
+ * peer in Node, CF-Connecting-IP on Workers; never an unchecked header) as the throttle keys it,
  * the host's `waitUntil`, and on Workers how a bulk invalidation goes on (worker.js).
- * @param {{clientAddress?: unknown, waitUntil?: unknown, bulkInvalidation?: unknown}} [options]
  */
-function connectionOf({ clientAddress, waitUntil, bulkInvalidation } = {}) {
-  const address = clientKey(clientAddress);
-  return { clientAddress: address, waitUntil: typeof waitUntil === "function" ? waitUntil : undefined, bulkInvalidation };
-}
-
-/** The service for a config that readServiceConfig made: `(request, options?) => Promise<Response>` (connectionOf). */
 export function serviceHandler(boundEngine, config) {
-  // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
-  // whole inside the TokenStore object, one at a time, never one KV operation per round trip
-  // (that would let two calls interleave between a read and its write).
+  // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run whole
+  // in the TokenStore object, one at a time (one KV operation per round trip would let two interleave).
   const engine = config.inDurableObject ? forwardEngineCalls(boundEngine) : boundEngine;
-  // The service's own KV calls (users, login throttle) get the deadline the engine's calls get,
-  // so a hanging store is a 503, never a hanging request. The throttle does not retry a 429: it
-  // coalesces its writes instead.
+  // The service's own KV calls (users, login throttle) get the engine's deadline, so a hanging store
+  // is a 503, never a hanging request. The throttle does not retry a 429: it coalesces its writes.
   const store = guardKv(config.kv);
   const now = store.now ?? Date.now;
   // The REST layer's headers by a reply's status (src/rest_reply.rs), the same for every request.
@@ -94,7 +84,7 @@ export function serviceHandler(boundEngine, config) {
     cors: engine.service.corsEnabled(config.cors) ? config.cors : undefined,
     /** A body the core answered (a success comes without its envelope), with the core's REST headers. */
     reply: (status, body) => reply(status, body, restHeaders[status] ?? restHeaders.default),
-    realms: createRealms(engine, config, { store, throttle, now }),
+    realms: createRealms(engine, config, { throttle, now }),
   };
   return async function handle(request, options) {
     const method = request.method.toUpperCase();
@@ -105,7 +95,9 @@ export function serviceHandler(boundEngine, config) {
     try {
       const url = new URL(request.url);
       const { headers } = request;
-      const connection = connectionOf(options);
+      const { clientAddress, waitUntil, bulkInvalidation } = options ?? {};
+      const background = typeof waitUntil === "function" ? waitUntil : undefined;
+      const connection = { clientAddress: clientKey(clientAddress), waitUntil: background, bulkInvalidation };
       if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connection);
       plain = ctx.engine.service.requestHeaders(headers);
       // ES quotes the request URI (path and query) in its messages.
@@ -129,10 +121,9 @@ export function serviceHandler(boundEngine, config) {
       console.error(unexpectedErrorLine(error, plain?.traceId));
       try {
         out = ctx.fail("Internal");
-      } catch (failed) {
-        // The core itself failed: bind.js's EdgeTokenError carries the JS copy of its 500; any
-        // other error gets that copy here, so this path never throws.
-        out = fromEngineError(failed instanceof EdgeTokenError ? failed : internalError());
+      } catch {
+        // The core itself failed (a trap): the JS copy of its 500, so this path never throws.
+        out = fromEngineError(internalError());
       }
     }
     if (trail) ctx.config.audit(trail, out, now, options?.waitUntil);

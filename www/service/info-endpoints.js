@@ -26,9 +26,8 @@ export async function hasPrivileges(ctx, { principal, body, name }) {
 }
 
 /**
- * GET /_cluster/health[/{index}] (§12): ES's 400s, the `monitor` privilege, then KV reads of the
- * probe, green when the store answers; while a `wait_for_*` does not hold, the core says when to
- * read again, until the timeout.
+ * GET /_cluster/health[/{index}] (§12): ES's 400s, the `monitor` privilege, then KV reads of the probe,
+ * green when the store answers; while a `wait_for_*` does not hold, the core says when to read again (until the timeout).
  */
 export async function clusterHealth(ctx, { principal, name: index, uri }) {
   const { service } = ctx.engine;
@@ -36,10 +35,8 @@ export async function clusterHealth(ctx, { principal, name: index, uri }) {
   authorize(ctx, principal, "clusterHealth");
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const answered = await ctx.store.get(probeKey).then(
-      () => true,
-      () => false,
-    );
+    let answered = true;
+    await ctx.store.get(probeKey).catch(() => (answered = false));
     const next = service.clusterHealthNext(index, uri, answered, deadline - Date.now());
     if (typeof next !== "number") return fromEnvelope(next);
     await new Promise((resolve) => setTimeout(resolve, next));

@@ -3,11 +3,6 @@
 // to the core (src/password_hash.rs, through `engine.describePasswordHash` and
 // `engine.newPasswordHashFormat`); this module derives keys with WebCrypto (crypto.subtle, which
 // workerd, Node 20 and browsers all provide) and compares bcrypt hashes with bcryptjs.
-//
-// bcryptjs is loaded on first use only: the package's web entry must load in a browser with no
-// bundler and no import map, where a bare "bcryptjs" import would fail the whole module graph.
-let bcrypt;
-const loadBcrypt = async () => (bcrypt ??= (await import("bcryptjs")).default);
 
 const encoder = new TextEncoder();
 
@@ -58,7 +53,9 @@ export async function verifyPassword(engine, password, hash) {
   try {
     const verifier = engine.describePasswordHash(hash);
     if (verifier === null) return false;
-    if (verifier.kind === "bcrypt") return await (await loadBcrypt()).compare(password, hash);
+    // bcryptjs is loaded on first use only: the package's web entry must load in a browser with no
+    // bundler and no import map, where a bare "bcryptjs" import would fail the whole module graph.
+    if (verifier.kind === "bcrypt") return await (await import("bcryptjs")).default.compare(password, hash);
     const derived = await derive(password, fromBase64(verifier.salt), verifier);
     return constantTimeEqual(toBase64(derived), verifier.key);
   } catch {
