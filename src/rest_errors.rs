@@ -47,6 +47,12 @@ pub fn undecodable(reason: &str, status: u16) -> Reply {
     Cause::new("illegal_argument_exception", reason).into_reply(status)
 }
 
+/// A body the host could not read: the client went away mid-body, or sent a framing the
+/// platform refused. A 400: the request failed, not the service.
+pub fn unreadable_body() -> Reply {
+    undecodable("request body could not be read", 400)
+}
+
 /// A 500 for an error the service did not expect. The host keeps a copy of this body for the
 /// case where the wasm instance itself failed (checked by a parity test).
 pub fn internal_error() -> Reply {
@@ -126,6 +132,9 @@ mod tests {
             method_not_allowed("/", "PUT", &["GET".into(), "HEAD".into()]).headers,
             vec![("Allow".into(), vec!["GET,HEAD".into()])]
         );
+        let unreadable = unreadable_body();
+        assert_eq!((unreadable.status, &unreadable.body["error"]["type"]), (400, &json!("illegal_argument_exception")));
+        assert_eq!(unreadable.body["error"]["reason"], "request body could not be read");
         let reason = body_not_supported("GET", "/_security/_authenticate").body["error"]["reason"].clone();
         assert_eq!(reason, "request [GET /_security/_authenticate] does not support having a body");
     }

@@ -191,6 +191,8 @@ pub enum RestError {
     UnableToAuthenticate,
     /// `[username, endpoint]`: the endpoint whose ES action the message names (`createToken`)
     UnableToAuthenticateForAction,
+    /// `[]`: a body the host could not read (the client went away mid-body, a framing refused)
+    UnreadableBody,
 }
 
 /// The reply envelope of a REST-layer error.
@@ -213,6 +215,7 @@ pub fn rest_error(kind: RestError, args: Vec<String>) -> String {
             };
             failure(&AuthenticationFailure::UserForAction { username: arg(0), action })
         }
+        RestError::UnreadableBody => rest_errors::unreadable_body(),
     };
     reply.to_envelope()
 }

@@ -259,6 +259,40 @@ test("413 for a body over 1 MiB: ES's envelope with the product header; exactly 
   assert.equal(exact.status, 400, "a 1 MiB body is parsed (and found to be an empty request)");
 });
 
+test("a body that cannot be read (the client went away mid-body): the core's 400, and no log line", async () => {
+  const { handle } = await inProcess();
+  const stream = new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"grant_type":'));
+      controller.error(new TypeError("the client went away"));
+    },
+  });
+  const logged = [];
+  const error = console.error;
+  console.error = (line) => logged.push(line);
+  let out;
+  try {
+    out = await handle(
+      new Request("http://edge.test/_security/oauth2/token", {
+        method: "POST",
+        headers: { authorization: ADMIN, "content-type": "application/json" },
+        body: stream,
+        duplex: "half",
+      }),
+    );
+  } finally {
+    console.error = error;
+  }
+  assert.equal(out.status, 400);
+  const reason = "request body could not be read";
+  assert.deepEqual(await out.json(), {
+    error: { root_cause: [{ type: "illegal_argument_exception", reason }], type: "illegal_argument_exception", reason },
+    status: 400,
+  });
+  assertProduct(out, true);
+  assert.deepEqual(logged, []);
+});
+
 test("GET and HEAD /: ES's root document for a superuser, 403 without the monitor privilege", async () => {
   const { call } = await inProcess();
   const out = await call("GET", "/", { auth: ADMIN });

@@ -40,8 +40,8 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
   } catch (error) {
     if (error instanceof BodyTooLarge) return ctx.fail("BodyTooLarge");
     // The client went away mid-body, or sent a framing the platform refused: its request, not
-    // ours, so a 400 and no log line (nobody may read the answer).
-    return ctx.fail("Undecodable", "request body could not be read");
+    // ours, so the core's 400 and no log line (nobody may read the answer).
+    return ctx.fail("UnreadableBody");
   }
   const problem = (bytes.length > 0 ? route.bodyProblem : route.problem) ?? ctx.engine.service.checkBody(bytes);
   if (problem !== undefined) return fromEnvelope(problem);
