@@ -90,7 +90,7 @@ async function read(ctx, key) {
 /**
  * `{principal}` for the caller of `request`, or `{reply}` with the 401 (or 503) to send.
  * `uri` is the request's path and query, as ES quotes it in its messages; `connection` is
- * where the request came from (authenticatePassword).
+ * where the request came from (passwordLogin).
  */
 export async function authenticateRequest(ctx, request, uri, connection) {
   const { username, password, token, failure } = ctx.engine.service.readAuthorization(request.headers.get("authorization") ?? "");
