@@ -2,11 +2,12 @@
 // `elastic`, then the native realm), or a bearer token checked by the engine. The result is the
 // caller as an _authenticate body (§5.1), which is also what authorization and token creation use.
 //
-// A password check the realms' cache (§17, src/realm_cache.rs) cannot answer costs one slow hash,
-// whatever the outcome: an unknown user is checked against a decoy hash, and `elastic` through a hash
-// of its password, so response times do not reveal which usernames exist (only a repeat of a login that
-// succeeded, same password, costs a fast salted hash). Repeated failures are throttled per client and
-// username (login-throttle.js), cached logins included; a throttled attempt gets a wrong password's 401.
+// A password check the realms' cache (§17, src/realm_cache.rs) cannot answer costs one slow
+// hash, whatever the outcome: an unknown user is checked against a decoy hash, and the `elastic`
+// password is compared through its own hash, so response times do not reveal which usernames
+// exist. Only a repeat of a login that succeeded, with the same password, costs a fast salted
+// hash instead. Repeated failures are throttled per client and username (login-throttle.js),
+// cached logins included; a throttled attempt gets the same 401 as a wrong password.
 import { fromEngineError, fromEnvelope } from "./http.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 
@@ -23,7 +24,8 @@ export function createRealms(engine, config, { throttle, now }) {
     // Its settings were checked with the rest of the config (readServiceConfig).
     cache: engine.realmCache(config.realmCache),
     decoyHash: () => (decoy ??= hashPassword(engine)),
-    // The env secret is plain text: hashed once (a decoy when unset), its check costs what a stored user's does.
+    // The env secret is plain text; hashing it once (a decoy when unset) makes its check cost what a
+    // stored user's does.
     elasticHash: () => (elasticHash ??= hashPassword(engine, config.elasticPassword)),
   };
 }
@@ -41,8 +43,9 @@ export async function passwordLogin(ctx, username, password, connection, ...refu
   // A cached login (§17) reads nothing but the throttle's state. Another password has dropped
   // the entry here and is checked against the store, as ES does.
   const cached = typeof password === "string" ? realms.cache.lookup(username, password, realms.now()) : undefined;
-  // Throttled: refused like a wrong password, without spending a hash (or a guess) on it, even when the
-  // cache knows the password. A cached login is `known` to succeed: counted as admitted, in one core call.
+  // Throttled: refused like a wrong password, without spending a hash (or a guess) on it,
+  // even when the cache knows the password: a throttled username stays throttled. A cached
+  // login is `known` to succeed: the throttle counts it as it admits it, in one core call.
   if (cached !== undefined) {
     const attempt = await realms.throttle.begin(plan.throttle_key, { ...connection, known: true });
     return answer(attempt.refused ? null : JSON.parse(cached));

@@ -1,6 +1,7 @@
-// Whether the caller may run an endpoint's action. The engine decides (src/privileges.rs) from ROLES's
-// table and the caller's roles stored in the native realm (§14) that ROLES does not define; its refusal,
-// ES's 403 (§6.2), is thrown, and sent by the handler as all of an endpoint's core answers are.
+// Whether the caller may run an endpoint's action. The engine decides (src/privileges.rs) from
+// the role table parsed from ROLES, with the caller's roles stored in the native realm (§14)
+// that ROLES does not define; its refusal is ES's 403 (§6.2), thrown by the engine and sent as it
+// is by the handler (an endpoint's core answers all are).
 import { readValues } from "./users.js";
 
 /** The stored roles read for a caller (an _authenticate body), as the engine takes them (JSON). */

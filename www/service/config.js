@@ -13,9 +13,10 @@ export class ConfigError extends Error {
 }
 
 /**
- * The service's settings of `env`, every one checked by the core when the handler is made, not on the
- * first request that reads it. The core gets each value as `[typeof, String()]` (a binding or an object
- * without its text: String() of an RPC stub is not safe to call). Throws ConfigError with its `reply`.
+ * The service's settings of `env`, every one checked by the core, so that a misconfiguration
+ * shows when the handler is made, not on the first request that reads it. The core gets each
+ * value as `[typeof, String()]` (a binding, an object, without its text: String() of an RPC stub
+ * is not safe to call). Throws ConfigError with its `reply`.
  */
 export function readServiceConfig(engine, env) {
   try {

@@ -1,7 +1,8 @@
-// The operator console (console/, bundled by scripts/console-assets.mjs): its files at /_console/,
-// public because they hold no data, and /_console/settings, the service's configuration at a glance
-// for any signed-in caller. Not an ES API (ES has no `_console` path; its index names cannot start
-// with `_`), so it is answered before the core's route table; CONSOLE = "false" switches it off.
+// The operator console (console/, bundled by scripts/console-assets.mjs): its files at
+// /_console/, public because they hold no data, and /_console/settings, the service's
+// configuration at a glance for any signed-in caller. Not an Elasticsearch API (ES has no
+// `_console` path; its index names cannot start with `_`), so it is answered before the core's
+// route table, and switched off with CONSOLE = "false".
 import { authenticateRequest } from "./authentication.js";
 import { toResponse } from "./http.js";
 

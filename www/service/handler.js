@@ -1,7 +1,8 @@
-// createHandler(env): the whole service as one `(Request) => Promise<Response>` on workerd, Node, Deno
-// and Bun, its steps in ES 8/9's order (docs/service.md, "Request order"): OPTIONS without credentials;
-// authentication (401, as ES, before routing), then CORS's 403; the caller's stored roles (503); the
-// body's size (413); the core's 400s, 405 and 406 (routeRequest, checkBody); the endpoint's 400s, 403, work.
+// createHandler(env): the whole service as one `(Request) => Promise<Response>`, the same on
+// workerd, Node, Deno and Bun. The steps run in the order Elasticsearch 8/9 runs them
+// (docs/service.md, "Request order"): OPTIONS without credentials; authentication (401, as ES,
+// before routing), then CORS's 403; the caller's stored roles (503); the body's size (413); the
+// core's 400s, 405 and 406 (routeRequest, checkBody); the endpoint (its 400s, 403, the work).
 import { forwardEngineCalls } from "../adapters/store.js";
 import { internalError } from "../engine/errors.js";
 import { guardKv } from "../kv-guard.js";

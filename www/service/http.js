@@ -1,5 +1,6 @@
-// HTTP plumbing shared by every endpoint: replies, the bounded body reader, and the one place where a
-// reply becomes a fetch Response. The error bodies, and the REST layer's headers (src/rest_reply.rs), are the core's.
+// HTTP plumbing shared by every endpoint: replies, the bounded body reader, and the one place
+// where a reply becomes a fetch Response. The error bodies, and the headers ES's REST layer puts
+// on every reply (src/rest_reply.rs), come from the core.
 import { EdgeTokenError } from "../engine/errors.js";
 
 /** A reply before it becomes a Response: ES status, JSON body (or undefined for none), headers. */

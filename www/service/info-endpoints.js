@@ -1,5 +1,6 @@
-// GET /_security/_authenticate, GET|HEAD /, GET /_cluster/health, _privileges and _has_privileges: who the
-// caller is and what they may do, what this server is, whether its store answers. The core's 4xx are thrown.
+// GET /_security/_authenticate, GET|HEAD /, GET /_cluster/health and what the caller may do
+// (_privileges, _has_privileges): who the caller is, what this server is, whether its store
+// answers. The core's 4xx are thrown, and sent by the handler.
 import { fromEnvelope } from "./http.js";
 import { authorize, storedRolesOf } from "./authorization.js";
 
@@ -25,8 +26,8 @@ export async function hasPrivileges(ctx, { principal, body, name }) {
 }
 
 /**
- * GET /_cluster/health[/{index}] (§12): ES's 400s, the `monitor` privilege, then KV reads of the probe
- * (green when the store answers), again when the core says until a `wait_for_*` holds or time is up.
+ * GET /_cluster/health[/{index}] (§12): ES's 400s, the `monitor` privilege, then KV reads of the probe,
+ * green when the store answers; while a `wait_for_*` does not hold, the core says when to read again (until the timeout).
  */
 export async function clusterHealth(ctx, { principal, name: index, uri }) {
   const { service } = ctx.engine;

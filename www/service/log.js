@@ -1,6 +1,7 @@
-// What the service logs about an error it did not expect: its class and the place in the code that
-// threw it, never its message, which can quote request data (V8's JSON.parse errors quote the text
-// they failed on, maybe a password or a token), and a log line outlives the request.
+// What the service logs about an error it did not expect: the error's class and the place in the
+// code that threw it, never its message. A message can quote request data (V8's JSON.parse
+// errors quote the text they failed on, which may be a password or a token), and a log line
+// outlives the request.
 
 /** `file.js:line` of the innermost stack frame, or "unknown". Frames carry no request data. */
 function origin(error) {

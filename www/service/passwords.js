@@ -1,12 +1,14 @@
-// Password hashing and checking: the computation only. The stored formats (bcrypt, {PBKDF2},
-// {PBKDF2_STRETCH}), their parameters and the format of new hashes are the core's (src/password_hash.rs,
-// `engine.describePasswordHash`, `engine.newPasswordHashFormat`); this module derives keys with WebCrypto
-// (crypto.subtle: workerd, Node 20 and browsers all have it) and compares bcrypt hashes with bcryptjs.
+// Password hashing and checking: the computation only. Which stored formats exist (bcrypt,
+// {PBKDF2}, {PBKDF2_STRETCH}), what their parameters are and the format of new hashes belong
+// to the core (src/password_hash.rs, through `engine.describePasswordHash` and
+// `engine.newPasswordHashFormat`); this module derives keys with WebCrypto (crypto.subtle, which
+// workerd, Node 20 and browsers all provide) and compares bcrypt hashes with bcryptjs.
 
 const encoder = new TextEncoder();
 
 /** Bytes (salts and keys, at most 64) to canonical base64. */
 const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
+
 /** Canonical base64 (the core's salts) to bytes. */
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 

@@ -1,16 +1,17 @@
-// The native realm's endpoints: its users (§9), enabling and disabling them (§10), changing passwords
-// (§11), its roles (§14), and POST /_security/realm/{realms}/_clear_cache over this isolate's cache of
-// logins (§17). The core plans every step and builds every answer (src/realm_endpoints.rs,
-// src/realm_cache.rs); this module runs the steps in ES's order, with the KV reads and writes and hashes.
+// The native realm's endpoints: its users (§9), enabling and disabling them (§10), changing
+// passwords (§11), its roles (§14), and POST /_security/realm/{realms}/_clear_cache over this
+// isolate's cache of logins (§17). The core plans every step and builds every answer
+// (src/realm_endpoints.rs, src/realm_cache.rs); this module runs the steps in ES's order, does
+// the KV reads and writes between them and hashes new passwords.
 import { authorize } from "./authorization.js";
 import { answer, fromEnvelope } from "./http.js";
 import { hashPassword } from "./passwords.js";
 import { readValues } from "./users.js";
 
 /**
- * Every endpoint of the realm but _clear_cache, by the core's name: its 400s (thrown), authorization
- * (403), its 4xx after it and what to read, the reads, a new password's hash (only once the caller is
- * known to be allowed), the write and the answer.
+ * Every endpoint of the realm but _clear_cache, by the core's name (`endpoint`): the core's 400s
+ * (thrown), authorization (403), the core's 4xx after it and what to read, the reads, the hash of
+ * a new password (only once the caller is known to be allowed), the write and the answer.
  */
 export async function realmEndpoint(ctx, { principal, name, body, endpoint }) {
   const { engine, store } = ctx;
