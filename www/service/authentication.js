@@ -24,8 +24,8 @@ export function createRealms(engine, config, { throttle, now }) {
     // Its settings were checked with the rest of the config (readServiceConfig).
     cache: engine.realmCache(config.realmCache),
     decoyHash: () => (decoy ??= hashPassword(engine)),
-    // The env secret is plain text; hashing it once (a decoy when unset) makes its check cost what a
-    // stored user's does.
+    // The env secret is plain text; hashing it once (a decoy when unset) makes its check cost what
+    // a stored user's does.
     elasticHash: () => (elasticHash ??= hashPassword(engine, config.elasticPassword)),
   };
 }
@@ -69,7 +69,8 @@ export async function passwordLogin(ctx, username, password, connection, ...refu
     const stored = recordKey === null ? reserved : await read(ctx, recordKey);
     if (stored.reply) return stored;
     const user = engine.loginUser(username, stored.value, ctx.config.elasticPassword !== undefined);
-    // No stored hash: the reserved user's bootstrap password, or (an unknown user) the decoy, at the same cost.
+    // No stored hash: the reserved user's bootstrap password, or (an unknown user) the decoy, at
+    // the same cost.
     const hash = user.hash ?? (await (recordKey === null ? realms.elasticHash() : realms.decoyHash()));
     const ok = await verifyPassword(engine, password, hash);
     outcome = ok ? "success" : "failure";

@@ -31,10 +31,11 @@ export function fromEngineError(error) {
 export class BodyTooLarge extends Error {}
 
 /**
- * The body's bytes, refusing more than `limit`: by the declared Content-Length before reading anything,
- * and by counting while streaming (chunked uploads declare no length). A body in a `coding` ("gzip",
- * "deflate") is decompressed as it streams and the limit counts what comes out, so a small bomb stops
- * at the limit. Not decoded here, so bytes that are not UTF-8 can be refused rather than replaced.
+ * The body's bytes, refusing more than `limit`: by the declared Content-Length before reading
+ * anything, and by counting while streaming (chunked uploads declare no length). A body in a
+ * `coding` ("gzip", "deflate") is decompressed as it streams and the limit counts what comes out,
+ * so a small bomb stops at the limit. Not decoded here, so bytes that are not UTF-8 can be refused
+ * rather than replaced.
  */
 export async function readBody(request, limit, coding) {
   const declared = request.headers.get("content-length");
@@ -59,9 +60,10 @@ export async function readBody(request, limit, coding) {
 }
 
 /**
- * `stream`, erroring with BodyTooLarge (after calling `onOver`) past `limit` bytes. In front of a decompressor
- * it stops the reading of the wire: a decompressor takes its input ahead of its output (Node's buffers
- * thousands of chunks), and a compressed body larger than the limit inflates past it anyway.
+ * `stream`, erroring with BodyTooLarge (after calling `onOver`) past `limit` bytes. In front of a
+ * decompressor it stops the reading of the wire: a decompressor takes its input ahead of its output
+ * (Node's buffers thousands of chunks), and a compressed body larger than the limit inflates past
+ * it anyway.
  */
 function capped(stream, limit, onOver) {
   let total = 0;

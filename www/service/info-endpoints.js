@@ -26,8 +26,9 @@ export async function hasPrivileges(ctx, { principal, body, name }) {
 }
 
 /**
- * GET /_cluster/health[/{index}] (§12): ES's 400s, the `monitor` privilege, then KV reads of the probe,
- * green when the store answers; while a `wait_for_*` does not hold, the core says when to read again (until the timeout).
+ * GET /_cluster/health[/{index}] (§12): ES's 400s, the `monitor` privilege, then KV reads of the
+ * probe, green when the store answers; while a `wait_for_*` does not hold, the core says when to
+ * read again (until the timeout).
  */
 export async function clusterHealth(ctx, { principal, name: index, uri }) {
   const { service } = ctx.engine;

@@ -2,9 +2,10 @@
 // src/native_roles.rs); every rule about users and roles belongs to the core.
 
 /**
- * The values a lookup plan of the core asks for, null for a missing one: those of `keys`, after those
- * of the keys listed under `prefix` if it has one. Listing stops at the first page past `max_users`, and
- * past it no value is read (a null per key listed): the core answers such a listing with its 400 anyway.
+ * The values a lookup plan of the core asks for, null for a missing one: those of `keys`, after
+ * those of the keys listed under `prefix` if it has one. Listing stops at the first page past
+ * `max_users`, and past it no value is read (a null per key listed): the core answers such a
+ * listing with its 400 anyway.
  * @param {any} store
  * @param {{ prefix?: string, keys?: string[], max_users?: number }} plan
  */
