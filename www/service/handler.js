@@ -105,7 +105,8 @@ export function serviceHandler(boundEngine, config) {
     try {
       const url = new URL(request.url);
       const { headers } = request;
-      const connection = connectionOf(options);
+      // The request's abort signal: the login throttle lets go of an attempt whose client left.
+      const connection = { ...connectionOf(options), signal: request.signal };
       if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connection);
       plain = ctx.engine.service.requestHeaders(headers);
       // ES quotes the request URI (path and query) in its messages.
