@@ -45,6 +45,7 @@ function durableObjectConfig(root, dir) {
     `name = "edge-token-bench-do"
 main = "${join(root, "bench/fixtures/worker-do.js")}"
 compatibility_date = "2026-01-01"
+compatibility_flags = ["enable_request_signal"]
 [[kv_namespaces]]
 binding = "TOKENS"
 id = "00000000000000000000000000000000"

@@ -300,3 +300,26 @@ fn a_pair_with_places_held_is_kept_until_their_leases_end() {
     }
     checked(t.start(PAIR, NAME, None, 0, false, T0 + LEASE));
 }
+
+#[test]
+fn an_abandoned_attempt_frees_its_places_at_once_and_a_check_that_still_ends_counts() {
+    // The host ends an attempt whose client went away as abandoned (login-throttle.js); on Node
+    // its check goes on, and its own end comes later with the same lease.
+    let mut t = LoginThrottle::new(Limits { per_username: 5.0, ..LIMITS });
+    let leases: Vec<Lease> = (0..5).map(|_| checked(t.start(PAIR, NAME, None, 0, false, T0))).collect();
+    assert_eq!(t.start(PAIR, NAME, None, 0, false, T0), Step::Wait);
+    // Abandoned: its pair's place goes to the one waiting, and its username's place is free.
+    let woken = t.finish(PAIR, NAME, leases[0], Outcome::Abandoned, 1, T0);
+    assert_eq!(got(woken), (1, false));
+    checked(t.resume(PAIR, NAME, None, false, woken.first, 0, T0).0);
+    // Its check ends after all, a failure: it frees nothing (no place is its own any more)...
+    assert_eq!(t.finish(PAIR, NAME, leases[0], FAIL, 1, T0), Released::default());
+    assert_eq!(t.start(PAIR, NAME, None, 0, false, T0), Step::Wait, "the pair's five still held");
+    // ... but it counts: with the other five's failures, six, so the lock is 2 s, not 1 s.
+    for &lease in &leases[1..] {
+        t.finish(PAIR, NAME, lease, FAIL, 0, T0);
+    }
+    t.finish(PAIR, NAME, woken.first, FAIL, 0, T0);
+    assert_eq!(t.enter(PAIR, 0, T0 + 1.5 * SECOND), Entry::Refuse);
+    admitted(t.enter(PAIR, 0, T0 + 2.0 * SECOND));
+}

@@ -46,14 +46,17 @@ function requestHeaders(req) {
   return headers;
 }
 
-/** Node's request as a fetch Request; the body streams, so the handler's size limit applies. */
-function toRequest(req, url, headers) {
+/**
+ * Node's request as a fetch Request; the body streams, so the handler's size limit applies.
+ * `signal` is its abort signal (the client gone), as workerd's, Deno's and Bun's requests have.
+ */
+function toRequest(req, url, headers, signal) {
   const method = req.method;
   // What follows a CONNECT's head is tunnel data, not a body.
   const hasBody = method !== "GET" && method !== "HEAD" && method !== "CONNECT";
   // Node's web stream is the fetch body stream; its own typings do not say so.
   /** @type {any} */
-  const init = { headers, body: hasBody ? Readable.toWeb(req) : undefined, duplex: "half" };
+  const init = { headers, body: hasBody ? Readable.toWeb(req) : undefined, duplex: "half", signal };
   if (!FETCH_FORBIDDEN.has(method)) return new Request(url, { ...init, method });
   // Built as a POST (so a body can stream) that reports its real method, so the handler treats
   // it like any other method it does not route: authentication first, then ES's 405 (the path
@@ -84,14 +87,26 @@ export async function answer(handle, req, origin) {
   const url = targetUrl(req.url ?? "", origin);
   // A target that names no path cannot match a route: ES's answer to an unknown path.
   if (url === null) return refuse(fromEnvelope(engine.service.restError("NoHandler", req.url ?? "", method)));
+  // Aborted when the client's connection closes before the handler has answered: the login
+  // throttle then lets go of the request's attempt. Node goes on with the request (workerd
+  // cancels it), so the listener is removed once the handler has answered.
+  const gone = new AbortController();
+  const abort = () => gone.abort();
   let request;
   try {
-    request = toRequest(req, url, headers);
+    request = toRequest(req, url, headers, gone.signal);
   } catch {
     return refuse(undecodable("invalid request"));
   }
-  // The socket's peer is the client address the login throttle keys on (a proxy's, behind one).
-  return handle(request, { clientAddress: req.socket?.remoteAddress });
+  const socket = req.socket;
+  socket?.once("close", abort);
+  if (socket?.destroyed) abort();
+  try {
+    // The socket's peer is the client address the login throttle keys on (a proxy's, behind one).
+    return await handle(request, { clientAddress: socket?.remoteAddress });
+  } finally {
+    socket?.off("close", abort);
+  }
 }
 
 /**

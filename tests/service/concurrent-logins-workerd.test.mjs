@@ -237,8 +237,63 @@ test("logins cancelled during their password check do not keep the same client's
   assert.equal(cancelled.filter((answered) => answered).length, 0, "an attempt meant to be cancelled was answered first");
 
   // The same client logs in again, each way. While the cancelled attempts held their places
-  // for good, these waited the throttle's 60 s and got its 401 (the requests end at 30 s).
+  // for good, these waited the throttle's 60 s and got its 401 (the requests end at 30 s); while
+  // they held them until their leases ended, 15 s. Their requests' signals now free them at once.
+  const sent = Date.now();
   const [viaBasic, viaGrant] = await Promise.all([authenticate("leak_basic", PASSWORD), grant("leak_grant", PASSWORD)]);
   assert.equal(viaBasic.status, 200, viaBasic.text);
   assert.equal(viaGrant.status, 200, viaGrant.text);
+  const waited = Date.now() - sent;
+  assert.ok(
+    waited < 12_000,
+    `the logins after the cancelled ones answered in ${waited} ms (5 checks at once: ${2 * halfway} ms)`,
+  );
+});
+
+// Logins cancelled while they wait in the throttle's queue. Before the request's abort signal
+// reached the throttle, a waiter whose client had gone stayed queued; when a place freed it was
+// given it (its request dead, nothing ended it), and the live login behind it waited a whole
+// lease (15 s) more. Now it leaves the queue when its client goes.
+test("logins cancelled while queued in the throttle give up their turn at once", {
+  timeout: 90_000,
+  skip: process.platform !== "linux" && "finds the Worker's socket through /proc",
+}, async (t) => {
+  const base = await runtimeUrl();
+  const PASSWORD = "queue-password";
+  const hash = bcryptHash(PASSWORD, { cost: 12 });
+  for (const username of ["queue_probe", "queue_user"]) {
+    const made = await call("PUT", `/_security/user/${username}`, ADMIN, { password_hash: hash, roles: ["superuser"] });
+    assert.equal(made.status, 200, `${made.text}\n${server.output()}`);
+  }
+  const authenticate = async (username) => {
+    const response = await fetch(`${base}/_security/_authenticate`, {
+      headers: { authorization: basic(username, PASSWORD) },
+      signal: AbortSignal.timeout(40_000),
+    });
+    return { status: response.status, text: await response.text(), at: Date.now() };
+  };
+  // How long 5 uncached checks at once take (another user, so its cached password helps none).
+  const started = Date.now();
+  const probes = await Promise.all(Array.from({ length: 5 }, () => authenticate("queue_probe")));
+  for (const probe of probes) assert.equal(probe.status, 200, probe.text);
+  const checks = Math.max(...probes.map((p) => p.at)) - started;
+
+  // 5 uncached checks fill the pair's places and 10 more attempts queue behind them; halfway
+  // through the checks those 10 clients reset, and one more login queues.
+  const live = Array.from({ length: 5 }, () => authenticate("queue_user"));
+  const gone = new Promise((resolve) => setTimeout(resolve, checks / 2));
+  const head = `GET /_security/_authenticate HTTP/1.1\r\nauthorization: ${basic("queue_user", PASSWORD)}`;
+  const cancelled = await Promise.all(Array.from({ length: 10 }, () => sendThenReset(base, head, "", gone)));
+  assert.equal(cancelled.filter((answered) => answered).length, 0, "an attempt meant to be cancelled was answered");
+  const sent = Date.now();
+  const next = authenticate("queue_user");
+  for (const l of await Promise.all(live)) assert.equal(l.status, 200, l.text);
+  const behind = await next;
+  assert.equal(behind.status, 200, behind.text);
+  // The one bound: it answers once the live checks end and its own is made (well under
+  // `checks` from here); had the cancelled ones taken their places, only once their leases
+  // ended, 15 s after the live checks.
+  const waited = behind.at - sent;
+  t.diagnostic(`5 checks at once: ${checks} ms; the login behind the cancelled ones answered in ${waited} ms`);
+  assert.ok(waited < 12_000, `the login behind the cancelled ones answered in ${waited} ms (5 checks at once: ${checks} ms)`);
 });

@@ -5,6 +5,7 @@
 // admitted; and the late `end` of such an attempt frees no other attempt's place.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { createLoginThrottle } from "../../www/service/login-throttle.js";
 import { engineApi } from "./helpers.mjs";
 
@@ -59,4 +60,63 @@ test("an attempt never ended frees its place when its lease ends; its late end f
   // The admitted one's own end frees its place for it.
   admitted.end("success");
   assert.equal((await state(sixth)).refused, false);
+});
+
+// The request's abort signal (its client gone): a waiting attempt leaves the queue at once and
+// is never given a place; an admitted one frees its places at once. Neither leaves a listener.
+test("an aborted waiter gives up its turn, an aborted admitted attempt its place, at once", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const engine = await engineApi();
+  const throttle = createLoginThrottle(engine, { get: async () => null, put: async () => {} }, { now: () => T0 });
+  const listeners = (signal) => getEventListeners(signal, "abort").length;
+  const begin = (signal) => throttle.begin(KEY, { ...CLIENT, signal });
+
+  const admitted = [];
+  const controllers = Array.from({ length: 5 }, () => new AbortController());
+  for (const { signal } of controllers) admitted.push(await begin(signal));
+  assert.ok(admitted.every((a) => !a.refused));
+  assert.equal(listeners(controllers[0].signal), 1, "an admitted attempt listens to its signal");
+  const doomed = new AbortController();
+  const queued = begin(doomed.signal);
+  const live = new AbortController();
+  const behind = begin(live.signal);
+  assert.equal(await state(queued), "pending");
+  assert.equal(listeners(doomed.signal), 1, "a waiting attempt listens to its signal");
+  doomed.abort();
+  assert.equal((await state(queued)).refused, true, "the aborted waiter is refused at once");
+  assert.equal(listeners(doomed.signal), 0);
+  // The first place to free goes to the live one behind it, now, not after a lease.
+  admitted[0].end("success");
+  assert.equal(listeners(controllers[0].signal), 0, "an ended attempt no longer listens");
+  const next = await state(behind);
+  assert.notEqual(next, "pending", "the live waiter is admitted when the place frees");
+  assert.equal(next.refused, false);
+  assert.equal(listeners(live.signal), 1, "admitted: its listener is the admitted one's");
+
+  // An admitted attempt aborted frees its place at once: a new one is admitted beside the 4.
+  controllers[1].abort();
+  assert.equal(listeners(controllers[1].signal), 0);
+  const another = await state(begin(undefined));
+  assert.notEqual(another, "pending", "the aborted attempt's place was free at once");
+  assert.equal(another.refused, false);
+  const sixth = begin(undefined);
+  assert.equal(await state(sixth), "pending", "and only its place");
+  // Its late end (Node goes on with an aborted request) frees no other attempt's place.
+  admitted[1].end("success");
+  assert.equal(await state(sixth), "pending", "the late end freed nothing");
+  another.end("success");
+  assert.equal((await state(sixth)).refused, false);
+});
+
+test("an attempt whose signal is already aborted is refused and counted nowhere", async () => {
+  const engine = await engineApi();
+  const throttle = createLoginThrottle(engine, { get: async () => null, put: async () => {} }, { now: () => T0 });
+  const gone = AbortSignal.abort();
+  for (let i = 0; i < 10; i++) {
+    assert.equal((await throttle.begin(KEY, { ...CLIENT, signal: gone })).refused, true);
+    assert.equal((await throttle.begin(KEY, { ...CLIENT, signal: gone, known: true })).refused, true);
+  }
+  assert.equal(getEventListeners(gone, "abort").length, 0);
+  // None took a place: 5 fit at once.
+  for (let i = 0; i < 5; i++) assert.equal((await throttle.begin(KEY, CLIENT)).refused, false);
 });

@@ -100,7 +100,9 @@ export function serviceHandler(boundEngine, config) {
       const { headers } = request;
       const { clientAddress, waitUntil, bulkInvalidation } = options ?? {};
       const background = typeof waitUntil === "function" ? waitUntil : undefined;
-      const connection = { clientAddress: clientKey(clientAddress), waitUntil: background, bulkInvalidation };
+      // The request's abort signal: the login throttle lets go of an attempt whose client left.
+      const { signal } = request;
+      const connection = { clientAddress: clientKey(clientAddress), waitUntil: background, bulkInvalidation, signal };
       if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connection);
       plain = ctx.engine.service.requestHeaders(headers);
       // ES quotes the request URI (path and query) in its messages.

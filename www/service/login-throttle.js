@@ -6,7 +6,8 @@
 // then works from the instance's memory only. Each admitted attempt holds a lease the core
 // gave; one that is never ended (workerd cancels a request whose client went away, and its
 // `end` never runs) frees its place when the lease runs out, and the attempts waiting behind it
-// ask the core again then (`retryAt`).
+// ask the core again then (`retryAt`). When the request's abort signal says its client went
+// away, a waiting attempt leaves the queue at once, and an admitted one frees its places.
 
 /** A request's client key: the address its host vouches for, cut to bound the keys, else "unknown". */
 export const clientKey = (address) => (typeof address === "string" && address !== "" ? address.slice(0, 64) : "unknown");
@@ -25,11 +26,12 @@ const background = () => {};
 
 /**
  * `createLoginThrottle(engine, kv, {now})`: `kv` is the store (get/put), `now()` the clock in
- * epoch ms. `begin(key, {clientAddress, waitUntil, known})`, `key` the username's throttle key
- * (named by the core), `known` whether the check is known to succeed (a cached login) → an
- * attempt `{refused, end(outcome, known)}`. An admitted one (not refused, not `known`) must be
- * ended once, `outcome` "success", "failure" (`known`: the username exists, so its bucket may be
- * stored) or "abandoned" (the check could not be made: counted neither way). Nothing here throws.
+ * epoch ms. `begin(key, {clientAddress, waitUntil, known, signal})`, `key` the username's throttle
+ * key (named by the core), `known` whether the check is known to succeed (a cached login),
+ * `signal` the request's (aborted: refused, nothing counted) → an attempt `{refused, end(outcome,
+ * known)}`. An admitted one (not refused, not `known`) must be ended once, `outcome` "success",
+ * "failure" (`known`: the username exists, so its bucket may be stored) or "abandoned" (the check
+ * could not be made: counted neither way). Nothing here throws.
  */
 export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
   const core = engine.loginThrottle();
@@ -56,23 +58,23 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
    * request's promise (it did, in bursts of uncached logins). One asks the core again when the
    * first lease of the pair ends, for a place whose attempt was never ended (then freed).
    */
-  function wait(pairKey) {
+  function wait(pairKey, signal) {
     const queue = queues.get(pairKey) ?? [];
     queues.set(pairKey, queue);
     let timer;
     let retry;
+    let quit;
     return new Promise((resolve) => {
       queue.push(resolve);
-      // While the waiter is in `queue`, `queue` is the pair's (an empty one is dropped).
-      const leave = () => {
+      // Leaves `queue` (the pair's while it is in it; an empty one is dropped) after MAX_WAIT_MS or once its client goes.
+      quit = () => {
         const at = queue.indexOf(resolve);
         if (at >= 0) queue.splice(at, 1);
         if (queue.length === 0 && queues.get(pairKey) === queue) queues.delete(pairKey);
-      };
-      timer = setTimeout(() => {
-        leave();
         resolve(null);
-      }, MAX_WAIT_MS);
+      };
+      timer = setTimeout(quit, MAX_WAIT_MS);
+      signal?.addEventListener("abort", quit);
       const askLater = () => {
         const at = now();
         // At least 1 ms: the core names a time after `now`; a clock that stands still must not spin.
@@ -89,6 +91,7 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
     }).finally(() => {
       clearTimeout(timer);
       clearTimeout(retry);
+      signal?.removeEventListener("abort", quit);
     });
   }
 
@@ -115,31 +118,41 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
     }
   }
 
-  async function begin(key, { clientAddress = clientKey(), waitUntil = background, known = false } = {}) {
+  /** @param {string} key @param {{clientAddress?: string, waitUntil?: Function, known?: boolean, signal?: AbortSignal}} [how] */
+  async function begin(key, { clientAddress = clientKey(), waitUntil = background, known = false, signal } = {}) {
     const stored = await read(key);
+    if (signal?.aborted) return REFUSED_ATTEMPT;
     // From here to "start" nothing awaits, so parallel attempts are counted one by one.
     const pairKey = `${key} ${clientAddress}`;
     const waiting = () => queues.get(pairKey)?.length ?? 0;
     let step = core("start", pairKey, key, stored, waiting(), known, now());
     let lease = step === ADMITTED ? core("lease") : null;
     if (step === WAIT) {
-      lease = await wait(pairKey);
+      lease = await wait(pairKey, signal);
       if (lease !== null) {
         step = core("resume", pairKey, key, stored, known, lease, waiting(), now());
         release(pairKey, waiting());
-      } else step = REFUSED | WRITE; // refused while waiting: a write may be due
+      } else step = signal?.aborted ? REFUSED : REFUSED | WRITE; // refused while waiting: a write may be due (unless its client left)
     }
     // A refused attempt changes nothing, but it may carry a coalesced write.
     if (step & WRITE) flush(key, waitUntil);
     if ((step & STEP) !== ADMITTED) return (step & STEP) === DONE ? ENDED : REFUSED_ATTEMPT;
-    let open = true;
-    const end = (outcome, known = false) => {
-      if (!open) return;
-      open = false;
+    const finish = (outcome, known = false) => {
       const count = waiting();
       const write = core("finish", pairKey, key, lease, outcome, known, count, now());
       release(pairKey, count);
       if (write & WRITE) flush(key, waitUntil);
+    };
+    // Its client gone, the attempt frees its places now. Should its check still end (Node goes
+    // on with such a request), `end` counts it like that of a lease that ran out: frees nothing.
+    const abandon = () => finish("abandoned");
+    if (signal?.aborted) abandon();
+    else signal?.addEventListener("abort", abandon, { once: true });
+    let open = true;
+    const end = (outcome, known) => {
+      signal?.removeEventListener("abort", abandon);
+      if (open) finish(outcome, known);
+      open = false;
     };
     return { refused: false, end };
   }
