@@ -31,8 +31,11 @@ const clock = typeof performance === "object" && typeof performance?.now === "fu
 
 const timeoutError = (what, ms) => new Error(`KV ${what} timed out after ${ms} ms`);
 
-/** True where timers are scoped to a request (workerd), so none can be shared between requests. */
-const requestScopedTimers = () => globalThis.navigator?.userAgent === "Cloudflare-Workers";
+/**
+ * True where timers and work are scoped to a request (workerd): none can be shared between
+ * requests, and a cancelled request's work ends with it.
+ */
+export const requestScopedTimers = () => globalThis.navigator?.userAgent === "Cloudflare-Workers";
 
 const always = () => true;
 

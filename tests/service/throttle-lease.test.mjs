@@ -63,11 +63,16 @@ test("an attempt never ended frees its place when its lease ends; its late end f
 });
 
 // The request's abort signal (its client gone): a waiting attempt leaves the queue at once and
-// is never given a place; an admitted one frees its places at once. Neither leaves a listener.
-test("an aborted waiter gives up its turn, an aborted admitted attempt its place, at once", async (t) => {
+// is never given a place; where the runtime ends a request's work with it (workerd), an admitted
+// one frees its places at once. Neither leaves a listener.
+test("an aborted waiter gives up its turn, an aborted admitted attempt its place, at once (workerd)", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const engine = await engineApi();
-  const throttle = createLoginThrottle(engine, { get: async () => null, put: async () => {} }, { now: () => T0 });
+  const throttle = createLoginThrottle(
+    engine,
+    { get: async () => null, put: async () => {} },
+    { now: () => T0, cancelsWork: true },
+  );
   const listeners = (signal) => getEventListeners(signal, "abort").length;
   const begin = (signal) => throttle.begin(KEY, { ...CLIENT, signal });
 
@@ -106,6 +111,28 @@ test("an aborted waiter gives up its turn, an aborted admitted attempt its place
   assert.equal(await state(sixth), "pending", "the late end freed nothing");
   another.end("success");
   assert.equal((await state(sixth)).refused, false);
+});
+
+// Where a request's work goes on after its client left (Node), its check holds its place until it
+// ends: freed early, the hashes of one pair in flight would have no bound.
+test("where work outlives its request, an aborted admitted attempt holds its place until it ends", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const engine = await engineApi();
+  const throttle = createLoginThrottle(
+    engine,
+    { get: async () => null, put: async () => {} },
+    { now: () => T0, cancelsWork: false },
+  );
+  const controllers = Array.from({ length: 5 }, () => new AbortController());
+  const admitted = [];
+  for (const { signal } of controllers) admitted.push(await throttle.begin(KEY, { ...CLIENT, signal }));
+  assert.ok(admitted.every((a) => !a.refused));
+  assert.equal(getEventListeners(controllers[0].signal, "abort").length, 0, "nothing to free early: no listener");
+  controllers[0].abort();
+  const sixth = throttle.begin(KEY, CLIENT);
+  assert.equal(await state(sixth), "pending", "the aborted attempt's check still holds its place");
+  admitted[0].end("success");
+  assert.equal((await state(sixth)).refused, false, "its end frees it");
 });
 
 test("an attempt whose signal is already aborted is refused and counted nowhere", async () => {

@@ -68,6 +68,8 @@ export async function passwordLogin(ctx, username, password, connection, ...refu
   try {
     const stored = recordKey === null ? reserved : await read(ctx, recordKey);
     if (stored.reply) return stored;
+    // A client gone during the read gets no hash (Node goes on with its request; workerd does not).
+    if (connection.signal?.aborted) return answer(null);
     const user = engine.loginUser(username, stored.value, ctx.config.elasticPassword !== undefined);
     // No stored hash: the reserved user's bootstrap password, or (an unknown user) the decoy, at
     // the same cost.

@@ -7,7 +7,9 @@
 // gave; one that is never ended (workerd cancels a request whose client went away, and its
 // `end` never runs) frees its place when the lease runs out, and the attempts waiting behind it
 // ask the core again then (`retryAt`). When the request's abort signal says its client went
-// away, a waiting attempt leaves the queue at once, and an admitted one frees its places.
+// away, a waiting attempt leaves the queue at once, and on workerd an admitted one frees its
+// places (below).
+import { requestScopedTimers } from "../kv-guard.js";
 
 /** A request's client key: the address its host vouches for, cut to bound the keys, else "unknown". */
 export const clientKey = (address) => (typeof address === "string" && address !== "" ? address.slice(0, 64) : "unknown");
@@ -25,15 +27,15 @@ const REFUSED_ATTEMPT = Object.freeze({ refused: true, end() {} });
 const background = () => {};
 
 /**
- * `createLoginThrottle(engine, kv, {now})`: `kv` is the store (get/put), `now()` the clock in
- * epoch ms. `begin(key, {clientAddress, waitUntil, known, signal})`, `key` the username's throttle
+ * `createLoginThrottle(engine, kv, {now, cancelsWork})`: `kv` is the store (get/put), `now()` the
+ * clock in epoch ms, `cancelsWork` whether the runtime ends a request's work with it (workerd). `begin(key, {clientAddress, waitUntil, known, signal})`, `key` the username's throttle
  * key (named by the core), `known` whether the check is known to succeed (a cached login),
  * `signal` the request's (aborted: refused, nothing counted) → an attempt `{refused, end(outcome,
  * known)}`. An admitted one (not refused, not `known`) must be ended once, `outcome` "success",
  * "failure" (`known`: the username exists, so its bucket may be stored) or "abandoned" (the check
  * could not be made: counted neither way). Nothing here throws.
  */
-export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
+export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = requestScopedTimers() } = {}) {
   const core = engine.loginThrottle();
   /** @type {Map<string, Array<(lease: number | null) => void>>} client and username → waiting */
   const queues = new Map();
@@ -132,7 +134,7 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
       if (lease !== null) {
         step = core("resume", pairKey, key, stored, known, lease, waiting(), now());
         release(pairKey, waiting());
-      } else step = signal?.aborted ? REFUSED : REFUSED | WRITE; // refused while waiting: a write may be due (unless its client left)
+      } else step = signal?.aborted ? REFUSED : REFUSED | WRITE; // refused while waiting: a write may be due
     }
     // A refused attempt changes nothing, but it may carry a coalesced write.
     if (step & WRITE) flush(key, waitUntil);
@@ -143,11 +145,15 @@ export function createLoginThrottle(engine, kv, { now = Date.now } = {}) {
       release(pairKey, count);
       if (write & WRITE) flush(key, waitUntil);
     };
-    // Its client gone, the attempt frees its places now. Should its check still end (Node goes
-    // on with such a request), `end` counts it like that of a lease that ran out: frees nothing.
+    // Admitted after its client went (while it waited): no check is made.
+    if (signal?.aborted) finish("abandoned");
+    if (signal?.aborted) return REFUSED_ATTEMPT;
+    // Its client gone mid-check, the attempt frees its places now where the runtime ends the
+    // request's work with it (workerd: its `end` would never run). Elsewhere (Node) the check goes
+    // on and holds its place until it ends: freed early, one pair's hashes in flight would have no
+    // bound. Should a freed one still end, `end` counts it as a lease that ran out: frees nothing.
     const abandon = () => finish("abandoned");
-    if (signal?.aborted) abandon();
-    else signal?.addEventListener("abort", abandon, { once: true });
+    if (cancelsWork) signal?.addEventListener("abort", abandon, { once: true });
     let open = true;
     const end = (outcome, known) => {
       signal?.removeEventListener("abort", abandon);
