@@ -36,30 +36,8 @@ const requestScopedTimers = () => globalThis.navigator?.userAgent === "Cloudflar
 
 const always = () => true;
 
-/** `promise`'s outcome, passed on only while `alive()` holds: else it never settles. */
-function fenced(promise, alive) {
-  return new Promise((resolve, reject) => {
-    promise.then(
-      (v) => alive() && resolve(v),
-      (e) => alive() && reject(e),
-    );
-  });
-}
-
-/** withSharedTimer's contract on a timer of its own. */
-function withOwnTimer(promise, ms, what, alive = always) {
-  let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(timeoutError(what, ms)), ms);
-  });
-  return fenced(
-    Promise.race([promise, deadline]).finally(() => clearTimeout(timer)),
-    alive,
-  );
-}
-
-// The shared deadline timer (all guards of this realm/isolate).
-/** Operations in flight: {start, ms, what, reject, alive}. */
+// The operations in flight on the shared timer (all guards of this realm/isolate): {start, ms,
+// what, reject, alive}. On workerd an operation is in no Set: it has its own `timer`.
 const pending = new Set();
 let interval = null;
 let tickMs = Infinity;
@@ -70,16 +48,21 @@ function tick() {
     return;
   }
   const now = clock();
-  for (const op of pending) {
-    if (now - op.start >= op.ms) {
-      settled(op);
-      if (op.alive()) op.reject(timeoutError(op.what, op.ms));
-    }
-  }
+  for (const op of pending) if (now - op.start >= op.ms) expire(op);
 }
 
-/** Takes `op` out of the pending Set: false if it had already left (settled or timed out). */
+function expire(op) {
+  if (settled(op) && op.alive()) op.reject(timeoutError(op.what, op.ms));
+}
+
+/** Ends `op`'s deadline: false if it had already ended (settled or timed out). */
 function settled(op) {
+  if (op.timer !== undefined) {
+    if (op.timer === null) return false;
+    clearTimeout(op.timer);
+    op.timer = null;
+    return true;
+  }
   if (!pending.delete(op)) return false;
   if (pending.size === 0) holdProcess(false);
   return true;
@@ -108,18 +91,22 @@ function armFor(ms) {
 }
 
 /**
- * `promise`, or a timeout error if it has not settled `ms` after now: on the shared timer. Once
- * `alive()` is false, neither its outcome nor the timeout is passed on (the fence of guardKv,
- * here rather than in a promise of its own, as this is the hot path).
+ * `run()`'s promise, or a timeout error if it has not settled `ms` after now. Once `alive()` is
+ * false, neither its outcome nor the timeout is passed on (the fence of guardKv, here rather than
+ * in a promise of its own, as this is the hot path).
  */
-function withSharedTimer(promise, ms, what, alive = always) {
+function withDeadline(what, { ms, alive, ownTimer }, run) {
+  const promise = attempt(run);
   return new Promise((resolve, reject) => {
-    const op = { start: clock(), ms, what, reject, alive };
-    if (pending.size === 0) holdProcess(true);
-    pending.add(op);
-    armFor(ms);
+    const op = { start: clock(), ms, what, reject, alive, timer: /** @type {any} */ (undefined) };
+    if (ownTimer) op.timer = setTimeout(() => expire(op), ms);
+    else {
+      if (pending.size === 0) holdProcess(true);
+      pending.add(op);
+      armFor(ms);
+    }
     // Whichever comes first wins: a late result after the deadline is dropped, as is the
-    // deadline after a result (the op is no longer in the Set).
+    // deadline after a result (the op is no longer pending).
     promise.then(
       (value) => settled(op) && alive() && resolve(value),
       (error) => settled(op) && alive() && reject(error),
@@ -155,21 +142,14 @@ const isRateLimited = (error) => /\b429\b/.test(String(error?.message ?? error))
  * @param {StoreLimits & { alive?: () => boolean }} [options]
  */
 export function guardKv(kv, { alive = always, timeoutMs, putRetries, backoffMs } = {}) {
-  const ms = timeoutMs ?? 10_000;
-  const withDeadline = requestScopedTimers() ? withOwnTimer : withSharedTimer;
-  /** One operation; its outcome passed on only while `fence()` holds. */
-  const single = (method, args, fence = alive) =>
-    withDeadline(
-      attempt(() => kv[method](...args)),
-      ms,
-      method.toUpperCase(),
-      fence,
-    );
+  const limits = { ms: timeoutMs ?? 10_000, alive, ownTimer: requestScopedTimers() };
+  const single = (method, args) => withDeadline(method.toUpperCase(), limits, () => kv[method](...args));
 
+  // Once the instance is dead, the try in flight never settles, and so neither does the put.
   async function putWithRetries(args) {
     for (let retry = 0; ; retry++) {
       try {
-        return await single("put", args, always);
+        return await single("put", args);
       } catch (error) {
         if (!isRateLimited(error) || retry >= (putRetries ?? 3)) throw error;
         await sleep((backoffMs ?? 100) * 2 ** retry);
@@ -200,7 +180,7 @@ export function guardKv(kv, { alive = always, timeoutMs, putRetries, backoffMs }
     get: (key, ...rest) => (Array.isArray(key) ? getMany(key) : single("get", [key, ...rest])),
     // The binding's own clock, when it has one (MemoryKV's injectable clock), for the core.
     now: typeof kv.now === "function" ? () => kv.now() : undefined,
-    put: (...args) => fenced(putWithRetries(args), alive),
+    put: (...args) => putWithRetries(args),
     delete: (...args) => single("delete", args),
     list: (...args) => single("list", args),
   };

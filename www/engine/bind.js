@@ -32,14 +32,11 @@ const nowOf = (kv, options) => fixedNow(options) ?? (typeof kv.now === "function
 // Without a fixed clock the core reads the binding's clock (MemoryKV's), else the platform's,
 // and may read it again during a call (src/clock.rs).
 // `secret` is the key of refreshed pairs (the core validates it and never repeats it);
-// `segmented` a bulk invalidation in segments (src/bulk_invalidation.rs). JSON drops undefined.
+// `segmented` a bulk invalidation in segments (src/bulk_invalidation.rs). The core reads null
+// as absent, and JSON drops undefined.
 function optionsJson(options = {}) {
-  return JSON.stringify({
-    now: fixedNow(options),
-    timeout: options.timeout ?? undefined,
-    secret: options.secret ?? undefined,
-    segmented: options.segmented ?? undefined,
-  });
+  const { timeout, secret, segmented } = options;
+  return JSON.stringify({ now: fixedNow(options), timeout, secret, segmented });
 }
 
 function requireKv(kv) {
@@ -170,39 +167,37 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     return handle;
   }
 
-  /** `use(table)` on the live instance's copy of a role table; its envelope settled. */
-  function onTable(roles, use) {
-    const out = withTable(roles, use);
-    return out === undefined ? undefined : settle(out);
-  }
-
-  /** nativeRoleKeys asked of the core (not a closure per call: a bundler keeping names wraps each). */
-  const roleKeysOf = (roles, principal) =>
-    Object.freeze(JSON.parse(withTable(roles, (table) => table.nativeRoleKeys(JSON.stringify(principal)))));
-
-  /** `use(table)`'s raw result on the live instance's copy of a role table. */
-  function withTable(roles, use) {
+  /** The raw result of the live instance's copy of a role table's `method`. */
+  function withTable(roles, method, ...args) {
     const held = roleTables.get(roles);
     if (held === undefined) throw new TypeError("roles must be a table made by parseRoles()");
     return callGlue(() => {
       try {
-        return use(held.table);
+        return held.table[method](...args);
       } catch (err) {
         if (err instanceof WebAssembly.RuntimeError) throw err;
         // Refused as a table of a replaced instance; a host bug (say, an unknown endpoint)
         // fails again below and is a 500.
         held.table = raw.Roles.parse(held.text);
-        return use(held.table);
+        return held.table[method](...args);
       }
     });
   }
+
+  /** withTable's envelope settled (none is a success without a body). */
+  function onTable(roles, method, ...args) {
+    const out = withTable(roles, method, ...args);
+    return out === undefined ? undefined : settle(out);
+  }
+
+  const roleKeysOf = (roles, principal) =>
+    Object.freeze(JSON.parse(withTable(roles, "nativeRoleKeys", JSON.stringify(principal))));
 
   /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
   function authorize(roles, username, assignedRoles, endpoint) {
     requireString(username, "username");
     requireString(endpoint, "endpoint");
-    const assigned = JSON.stringify(assignedRoles ?? []);
-    onTable(roles, (table) => table.authorize(username, assigned, endpoint));
+    onTable(roles, "authorize", username, JSON.stringify(assignedRoles ?? []), endpoint);
   }
 
   /**
@@ -211,13 +206,7 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
    */
   function authorizeCaller(roles, principal, endpoint, target, native) {
     requireString(endpoint, "endpoint");
-    // The fields the core reads (src/privileges.rs, Caller), not the whole body as JSON, which
-    // it parsed again on every request; a field that is missing or not text reads as "".
-    const { username, roles: assigned, authentication_realm: realm, authentication_type: type } = principal ?? {};
-    const text = (value) => (typeof value === "string" ? value : "");
-    const names = Array.isArray(assigned) ? assigned.filter((name) => typeof name === "string") : [];
-    const [user, realmType, authType, to] = [text(username), text(realm?.type), text(type), target ?? undefined];
-    onTable(roles, (table) => table.authorizeCaller(user, names, realmType, authType, endpoint, to, native ?? undefined));
+    onTable(roles, "authorizeCaller", principal, endpoint, target, native);
   }
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */
@@ -300,11 +289,10 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     authorize,
     authorizeCaller,
     /** GET /_security/user/_privileges for the caller (an _authenticate body). */
-    userPrivileges: (roles, principal, native) =>
-      onTable(roles, (table) => table.userPrivileges(JSON.stringify(principal), native ?? undefined)),
+    userPrivileges: (roles, principal, native) => onTable(roles, "userPrivileges", JSON.stringify(principal), native),
     /** GET|POST /_security/user[/{username}]/_has_privileges for the caller; ES's 4xx thrown. */
     hasPrivileges: (roles, principal, username, body, native) =>
-      onTable(roles, (table) => table.hasPrivileges(JSON.stringify(principal), username ?? undefined, body, native ?? undefined)),
+      onTable(roles, "hasPrivileges", JSON.stringify(principal), username, body, native),
     /** The KV keys of the caller's roles that `roles` does not define (stored roles to read). */
     nativeRoleKeys(roles, principal) {
       // The answer depends on the table and the caller's roles only (every request asks, with
@@ -316,10 +304,6 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     },
     realmCache,
     loginThrottle,
-    /** The ES action behind an endpoint, for the messages that name it. */
-    actionName(endpoint) {
-      return call("actionName", requireString(endpoint, "endpoint"));
-    },
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),
     ...bindRealmCalls(callSync),

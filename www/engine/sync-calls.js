@@ -43,20 +43,19 @@ export const asJson = (value) => (typeof value === "string" ? value : JSON.strin
 export function bindRealmCalls(callSync) {
   // The keys a login reads depend on its username only; every Basic request asks.
   const loginPlans = pureMemo(1024);
-  const nullable = (value) => value ?? undefined;
   const text = requireString;
   return {
     describePasswordHash: (hash) => callSync("describePasswordHash", text(hash, "hash")),
     newPasswordHashFormat: () => callSync("newPasswordHashFormat"),
     /** The native realm's endpoints in three steps (src/realm_endpoints.rs). */
     realmRequest: (endpoint, name, caller, body) =>
-      callSync("realmRequest", text(endpoint, "endpoint"), nullable(name), text(caller, "caller"), text(body, "bodyText")),
+      callSync("realmRequest", text(endpoint, "endpoint"), name, text(caller, "caller"), text(body, "bodyText")),
     realmReads: (endpoint, state, caller) => callSync("realmReads", endpoint, JSON.stringify(state), text(caller, "caller")),
     realmAnswer: (endpoint, state, values, hash) =>
-      callSync("realmAnswer", endpoint, JSON.stringify(state), JSON.stringify(values), nullable(hash)),
+      callSync("realmAnswer", endpoint, JSON.stringify(state), JSON.stringify(values), hash),
     loginPlan: (username) => loginPlans(text(username, "username"), () => Object.freeze(callSync("loginPlan", username))),
     loginUser: (username, record, reservedEnabled) =>
-      callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),
+      callSync("loginUser", text(username, "username"), record, Boolean(reservedEnabled)),
   };
 }
 
