@@ -60,10 +60,7 @@ export class DurableObjectKV extends KVEmulation {
 
   /** @param {string} name @param {import("../memory-kv.js").Entry} entry */
   async store(name, { value, metadata, expiration }) {
-    /** @type {{ v: string, x?: number, m?: unknown }} */
-    const stored = { v: value };
-    if (expiration !== undefined) stored.x = expiration;
-    if (metadata !== undefined) stored.m = metadata;
+    const stored = { v: value, m: metadata, x: expiration };
     // An overwrite moves the key's expiry: its old index entry must go, or a sweep at the old
     // time would find an index entry for a value that is still live (it re-checks, but the
     // stale index entry would linger).

@@ -227,21 +227,15 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   }
 
   /**
-   * The realms' cache (src/realm_cache.rs) for `{ttl, maxUsers, hashAlgo}` (env text); throws
-   * an Error with the operator's message. A trap replaces the instance and so empties it.
+   * The realms' cache (src/realm_cache.rs) for `{ttl, maxUsers, hashAlgo}` (env text), as its
+   * methods; throws an Error with the operator's message. A trap replaces the instance and so
+   * empties it.
    * @param {{ ttl?: string, maxUsers?: string, hashAlgo?: string }} [settings]
    */
   function realmCache({ ttl, maxUsers, hashAlgo } = {}) {
     const use = liveObject(() => raw.RealmCache.create(ttl, maxUsers, hashAlgo));
-    return {
-      lookup: (username, password, now) => use("lookup", username, password, now),
-      generation: () => use("generation"),
-      remember: (username, password, principal, since, now) =>
-        use("remember", username, password, JSON.stringify(principal), since, now),
-      forget: (username) => use("forget", username),
-      /** The reply envelope of POST /_security/realm/{realms}/_clear_cache. */
-      clear: (realms, uri) => use("clear", realms, uri),
-    };
+    const methods = ["lookup", "generation", "remember", "forget", "clear"];
+    return Object.fromEntries(methods.map((name) => [name, (/** @type {any[]} */ ...args) => use(name, ...args)]));
   }
 
   /** The login throttle's counts and decisions (src/login_throttle.rs), as `use(method, ...args)`. */

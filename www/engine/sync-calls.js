@@ -117,13 +117,10 @@ export function bindServiceCalls(raw, call) {
     renderBody: (format, status, text) => call("renderBody", format, status, text),
     corsEnabled: (settings) => call("corsEnabled", settings),
     /** CORS for one request: `{early, forbidden}` envelopes and the response `headers`. */
-    cors(settings, method, headers, host) {
-      const origin = headers.get("origin") ?? undefined;
-      const read = call("corsDecision", settings, method, origin, headers.has("access-control-request-method"), host);
-      const out = { early: read.early, forbidden: read.forbidden, headers: JSON.parse(read.headers) };
-      read.free();
-      return out;
-    },
+    cors: (settings, method, headers, host) =>
+      JSON.parse(
+        call("corsDecision", settings, method, headers.get("origin"), headers.has("access-control-request-method"), host),
+      ),
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody(bytes) {
       if (bytes.length > 0) return call("checkBody", bytes);
