@@ -30,10 +30,9 @@ function fixedNow(options = {}) {
 const nowOf = (kv, options) => fixedNow(options) ?? (typeof kv.now === "function" ? kv.now() : Date.now());
 
 // Without a fixed clock the core reads the binding's clock (MemoryKV's), else the platform's,
-// and may read it again during a call (src/clock.rs).
-// `secret` is the key of refreshed pairs (the core validates it and never repeats it);
-// `segmented` a bulk invalidation in segments (src/bulk_invalidation.rs). The core reads null
-// as absent, and JSON drops undefined.
+// maybe more than once (src/clock.rs). `secret` keys refreshed pairs (validated by the core,
+// never repeated); `segmented` asks for a bulk invalidation in segments. The core reads null as
+// absent; JSON drops undefined.
 function optionsJson(options = {}) {
   const { timeout, secret, segmented } = options;
   return JSON.stringify({ now: fixedNow(options), timeout, secret, segmented });
@@ -59,7 +58,7 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   // (that call would never settle). The Rust panic hook reports the second kind (below).
   // `inflight` holds the rejecters of the async calls running on the current instance: after a
   // trap their futures live in a dead instance, so recover() fails them instead of letting them
-  // hang. `generation` counts instances, so that a check's step object of a dead one is not used.
+  // hang. `generation` counts instances, for the core objects made in one (liveObject).
   /** @type {Set<(error: Error) => void>} */
   let inflight = new Set();
   let generation = 0;
@@ -127,30 +126,21 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   }
 
   /**
-   * A synchronous call into the glue; a trap or a thrown error becomes an EdgeTokenError, or with
-   * `ownErrors` only a trap does (the error of anything else is thrown as it is).
+   * `target[method](...args)` on the live instance; a trap or a thrown error becomes an
+   * EdgeTokenError, or with `ownErrors` only a trap does (anything else is thrown as it is).
    */
-  function callGlue(run, ownErrors = false) {
+  function callOn(target, method, args, ownErrors = false) {
     replaceDeadInstance();
     const epoch = inflight;
     try {
-      return run();
+      return target[method](...args);
     } catch (err) {
       throw ownErrors && !(err instanceof WebAssembly.RuntimeError) ? err : failure(err, epoch);
     }
   }
 
   /** A synchronous export's raw result; a trap or a thrown error becomes an EdgeTokenError. */
-  // Not through callGlue: no closure per call on the check's hot path.
-  const call = (name, ...args) => {
-    replaceDeadInstance();
-    const epoch = inflight;
-    try {
-      return raw[name](...args);
-    } catch (err) {
-      throw failure(err, epoch);
-    }
-  };
+  const call = (name, ...args) => callOn(raw, name, args);
 
   // A role table lives in the heap of the wasm instance that parsed it. The handle given out
   // keeps the setting's text, so that a table refused by the glue after a trap replaced the
@@ -161,7 +151,7 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   function parseRoles(roles) {
     const text = rolesText(roles);
     // The core's message says what is wrong with the setting; only a trap is a 500.
-    const table = callGlue(() => raw.Roles.parse(text), true);
+    const table = callOn(raw.Roles, "parse", [text], true);
     const handle = Object.freeze({ [Symbol.toStringTag]: "Roles" });
     roleTables.set(handle, { text, table });
     return handle;
@@ -171,17 +161,15 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   function withTable(roles, method, ...args) {
     const held = roleTables.get(roles);
     if (held === undefined) throw new TypeError("roles must be a table made by parseRoles()");
-    return callGlue(() => {
-      try {
-        return held.table[method](...args);
-      } catch (err) {
-        if (err instanceof WebAssembly.RuntimeError) throw err;
-        // Refused as a table of a replaced instance; a host bug (say, an unknown endpoint)
-        // fails again below and is a 500.
-        held.table = raw.Roles.parse(held.text);
-        return held.table[method](...args);
-      }
-    });
+    try {
+      return callOn(held.table, method, args, true);
+    } catch (err) {
+      if (err instanceof EdgeTokenError) throw err;
+      // Refused as a table of a replaced instance; a host bug (say, an unknown endpoint)
+      // fails again below and is a 500.
+      held.table = callOn(raw.Roles, "parse", [held.text]);
+      return callOn(held.table, method, args);
+    }
   }
 
   /** withTable's envelope settled (none is a success without a body). */
@@ -213,17 +201,17 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   const callSync = (name, ...args) => settle(call(name, ...args));
 
   /**
-   * Calls methods of the core object `make()` returns, made again (empty) after a trap replaced
-   * the instance. `make` runs once now, so that its error (bad settings) reaches the caller.
+   * Calls methods of the core object `Class.create(...settings)`, made again (empty) after a trap
+   * replaced the instance. It is made once now, so that its error (bad settings) reaches the caller.
    */
-  function liveObject(make) {
+  function liveObject(Class, ...settings) {
     let made = generation;
-    let object = make();
-    return (method, ...args) =>
-      callGlue(() => {
-        if (made !== generation) [made, object] = [generation, make()];
-        return object[method](...args);
-      });
+    let object = callOn(Class, "create", settings, true);
+    return (method, ...args) => {
+      replaceDeadInstance();
+      if (made !== generation) [made, object] = [generation, callOn(Class, "create", settings)];
+      return callOn(object, method, args);
+    };
   }
 
   /**
@@ -233,13 +221,13 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
    * @param {{ ttl?: string, maxUsers?: string, hashAlgo?: string }} [settings]
    */
   function realmCache({ ttl, maxUsers, hashAlgo } = {}) {
-    const use = liveObject(() => raw.RealmCache.create(ttl, maxUsers, hashAlgo));
+    const use = liveObject(raw.RealmCache, ttl, maxUsers, hashAlgo);
     const methods = ["lookup", "generation", "remember", "forget", "clear"];
     return Object.fromEntries(methods.map((name) => [name, (/** @type {any[]} */ ...args) => use(name, ...args)]));
   }
 
   /** The login throttle's counts and decisions (src/login_throttle.rs), as `use(method, ...args)`. */
-  const loginThrottle = () => liveObject(() => raw.LoginThrottle.create());
+  const loginThrottle = () => liveObject(raw.LoginThrottle);
 
   // A check's guard holds no state of its own: one per binding, not one per check.
   const checkStores = new WeakMap();

@@ -103,16 +103,16 @@ export function bindServiceCalls(raw, call) {
       return noPlainHeaders;
     },
     /** "gzip", "deflate" or undefined: the response's coding for an Accept-Encoding. */
-    responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding ?? undefined),
+    responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding),
     /** GET /_cluster/health: `{probe_key, timeout_ms}` or ES's 400 (thrown); then the ms to wait, or the envelope. */
-    clusterHealthPlan: (index, uri) => settle(call("clusterHealthPlan", index ?? undefined, uri)),
+    clusterHealthPlan: (index, uri) => settle(call("clusterHealthPlan", index, uri)),
     clusterHealthNext: (index, uri, answered, remainingMs) =>
-      call("clusterHealthNext", index ?? undefined, uri, Boolean(answered), remainingMs),
+      call("clusterHealthNext", index, uri, Boolean(answered), remainingMs),
     /** A get-token body read (ES's 400s thrown), with its grant's `endpoint` and `login` (src/grant_request.rs). */
     tokenGrant: (body) => settle(call("tokenGrant", requireString(body, "bodyText"))),
     /** A grant's `createToken` request, or for refresh_token its client (JSON text). */
     grantRequest: (grant, caller, user, scope) =>
-      call("grantRequest", grant, JSON.stringify(caller), JSON.stringify(user), scope ?? undefined),
+      call("grantRequest", grant, JSON.stringify(caller), JSON.stringify(user), scope),
     /** The body (JSON text) written with a route's `format` (filter_path, pretty). */
     renderBody: (format, status, text) => call("renderBody", format, status, text),
     corsEnabled: (settings) => call("corsEnabled", settings),
