@@ -20,8 +20,9 @@ const DATA = "d:";
 const EXPIRY = "x:";
 const SECONDS_DIGITS = 12;
 
-// DO storage takes at most 128 keys per get/put/delete call.
-const STORAGE_BATCH = 128;
+// DO storage takes at most 128 keys per get/put/delete call; a sweep deletes each value with its
+// index key, so it takes half as many values at a time.
+const SWEEP_BATCH = 64;
 
 const expiryKey = (expiration, key) => `${EXPIRY}${String(expiration).padStart(SECONDS_DIGITS, "0")}:${key}`;
 
@@ -110,13 +111,13 @@ export class DurableObjectKV extends KVEmulation {
     const indexKeys = [...due.keys()];
     const names = indexKeys.map(keyOfExpiryKey);
     let deleted = 0;
-    for (let i = 0; i < names.length; i += STORAGE_BATCH) {
-      const batch = names.slice(i, i + STORAGE_BATCH);
+    for (let i = 0; i < names.length; i += SWEEP_BATCH) {
+      const batch = names.slice(i, i + SWEEP_BATCH);
       const entries = await this.#storage.get(batch.map((name) => DATA + name));
       // Re-check each value: only one whose own expiration has passed is deleted.
       const expired = batch.filter((name) => (entries.get(DATA + name)?.x ?? Number.POSITIVE_INFINITY) <= nowSeconds);
       deleted += expired.length;
-      await this.#storage.delete([...expired.map((name) => DATA + name), ...indexKeys.slice(i, i + STORAGE_BATCH)]);
+      await this.#storage.delete([...expired.map((name) => DATA + name), ...indexKeys.slice(i, i + SWEEP_BATCH)]);
     }
     // What is left: more due now (a full batch), or the next expiry, or nothing.
     this.#alarmAt = null;
