@@ -101,5 +101,8 @@ test("a sweep of many expired keys keeps every storage call within Durable Objec
   now += 61_000;
   assert.equal(await kv.sweep(), 300);
   assert.equal((await kv.list()).keys.length, 0);
-  assert.ok(storage.calls.some(([, n]) => n > 64), "batches are not needlessly small");
+  assert.ok(
+    storage.calls.some(([, n]) => n > 64),
+    "batches are not needlessly small",
+  );
 });
