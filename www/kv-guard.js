@@ -4,21 +4,20 @@
 // never a request that hangs.
 //
 // Deadlines share one timer: a setTimeout per operation (and the promise race around it) was
-// 4-8 % of a checkToken. Pending operations sit in one Set with their start time; a single
-// interval, made when an operation is pending and no interval runs, rejects those past their
-// deadline and stops itself at the first tick that finds nothing pending (stopping it the moment
-// the Set empties would make and clear a timer per operation again, as a check's two reads
-// never overlap). Where the runtime can unref a timer (Node, Bun: `unref()`; Deno:
-// `Deno.unrefTimer`) it is unref'd whenever nothing is pending, so an idle interval never keeps
-// a process alive; while an operation is pending it holds the process open until that deadline,
-// as the operation's own timer did (an operation that hangs on nothing else must still end in
-// its timeout, not in the process exiting). It ticks every tenth of the shortest pending
-// deadline (10 ms..1 s): a deadline fires at most that much late, never early.
+// 4-8 % of a checkToken. Pending operations sit in one Set with their start time; one interval,
+// made when an operation is pending and none runs, rejects those past their deadline and stops
+// at the first tick that finds nothing pending (stopping when the Set empties would make and
+// clear a timer per operation again: a check's two reads never overlap). It ticks every tenth of
+// the shortest pending deadline (10 ms..1 s): a deadline fires at most that much late, never
+// early. Where a timer can be unref'd (Node, Bun: `unref()`; Deno: `Deno.unrefTimer`), it is
+// while nothing is pending, so an idle interval never keeps a process alive; while an operation
+// is pending it does, as the operation's own timer did (an operation hanging on nothing else
+// must end in its timeout, not in the process exiting).
 //
 // Except on workerd: there a timer belongs to the request that set it and is cancelled when
-// that request ends, so one request's interval cannot keep the deadlines of others, and a
-// request waiting on nothing but another request's timer is cancelled as hung. There every
-// operation keeps its own setTimeout, set in its own request.
+// that request ends, so one request's interval cannot keep the deadlines of others (and a
+// request waiting only on another's timer is cancelled as hung). There every operation keeps its
+// own setTimeout, set in its own request.
 
 /** Workers KV's bulk get takes up to 100 keys, and counts as one operation. */
 const BULK_KEYS = 100;

@@ -12,7 +12,7 @@
 //   slot, which no reader can observe.
 //
 // Storage layout (the caller's keys never collide with the adapter's own):
-//   d:<key>                    {v: text, m?: metadata, x?: expiration (s)}
+//   d:<key>                    {v: text, m: metadata, x: expiration (s)} (m, x undefined if none)
 //   x:<12-digit seconds>:<key> 0 (the expiry index)
 import { KVEmulation, isExpired } from "../memory-kv.js";
 
@@ -46,7 +46,7 @@ export class DurableObjectKV extends KVEmulation {
     this.#slotMs = sweepSlotMs;
   }
 
-  /** A stored `{v, m?, x?}` as the contract's entry; undefined when absent or expired. */
+  /** A stored `{v, m, x}` as the contract's entry; undefined when absent or expired. */
   #live(stored) {
     const entry = stored ? { value: stored.v, metadata: stored.m, expiration: stored.x } : undefined;
     return entry && !isExpired(entry, this.now()) ? entry : undefined;
@@ -61,14 +61,13 @@ export class DurableObjectKV extends KVEmulation {
 
   /** @param {string} name @param {import("../memory-kv.js").Entry} entry */
   async store(name, { value, metadata, expiration }) {
-    const stored = { v: value, m: metadata, x: expiration };
     // An overwrite moves the key's expiry: its old index entry must go, or a sweep at the old
     // time would find an index entry for a value that is still live (it re-checks, but the
     // stale index entry would linger).
     const old = await this.#storage.get(DATA + name);
     if (old?.x !== undefined && old.x !== expiration) await this.#storage.delete(expiryKey(old.x, name));
     /** @type {Record<string, unknown>} */
-    const writes = { [DATA + name]: stored };
+    const writes = { [DATA + name]: { v: value, m: metadata, x: expiration } };
     if (expiration !== undefined) writes[expiryKey(expiration, name)] = 0;
     await this.#storage.put(writes);
     if (expiration !== undefined) await this.#scheduleSweep(expiration * 1000);
