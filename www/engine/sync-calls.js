@@ -1,5 +1,5 @@
 // The engine's synchronous calls that the HTTP service makes (not public API): the native
-// realm's (src/wasm/users.rs, roles, realm cache) and the REST layer's (src/wasm/service.rs).
+// realm's (src/wasm/users.rs, realm_endpoints.rs) and the REST layer's (src/wasm/service.rs).
 // Each goes through the trap guard of bind.js (`call`), and an envelope through `settle`.
 import { settle } from "./errors.js";
 
