@@ -60,10 +60,20 @@ const unavailable = (call, error) => settle(call("checkTokenUnavailable", String
  */
 export async function checkBody(call, store, token, now) {
   const keys = call("checkTokenKeys", token);
-  const first = keys === undefined ? [] : await read(store, keys).catch((error) => unavailable(call, error));
+  let first = [];
+  let second;
+  try {
+    if (keys !== undefined) first = await read(store, keys);
+  } catch (error) {
+    return unavailable(call, error);
+  }
   const answer = call("checkTokenRead", token, documentOf(first), statusOf(first), undefined, now);
   const kind = answer.charCodeAt(0);
   if (kind === BODY || kind === FAILED) return settleAnswer(answer);
-  const second = await read(store, answer).catch((error) => unavailable(call, error));
+  try {
+    second = await read(store, answer);
+  } catch (error) {
+    return unavailable(call, error);
+  }
   return settleAnswer(call("checkTokenRead", token, documentOf(first), statusOf(first), second, now));
 }
