@@ -71,7 +71,7 @@ const STAGES = [
   ["MemoryKV.get (incl. key validation)", /^get memory-kv\.js|^#read memory-kv\.js/],
   ["engine/check.js: the body's JSON.parse (settleAnswer)", /^settleAnswer check\.js/],
   ["engine/check.js: the reads (read)", /^read check\.js/],
-  ["kv-guard.js: deadlines (withSharedTimer, settled, tick)", /^(withSharedTimer|withOwnTimer|settled|tick|armFor) kv-guard\.js/],
+  ["kv-guard.js: deadlines (withDeadline, settled, tick)", /^(withDeadline|expire|settled|tick|armFor) kv-guard\.js/],
 ];
 
 function frameOf(node) {

@@ -4,21 +4,20 @@
 // never a request that hangs.
 //
 // Deadlines share one timer: a setTimeout per operation (and the promise race around it) was
-// 4-8 % of a checkToken. Pending operations sit in one Set with their start time; a single
-// interval, made when an operation is pending and no interval runs, rejects those past their
-// deadline and stops itself at the first tick that finds nothing pending (stopping it the moment
-// the Set empties would make and clear a timer per operation again, as a check's two reads
-// never overlap). Where the runtime can unref a timer (Node, Bun: `unref()`; Deno:
-// `Deno.unrefTimer`) it is unref'd whenever nothing is pending, so an idle interval never keeps
-// a process alive; while an operation is pending it holds the process open until that deadline,
-// as the operation's own timer did (an operation that hangs on nothing else must still end in
-// its timeout, not in the process exiting). It ticks every tenth of the shortest pending
-// deadline (10 ms..1 s): a deadline fires at most that much late, never early.
+// 4-8 % of a checkToken. Pending operations sit in one Set with their start time; one interval,
+// made when an operation is pending and none runs, rejects those past their deadline and stops
+// at the first tick that finds nothing pending (stopping when the Set empties would make and
+// clear a timer per operation again: a check's two reads never overlap). It ticks every tenth of
+// the shortest pending deadline (10 ms..1 s): a deadline fires at most that much late, never
+// early. Where a timer can be unref'd (Node, Bun: `unref()`; Deno: `Deno.unrefTimer`), it is
+// while nothing is pending, so an idle interval never keeps a process alive; while an operation
+// is pending it does, as the operation's own timer did (an operation hanging on nothing else
+// must end in its timeout, not in the process exiting).
 //
 // Except on workerd: there a timer belongs to the request that set it and is cancelled when
-// that request ends, so one request's interval cannot keep the deadlines of others, and a
-// request waiting on nothing but another request's timer is cancelled as hung. There every
-// operation keeps its own setTimeout, set in its own request.
+// that request ends, so one request's interval cannot keep the deadlines of others (and a
+// request waiting only on another's timer is cancelled as hung). There every operation keeps its
+// own setTimeout, set in its own request.
 
 /** Workers KV's bulk get takes up to 100 keys, and counts as one operation. */
 const BULK_KEYS = 100;
@@ -39,30 +38,8 @@ export const requestScopedTimers = () => globalThis.navigator?.userAgent === "Cl
 
 const always = () => true;
 
-/** `promise`'s outcome, passed on only while `alive()` holds: else it never settles. */
-function fenced(promise, alive) {
-  return new Promise((resolve, reject) => {
-    promise.then(
-      (v) => alive() && resolve(v),
-      (e) => alive() && reject(e),
-    );
-  });
-}
-
-/** withSharedTimer's contract on a timer of its own. */
-function withOwnTimer(promise, ms, what, alive = always) {
-  let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(timeoutError(what, ms)), ms);
-  });
-  return fenced(
-    Promise.race([promise, deadline]).finally(() => clearTimeout(timer)),
-    alive,
-  );
-}
-
-// The shared deadline timer (all guards of this realm/isolate).
-/** Operations in flight: {start, ms, what, reject, alive}. */
+// The operations in flight on the shared timer (all guards of this realm/isolate): {start, ms,
+// what, reject, alive}. On workerd an operation is in no Set: it has its own `timer`.
 const pending = new Set();
 let interval = null;
 let tickMs = Infinity;
@@ -73,16 +50,21 @@ function tick() {
     return;
   }
   const now = clock();
-  for (const op of pending) {
-    if (now - op.start >= op.ms) {
-      settled(op);
-      if (op.alive()) op.reject(timeoutError(op.what, op.ms));
-    }
-  }
+  for (const op of pending) if (now - op.start >= op.ms) expire(op);
 }
 
-/** Takes `op` out of the pending Set: false if it had already left (settled or timed out). */
+function expire(op) {
+  if (settled(op) && op.alive()) op.reject(timeoutError(op.what, op.ms));
+}
+
+/** Ends `op`'s deadline: false if it had already ended (settled or timed out). */
 function settled(op) {
+  if (op.timer !== undefined) {
+    if (op.timer === null) return false;
+    clearTimeout(op.timer);
+    op.timer = null;
+    return true;
+  }
   if (!pending.delete(op)) return false;
   if (pending.size === 0) holdProcess(false);
   return true;
@@ -111,18 +93,22 @@ function armFor(ms) {
 }
 
 /**
- * `promise`, or a timeout error if it has not settled `ms` after now: on the shared timer. Once
- * `alive()` is false, neither its outcome nor the timeout is passed on (the fence of guardKv,
- * here rather than in a promise of its own, as this is the hot path).
+ * `run()`'s promise, or a timeout error if it has not settled `ms` after now. Once `alive()` is
+ * false, neither its outcome nor the timeout is passed on (the fence of guardKv, here rather than
+ * in a promise of its own, as this is the hot path).
  */
-function withSharedTimer(promise, ms, what, alive = always) {
+function withDeadline(what, { ms, alive, ownTimer }, run) {
+  const promise = attempt(run);
   return new Promise((resolve, reject) => {
-    const op = { start: clock(), ms, what, reject, alive };
-    if (pending.size === 0) holdProcess(true);
-    pending.add(op);
-    armFor(ms);
+    const op = { start: clock(), ms, what, reject, alive, timer: /** @type {any} */ (undefined) };
+    if (ownTimer) op.timer = setTimeout(() => expire(op), ms);
+    else {
+      if (pending.size === 0) holdProcess(true);
+      pending.add(op);
+      armFor(ms);
+    }
     // Whichever comes first wins: a late result after the deadline is dropped, as is the
-    // deadline after a result (the op is no longer in the Set).
+    // deadline after a result (the op is no longer pending).
     promise.then(
       (value) => settled(op) && alive() && resolve(value),
       (error) => settled(op) && alive() && reject(error),
@@ -158,21 +144,14 @@ const isRateLimited = (error) => /\b429\b/.test(String(error?.message ?? error))
  * @param {StoreLimits & { alive?: () => boolean }} [options]
  */
 export function guardKv(kv, { alive = always, timeoutMs, putRetries, backoffMs } = {}) {
-  const ms = timeoutMs ?? 10_000;
-  const withDeadline = requestScopedTimers() ? withOwnTimer : withSharedTimer;
-  /** One operation; its outcome passed on only while `fence()` holds. */
-  const single = (method, args, fence = alive) =>
-    withDeadline(
-      attempt(() => kv[method](...args)),
-      ms,
-      method.toUpperCase(),
-      fence,
-    );
+  const limits = { ms: timeoutMs ?? 10_000, alive, ownTimer: requestScopedTimers() };
+  const single = (method, args) => withDeadline(method.toUpperCase(), limits, () => kv[method](...args));
 
+  // Once the instance is dead, the try in flight never settles, and so neither does the put.
   async function putWithRetries(args) {
     for (let retry = 0; ; retry++) {
       try {
-        return await single("put", args, always);
+        return await single("put", args);
       } catch (error) {
         if (!isRateLimited(error) || retry >= (putRetries ?? 3)) throw error;
         await sleep((backoffMs ?? 100) * 2 ** retry);
@@ -203,7 +182,7 @@ export function guardKv(kv, { alive = always, timeoutMs, putRetries, backoffMs }
     get: (key, ...rest) => (Array.isArray(key) ? getMany(key) : single("get", [key, ...rest])),
     // The binding's own clock, when it has one (MemoryKV's injectable clock), for the core.
     now: typeof kv.now === "function" ? () => kv.now() : undefined,
-    put: (...args) => fenced(putWithRetries(args), alive),
+    put: (...args) => putWithRetries(args),
     delete: (...args) => single("delete", args),
     list: (...args) => single("list", args),
   };

@@ -7,8 +7,10 @@
 
 use std::borrow::Cow;
 
+use js_sys::{Array, Reflect};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::errors::Reply;
 use crate::json_strings::strings_or_nulls;
@@ -43,25 +45,30 @@ impl Roles {
         Ok(privileges::authorize(&self.table, username, &assigned, action).map(|reply| reply.to_envelope()))
     }
 
-    /// [`Roles::authorize`] for the service's caller, given by the fields of its `_authenticate`
-    /// body that authorization reads (`authentication_realm.type` as `realm_type`), with ES's
-    /// same-user exemptions for an action on the user `target`. Fields, not the body's JSON: the
-    /// body (metadata and all) was serialized and parsed again on every request.
+    /// [`Roles::authorize`] for the service's caller (its `_authenticate` body, as the host holds
+    /// it), with ES's same-user exemptions for an action on the user `target`. Only the fields
+    /// authorization reads cross, not the body's JSON: the body (metadata and all) was
+    /// serialized and parsed again on every request.
     #[wasm_bindgen(js_name = authorizeCaller)]
-    #[allow(clippy::too_many_arguments)]
     pub fn authorize_caller(
         &self,
-        username: &str,
-        roles: Vec<String>,
-        realm_type: &str,
-        authentication_type: &str,
+        principal: &JsValue,
         endpoint: &str,
         target: Option<String>,
         native_json: Option<String>,
     ) -> Result<Option<String>, JsError> {
         let action = action_for(endpoint)?;
         let table = self.with_native(native_json)?;
-        let caller = Caller { username, assigned: &roles, realm_type, authentication_type };
+        let roles = field(principal, "roles").dyn_into::<Array>().unwrap_or_default();
+        let roles: Vec<String> = roles.iter().filter_map(|role| role.as_string()).collect();
+        let (username, authentication_type) = (text(principal, "username"), text(principal, "authentication_type"));
+        let realm_type = text(&field(principal, "authentication_realm"), "type");
+        let caller = Caller {
+            username: &username,
+            assigned: &roles,
+            realm_type: &realm_type,
+            authentication_type: &authentication_type,
+        };
         let denied = privileges::authorize_caller(&table, &caller, action, target.as_deref());
         Ok(denied.map(|reply| reply.to_envelope()))
     }
@@ -112,6 +119,16 @@ impl Roles {
     }
 }
 
+/// `object[name]`, undefined when `object` has no such field (or is not an object).
+fn field(object: &JsValue, name: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A field of the caller's body as text: "" when missing or not text.
+fn text(object: &JsValue, name: &str) -> String {
+    field(object, name).as_string().unwrap_or_default()
+}
+
 /// The username and roles of an `_authenticate` body.
 fn caller(principal_json: &str) -> Result<(String, Vec<String>), JsError> {
     let principal: Value = serde_json::from_str(principal_json)?;
@@ -125,12 +142,6 @@ fn role_names(json: &str) -> Result<Vec<String>, JsError> {
     let value: Value = serde_json::from_str(json)?;
     let names = value.as_array().and_then(|items| items.iter().map(|v| v.as_str().map(String::from)).collect());
     names.ok_or_else(|| JsError::new("assigned roles must be an array of strings"))
-}
-
-/// The ES action an endpoint runs, for messages that name it (the password grant's 401).
-#[wasm_bindgen(js_name = actionName)]
-pub fn action_name(endpoint: &str) -> Result<String, JsError> {
-    Ok(action_for(endpoint)?.name().to_string())
 }
 
 fn action_for(endpoint: &str) -> Result<Action, JsError> {

@@ -35,9 +35,10 @@ impl RealmCache {
         self.cache.generation() as f64
     }
 
-    /// Remembers a successful login; `principal` is its `_authenticate` body as JSON text.
-    pub fn remember(&mut self, username: &str, password: &str, principal: &str, generation: f64, now: f64) {
-        if let Ok(principal) = serde_json::from_str::<Value>(principal) {
+    /// Remembers a successful login; `principal` is its `_authenticate` body.
+    pub fn remember(&mut self, username: &str, password: &str, principal: &JsValue, generation: f64, now: f64) {
+        let text = js_sys::JSON::stringify(principal).ok().and_then(|text| text.as_string()).unwrap_or_default();
+        if let Ok(principal) = serde_json::from_str::<Value>(&text) {
             self.cache.remember(username, password, &principal, generation as u64, now as u64);
         }
     }

@@ -305,8 +305,8 @@ test("the native realm's calls pass their arguments as the exports take them; a 
   const api = bindGlue(Object.assign(raw, { __wbg_reset_state: () => reinits++ }));
   assert.deepEqual(api.realmRequest("get_user", null, "{}", ""), { state: {} });
   assert.throws(() => api.realmRequest(5, null, "{}", ""), TypeError);
-  // null and undefined cross as undefined (wasm-bindgen's None).
-  assert.deepEqual(calls[0], ["get_user", undefined, "{}", ""]);
+  // null crosses as it is: the glue passes null and undefined both as None.
+  assert.deepEqual(calls[0], ["get_user", null, "{}", ""]);
   // GET user's 404 is an answer the host sends as it is; objects cross as JSON.
   assert.throws(
     () => api.realmReads("get_user", { names: ["a", null] }, "{}"),

@@ -12,7 +12,7 @@
 //   slot, which no reader can observe.
 //
 // Storage layout (the caller's keys never collide with the adapter's own):
-//   d:<key>                    {v: text, m?: metadata, x?: expiration (s)}
+//   d:<key>                    {v: text, m: metadata, x: expiration (s)} (m, x undefined if none)
 //   x:<12-digit seconds>:<key> 0 (the expiry index)
 import { KVEmulation, isExpired } from "../memory-kv.js";
 
@@ -20,8 +20,9 @@ const DATA = "d:";
 const EXPIRY = "x:";
 const SECONDS_DIGITS = 12;
 
-// DO storage takes at most 128 keys per get/put/delete call.
-const STORAGE_BATCH = 128;
+// DO storage takes at most 128 keys per get/put/delete call; a sweep deletes each value with its
+// index key, so it takes half as many values at a time.
+const SWEEP_BATCH = 64;
 
 const expiryKey = (expiration, key) => `${EXPIRY}${String(expiration).padStart(SECONDS_DIGITS, "0")}:${key}`;
 
@@ -45,7 +46,7 @@ export class DurableObjectKV extends KVEmulation {
     this.#slotMs = sweepSlotMs;
   }
 
-  /** A stored `{v, m?, x?}` as the contract's entry; undefined when absent or expired. */
+  /** A stored `{v, m, x}` as the contract's entry; undefined when absent or expired. */
   #live(stored) {
     const entry = stored ? { value: stored.v, metadata: stored.m, expiration: stored.x } : undefined;
     return entry && !isExpired(entry, this.now()) ? entry : undefined;
@@ -60,17 +61,13 @@ export class DurableObjectKV extends KVEmulation {
 
   /** @param {string} name @param {import("../memory-kv.js").Entry} entry */
   async store(name, { value, metadata, expiration }) {
-    /** @type {{ v: string, x?: number, m?: unknown }} */
-    const stored = { v: value };
-    if (expiration !== undefined) stored.x = expiration;
-    if (metadata !== undefined) stored.m = metadata;
     // An overwrite moves the key's expiry: its old index entry must go, or a sweep at the old
     // time would find an index entry for a value that is still live (it re-checks, but the
     // stale index entry would linger).
     const old = await this.#storage.get(DATA + name);
     if (old?.x !== undefined && old.x !== expiration) await this.#storage.delete(expiryKey(old.x, name));
     /** @type {Record<string, unknown>} */
-    const writes = { [DATA + name]: stored };
+    const writes = { [DATA + name]: { v: value, m: metadata, x: expiration } };
     if (expiration !== undefined) writes[expiryKey(expiration, name)] = 0;
     await this.#storage.put(writes);
     if (expiration !== undefined) await this.#scheduleSweep(expiration * 1000);
@@ -113,13 +110,13 @@ export class DurableObjectKV extends KVEmulation {
     const indexKeys = [...due.keys()];
     const names = indexKeys.map(keyOfExpiryKey);
     let deleted = 0;
-    for (let i = 0; i < names.length; i += STORAGE_BATCH) {
-      const batch = names.slice(i, i + STORAGE_BATCH);
+    for (let i = 0; i < names.length; i += SWEEP_BATCH) {
+      const batch = names.slice(i, i + SWEEP_BATCH);
       const entries = await this.#storage.get(batch.map((name) => DATA + name));
       // Re-check each value: only one whose own expiration has passed is deleted.
       const expired = batch.filter((name) => (entries.get(DATA + name)?.x ?? Number.POSITIVE_INFINITY) <= nowSeconds);
       deleted += expired.length;
-      await this.#storage.delete([...expired.map((name) => DATA + name), ...indexKeys.slice(i, i + STORAGE_BATCH)]);
+      await this.#storage.delete([...expired.map((name) => DATA + name), ...indexKeys.slice(i, i + SWEEP_BATCH)]);
     }
     // What is left: more due now (a full batch), or the next expiry, or nothing.
     this.#alarmAt = null;

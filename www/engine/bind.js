@@ -30,16 +30,12 @@ function fixedNow(options = {}) {
 const nowOf = (kv, options) => fixedNow(options) ?? (typeof kv.now === "function" ? kv.now() : Date.now());
 
 // Without a fixed clock the core reads the binding's clock (MemoryKV's), else the platform's,
-// and may read it again during a call (src/clock.rs).
-// `secret` is the key of refreshed pairs (the core validates it and never repeats it);
-// `segmented` a bulk invalidation in segments (src/bulk_invalidation.rs). JSON drops undefined.
+// maybe more than once (src/clock.rs). `secret` keys refreshed pairs (validated by the core,
+// never repeated); `segmented` asks for a bulk invalidation in segments. The core reads null as
+// absent; JSON drops undefined.
 function optionsJson(options = {}) {
-  return JSON.stringify({
-    now: fixedNow(options),
-    timeout: options.timeout ?? undefined,
-    secret: options.secret ?? undefined,
-    segmented: options.segmented ?? undefined,
-  });
+  const { timeout, secret, segmented } = options;
+  return JSON.stringify({ now: fixedNow(options), timeout, secret, segmented });
 }
 
 function requireKv(kv) {
@@ -62,7 +58,7 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   // (that call would never settle). The Rust panic hook reports the second kind (below).
   // `inflight` holds the rejecters of the async calls running on the current instance: after a
   // trap their futures live in a dead instance, so recover() fails them instead of letting them
-  // hang. `generation` counts instances, so that a check's step object of a dead one is not used.
+  // hang. `generation` counts instances, for the core objects made in one (liveObject).
   /** @type {Set<(error: Error) => void>} */
   let inflight = new Set();
   let generation = 0;
@@ -130,30 +126,21 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   }
 
   /**
-   * A synchronous call into the glue; a trap or a thrown error becomes an EdgeTokenError, or with
-   * `ownErrors` only a trap does (the error of anything else is thrown as it is).
+   * `target[method](...args)` on the live instance; a trap or a thrown error becomes an
+   * EdgeTokenError, or with `ownErrors` only a trap does (anything else is thrown as it is).
    */
-  function callGlue(run, ownErrors = false) {
+  function callOn(target, method, args, ownErrors = false) {
     replaceDeadInstance();
     const epoch = inflight;
     try {
-      return run();
+      return target[method](...args);
     } catch (err) {
       throw ownErrors && !(err instanceof WebAssembly.RuntimeError) ? err : failure(err, epoch);
     }
   }
 
   /** A synchronous export's raw result; a trap or a thrown error becomes an EdgeTokenError. */
-  // Not through callGlue: no closure per call on the check's hot path.
-  const call = (name, ...args) => {
-    replaceDeadInstance();
-    const epoch = inflight;
-    try {
-      return raw[name](...args);
-    } catch (err) {
-      throw failure(err, epoch);
-    }
-  };
+  const call = (name, ...args) => callOn(raw, name, args);
 
   // A role table lives in the heap of the wasm instance that parsed it. The handle given out
   // keeps the setting's text, so that a table refused by the glue after a trap replaced the
@@ -164,45 +151,41 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   function parseRoles(roles) {
     const text = rolesText(roles);
     // The core's message says what is wrong with the setting; only a trap is a 500.
-    const table = callGlue(() => raw.Roles.parse(text), true);
+    const table = callOn(raw.Roles, "parse", [text], true);
     const handle = Object.freeze({ [Symbol.toStringTag]: "Roles" });
     roleTables.set(handle, { text, table });
     return handle;
   }
 
-  /** `use(table)` on the live instance's copy of a role table; its envelope settled. */
-  function onTable(roles, use) {
-    const out = withTable(roles, use);
+  /** The raw result of the live instance's copy of a role table's `method`. */
+  function withTable(roles, method, ...args) {
+    const held = roleTables.get(roles);
+    if (held === undefined) throw new TypeError("roles must be a table made by parseRoles()");
+    try {
+      return callOn(held.table, method, args, true);
+    } catch (err) {
+      if (err instanceof EdgeTokenError) throw err;
+      // Refused as a table of a replaced instance; a host bug (say, an unknown endpoint)
+      // fails again below and is a 500.
+      held.table = callOn(raw.Roles, "parse", [held.text]);
+      return callOn(held.table, method, args);
+    }
+  }
+
+  /** withTable's envelope settled (none is a success without a body). */
+  function onTable(roles, method, ...args) {
+    const out = withTable(roles, method, ...args);
     return out === undefined ? undefined : settle(out);
   }
 
-  /** nativeRoleKeys asked of the core (not a closure per call: a bundler keeping names wraps each). */
   const roleKeysOf = (roles, principal) =>
-    Object.freeze(JSON.parse(withTable(roles, (table) => table.nativeRoleKeys(JSON.stringify(principal)))));
-
-  /** `use(table)`'s raw result on the live instance's copy of a role table. */
-  function withTable(roles, use) {
-    const held = roleTables.get(roles);
-    if (held === undefined) throw new TypeError("roles must be a table made by parseRoles()");
-    return callGlue(() => {
-      try {
-        return use(held.table);
-      } catch (err) {
-        if (err instanceof WebAssembly.RuntimeError) throw err;
-        // Refused as a table of a replaced instance; a host bug (say, an unknown endpoint)
-        // fails again below and is a 500.
-        held.table = raw.Roles.parse(held.text);
-        return use(held.table);
-      }
-    });
-  }
+    Object.freeze(JSON.parse(withTable(roles, "nativeRoleKeys", JSON.stringify(principal))));
 
   /** Nothing when a role of the user grants the endpoint's action; else throws the 403. */
   function authorize(roles, username, assignedRoles, endpoint) {
     requireString(username, "username");
     requireString(endpoint, "endpoint");
-    const assigned = JSON.stringify(assignedRoles ?? []);
-    onTable(roles, (table) => table.authorize(username, assigned, endpoint));
+    onTable(roles, "authorize", username, JSON.stringify(assignedRoles ?? []), endpoint);
   }
 
   /**
@@ -211,52 +194,40 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
    */
   function authorizeCaller(roles, principal, endpoint, target, native) {
     requireString(endpoint, "endpoint");
-    // The fields the core reads (src/privileges.rs, Caller), not the whole body as JSON, which
-    // it parsed again on every request; a field that is missing or not text reads as "".
-    const { username, roles: assigned, authentication_realm: realm, authentication_type: type } = principal ?? {};
-    const text = (value) => (typeof value === "string" ? value : "");
-    const names = Array.isArray(assigned) ? assigned.filter((name) => typeof name === "string") : [];
-    const [user, realmType, authType, to] = [text(username), text(realm?.type), text(type), target ?? undefined];
-    onTable(roles, (table) => table.authorizeCaller(user, names, realmType, authType, endpoint, to, native ?? undefined));
+    onTable(roles, "authorizeCaller", principal, endpoint, target, native);
   }
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */
   const callSync = (name, ...args) => settle(call(name, ...args));
 
   /**
-   * Calls methods of the core object `make()` returns, made again (empty) after a trap replaced
-   * the instance. `make` runs once now, so that its error (bad settings) reaches the caller.
+   * Calls methods of the core object `Class.create(...settings)`, made again (empty) after a trap
+   * replaced the instance. It is made once now, so that its error (bad settings) reaches the caller.
    */
-  function liveObject(make) {
+  function liveObject(Class, ...settings) {
     let made = generation;
-    let object = make();
-    return (method, ...args) =>
-      callGlue(() => {
-        if (made !== generation) [made, object] = [generation, make()];
-        return object[method](...args);
-      });
-  }
-
-  /**
-   * The realms' cache (src/realm_cache.rs) for `{ttl, maxUsers, hashAlgo}` (env text); throws
-   * an Error with the operator's message. A trap replaces the instance and so empties it.
-   * @param {{ ttl?: string, maxUsers?: string, hashAlgo?: string }} [settings]
-   */
-  function realmCache({ ttl, maxUsers, hashAlgo } = {}) {
-    const use = liveObject(() => raw.RealmCache.create(ttl, maxUsers, hashAlgo));
-    return {
-      lookup: (username, password, now) => use("lookup", username, password, now),
-      generation: () => use("generation"),
-      remember: (username, password, principal, since, now) =>
-        use("remember", username, password, JSON.stringify(principal), since, now),
-      forget: (username) => use("forget", username),
-      /** The reply envelope of POST /_security/realm/{realms}/_clear_cache. */
-      clear: (realms, uri) => use("clear", realms, uri),
+    let object = callOn(Class, "create", settings, true);
+    return (method, ...args) => {
+      replaceDeadInstance();
+      if (made !== generation) [made, object] = [generation, callOn(Class, "create", settings)];
+      return callOn(object, method, args);
     };
   }
 
+  /**
+   * The realms' cache (src/realm_cache.rs) for `{ttl, maxUsers, hashAlgo}` (env text), as its
+   * methods; throws an Error with the operator's message. A trap replaces the instance and so
+   * empties it.
+   * @param {{ ttl?: string, maxUsers?: string, hashAlgo?: string }} [settings]
+   */
+  function realmCache({ ttl, maxUsers, hashAlgo } = {}) {
+    const use = liveObject(raw.RealmCache, ttl, maxUsers, hashAlgo);
+    const methods = ["lookup", "generation", "remember", "forget", "clear"];
+    return Object.fromEntries(methods.map((name) => [name, (/** @type {any[]} */ ...args) => use(name, ...args)]));
+  }
+
   /** The login throttle's counts and decisions (src/login_throttle.rs), as `use(method, ...args)`. */
-  const loginThrottle = () => liveObject(() => raw.LoginThrottle.create());
+  const loginThrottle = () => liveObject(raw.LoginThrottle);
 
   // A check's guard holds no state of its own: one per binding, not one per check.
   const checkStores = new WeakMap();
@@ -300,11 +271,10 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     authorize,
     authorizeCaller,
     /** GET /_security/user/_privileges for the caller (an _authenticate body). */
-    userPrivileges: (roles, principal, native) =>
-      onTable(roles, (table) => table.userPrivileges(JSON.stringify(principal), native ?? undefined)),
+    userPrivileges: (roles, principal, native) => onTable(roles, "userPrivileges", JSON.stringify(principal), native),
     /** GET|POST /_security/user[/{username}]/_has_privileges for the caller; ES's 4xx thrown. */
     hasPrivileges: (roles, principal, username, body, native) =>
-      onTable(roles, (table) => table.hasPrivileges(JSON.stringify(principal), username ?? undefined, body, native ?? undefined)),
+      onTable(roles, "hasPrivileges", JSON.stringify(principal), username, body, native),
     /** The KV keys of the caller's roles that `roles` does not define (stored roles to read). */
     nativeRoleKeys(roles, principal) {
       // The answer depends on the table and the caller's roles only (every request asks, with
@@ -316,10 +286,6 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     },
     realmCache,
     loginThrottle,
-    /** The ES action behind an endpoint, for the messages that name it. */
-    actionName(endpoint) {
-      return call("actionName", requireString(endpoint, "endpoint"));
-    },
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),
     ...bindRealmCalls(callSync),

@@ -40,27 +40,15 @@ export function internalError(cause) {
   return new EdgeTokenError(500, body, { ...INTERNAL_ERROR_HEADERS }, cause === undefined ? undefined : { cause });
 }
 
-/** The envelope in `text` (the core answers JSON text), or null. */
-function asEnvelope(text) {
-  let parsed;
+/** The body of a success envelope (JSON text); throws EdgeTokenError for failures and non-envelopes. */
+export function settle(text) {
+  let envelope;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const ok =
-    parsed !== null &&
-    typeof parsed === "object" &&
-    Number.isInteger(parsed.status) &&
-    "body" in parsed &&
-    (parsed.headers === undefined || (parsed.headers !== null && typeof parsed.headers === "object"));
-  return ok ? parsed : null;
-}
-
-/** The body of a success envelope; throws EdgeTokenError for failures and non-envelopes. */
-export function settle(value) {
-  const envelope = asEnvelope(value);
-  if (envelope === null) throw internalError();
-  if (envelope.status < 400) return envelope.body;
-  throw new EdgeTokenError(envelope.status, envelope.body, envelope.headers ?? {});
+    envelope = JSON.parse(text);
+  } catch {}
+  const { status, headers } = envelope ?? {};
+  const headersOk = headers === undefined || (headers !== null && typeof headers === "object");
+  if (!Number.isInteger(status) || !("body" in envelope) || !headersOk) throw internalError();
+  if (status < 400) return envelope.body;
+  throw new EdgeTokenError(status, envelope.body, headers ?? {});
 }

@@ -1,5 +1,5 @@
 // The engine's synchronous calls that the HTTP service makes (not public API): the native
-// realm's (src/wasm/users.rs, roles, realm cache) and the REST layer's (src/wasm/service.rs).
+// realm's (src/wasm/users.rs, realm_endpoints.rs) and the REST layer's (src/wasm/service.rs).
 // Each goes through the trap guard of bind.js (`call`), and an envelope through `settle`.
 import { settle } from "./errors.js";
 
@@ -43,20 +43,19 @@ export const asJson = (value) => (typeof value === "string" ? value : JSON.strin
 export function bindRealmCalls(callSync) {
   // The keys a login reads depend on its username only; every Basic request asks.
   const loginPlans = pureMemo(1024);
-  const nullable = (value) => value ?? undefined;
   const text = requireString;
   return {
     describePasswordHash: (hash) => callSync("describePasswordHash", text(hash, "hash")),
     newPasswordHashFormat: () => callSync("newPasswordHashFormat"),
     /** The native realm's endpoints in three steps (src/realm_endpoints.rs). */
     realmRequest: (endpoint, name, caller, body) =>
-      callSync("realmRequest", text(endpoint, "endpoint"), nullable(name), text(caller, "caller"), text(body, "bodyText")),
+      callSync("realmRequest", text(endpoint, "endpoint"), name, text(caller, "caller"), text(body, "bodyText")),
     realmReads: (endpoint, state, caller) => callSync("realmReads", endpoint, JSON.stringify(state), text(caller, "caller")),
     realmAnswer: (endpoint, state, values, hash) =>
-      callSync("realmAnswer", endpoint, JSON.stringify(state), JSON.stringify(values), nullable(hash)),
+      callSync("realmAnswer", endpoint, JSON.stringify(state), JSON.stringify(values), hash),
     loginPlan: (username) => loginPlans(text(username, "username"), () => Object.freeze(callSync("loginPlan", username))),
     loginUser: (username, record, reservedEnabled) =>
-      callSync("loginUser", text(username, "username"), nullable(record), Boolean(reservedEnabled)),
+      callSync("loginUser", text(username, "username"), record, Boolean(reservedEnabled)),
   };
 }
 
@@ -104,27 +103,24 @@ export function bindServiceCalls(raw, call) {
       return noPlainHeaders;
     },
     /** "gzip", "deflate" or undefined: the response's coding for an Accept-Encoding. */
-    responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding ?? undefined),
+    responseCoding: (acceptEncoding) => call("responseCoding", acceptEncoding),
     /** GET /_cluster/health: `{probe_key, timeout_ms}` or ES's 400 (thrown); then the ms to wait, or the envelope. */
-    clusterHealthPlan: (index, uri) => settle(call("clusterHealthPlan", index ?? undefined, uri)),
+    clusterHealthPlan: (index, uri) => settle(call("clusterHealthPlan", index, uri)),
     clusterHealthNext: (index, uri, answered, remainingMs) =>
-      call("clusterHealthNext", index ?? undefined, uri, Boolean(answered), remainingMs),
+      call("clusterHealthNext", index, uri, Boolean(answered), remainingMs),
     /** A get-token body read (ES's 400s thrown), with its grant's `endpoint` and `login` (src/grant_request.rs). */
     tokenGrant: (body) => settle(call("tokenGrant", requireString(body, "bodyText"))),
     /** A grant's `createToken` request, or for refresh_token its client (JSON text). */
     grantRequest: (grant, caller, user, scope) =>
-      call("grantRequest", grant, JSON.stringify(caller), JSON.stringify(user), scope ?? undefined),
+      call("grantRequest", grant, JSON.stringify(caller), JSON.stringify(user), scope),
     /** The body (JSON text) written with a route's `format` (filter_path, pretty). */
     renderBody: (format, status, text) => call("renderBody", format, status, text),
     corsEnabled: (settings) => call("corsEnabled", settings),
     /** CORS for one request: `{early, forbidden}` envelopes and the response `headers`. */
-    cors(settings, method, headers, host) {
-      const origin = headers.get("origin") ?? undefined;
-      const read = call("corsDecision", settings, method, origin, headers.has("access-control-request-method"), host);
-      const out = { early: read.early, forbidden: read.forbidden, headers: JSON.parse(read.headers) };
-      read.free();
-      return out;
-    },
+    cors: (settings, method, headers, host) =>
+      JSON.parse(
+        call("corsDecision", settings, method, headers.get("origin"), headers.has("access-control-request-method"), host),
+      ),
     /** undefined, or the 413/400 envelope for a body that may not be read. */
     checkBody(bytes) {
       if (bytes.length > 0) return call("checkBody", bytes);
