@@ -21,7 +21,9 @@ const opsOf = (detail) => Number(String(detail).split(" ")[0]);
  */
 const ratioOf = (s, kind) =>
   s.ratios?.[kind] ?? { median: s.edge[kind].requestsPerSecond / s.peer[kind].requestsPerSecond, min: NaN, max: NaN };
-const spread = (x) => (Number.isNaN(x.min) ? "" : `, rounds ${x.min.toFixed(2)}–${x.max.toFixed(2)}×`);
+const spread = (x) =>
+  (Number.isNaN(x.min) ? "" : `, rounds ${x.min.toFixed(2)}–${x.max.toFixed(2)}×`) +
+  (x.cpu ? `; by CPU per request ${x.cpu.median.toFixed(2)}×` : "");
 
 /** The issue's table, regenerated: edge-token beside the peer, one run. */
 export function sideBySideTable(r) {
@@ -154,6 +156,7 @@ export function sideBySideSection(r) {
         label,
         `**${int(x.requestsPerSecond)}** (${x.rounds.map(int).join(", ")})`,
         side === "edge" && s.ratios ? s.ratios[kind].rounds.map((v) => v.toFixed(2)).join(", ") : "",
+        x.cpuMsPerRequest === undefined ? "—" : ms(x.cpuMsPerRequest),
         `${x.p50} / ${x.p99} ms`,
         int(x.requests),
         `${x.failures}`,
@@ -178,9 +181,14 @@ cached (as ES's realm cache does); the peer's is its confidential client with it
 which RFC 7009 requires. After each revoke run the last token revoked must be refused and a token
 left out must still check. The rate shown is the median of the rounds' rates; the targets are
 judged on the median of the per-round ratios, their spread (min–max) beside it: a ratio whose
-spread straddles 1.0× is within this method's noise.
+spread straddles 1.0× is within this method's noise. On a machine that other work keeps busy
+the rates swing with it; the CPU each side's workerd processes (Worker, KV simulator, wrangler's
+proxy) spent per request during its rounds hardly does (Linux's per-thread counts, as in "CPU
+per request in workerd"), so the peer's CPU per request over edge-token's, "by CPU per request",
+is the rate ratio the two would have if CPU were the only limit: when the rates cannot decide,
+it does.
 
-${table(["Worker", "request", "requests/s: median (by round)", "edge-token ÷ peer, by round", "latency p50 / p99 by round", "requests", "non-2xx + errors"], rows)}
+${table(["Worker", "request", "requests/s: median (by round)", "edge-token ÷ peer, by round", "CPU per request, all workerd", "latency p50 / p99 by round", "requests", "non-2xx + errors"], rows)}
 
 KV operations of one revoke, the caller's authentication included, counted as Workers counts them
 (bench/counting-kv.mjs): the peer's by a counting wrapper around its \`OAUTH_KV\` binding inside the

@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { basic, startWrangler } from "../tests/service/helpers.mjs";
 import { edgeTokenSide, peerSide } from "./side-by-side.mjs";
-import { cpuNs, workerdOf } from "./workerd-cpu.mjs";
+import { cpuOf, workerdOf } from "./workerd-processes.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const arg = (name, fallback) => {
@@ -29,9 +29,6 @@ const arg = (name, fallback) => {
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line) => process.stderr.write(`${line}\n`);
-
-/** CPU ns of `pids` (the Worker's runtime process, and all of its wrangler's workerd processes). */
-const cpuOf = (pids) => ({ runtime: cpuNs(pids.runtime), all: pids.all.reduce((a, p) => a + cpuNs(p), 0) });
 
 /** Runs `work` (which does `n` things) and answers ms of CPU per thing, and wall ms per thing. */
 async function perItem(pids, n, work) {

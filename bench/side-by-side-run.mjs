@@ -24,7 +24,10 @@ for (const kind of ["bearer", "revoke"]) {
   process.stdout.write(
     `${kind}: edge-token ${Math.round(result.edge[kind].requestsPerSecond)} req/s (${rates("edge")}), ` +
       `peer ${Math.round(result.peer[kind].requestsPerSecond)} (${rates("peer")}); ` +
-      `ratio ${r.median.toFixed(2)}x, rounds ${r.rounds.map((x) => x.toFixed(2)).join(", ")}\n`,
+      `ratio ${r.median.toFixed(2)}x, rounds ${r.rounds.map((x) => x.toFixed(2)).join(", ")}; ` +
+      `CPU per request (all workerd) edge-token ${result.edge[kind].cpuMsPerRequest.toFixed(2)} ms, ` +
+      `peer ${result.peer[kind].cpuMsPerRequest.toFixed(2)} ms, peer/edge-token ${r.cpu.median.toFixed(2)} ` +
+      `(${r.cpu.min.toFixed(2)}-${r.cpu.max.toFixed(2)})\n`,
   );
 }
 process.stdout.write(`KV ops of a revoke: edge-token ${result.edge.revokeOps}, peer ${result.peer.revokeOps}\n`);

@@ -19,6 +19,7 @@ import { ADMIN, basic, inProcess, pool, startWrangler } from "../tests/service/h
 import { countingKv } from "./counting-kv.mjs";
 import { request as json } from "./e2e-workerd.mjs";
 import { apiRequest, countedRequest, createClient, issueToken, revokeRequest } from "./peer/client.mjs";
+import { cpuOf, workerdOf } from "./workerd-processes.mjs";
 
 const REVOKER = { username: "bench_revoker", password: "bench-revoker-password" };
 
@@ -58,7 +59,15 @@ const combine = (rounds) => ({
   p50: rounds.map((r) => r.p50).join(", "),
   p99: rounds.map((r) => r.p99).join(", "),
   rounds: rounds.map((r) => r.requestsPerSecond),
+  cpuMsPerRequest: median(rounds.map((r) => r.cpuMs)),
 });
+
+/** `run()` (a load that returns a summary), with the CPU its Worker's workerd processes spent per request. */
+async function withCpu(pids, run) {
+  const before = cpuOf(pids).all;
+  const result = await run();
+  return { ...result, cpuMs: (cpuOf(pids).all - before) / result.requests / 1e6 };
+}
 
 /**
  * edge-token's rate over the peer's, round by round (the two ran back to back in each round, so
@@ -66,7 +75,16 @@ const combine = (rounds) => ({
  */
 export function roundRatios(edge, peer) {
   const ratios = edge.map((r, i) => r.requestsPerSecond / peer[i].requestsPerSecond);
-  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), rounds: ratios };
+  // The peer's CPU per request over edge-token's: the rate ratio if CPU were the only limit.
+  // It hardly moves with the machine's other load, which the rates do.
+  const cpu = edge.map((r, i) => peer[i].cpuMs / r.cpuMs);
+  return {
+    median: median(ratios),
+    min: Math.min(...ratios),
+    max: Math.max(...ratios),
+    rounds: ratios,
+    cpu: { median: median(cpu), min: Math.min(...cpu), max: Math.max(...cpu) },
+  };
 }
 
 /** edge-token: a superuser whose tokens are checked and revoked, a token_admin who revokes. */
@@ -179,6 +197,7 @@ export async function measureSideBySide(
     ]);
     servers.push(edge, peer);
     const urls = { edge: edge.url.replace(/\/$/, ""), peer: peer.url.replace(/\/$/, "") };
+    const pids = { edge: workerdOf(new URL(urls.edge).port), peer: workerdOf(new URL(urls.peer).port) };
     const tokens = revokes + 3; // the bearer's own, the sample kept live, the counted revoke
     const sides = {
       edge: await edgeTokenSide(urls.edge, basic("elastic", password), tokens, log),
@@ -202,12 +221,13 @@ export async function measureSideBySide(
       for (const name of order) {
         log(`side by side: round ${round + 1} of ${rounds}, ${name} bearer check for ${roundS} s`);
         const { path, headers } = sides[name].bearer;
-        runs[name].bearer.push(summary(await load({ url: urls[name] + path, headers, connections, duration: roundS })));
+        const run = async () => summary(await load({ url: urls[name] + path, headers, connections, duration: roundS }));
+        runs[name].bearer.push(await withCpu(pids[name], run));
       }
       for (const name of order) {
         const list = sides[name].revoke.slice(round * perRound, (round + 1) * perRound);
         log(`side by side: round ${round + 1} of ${rounds}, ${name} revoking ${list.length} tokens, one per request`);
-        runs[name].revoke.push(await revokeRound(urls[name], list, connections, name));
+        runs[name].revoke.push(await withCpu(pids[name], () => revokeRound(urls[name], list, connections, name)));
         // Revoked means revoked: the last token is refused, a token left out of the run still checks.
         const gone = (await sides[name].stillValid(list.at(-1).token)).status;
         const kept = (await sides[name].stillValid(sides[name].sample)).status;
