@@ -209,6 +209,19 @@ try {
       );
     }
   }
+  if (result.revoke) {
+    // Where the KV-mode revoke goes, by difference (runtime process): the write (a revoke less the
+    // same revoke again, which writes nothing), the reads (the repeat on local KV less in memory),
+    // and the Worker's own work (in memory, above the floor).
+    const r = result.revoke;
+    const floor = r.floor.runtimeMs;
+    for (const side of ["edge", "peer"]) {
+      const write = r[`${side}Kv`].runtimeMs - r[`${side}KvAgain`].runtimeMs;
+      const reads = r[`${side}KvAgain`].runtimeMs - r[`${side}MemoryAgain`].runtimeMs;
+      const own = r[`${side}Memory`].runtimeMs - floor;
+      process.stdout.write(`  ${side}: the write ${f(write)}, the reads ${f(reads)}, the Worker's own ${f(own)}\n`);
+    }
+  }
   if (result.kv) {
     process.stdout.write("KV simulator, per operation (ms), and ops/s with 10 requests at once:\n");
     for (const [kind, k] of Object.entries(result.kv)) {
