@@ -202,8 +202,8 @@ service), so a KV operation costs far more here than a read from Cloudflare's ed
 ratios say which design does less per request, not what either does in production. The simulator
 does not price operations as Workers KV does: a put writes a file for its value before its SQLite
 row, a delete only removes the row (its file goes in the background), so a put costs its process
-about three times a delete's CPU there (bench/revoke-cost.mjs measures each operation), where
-Workers KV bills and limits both as writes.
+about 2.5 times a delete's CPU there (bench/revoke-cost.mjs measures each operation), where
+Workers KV prices a delete as it prices a write (each $5 a million past the plan's inclusion).
 `;
 }
 
