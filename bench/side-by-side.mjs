@@ -1,6 +1,7 @@
 // edge-token beside its nearest edge peer, Cloudflare's @cloudflare/workers-oauth-provider
 // (bench/peer/worker.js), both under `wrangler dev` (workerd, local KV on disk), both up at once,
-// driven by the same autocannon settings one after the other:
+// driven by the same autocannon settings in alternating short rounds (each round runs one side
+// then the other, the order swapped every round; each round gives one ratio):
 //   bearer: edge-token's GET /_security/_authenticate, the peer's GET /api/whoami (the provider
 //     validates the token, the API handler answers who it belongs to), each with one token;
 //   revoke: revoking one live token per request, each token once (autocannon `amount` = the
@@ -18,6 +19,7 @@ import { ADMIN, basic, inProcess, pool, startWrangler } from "../tests/service/h
 import { countingKv } from "./counting-kv.mjs";
 import { request as json } from "./e2e-workerd.mjs";
 import { apiRequest, countedRequest, createClient, issueToken, revokeRequest } from "./peer/client.mjs";
+import { cpuOf, workerdOf } from "./workerd-processes.mjs";
 
 const REVOKER = { username: "bench_revoker", password: "bench-revoker-password" };
 
@@ -40,21 +42,53 @@ const summary = (r) => ({
   failures: r.non2xx + r.errors + r.timeouts,
 });
 
-/** Rounds of one load together: requests over the summed time; latencies per round. */
-const combine = (rounds) => {
-  const requests = rounds.reduce((a, r) => a + r.requests, 0);
-  return {
-    requestsPerSecond: requests / rounds.reduce((a, r) => a + r.seconds, 0),
-    requests,
-    failures: rounds.reduce((a, r) => a + r.failures, 0),
-    p50: rounds.map((r) => r.p50).join(", "),
-    p99: rounds.map((r) => r.p99).join(", "),
-    rounds: rounds.map((r) => Math.round(r.requestsPerSecond)),
-  };
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+/**
+ * The rounds of one load on one side: the median of the per-round rates (what the table shows),
+ * each round's rate, and latencies per round.
+ */
+const combine = (rounds) => ({
+  requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
+  requests: rounds.reduce((a, r) => a + r.requests, 0),
+  failures: rounds.reduce((a, r) => a + r.failures, 0),
+  p50: rounds.map((r) => r.p50).join(", "),
+  p99: rounds.map((r) => r.p99).join(", "),
+  rounds: rounds.map((r) => r.requestsPerSecond),
+  cpuMsPerRequest: median(rounds.map((r) => r.cpuMs)),
+});
+
+/** `run()` (a load that returns a summary), with the CPU its Worker's workerd processes spent per request. */
+async function withCpu(pids, run) {
+  const before = cpuOf(pids).all;
+  const result = await run();
+  return { ...result, cpuMs: (cpuOf(pids).all - before) / result.requests / 1e6 };
+}
+
+/**
+ * edge-token's rate over the peer's, round by round (the two ran back to back in each round, so
+ * drift in the machine's other load hits both of a pair alike): their median, and min and max.
+ */
+export function roundRatios(edge, peer) {
+  const ratios = edge.map((r, i) => r.requestsPerSecond / peer[i].requestsPerSecond);
+  // The peer's CPU per request over edge-token's: the rate ratio if CPU were the only limit.
+  // It hardly moves with the machine's other load, which the rates do.
+  const cpu = edge.map((r, i) => peer[i].cpuMs / r.cpuMs);
+  return {
+    median: median(ratios),
+    min: Math.min(...ratios),
+    max: Math.max(...ratios),
+    rounds: ratios,
+    cpu: { median: median(cpu), min: Math.min(...cpu), max: Math.max(...cpu) },
+  };
+}
+
 /** edge-token: a superuser whose tokens are checked and revoked, a token_admin who revokes. */
-async function edgeTokenSide(url, elastic, tokens, log) {
+export async function edgeTokenSide(url, elastic, tokens, log) {
   await json(url, "PUT", "/_security/user/bench_user", {
     auth: elastic,
     body: { password: "bench-password", roles: ["superuser"] },
@@ -86,7 +120,7 @@ async function edgeTokenSide(url, elastic, tokens, log) {
   };
 }
 
-async function peerSide(url, tokens, log) {
+export async function peerSide(url, tokens, log) {
   const client = await createClient(fetch, url);
   log(`side by side: ${tokens} peer tokens`);
   const made = await pool(tokens, 10, () => issueToken(fetch, url, client));
@@ -120,7 +154,37 @@ async function edgeTokenRevokeOps() {
   return counter.describe();
 }
 
-export async function measureSideBySide(root, { durationS = 10, connections = 10, revokes = 2000, log = () => {} } = {}) {
+/** One revoke round: each token of `list` revoked once, `connections` at a time; its summary. */
+async function revokeRound(url, list, connections, name) {
+  let next = 0;
+  let first;
+  let last;
+  const take = () => {
+    first ??= performance.now();
+    return list[Math.min(next++, list.length - 1)].request;
+  };
+  const requests = [
+    {
+      ...list[0].request,
+      setupRequest: (request) => ({ ...request, ...take() }),
+      onResponse: () => {
+        last = performance.now();
+      },
+    },
+  ];
+  const run = await load({ url, requests, connections, amount: list.length });
+  if (next < list.length) throw new Error(`${name}: ${next} of ${list.length} tokens revoked`);
+  return summary({ ...run, seconds: (last - first) / 1000 });
+}
+
+/**
+ * `durationS` bounds a bearer round (a third of it, 1 to 3 s); `revokes` tokens per side are
+ * revoked in `rounds` rounds of equal size.
+ */
+export async function measureSideBySide(
+  root,
+  { durationS = 10, rounds = 5, connections = 10, revokes = 2000, log = () => {} } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "edge-token-bench-peer-"));
   const password = randomBytes(12).toString("base64url");
   const servers = [];
@@ -133,48 +197,37 @@ export async function measureSideBySide(root, { durationS = 10, connections = 10
     ]);
     servers.push(edge, peer);
     const urls = { edge: edge.url.replace(/\/$/, ""), peer: peer.url.replace(/\/$/, "") };
+    const pids = { edge: workerdOf(new URL(urls.edge).port), peer: workerdOf(new URL(urls.peer).port) };
     const tokens = revokes + 3; // the bearer's own, the sample kept live, the counted revoke
     const sides = {
       edge: await edgeTokenSide(urls.edge, basic("elastic", password), tokens, log),
       peer: await peerSide(urls.peer, tokens, log),
     };
-    const out = { durationS, connections, revokes, edge: {}, peer: {} };
-    // Two rounds, edge-token first then the peer first, each half the time or half the tokens:
-    // load from other work on a shared machine that rises or falls during the run hits both alike.
-    const rounds = { edge: { bearer: [], revoke: [] }, peer: { bearer: [], revoke: [] } };
-    for (const order of [
-      ["edge", "peer"],
-      ["peer", "edge"],
-    ]) {
+    const roundS = Math.min(3, Math.max(1, Math.floor(durationS / 3)));
+    const perRound = Math.floor(revokes / rounds);
+    const out = { durationS: roundS * rounds, roundS, rounds, connections, revokes: perRound * rounds, edge: {}, peer: {} };
+    // Warm-up, not counted: each Worker's bearer path for a second.
+    for (const name of ["edge", "peer"]) {
+      const { path, headers } = sides[name].bearer;
+      await load({ url: urls[name] + path, headers, connections, duration: 1 });
+    }
+    // Short rounds, the two sides back to back in each and the order swapped every round: a rise
+    // or fall in the machine's other load hits both of a round alike, and each round gives one
+    // ratio. Identical builds measured in two long runs ranged 0.75-1.16x; the per-round ratios'
+    // median and spread say whether a difference is more than that noise.
+    const runs = { edge: { bearer: [], revoke: [] }, peer: { bearer: [], revoke: [] } };
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? ["edge", "peer"] : ["peer", "edge"];
       for (const name of order) {
-        log(`side by side: ${name} bearer check for ${durationS / 2} s`);
+        log(`side by side: round ${round + 1} of ${rounds}, ${name} bearer check for ${roundS} s`);
         const { path, headers } = sides[name].bearer;
-        rounds[name].bearer.push(summary(await load({ url: urls[name] + path, headers, connections, duration: durationS / 2 })));
+        const run = async () => summary(await load({ url: urls[name] + path, headers, connections, duration: roundS }));
+        runs[name].bearer.push(await withCpu(pids[name], run));
       }
       for (const name of order) {
-        const all = sides[name].revoke;
-        const list = rounds[name].revoke.length === 0 ? all.slice(0, all.length >> 1) : all.slice(all.length >> 1);
-        log(`side by side: ${name} revoking ${list.length} tokens, one per request`);
-        let next = 0;
-        let first;
-        let last;
-        const take = () => {
-          first ??= performance.now();
-          return list[Math.min(next++, list.length - 1)].request;
-        };
-        const requests = [
-          {
-            ...list[0].request,
-            setupRequest: (request) => ({ ...request, ...take() }),
-            onResponse: () => {
-              last = performance.now();
-            },
-          },
-        ];
-        const run = await load({ url: urls[name], requests, connections, amount: list.length });
-        const result = summary({ ...run, seconds: (last - first) / 1000 });
-        if (next < list.length) throw new Error(`${name}: ${next} of ${list.length} tokens revoked`);
-        rounds[name].revoke.push(result);
+        const list = sides[name].revoke.slice(round * perRound, (round + 1) * perRound);
+        log(`side by side: round ${round + 1} of ${rounds}, ${name} revoking ${list.length} tokens, one per request`);
+        runs[name].revoke.push(await withCpu(pids[name], () => revokeRound(urls[name], list, connections, name)));
         // Revoked means revoked: the last token is refused, a token left out of the run still checks.
         const gone = (await sides[name].stillValid(list.at(-1).token)).status;
         const kept = (await sides[name].stillValid(sides[name].sample)).status;
@@ -182,7 +235,11 @@ export async function measureSideBySide(root, { durationS = 10, connections = 10
           throw new Error(`${name}: after the revoke run a revoked token answers ${gone}, a live one ${kept}`);
       }
     }
-    for (const name of ["edge", "peer"]) for (const kind of ["bearer", "revoke"]) out[name][kind] = combine(rounds[name][kind]);
+    for (const name of ["edge", "peer"]) for (const kind of ["bearer", "revoke"]) out[name][kind] = combine(runs[name][kind]);
+    out.ratios = {
+      bearer: roundRatios(runs.edge.bearer, runs.peer.bearer),
+      revoke: roundRatios(runs.edge.revoke, runs.peer.revoke),
+    };
     out.peer.revokeOps = sides.peer.revokeOps;
     out.edge.revokeOps = await edgeTokenRevokeOps();
     return out;

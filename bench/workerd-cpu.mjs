@@ -11,70 +11,37 @@
 // sends N requests one at a time, reads it again, and divides. The floor is GET /__floor, which
 // the fixture answers before the service is reached: what workerd itself spends on a request.
 // Rounds alternate the kinds of request so that drift hits all alike; figures are medians.
+// Revoking one token is measured for the peer too (bench/peer/worker-memory.js: the provider on a
+// MemoryKV, with a floor of its own), each revoke of a different live token.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startWrangler } from "../tests/service/helpers.mjs";
+import { edgeTokenSide, peerSide } from "./side-by-side.mjs";
+import { cpuNs, workerdOf } from "./workerd-processes.mjs";
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** CPU nanoseconds of every thread of `pid`. */
-function cpuNs(pid) {
-  let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
-    } catch {} // a thread that ended meanwhile
-  }
-  return total;
-}
-
-/** The workerd processes of this machine: {pid, group, args}. */
-function workerdProcesses() {
-  const out = [];
-  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!stat.includes("(workerd)")) continue;
-      const group = stat.split(") ")[1].split(" ")[2];
-      out.push({ pid, group, args: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0") });
-    } catch {} // a process that ended meanwhile
-  }
-  return out;
-}
-
-/**
- * The workerd processes of the `wrangler dev` serving `port`: the proxy listens on it
- * (`--socket-addr=entry=127.0.0.1:<port>`); the runtime is the one in its process group started
- * with an inspector address. {runtime, all}.
- */
-function workerdOf(port) {
-  const processes = workerdProcesses();
-  const proxy = processes.find((p) => p.args.includes(`--socket-addr=entry=127.0.0.1:${port}`));
-  if (!proxy) throw new Error(`no workerd serves port ${port}`);
-  const group = processes.filter((p) => p.group === proxy.group);
-  const runtime = group.find((p) => p.args.some((a) => a.startsWith("--inspector-addr")));
-  if (!runtime) throw new Error(`no workerd runtime process beside port ${port}`);
-  return { runtime: runtime.pid, all: group.map((p) => p.pid) };
-}
 
 const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
 export async function measureWorkerdCpu(root, { requests = 200, rounds = 3, log = () => {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "edge-token-bench-cpu-"));
   const password = randomBytes(12).toString("base64url");
-  let server;
+  const servers = [];
   try {
-    log("workerd CPU (memory mode): starting wrangler dev");
-    server = await startWrangler({
-      config: join(root, "bench/fixtures/wrangler-memory.toml"),
-      persistTo: join(dir, "state"),
-      vars: { ELASTIC_PASSWORD: password, TOKEN_SECRET: randomBytes(32).toString("base64url") },
-    });
+    log("workerd CPU (memory mode): starting wrangler dev for edge-token and for the peer");
+    const vars = { ELASTIC_PASSWORD: password, TOKEN_SECRET: randomBytes(32).toString("base64url") };
+    const [server, peerServer] = await Promise.all([
+      startWrangler({ config: join(root, "bench/fixtures/wrangler-memory.toml"), persistTo: join(dir, "state"), vars }),
+      startWrangler({ config: join(root, "bench/peer/wrangler-memory.toml"), persistTo: join(dir, "peer"), vars }),
+    ]);
+    servers.push(server, peerServer);
     const url = server.url.replace(/\/$/, "");
     const pids = workerdOf(new URL(url).port);
+    const peerUrl = peerServer.url.replace(/\/$/, "");
+    const peerPids = workerdOf(new URL(peerUrl).port);
     const send = async (path, { method = "GET", auth, body } = {}) => {
       const headers = {};
       if (auth) headers.authorization = auth;
@@ -93,31 +60,48 @@ export async function measureWorkerdCpu(root, { requests = 200, rounds = 3, log 
     const user = basic("bench_user", "bench-password");
     const grantBody = { grant_type: "password", username: "bench_user", password: "bench-password" };
     const { access_token } = await send("/_security/oauth2/token", { method: "POST", auth: elastic, body: grantBody });
-    const kinds = {
-      floor: () => send("/__floor"),
-      basic: () => send("/_security/_authenticate", { auth: user }),
-      grant: () => send("/_security/oauth2/token", { method: "POST", auth: elastic, body: grantBody }),
-      bearer: () => send("/_security/_authenticate", { auth: `Bearer ${access_token}` }),
+    // Revoking one token, each request a different live token (side-by-side.mjs makes them and
+    // the requests): edge-token's DELETE with its Basic caller cached, the peer's RFC 7009 POST
+    // with its client's Basic secret. The peer's own floor is its fixture's GET /__floor.
+    const revokes = Math.min(requests, 100);
+    const tokens = revokes * rounds + 23;
+    const edgeRevokes = (await edgeTokenSide(url, elastic, tokens, log)).revoke.map((r) => r.request);
+    const peerRevokes = (await peerSide(peerUrl, tokens, log)).revoke.map((r) => r.request);
+    const revokeOf = (base, list) => async () => {
+      const r = list.shift();
+      const response = await fetch(base + r.path, { method: r.method, headers: r.headers, body: r.body });
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`revoke at ${base}: ${response.status} ${text}`);
     };
-    for (const call of Object.values(kinds)) for (let i = 0; i < 20; i++) await call(); // logins cached, code warm
+    const kinds = {
+      floor: { call: () => send("/__floor") },
+      basic: { call: () => send("/_security/_authenticate", { auth: user }) },
+      grant: { call: () => send("/_security/oauth2/token", { method: "POST", auth: elastic, body: grantBody }) },
+      bearer: { call: () => send("/_security/_authenticate", { auth: `Bearer ${access_token}` }) },
+      revoke: { call: revokeOf(url, edgeRevokes), n: revokes },
+      peerFloor: { call: () => fetch(`${peerUrl}/__floor`).then((r) => r.text()), pids: peerPids },
+      peerRevoke: { call: revokeOf(peerUrl, peerRevokes), pids: peerPids, n: revokes },
+    };
+    for (const { call } of Object.values(kinds)) for (let i = 0; i < 20; i++) await call(); // logins cached, code warm
     const samples = Object.fromEntries(Object.keys(kinds).map((k) => [k, { runtime: [], all: [] }]));
     for (let round = 0; round < rounds; round++) {
-      log(`workerd CPU (memory mode): round ${round + 1} of ${rounds}, ${requests} requests of each kind`);
-      for (const [kind, call] of Object.entries(kinds)) {
+      log(`workerd CPU (memory mode): round ${round + 1} of ${rounds}, ${requests} requests of each kind (${revokes} revokes)`);
+      for (const [kind, { call, pids: of = pids, n = requests }] of Object.entries(kinds)) {
         await sleep(50);
-        const before = { runtime: cpuNs(pids.runtime), all: pids.all.reduce((a, p) => a + cpuNs(p), 0) };
-        for (let i = 0; i < requests; i++) await call();
+        const before = { runtime: cpuNs(of.runtime), all: of.all.reduce((a, p) => a + cpuNs(p), 0) };
+        for (let i = 0; i < n; i++) await call();
         await sleep(50); // work after the response (waitUntil) lands in this sample
-        samples[kind].runtime.push((cpuNs(pids.runtime) - before.runtime) / requests / 1e6);
-        samples[kind].all.push((pids.all.reduce((a, p) => a + cpuNs(p), 0) - before.all) / requests / 1e6);
+        samples[kind].runtime.push((cpuNs(of.runtime) - before.runtime) / n / 1e6);
+        samples[kind].all.push((of.all.reduce((a, p) => a + cpuNs(p), 0) - before.all) / n / 1e6);
       }
     }
-    const out = { requests, rounds };
+    const out = { requests, rounds, revokes };
     for (const [kind, s] of Object.entries(samples)) out[kind] = { runtimeMs: median(s.runtime), allMs: median(s.all) };
-    for (const kind of ["basic", "grant", "bearer"]) out[kind].aboveFloorMs = out[kind].runtimeMs - out.floor.runtimeMs;
+    for (const kind of ["basic", "grant", "bearer", "revoke"]) out[kind].aboveFloorMs = out[kind].runtimeMs - out.floor.runtimeMs;
+    out.peerRevoke.aboveFloorMs = out.peerRevoke.runtimeMs - out.peerFloor.runtimeMs;
     return out;
   } finally {
-    await server?.stop();
+    await Promise.all(servers.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
 }
