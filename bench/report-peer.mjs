@@ -204,6 +204,26 @@ does not price operations as Workers KV does: a put writes a file for its value 
 row, a delete only removes the row (its file goes in the background), so a put costs its process
 about 2.5 times a delete's CPU there (bench/revoke-cost.mjs measures each operation), where
 Workers KV prices a delete as it prices a write (each $5 a million past the plan's inclusion).
+${kvSimulatorTable(r.kvSimulator)}`;
+}
+
+/** The simulator's cost per KV operation, measured in this run (bench/revoke-cost.mjs). */
+function kvSimulatorTable(k) {
+  if (k === undefined || failed(k)) return k === undefined ? "" : `\nThe simulator's costs: ${failed(k)}\n`;
+  const kinds = [
+    ["put", "put of edge-token's invalidation (a 1-byte value)"],
+    ["putDoc", "put of a 618-byte token document"],
+    ["delete", "delete (the peer's revoke)"],
+    ["get", "get of a stored key"],
+    ["bulk6", "bulk get of 6 keys"],
+  ];
+  const rows = kinds.map(([kind, label]) => [label, ms(k[kind].allCpuMs), int(k[kind].parallelOpsPerS)]);
+  return `
+Measured in this run (bench/revoke-cost.mjs's simulator part, median of 3 rounds: operations one
+after another inside one request for the CPU of all workerd processes, then 10 requests at once
+for the rate):
+
+${table(["operation", "CPU per operation", "operations/s, 10 requests at once"], rows)}
 `;
 }
 

@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { basic, startWrangler } from "../tests/service/helpers.mjs";
 import { edgeTokenSide, peerSide } from "./side-by-side.mjs";
 import { cpuOf, workerdOf } from "./workerd-processes.mjs";
@@ -141,7 +141,8 @@ async function revokeCpu(dir, { revokes, rounds }) {
 
 const KINDS = ["putDoc", "get", "bulk6", "miss", "put", "putEmpty", "delete"];
 
-async function kvSimulator(dir, { ops, rounds }) {
+/** The simulator's cost of each kind of KV operation (section 2 above); `npm run bench` runs it too. */
+export async function kvSimulator(dir, { ops, rounds }) {
   const server = await startWrangler({ config: join(ROOT, "bench/fixtures/kv-sim.toml"), persistTo: join(dir, "kv-sim") });
   try {
     const url = server.url.replace(/\/$/, "");
@@ -188,49 +189,52 @@ async function kvSimulator(dir, { ops, rounds }) {
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), "edge-token-bench-revoke-"));
-try {
-  const only = arg("only");
-  const result = {};
-  if (only !== "kv")
-    result.revoke = await revokeCpu(dir, { revokes: Number(arg("revokes", 100)), rounds: Number(arg("rounds", 5)) });
-  if (only !== "revoke") result.kv = await kvSimulator(dir, { ops: Number(arg("ops", 200)), rounds: Number(arg("rounds", 5)) });
-  const out = arg("out");
-  if (out) writeFileSync(out, JSON.stringify(result, null, 2));
-  const f = (n) => n.toFixed(3);
-  if (result.revoke) {
-    const floor = result.revoke.floor.runtimeMs;
-    process.stdout.write(`CPU per revoke (ms; floor ${f(floor)} runtime, ${f(result.revoke.floor.allMs)} all):\n`);
-    for (const [name, r] of Object.entries(result.revoke)) {
-      if (name === "floor") continue;
-      process.stdout.write(
-        `  ${name.padEnd(11)} runtime ${f(r.runtimeMs)} (above floor ${f(r.runtimeMs - floor)}), all workerd ${f(r.allMs)}, ` +
-          `wall ${f(r.wallMs)} one at a time; all by round ${r.rounds.join(", ")}\n`,
-      );
+// Run as a script (not when run.mjs imports kvSimulator).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const dir = mkdtempSync(join(tmpdir(), "edge-token-bench-revoke-"));
+  try {
+    const only = arg("only");
+    const result = {};
+    if (only !== "kv")
+      result.revoke = await revokeCpu(dir, { revokes: Number(arg("revokes", 100)), rounds: Number(arg("rounds", 5)) });
+    if (only !== "revoke") result.kv = await kvSimulator(dir, { ops: Number(arg("ops", 200)), rounds: Number(arg("rounds", 5)) });
+    const out = arg("out");
+    if (out) writeFileSync(out, JSON.stringify(result, null, 2));
+    const f = (n) => n.toFixed(3);
+    if (result.revoke) {
+      const floor = result.revoke.floor.runtimeMs;
+      process.stdout.write(`CPU per revoke (ms; floor ${f(floor)} runtime, ${f(result.revoke.floor.allMs)} all):\n`);
+      for (const [name, r] of Object.entries(result.revoke)) {
+        if (name === "floor") continue;
+        process.stdout.write(
+          `  ${name.padEnd(11)} runtime ${f(r.runtimeMs)} (above floor ${f(r.runtimeMs - floor)}), all workerd ${f(r.allMs)}, ` +
+            `wall ${f(r.wallMs)} one at a time; all by round ${r.rounds.join(", ")}\n`,
+        );
+      }
     }
-  }
-  if (result.revoke) {
-    // Where the KV-mode revoke goes, by difference (runtime process): the write (a revoke less the
-    // same revoke again, which writes nothing), the reads (the repeat on local KV less in memory),
-    // and the Worker's own work (in memory, above the floor).
-    const r = result.revoke;
-    const floor = r.floor.runtimeMs;
-    for (const side of ["edge", "peer"]) {
-      const write = r[`${side}Kv`].runtimeMs - r[`${side}KvAgain`].runtimeMs;
-      const reads = r[`${side}KvAgain`].runtimeMs - r[`${side}MemoryAgain`].runtimeMs;
-      const own = r[`${side}Memory`].runtimeMs - floor;
-      process.stdout.write(`  ${side}: the write ${f(write)}, the reads ${f(reads)}, the Worker's own ${f(own)}\n`);
+    if (result.revoke) {
+      // Where the KV-mode revoke goes, by difference (runtime process): the write (a revoke less the
+      // same revoke again, which writes nothing), the reads (the repeat on local KV less in memory),
+      // and the Worker's own work (in memory, above the floor).
+      const r = result.revoke;
+      const floor = r.floor.runtimeMs;
+      for (const side of ["edge", "peer"]) {
+        const write = r[`${side}Kv`].runtimeMs - r[`${side}KvAgain`].runtimeMs;
+        const reads = r[`${side}KvAgain`].runtimeMs - r[`${side}MemoryAgain`].runtimeMs;
+        const own = r[`${side}Memory`].runtimeMs - floor;
+        process.stdout.write(`  ${side}: the write ${f(write)}, the reads ${f(reads)}, the Worker's own ${f(own)}\n`);
+      }
     }
-  }
-  if (result.kv) {
-    process.stdout.write("KV simulator, per operation (ms), and ops/s with 10 requests at once:\n");
-    for (const [kind, k] of Object.entries(result.kv)) {
-      process.stdout.write(
-        `  ${kind.padEnd(8)} wall ${f(k.insideMs)}, CPU runtime ${f(k.runtimeCpuMs)} all ${f(k.allCpuMs)}; ` +
-          `${Math.round(k.parallelOpsPerS)} ops/s (${k.parallelRounds.join(", ")})\n`,
-      );
+    if (result.kv) {
+      process.stdout.write("KV simulator, per operation (ms), and ops/s with 10 requests at once:\n");
+      for (const [kind, k] of Object.entries(result.kv)) {
+        process.stdout.write(
+          `  ${kind.padEnd(8)} wall ${f(k.insideMs)}, CPU runtime ${f(k.runtimeCpuMs)} all ${f(k.allCpuMs)}; ` +
+            `${Math.round(k.parallelOpsPerS)} ops/s (${k.parallelRounds.join(", ")})\n`,
+        );
+      }
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -19,6 +19,7 @@ import { measureKvOps } from "./kv-ops.mjs";
 import { machineInfo } from "./machine.mjs";
 import { namedBuild } from "./named-build.mjs";
 import { profileCheck } from "./profile.mjs";
+import { kvSimulator } from "./revoke-cost.mjs";
 import { renderMarkdown, renderConsole } from "./report.mjs";
 import { measureSideBySide } from "./side-by-side.mjs";
 import { measureWasmSize, sizeBreakdown } from "./wasm-size.mjs";
@@ -93,6 +94,15 @@ if (!flag("no-workerd")) {
   await section("workerd", () => measureWorkerd(ROOT, { durationS, log }));
   await section("sideBySide", () => measureSideBySide(ROOT, { durationS, revokes: quick ? 300 : 2000, log }));
   await section("workerdCpu", () => measureWorkerdCpu(ROOT, { requests: quick ? 50 : 200, rounds: quick ? 3 : 5, log }));
+  // What the local KV simulator charges per operation (a revoke writes, the peer's deletes).
+  await section("kvSimulator", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "edge-token-bench-kv-"));
+    try {
+      return await kvSimulator(dir, { ops: quick ? 50 : 100, rounds: 3 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 }
 
 // Invalidating a realm (and a user, and a user in a realm) of 1,000,000 tokens in segments of
