@@ -190,11 +190,12 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
 
   /**
    * authorize() for the service's caller (an _authenticate body), with ES's same-user rules on
-   * `target`; `native` is the caller's stored roles as read for nativeRoleKeys (JSON), if any.
+   * `target`; `native` is the caller's stored roles as read for nativeRoleKeys (JSON), if any;
+   * `invalidateBody` an invalidate request's body, whose 400 a refused caller gets before the 403.
    */
-  function authorizeCaller(roles, principal, endpoint, target, native) {
+  function authorizeCaller(roles, principal, endpoint, target, native, invalidateBody) {
     requireString(endpoint, "endpoint");
-    onTable(roles, "authorizeCaller", principal, endpoint, target, native);
+    onTable(roles, "authorizeCaller", principal, endpoint, target, native, invalidateBody);
   }
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */

@@ -24,8 +24,7 @@ export function createRealms(engine, config, { throttle, now }) {
     // Its settings were checked with the rest of the config (readServiceConfig).
     cache: engine.realmCache(config.realmCache),
     decoyHash: () => (decoy ??= hashPassword(engine)),
-    // The env secret is plain text; hashing it once (a decoy when unset) makes its check cost what
-    // a stored user's does.
+    // The env secret is plain text: hashed once (a decoy when unset), its check costs a user's.
     elasticHash: () => (elasticHash ??= hashPassword(engine, config.elasticPassword)),
   };
 }
@@ -52,9 +51,8 @@ export async function passwordLogin(ctx, username, password, connection, ...refu
   }
   const since = realms.cache.generation();
   // The reserved user's enabled state (§10) is read before the throttle admits the attempt, so
-  // an admitted check of it reads nothing more. (Attempts that wait for the checks in flight
-  // hold a timer of their own, login-throttle.js: workerd cancels as hung a request waiting
-  // on nothing but another request's work.)
+  // an admitted check of it reads nothing more. (A waiting attempt holds a timer of its own,
+  // login-throttle.js: workerd cancels as hung a request waiting on another request's work.)
   const reserved = plan.state_key === null ? { value: null } : await read(ctx, plan.state_key);
   if (reserved.reply) return reserved;
   const attempt = await realms.throttle.begin(plan.throttle_key, connection);
@@ -71,8 +69,7 @@ export async function passwordLogin(ctx, username, password, connection, ...refu
     // A client gone during the read gets no hash (Node goes on with its request; workerd does not).
     if (connection.signal?.aborted) return answer(null);
     const user = engine.loginUser(username, stored.value, ctx.config.elasticPassword !== undefined);
-    // No stored hash: the reserved user's bootstrap password, or (an unknown user) the decoy, at
-    // the same cost.
+    // No stored hash: the reserved user's bootstrap password, or the decoy (an unknown user).
     const hash = user.hash ?? (await (recordKey === null ? realms.elasticHash() : realms.decoyHash()));
     const ok = await verifyPassword(engine, password, hash);
     outcome = ok ? "success" : "failure";

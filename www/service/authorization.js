@@ -17,8 +17,9 @@ export const storedRolesOf = (principal) => storedRoles.get(principal);
 
 /**
  * Returns (undefined) when a role of `principal` grants the endpoint's action (or ES's same-user
- * rules do, for an action on the user `target`), else throws the 403 (an EdgeTokenError).
+ * rules do, for an action on the user `target`), else throws the 403 (an EdgeTokenError), or the
+ * 400 of a bad `invalidateBody` (the invalidate action's body: ES reads it first).
  */
-export function authorize(ctx, principal, endpoint, target) {
-  ctx.engine.authorizeCaller(ctx.config.roles, principal, endpoint, target, storedRoles.get(principal));
+export function authorize(ctx, principal, endpoint, target, invalidateBody) {
+  ctx.engine.authorizeCaller(ctx.config.roles, principal, endpoint, target, storedRoles.get(principal), invalidateBody);
 }

@@ -19,8 +19,7 @@ import { getToken, invalidateToken } from "./token-endpoints.js";
 // By the core's endpoint names; the native realm's users and roles all run as realmEndpoint.
 const ENDPOINTS = { ...infoEndpoints, getToken, invalidateToken, clearRealmCache };
 
-// The core has checked that the bytes are UTF-8 (checkBody); a leading BOM is dropped, as Jackson
-// drops it.
+// The core checked the bytes are UTF-8 (checkBody); a leading BOM is dropped, as Jackson drops it.
 const textDecoder = new TextDecoder("utf-8");
 
 async function dispatch(ctx, request, { route, uri, connection, plain, cors, trail }) {
@@ -64,13 +63,11 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
  * the host's `waitUntil`, and on Workers how a bulk invalidation goes on (worker.js).
  */
 export function serviceHandler(boundEngine, config) {
-  // Strong consistency mode (TOKEN_STORE = "durable_object"): the engine's four store calls run
-  // whole in the TokenStore object, one at a time (one KV operation per round trip would let two
-  // interleave).
+  // Strong consistency (TOKEN_STORE = "durable_object"): the engine's four store calls run whole
+  // in the TokenStore object, one at a time (one KV operation per round trip could interleave two).
   const engine = config.inDurableObject ? forwardEngineCalls(boundEngine) : boundEngine;
   // The service's own KV calls (users, login throttle) get the engine's deadline, so a hanging
-  // store is a 503, never a hanging request. The throttle does not retry a 429: it coalesces its
-  // writes.
+  // store is a 503, never a hanging request. The throttle coalesces its writes: no 429 retries.
   const store = guardKv(config.kv);
   const now = store.now ?? Date.now;
   // The REST layer's headers by a reply's status (src/rest_reply.rs), the same for every request.

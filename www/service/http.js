@@ -4,9 +4,7 @@
 import { EdgeTokenError } from "../engine/errors.js";
 
 /** A reply before it becomes a Response: ES status, JSON body (or undefined for none), headers. */
-export function reply(status, body, headers = {}) {
-  return { status, body, headers };
-}
+export const reply = (status, body, headers = {}) => ({ status, body, headers });
 
 /** A reply from one of the core's envelopes; no ES body is JSON null: null is a reply without one. */
 export function fromEnvelope(text) {

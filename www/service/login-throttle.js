@@ -1,14 +1,13 @@
 // The login throttle's platform side. Its rules (the limits, the counts, every decision) are the
-// core's (src/login_throttle.rs, src/wasm/throttle.rs); here are what only the host has: the
-// attempts that wait for the checks in flight (promises), the clock, and the store reads and the
-// writes handed to `waitUntil`, outside the response, so that a write does not tell by its
-// timing which usernames exist. A store that fails is not allowed to block logins: the throttle
-// then works from the instance's memory only. Each admitted attempt holds a lease the core
-// gave; one that is never ended (workerd cancels a request whose client went away, and its
-// `end` never runs) frees its place when the lease runs out, and the attempts waiting behind it
-// ask the core again then (`retryAt`). When the request's abort signal says its client went
-// away, a waiting attempt leaves the queue at once, and on workerd an admitted one frees its
-// places (below).
+// core's (src/login_throttle.rs, src/wasm/throttle.rs); here is what only the host has: the
+// attempts waiting for the checks in flight (promises), the clock, the store reads, and the
+// writes handed to `waitUntil`, outside the response, so that a write's timing does not tell
+// which usernames exist. A failing store does not block logins: the throttle then works from the
+// instance's memory only. Each admitted attempt holds a lease from the core; one never ended
+// (workerd cancels a request whose client went away: its `end` never runs) frees its place when
+// the lease runs out, and the attempts waiting behind it ask the core again then (`retryAt`).
+// Once the request's abort signal says its client went away, a waiting attempt leaves the queue,
+// and on workerd an admitted one frees its places (below).
 import { requestScopedTimers } from "../kv-guard.js";
 
 /** A request's client key: the address its host vouches for, cut to bound the keys, else "unknown". */
@@ -27,13 +26,14 @@ const REFUSED_ATTEMPT = Object.freeze({ refused: true, end() {} });
 const background = () => {};
 
 /**
- * `createLoginThrottle(engine, kv, {now, cancelsWork})`: `kv` is the store (get/put), `now()` the
- * clock in epoch ms, `cancelsWork` whether the runtime ends a request's work with it (workerd). `begin(key, {clientAddress, waitUntil, known, signal})`, `key` the username's throttle
- * key (named by the core), `known` whether the check is known to succeed (a cached login),
- * `signal` the request's (aborted: refused, nothing counted) → an attempt `{refused, end(outcome,
- * known)}`. An admitted one (not refused, not `known`) must be ended once, `outcome` "success",
- * "failure" (`known`: the username exists, so its bucket may be stored) or "abandoned" (the check
- * could not be made: counted neither way). Nothing here throws.
+ * `createLoginThrottle(engine, kv, {now, cancelsWork})`: `kv` the store (get/put), `now()` the
+ * clock in epoch ms, `cancelsWork` whether the runtime ends a request's work with it (workerd).
+ * `begin(key, {clientAddress, waitUntil, known, signal})`, `key` the username's throttle key
+ * (named by the core), `known` whether the check is known to succeed (a cached login), `signal`
+ * the request's (aborted: refused, nothing counted) → an attempt `{refused, end(outcome, known)}`.
+ * An admitted one (not refused, not `known`) must be ended once, `outcome` "success", "failure"
+ * (`known`: the username exists, so its bucket may be stored) or "abandoned" (the check could not
+ * be made: counted neither way). Nothing here throws.
  */
 export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = requestScopedTimers() } = {}) {
   const core = engine.loginThrottle();
@@ -63,37 +63,36 @@ export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = 
   function wait(pairKey, signal) {
     const queue = queues.get(pairKey) ?? [];
     queues.set(pairKey, queue);
-    let timer;
-    let retry;
-    let quit;
     return new Promise((resolve) => {
-      queue.push(resolve);
-      // Leaves `queue` (the pair's while it is in it; an empty one is dropped) after MAX_WAIT_MS or once its client goes.
-      quit = () => {
-        const at = queue.indexOf(resolve);
-        if (at >= 0) queue.splice(at, 1);
-        if (queue.length === 0 && queues.get(pairKey) === queue) queues.delete(pairKey);
-        resolve(null);
+      let retry;
+      const done = (lease) => {
+        clearTimeout(timer);
+        clearTimeout(retry);
+        signal?.removeEventListener("abort", quit);
+        resolve(lease);
       };
-      timer = setTimeout(quit, MAX_WAIT_MS);
+      // Out of the pair's queue (dropped once empty) after MAX_WAIT_MS or once its client goes.
+      const quit = () => {
+        if (queue.includes(done)) queue.splice(queue.indexOf(done), 1);
+        if (queue.length === 0 && queues.get(pairKey) === queue) queues.delete(pairKey);
+        done(null);
+      };
+      const timer = setTimeout(quit, MAX_WAIT_MS);
       signal?.addEventListener("abort", quit);
+      queue.push(done);
       const askLater = () => {
         const at = now();
         // At least 1 ms: the core names a time after `now`; a clock that stands still must not spin.
         retry = setTimeout(askAgain, Math.max(1, core("retryAt", pairKey, at) - at));
       };
+      // Only a waiting attempt has a `retry` timer (`done` clears it).
       const askAgain = () => {
-        if (!queue.includes(resolve)) return;
         const count = queue.length;
         core("wake", pairKey, count, now());
         release(pairKey, count);
-        if (queue.includes(resolve)) askLater();
+        if (queue.includes(done)) askLater();
       };
       askLater();
-    }).finally(() => {
-      clearTimeout(timer);
-      clearTimeout(retry);
-      signal?.removeEventListener("abort", quit);
     });
   }
 
@@ -101,23 +100,15 @@ export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = 
   function flush(key, waitUntil) {
     const text = core("takeWrite", key, now());
     if (text === undefined) return;
-    const write = async () => {
-      try {
-        await kv.put(key, text, { expirationTtl: core("ttlSeconds") });
-      } catch {
-        core("unwritten", key); // a 429 or a failing store: written by a later attempt
-      }
-    };
-    waitUntil(write());
+    // A 429 or a failing store (a throw included): written by a later attempt.
+    const write = new Promise((resolve) => resolve(kv.put(key, text, { expirationTtl: core("ttlSeconds") })));
+    waitUntil(write.catch(() => core("unwritten", key)));
   }
 
+  /** The stored bucket, else undefined: none, or an unreadable store (memory knows the rest). */
   async function read(key) {
-    try {
-      const text = await kv.get(key);
-      return typeof text === "string" ? text : undefined;
-    } catch {
-      return undefined; // unreadable store: go on with what memory knows
-    }
+    const text = await new Promise((resolve) => resolve(kv.get(key))).catch(() => undefined);
+    return typeof text === "string" ? text : undefined;
   }
 
   /** @param {string} key @param {{clientAddress?: string, waitUntil?: Function, known?: boolean, signal?: AbortSignal}} [how] */

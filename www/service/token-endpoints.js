@@ -1,8 +1,7 @@
 // POST and DELETE /_security/oauth2/token: the host side of the engine's get-token, refresh and
 // invalidate. The engine owns these bodies, says which endpoint's action a grant is authorized
-// for and whether it authenticates the body's user (the password grant), and names whose token
-// it is (the owner) and who may refresh it (the client: always the caller); this module runs
-// that authentication.
+// for and whether it authenticates the body's user (the password grant: this module runs that
+// authentication), and names the token's owner and its client (who may refresh it: the caller).
 //
 // Order, as in ES: the body is parsed and validated (400) before the caller's privilege is
 // checked (403), and for the password grant the user named in the body is authenticated last
@@ -28,21 +27,15 @@ export async function getToken(ctx, { principal, body, connection }) {
 }
 
 export async function invalidateToken(ctx, { principal, body, connection }) {
-  // A bad body's 400 comes before the 403. The invalidation parses the body first and answers
-  // those 400s itself, so a permitted caller's body is parsed once; the parse-only call runs
-  // for a refused caller, and in front of a Durable Object (a bad body costs it no request).
+  // A bad body's 400 comes before the 403: the core reads a refused caller's body; a permitted
+  // one's is read by the invalidation itself, or first in front of a Durable Object (a bad body
+  // costs it no request).
   const { kv, inDurableObject } = ctx.config;
-  try {
-    authorize(ctx, principal, "invalidateToken");
-  } catch (denied) {
-    ctx.engine.parseInvalidateRequest(body);
-    throw denied;
-  }
+  authorize(ctx, principal, "invalidateToken", undefined, body);
   if (inDurableObject) ctx.engine.parseInvalidateRequest(body);
-  // A 404 (nothing matched) rejects with the count object as its body; it is sent as it is.
-  // On Workers (KV mode) a realm or user is invalidated in segments that each fit one
-  // invocation's KV operations, the next ones through `bulk.next` (worker.js); elsewhere, and in
-  // the Durable Object, the core runs them all in this call.
+  // A 404 (nothing matched) rejects with the count object as its body, sent as it is. On Workers
+  // (KV mode) a realm or user is invalidated in segments that each fit one invocation's KV
+  // operations, the next through `bulk.next` (worker.js); elsewhere the core runs them all here.
   const bulk = inDurableObject ? undefined : connection?.bulkInvalidation;
   if (bulk === undefined) return ctx.reply(200, await ctx.engine.invalidateToken(kv, body, {}));
   return answer(ctx, async () => {
