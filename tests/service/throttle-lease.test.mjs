@@ -14,6 +14,9 @@ const LEASE_MS = 15_000;
 const KEY = "login-throttle-lease-test";
 const CLIENT = { clientAddress: "192.0.2.1" };
 
+/** A throttle on a store that holds nothing and takes every write. */
+const quietThrottle = (engine, options) => createLoginThrottle(engine, { get: async () => null, put: async () => {} }, options);
+
 /** Lets every promise that can settle now settle (setImmediate is not mocked). */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -29,7 +32,7 @@ test("an attempt never ended frees its place when its lease ends; its late end f
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const engine = await engineApi();
   const clock = { t: T0 };
-  const throttle = createLoginThrottle(engine, { get: async () => null, put: async () => {} }, { now: () => clock.t });
+  const throttle = quietThrottle(engine, { now: () => clock.t });
   const later = (ms) => {
     clock.t += ms;
     t.mock.timers.tick(ms);
@@ -68,11 +71,7 @@ test("an attempt never ended frees its place when its lease ends; its late end f
 test("an aborted waiter gives up its turn, an aborted admitted attempt its place, at once (workerd)", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const engine = await engineApi();
-  const throttle = createLoginThrottle(
-    engine,
-    { get: async () => null, put: async () => {} },
-    { now: () => T0, cancelsWork: true },
-  );
+  const throttle = quietThrottle(engine, { now: () => T0, cancelsWork: true });
   const listeners = (signal) => getEventListeners(signal, "abort").length;
   const begin = (signal) => throttle.begin(KEY, { ...CLIENT, signal });
 
@@ -118,11 +117,7 @@ test("an aborted waiter gives up its turn, an aborted admitted attempt its place
 test("where work outlives its request, an aborted admitted attempt holds its place until it ends", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const engine = await engineApi();
-  const throttle = createLoginThrottle(
-    engine,
-    { get: async () => null, put: async () => {} },
-    { now: () => T0, cancelsWork: false },
-  );
+  const throttle = quietThrottle(engine, { now: () => T0, cancelsWork: false });
   const controllers = Array.from({ length: 5 }, () => new AbortController());
   const admitted = [];
   for (const { signal } of controllers) admitted.push(await throttle.begin(KEY, { ...CLIENT, signal }));
@@ -137,7 +132,7 @@ test("where work outlives its request, an aborted admitted attempt holds its pla
 
 test("an attempt whose signal is already aborted is refused and counted nowhere", async () => {
   const engine = await engineApi();
-  const throttle = createLoginThrottle(engine, { get: async () => null, put: async () => {} }, { now: () => T0 });
+  const throttle = quietThrottle(engine, { now: () => T0 });
   const gone = AbortSignal.abort();
   for (let i = 0; i < 10; i++) {
     assert.equal((await throttle.begin(KEY, { ...CLIENT, signal: gone })).refused, true);
