@@ -41,6 +41,7 @@ export function sideBySideTable(r) {
       : [na(r.sideBySide), ""];
   const cpuCell = (kind) =>
     cpu?.[kind] ? `${ms(cpu[kind].aboveFloorMs)} (${ms(cpu[kind].runtimeMs)} with workerd's floor)` : na(r.workerdCpu);
+  const peerCpuCell = (kind) => (cpu?.[kind] ? cpuCell(kind) : "");
   const rows = [
     ["`_authenticate` with a bearer token, req/s", ...rate("bearer")],
     ["revoke one token over HTTP, req/s", ...rate("revoke")],
@@ -51,11 +52,8 @@ export function sideBySideTable(r) {
     ],
     ["CPU per Basic-auth `_authenticate` (repeat, realm cache), workerd memory mode", cpuCell("basic"), "—"],
     ["CPU per password grant authenticated with Basic (cached), workerd memory mode", cpuCell("grant"), "—"],
-    [
-      "CPU per revoke of one token (caller's auth included), workerd memory mode",
-      cpuCell("revoke"),
-      cpu?.peerRevoke ? `${ms(cpu.peerRevoke.aboveFloorMs)} (${ms(cpu.peerRevoke.runtimeMs)} with workerd's floor)` : "",
-    ],
+    ["CPU per bearer check (the Worker's own work), workerd memory mode", cpuCell("bearer"), peerCpuCell("peerBearer")],
+    ["CPU per revoke of one token (caller's auth included), workerd memory mode", cpuCell("revoke"), peerCpuCell("peerRevoke")],
     [
       'Node: `import("edge-token")` + first check',
       cold ? ms(cold.packageTotalMs, 1) : na(r.coldStart),
@@ -238,6 +236,7 @@ export function workerdCpuSection(r) {
     ["bearer `GET /_security/_authenticate` (one token check)", "bearer", null, null, null],
     ['revoke one token, `DELETE /_security/oauth2/token {"token"}`, Basic caller cached', "revoke", null, null, null],
     ["peer: GET /__floor (answered before the provider)", "peerFloor", null, null, null],
+    ["peer: bearer `GET /api/whoami` (the provider's token check, then its API handler)", "peerBearer", null, null, null],
     ["peer: revoke one token, RFC 7009 `POST /oauth/token`, client Basic", "peerRevoke", null, null, null],
   ]
     .filter(([, kind]) => c[kind] !== undefined)

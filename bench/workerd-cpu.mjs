@@ -11,8 +11,9 @@
 // sends N requests one at a time, reads it again, and divides. The floor is GET /__floor, which
 // the fixture answers before the service is reached: what workerd itself spends on a request.
 // Rounds alternate the kinds of request so that drift hits all alike; figures are medians.
-// Revoking one token is measured for the peer too (bench/peer/worker-memory.js: the provider on a
-// MemoryKV, with a floor of its own), each revoke of a different live token.
+// The bearer check and revoking one token are measured for the peer too (bench/peer/
+// worker-memory.js: the provider on a MemoryKV, with a floor of its own), each revoke of a
+// different live token.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,7 +67,15 @@ export async function measureWorkerdCpu(root, { requests = 200, rounds = 3, log 
     const revokes = Math.min(requests, 100);
     const tokens = revokes * rounds + 23;
     const edgeRevokes = (await edgeTokenSide(url, elastic, tokens, log)).revoke.map((r) => r.request);
-    const peerRevokes = (await peerSide(peerUrl, tokens, log)).revoke.map((r) => r.request);
+    const peer = await peerSide(peerUrl, tokens, log);
+    const peerRevokes = peer.revoke.map((r) => r.request);
+    // The peer's bearer check (its API handler behind the provider's token check), as the
+    // side-by-side sends it: the Worker's own work, beside edge-token's bearer row.
+    const peerBearer = async () => {
+      const response = await fetch(peerUrl + peer.bearer.path, { headers: peer.bearer.headers });
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`peer bearer: ${response.status} ${text}`);
+    };
     const revokeOf = (base, list) => async () => {
       const r = list.shift();
       const response = await fetch(base + r.path, { method: r.method, headers: r.headers, body: r.body });
@@ -80,6 +89,7 @@ export async function measureWorkerdCpu(root, { requests = 200, rounds = 3, log 
       bearer: { call: () => send("/_security/_authenticate", { auth: `Bearer ${access_token}` }) },
       revoke: { call: revokeOf(url, edgeRevokes), n: revokes },
       peerFloor: { call: () => fetch(`${peerUrl}/__floor`).then((r) => r.text()), pids: peerPids },
+      peerBearer: { call: peerBearer, pids: peerPids },
       peerRevoke: { call: revokeOf(peerUrl, peerRevokes), pids: peerPids, n: revokes },
     };
     for (const { call } of Object.values(kinds)) for (let i = 0; i < 20; i++) await call(); // logins cached, code warm
@@ -98,7 +108,7 @@ export async function measureWorkerdCpu(root, { requests = 200, rounds = 3, log 
     const out = { requests, rounds, revokes };
     for (const [kind, s] of Object.entries(samples)) out[kind] = { runtimeMs: median(s.runtime), allMs: median(s.all) };
     for (const kind of ["basic", "grant", "bearer", "revoke"]) out[kind].aboveFloorMs = out[kind].runtimeMs - out.floor.runtimeMs;
-    out.peerRevoke.aboveFloorMs = out.peerRevoke.runtimeMs - out.peerFloor.runtimeMs;
+    for (const kind of ["peerBearer", "peerRevoke"]) out[kind].aboveFloorMs = out[kind].runtimeMs - out.peerFloor.runtimeMs;
     return out;
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
