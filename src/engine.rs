@@ -127,13 +127,6 @@ pub fn invalidate_request(body: &str) -> Reply {
     Reply::ok(Value::Object(out))
 }
 
-/// The refusal of a caller denied the invalidate action (the 403 `denied`): ES reads the body
-/// first, so a bad one answers its 400 instead. A permitted caller's body is read once, by
-/// [`invalidate_token`].
-pub fn invalidate_refusal(denied: Reply, body: &str) -> Reply {
-    parse_invalidate_request(body.as_bytes()).err().unwrap_or(denied)
-}
-
 /// Validates the options (the token timeout setting and the secret) once, at host start-up.
 /// The reply never shows the secret.
 pub fn settings(options_json: &str) -> Reply {

@@ -350,18 +350,3 @@ fn invalidations_racing_other_writes_to_the_same_document_are_not_lost() {
         world.advance(1);
     }
 }
-
-/// ES reads an invalidate body before it authorizes the caller: a refused caller's bad body gets
-/// its 400 (the parse's own), a well-formed one the 403.
-#[test]
-fn a_refused_callers_bad_body_answers_its_400_before_the_403() {
-    let denied = || edge_token::errors::Reply::new(403, json!({"denied": true}));
-    for body in ["", "{}", r#"{"x":1}"#, r#"{"token":"a","refresh_token":"b"}"#] {
-        let (refusal, parsed) = (engine::invalidate_refusal(denied(), body), engine::invalidate_request(body));
-        assert_eq!((refusal.status, refusal.body), (parsed.status, parsed.body), "{body}");
-        assert_eq!(refusal.status, 400, "{body}");
-    }
-    for body in [r#"{"token":"t"}"#, r#"{"username":"u"}"#] {
-        assert_eq!(engine::invalidate_refusal(denied(), body).body, json!({"denied": true}), "{body}");
-    }
-}

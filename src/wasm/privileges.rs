@@ -16,7 +16,7 @@ use crate::errors::Reply;
 use crate::json_strings::strings_or_nulls;
 use crate::privileges::{self, Action, Caller};
 use crate::roles::RoleTable;
-use crate::{engine, native_roles, user_privileges};
+use crate::{native_roles, user_privileges};
 
 #[wasm_bindgen]
 pub struct Roles {
@@ -48,8 +48,7 @@ impl Roles {
     /// [`Roles::authorize`] for the service's caller (its `_authenticate` body, as the host holds
     /// it), with ES's same-user exemptions for an action on the user `target`. Only the fields
     /// authorization reads cross, not the body's JSON: the body (metadata and all) was
-    /// serialized and parsed again on every request. `invalidate_body`: the invalidate action's
-    /// body, whose 400 comes before the 403 ([`engine::invalidate_refusal`]).
+    /// serialized and parsed again on every request.
     #[wasm_bindgen(js_name = authorizeCaller)]
     pub fn authorize_caller(
         &self,
@@ -57,7 +56,6 @@ impl Roles {
         endpoint: &str,
         target: Option<String>,
         native_json: Option<String>,
-        invalidate_body: Option<String>,
     ) -> Result<Option<String>, JsError> {
         let action = action_for(endpoint)?;
         let table = self.with_native(native_json)?;
@@ -72,11 +70,7 @@ impl Roles {
             authentication_type: &authentication_type,
         };
         let denied = privileges::authorize_caller(&table, &caller, action, target.as_deref());
-        let refusal = |denied| match invalidate_body.as_deref() {
-            Some(body) if action == Action::InvalidateToken => engine::invalidate_refusal(denied, body),
-            _ => denied,
-        };
-        Ok(denied.map(|reply| refusal(reply).to_envelope()))
+        Ok(denied.map(|reply| reply.to_envelope()))
     }
 
     /// GET /_security/user/_privileges for the caller (`principal_json`): the reply envelope.

@@ -190,12 +190,11 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
 
   /**
    * authorize() for the service's caller (an _authenticate body), with ES's same-user rules on
-   * `target`; `native` is the caller's stored roles as read for nativeRoleKeys (JSON), if any;
-   * `invalidateBody` an invalidate request's body, whose 400 a refused caller gets before the 403.
+   * `target`; `native` is the caller's stored roles as read for nativeRoleKeys (JSON), if any.
    */
-  function authorizeCaller(roles, principal, endpoint, target, native, invalidateBody) {
+  function authorizeCaller(roles, principal, endpoint, target, native) {
     requireString(endpoint, "endpoint");
-    onTable(roles, "authorizeCaller", principal, endpoint, target, native, invalidateBody);
+    onTable(roles, "authorizeCaller", principal, endpoint, target, native);
   }
 
   /** A synchronous export's result, or the EdgeTokenError its envelope describes. */

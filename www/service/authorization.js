@@ -17,9 +17,8 @@ export const storedRolesOf = (principal) => storedRoles.get(principal);
 
 /**
  * Returns (undefined) when a role of `principal` grants the endpoint's action (or ES's same-user
- * rules do, for an action on the user `target`), else throws the 403 (an EdgeTokenError), or the
- * 400 of a bad `invalidateBody` (the invalidate action's body: ES reads it first).
+ * rules do, for an action on the user `target`), else throws the 403 (an EdgeTokenError).
  */
-export function authorize(ctx, principal, endpoint, target, invalidateBody) {
-  ctx.engine.authorizeCaller(ctx.config.roles, principal, endpoint, target, storedRoles.get(principal), invalidateBody);
+export function authorize(ctx, principal, endpoint, target) {
+  ctx.engine.authorizeCaller(ctx.config.roles, principal, endpoint, target, storedRoles.get(principal));
 }
