@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { basic, startWrangler } from "../tests/service/helpers.mjs";
 import { edgeTokenSide, peerSide } from "./side-by-side.mjs";
-import { cpuOf, workerdOf } from "./workerd-processes.mjs";
+import { perItem, workerdOf } from "./workerd-processes.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const arg = (name, fallback) => {
@@ -27,20 +27,7 @@ const arg = (name, fallback) => {
   return at > 0 ? process.argv[at + 1] : fallback;
 };
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line) => process.stderr.write(`${line}\n`);
-
-/** Runs `work` (which does `n` things) and answers ms of CPU per thing, and wall ms per thing. */
-async function perItem(pids, n, work) {
-  await sleep(50);
-  const before = cpuOf(pids);
-  const started = performance.now();
-  await work();
-  const wall = performance.now() - started;
-  await sleep(50); // work after the response (waitUntil, a background blob delete) lands in this sample
-  const after = cpuOf(pids);
-  return { runtime: (after.runtime - before.runtime) / n / 1e6, all: (after.all - before.all) / n / 1e6, wall: wall / n };
-}
 
 async function send(url, request) {
   const response = await fetch(url + request.path, {

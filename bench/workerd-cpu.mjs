@@ -18,14 +18,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startWrangler } from "../tests/service/helpers.mjs";
+import { basic, startWrangler } from "../tests/service/helpers.mjs";
 import { edgeTokenSide, peerSide } from "./side-by-side.mjs";
-import { cpuNs, workerdOf } from "./workerd-processes.mjs";
+import { perItem, workerdOf } from "./workerd-processes.mjs";
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
 export async function measureWorkerdCpu(root, { requests = 200, rounds = 3, log = () => {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "edge-token-bench-cpu-"));
@@ -97,12 +94,11 @@ export async function measureWorkerdCpu(root, { requests = 200, rounds = 3, log 
     for (let round = 0; round < rounds; round++) {
       log(`workerd CPU (memory mode): round ${round + 1} of ${rounds}, ${requests} requests of each kind (${revokes} revokes)`);
       for (const [kind, { call, pids: of = pids, n = requests }] of Object.entries(kinds)) {
-        await sleep(50);
-        const before = { runtime: cpuNs(of.runtime), all: of.all.reduce((a, p) => a + cpuNs(p), 0) };
-        for (let i = 0; i < n; i++) await call();
-        await sleep(50); // work after the response (waitUntil) lands in this sample
-        samples[kind].runtime.push((cpuNs(of.runtime) - before.runtime) / n / 1e6);
-        samples[kind].all.push((of.all.reduce((a, p) => a + cpuNs(p), 0) - before.all) / n / 1e6);
+        const sample = await perItem(of, n, async () => {
+          for (let i = 0; i < n; i++) await call();
+        });
+        samples[kind].runtime.push(sample.runtime);
+        samples[kind].all.push(sample.all);
       }
     }
     const out = { requests, rounds, revokes };

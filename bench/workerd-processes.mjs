@@ -45,3 +45,17 @@ export function workerdOf(port) {
 
 /** CPU ns of a Worker's runtime process, and of all its wrangler's workerd processes (proxy included). */
 export const cpuOf = (pids) => ({ runtime: cpuNs(pids.runtime), all: pids.all.reduce((a, p) => a + cpuNs(p), 0) });
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `work` (which does `n` things) and answers ms of CPU per thing (cpuOf's two), and wall ms per thing. */
+export async function perItem(pids, n, work) {
+  await sleep(50);
+  const before = cpuOf(pids);
+  const started = performance.now();
+  await work();
+  const wall = performance.now() - started;
+  await sleep(50); // work after the response (waitUntil, a background blob delete) lands in this sample
+  const after = cpuOf(pids);
+  return { runtime: (after.runtime - before.runtime) / n / 1e6, all: (after.all - before.all) / n / 1e6, wall: wall / n };
+}

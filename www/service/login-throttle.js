@@ -8,7 +8,7 @@
 // the lease runs out, and the attempts waiting behind it ask the core again then (`retryAt`).
 // Once the request's abort signal says its client went away, a waiting attempt leaves the queue,
 // and on workerd an admitted one frees its places (below).
-import { requestScopedTimers } from "../kv-guard.js";
+import { attempt, requestScopedTimers } from "../kv-guard.js";
 
 /** A request's client key: the address its host vouches for, cut to bound the keys, else "unknown". */
 export const clientKey = (address) => (typeof address === "string" && address !== "" ? address.slice(0, 64) : "unknown");
@@ -101,13 +101,13 @@ export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = 
     const text = core("takeWrite", key, now());
     if (text === undefined) return;
     // A 429 or a failing store (a throw included): written by a later attempt.
-    const write = new Promise((resolve) => resolve(kv.put(key, text, { expirationTtl: core("ttlSeconds") })));
+    const write = attempt(() => kv.put(key, text, { expirationTtl: core("ttlSeconds") }));
     waitUntil(write.catch(() => core("unwritten", key)));
   }
 
   /** The stored bucket, else undefined: none, or an unreadable store (memory knows the rest). */
   async function read(key) {
-    const text = await new Promise((resolve) => resolve(kv.get(key))).catch(() => undefined);
+    const text = await attempt(() => kv.get(key)).catch(() => undefined);
     return typeof text === "string" ? text : undefined;
   }
 
