@@ -137,8 +137,10 @@ export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = 
       if (write & WRITE) flush(key, waitUntil);
     };
     // Admitted after its client went (while it waited): no check is made.
-    if (signal?.aborted) finish("abandoned");
-    if (signal?.aborted) return REFUSED_ATTEMPT;
+    if (signal?.aborted) {
+      finish("abandoned");
+      return REFUSED_ATTEMPT;
+    }
     // Its client gone mid-check, the attempt frees its places now where the runtime ends the
     // request's work with it (workerd: its `end` would never run). Elsewhere (Node) the check goes
     // on and holds its place until it ends: freed early, one pair's hashes in flight would have no
