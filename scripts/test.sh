@@ -57,12 +57,13 @@ step "Python client (elasticsearch from PyPI) on Node and workerd" node --test -
 
 # The package as users get it (npm pack, installed into an empty project in .runtimes/app), with one
 # suite (tests/runtimes/suite.mjs) under every runtime the README names; each runner ends with
-# "runtimes-<name>: N passed, N failed". Deno may read only the .wasm, which its entry fetches.
+# "runtimes-<name>: N passed, N failed". Deno may read only the .wasm, which its entry fetches, and
+# listen and connect on 127.0.0.1 only (its own server, Deno.serve, in one scenario).
 in_package_app() { (cd .runtimes/app && "$@"); }
 step "pack and install the package for the runtime suites" node tests/runtimes/prepare.mjs .runtimes
 step "package suite in Node" in_package_app node run-node.mjs
 step "package suite in Deno" in_package_app "$PWD/node_modules/.bin/deno" run --no-prompt \
-  --allow-read=node_modules/edge-token/dist/wasm run-deno.mjs
+  --allow-read=node_modules/edge-token/dist/wasm --allow-net=127.0.0.1 run-deno.mjs
 step "package suite in Bun" in_package_app "$PWD/node_modules/.bin/bun" run-bun.mjs
 
 # A bounded fuzzing run of every cargo-fuzz target (scripts/fuzz.sh documents the long run).

@@ -199,15 +199,58 @@ export const scenarios = [
   },
 ];
 
+/**
+ * The runtime's own HTTP server (`serve`, from the runner) aborts a request's signal when its
+ * client leaves before the answer: the README's promise that the login throttle drops a queued
+ * login then (handler.js hands `request.signal` to it; the throttle's side of it is tested on the
+ * host, tests/js/throttle-lease.test.mjs). A request that is answered is not aborted first.
+ */
+function clientGoneScenario(serve) {
+  return {
+    name: "the runtime's server aborts request.signal when the client leaves",
+    async run() {
+      const handle = createHandler({ TOKENS: new MemoryKV(), ELASTIC_PASSWORD, TOKEN_SECRET });
+      const held = [];
+      const server = await serve(async (request) => {
+        ok(!request.signal.aborted, "the signal is not aborted when the handler starts");
+        if (new URL(request.url).pathname !== "/held") return handle(request);
+        const aborted = new Promise((resolve) => request.signal.addEventListener("abort", resolve, { once: true }));
+        held.push(aborted);
+        await aborted;
+        return new Response(null, { status: 499 });
+      });
+      try {
+        const answered = await fetch(`${server.url}_security/_authenticate`, {
+          headers: { authorization: basic("elastic", ELASTIC_PASSWORD) },
+        });
+        equal(answered.status, 200, "an answered request");
+        await answered.text();
+        const leaving = new AbortController();
+        const gone = fetch(`${server.url}held`, { signal: leaving.signal }).catch((error) => error);
+        for (let waited = 0; held.length === 0 && waited < 5_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+        equal(held.length, 1, "the held request reached the handler");
+        leaving.abort();
+        ok((await gone)?.name === "AbortError", "the client gave up");
+        const timeout = new Promise((resolve) => setTimeout(() => resolve("timeout"), 5_000));
+        equal(await Promise.race([held[0].then(() => "aborted"), timeout]), "aborted", "the server-side signal");
+      } finally {
+        await server.close();
+      }
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
 /**
  * Runs the scenarios in order and prints TAP-like lines, then `<label>: N passed, N failed`
  * (the closing line CI reads). `entry` is the file name the runtime should resolve "edge-token"
- * to; checking it is one more test. Returns the counts; the runner sets the exit code.
+ * to; checking it is one more test. `serve(handler)`, when the runner gives it, starts the
+ * runtime's own HTTP server on 127.0.0.1: `{url, close()}`. Returns the counts; the runner sets
+ * the exit code.
  */
-export async function runSuite({ label, runtime, entry }) {
+export async function runSuite({ label, runtime, entry, serve }) {
   const print = (line) => console.log(line);
   const resolved = import.meta.resolve("edge-token");
   print("TAP version 13");
@@ -219,6 +262,7 @@ export async function runSuite({ label, runtime, entry }) {
       run: async () => ok(resolved.endsWith(`/www/${entry}`), `resolved to ${resolved}`),
     },
     ...scenarios,
+    ...(serve ? [clientGoneScenario(serve)] : []),
   ];
   let passed = 0;
   let failed = 0;
