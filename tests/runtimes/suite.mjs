@@ -216,7 +216,8 @@ function clientGoneScenario(serve) {
         if (new URL(request.url).pathname !== "/held") return handle(request);
         const aborted = new Promise((resolve) => request.signal.addEventListener("abort", resolve, { once: true }));
         held.push(aborted);
-        await aborted;
+        // Bounded, so that a server whose signal never aborts still shuts down (Deno's waits).
+        await Promise.race([aborted, new Promise((resolve) => setTimeout(resolve, 6_000))]);
         return new Response(null, { status: 499 });
       });
       try {
