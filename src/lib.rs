@@ -63,6 +63,7 @@ pub mod settings;
 pub mod sorting;
 pub mod store;
 pub mod superseding;
+pub mod throttle_clients;
 pub mod throttle_leases;
 pub mod token_documents;
 pub mod token_text;
