@@ -65,6 +65,7 @@ pub mod store;
 pub mod superseding;
 pub mod throttle_clients;
 pub mod throttle_leases;
+pub mod throttle_state;
 pub mod token_documents;
 pub mod token_text;
 pub mod user_lookup;

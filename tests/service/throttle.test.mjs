@@ -316,3 +316,21 @@ test("an IPv6 client is its /64: 120 guesses from one /64 cost 5 hashes and leav
   await fail({ ...s, call: from(s, "192.0.2.44") }, 5);
   assert.equal((await viaBasic({ ...s, call: from(s, "::ffff:192.0.2.44") }, PW)).status, 401);
 });
+
+test("one address's failed logins over all usernames: 300 made-up usernames cost 100 hashes, then it is refused", async (t) => {
+  const s = await setup();
+  const attacker = { ...s, call: from(s, "203.0.113.66") };
+  await viaBasic(s, WRONG, "made-up"); // the decoy hash is made once, from elsewhere
+  const { derivations } = await withDerivations(async () => {
+    for (let i = 0; i < 300; i++) assert.equal((await viaBasic(attacker, WRONG, `made-up-${i}`)).status, 401);
+  });
+  t.diagnostic(`${derivations} hashes for 300 wrong logins for made-up usernames from one address`);
+  assert.equal(derivations, 100);
+  // Full: the address is refused unhashed for any username, the right password too; others are not.
+  const full = await withDerivations(() => viaBasic(attacker, PW));
+  assert.deepEqual([full.result.status, full.derivations], [401, 0]);
+  assert.equal((await viaBasic({ ...s, call: from(s, "198.51.100.7") }, PW)).status, 200);
+  // Its bucket drains like a username's, one check per 9 s.
+  s.clock.t += 9 * SECOND;
+  assert.equal((await viaBasic(attacker, PW)).status, 200);
+});
