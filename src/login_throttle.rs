@@ -33,9 +33,10 @@
 //! ([`LoginThrottle::retry_at`]), so they are admitted then.
 //!
 //! State is per instance, for at most `cache_size` keys of each kind on average (the least
-//! recently used idle ones are forgotten first; a busy one is kept, so a flood of other keys
-//! cannot reset its count, and one client's own flood is bounded by its bucket). Only the bucket of a username that exists is shared through the store, so that other
-//! isolates see a username under attack: written at most once per `write_interval_ms`, with a
+//! recently used idle ones are forgotten first, those that hold no count before any that does;
+//! a busy one is kept, so a flood of other keys cannot reset its count, and one client's own
+//! flood is bounded by its bucket). Only the bucket of a username that exists is shared through
+//! the store, so that other isolates see a username under attack: written at most once per `write_interval_ms`, with a
 //! TTL of the window; failures for unknown usernames never write (anonymous traffic costs no
 //! store writes). Of the stored copy and this one the fuller bucket wins.
 
@@ -130,7 +131,7 @@ impl LoginThrottle {
 
     /// The state of `key` (a pair's or a name's), with the places whose lease ended forgotten.
     fn slot(&mut self, key: &str, now: f64) -> &mut Slot {
-        let slot = self.state.get(key, |slot| slot.busy(now));
+        let slot = self.state.get(key, |slot| slot.busy(now), Slot::held);
         slot.pair.in_flight.expire(now);
         slot.name.in_flight.expire(now);
         slot
@@ -152,7 +153,7 @@ impl LoginThrottle {
         if self.client_room(&client, now) == 0 {
             return Entry::Refuse;
         }
-        let pair = &mut self.state.get(pair_key, |slot| slot.busy(now)).pair;
+        let pair = &mut self.state.get(pair_key, |slot| slot.busy(now), Slot::held).pair;
         pair.in_flight.expire(now);
         age(pair, &limits, now);
         if pair.until > now {
@@ -191,7 +192,7 @@ impl LoginThrottle {
         let mut released = Released::default();
         let client = client_slot(pair_key);
         let room = self.client_room(&client, now);
-        let pair = &mut self.state.get(pair_key, |slot| slot.busy(now)).pair;
+        let pair = &mut self.state.get(pair_key, |slot| slot.busy(now), Slot::held).pair;
         pair.in_flight.expire(now);
         while released.admit < waiting {
             age(pair, &limits, now);
@@ -362,6 +363,6 @@ impl LoginThrottle {
     /// A write of [`Self::take_write`] failed (a 429 or a failing store): a later attempt
     /// writes it.
     pub fn unwritten(&mut self, key: &str) {
-        self.state.get(key, |_| true).name.dirty = true; // no clock here: forgets nothing
+        self.state.get(key, |_| true, Slot::held).name.dirty = true; // no clock here: forgets nothing
     }
 }

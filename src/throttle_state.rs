@@ -53,6 +53,13 @@ impl Slot {
     pub fn busy(&self, now: f64) -> bool {
         self.pair.in_flight.live(now) || self.name.in_flight.live(now)
     }
+
+    /// Whether it holds a count (a pair's failures, a bucket's score): then it is forgotten only
+    /// when no idle key that holds none is left ([`crate::bounded_map`]), so a flood of other
+    /// keys pushes out no lock while keys that lose nothing can go.
+    pub fn held(&self) -> bool {
+        self.pair.failures > 0 || self.name.score > 0.0
+    }
 }
 
 /// Forgets failures older than the window.

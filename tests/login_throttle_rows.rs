@@ -170,7 +170,8 @@ fn idle_state_is_forgotten_oldest_first_but_busy_state_is_kept() {
         attempt(&mut t, &format!("login:n{n} 10.0.0.1"), FAIL, T0);
     }
     admitted(t.enter(OTHER_CLIENT, 0, T0)); // its count of one in flight was kept
-                                            // The locked pair was idle: forgotten, so it is admitted again (a lost lock, never a wrong one).
+                                            // The locked pair was idle and the flood's keys hold counts too (no key that holds none was
+                                            // left to go first): forgotten, so it is admitted again (a lost lock, never a wrong one).
     admitted(t.enter(PAIR, 0, T0));
 }
 
@@ -380,4 +381,19 @@ fn a_flood_of_usernames_from_a_locked_client_does_not_push_its_lock_out() {
     assert_eq!(t.enter(PAIR, 0, now + 30.0 * SECOND), Entry::Refuse, "the lock was kept");
     assert!(checked <= 100, "{checked} checks for 20,000 made-up usernames");
     admitted(t.enter("login:other 192.0.2.1", 0, now + 30.0 * SECOND));
+}
+
+#[test]
+fn idle_keys_that_hold_nothing_are_forgotten_before_a_lock() {
+    // Room for 6 keys: the lock's 3 (the pair, the username's and the client's buckets) and an
+    // attempt's own and its predecessor's (a client's bucket and pair).
+    let mut t = LoginThrottle::new(Limits { cache_size: 3, ..LIMITS });
+    for _ in 0..5 {
+        assert!(attempt(&mut t, PAIR, FAIL, T0));
+    }
+    // Many clients logging in: their pairs and buckets hold no count, and go first.
+    for n in 0..50 {
+        assert!(attempt(&mut t, &format!("{NAME} 10.0.{n}.1"), Outcome::Success, T0));
+    }
+    assert_eq!(t.enter(PAIR, 0, T0), Entry::Refuse, "the lock was kept");
 }
