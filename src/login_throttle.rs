@@ -2,9 +2,10 @@
 //! password grant). Elasticsearch has no such throttle; this service runs on the open internet,
 //! so it adds one that stays invisible on the wire: a throttled attempt gets the ordinary
 //! failed-login 401 *without* checking the password (the right password is refused too: that is
-//! what stops the guessing). Two limits apply to every attempt:
+//! what stops the guessing). Three limits apply to every attempt:
 //!
-//! - per client and username (the client's address, as the platform reports it): after
+//! - per client and username (the client: its address, an IPv6 one's /64,
+//!   `crate::throttle_clients`): after
 //!   `threshold` consecutive failures, each further failure locks this client out of this
 //!   username for a back-off that doubles from `base_ms` up to `max_ms`. A success resets the
 //!   count, and failures further apart than `window_ms` start over, so a lock always ends by
@@ -12,6 +13,11 @@
 //! - per username, all clients together: at most `per_username` failed checks per `window_ms`
 //!   (a leaky bucket that drains continuously), which slows a guesser with many addresses. One
 //!   client cannot fill it: its own back-off admits a few failures per window at most.
+//! - per client, all usernames together: at most `per_client` failed checks per `window_ms`, a
+//!   bucket of the same kind (kept in memory only). Without it one client varying the username
+//!   met no back-off: each made-up name cost a (decoy) hash, and its pairs pushed the client's
+//!   own locks out of the map. Checked first, so an attempt it refuses makes no other state: one
+//!   client adds at most two keys (its pair's and the username's) per check it is admitted to.
 //!
 //! Attempts are counted when they START: however many arrive at once, at most `threshold` per
 //! client and username are being checked at a time (one once the back-off has begun); the others
@@ -26,17 +32,18 @@
 //! of a pair ask again ([`LoginThrottle::wake`]) when its first lease ends
 //! ([`LoginThrottle::retry_at`]), so they are admitted then.
 //!
-//! State is per instance, for at most `cache_size` keys of each kind (the least recently used
-//! idle ones are forgotten first; a busy one is kept, so a flood of other keys cannot reset its
-//! count). Only the bucket of a username that exists is shared through the store, so that other
-//! isolates see a username under attack: written at most once per `write_interval_ms`, with a
+//! State is per instance, for at most `cache_size` keys of each kind on average (the least
+//! recently used idle ones are forgotten first, those that hold no count before any that does;
+//! a busy one is kept, so a flood of other keys cannot reset its count, and one client's own
+//! flood is bounded by its bucket). Only the bucket of a username that exists is shared through
+//! the store, so that other isolates see a username under attack: written at most once per `write_interval_ms`, with a
 //! TTL of the window; failures for unknown usernames never write (anonymous traffic costs no
 //! store writes). Of the stored copy and this one the fuller bucket wins.
 
-use serde_json::Value;
-
 use crate::bounded_map::BoundedMap;
-use crate::throttle_leases::{Ids, Lease, Leases, LEASE_MS};
+use crate::throttle_clients::client_slot;
+use crate::throttle_leases::{Ids, Lease, LEASE_MS};
+use crate::throttle_state::{age, level, lock_for, parse_bucket, slots, Slot};
 
 /// The throttle's limits (the service has no setting for them).
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +53,8 @@ pub struct Limits {
     pub max_ms: f64,
     pub window_ms: f64,
     pub per_username: f64,
+    /// Failed checks per window of one client, over all usernames.
+    pub per_client: f64,
     pub write_interval_ms: f64,
     pub cache_size: usize,
     /// How long a place in flight is held without its attempt being ended.
@@ -58,6 +67,7 @@ pub const LIMITS: Limits = Limits {
     max_ms: 5.0 * 60.0 * 1000.0,
     window_ms: 15.0 * 60.0 * 1000.0,
     per_username: 100.0,
+    per_client: 100.0,
     write_interval_ms: 60.0 * 1000.0,
     cache_size: 10_000,
     lease_ms: LEASE_MS,
@@ -76,7 +86,7 @@ pub enum Entry {
 /// What the waiting attempts of a client and username get when a check of theirs ends (or a
 /// lease runs out): the first `admit` of them are admitted (and counted in flight, holding the
 /// leases `first`, `first + 1`, ...) and the rest keep waiting, or all are refused
-/// (`refuse_rest`: a lock began; then `admit` is 0).
+/// (`refuse_rest`: a lock began, or the client's bucket is full; then `admit` is 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Released {
     pub admit: usize,
@@ -107,55 +117,9 @@ pub enum Outcome {
     Abandoned,
 }
 
-#[derive(Default)]
-struct Pair {
-    failures: u32,
-    until: f64,
-    at: f64,
-    in_flight: Leases,
-}
-
-struct Name {
-    score: f64,
-    at: f64,
-    in_flight: Leases,
-    known: bool,
-    dirty: bool,
-    written_at: f64,
-}
-
-impl Default for Name {
-    fn default() -> Self {
-        Name {
-            score: 0.0,
-            at: 0.0,
-            in_flight: Leases::default(),
-            known: false,
-            dirty: false,
-            written_at: f64::NEG_INFINITY,
-        }
-    }
-}
-
-/// One key's state: a client and username's (`pair`), or a username's (`name`), the other half
-/// unused. Both kinds share one map (one set of map code in the wasm); their keys never
-/// collide, a pair's has a space.
-#[derive(Default)]
-struct Slot {
-    pair: Pair,
-    name: Name,
-}
-
-impl Slot {
-    /// Whether an attempt holds a place here at `now` (then the slot is never forgotten).
-    fn busy(&self, now: f64) -> bool {
-        self.pair.in_flight.live(now) || self.name.in_flight.live(now)
-    }
-}
-
 pub struct LoginThrottle {
     limits: Limits,
-    /// Both kinds of state, at most `cache_size` of each on average.
+    /// Every kind of state (pairs, usernames, clients), at most `cache_size` of each on average.
     state: BoundedMap<Slot>,
     leases: Ids,
 }
@@ -167,7 +131,7 @@ impl LoginThrottle {
 
     /// The state of `key` (a pair's or a name's), with the places whose lease ended forgotten.
     fn slot(&mut self, key: &str, now: f64) -> &mut Slot {
-        let slot = self.state.get(key, |slot| slot.busy(now));
+        let slot = self.state.get(key, |slot| slot.busy(now), Slot::held);
         slot.pair.in_flight.expire(now);
         slot.name.in_flight.expire(now);
         slot
@@ -180,36 +144,55 @@ impl LoginThrottle {
 
     /// An attempt of `pair` (the host's key for a client and username: the username's throttle
     /// key, a space, the client's address) asks to be checked, with `waiting` attempts of it already waiting.
-    pub fn enter(&mut self, pair: &str, waiting: usize, now: f64) -> Entry {
+    pub fn enter(&mut self, pair_key: &str, waiting: usize, now: f64) -> Entry {
         let limits = self.limits;
-        let pair = &mut self.state.get(pair, |slot| slot.busy(now)).pair;
+        // The client's bucket first: an attempt it refuses makes no state for its pair or
+        // username, so one client cannot push its own back-off out of the map with a flood of
+        // usernames (it makes two entries per check its bucket admits).
+        let client = client_slot(pair_key);
+        if self.client_room(&client, now) == 0 {
+            return Entry::Refuse;
+        }
+        let pair = &mut self.state.get(pair_key, |slot| slot.busy(now), Slot::held).pair;
         pair.in_flight.expire(now);
         age(pair, &limits, now);
         if pair.until > now {
             return Entry::Refuse;
         }
-        if pair.in_flight.len() < slots(pair, &limits) && waiting == 0 {
-            let lease = self.leases.next(now);
-            pair.in_flight.take(lease, now, limits.lease_ms);
-            return Entry::Admit(lease);
+        if pair.in_flight.len() >= slots(pair, &limits) || waiting > 0 {
+            return Entry::Wait;
         }
-        Entry::Wait
+        let lease = self.leases.next(now);
+        pair.in_flight.take(lease, now, limits.lease_ms);
+        self.slot(&client, now).name.in_flight.take(lease, now, limits.lease_ms);
+        Entry::Admit(lease)
+    }
+
+    /// How many more checks the client's bucket (`client`, its key) has room for: its failures
+    /// and its places in flight count.
+    fn client_room(&mut self, client: &str, now: f64) -> usize {
+        let limits = self.limits;
+        let bucket = &self.slot(client, now).name;
+        let used = level(bucket.score, bucket.at, limits.per_client, &limits, now) + bucket.in_flight.len() as f64;
+        (limits.per_client - used).floor().max(0.0) as usize
     }
 
     /// The attempt of the pair holding `lease` has ended (its place freed, unless its lease ran
     /// out: then it frees nothing): what the pair's `waiting` attempts get.
     pub fn leave(&mut self, pair: &str, lease: Lease, waiting: usize, now: f64) -> Released {
         self.slot(pair, now).pair.in_flight.free(lease);
+        self.slot(&client_slot(pair), now).name.in_flight.free(lease);
         self.wake(pair, waiting, now)
     }
 
     /// What the pair's `waiting` attempts get now: the host asks when a place may have freed
     /// (an attempt ended, [`Self::leave`], or a lease ran out, [`Self::retry_at`]).
-    pub fn wake(&mut self, pair: &str, waiting: usize, now: f64) -> Released {
+    pub fn wake(&mut self, pair_key: &str, waiting: usize, now: f64) -> Released {
         let limits = self.limits;
         let mut released = Released::default();
-        let slot = self.state.get(pair, |slot| slot.busy(now));
-        let pair = &mut slot.pair;
+        let client = client_slot(pair_key);
+        let room = self.client_room(&client, now);
+        let pair = &mut self.state.get(pair_key, |slot| slot.busy(now), Slot::held).pair;
         pair.in_flight.expire(now);
         while released.admit < waiting {
             age(pair, &limits, now);
@@ -220,12 +203,22 @@ impl LoginThrottle {
             if pair.in_flight.len() >= slots(pair, &limits) {
                 break;
             }
+            if released.admit >= room {
+                // The client's bucket is full: refused now, unless some were admitted (then
+                // the rest wait for the next release, which refuses them).
+                released.refuse_rest = released.admit == 0;
+                break;
+            }
             let lease = self.leases.next(now);
             if released.admit == 0 {
                 released.first = lease;
             }
             pair.in_flight.take(lease, now, limits.lease_ms);
             released.admit += 1;
+        }
+        let bucket = &mut self.slot(&client, now).name;
+        for lease in (0..released.admit as Lease).map(|n| released.first.saturating_add(n)) {
+            bucket.in_flight.take(lease, now, limits.lease_ms);
         }
         released
     }
@@ -244,11 +237,15 @@ impl LoginThrottle {
         let name = &mut self.slot(key, now).name;
         if let Some((score, at)) = stored.and_then(parse_bucket) {
             name.known = true; // only known usernames are ever stored
-            if level(score, at, &limits, now) > level(name.score, name.at, &limits, now) {
+            if level(score, at, limits.per_username, &limits, now)
+                > level(name.score, name.at, limits.per_username, &limits, now)
+            {
                 (name.score, name.at, name.dirty) = (score, at, false);
             }
         }
-        if level(name.score, name.at, &limits, now) + name.in_flight.len() as f64 + 1.0 > limits.per_username {
+        if level(name.score, name.at, limits.per_username, &limits, now) + name.in_flight.len() as f64 + 1.0
+            > limits.per_username
+        {
             return false;
         }
         name.in_flight.take(lease, now, limits.lease_ms);
@@ -265,7 +262,10 @@ impl LoginThrottle {
             name.known = true;
         }
         if let Outcome::Failure { .. } = outcome {
-            (name.score, name.at, name.dirty) = (level(name.score, name.at, &limits, now) + 1.0, now, true);
+            (name.score, name.at, name.dirty) =
+                (level(name.score, name.at, limits.per_username, &limits, now) + 1.0, now, true);
+            let client = &mut self.slot(&client_slot(pair), now).name;
+            (client.score, client.at) = (level(client.score, client.at, limits.per_client, &limits, now) + 1.0, now);
         }
         let pair = &mut self.slot(pair, now).pair;
         match outcome {
@@ -363,36 +363,6 @@ impl LoginThrottle {
     /// A write of [`Self::take_write`] failed (a 429 or a failing store): a later attempt
     /// writes it.
     pub fn unwritten(&mut self, key: &str) {
-        self.state.get(key, |_| true).name.dirty = true; // no clock here: forgets nothing
+        self.state.get(key, |_| true, Slot::held).name.dirty = true; // no clock here: forgets nothing
     }
-}
-
-/// Forgets failures older than the window.
-fn age(pair: &mut Pair, limits: &Limits, now: f64) {
-    if pair.failures > 0 && now - pair.at > limits.window_ms {
-        (pair.failures, pair.until) = (0, 0.0);
-    }
-}
-
-/// How many attempts of a pair may be checked at once: the failures left before the back-off.
-fn slots(pair: &Pair, limits: &Limits) -> usize {
-    limits.threshold.saturating_sub(pair.failures).max(1) as usize
-}
-
-fn lock_for(failures: u32, limits: &Limits) -> f64 {
-    let Some(over) = failures.checked_sub(limits.threshold) else { return 0.0 };
-    (limits.base_ms * 2f64.powi(over.min(40) as i32)).min(limits.max_ms)
-}
-
-/// The bucket's level at `now`: it drains `per_username` per window, continuously.
-fn level(score: f64, at: f64, limits: &Limits, now: f64) -> f64 {
-    let drained = (now - at).max(0.0) * limits.per_username / limits.window_ms;
-    (score - drained).max(0.0)
-}
-
-/// A stored bucket `{"score","at"}`, or None for one that does not parse (then it is ignored).
-fn parse_bucket(text: &str) -> Option<(f64, f64)> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let number = |name: &str| value.get(name).and_then(Value::as_f64).filter(|n| n.is_finite());
-    Some((number("score")?, number("at")?))
 }

@@ -170,7 +170,8 @@ fn idle_state_is_forgotten_oldest_first_but_busy_state_is_kept() {
         attempt(&mut t, &format!("login:n{n} 10.0.0.1"), FAIL, T0);
     }
     admitted(t.enter(OTHER_CLIENT, 0, T0)); // its count of one in flight was kept
-                                            // The locked pair was idle: forgotten, so it is admitted again (a lost lock, never a wrong one).
+                                            // The locked pair was idle and the flood's keys hold counts too (no key that holds none was
+                                            // left to go first): forgotten, so it is admitted again (a lost lock, never a wrong one).
     admitted(t.enter(PAIR, 0, T0));
 }
 
@@ -322,4 +323,77 @@ fn an_abandoned_attempt_frees_its_places_at_once_and_a_check_that_still_ends_cou
     t.finish(PAIR, NAME, woken.first, FAIL, 0, T0);
     assert_eq!(t.enter(PAIR, 0, T0 + 1.5 * SECOND), Entry::Refuse);
     admitted(t.enter(PAIR, 0, T0 + 2.0 * SECOND));
+}
+
+/// One whole attempt of `client` for the username `name`, as [`attempt`] makes for `NAME`.
+fn attempt_for(t: &mut LoginThrottle, name: &str, client: &str, outcome: Outcome, now: f64) -> bool {
+    let pair = format!("{name} {client}");
+    let Entry::Admit(lease) = t.enter(&pair, 0, now) else { return false };
+    if !t.admit_name(name, lease, None, now) {
+        t.leave(&pair, lease, 0, now);
+        return false;
+    }
+    t.end(&pair, name, lease, outcome, now);
+    t.leave(&pair, lease, 0, now);
+    true
+}
+
+#[test]
+fn one_client_has_at_most_one_hundred_failed_checks_per_window_over_all_usernames() {
+    let mut t = LoginThrottle::new(LIMITS);
+    let checked = (0..1000)
+        .filter(|n| attempt_for(&mut t, &format!("login:n{n}"), "192.0.2.1", Outcome::Failure { known: false }, T0))
+        .count();
+    assert_eq!(checked, 100, "1,000 made-up usernames from one address: 100 checks");
+    // Refused before the pair is looked at: the right password too, while the bucket is full.
+    assert!(!attempt_for(&mut t, NAME, "192.0.2.1", Outcome::Success, T0));
+    assert!(attempt_for(&mut t, NAME, "192.0.2.2", Outcome::Success, T0), "another client is not");
+    // It drains as a username's does: one check per 9 s.
+    assert!(!attempt_for(&mut t, "login:late", "192.0.2.1", FAIL, T0 + 8.0 * SECOND));
+    assert!(attempt_for(&mut t, "login:late", "192.0.2.1", FAIL, T0 + 9.0 * SECOND));
+    // Places in flight count: 100 admitted at once (different usernames), the 101st refused.
+    let mut t = LoginThrottle::new(LIMITS);
+    for n in 0..100 {
+        admitted(t.enter(&format!("login:n{n} 192.0.2.1"), 0, T0));
+    }
+    assert_eq!(t.enter("login:n100 192.0.2.1", 0, T0), Entry::Refuse);
+}
+
+#[test]
+fn a_flood_of_usernames_from_a_locked_client_does_not_push_its_lock_out() {
+    // The default map (20,000 entries): 14 failures lock the pair for 256 s, then the client
+    // sends 20,000 logins for made-up usernames.
+    let mut t = LoginThrottle::new(LIMITS);
+    for _ in 0..5 {
+        assert!(attempt(&mut t, PAIR, FAIL, T0));
+    }
+    let mut now = T0;
+    let mut lock = SECOND;
+    for _ in 0..9 {
+        now += lock + 1.0;
+        assert!(attempt(&mut t, PAIR, FAIL, now));
+        lock *= 2.0;
+    }
+    let checked = (0..20_000)
+        .filter(|n| attempt_for(&mut t, &format!("login:junk{n}"), "192.0.2.1", Outcome::Failure { known: false }, now))
+        .count();
+    // 30 s later the client's bucket has room again (one per 9 s); the pair's lock still holds.
+    assert_eq!(t.enter(PAIR, 0, now + 30.0 * SECOND), Entry::Refuse, "the lock was kept");
+    assert!(checked <= 100, "{checked} checks for 20,000 made-up usernames");
+    admitted(t.enter("login:other 192.0.2.1", 0, now + 30.0 * SECOND));
+}
+
+#[test]
+fn idle_keys_that_hold_nothing_are_forgotten_before_a_lock() {
+    // Room for 6 keys: the lock's 3 (the pair, the username's and the client's buckets) and an
+    // attempt's own and its predecessor's (a client's bucket and pair).
+    let mut t = LoginThrottle::new(Limits { cache_size: 3, ..LIMITS });
+    for _ in 0..5 {
+        assert!(attempt(&mut t, PAIR, FAIL, T0));
+    }
+    // Many clients logging in: their pairs and buckets hold no count, and go first.
+    for n in 0..50 {
+        assert!(attempt(&mut t, &format!("{NAME} 10.0.{n}.1"), Outcome::Success, T0));
+    }
+    assert_eq!(t.enter(PAIR, 0, T0), Entry::Refuse, "the lock was kept");
 }

@@ -2,6 +2,7 @@
 //! host keeps the attempts that wait (its promises) and says how many wait; every count and
 //! decision is the core's. After a trap replaces the instance the host makes a new, empty one.
 //!
+//! The host names a client and username with `pair` (the core says who is one client).
 //! An attempt is one call when it is refused or known to succeed (a cached login) and two when
 //! its password is checked (`start`, `finish`); a waiting one adds `resume`. Each answers a step
 //! (0 admitted, 1 to wait, 2 refused, 3 done) plus [`WRITE`] when the username's bucket is due
@@ -14,6 +15,7 @@
 use wasm_bindgen::prelude::*;
 
 use crate::login_throttle::{self, Outcome, Released, Step, LIMITS};
+use crate::throttle_clients;
 use crate::throttle_leases::Lease;
 
 /// Added to a step: the username's bucket is due to be stored.
@@ -36,6 +38,12 @@ impl LoginThrottle {
     #[wasm_bindgen(js_name = ttlSeconds)]
     pub fn ttl_seconds(&self) -> u32 {
         u32::try_from(self.throttle.ttl_seconds()).unwrap_or(u32::MAX)
+    }
+
+    /// The key of a client and username (`pair` below) for the username's throttle key and the
+    /// address the host vouches for: an IPv6 client is its /64 (`crate::throttle_clients`).
+    pub fn pair(&self, key: &str, address: Option<String>) -> String {
+        throttle_clients::pair_key(key, address.as_deref())
     }
 
     /// `pair`: the username's throttle key (`key`) and the client, as the host groups waiting

@@ -297,3 +297,40 @@ test("the Node server keys the throttle on the socket's peer address", { timeout
     await server.stop();
   }
 });
+
+test("an IPv6 client is its /64: 120 guesses from one /64 cost 5 hashes and leave the username's bucket to its owner", async (t) => {
+  const s = await setup();
+  const { derivations } = await withDerivations(async () => {
+    for (let i = 1; i <= 120; i++)
+      assert.equal((await viaBasic({ ...s, call: from(s, `2001:db8:1:2::${i.toString(16)}`) }, WRONG)).status, 401);
+  });
+  t.diagnostic(`${derivations} hashes for 120 wrong logins from 120 addresses of one /64`);
+  assert.equal(derivations, 5, "one client: 5 checks, then its back-off");
+  // Every text form of an address in that /64 is the same locked client, the right password too.
+  for (const address of ["2001:DB8:1:2:ffff:ffff:ffff:ffff", "[2001:db8:1:2::99]:443"])
+    assert.equal((await viaBasic({ ...s, call: from(s, address) }, PW)).status, 401, address);
+  // The owner, from another address or another /64, is let in: the bucket was not filled.
+  assert.equal((await viaBasic({ ...s, call: from(s, "198.51.100.7") }, PW)).status, 200);
+  assert.equal((await viaBasic({ ...s, call: from(s, "2001:db8:1:3::1") }, PW)).status, 200);
+  // An IPv4-mapped address is the IPv4 client: locked with it.
+  await fail({ ...s, call: from(s, "192.0.2.44") }, 5);
+  assert.equal((await viaBasic({ ...s, call: from(s, "::ffff:192.0.2.44") }, PW)).status, 401);
+});
+
+test("one address's failed logins over all usernames: 300 made-up usernames cost 100 hashes, then it is refused", async (t) => {
+  const s = await setup();
+  const attacker = { ...s, call: from(s, "203.0.113.66") };
+  await viaBasic(s, WRONG, "made-up"); // the decoy hash is made once, from elsewhere
+  const { derivations } = await withDerivations(async () => {
+    for (let i = 0; i < 300; i++) assert.equal((await viaBasic(attacker, WRONG, `made-up-${i}`)).status, 401);
+  });
+  t.diagnostic(`${derivations} hashes for 300 wrong logins for made-up usernames from one address`);
+  assert.equal(derivations, 100);
+  // Full: the address is refused unhashed for any username, the right password too; others are not.
+  const full = await withDerivations(() => viaBasic(attacker, PW));
+  assert.deepEqual([full.result.status, full.derivations], [401, 0]);
+  assert.equal((await viaBasic({ ...s, call: from(s, "198.51.100.7") }, PW)).status, 200);
+  // Its bucket drains like a username's, one check per 9 s.
+  s.clock.t += 9 * SECOND;
+  assert.equal((await viaBasic(attacker, PW)).status, 200);
+});

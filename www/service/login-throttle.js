@@ -10,7 +10,7 @@
 // and on workerd an admitted one frees its places (below).
 import { attempt, requestScopedTimers } from "../kv-guard.js";
 
-/** A request's client key: the address its host vouches for, cut to bound the keys, else "unknown". */
+/** A request's client: the address its host vouches for, cut, else "unknown" (the core keys it: an IPv6 one by its /64). */
 export const clientKey = (address) => (typeof address === "string" && address !== "" ? address.slice(0, 64) : "unknown");
 
 // The core's steps (src/wasm/throttle.rs), and its flag for a bucket due to be stored.
@@ -116,7 +116,7 @@ export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = 
     const stored = await read(key);
     if (signal?.aborted) return REFUSED_ATTEMPT;
     // From here to "start" nothing awaits, so parallel attempts are counted one by one.
-    const pairKey = `${key} ${clientAddress}`;
+    const pairKey = core("pair", key, clientAddress);
     const waiting = () => queues.get(pairKey)?.length ?? 0;
     let step = core("start", pairKey, key, stored, waiting(), known, now());
     let lease = step === ADMITTED ? core("lease") : null;
