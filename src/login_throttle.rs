@@ -5,11 +5,11 @@
 //! what stops the guessing). Three limits apply to every attempt:
 //!
 //! - per client and username (the client: its address, an IPv6 one's /64,
-//!   `crate::throttle_clients`): after
-//!   `threshold` consecutive failures, each further failure locks this client out of this
-//!   username for a back-off that doubles from `base_ms` up to `max_ms`. A success resets the
-//!   count, and failures further apart than `window_ms` start over, so a lock always ends by
-//!   itself. Keyed by client, a stranger's guesses never lock the real owner out.
+//!   `crate::throttle_clients`): after `threshold` consecutive failures, each further failure
+//!   locks this client out of this username for a back-off that doubles from `base_ms` up to
+//!   `max_ms`. A success resets the count, and failures further apart than `window_ms` start
+//!   over, so a lock always ends by itself. Keyed by client, a stranger's guesses never lock the
+//!   real owner out.
 //! - per username, all clients together: at most `per_username` failed checks per `window_ms`
 //!   (a leaky bucket that drains continuously), which slows a guesser with many addresses. One
 //!   client cannot fill it: its own back-off admits a few failures per window at most.
@@ -18,6 +18,7 @@
 //!   met no back-off: each made-up name cost a (decoy) hash, and its pairs pushed the client's
 //!   own locks out of the map. Checked first, so an attempt it refuses makes no other state: one
 //!   client adds at most two keys (its pair's and the username's) per check it is admitted to.
+//!   The unknown client (no address given: everyone) has no such bucket.
 //!
 //! Attempts are counted when they START: however many arrive at once, at most `threshold` per
 //! client and username are being checked at a time (one once the back-off has begun); the others
@@ -36,9 +37,10 @@
 //! recently used idle ones are forgotten first, those that hold no count before any that does;
 //! a busy one is kept, so a flood of other keys cannot reset its count, and one client's own
 //! flood is bounded by its bucket). Only the bucket of a username that exists is shared through
-//! the store, so that other isolates see a username under attack: written at most once per `write_interval_ms`, with a
-//! TTL of the window; failures for unknown usernames never write (anonymous traffic costs no
-//! store writes). Of the stored copy and this one the fuller bucket wins.
+//! the store, so that other isolates see a username under attack: written at most once per
+//! `write_interval_ms`, with a TTL of the window; failures for unknown usernames never write
+//! (anonymous traffic costs no store writes). Of the stored copy and this one the fuller bucket
+//! wins.
 
 use crate::bounded_map::BoundedMap;
 use crate::throttle_clients::client_slot;
@@ -150,7 +152,7 @@ impl LoginThrottle {
         // username, so one client cannot push its own back-off out of the map with a flood of
         // usernames (it makes two entries per check its bucket admits).
         let client = client_slot(pair_key);
-        if self.client_room(&client, now) == 0 {
+        if self.client_room(client.as_deref(), now) == 0 {
             return Entry::Refuse;
         }
         let pair = &mut self.state.get(pair_key, |slot| slot.busy(now), Slot::held).pair;
@@ -164,13 +166,16 @@ impl LoginThrottle {
         }
         let lease = self.leases.next(now);
         pair.in_flight.take(lease, now, limits.lease_ms);
-        self.slot(&client, now).name.in_flight.take(lease, now, limits.lease_ms);
+        if let Some(client) = &client {
+            self.slot(client, now).name.in_flight.take(lease, now, limits.lease_ms);
+        }
         Entry::Admit(lease)
     }
 
     /// How many more checks the client's bucket (`client`, its key) has room for: its failures
-    /// and its places in flight count.
-    fn client_room(&mut self, client: &str, now: f64) -> usize {
+    /// and its places in flight count. The unknown client has no bucket.
+    fn client_room(&mut self, client: Option<&str>, now: f64) -> usize {
+        let Some(client) = client else { return usize::MAX };
         let limits = self.limits;
         let bucket = &self.slot(client, now).name;
         let used = level(bucket.score, bucket.at, limits.per_client, &limits, now) + bucket.in_flight.len() as f64;
@@ -181,7 +186,9 @@ impl LoginThrottle {
     /// out: then it frees nothing): what the pair's `waiting` attempts get.
     pub fn leave(&mut self, pair: &str, lease: Lease, waiting: usize, now: f64) -> Released {
         self.slot(pair, now).pair.in_flight.free(lease);
-        self.slot(&client_slot(pair), now).name.in_flight.free(lease);
+        if let Some(client) = client_slot(pair) {
+            self.slot(&client, now).name.in_flight.free(lease);
+        }
         self.wake(pair, waiting, now)
     }
 
@@ -191,7 +198,7 @@ impl LoginThrottle {
         let limits = self.limits;
         let mut released = Released::default();
         let client = client_slot(pair_key);
-        let room = self.client_room(&client, now);
+        let room = self.client_room(client.as_deref(), now);
         let pair = &mut self.state.get(pair_key, |slot| slot.busy(now), Slot::held).pair;
         pair.in_flight.expire(now);
         while released.admit < waiting {
@@ -216,9 +223,11 @@ impl LoginThrottle {
             pair.in_flight.take(lease, now, limits.lease_ms);
             released.admit += 1;
         }
-        let bucket = &mut self.slot(&client, now).name;
-        for lease in (0..released.admit as Lease).map(|n| released.first.saturating_add(n)) {
-            bucket.in_flight.take(lease, now, limits.lease_ms);
+        if let Some(client) = &client {
+            let bucket = &mut self.slot(client, now).name;
+            for lease in (0..released.admit as Lease).map(|n| released.first.saturating_add(n)) {
+                bucket.in_flight.take(lease, now, limits.lease_ms);
+            }
         }
         released
     }
@@ -264,8 +273,11 @@ impl LoginThrottle {
         if let Outcome::Failure { .. } = outcome {
             (name.score, name.at, name.dirty) =
                 (level(name.score, name.at, limits.per_username, &limits, now) + 1.0, now, true);
-            let client = &mut self.slot(&client_slot(pair), now).name;
-            (client.score, client.at) = (level(client.score, client.at, limits.per_client, &limits, now) + 1.0, now);
+            if let Some(client) = client_slot(pair) {
+                let client = &mut self.slot(&client, now).name;
+                (client.score, client.at) =
+                    (level(client.score, client.at, limits.per_client, &limits, now) + 1.0, now);
+            }
         }
         let pair = &mut self.slot(pair, now).pair;
         match outcome {

@@ -11,13 +11,15 @@ use std::net::{IpAddr, Ipv6Addr};
 /// that keys stay bounded whatever the host passes.
 const MAX_TEXT: usize = 64;
 
+/// The client of an attempt whose host gave no address: everyone at once.
+pub const UNKNOWN: &str = "unknown";
+
 /// The client of `address`: an IPv4 address in its usual form, an IPv6 one as its /64
-/// (`2001:db8:1:2::/64`), text that is no address as it is (cut), none or empty `unknown` (one
-/// client for all).
+/// (`2001:db8:1:2::/64`), text that is no address as it is (cut), none or empty [`UNKNOWN`].
 pub fn client_key(address: Option<&str>) -> String {
     let text = address.unwrap_or("").trim();
     if text.is_empty() {
-        return "unknown".to_string();
+        return UNKNOWN.to_string();
     }
     match parse(text) {
         Some(IpAddr::V4(v4)) => v4.to_string(),
@@ -39,9 +41,12 @@ pub fn pair_key(key: &str, address: Option<&str>) -> String {
 }
 
 /// The key of the client's own bucket, from its pair's key: it has a space, as a pair's does,
-/// but no username's key is `client`, so it meets neither a pair's nor a username's.
-pub fn client_slot(pair: &str) -> String {
-    format!("client {}", pair.split_once(' ').map_or("", |(_, client)| client))
+/// but no username's key is `client`, so it meets neither a pair's nor a username's. None for
+/// the [`UNKNOWN`] client: being everyone, its bucket would refuse every username to every
+/// client after 100 failed logins (its pairs' back-offs and the usernames' buckets still apply).
+pub fn client_slot(pair: &str) -> Option<String> {
+    let client = pair.split_once(' ').map_or("", |(_, client)| client);
+    (client != UNKNOWN).then(|| format!("client {client}"))
 }
 
 /// An address in any of its text forms: bracketed (`[2001:db8::1]`, with a `:port` after it or
@@ -106,7 +111,8 @@ mod tests {
     #[test]
     fn pairs_and_client_buckets_have_their_own_keys() {
         assert_eq!(pair_key("login:x", Some("2001:db8::9")), "login:x 2001:db8::/64");
-        assert_eq!(client_slot("login:x 2001:db8::/64"), "client 2001:db8::/64");
-        assert_eq!(client_slot("login:x odd text"), "client odd text");
+        assert_eq!(client_slot("login:x 2001:db8::/64").as_deref(), Some("client 2001:db8::/64"));
+        assert_eq!(client_slot("login:x odd text").as_deref(), Some("client odd text"));
+        assert_eq!(client_slot(&pair_key("login:x", None)), None, "the unknown client has no bucket");
     }
 }

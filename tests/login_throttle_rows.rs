@@ -360,6 +360,18 @@ fn one_client_has_at_most_one_hundred_failed_checks_per_window_over_all_username
 }
 
 #[test]
+fn the_unknown_client_has_no_bucket_of_its_own() {
+    // A host that passes no address makes every request one client: a bucket for it would
+    // refuse every username to everyone after 100 failed logins.
+    let mut t = LoginThrottle::new(LIMITS);
+    let checked = (0..300)
+        .filter(|n| attempt_for(&mut t, &format!("login:n{n}"), "unknown", Outcome::Failure { known: false }, T0))
+        .count();
+    assert_eq!(checked, 300, "300 made-up usernames without an address: each checked");
+    assert!(attempt_for(&mut t, NAME, "unknown", Outcome::Success, T0), "another username still logs in");
+}
+
+#[test]
 fn a_flood_of_usernames_from_a_locked_client_does_not_push_its_lock_out() {
     // The default map (20,000 entries): 14 failures lock the pair for 256 s, then the client
     // sends 20,000 logins for made-up usernames.
