@@ -27,9 +27,12 @@ use crate::roles::{lowercase, IndexGroup, Role, RoleTable, SUPERUSER};
 /// has-privileges request may ask for.
 pub const MAX_CHECKS: usize = 1000;
 
-/// The caller's roles that the table knows, in the order assigned.
+/// The caller's roles that the table knows, in the order assigned, once each (ES resolves a
+/// set of role names; a role named again adds nothing, and a user could name one 100,000 times).
 pub(crate) fn effective<'a>(roles: &'a RoleTable, assigned: &'a [String]) -> Vec<(&'a str, &'a Role)> {
-    assigned.iter().filter_map(|name| roles.get(name).map(|role| (name.as_str(), role))).collect()
+    let mut seen = std::collections::BTreeSet::new();
+    let known = assigned.iter().filter_map(|name| roles.get(name).map(|role| (name.as_str(), role)));
+    known.filter(|(name, _)| seen.insert(*name)).collect()
 }
 
 /// Java's `String.compareTo`: UTF-16 code units.
@@ -335,4 +338,15 @@ pub fn check_request(roles: &RoleTable, principal: &Value, target: &str, body: &
         return illegal_argument("users may only check the privileges of their own account");
     }
     has_privileges(roles, username, &assigned, &check)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_role_named_again_is_resolved_once() {
+        let table = super::RoleTable::new();
+        let assigned: Vec<String> = ["viewer", "nope", "viewer", "editor", "viewer"].map(String::from).to_vec();
+        let names: Vec<&str> = super::effective(&table, &assigned).into_iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["viewer", "editor"]);
+    }
 }
