@@ -114,10 +114,17 @@ enum Verdict<'a> {
 fn evaluate<'a>(filters: &[&'a Node], name: &str, inclusive: bool) -> Verdict<'a> {
     let mut next = Vec::new();
     for filter in filters {
+        counted();
         if filter.matches(name, &mut next) {
             return if inclusive { Verdict::All } else { Verdict::Drop };
         }
     }
+    // The nodes below a name are a set: a `**` node passes on itself and its children, so with
+    // `**.**.…` a list of them would double at every level of the response (exponential in its
+    // depth); as a set they are at most the tree's nodes. Only whether some node matches counts.
+    let address = |node: &&Node| std::ptr::from_ref::<Node>(*node) as usize;
+    crate::sorting::sort_by(&mut next, |a, b| address(a).cmp(&address(b)));
+    next.dedup_by(|a, b| std::ptr::eq(*a, *b));
     match (next.is_empty(), inclusive) {
         (false, _) => Verdict::Partial(next),
         (true, true) => Verdict::Drop,
@@ -211,10 +218,42 @@ impl FilterPath {
     }
 }
 
+// Counts the filter nodes matched against names (the tests' step count).
+#[cfg(test)]
+thread_local! {
+    static MATCHES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn counted() {
+    #[cfg(test)]
+    MATCHES.with(|c| c.set(c.get() + 1));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn repeated_double_wildcards_cost_linear_steps() {
+        // 18 levels of objects, `zzz` at the bottom: each `**` used to put itself and its child
+        // in the next level's list, so 6 of them made 52,959 matches here.
+        let mut body = json!({"zzz": 1, "other": 2});
+        for level in 0..18 {
+            body = json!({ format!("k{level}"): body, "n": level });
+        }
+        let filter = FilterPath::parse(&format!("{}.zzz", ["**"; 6].join(".")));
+        MATCHES.with(|c| c.set(0));
+        let out = filter.map(|f| f.apply(&body));
+        let matches = MATCHES.with(std::cell::Cell::get);
+        // At most the 8 nodes of the tree for each of the 38 names.
+        assert!(matches <= 38 * 8, "{matches} matches");
+        let mut expected = json!({"zzz": 1});
+        for level in 0..18 {
+            expected = json!({ format!("k{level}"): expected });
+        }
+        assert_eq!(out, Some(expected));
+    }
 
     fn body() -> Value {
         json!({
@@ -313,5 +352,45 @@ mod tests {
             assert_eq!(glob_match(pattern, name), expected, "{pattern} {name}");
         }
         assert!(!glob_match("a*a", "a") && !glob_match("b*", "abc") && !glob_match("abc", "ab"));
+    }
+    #[test]
+    fn double_wildcards_row_by_row() {
+        // The results of the list-based matching, kept by the set-based one.
+        let body = json!({
+            "access_token": "a", "type": "Bearer",
+            "authentication": {"username": "elastic", "roles": ["superuser", {"type": "x"}],
+                "metadata": {"a": {"type": 1, "b": {"type": 2, "name": "n", "c": {"d": {"type": 3}}}},
+                    "x": [{"name": 1}, {"type": 2}]},
+                "authentication_realm": {"name": "reserved", "type": "reserved"},
+                "lookup_realm": {"name": "reserved", "type": "reserved"}},
+            "tokens": [{"id": 1, "name": "x", "type": {"type": 1}}, {"id": 2}, 3], "empty": [], "e": {}
+        });
+        let rows = [
+            (
+                r#"**.**.**.type"#,
+                r#"{"authentication":{"metadata":{"a":{"type":1,"b":{"type":2,"c":{"d":{"type":3}}}},"x":[{"type":2}]}}}"#,
+            ),
+            (
+                r#"authentication.**.name"#,
+                r#"{"authentication":{"metadata":{"a":{"b":{"name":"n"}},"x":[{"name":1}]},"authentication_realm":{"name":"reserved"},"lookup_realm":{"name":"reserved"}}}"#,
+            ),
+            (r#"**.a.**.type"#, r#"{"authentication":{"metadata":{"a":{"b":{"type":2,"c":{"d":{"type":3}}}}}}}"#),
+            (r#"**.metadata.**.c"#, r#"{"authentication":{"metadata":{"a":{"b":{"c":{"d":{"type":3}}}}}}}"#),
+            (r#"**.x.**"#, r#"{"authentication":{"metadata":{"x":[{"name":1},{"type":2}]}}}"#),
+            (
+                r#"*.**.*.type"#,
+                r#"{"authentication":{"metadata":{"a":{"type":1,"b":{"type":2,"c":{"d":{"type":3}}}},"x":[{"type":2}]}}}"#,
+            ),
+            (
+                r#"**.d.type,**.b.type"#,
+                r#"{"authentication":{"metadata":{"a":{"b":{"type":2,"c":{"d":{"type":3}}}}}}}"#,
+            ),
+            (r#"**.e.**"#, r#"{}"#),
+            (r#"tokens.**.type"#, r#"{"tokens":[{"type":{"type":1}}]}"#),
+        ];
+        for (filter, expected) in rows {
+            let got = FilterPath::parse(filter).map(|f| f.apply(&body).to_string());
+            assert_eq!(got.as_deref(), Some(expected), "filter_path={filter}");
+        }
     }
 }

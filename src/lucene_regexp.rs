@@ -1,9 +1,11 @@
 //! Index and action patterns written `/.../` in a role: a Lucene regular expression, as ES's
 //! `Automatons.pattern` reads them (`RegExp.ALL` with the complement `~`), matched against the
-//! whole name. ES builds an automaton; here a pattern is parsed into a tree and matched by sets
-//! of end positions (for each node and start, the ends it can reach), which handles complement
-//! and intersection without determinising, in time polynomial in the name's length whatever
-//! the pattern (names are at most [`MAX_NAME_CHARS`] characters, patterns [`MAX_PATTERN_CHARS`]).
+//! whole name. ES builds an automaton; here a pattern is parsed into a tree and matched as a
+//! relation between positions of the name (for each start, the ends a node can reach), built
+//! bottom-up without backtracking (`lucene_regexp_matcher.rs`), which handles complement and
+//! intersection without determinising. The work is counted: past [`MAX_STEPS`] a pattern is too
+//! complex, as ES's automaton is past Lucene's determinize work limit (names are at most
+//! [`MAX_NAME_CHARS`] characters, patterns [`MAX_PATTERN_CHARS`]).
 //!
 //! The syntax (Lucene's `RegExp`): `|` union, `&` intersection, concatenation, `?` `*` `+`
 //! `{n}` `{n,}` `{n,m}` repeats, `~` complement, `[...]` and `[^...]` classes with ranges, `.`
@@ -11,14 +13,16 @@
 //! decimal interval, `()` the empty string, `\` to escape. Named automata (`<name>`) are not
 //! supported: such a pattern matches nothing.
 
-use std::collections::BTreeMap;
-
 /// ES's index names are at most 255 bytes; longer text is never matched by a regular expression.
 pub const MAX_NAME_CHARS: usize = 255;
 pub const MAX_PATTERN_CHARS: usize = 1000;
 
 /// Repeat counts above this make the pattern invalid (it matches nothing): they bound the work.
 const MAX_REPEAT: usize = 255;
+
+#[path = "lucene_regexp_matcher.rs"]
+mod matcher;
+use matcher::Matcher;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
@@ -49,159 +53,51 @@ enum Node {
 }
 
 /// Whether `pattern` (the text between the slashes) matches all of `text`; a pattern that does
-/// not parse matches nothing.
+/// not parse, or that is too complex to match within [`MAX_STEPS`], matches nothing.
 pub fn matches(pattern: &str, text: &str) -> bool {
+    try_matches(pattern, text).unwrap_or(false)
+}
+
+/// A pattern whose match would take more than [`MAX_STEPS`]: ES's counterpart is Lucene's
+/// `TooComplexToDeterminizeException` from building the pattern's automaton.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooComplex;
+
+impl TooComplex {
+    /// Lucene's message for a regular expression whose automaton is too costly to determinize
+    /// (`DEFAULT_DETERMINIZE_WORK_LIMIT`, which ES's `Automatons` uses for `/regex/` patterns).
+    pub fn message(pattern: &str) -> String {
+        format!("Determinizing {pattern} would require more than {DETERMINIZE_WORK_LIMIT} effort.")
+    }
+}
+
+/// Lucene's `Operations.DEFAULT_DETERMINIZE_WORK_LIMIT`, quoted in [`TooComplex::message`].
+const DETERMINIZE_WORK_LIMIT: usize = 10_000;
+
+/// The most row operations one match may take (a row is 4 words of 64 bits): about 4 ms of
+/// native CPU. The reserved roles' patterns take under 1,000 on names of 250 characters, and
+/// `(@{0,255})` three times over about 98,000; four times over, or eight (6 s of CPU for one
+/// name before this bound), is past it.
+pub const MAX_STEPS: usize = 100_000;
+
+/// [`matches`], telling a pattern too complex to match apart from one that does not match.
+pub fn try_matches(pattern: &str, text: &str) -> Result<bool, TooComplex> {
     let text: Vec<char> = text.chars().collect();
     if text.len() > MAX_NAME_CHARS || pattern.chars().count() > MAX_PATTERN_CHARS {
-        return false;
+        return Ok(false);
     }
-    let Some(node) = parse(pattern) else { return false };
-    let mut matcher = Matcher { text: &text, memo: BTreeMap::new() };
-    matcher.ends(&node, 0).contains(text.len())
+    let Some(node) = parse(pattern) else { return Ok(false) };
+    let mut matcher = Matcher::new(&text);
+    let relation = matcher.relation(&node, matcher.start());
+    #[cfg(test)]
+    STEPS.with(|steps| steps.set(matcher.steps()));
+    Ok(matcher::row_of(&relation?, 0).is_some_and(|row| matcher::contains(row, text.len())))
 }
 
-/// A set of positions 0..=n, one bit each.
-#[derive(Clone, PartialEq)]
-struct Ends(Vec<u64>);
-
-impl Ends {
-    fn none(n: usize) -> Ends {
-        Ends(vec![0; n / 64 + 1])
-    }
-    fn one(n: usize, at: usize) -> Ends {
-        let mut ends = Ends::none(n);
-        ends.insert(at);
-        ends
-    }
-    /// Every position from `start` to `n`.
-    fn from(n: usize, start: usize) -> Ends {
-        let mut ends = Ends::none(n);
-        (start..=n).for_each(|at| ends.insert(at));
-        ends
-    }
-    fn insert(&mut self, at: usize) {
-        if let Some(word) = self.0.get_mut(at / 64) {
-            *word |= 1 << (at % 64);
-        }
-    }
-    fn contains(&self, at: usize) -> bool {
-        self.0.get(at / 64).is_some_and(|word| word & (1 << (at % 64)) != 0)
-    }
-    fn positions(&self) -> Vec<usize> {
-        (0..self.0.len() * 64).filter(|at| self.contains(*at)).collect()
-    }
-    fn union(&mut self, other: &Ends) {
-        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a |= *b);
-    }
-    fn intersect(&mut self, other: &Ends) {
-        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= *b);
-    }
-    fn remove_all(&mut self, other: &Ends) {
-        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= !*b);
-    }
-}
-
-/// Matches nodes against one text, remembering each node's ends from each start (by the node's
-/// address, stable while the tree lives), so no node is matched twice from the same place.
-struct Matcher<'t> {
-    text: &'t [char],
-    memo: BTreeMap<(usize, usize), Ends>,
-}
-
-impl Matcher<'_> {
-    fn ends(&mut self, node: &Node, start: usize) -> Ends {
-        let key = (node as *const Node as usize, start);
-        if let Some(found) = self.memo.get(&key) {
-            return found.clone();
-        }
-        let found = self.compute(node, start);
-        self.memo.insert(key, found.clone());
-        found
-    }
-
-    fn compute(&mut self, node: &Node, start: usize) -> Ends {
-        let n = self.text.len();
-        let here = self.text.get(start).copied();
-        let next = |ok: bool| if ok { Ends::one(n, start + 1) } else { Ends::none(n) };
-        match node {
-            Node::Empty => Ends::none(n),
-            Node::EmptyString => Ends::one(n, start),
-            Node::AnyString => Ends::from(n, start),
-            Node::AnyChar => next(here.is_some()),
-            Node::Char(c) => next(here == Some(*c)),
-            Node::Class { ranges, negated } => {
-                next(here.is_some_and(|h| ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&h)) != *negated))
-            }
-            Node::Interval { min, max, width } => interval(self.text, start, *min, *max, *width),
-            Node::Concat(a, b) => {
-                let mut out = Ends::none(n);
-                for mid in self.ends(a, start).positions() {
-                    out.union(&self.ends(b, mid));
-                }
-                out
-            }
-            Node::Union(a, b) => {
-                let mut out = self.ends(a, start);
-                out.union(&self.ends(b, start));
-                out
-            }
-            Node::Intersection(a, b) => {
-                let mut out = self.ends(a, start);
-                out.intersect(&self.ends(b, start));
-                out
-            }
-            Node::Complement(a) => {
-                let mut out = Ends::from(n, start);
-                out.remove_all(&self.ends(a, start));
-                out
-            }
-            Node::Repeat { node, min, max } => self.repeat(node, start, *min, *max),
-        }
-    }
-
-    /// `node` repeated `min` to `max` times: round k reaches the ends of k repeats; an unbounded
-    /// repeat stops when a round past `min` adds nothing.
-    fn repeat(&mut self, node: &Node, start: usize, min: usize, max: Option<usize>) -> Ends {
-        let n = self.text.len();
-        let mut frontier = Ends::one(n, start);
-        let mut out = if min == 0 { frontier.clone() } else { Ends::none(n) };
-        let mut round = 0;
-        while max.is_none_or(|max| round < max) {
-            round += 1;
-            let mut reached = Ends::none(n);
-            for at in frontier.positions() {
-                reached.union(&self.ends(node, at));
-            }
-            if reached == Ends::none(n) {
-                break;
-            }
-            if round >= min {
-                let before = out.clone();
-                out.union(&reached);
-                if max.is_none() && out == before && round > min {
-                    break;
-                }
-            }
-            frontier = reached;
-        }
-        out
-    }
-}
-
-/// Digits from `start` whose value is in `min..=max`: exactly `width` of them, or any number
-/// when `width` is 0 (leading zeros then accepted), as Lucene's decimal interval.
-fn interval(text: &[char], start: usize, min: u64, max: u64, width: usize) -> Ends {
-    let mut out = Ends::none(text.len());
-    let mut value: u64 = 0;
-    for (len, c) in text.iter().skip(start).enumerate() {
-        let Some(digit) = c.to_digit(10) else { break };
-        value = value.saturating_mul(10).saturating_add(u64::from(digit));
-        let len = len + 1;
-        if (width == 0 || len == width) && (min..=max).contains(&value) {
-            out.insert(start + len);
-        }
-    }
-    out
+// The steps of the last match (the tests' cost measure).
+#[cfg(test)]
+thread_local! {
+    static STEPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 fn parse(pattern: &str) -> Option<Node> {
@@ -371,5 +267,39 @@ impl Parser {
         }
         let digits: String = self.chars.get(from..self.at)?.iter().collect();
         digits.parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn steps(pattern: &str, text: &str) -> (Result<bool, TooComplex>, usize) {
+        STEPS.with(|steps| steps.set(0));
+        (try_matches(pattern, text), STEPS.with(std::cell::Cell::get))
+    }
+
+    #[test]
+    fn work_is_bounded_whatever_the_pattern() {
+        let name = "a".repeat(250);
+        // The reserved roles' patterns and common ones stay far inside the bound.
+        for pattern in
+            ["~(([.]|ilm-history-).*)", r"metrics-.*&~(metrics-endpoint\.metadata_current_default.*)", "logs-.*"]
+        {
+            let (outcome, steps) = steps(pattern, &name);
+            assert!(outcome.is_ok() && steps < 40_000, "{pattern}: {steps}");
+        }
+        // Repeats of repeats: one product per power, not a round per repeat from each start.
+        let (outcome, work) = steps("((.?){0,255}){0,255}", &name);
+        assert_eq!(outcome, Ok(true));
+        assert!(work < 50_000, "{work}");
+        // Took 6 s before the work was bounded; now refused within the bound.
+        let attack = "(@{0,255})".repeat(8);
+        let (outcome, work) = steps(&attack, &name);
+        assert_eq!(outcome, Err(TooComplex));
+        // Counted before it is done: the operation past the bound (at most one product) is not.
+        assert!(work <= MAX_STEPS + 251 * 252, "{work}");
+        assert!(!matches(&attack, &name));
+        assert_eq!(TooComplex::message("(@{0,255})"), "Determinizing (@{0,255}) would require more than 10000 effort.");
     }
 }

@@ -5,6 +5,8 @@
 //! `ROLES` does not define are read from there for each request (`keys_to_read`, `with_stored`):
 //! `ROLES` wins, as ES's file roles win over native ones.
 
+use std::collections::BTreeSet;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -21,6 +23,11 @@ const ROLE_KEY_PREFIX: &str = "role:";
 pub const MAX_ROLES: usize = 1000;
 /// ES's longest native role name (`NativeRealmValidationUtil.MAX_NAME_LENGTH`).
 pub const MAX_NATIVE_NAME: usize = 507;
+/// The most stored roles one request reads for its caller: 10 bulk gets of 100 keys, well
+/// inside a Worker's 1,000 KV operations. Put-user refuses a user who could need more
+/// ([`readable_role_count`]); of a user stored before (or by hand) with more, the first ones
+/// are read and the rest grant nothing, as ES's roles that are not found.
+pub const MAX_STORED_ROLE_READS: usize = 1000;
 
 /// ES's reserved roles (§18): none may be put or deleted; GET answers them from the data file.
 pub fn is_reserved(name: &str) -> bool {
@@ -110,17 +117,31 @@ pub fn delete_problem(name: &str) -> Option<Reply> {
     is_reserved(name).then(|| illegal_argument(format!("role [{name}] is reserved and cannot be deleted")))
 }
 
-/// The keys of the assigned roles that `table` does not define (valid names, once each).
+/// Whether `name` could be a stored role: a valid native name, not one of ES's reserved roles.
+fn may_be_stored(name: &str) -> bool {
+    !is_reserved(name) && valid_name(name, MAX_NATIVE_NAME)
+}
+
+/// The keys of the assigned roles that `table` does not define (valid names, once each, in the
+/// order assigned), at most [`MAX_STORED_ROLE_READS`] of them.
 pub fn keys_to_read(table: &RoleTable, assigned: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
     let mut keys: Vec<String> = Vec::new();
-    for name in assigned.iter().filter(|n| table.get(n).is_none() && !is_reserved(n) && valid_name(n, MAX_NATIVE_NAME))
-    {
-        let key = role_key(name);
-        if !keys.contains(&key) {
-            keys.push(key);
+    for name in assigned.iter().filter(|n| table.get(n).is_none() && may_be_stored(n)) {
+        if keys.len() == MAX_STORED_ROLE_READS {
+            break;
+        }
+        if seen.insert(name.as_str()) {
+            keys.push(role_key(name));
         }
     }
     keys
+}
+
+/// How many distinct roles of `roles` might be stored ones (a `ROLES` definition of one may go
+/// away later): put-user refuses more than [`MAX_STORED_ROLE_READS`].
+pub fn readable_role_count(roles: &[String]) -> usize {
+    roles.iter().map(String::as_str).filter(|n| may_be_stored(n)).collect::<BTreeSet<_>>().len()
 }
 
 /// `table` with the stored roles read for [`keys_to_read`] (values that do not parse, or that

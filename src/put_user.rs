@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::errors::{illegal_argument, request_body_required, validation_error, validation_reason, Cause, Reply};
 use crate::json_fields::Fields;
 use crate::json_value::parse_strict;
+use crate::native_roles::{self, MAX_STORED_ROLE_READS};
 use crate::password_hash;
 use crate::users::{
     invalid_name_message, invalid_native_username_message, is_internal, is_reserved, is_valid_name,
@@ -270,6 +271,13 @@ pub fn problems(request: &PutUserRequest) -> Option<Reply> {
         if !is_valid_name(role) {
             problems.push(invalid_name_message("Role"));
         }
+    }
+    // Not ES's: each request reads its caller's stored roles, within a Worker's KV budget.
+    let readable = native_roles::readable_role_count(request.roles.as_deref().unwrap_or_default());
+    if readable > MAX_STORED_ROLE_READS {
+        problems.push(format!(
+            "a user can be assigned at most [{MAX_STORED_ROLE_READS}] roles other than the reserved roles, got [{readable}]"
+        ));
     }
     (!problems.is_empty()).then(|| validation_error(&problems))
 }

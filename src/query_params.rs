@@ -18,13 +18,6 @@ impl QueryParams {
         self.0.iter().map(|(n, _)| n.as_str())
     }
 
-    fn put(&mut self, name: String, value: String) {
-        match self.0.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = value,
-            None => self.0.push((name, value)),
-        }
-    }
-
     /// `paramAsBoolean`: absent or blank is `default`, empty is `true`, else `true`/`false`
     /// only; the error is ES's message.
     pub fn boolean(&self, name: &str, default: bool) -> Result<bool, String> {
@@ -41,9 +34,9 @@ impl QueryParams {
 
 /// The parameters of `uri` (path and query), or ES's 400 for an escape it cannot decode.
 pub fn decode_query(uri: &str) -> Result<QueryParams, Reply> {
-    let mut params = QueryParams::default();
+    let mut pairs = Vec::new();
     let Some((_, query)) = uri.split_once('?') else {
-        return Ok(params);
+        return Ok(QueryParams::default());
     };
     let query = query.split('#').next().unwrap_or_default();
     for part in query.split(['&', ';']).filter(|p| !p.is_empty()) {
@@ -61,9 +54,47 @@ pub fn decode_query(uri: &str) -> Result<QueryParams, Reply> {
             Some(value) => decode_component(value, true).map_err(bad_parameter)?,
             None => String::new(),
         };
-        params.put(name, value);
+        pairs.push((name, value));
     }
-    Ok(params)
+    Ok(QueryParams(deduplicated(pairs)))
+}
+
+/// One pair per name, at the name's first position with its last value (RestUtils puts each
+/// pair in a map: the last value wins, the first-seen order stays). Positions are sorted by
+/// name, so thousands of distinct names cost O(n log n) comparisons, not a search per name.
+fn deduplicated(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    fn name(pairs: &[(String, String)], i: usize) -> &str {
+        pairs.get(i).map(|(n, _)| n.as_str()).unwrap_or_default()
+    }
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    crate::sorting::sort_by(&mut order, |&a, &b| {
+        counted();
+        name(&pairs, a).cmp(name(&pairs, b)).then(a.cmp(&b))
+    });
+    // last[first] is the position of the value kept for the name first seen at `first`.
+    let mut last: Vec<Option<usize>> = vec![None; pairs.len()];
+    let mut first = None;
+    for (k, &i) in order.iter().enumerate() {
+        let same = k > 0
+            && order.get(k - 1).is_some_and(|&p| {
+                counted();
+                name(&pairs, p) == name(&pairs, i)
+            });
+        if !same {
+            first = Some(i);
+        }
+        if let Some(slot) = first.and_then(|f| last.get_mut(f)) {
+            *slot = Some(i);
+        }
+    }
+    let mut kept = Vec::new();
+    for (position, value_at) in last.into_iter().enumerate() {
+        let Some(value_at) = value_at else { continue };
+        let value = pairs.get_mut(value_at).map(|(_, v)| std::mem::take(v)).unwrap_or_default();
+        let name = pairs.get_mut(position).map(|(n, _)| std::mem::take(n)).unwrap_or_default();
+        kept.push((name, value));
+    }
+    kept
 }
 
 /// RestUtils.decodeComponent; its messages quote the component.
@@ -149,31 +180,67 @@ pub fn unrecognized(path: &str, invalid: &[&str], candidates: &[&str]) -> String
     message
 }
 
-/// Lucene's LevenshteinDistance.getDistance: 1 - edits / longer length, in f32.
+/// Lucene's LevenshteinDistance.getDistance: 1 - edits / longer length, in f32. Two names
+/// whose lengths alone need enough edits to score 0.5 or less are not compared (the score only
+/// falls as edits grow): a query of thousands of unknown names costs little per name, and a
+/// score of 0.5 or less is then only a bound, which is all `unrecognized` reads.
 fn similarity(target: &str, other: &str) -> f32 {
+    let (a_len, b_len) = (target.chars().count(), other.chars().count());
+    if a_len == 0 || b_len == 0 {
+        return if a_len == b_len { 1.0 } else { 0.0 };
+    }
+    let longer = a_len.max(b_len) as f32;
+    let score = |edits: usize| 1.0f32 - (edits as f32 / longer);
+    let at_least = a_len.abs_diff(b_len);
+    if score(at_least) <= 0.5 {
+        return score(at_least);
+    }
     let a: Vec<char> = target.chars().collect();
     let b: Vec<char> = other.chars().collect();
-    if a.is_empty() || b.is_empty() {
-        return if a.len() == b.len() { 1.0 } else { 0.0 };
-    }
     let mut previous: Vec<usize> = (0..=a.len()).collect();
+    let mut current: Vec<usize> = Vec::with_capacity(a.len() + 1);
     for (j, cb) in b.iter().enumerate() {
-        let mut current = vec![j + 1];
+        current.clear();
+        current.push(j + 1);
         for (i, ca) in a.iter().enumerate() {
             let substitute = previous.get(i).map_or(usize::MAX, |d| d + usize::from(ca != cb));
             let delete = previous.get(i + 1).map_or(usize::MAX, |d| d + 1);
             let insert = current.get(i).map_or(usize::MAX, |d| d + 1);
             current.push(substitute.min(delete).min(insert));
         }
-        previous = current;
+        std::mem::swap(&mut previous, &mut current);
     }
-    let edits = previous.last().copied().unwrap_or_default();
-    1.0f32 - (edits as f32 / a.len().max(b.len()) as f32)
+    score(previous.last().copied().unwrap_or_default())
+}
+
+// Counts the comparisons of two names that deduplicating a query makes (the tests' step count).
+#[cfg(test)]
+thread_local! {
+    static NAME_COMPARISONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn counted() {
+    #[cfg(test)]
+    NAME_COMPARISONS.with(|c| c.set(c.get() + 1));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_names_cost_n_log_n_comparisons() {
+        // 8,000 distinct names: a linear find per name made ~32 million comparisons.
+        let names: Vec<String> = (0..8_000).map(|i| format!("p{i}")).collect();
+        let uri = format!("/x?{}&p5=last&p0=again", names.join("&"));
+        NAME_COMPARISONS.with(|c| c.set(0));
+        let params = decode_query(&uri).unwrap_or_default();
+        let comparisons = NAME_COMPARISONS.with(std::cell::Cell::get);
+        assert!(comparisons < 8_002 * 3 * 14, "{comparisons} comparisons");
+        assert_eq!(params.names().count(), 8_000);
+        assert_eq!(params.names().take(2).collect::<Vec<_>>(), ["p0", "p1"]);
+        assert_eq!((params.get("p5"), params.get("p0"), params.get("p7999")), (Some("last"), Some("again"), Some("")));
+    }
 
     fn params(uri: &str) -> Vec<(String, String)> {
         decode_query(uri).map(|p| p.0).unwrap_or_default()

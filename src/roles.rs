@@ -4,6 +4,7 @@
 //! actions; `indices` is kept for what a user may ask about (§13); ES's other descriptor members
 //! (applications, run_as, metadata, ...) are accepted and ignored.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -175,11 +176,12 @@ pub fn is_valid_role_name(name: &str) -> bool {
 }
 
 /// Role name to role, on top of the reserved roles; roles named by a user but absent here grant
-/// nothing. A list rather than a map: tables hold a handful of roles, and a map's code would
-/// cost wasm size for nothing.
+/// nothing. A map, not a list: a request's table holds the caller's stored roles too (up to
+/// `native_roles::MAX_STORED_ROLE_READS`), and a user may name many more roles than that, each
+/// looked up here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleTable {
-    roles: Vec<(String, Role)>,
+    roles: BTreeMap<String, Role>,
 }
 
 impl Default for RoleTable {
@@ -191,7 +193,7 @@ impl Default for RoleTable {
 impl RoleTable {
     /// The built-in roles only: ES's reserved roles (§18), which every table has.
     pub fn new() -> RoleTable {
-        RoleTable { roles: Vec::new() }
+        RoleTable { roles: BTreeMap::new() }
     }
 
     /// Adds or replaces a role. Built-in names and names ES refuses are rejected.
@@ -210,15 +212,12 @@ impl RoleTable {
     }
 
     pub fn get(&self, name: &str) -> Option<&Role> {
-        let own = self.roles.iter().find(|(known, _)| known == name);
-        own.or_else(|| reserved_table().iter().find(|(known, _)| known == name)).map(|(_, role)| role)
+        let reserved = || reserved_table().iter().find(|(known, _)| known == name).map(|(_, role)| role);
+        self.roles.get(name).or_else(reserved)
     }
 
     fn put(&mut self, name: &str, role: Role) {
-        match self.roles.iter_mut().find(|(known, _)| known == name) {
-            Some((_, slot)) => *slot = role,
-            None => self.roles.push((name.to_string(), role)),
-        }
+        self.roles.insert(name.to_string(), role);
     }
 
     /// The table of the `ROLES` setting: JSON text of an object of role descriptors (blank for

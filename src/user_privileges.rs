@@ -12,8 +12,9 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::errors::{illegal_argument, Reply};
+use crate::errors::{illegal_argument, Cause, Reply};
 use crate::json_value::parse_strict;
+use crate::lucene_regexp::{self, TooComplex};
 use crate::privileges::{
     authorize_principal, cluster_implies, comma_list, index_implies, is_action_pattern, is_known_index_privilege,
     is_known_privilege, pattern_matches, unknown_index_privilege, wildcard_matches, Action, CLUSTER_PRIVILEGES,
@@ -27,9 +28,12 @@ use crate::roles::{lowercase, IndexGroup, Role, RoleTable, SUPERUSER};
 /// has-privileges request may ask for.
 pub const MAX_CHECKS: usize = 1000;
 
-/// The caller's roles that the table knows, in the order assigned.
+/// The caller's roles that the table knows, in the order assigned, once each (ES resolves a
+/// set of role names; a role named again adds nothing, and a user could name one 100,000 times).
 pub(crate) fn effective<'a>(roles: &'a RoleTable, assigned: &'a [String]) -> Vec<(&'a str, &'a Role)> {
-    assigned.iter().filter_map(|name| roles.get(name).map(|role| (name.as_str(), role))).collect()
+    let mut seen = std::collections::BTreeSet::new();
+    let known = assigned.iter().filter_map(|name| roles.get(name).map(|role| (name.as_str(), role)));
+    known.filter(|(name, _)| seen.insert(*name)).collect()
 }
 
 /// Java's `String.compareTo`: UTF-16 code units.
@@ -197,13 +201,32 @@ fn is_restricted(name: &str) -> bool {
     SYSTEM_INDICES.iter().any(|pattern| wildcard_matches(pattern, name))
 }
 
-fn grants_index(groups: &[&IndexGroup], name: &str, privilege: &str) -> bool {
-    privilege == "none"
-        || groups.iter().any(|group| {
-            (group.allow_restricted_indices || !is_restricted(name))
-                && group.names.iter().any(|pattern| covers(pattern, name))
-                && group.privileges.iter().any(|held| index_implies(held, privilege))
-        })
+fn grants_index(groups: &[&IndexGroup], name: &str, privilege: &str) -> Result<bool, Reply> {
+    if privilege == "none" {
+        return Ok(true);
+    }
+    let relevant = groups.iter().filter(|group| {
+        (group.allow_restricted_indices || !is_restricted(name))
+            && group.privileges.iter().any(|held| index_implies(held, privilege))
+    });
+    for pattern in relevant.flat_map(|group| group.names.iter()) {
+        if covers_index(pattern, name)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// [`covers`] for an index pattern held, with ES's 500 for a `/regex/` too complex to match
+/// (ES fails to build the role's automaton: Lucene's TooComplexToDeterminizeException).
+fn covers_index(held: &str, wanted: &str) -> Result<bool, Reply> {
+    let regexp = held.strip_prefix('/').and_then(|p| p.strip_suffix('/')).filter(|_| held.len() >= 2);
+    match regexp {
+        Some(regexp) if !wanted.contains(['*', '?']) => lucene_regexp::try_matches(regexp, wanted).map_err(|_| {
+            Cause::new("too_complex_to_determinize_exception", TooComplex::message(regexp)).into_reply(500)
+        }),
+        _ => Ok(covers(held, wanted)),
+    }
 }
 
 /// Java's `HashMap` iteration order for these keys, inserted in this order (first insertion
@@ -270,7 +293,10 @@ pub fn has_privileges(roles: &RoleTable, username: &str, assigned: &[String], ch
                 if !is_known_index_privilege(&wanted) {
                     return illegal_argument(unknown_index_privilege(&wanted));
                 }
-                let granted = grants_index(&groups, name, &wanted);
+                let granted = match grants_index(&groups, name, &wanted) {
+                    Ok(granted) => granted,
+                    Err(reply) => return reply,
+                };
                 all &= granted;
                 match by_index.iter_mut().find(|(n, _)| n == name) {
                     Some((_, flags)) => flags.push((privilege.clone(), granted)),
@@ -335,4 +361,15 @@ pub fn check_request(roles: &RoleTable, principal: &Value, target: &str, body: &
         return illegal_argument("users may only check the privileges of their own account");
     }
     has_privileges(roles, username, &assigned, &check)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_role_named_again_is_resolved_once() {
+        let table = super::RoleTable::new();
+        let assigned: Vec<String> = ["viewer", "nope", "viewer", "editor", "viewer"].map(String::from).to_vec();
+        let names: Vec<&str> = super::effective(&table, &assigned).into_iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["viewer", "editor"]);
+    }
 }

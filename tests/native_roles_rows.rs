@@ -102,6 +102,10 @@ fn lookups_views_and_the_table_for_a_request() {
     let table = RoleTable::from_setting(r#"{"file_role": {"cluster": []}}"#).unwrap_or_default();
     let assigned: Vec<String> = ["file_role", "tokens", "superuser", "tokens"].map(String::from).to_vec();
     assert_eq!(keys_to_read(&table, &assigned), vec![role_key("tokens")]);
+    // A caller with more roles than a request reads: the first 1,000 distinct ones, in order.
+    let many: Vec<String> = (0..25_000).map(|i| format!("r{}", i % 5_000)).collect();
+    let keys = keys_to_read(&table, &many);
+    assert_eq!((keys.len(), keys.first(), keys.last()), (1000, Some(&role_key("r0")), Some(&role_key("r999"))));
     let holder: Vec<String> = ["file_role", "tokens"].map(String::from).to_vec();
     assert!(authorize(&table, "u", &holder, Action::CreateToken).is_some());
     let merged = with_stored(&table, &[Some(stored)]);

@@ -239,6 +239,27 @@ fn checks_after_authorization() {
     }
 }
 
+#[test]
+fn at_most_1000_roles_that_may_be_stored() {
+    let names: Vec<String> = (0..1001).map(|i| format!("r{i}")).collect();
+    let mut roles: Vec<&str> = names.iter().map(String::as_str).collect();
+    let reason = |roles: &[&str]| {
+        put_user::problems(&request("joe", roles)).map(|r| r.body["error"]["reason"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(
+        reason(&roles),
+        Some(
+            "Validation Failed: 1: a user can be assigned at most [1000] roles other than the reserved roles, got [1001];"
+                .into()
+        )
+    );
+    // Repeated names, reserved roles and names that cannot be stored are never read.
+    let long = "x".repeat(600);
+    roles.pop();
+    roles.extend(["r0", "r1", "superuser", "kibana_admin", &long]);
+    assert_eq!(reason(&roles), None);
+}
+
 /// What [`stored`] answers: the stored value and `created`, or the error.
 type Stored = Result<(Value, bool), String>;
 

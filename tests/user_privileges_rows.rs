@@ -100,6 +100,23 @@ fn reserved_roles_index_patterns_written_as_lucene_regular_expressions() {
 }
 
 #[test]
+fn a_regular_expression_too_complex_to_match_is_es_500() {
+    let attack = "(@{0,255})".repeat(8);
+    let roles = json!({"r": {"indices": [{"names": ["logs", format!("/{attack}/")], "privileges": ["read"]}]}});
+    let roles = RoleTable::from_setting(&roles.to_string()).unwrap_or_default();
+    let asked = |name: &str| json!({"index": [{"names": [name], "privileges": ["read"]}]}).to_string();
+    let answer = |name: &str| {
+        parse_check("u", &asked(name)).map_or_else(|e| e, |check| has_privileges(&roles, "u", &names(&["r"]), &check))
+    };
+    // A name the plain pattern covers is answered without the regular expression.
+    assert_eq!(answer("logs").body["index"]["logs"]["read"], json!(true));
+    let reply = answer(&"a".repeat(250));
+    let error = (reply.status, reply.body["error"]["type"].clone(), reply.body["error"]["reason"].clone());
+    let reason = format!("Determinizing {attack} would require more than 10000 effort.");
+    assert_eq!(error, (500, json!("too_complex_to_determinize_exception"), json!(reason)));
+}
+
+#[test]
 fn es_refusals() {
     let roles = table();
     let rows = [
