@@ -23,11 +23,11 @@ use crate::requests::{parse_invalidate_request, InvalidateTarget};
 use crate::schema::{keys, TokenHalf};
 use crate::token_documents;
 
-/// Marks an answer: the reply envelope follows.
-const DONE: char = '=';
+// An answer is the check's (`crate::check::outcome_answer`): a success's body as it is (it starts
+// with `{`), or [`crate::check::FAILED`] and the reply envelope.
 /// Marks a list of this prefix (limit 1) to make, then [`invalidate_one_missing`].
 const LIST: char = '*';
-/// Marks a write: `ttl`, `key`, `value` and the envelope of the answer once written, one a line.
+/// Marks a write: `ttl`, `key`, `value` and the answer once written, one a line.
 const PUT: char = '+';
 
 thread_local! {
@@ -57,13 +57,16 @@ fn step_answer(step: OneStep) -> String {
         OneStep::Read(keys) => keys.join("\n"),
         OneStep::AnyToken => [LIST.to_string().as_str(), keys::RECORD_PREFIX].concat(),
         OneStep::Put { key, value, ttl, reply } => {
-            format!("{PUT}{ttl}\n{key}\n{value}\n{}", reply.to_envelope())
+            format!("{PUT}{ttl}\n{key}\n{value}\n{}", done(&reply))
         }
     }
 }
 
 fn done(reply: &Reply) -> String {
-    let mut out = String::from(DONE);
+    if reply.status == 200 && reply.headers.is_empty() {
+        return reply.body.to_string();
+    }
+    let mut out = String::from(crate::check::FAILED);
     out.push_str(&reply.to_envelope());
     out
 }

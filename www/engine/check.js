@@ -41,7 +41,7 @@ const BODY = 123; // "{"
 const FAILED = 33; // "!"
 
 /** The body of the core's answer; throws the EdgeTokenError of a failure's envelope. */
-function settleAnswer(answer) {
+export function settleAnswer(answer) {
   if (answer.charCodeAt(0) === FAILED) return settle(answer.slice(1));
   try {
     return JSON.parse(answer);

@@ -3,13 +3,14 @@
 // them, with the check's reads (check.js), so no future or promise crosses the boundary. A realm
 // or user is a bulk invalidation, left to the async export. A failed store call is the core's
 // 503 (fail closed); a trap in a step is thrown by `call` as a 500, never taken for a store error.
-import { documentOf, read, statusOf } from "./check.js";
-import { settle } from "./errors.js";
+import { documentOf, read, settleAnswer, statusOf } from "./check.js";
 
-// The first character of a step's answer (keys start with a letter, one a line).
-const DONE = 61; // "=": the reply envelope follows
+// The first character of a step's answer (keys start with a letter, one a line); an answer is
+// the check's: a success's body ("{") or a failure's envelope after "!".
+const BODY = 123; // "{"
+const FAILED = 33; // "!"
 const LIST = 42; // "*": list this prefix, limit 1
-const PUT = 43; // "+": ttl, key, value, then the answer's envelope, one a line
+const PUT = 43; // "+": ttl, key, value, then the answer, one a line
 
 /** Marks a body that is not one token (the host runs the async export). */
 export const BULK = Symbol("bulk");
@@ -25,7 +26,7 @@ export async function invalidateOne(call, store, body, options, now) {
   let first;
   for (;;) {
     const kind = step.charCodeAt(0);
-    if (kind === DONE) return settle(step.slice(1));
+    if (kind === BODY || kind === FAILED) return settleAnswer(step);
     let result;
     let put;
     try {
@@ -39,7 +40,7 @@ export async function invalidateOne(call, store, body, options, now) {
       continue;
     }
     if (kind === LIST) step = call("invalidateOneMissing", result);
-    else if (put !== undefined) step = `=${step.slice(put.join("\n").length + 2)}`;
+    else if (put !== undefined) step = step.slice(put.join("\n").length + 2);
     else if (first === undefined) {
       first = result;
       step = call("invalidateOneRead", body, documentOf(first), statusOf(first), undefined, now);
