@@ -39,6 +39,10 @@ export async function readBody(request, limit, coding) {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw new BodyTooLarge();
   if (request.body === null || (coding && declared === "0")) return new Uint8Array(0);
+  // A declared length within the limit bounds what the platform delivers (HTTP framing): such a
+  // body is read whole by the runtime, not chunk by chunk here (less CPU per request on workerd).
+  // The core counts what was read again (checkBody), should a Request made in process lie.
+  if (!coding && declared !== null) return new Uint8Array(await request.arrayBuffer());
   let over = false;
   const wire = coding ? capped(request.body, limit, () => (over = true)) : request.body;
   const reader = (coding ? wire.pipeThrough(new DecompressionStream(coding)) : wire).getReader();
