@@ -8,12 +8,12 @@ use serde_json::{Map, Value};
 
 use crate::bulk_invalidation::{self, BulkJob, Scope, Segment};
 use crate::clock::Clock;
-use crate::codec::PresentedToken;
+use crate::codec::{PresentedToken, RawToken};
 use crate::errors::{store_unavailable, Cause, Reply};
 use crate::requests::{parse_invalidate_request, InvalidateTarget};
-use crate::schema::TokenHalf;
-use crate::store::KvStore;
-use crate::token_documents;
+use crate::schema::{TokenHalf, TokenRecord};
+use crate::store::{KvStore, StoreError};
+use crate::token_documents::{self, Status};
 
 /// The counts of §2.5. ES reports per-document failures in `error_count`/`error_details`; here
 /// a store failure fails the whole call (a 503), so `error_count` is always 0.
@@ -71,51 +71,135 @@ fn not_found() -> Reply {
     Counts::default().reply(404)
 }
 
-async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now: u64) -> Reply {
+/// One token's invalidation is synchronous steps around its store calls, as the check's are
+/// (`src/check.rs`): a host can run the calls itself (the wasm fast path, no future crossing
+/// the boundary) and [`invalidate_one`] runs them on a [`KvStore`]. Each step answers what to do
+/// next.
+#[derive(Debug)]
+pub enum OneStep {
+    /// The answer.
+    Done(Reply),
+    /// Read these keys (one get for one key, else one bulk get), then [`one_after_read`].
+    Read(Vec<String>),
+    /// The token is well formed but has no document: whether any token is stored decides the
+    /// answer ([`missing_document_reply`], §2.6): one list of the documents' prefix, limit 1.
+    AnyToken,
+    /// Write `value` at `key` for `ttl` seconds; `reply` is the answer once it is written.
+    Put { key: String, value: &'static str, ttl: u64, reply: Reply },
+}
+
+/// What step 1 found: the token as presented and the keys of its first read, or the step that
+/// follows without a read.
+#[derive(Debug)]
+pub enum FirstRead {
+    Read { presented: RawToken, keys: Vec<String> },
+    Without(OneStep),
+}
+
+/// Step 1: the token as presented for `half`, and the keys of its first read (its document
+/// and, for a token with its owner's tag, that half's status: one bulk get); or the step that
+/// answers without them.
+pub fn one_first_read(token: &str, half: TokenHalf) -> FirstRead {
     let read = match half {
         TokenHalf::Access => PresentedToken::access(token),
         TokenHalf::Refresh => PresentedToken::refresh(token),
     };
-    let presented = match read {
-        PresentedToken::Current(presented) => presented,
+    match read {
+        PresentedToken::Current(presented) => {
+            let keys = token_documents::first_read_keys(&presented, &presented.doc_id(), half);
+            FirstRead::Read { presented, keys }
+        }
         // ES looks its document up, which no store here holds (§4.2).
-        PresentedToken::Legacy => return missing_document(store).await,
-        PresentedToken::Unknown => return not_found(),
-    };
-    let doc_id = presented.doc_id();
-    // One bulk get when the token's tag names its owner's keys (docs/storage-schema.md).
-    let (record, read) = match token_documents::load_first(store, &presented, &doc_id, now, half).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return missing_document(store).await,
-        Err(error) => return store_unavailable(&error.0),
+        PresentedToken::Legacy => FirstRead::Without(OneStep::AnyToken),
+        PresentedToken::Unknown => FirstRead::Without(OneStep::Done(not_found())),
+    }
+}
+
+/// Step 2: the first read's document and its other values (in the order of its keys), and the
+/// second read's values once step 2 asked for them (a token without a tag, or whose tag does
+/// not name its document's owner).
+pub fn one_after_read(
+    presented: &RawToken,
+    half: TokenHalf,
+    document: Option<&str>,
+    status: &[Option<String>],
+    second: Option<&[Option<String>]>,
+    now: u64,
+) -> OneStep {
+    let found = token_documents::from_first_read::<TokenRecord>(presented, document, status, now, half);
+    let Some((record, read)) = found else {
+        return OneStep::AnyToken;
     };
     let stored_hash = match half {
         TokenHalf::Access => Some(&record.access.hash),
         TokenHalf::Refresh => record.refresh.as_ref().map(|r| &r.hash),
     };
     if !stored_hash.is_some_and(|hash| presented.matches_hash(hash)) {
-        return not_found();
+        return OneStep::Done(not_found());
     }
-    let status = match token_documents::status_after(store, &doc_id, &record, half, read).await {
-        Ok(status) => status,
-        Err(error) => return store_unavailable(&error.0),
+    let doc_id = presented.doc_id();
+    let status = match (read, second) {
+        (Some(status), _) => status,
+        (None, Some(values)) => Status::from_values(values, half),
+        (None, None) => return OneStep::Read(token_documents::status_keys(&doc_id, &record, half)),
     };
     // Expiry is not checked: an expired token whose document exists still counts (§2.7).
     if status.is_invalidated(&record, half) {
-        return Counts { previously_invalidated: 1, ..Counts::default() }.reply(200);
+        return OneStep::Done(Counts { previously_invalidated: 1, ..Counts::default() }.reply(200));
     }
-    match token_documents::mark_invalidated(store, &doc_id, &record, half, now).await {
-        Ok(()) => Counts { invalidated: 1, ..Counts::default() }.reply(200),
+    let (key, ttl) = token_documents::invalidation_write(&doc_id, &record, half, now);
+    let reply = Counts { invalidated: 1, ..Counts::default() }.reply(200);
+    OneStep::Put { key, value: token_documents::INVALIDATED, ttl, reply }
+}
+
+/// A well-formed token with no document: 404, or 400 while no token was ever stored (§2.6).
+pub fn missing_document_reply(any_token_exists: bool) -> Reply {
+    if any_token_exists {
+        not_found()
+    } else {
+        Cause::new("security_exception", "failed to invalidate token").into_reply(400)
+    }
+}
+
+/// The steps run on `store`; a failed store call is a 503 (fail closed).
+async fn invalidate_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now: u64) -> Reply {
+    match run_one(store, token, half, now).await {
+        Ok(reply) => reply,
         Err(error) => store_unavailable(&error.0),
     }
 }
 
-/// A well-formed token with no document: 404, or 400 while no token was ever stored (§2.6).
-async fn missing_document<S: KvStore>(store: &S) -> Reply {
-    match token_documents::any_token_exists(store).await {
-        Ok(true) => not_found(),
-        Ok(false) => Cause::new("security_exception", "failed to invalidate token").into_reply(400),
-        Err(error) => store_unavailable(&error.0),
+async fn run_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now: u64) -> Result<Reply, StoreError> {
+    let mut step = match one_first_read(token, half) {
+        FirstRead::Without(step) => step,
+        FirstRead::Read { presented, keys } => {
+            let first = read(store, &keys).await?;
+            let (document, status) = first.split_first().map_or((None, &[][..]), |(d, s)| (d.as_deref(), s));
+            match one_after_read(&presented, half, document, status, None, now) {
+                OneStep::Read(keys) => {
+                    let second = read(store, &keys).await?;
+                    one_after_read(&presented, half, document, status, Some(&second), now)
+                }
+                step => step,
+            }
+        }
+    };
+    if let OneStep::AnyToken = step {
+        step = OneStep::Done(missing_document_reply(token_documents::any_token_exists(store).await?));
+    }
+    match step {
+        OneStep::Done(reply) => Ok(reply),
+        OneStep::Put { key, value, ttl, reply } => store.put(&key, value, ttl, None).await.map(|()| reply),
+        // Step 2 asks for one read at most, and AnyToken was answered above.
+        OneStep::Read(_) | OneStep::AnyToken => Err(StoreError("the invalidation's steps did not end".into())),
+    }
+}
+
+/// One read: a get for one key, else a bulk get.
+async fn read<S: KvStore>(store: &S, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+    match keys {
+        [one] => Ok(vec![store.get(one).await?]),
+        _ => store.get_many(keys).await,
     }
 }
 

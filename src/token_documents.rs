@@ -119,18 +119,16 @@ pub async fn save_with_index<S: KvStore>(
     .map(|_| ())
 }
 
+/// The value of a half's invalidation key (only its presence is read).
+pub const INVALIDATED: &str = "1";
+
 /// Records that one half was invalidated: one write, its own key, which checks read and bulk
-/// invalidations of the owner list (their counts of previously invalidated halves).
-pub async fn mark_invalidated<S: KvStore>(
-    store: &S,
-    doc_id: &str,
-    record: &TokenRecord,
-    half: TokenHalf,
-    now: u64,
-) -> Result<(), StoreError> {
+/// invalidations of the owner list (their counts of previously invalidated halves). The key and
+/// its lifetime in seconds (the document's).
+pub fn invalidation_write(doc_id: &str, record: &TokenRecord, half: TokenHalf, now: u64) -> (String, u64) {
     let key =
         keys::invalidation(&name_digest(record.owner.realm_name()), &name_digest(&record.owner.username), doc_id, half);
-    store.put(&key, "1", record.ttl_seconds(now), None).await
+    (key, record.ttl_seconds(now))
 }
 
 /// Whether each half of a document is invalidated, read in one bulk get: the halves' own

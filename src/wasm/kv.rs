@@ -48,7 +48,7 @@ impl JsKv {
 }
 
 /// The binding's own message (`KV PUT failed: 429 ...`), for `caused_by`.
-fn store_error(error: JsValue) -> StoreError {
+pub(super) fn store_error(error: JsValue) -> StoreError {
     let message = error
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
@@ -111,20 +111,24 @@ impl KvStore for JsKv {
         if let Some(cursor) = cursor {
             set(&options, "cursor", &JsValue::from_str(cursor))?;
         }
-        let result = self.call(&self.list, &[options.into()]).await?;
-        let keys = field(&result, "keys")
-            .dyn_into::<Array>()
-            .map_err(|_| StoreError("the KV binding's list() returned no keys array".into()))?;
-        // One crossing per page, not several per key: a bulk invalidation lists 1,000,000 keys.
-        let text = JSON::stringify(&keys).map_err(store_error)?.as_string().unwrap_or_default();
-        let keys = match serde_json::from_str(&text) {
-            Ok(serde_json::Value::Array(entries)) => entries.into_iter().filter_map(listed_key).collect(),
-            _ => return Err(StoreError("the KV binding's list() returned keys that are not JSON".into())),
-        };
-        let complete = field(&result, "list_complete").as_bool().unwrap_or(true);
-        let cursor = if complete { None } else { field(&result, "cursor").as_string().filter(|c| !c.is_empty()) };
-        Ok(ListPage { keys, cursor })
+        list_page(&self.call(&self.list, &[options.into()]).await?)
     }
+}
+
+/// What a binding's `list()` resolved with, read as one page.
+pub(super) fn list_page(result: &JsValue) -> Result<ListPage, StoreError> {
+    let keys = field(result, "keys")
+        .dyn_into::<Array>()
+        .map_err(|_| StoreError("the KV binding's list() returned no keys array".into()))?;
+    // One crossing per page, not several per key: a bulk invalidation lists 1,000,000 keys.
+    let text = JSON::stringify(&keys).map_err(store_error)?.as_string().unwrap_or_default();
+    let keys = match serde_json::from_str(&text) {
+        Ok(serde_json::Value::Array(entries)) => entries.into_iter().filter_map(listed_key).collect(),
+        _ => return Err(StoreError("the KV binding's list() returned keys that are not JSON".into())),
+    };
+    let complete = field(result, "list_complete").as_bool().unwrap_or(true);
+    let cursor = if complete { None } else { field(result, "cursor").as_string().filter(|c| !c.is_empty()) };
+    Ok(ListPage { keys, cursor })
 }
 
 fn listed_key(entry: serde_json::Value) -> Option<ListedKey> {

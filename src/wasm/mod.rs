@@ -8,6 +8,7 @@
 //!   synchronous parsers, each answering with a reply envelope (`{"status","headers","body"}`).
 //! - [`bulk`]: the next segment of a bulk invalidation, from its continuation.
 //! - [`check`]: the token check as synchronous steps around reads that the host makes itself.
+//! - [`invalidate`]: invalidating one token the same way, steps around the host's store calls.
 //! - [`realm_cache`]: the realms' cache of successful logins, one object per service.
 //! - [`throttle`]: the login throttle's counts and decisions, one object per service.
 //! - [`service`]: the rules the HTTP service asks the core for (bodies, error replies).
@@ -22,6 +23,7 @@ pub mod bulk;
 pub mod calls;
 pub mod check;
 pub mod cors;
+pub mod invalidate;
 mod kv;
 mod panic;
 pub mod privileges;

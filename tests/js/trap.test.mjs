@@ -66,11 +66,16 @@ for (const afterAwait of [false, true]) {
     // has nothing in the dead instance and simply finishes on the fresh one.
     const inFlight = api.refreshToken(slowKv, token.refresh_token, client, { secret: "trap-test-token-secret-of-32-characters" });
     const checking = api.checkToken(slowKv, token.access_token);
+    // So does invalidating one token (its steps' state is the body, read again if need be).
+    const other = await api.createToken(kv, { grant_type: "password", username: "v", realm: "default_native" });
+    const revoking = api.invalidateToken(slowKv, { token: other.access_token });
     const caught = await withTrapCaught(async () => {
       glue.forceTrap(afterAwait).catch(() => {});
       await assert.rejects(inFlight, (e) => (assertInternal500(e), true));
       assert.equal((await checking).username, "u");
+      assert.equal((await revoking).invalidated_tokens, 1);
     });
+    await assert.rejects(api.checkToken(kv, other.access_token), (e) => e.status === 401);
     assert.ok(
       caught.every((e) => e instanceof WebAssembly.RuntimeError),
       String(caught),

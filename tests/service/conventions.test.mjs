@@ -114,6 +114,26 @@ test("a 10 GiB bomb is cut off at the limit: reading stops, memory stays flat", 
   assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024);
 });
 
+test("a body with a declared length is read whole, and still refused past 1 MiB if the length lied", async () => {
+  const { handle } = await inProcess();
+  const send = (body, length) =>
+    handle(
+      new Request(TOKEN_PATH, {
+        method: "POST",
+        headers: { authorization: ADMIN, "content-type": "application/json", "content-length": String(length) },
+        body,
+      }),
+    );
+  const grant = JSON.stringify({ grant_type: "client_credentials" });
+  assert.equal((await send(grant, Buffer.byteLength(grant))).status, 200);
+  // On the wire HTTP framing holds a body to its declared length; a Request made in process may
+  // carry any header: what was read still counts (the core's check).
+  const big = `{"grant_type":"client_credentials","x":"${"y".repeat(1024 * 1024)}"}`;
+  const refused = await send(big, 10);
+  assert.equal(refused.status, 413);
+  assert.match((await refused.json()).error.reason, /larger than the limit of \[1048576\] bytes/);
+});
+
 test("a compressed body over 1 MiB on the wire is a 413 even where it would inflate less", async () => {
   const { handle } = await inProcess();
   // Incompressible: 64 bytes under the limit inflated, a little over it compressed.

@@ -5,6 +5,7 @@
 import { attempt, guardKv, isKvBinding } from "../kv-guard.js";
 import { checkBody } from "./check.js";
 import { EdgeTokenError, internalError, settle } from "./errors.js";
+import { BULK, invalidateOne } from "./invalidate.js";
 import { asJson, bindRealmCalls, bindServiceCalls, pureMemo, requireString } from "./sync-calls.js";
 
 /**
@@ -26,16 +27,19 @@ function fixedNow(options = {}) {
   return now;
 }
 
-/** The check's clock, read once (src/clock.rs reads the same ones for the other calls). */
-const nowOf = (kv, options) => fixedNow(options) ?? (typeof kv.now === "function" ? kv.now() : Date.now());
+/**
+ * The clock of a check or a one-token invalidation, read once (src/clock.rs reads the same ones
+ * for the other calls); `fixed` is fixedNow's.
+ */
+const nowOf = (kv, fixed) => fixed ?? (typeof kv.now === "function" ? kv.now() : Date.now());
 
 // Without a fixed clock the core reads the binding's clock (MemoryKV's), else the platform's,
 // maybe more than once (src/clock.rs). `secret` keys refreshed pairs (validated by the core,
 // never repeated); `segmented` asks for a bulk invalidation in segments. The core reads null as
 // absent; JSON drops undefined.
-function optionsJson(options = {}) {
+function optionsJson(options = {}, now = fixedNow(options)) {
   const { timeout, secret, segmented } = options;
-  return JSON.stringify({ now: fixedNow(options), timeout, secret, segmented });
+  return JSON.stringify({ now, timeout, secret, segmented });
 }
 
 function requireKv(kv) {
@@ -229,7 +233,7 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
   /** The login throttle's counts and decisions (src/login_throttle.rs), as `use(method, ...args)`. */
   const loginThrottle = () => liveObject(raw.LoginThrottle);
 
-  // A check's guard holds no state of its own: one per binding, not one per check.
+  // A check's guard (and a one-token invalidation's) holds no state of its own: one per binding.
   const checkStores = new WeakMap();
   const checkStore = (kv) => checkStores.get(kv) ?? checkStores.set(kv, guardKv(kv, storeLimits)).get(kv);
 
@@ -241,7 +245,7 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     async checkToken(kv, accessToken, options) {
       requireKv(kv);
       requireString(accessToken, "accessToken");
-      return await checkBody(call, checkStore(kv), accessToken, nowOf(kv, options));
+      return await checkBody(call, checkStore(kv), accessToken, nowOf(kv, fixedNow(options)));
     },
     async refreshToken(kv, refreshToken, client, options) {
       requireKv(kv);
@@ -250,7 +254,11 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     async invalidateToken(kv, body, options) {
       requireKv(kv);
       const text = body === undefined || body === null ? "" : asJson(body);
-      return invoke("invalidateToken", [kv, text, optionsJson(options)]);
+      const fixed = fixedNow(options);
+      const json = optionsJson(options, fixed);
+      // One token runs as synchronous steps (invalidate.js); a realm or user as the async export.
+      const one = await invalidateOne(call, checkStore(kv), text, json, nowOf(kv, fixed));
+      return one === BULK ? invoke("invalidateToken", [kv, text, json]) : one;
     },
     /** The next segment of a bulk invalidation that answered `{continuation}`. */
     async continueInvalidation(kv, continuation, options) {

@@ -1,4 +1,4 @@
-// checkToken, the hot path. The core's check is stateless synchronous steps (src/wasm/check.rs)
+// checkToken, the hot path (its reads are invalidate.js's too). The core's check is stateless synchronous steps (src/wasm/check.rs)
 // and this function does the store reads between them, so a check crosses the boundary as
 // plain calls: no future, no promise, no binding lookups in wasm. A token with its owner's tag
 // takes one read; an older one, or one whose tag does not name its owner, two. A failed read is
@@ -11,7 +11,7 @@ const encoder = new TextEncoder();
 const scratch = new Uint8Array(8192);
 
 /** The first read's document as UTF-8: a view of `scratch`, valid until the next await. */
-function documentOf(first) {
+export function documentOf(first) {
   const text = first[0];
   if (typeof text !== "string") return undefined;
   const { read, written } = encoder.encodeInto(text, scratch);
@@ -22,13 +22,13 @@ function documentOf(first) {
  * The first read's values after the document's, or undefined when none was found (the common
  * case: nothing invalidated), which the core then reads as all missing without a value crossing.
  */
-function statusOf(first) {
+export function statusOf(first) {
   for (let i = 1; i < first.length; i++) if (first[i] !== null) return first.slice(1);
   return undefined;
 }
 
 /** The values of `lines` (keys, one a line) as one read: a get for one key, else a bulk get. */
-function read(store, lines) {
+export function read(store, lines) {
   const keys = lines.split("\n");
   if (keys.length === 1) return store.get(keys[0]).then((value) => [value ?? null]);
   return store.get(keys).then((found) => keys.map((k) => found.get(k) ?? null));
@@ -41,7 +41,7 @@ const BODY = 123; // "{"
 const FAILED = 33; // "!"
 
 /** The body of the core's answer; throws the EdgeTokenError of a failure's envelope. */
-function settleAnswer(answer) {
+export function settleAnswer(answer) {
   if (answer.charCodeAt(0) === FAILED) return settle(answer.slice(1));
   try {
     return JSON.parse(answer);

@@ -1,6 +1,5 @@
-// HTTP plumbing shared by every endpoint: replies, the bounded body reader, and the one place
-// where a reply becomes a fetch Response. The error bodies, and the headers ES's REST layer puts
-// on every reply (src/rest_reply.rs), come from the core.
+// HTTP plumbing shared by every endpoint: replies, the bounded body reader, and the one place where
+// a reply becomes a fetch Response. Error bodies and the REST layer's headers are the core's.
 import { EdgeTokenError } from "../engine/errors.js";
 
 /** A reply before it becomes a Response: ES status, JSON body (or undefined for none), headers. */
@@ -30,15 +29,16 @@ export class BodyTooLarge extends Error {}
 
 /**
  * The body's bytes, refusing more than `limit`: by the declared Content-Length before reading
- * anything, and by counting while streaming (chunked uploads declare no length). A body in a
- * `coding` ("gzip", "deflate") is decompressed as it streams and the limit counts what comes out,
- * so a small bomb stops at the limit. Not decoded here, so bytes that are not UTF-8 can be refused
- * rather than replaced.
+ * anything; within it the runtime reads the body whole (HTTP framing bounds it; less CPU than
+ * chunks here; the core counts it again). Else (chunked, or in a `coding`: "gzip", "deflate",
+ * decompressed as it streams, so a small bomb stops at the limit) by counting while streaming.
+ * Not decoded here, so bytes that are not UTF-8 can be refused rather than replaced.
  */
 export async function readBody(request, limit, coding) {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw new BodyTooLarge();
   if (request.body === null || (coding && declared === "0")) return new Uint8Array(0);
+  if (!coding && declared !== null) return new Uint8Array(await request.arrayBuffer());
   let over = false;
   const wire = coding ? capped(request.body, limit, () => (over = true)) : request.body;
   const reader = (coding ? wire.pipeThrough(new DecompressionStream(coding)) : wire).getReader();
