@@ -134,6 +134,30 @@ test("a body with a declared length is read whole, and still refused past 1 MiB 
   assert.match((await refused.json()).error.reason, /larger than the limit of \[1048576\] bytes/);
 });
 
+test("a length beside Transfer-Encoding is not trusted: the body is counted as it streams", async () => {
+  const { handle } = await inProcess();
+  // A client (or a runtime that passes both headers on) declaring 10 bytes for a chunked body:
+  // reading it whole would buffer all of it; counted, reading stops just past the limit.
+  let pulled = 0;
+  const chunk = new Uint8Array(64 * 1024).fill(0x20);
+  const body = new ReadableStream({
+    pull(controller) {
+      pulled += chunk.byteLength;
+      if (pulled > 64 * 1024 * 1024) controller.close();
+      else controller.enqueue(chunk);
+    },
+  });
+  const headers = {
+    authorization: ADMIN,
+    "content-type": "application/json",
+    "content-length": "10",
+    "transfer-encoding": "chunked",
+  };
+  const refused = await handle(new Request(TOKEN_PATH, { method: "POST", headers, body, duplex: "half" }));
+  assert.equal(refused.status, 413);
+  assert.ok(pulled <= 2 * 1024 * 1024, `${pulled} bytes pulled`);
+});
+
 test("a compressed body over 1 MiB on the wire is a 413 even where it would inflate less", async () => {
   const { handle } = await inProcess();
   // Incompressible: 64 bytes under the limit inflated, a little over it compressed.

@@ -1,8 +1,8 @@
-// checkToken, the hot path (its reads are invalidate.js's too). The core's check is stateless synchronous steps (src/wasm/check.rs)
+// checkToken, the hot path. The core's check is stateless synchronous steps (src/wasm/check.rs)
 // and this function does the store reads between them, so a check crosses the boundary as
 // plain calls: no future, no promise, no binding lookups in wasm. A token with its owner's tag
 // takes one read; an older one, or one whose tag does not name its owner, two. A failed read is
-// the core's 503 (fail closed).
+// the core's 503 (fail closed). invalidate.js makes its reads with these functions too.
 import { internalError, settle } from "./errors.js";
 
 const encoder = new TextEncoder();

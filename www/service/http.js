@@ -28,14 +28,14 @@ export function fromEngineError(error) {
 export class BodyTooLarge extends Error {}
 
 /**
- * The body's bytes, refusing more than `limit`: by the declared Content-Length before reading
- * anything; within it the runtime reads the body whole (HTTP framing bounds it; less CPU than
- * chunks here; the core counts it again). Else (chunked, or in a `coding`: "gzip", "deflate",
- * decompressed as it streams, so a small bomb stops at the limit) by counting while streaming.
- * Not decoded here, so bytes that are not UTF-8 can be refused rather than replaced.
+ * The body's bytes, refusing more than `limit`: by the declared Content-Length (unless beside a
+ * Transfer-Encoding, which frames the body then, as in HTTP) before reading, then read whole
+ * (less CPU than chunks; the core counts it again); else (chunked, or in a `coding`, "gzip" or
+ * "deflate", decompressed as it streams: a small bomb stops at the limit) by counting. Not
+ * decoded here, so bytes that are not UTF-8 can be refused rather than replaced.
  */
 export async function readBody(request, limit, coding) {
-  const declared = request.headers.get("content-length");
+  const declared = request.headers.has("transfer-encoding") ? null : request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw new BodyTooLarge();
   if (request.body === null || (coding && declared === "0")) return new Uint8Array(0);
   if (!coding && declared !== null) return new Uint8Array(await request.arrayBuffer());

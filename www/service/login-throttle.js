@@ -10,7 +10,7 @@
 // and on workerd an admitted one frees its places (below).
 import { attempt, requestScopedTimers } from "../kv-guard.js";
 
-/** A request's client: the address its host vouches for, cut, else "unknown" (the core keys it: an IPv6 one by its /64). */
+/** A request's address as its host vouches for it, cut, else "unknown" (the core names the client). */
 export const clientKey = (address) => (typeof address === "string" && address !== "" ? address.slice(0, 64) : "unknown");
 
 // The core's steps (src/wasm/throttle.rs), and its flag for a bucket due to be stored.
