@@ -46,7 +46,9 @@ pub fn check_token_keys(token: &str) -> Option<String> {
     Some(keys.join("\n"))
 }
 
-fn strings(values: &Array) -> Vec<Option<String>> {
+/// A read's values from JavaScript (a string, or `null`/`undefined` for a missing key); the
+/// one-token invalidation's steps read theirs with it too.
+pub(super) fn strings(values: &Array) -> Vec<Option<String>> {
     values.iter().map(|v| v.as_string()).collect()
 }
 

@@ -16,6 +16,7 @@
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
+use super::check::strings;
 use crate::codec::RawToken;
 use crate::errors::Reply;
 use crate::invalidate::{self, FirstRead, OneStep};
@@ -86,10 +87,6 @@ pub fn invalidate_one_keys(body: &str, options_json: &str) -> String {
             keys.join("\n")
         }
     }
-}
-
-fn strings(values: &Array) -> Vec<Option<String>> {
-    values.iter().map(|v| v.as_string()).collect()
 }
 
 /// Step 2: `body` as step 1 had it; `document` the first read's first value as UTF-8; `status`
