@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 
 export function namedBuild(root, dir) {
-  const env = { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` };
+  const env = { ...process.env, PATH: `${process.env.CARGO_HOME ?? `${process.env.HOME}/.cargo`}/bin:${process.env.PATH}` };
   // The cargo output as build.sh hands it to wasm-bindgen (scripts/drop-target-features.mjs).
   const input = join(root, "target/wasm32-unknown-unknown/release/edge_token.bindgen.wasm");
   execFileSync(

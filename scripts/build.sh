@@ -3,7 +3,7 @@
 # into dist/wasm/. Re-running with nothing changed only costs cargo's own no-op check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH" # where cargo install puts its tools
 
 bash scripts/setup.sh build
 

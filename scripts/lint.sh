@@ -6,7 +6,7 @@
 # Needs `npm ci` and dist/wasm (scripts/build.sh: its .d.ts types the wasm glue).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH" # where cargo install puts its tools
 failed=()
 
 check() {

@@ -3,7 +3,7 @@
 # so it runs on a fresh clone. Ends with one line "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH" # where cargo install puts its tools
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 failed_steps=()
