@@ -181,10 +181,7 @@ impl BulkJob {
             _ => vec![own_key.clone()],
         };
         budget.spend()?;
-        let values = match wanted.as_slice() {
-            [one] => vec![store.get(one).await?],
-            _ => store.get_many(&wanted).await?,
-        };
+        let values = crate::token_documents::read(store, &wanted).await?;
         for (key, value) in wanted.iter().zip(values) {
             let at = schema::parse_watermark(value.as_deref());
             if *key == own_key {

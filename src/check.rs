@@ -79,11 +79,8 @@ pub async fn check<S: KvStore>(store: &S, token: &str, now: u64) -> Result<Check
     let Some((presented, _, keys)) = first_read(token) else {
         return Ok(CheckOutcome::Unknown);
     };
-    let values = match keys.as_slice() {
-        [one] => vec![store.get(one).await?],
-        _ => store.get_many(&keys).await?,
-    };
-    let (document, status) = values.split_first().map_or((None, &[][..]), |(d, s)| (d.as_deref(), s));
+    let values = token_documents::read(store, &keys).await?;
+    let (document, status) = token_documents::split_first_read(&values);
     match check_first_read(&presented, document, status, now) {
         DocumentStep::Done(outcome) => Ok(outcome),
         DocumentStep::NeedStatus { record, keys } => Ok(check_status(*record, &store.get_many(&keys).await?)),
@@ -104,12 +101,19 @@ pub fn outcome_answer(outcome: CheckOutcome) -> String {
             owner.push_authenticate_json(&mut out, "token");
             out
         }
-        other => {
-            let mut out = String::from(FAILED);
-            out.push_str(&outcome_reply(other).to_envelope());
-            out
-        }
+        other => reply_answer(&outcome_reply(other)),
     }
+}
+
+/// A reply as a step's answer: a plain 200's body as it is, else [`FAILED`] and the envelope.
+/// A one-token invalidation's steps answer alike (`src/wasm/invalidate.rs`).
+pub fn reply_answer(reply: &Reply) -> String {
+    if reply.status == 200 && reply.headers.is_empty() {
+        return reply.body.to_string();
+    }
+    let mut out = String::from(FAILED);
+    out.push_str(&reply.to_envelope());
+    out
 }
 
 /// The reply for an outcome.

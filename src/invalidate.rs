@@ -173,11 +173,11 @@ async fn run_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now: u64) 
     let mut step = match one_first_read(token, half) {
         FirstRead::Without(step) => step,
         FirstRead::Read { presented, keys } => {
-            let first = read(store, &keys).await?;
-            let (document, status) = first.split_first().map_or((None, &[][..]), |(d, s)| (d.as_deref(), s));
+            let first = token_documents::read(store, &keys).await?;
+            let (document, status) = token_documents::split_first_read(&first);
             match one_after_read(&presented, half, document, status, None, now) {
                 OneStep::Read(keys) => {
-                    let second = read(store, &keys).await?;
+                    let second = token_documents::read(store, &keys).await?;
                     one_after_read(&presented, half, document, status, Some(&second), now)
                 }
                 step => step,
@@ -192,14 +192,6 @@ async fn run_one<S: KvStore>(store: &S, token: &str, half: TokenHalf, now: u64) 
         OneStep::Put { key, value, ttl, reply } => store.put(&key, value, ttl, None).await.map(|()| reply),
         // Step 2 asks for one read at most, and AnyToken was answered above.
         OneStep::Read(_) | OneStep::AnyToken => Err(StoreError("the invalidation's steps did not end".into())),
-    }
-}
-
-/// One read: a get for one key, else a bulk get.
-async fn read<S: KvStore>(store: &S, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
-    match keys {
-        [one] => Ok(vec![store.get(one).await?]),
-        _ => store.get_many(keys).await,
     }
 }
 

@@ -144,8 +144,8 @@ impl LoginThrottle {
         (self.limits.window_ms / 1000.0).ceil().max(60.0) as u64
     }
 
-    /// An attempt of `pair` (the host's key for a client and username: the username's throttle
-    /// key, a space, the client's address) asks to be checked, with `waiting` attempts of it already waiting.
+    /// An attempt of `pair_key` (a client and username's key, `crate::throttle_clients::pair_key`)
+    /// asks to be checked, with `waiting` attempts of it already waiting.
     pub fn enter(&mut self, pair_key: &str, waiting: usize, now: f64) -> Entry {
         let limits = self.limits;
         // The client's bucket first: an attempt it refuses makes no state for its pair or
@@ -177,8 +177,7 @@ impl LoginThrottle {
     fn client_room(&mut self, client: Option<&str>, now: f64) -> usize {
         let Some(client) = client else { return usize::MAX };
         let limits = self.limits;
-        let bucket = &self.slot(client, now).name;
-        let used = level(bucket.score, bucket.at, limits.per_client, &limits, now) + bucket.in_flight.len() as f64;
+        let used = self.slot(client, now).name.used(limits.per_client, &limits, now);
         (limits.per_client - used).floor().max(0.0) as usize
     }
 
@@ -252,9 +251,7 @@ impl LoginThrottle {
                 (name.score, name.at, name.dirty) = (score, at, false);
             }
         }
-        if level(name.score, name.at, limits.per_username, &limits, now) + name.in_flight.len() as f64 + 1.0
-            > limits.per_username
-        {
+        if name.used(limits.per_username, &limits, now) + 1.0 > limits.per_username {
             return false;
         }
         name.in_flight.take(lease, now, limits.lease_ms);
@@ -271,12 +268,10 @@ impl LoginThrottle {
             name.known = true;
         }
         if let Outcome::Failure { .. } = outcome {
-            (name.score, name.at, name.dirty) =
-                (level(name.score, name.at, limits.per_username, &limits, now) + 1.0, now, true);
+            name.fail(limits.per_username, &limits, now);
+            name.dirty = true;
             if let Some(client) = client_slot(pair) {
-                let client = &mut self.slot(&client, now).name;
-                (client.score, client.at) =
-                    (level(client.score, client.at, limits.per_client, &limits, now) + 1.0, now);
+                self.slot(&client, now).name.fail(limits.per_client, &limits, now);
             }
         }
         let pair = &mut self.slot(pair, now).pair;

@@ -39,6 +39,18 @@ impl Default for Name {
     }
 }
 
+impl Name {
+    /// The bucket's failures at `now` (it drains `capacity` per window) and its checks in flight.
+    pub fn used(&self, capacity: f64, limits: &Limits, now: f64) -> f64 {
+        level(self.score, self.at, capacity, limits, now) + self.in_flight.len() as f64
+    }
+
+    /// One more failure at `now`.
+    pub fn fail(&mut self, capacity: f64, limits: &Limits, now: f64) {
+        (self.score, self.at) = (level(self.score, self.at, capacity, limits, now) + 1.0, now);
+    }
+}
+
 /// One key's state: a client and username's (`pair`), or a username's or a client's bucket
 /// (`name`), the other half unused. All kinds share one map (one set of map code in the wasm);
 /// their keys never collide (`crate::throttle_clients`).

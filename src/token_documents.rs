@@ -246,13 +246,22 @@ pub async fn load_first<S: KvStore>(
     now: u64,
     half: TokenHalf,
 ) -> Result<Option<(TokenRecord, Option<Status>)>, StoreError> {
-    let wanted = first_read_keys(presented, doc_id, half);
-    let values = match wanted.as_slice() {
-        [one] => vec![store.get(one).await?],
-        _ => store.get_many(&wanted).await?,
-    };
-    let (document, status) = values.split_first().map_or((None, &[][..]), |(d, s)| (d.as_deref(), s));
+    let values = read(store, &first_read_keys(presented, doc_id, half)).await?;
+    let (document, status) = split_first_read(&values);
     Ok(from_first_read(presented, document, status, now, half))
+}
+
+/// The values of `keys` in one read: a get for one key, else a bulk get.
+pub async fn read<S: KvStore>(store: &S, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+    match keys {
+        [one] => Ok(vec![store.get(one).await?]),
+        _ => store.get_many(keys).await,
+    }
+}
+
+/// A first read's values as the document and the rest (its status values).
+pub fn split_first_read(values: &[Option<String>]) -> (Option<&str>, &[Option<String>]) {
+    values.split_first().map_or((None, &[][..]), |(document, status)| (document.as_deref(), status))
 }
 
 /// The status a first read already gave, or one more bulk get for it.

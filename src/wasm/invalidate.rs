@@ -17,6 +17,7 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use super::check::strings;
+use crate::check::reply_answer;
 use crate::codec::RawToken;
 use crate::errors::Reply;
 use crate::invalidate::{self, FirstRead, OneStep};
@@ -54,32 +55,23 @@ fn first_step(body: &str) -> Result<FirstStep, Reply> {
 /// A step as the host reads it.
 fn step_answer(step: OneStep) -> String {
     match step {
-        OneStep::Done(reply) => done(&reply),
+        OneStep::Done(reply) => reply_answer(&reply),
         OneStep::Read(keys) => keys.join("\n"),
         OneStep::AnyToken => [LIST.to_string().as_str(), keys::RECORD_PREFIX].concat(),
         OneStep::Put { key, value, ttl, reply } => {
-            format!("{PUT}{ttl}\n{key}\n{value}\n{}", done(&reply))
+            format!("{PUT}{ttl}\n{key}\n{value}\n{}", reply_answer(&reply))
         }
     }
-}
-
-fn done(reply: &Reply) -> String {
-    if reply.status == 200 && reply.headers.is_empty() {
-        return reply.body.to_string();
-    }
-    let mut out = String::from(crate::check::FAILED);
-    out.push_str(&reply.to_envelope());
-    out
 }
 
 /// Step 1. `options_json` is the call's options, checked as the async export checks them.
 #[wasm_bindgen(js_name = invalidateOneKeys)]
 pub fn invalidate_one_keys(body: &str, options_json: &str) -> String {
     if let Err(reply) = crate::engine::parse_options(options_json) {
-        return done(&reply);
+        return reply_answer(&reply);
     }
     match first_step(body) {
-        Err(reply) => done(&reply),
+        Err(reply) => reply_answer(&reply),
         Ok(None) => String::new(),
         Ok(Some((_, FirstRead::Without(step)))) => step_answer(step),
         Ok(Some((half, FirstRead::Read { presented, keys }))) => {
@@ -105,7 +97,7 @@ pub fn invalidate_one_read(
         _ => match first_step(body) {
             Ok(Some((half, FirstRead::Read { presented, .. }))) => (half, presented),
             // Step 1 gave this body keys: anything else is the host's mistake.
-            _ => return done(&crate::rest_errors::internal_error()),
+            _ => return reply_answer(&crate::rest_errors::internal_error()),
         },
     };
     let document = document.as_deref().and_then(|bytes| std::str::from_utf8(bytes).ok());
@@ -122,13 +114,13 @@ pub fn invalidate_one_read(
 #[wasm_bindgen(js_name = invalidateOneMissing)]
 pub fn invalidate_one_missing(page: JsValue) -> String {
     match super::kv::list_page(&page) {
-        Ok(page) => done(&invalidate::missing_document_reply(!page.keys.is_empty())),
-        Err(error) => done(&crate::errors::store_unavailable(&error.0)),
+        Ok(page) => reply_answer(&invalidate::missing_document_reply(!page.keys.is_empty())),
+        Err(error) => reply_answer(&crate::errors::store_unavailable(&error.0)),
     }
 }
 
 /// The 503 of a failed store call, with the binding's message as the async export reads it.
 #[wasm_bindgen(js_name = invalidateOneUnavailable)]
 pub fn invalidate_one_unavailable(error: JsValue) -> String {
-    done(&crate::errors::store_unavailable(&super::kv::store_error(error).0))
+    reply_answer(&crate::errors::store_unavailable(&super::kv::store_error(error).0))
 }

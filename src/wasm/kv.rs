@@ -57,7 +57,8 @@ pub(super) fn store_error(error: JsValue) -> StoreError {
     StoreError(message)
 }
 
-fn field(object: &JsValue, name: &str) -> JsValue {
+/// `object[name]`, undefined when `object` has no such field (or is not an object).
+pub(super) fn field(object: &JsValue, name: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 

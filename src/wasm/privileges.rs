@@ -7,11 +7,12 @@
 
 use std::borrow::Cow;
 
-use js_sys::{Array, Reflect};
+use js_sys::Array;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::kv::field;
 use crate::errors::Reply;
 use crate::json_strings::strings_or_nulls;
 use crate::privileges::{self, Action, Caller};
@@ -117,11 +118,6 @@ impl Roles {
         let values = strings_or_nulls(&json).map_err(|error| JsError::new(&error))?;
         Ok(Cow::Owned(native_roles::with_stored(&self.table, &values)))
     }
-}
-
-/// `object[name]`, undefined when `object` has no such field (or is not an object).
-fn field(object: &JsValue, name: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A field of the caller's body as text: "" when missing or not text.

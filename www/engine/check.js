@@ -36,9 +36,9 @@ export function read(store, lines) {
 
 // The core's answer to a check (src/check.rs outcome_answer): a valid token's _authenticate body
 // as it is, or this mark and the reply envelope; a step 2 that needs a second read answers its
-// keys instead, which start with a letter.
-const BODY = 123; // "{"
-const FAILED = 33; // "!"
+// keys instead, which start with a letter. A one-token invalidation's steps answer alike.
+export const BODY = 123; // "{"
+export const FAILED = 33; // "!"
 
 /** The body of the core's answer; throws the EdgeTokenError of a failure's envelope. */
 export function settleAnswer(answer) {

@@ -3,12 +3,10 @@
 // them, with the check's reads (check.js), so no future or promise crosses the boundary. A realm
 // or user is a bulk invalidation, left to the async export. A failed store call is the core's
 // 503 (fail closed); a trap in a step is thrown by `call` as a 500, never taken for a store error.
-import { documentOf, read, settleAnswer, statusOf } from "./check.js";
+import { BODY, FAILED, documentOf, read, settleAnswer, statusOf } from "./check.js";
 
 // The first character of a step's answer (keys start with a letter, one a line); an answer is
-// the check's: a success's body ("{") or a failure's envelope after "!".
-const BODY = 123; // "{"
-const FAILED = 33; // "!"
+// the check's: a success's body (BODY) or a failure's envelope after FAILED.
 const LIST = 42; // "*": list this prefix, limit 1
 const PUT = 43; // "+": ttl, key, value, then the answer, one a line
 
