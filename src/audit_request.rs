@@ -1,13 +1,14 @@
 //! What the host saw of one request, for the audit trail (src/audit.rs): read from the JSON the
 //! host notes as the request goes (its "trail"), the request URI split into the events' path and
-//! query, the credentials' kind read from the `Authorization` header as the realms read it, and
-//! ES's request id.
+//! query, the credentials' kind read from the `Authorization` header as the realms read it, the
+//! client's address as the service records it (`crate::throttle_clients`), and ES's request id.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::Value;
 
 use crate::credentials::{read_authorization, Credentials};
+use crate::throttle_clients;
 
 /// What the host saw of one request (read from its JSON without a derived deserializer, which
 /// would cost the wasm more than the whole module).
@@ -52,7 +53,8 @@ impl Request {
         let (path, query) = uri.split_once('?').unwrap_or((uri.as_str(), ""));
         let mut request = Request {
             request_id: text("request_id").unwrap_or_else(new_request_id),
-            origin_address: text("origin_address").unwrap_or_default(),
+            // The host passes its platform's address text as it is (or none): recorded here.
+            origin_address: throttle_clients::address(text("origin_address").as_deref()),
             method: text("method").unwrap_or_default(),
             path: path.to_string(),
             query: query.to_string(),
@@ -112,6 +114,16 @@ mod tests {
         let query = read(r#"{"uri":"/_security/user?pretty&x=a?b","response":{"found":true}}"#);
         assert_eq!(query, Some(("/_security/user".into(), "pretty&x=a?b".into(), true)));
         assert_eq!(read(r#"{"uri":"/","response":"text"}"#), Some(("/".into(), String::new(), false)));
+    }
+
+    #[test]
+    fn the_origin_address_is_the_hosts_text_as_the_service_records_it() {
+        let origin = |json: &str| Request::from_json(json).map(|r| r.origin_address);
+        assert_eq!(origin("{}").as_deref(), Some("unknown"));
+        assert_eq!(origin(r#"{"origin_address":7}"#).as_deref(), Some("unknown"));
+        assert_eq!(origin(r#"{"origin_address":"2001:db8::1"}"#).as_deref(), Some("2001:db8::1"));
+        let long = json!({ "origin_address": "\u{e9}".repeat(200) }).to_string();
+        assert_eq!(origin(&long), Some("\u{e9}".repeat(64)));
     }
 
     #[test]

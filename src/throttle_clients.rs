@@ -1,23 +1,38 @@
-//! Who is one client to the login throttle (`crate::login_throttle`), and the keys its state is
-//! under. The host passes the address text its platform vouches for (`CF-Connecting-IP`, a
-//! socket's peer); this module names the client. An IPv6 client is its /64: an ordinary host or
-//! home line is given a whole /64 and may use any address in it, so keyed by full address one
-//! machine would be 2^64 clients, each with a fresh back-off. An IPv4-mapped address
-//! (`::ffff:192.0.2.1`, as a dual-stack socket reports an IPv4 peer) is that IPv4 address.
+//! The request's address as the service records it, and who is one client to the login throttle
+//! (`crate::login_throttle`), and the keys its state is under. The host passes the address text
+//! its platform vouches for (`CF-Connecting-IP`, a socket's peer), as it is; this module owns
+//! every rule on it. The audit trail records it ([`address`]: `origin.address`), and the throttle
+//! names the client from that same text, so the two never disagree. An IPv6 client is its /64:
+//! an ordinary host or home line is given a whole /64 and may use any address in it, so keyed by
+//! full address one machine would be 2^64 clients, each with a fresh back-off. An IPv4-mapped
+//! address (`::ffff:192.0.2.1`, as a dual-stack socket reports an IPv4 peer) is that IPv4 address.
 
 use std::net::{IpAddr, Ipv6Addr};
 
-/// Address text kept as it is (one that does not parse) is cut to this many characters, so
-/// that keys stay bounded whatever the host passes.
+/// The address is recorded cut to this many characters (Unicode code points, never half of
+/// one), so that audit lines and keys stay bounded whatever the host passes.
 const MAX_TEXT: usize = 64;
 
-/// The client of an attempt whose host gave no address: everyone at once.
+/// The address of a request whose host gave none; as a client, everyone at once.
 pub const UNKNOWN: &str = "unknown";
 
-/// The client of `address`: an IPv4 address in its usual form, an IPv6 one as its /64
-/// (`2001:db8:1:2::/64`), text that is no address as it is (cut), none or empty [`UNKNOWN`].
-pub fn client_key(address: Option<&str>) -> String {
-    let text = address.unwrap_or("").trim();
+/// The address as the service records it (the audit's `origin.address`), from the host's text:
+/// none or empty is [`UNKNOWN`], other text its first 64 characters, as it is (not trimmed). For
+/// ASCII, the cut is the one the JavaScript host made before (64 UTF-16 units); other text is cut
+/// at 64 code points, so a character is never split.
+pub fn address(raw: Option<&str>) -> String {
+    match raw {
+        None | Some("") => UNKNOWN.to_string(),
+        Some(text) => text.chars().take(MAX_TEXT).collect(),
+    }
+}
+
+/// The client of the host's address text `raw`, read from the address as recorded ([`address`]):
+/// an IPv4 address in its usual form, an IPv6 one as its /64 (`2001:db8:1:2::/64`), text that is
+/// no address as it is (trimmed), none or blank [`UNKNOWN`].
+pub fn client_key(raw: Option<&str>) -> String {
+    let recorded = address(raw);
+    let text = recorded.trim();
     if text.is_empty() {
         return UNKNOWN.to_string();
     }
@@ -30,14 +45,14 @@ pub fn client_key(address: Option<&str>) -> String {
                 format!("{}/64", Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
             }
         },
-        None => text.chars().take(MAX_TEXT).collect(),
+        None => text.to_string(),
     }
 }
 
 /// The throttle's key for a client and username: the username's key (which has no space), a
-/// space, the client.
-pub fn pair_key(key: &str, address: Option<&str>) -> String {
-    format!("{key} {}", client_key(address))
+/// space, the client (of the host's address text `raw`).
+pub fn pair_key(key: &str, raw: Option<&str>) -> String {
+    format!("{key} {}", client_key(raw))
 }
 
 /// The key of the client's own bucket, from its pair's key: it has a space, as a pair's does,
@@ -106,6 +121,35 @@ mod tests {
         assert_eq!(client_key(None), "unknown");
         assert_eq!(client_key(Some("")), "unknown");
         assert_eq!(client_key(Some(&"é".repeat(100))), "é".repeat(64));
+    }
+
+    #[test]
+    fn the_address_as_recorded_and_the_client_read_from_it() {
+        let long_ipv6 = format!("{}2001:db8::1", " ".repeat(70));
+        let astral = format!("{}\u{1F600}b", "a".repeat(63));
+        for (raw, recorded, client) in [
+            (None, "unknown", "unknown"),
+            (Some(""), "unknown", "unknown"),
+            (Some("unknown"), "unknown", "unknown"),
+            (Some("192.0.2.1"), "192.0.2.1", "192.0.2.1"),
+            // Recorded as the host gave it; the client is read from it trimmed.
+            (Some(" 192.0.2.1 "), " 192.0.2.1 ", "192.0.2.1"),
+            (Some("   "), "   ", "unknown"),
+            // An IPv6 address is recorded whole; its client is the /64.
+            (Some("2001:db8:1:2::7"), "2001:db8:1:2::7", "2001:db8:1:2::/64"),
+            (Some("[2001:db8::5]:443"), "[2001:db8::5]:443", "2001:db8::/64"),
+            (Some("::ffff:192.0.2.1"), "::ffff:192.0.2.1", "192.0.2.1"),
+            // Cut before it is read: 64 spaces are no address.
+            (Some(long_ipv6.as_str()), &" ".repeat(64), "unknown"),
+            (Some(&"x".repeat(200)), &"x".repeat(64), &"x".repeat(64)),
+            // 64 code points, never half a character (64 UTF-16 units would split the emoji).
+            (Some(astral.as_str()), &format!("{}\u{1F600}", "a".repeat(63)), &format!("{}\u{1F600}", "a".repeat(63))),
+            (Some(&"\u{e9}".repeat(100)), &"\u{e9}".repeat(64), &"\u{e9}".repeat(64)),
+        ] {
+            assert_eq!(address(raw), recorded, "{raw:?}");
+            assert_eq!(client_key(raw), client, "{raw:?}");
+            assert_eq!(client_key(Some(&address(raw))), client, "the client of the recorded text: {raw:?}");
+        }
     }
 
     #[test]

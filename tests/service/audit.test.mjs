@@ -3,7 +3,7 @@
 // secret (passwords, tokens, hashes, the TOKEN_SECRET) whatever the request.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN, ELASTIC_PASSWORD, TOKEN_SECRET, basic, bearer, inProcess } from "./helpers.mjs";
+import { ADMIN, ELASTIC_PASSWORD, TOKEN_SECRET, basic, bearer, engineApi, inProcess } from "./helpers.mjs";
 
 const PW = "bob-secret-password";
 
@@ -127,6 +127,45 @@ test("every event type, field by field", async () => {
   check(byAction("delete_role")[0], change("delete_role", "delete", { role: { name: "r1" } }));
   assert.equal(byAction("delete_user").length, 1, "the denied delete changed nothing");
   check(byAction("delete_user")[0], change("delete_user", "delete", { user: { name: "bob" } }));
+});
+
+test("origin.address is the host's address as the core records it, and the throttle's client is read from it", async () => {
+  const { handle } = await inProcess({ AUDIT_ENABLED: "true" });
+  const engine = await engineApi();
+  const throttle = engine.loginThrottle();
+  const pair = (address) => throttle("pair", "login:k", address, Date.now());
+  const emoji = "\u{1F600}";
+  // [what the host passes, origin.address]: none, a number (not a string: none), an address, an
+  // IPv6 one (recorded whole; its client is its /64), 200 characters (cut to 64), non-ASCII text
+  // cut at 64 code points (64 UTF-16 units would split the emoji, and lose the request's events).
+  const rows = [
+    [undefined, "unknown"],
+    [42, "unknown"],
+    ["192.0.2.1", "192.0.2.1"],
+    ["2001:db8:1:2::7", "2001:db8:1:2::7"],
+    ["x".repeat(200), "x".repeat(64)],
+    [`${"a".repeat(63)}${emoji}tail`, `${"a".repeat(63)}${emoji}`],
+    ["é".repeat(100), "é".repeat(64)],
+  ];
+  // A failed login: the throttle is given the same address (a 401, not a 500, for a number too).
+  const login = { headers: { authorization: basic("nobody", "wrong-password") } };
+  for (const [address, recorded] of rows) {
+    let status;
+    const events = await captured(async () => {
+      const out = await handle(new Request("http://edge.test/_security/_authenticate", login), { clientAddress: address });
+      status = out.status;
+    });
+    assert.equal(status, 401, String(address));
+    assert.deepEqual(
+      events.map((e) => [e["event.action"], e["origin.address"]]),
+      [["authentication_failed", recorded]],
+      String(address),
+    );
+    const raw = typeof address === "string" ? address : undefined;
+    assert.equal(pair(raw), pair(recorded), `one client for ${String(address).slice(0, 20)}`);
+  }
+  assert.equal(pair("2001:db8:1:2::7"), "login:k 2001:db8:1:2::/64");
+  assert.equal(pair(undefined), "login:k unknown");
 });
 
 test("token creation and invalidation carry the grant, the scope and ES's counts", async () => {

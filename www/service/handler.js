@@ -12,7 +12,7 @@ import { BodyTooLarge, fromEngineError, fromEnvelope, readBody, reply, toRespons
 import { isConsolePath, serveConsole } from "./console-endpoints.js";
 import * as infoEndpoints from "./info-endpoints.js";
 import { unexpectedErrorLine } from "./log.js";
-import { clientKey, createLoginThrottle } from "./login-throttle.js";
+import { createLoginThrottle } from "./login-throttle.js";
 import { clearRealmCache, realmEndpoint } from "./realm-endpoints.js";
 import { getToken, invalidateToken } from "./token-endpoints.js";
 
@@ -99,7 +99,9 @@ export function serviceHandler(boundEngine, config) {
       const background = typeof waitUntil === "function" ? waitUntil : undefined;
       // The request's abort signal: the login throttle lets go of an attempt whose client left.
       const { signal } = request;
-      const connection = { clientAddress: clientKey(clientAddress), waitUntil: background, bulkInvalidation, signal };
+      // A string as it is, else none (the wasm glue takes no other type): the core records and reads it.
+      const address = typeof clientAddress === "string" ? clientAddress : undefined;
+      const connection = { clientAddress: address, waitUntil: background, bulkInvalidation, signal };
       if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connection);
       plain = ctx.engine.service.requestHeaders(headers);
       // ES quotes the request URI (path and query) in its messages.
@@ -111,7 +113,7 @@ export function serviceHandler(boundEngine, config) {
       // The audit trail (audit.js): what the request did, noted as it goes. The core reads the
       // credentials' kind and a Basic username from the header; the trail is never written.
       trail = ctx.config.audit && {
-        origin_address: connection.clientAddress,
+        origin_address: address,
         method,
         uri,
         opaque_id: plain.echo["X-Opaque-Id"],

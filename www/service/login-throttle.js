@@ -10,9 +10,6 @@
 // and on workerd an admitted one frees its places (below).
 import { attempt, requestScopedTimers } from "../kv-guard.js";
 
-/** A request's address as its host vouches for it, cut, else "unknown" (the core names the client). */
-export const clientKey = (address) => (typeof address === "string" && address !== "" ? address.slice(0, 64) : "unknown");
-
 // The core's steps (src/wasm/throttle.rs), and its flag for a bucket due to be stored.
 const [ADMITTED, WAIT, REFUSED, DONE, WRITE] = [0, 1, 2, 3, 4];
 const STEP = 3;
@@ -112,7 +109,7 @@ export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = 
   }
 
   /** @param {string} key @param {{clientAddress?: string, waitUntil?: Function, known?: boolean, signal?: AbortSignal}} [how] */
-  async function begin(key, { clientAddress = clientKey(), waitUntil = background, known = false, signal } = {}) {
+  async function begin(key, { clientAddress, waitUntil = background, known = false, signal } = {}) {
     const stored = await read(key);
     if (signal?.aborted) return REFUSED_ATTEMPT;
     // From here to "start" nothing awaits, so parallel attempts are counted one by one.
