@@ -172,6 +172,15 @@ impl LoginThrottle {
         Entry::Admit(lease)
     }
 
+    /// Whether the client's bucket refuses an attempt of `pair_key` now, as [`Self::enter`] would
+    /// (which asks again). The host asks before it reads the username's stored bucket, so that a
+    /// client its bucket refuses costs no store read; the answer changes no count and makes no
+    /// state (a client not in the map has room).
+    pub fn client_refuses(&mut self, pair_key: &str, now: f64) -> bool {
+        let client = client_slot(pair_key).filter(|client| self.state.peek(client).is_some());
+        self.client_room(client.as_deref(), now) == 0
+    }
+
     /// How many more checks the client's bucket (`client`, its key) has room for: its failures
     /// and its places in flight count. The unknown client has no bucket.
     fn client_room(&mut self, client: Option<&str>, now: f64) -> usize {
@@ -357,12 +366,12 @@ impl LoginThrottle {
 
     /// The bucket to store for a known username with a pending change, at most once per
     /// interval (JSON text), or None. [`Self::unwritten`] puts it back when the write fails.
+    /// Asking makes no state: a refused attempt asks without knowing whether one is due.
     pub fn take_write(&mut self, key: &str, now: f64) -> Option<String> {
-        let interval = self.limits.write_interval_ms;
-        let name = &mut self.slot(key, now).name;
-        if !name.known || !name.dirty || now - name.written_at < interval {
+        if !self.wants_write(key, now) {
             return None;
         }
+        let name = &mut self.slot(key, now).name;
         (name.written_at, name.dirty) = (now, false);
         Some(serde_json::json!({ "score": name.score, "at": name.at as u64 }).to_string())
     }

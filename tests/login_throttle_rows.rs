@@ -360,6 +360,29 @@ fn one_client_has_at_most_one_hundred_failed_checks_per_window_over_all_username
 }
 
 #[test]
+fn the_host_asks_the_clients_bucket_before_it_reads_and_asking_counts_nothing() {
+    let mut t = LoginThrottle::new(LIMITS);
+    let client = |n: usize| format!("login:n{n} 192.0.2.1");
+    for n in 0..100 {
+        assert!(!t.client_refuses(&client(n), T0), "room for check {n}");
+        assert!(!t.client_refuses(&client(n), T0), "asking twice takes no room");
+        assert!(attempt_for(&mut t, &format!("login:n{n}"), "192.0.2.1", Outcome::Failure { known: false }, T0));
+    }
+    // Full: refused for any username, as `enter` refuses it, and asking again changes nothing.
+    for n in 100..200 {
+        assert!(t.client_refuses(&client(n), T0));
+        assert_eq!(t.enter(&client(n), 0, T0), Entry::Refuse);
+        assert_eq!(t.take_write(&format!("login:n{n}"), T0), None, "nothing to write for a made-up username");
+    }
+    assert!(!t.client_refuses("login:n0 192.0.2.2", T0), "another client is not");
+    assert!(!t.client_refuses("login:n0 unknown", T0), "the unknown client has no bucket");
+    // One check per 9 s drains: exactly one more is admitted then.
+    assert!(!t.client_refuses(&client(300), T0 + 9.0 * SECOND));
+    assert!(attempt_for(&mut t, "login:n300", "192.0.2.1", FAIL, T0 + 9.0 * SECOND));
+    assert!(t.client_refuses(&client(301), T0 + 9.0 * SECOND));
+}
+
+#[test]
 fn the_unknown_client_has_no_bucket_of_its_own() {
     // A host that passes no address makes every request one client: a bucket for it would
     // refuse every username to everyone after 100 failed logins.

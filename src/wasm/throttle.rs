@@ -2,7 +2,8 @@
 //! host keeps the attempts that wait (its promises) and says how many wait; every count and
 //! decision is the core's. After a trap replaces the instance the host makes a new, empty one.
 //!
-//! The host names a client and username with `pair` (the core says who is one client).
+//! The host names a client and username with `pair` (the core says who is one client), which
+//! answers none for an attempt the client's bucket refuses, before the host reads anything.
 //! An attempt is one call when it is refused or known to succeed (a cached login) and two when
 //! its password is checked (`start`, `finish`); a waiting one adds `resume`. Each answers a step
 //! (0 admitted, 1 to wait, 2 refused, 3 done) plus [`WRITE`] when the username's bucket is due
@@ -41,9 +42,13 @@ impl LoginThrottle {
     }
 
     /// The key of a client and username (`pair` below) for the username's throttle key and the
-    /// address the host vouches for: an IPv6 client is its /64 (`crate::throttle_clients`).
-    pub fn pair(&self, key: &str, address: Option<String>) -> String {
-        throttle_clients::pair_key(key, address.as_deref())
+    /// address text the host vouches for, as it is (`crate::throttle_clients` names the client:
+    /// an IPv6 client is its /64), or none when the client's bucket refuses the attempt now: the
+    /// host then refuses it without reading the username's stored bucket (a refused attempt
+    /// changes nothing; a write already due may still be taken, `takeWrite`).
+    pub fn pair(&mut self, key: &str, address: Option<String>, now: f64) -> Option<String> {
+        let pair = throttle_clients::pair_key(key, address.as_deref());
+        (!self.throttle.client_refuses(&pair, now)).then_some(pair)
     }
 
     /// `pair`: the username's throttle key (`key`) and the client, as the host groups waiting

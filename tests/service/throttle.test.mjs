@@ -334,3 +334,28 @@ test("one address's failed logins over all usernames: 300 made-up usernames cost
   s.clock.t += 9 * SECOND;
   assert.equal((await viaBasic(attacker, PW)).status, 200);
 });
+
+test("an address its bucket refuses costs no KV read: 50 more made-up usernames read nothing", async (t) => {
+  const s = await setup();
+  const { kv } = s;
+  const attacker = { ...s, call: from(s, "203.0.113.67") };
+  let reads = 0;
+  const get = kv.get.bind(kv);
+  kv.get = async (...args) => {
+    reads++;
+    return get(...args);
+  };
+  for (let i = 0; i < 100; i++) assert.equal((await viaBasic(attacker, WRONG, `made-up-${i}`)).status, 401);
+  assert.equal(reads, 200, "while the bucket has room, each login reads the username's stored bucket and its record");
+  reads = 0;
+  const { derivations } = await withDerivations(async () => {
+    for (let i = 100; i < 150; i++) assert.equal((await viaBasic(attacker, WRONG, `made-up-${i}`)).status, 401);
+  });
+  t.diagnostic(`${reads} KV reads for 50 logins from an address its bucket refuses`);
+  assert.deepEqual([reads, derivations], [0, 0]);
+  // Another address still reads (and is checked); the bucket drains as before, one check per 9 s.
+  assert.equal((await viaBasic({ ...s, call: from(s, "198.51.100.7") }, PW)).status, 200);
+  assert.ok(reads > 0);
+  s.clock.t += 9 * SECOND;
+  assert.equal((await viaBasic(attacker, PW)).status, 200);
+});

@@ -110,12 +110,13 @@ export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = 
 
   /** @param {string} key @param {{clientAddress?: string, waitUntil?: Function, known?: boolean, signal?: AbortSignal}} [how] */
   async function begin(key, { clientAddress, waitUntil = background, known = false, signal } = {}) {
-    const stored = await read(key);
+    // None: the client's bucket refuses it, so the username's bucket is not read (a write may be due).
+    const pairKey = core("pair", key, clientAddress, now());
+    const stored = pairKey === undefined ? undefined : await read(key);
     if (signal?.aborted) return REFUSED_ATTEMPT;
     // From here to "start" nothing awaits, so parallel attempts are counted one by one.
-    const pairKey = core("pair", key, clientAddress);
     const waiting = () => queues.get(pairKey)?.length ?? 0;
-    let step = core("start", pairKey, key, stored, waiting(), known, now());
+    let step = pairKey === undefined ? REFUSED | WRITE : core("start", pairKey, key, stored, waiting(), known, now());
     let lease = step === ADMITTED ? core("lease") : null;
     if (step === WAIT) {
       lease = await wait(pairKey, signal);
