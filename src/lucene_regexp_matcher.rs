@@ -53,6 +53,7 @@ pub(super) fn row_of(relation: &Relation, start: usize) -> Option<&Row> {
 /// children's, with set operations on rows and products for concatenation and repeats: a match
 /// costs polynomial work in the text's length whatever the pattern (no backtracking), and the
 /// work is counted.
+///
 /// The most work it may do is `limit`: [`super::MAX_STEPS`], or less when the request has less
 /// left ([`super::Regexps`]).
 pub(super) struct Matcher<'t> {
