@@ -5,7 +5,9 @@
 //! bottom-up without backtracking (`lucene_regexp_matcher.rs`), which handles complement and
 //! intersection without determinising. The work is counted: past [`MAX_STEPS`] a pattern is too
 //! complex, as ES's automaton is past Lucene's determinize work limit (names are at most
-//! [`MAX_NAME_CHARS`] characters, patterns [`MAX_PATTERN_CHARS`]).
+//! [`MAX_NAME_CHARS`] characters, patterns [`MAX_PATTERN_CHARS`]). ES builds that automaton once
+//! per role; a match here is per name, so the matches of one request also share a budget,
+//! [`REQUEST_STEPS`], and each pattern is parsed and each (pattern, name) matched once ([`Regexps`]).
 //!
 //! The syntax (Lucene's `RegExp`): `|` union, `&` intersection, concatenation, `?` `*` `+`
 //! `{n}` `{n,}` `{n,m}` repeats, `~` complement, `[...]` and `[^...]` classes with ranges, `.`
@@ -19,6 +21,8 @@ pub const MAX_PATTERN_CHARS: usize = 1000;
 
 /// Repeat counts above this make the pattern invalid (it matches nothing): they bound the work.
 const MAX_REPEAT: usize = 255;
+
+use std::collections::BTreeMap;
 
 #[path = "lucene_regexp_matcher.rs"]
 mod matcher;
@@ -82,16 +86,98 @@ pub const MAX_STEPS: usize = 100_000;
 
 /// [`matches`], telling a pattern too complex to match apart from one that does not match.
 pub fn try_matches(pattern: &str, text: &str) -> Result<bool, TooComplex> {
-    let text: Vec<char> = text.chars().collect();
-    if text.len() > MAX_NAME_CHARS || pattern.chars().count() > MAX_PATTERN_CHARS {
-        return Ok(false);
+    Regexps::default().try_matches(pattern, text)
+}
+
+/// The most row operations one request's matches may take in all, [`MAX_STEPS`] being the
+/// bound of one: ten matches near that bound, 25 to 30 ms of native CPU and 50 ms in wasm
+/// (30,000 to 40,000 steps per ms native, 20,000 in wasm, on the development machine). A request of
+/// 1,000 names for a reserved role's patterns takes under 200,000. Without it the per-match
+/// bound let one `_has_privileges` of 1,000 names cost 1,000 such matches: 4.7 s in wasm.
+pub const REQUEST_STEPS: usize = 1_000_000;
+
+/// What one match costs the request besides its steps (the name's characters, the look-ups,
+/// the answer kept): measured as 20 steps' time for a name of 10 characters, 55 for 250. It
+/// also bounds the answers kept to [`REQUEST_STEPS`] / 64.
+const MATCH_STEPS: usize = 64;
+
+/// The regular expressions of one request (one call into the core): each pattern parsed once,
+/// each (pattern, name) matched once, and all the matches' work counted against one budget
+/// ([`REQUEST_STEPS`]). A match the budget cannot pay for is [`TooComplex`], as one past
+/// [`MAX_STEPS`]; until the budget is spent every answer is the one [`try_matches`] gives.
+pub struct Regexps {
+    /// Pattern text to its index in `parsed`.
+    ids: BTreeMap<String, usize>,
+    /// Each pattern's tree; None when it does not parse or is too long (it matches nothing).
+    parsed: Vec<Option<Node>>,
+    /// Name text to its index, for `known`'s keys.
+    names: BTreeMap<String, usize>,
+    /// The answers found, by (pattern, name). A too complex one is not kept: the request ends
+    /// with it (`_has_privileges`' 500), or matches nothing.
+    known: BTreeMap<(usize, usize), bool>,
+    spent: usize,
+    budget: usize,
+}
+
+impl Default for Regexps {
+    /// A request's: [`REQUEST_STEPS`].
+    fn default() -> Self {
+        Regexps::with_budget(REQUEST_STEPS)
     }
-    let Some(node) = parse(pattern) else { return Ok(false) };
-    let mut matcher = Matcher::new(&text);
-    let relation = matcher.relation(&node, matcher.start());
-    #[cfg(test)]
-    STEPS.with(|steps| steps.set(matcher.steps()));
-    Ok(matcher::row_of(&relation?, 0).is_some_and(|row| matcher::contains(row, text.len())))
+}
+
+impl Regexps {
+    /// With a budget other than the request's (tests and measurements).
+    pub fn with_budget(budget: usize) -> Self {
+        let (ids, names, known) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+        Regexps { ids, parsed: Vec::new(), names, known, spent: 0, budget }
+    }
+
+    /// The work spent so far, at most the budget.
+    pub fn steps(&self) -> usize {
+        self.spent
+    }
+
+    /// [`try_matches`] within this request's budget.
+    pub fn try_matches(&mut self, pattern: &str, text: &str) -> Result<bool, TooComplex> {
+        if text.chars().nth(MAX_NAME_CHARS).is_some() {
+            return Ok(false);
+        }
+        let (id, new) = intern(&mut self.ids, pattern);
+        if new {
+            // Parsed once per request; one too long is not parsed and matches nothing.
+            let short = pattern.chars().nth(MAX_PATTERN_CHARS).is_none();
+            self.parsed.push(if short { parse(pattern) } else { None });
+        }
+        let key = (id, intern(&mut self.names, text).0);
+        if let Some(known) = self.known.get(&key) {
+            return Ok(*known);
+        }
+        let Some(Some(node)) = self.parsed.get(id) else { return Ok(false) };
+        let text: Vec<char> = text.chars().collect();
+        // Past what the request has left, the match stops at its first counted operation.
+        let limit = MAX_STEPS.min(self.budget.saturating_sub(self.spent).saturating_sub(MATCH_STEPS));
+        let mut matcher = Matcher::new(&text, limit);
+        let relation = matcher.relation(node, matcher.start());
+        #[cfg(test)]
+        STEPS.with(|steps| steps.set(matcher.steps()));
+        // The work done: the operation counted past the limit was not.
+        let done = matcher.steps().min(limit).saturating_add(MATCH_STEPS);
+        self.spent = self.spent.saturating_add(done).min(self.budget);
+        let matched = matcher::row_of(&relation?, 0).is_some_and(|row| matcher::contains(row, text.len()));
+        self.known.insert(key, matched);
+        Ok(matched)
+    }
+}
+
+/// `key`'s index in `map` (the next one when it is new), and whether it is new.
+fn intern(map: &mut BTreeMap<String, usize>, key: &str) -> (usize, bool) {
+    if let Some(id) = map.get(key) {
+        return (*id, false);
+    }
+    let id = map.len();
+    map.insert(key.to_string(), id);
+    (id, true)
 }
 
 // The steps of the last match (the tests' cost measure).

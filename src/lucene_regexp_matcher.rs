@@ -1,7 +1,7 @@
 //! The matcher of `lucene_regexp`: a parsed pattern's matches on one text as relations between
 //! positions, built bottom-up with bitset rows, counting the work.
 
-use super::{Node, TooComplex, MAX_STEPS};
+use super::{Node, TooComplex};
 
 /// The positions 0..=n of a text (n at most 255), one bit each.
 pub(super) type Row = [u64; 4];
@@ -53,18 +53,21 @@ pub(super) fn row_of(relation: &Relation, start: usize) -> Option<&Row> {
 /// children's, with set operations on rows and products for concatenation and repeats: a match
 /// costs polynomial work in the text's length whatever the pattern (no backtracking), and the
 /// work is counted.
+///
+/// The most work it may do is `limit`: [`super::MAX_STEPS`], or less when the request has less
+/// left ([`super::Regexps`]).
 pub(super) struct Matcher<'t> {
     text: &'t [char],
     steps: usize,
+    limit: usize,
 }
 
 impl<'t> Matcher<'t> {
-    pub(super) fn new(text: &'t [char]) -> Self {
-        Matcher { text, steps: 0 }
+    pub(super) fn new(text: &'t [char], limit: usize) -> Self {
+        Matcher { text, steps: 0, limit }
     }
 
-    /// The work counted so far.
-    #[cfg(test)]
+    /// The work counted so far (past the limit, one operation that was counted, not done).
     pub(super) fn steps(&self) -> usize {
         self.steps
     }
@@ -78,7 +81,7 @@ impl<'t> Matcher<'t> {
 
     fn count(&mut self, steps: usize) -> Result<(), TooComplex> {
         self.steps = self.steps.saturating_add(steps);
-        if self.steps > MAX_STEPS {
+        if self.steps > self.limit {
             return Err(TooComplex);
         }
         Ok(())

@@ -137,7 +137,10 @@ pub fn is_known_privilege(privilege: &str) -> bool {
 }
 
 /// Whether a name is covered by a pattern as ES's `Automatons.pattern` reads it: `/.../` a
-/// Lucene regular expression over the whole name, else [`wildcard_matches`].
+/// Lucene regular expression over the whole name, else [`wildcard_matches`]. One call is one
+/// match within its own budget; the privilege checks that match many names share a request's
+/// (`user_privileges`' `covers_index`, with `lucene_regexp::Regexps`), and reach the regular
+/// expressions only that way: the cluster patterns that come here are `cluster:` actions.
 pub fn pattern_matches(pattern: &str, name: &str) -> bool {
     match pattern.strip_prefix('/').and_then(|p| p.strip_suffix('/')) {
         Some(regexp) if pattern.len() >= 2 => crate::lucene_regexp::matches(regexp, name),

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::errors::{illegal_argument, Cause, Reply};
 use crate::json_value::parse_strict;
-use crate::lucene_regexp::{self, TooComplex};
+use crate::lucene_regexp::{Regexps, TooComplex};
 use crate::privileges::{
     authorize_principal, cluster_implies, comma_list, index_implies, is_action_pattern, is_known_index_privilege,
     is_known_privilege, pattern_matches, unknown_index_privilege, wildcard_matches, Action, CLUSTER_PRIVILEGES,
@@ -201,16 +201,18 @@ fn is_restricted(name: &str) -> bool {
     SYSTEM_INDICES.iter().any(|pattern| wildcard_matches(pattern, name))
 }
 
-fn grants_index(groups: &[&IndexGroup], name: &str, privilege: &str) -> Result<bool, Reply> {
+fn grants_index(groups: &[&IndexGroup], name: &str, privilege: &str, regexps: &mut Regexps) -> Result<bool, Reply> {
     if privilege == "none" {
         return Ok(true);
     }
+    // Once per name, not per group: kibana_system has 71 groups, five wildcards each.
+    let restricted = is_restricted(name);
     let relevant = groups.iter().filter(|group| {
-        (group.allow_restricted_indices || !is_restricted(name))
+        (group.allow_restricted_indices || !restricted)
             && group.privileges.iter().any(|held| index_implies(held, privilege))
     });
     for pattern in relevant.flat_map(|group| group.names.iter()) {
-        if covers_index(pattern, name)? {
+        if covers_index(pattern, name, regexps)? {
             return Ok(true);
         }
     }
@@ -218,11 +220,12 @@ fn grants_index(groups: &[&IndexGroup], name: &str, privilege: &str) -> Result<b
 }
 
 /// [`covers`] for an index pattern held, with ES's 500 for a `/regex/` too complex to match
-/// (ES fails to build the role's automaton: Lucene's TooComplexToDeterminizeException).
-fn covers_index(held: &str, wanted: &str) -> Result<bool, Reply> {
+/// (ES fails to build the role's automaton: Lucene's TooComplexToDeterminizeException), or
+/// past the request's regex budget (`regexps`).
+fn covers_index(held: &str, wanted: &str, regexps: &mut Regexps) -> Result<bool, Reply> {
     let regexp = held.strip_prefix('/').and_then(|p| p.strip_suffix('/')).filter(|_| held.len() >= 2);
     match regexp {
-        Some(regexp) if !wanted.contains(['*', '?']) => lucene_regexp::try_matches(regexp, wanted).map_err(|_| {
+        Some(regexp) if !wanted.contains(['*', '?']) => regexps.try_matches(regexp, wanted).map_err(|_| {
             Cause::new("too_complex_to_determinize_exception", TooComplex::message(regexp)).into_reply(500)
         }),
         _ => Ok(covers(held, wanted)),
@@ -264,8 +267,20 @@ fn flag_map(entries: Vec<(String, bool)>) -> Map<String, Value> {
 }
 
 /// `_has_privileges`' answer for the caller: `username`, `has_all_requested`, `cluster`, `index`,
-/// `application`, in ES's order; ES's 400 for an unknown cluster privilege.
+/// `application`, in ES's order; ES's 400 for an unknown cluster privilege. One request: its
+/// `/regex/` matches share one budget (`lucene_regexp::REQUEST_STEPS`).
 pub fn has_privileges(roles: &RoleTable, username: &str, assigned: &[String], check: &PrivilegesCheck) -> Reply {
+    has_privileges_within(roles, username, assigned, check, &mut Regexps::default())
+}
+
+/// [`has_privileges`] with the request's regular expressions in `regexps`, whose work a test reads.
+pub fn has_privileges_within(
+    roles: &RoleTable,
+    username: &str,
+    assigned: &[String],
+    check: &PrivilegesCheck,
+    regexps: &mut Regexps,
+) -> Reply {
     let held = effective(roles, assigned);
     let cluster_held: Vec<&String> = held.iter().flat_map(|(_, role)| role.cluster()).collect();
     let groups: Vec<&IndexGroup> = held.iter().flat_map(|(_, role)| role.indices()).collect();
@@ -293,7 +308,7 @@ pub fn has_privileges(roles: &RoleTable, username: &str, assigned: &[String], ch
                 if !is_known_index_privilege(&wanted) {
                     return illegal_argument(unknown_index_privilege(&wanted));
                 }
-                let granted = match grants_index(&groups, name, &wanted) {
+                let granted = match grants_index(&groups, name, &wanted, regexps) {
                     Ok(granted) => granted,
                     Err(reply) => return reply,
                 };
