@@ -9,6 +9,7 @@
 use serde_json::{Map, Value};
 
 use crate::audit::AuditSettings;
+use crate::bulk_invalidation::{segment_ops_setting, MIN_SEGMENT_OPS, SEGMENT_OPS};
 use crate::cors::{Cors, CorsSettings};
 use crate::errors::Reply;
 use crate::realm_cache::CacheSettings;
@@ -74,9 +75,10 @@ fn cors(env: &Env) -> Result<String, String> {
 
 /// The checked settings of the env described in `env_json`, as the host's config takes them:
 /// `elasticPassword`, `tokenTimeout` and `tokenSecret` (absent when unset), `console`, `cors`
-/// (JSON text for the CORS calls), `realmCache` (`ttl`, `maxUsers`, `hashAlgo` as written) and
-/// `audit` (`include` and `exclude`, or null when the trail is off). Else the first problem, in
-/// the order the settings are listed here, as the operator's message.
+/// (JSON text for the CORS calls), `realmCache` (`ttl`, `maxUsers`, `hashAlgo` as written),
+/// `audit` (`include` and `exclude`, or null when the trail is off) and `bulkSegmentOps` (the KV
+/// operations per segment of a bulk invalidation on Workers). Else the first problem, in the
+/// order the settings are listed here, as the operator's message.
 pub fn read(env_json: &str) -> Result<Value, String> {
     let env = match serde_json::from_str(env_json) {
         Ok(Value::Object(map)) => Env(map),
@@ -124,6 +126,13 @@ pub fn read(env_json: &str) -> Result<Value, String> {
     insert(&mut cache, "maxUsers", max_users);
     insert(&mut cache, "hashAlgo", hash_algo);
     out.insert("realmCache".into(), Value::Object(cache));
+    let ops = match env.text("BULK_SEGMENT_OPS", true)? {
+        None => SEGMENT_OPS,
+        Some(text) => segment_ops_setting(&text).ok_or_else(|| {
+            format!("BULK_SEGMENT_OPS must be a whole number of KV operations from {MIN_SEGMENT_OPS} to {SEGMENT_OPS}, got [{text}]")
+        })?,
+    };
+    out.insert("bulkSegmentOps".into(), ops.into());
     Ok(Value::Object(out))
 }
 
@@ -157,7 +166,10 @@ mod tests {
         let settings = read(&env(&[("TOKENS", json!(["object"]))])).unwrap();
         assert_eq!(
             settings,
-            json!({"tokenSecret": SECRET, "console": true, "cors": "{}", "audit": null, "realmCache": {}})
+            json!({
+                "tokenSecret": SECRET, "console": true, "cors": "{}", "audit": null, "realmCache": {},
+                "bulkSegmentOps": 900,
+            })
         );
     }
 
@@ -174,6 +186,7 @@ mod tests {
             ("AUDIT_ENABLED", json!(["string", "true"])),
             ("AUDIT_EVENTS_EXCLUDE", json!(["string", "anonymous_access_denied"])),
             ("AUDIT_QUEUE", json!(["object"])),
+            ("BULK_SEGMENT_OPS", json!(["number", "2"])),
         ]))
         .unwrap();
         assert_eq!(
@@ -183,6 +196,7 @@ mod tests {
                 "cors": r#"{"enabled":"true","allow_origin":"*"}"#,
                 "realmCache": {"ttl": "30s", "maxUsers": "10"},
                 "audit": {"exclude": "anonymous_access_denied"},
+                "bulkSegmentOps": 2,
             })
         );
     }
@@ -229,5 +243,20 @@ mod tests {
             assert!(!message.contains(SECRET), "{message}");
         }
         assert_eq!(read("[]"), Err("env must be an object".into()));
+    }
+
+    #[test]
+    fn bulk_segment_ops_is_checked_at_start_up() {
+        let ops = |value: Value| read(&env(&[("BULK_SEGMENT_OPS", value)])).map(|s| s["bulkSegmentOps"].clone());
+        assert_eq!(ops(json!(["string", "900"])), Ok(json!(900)));
+        assert_eq!(ops(json!(["string", " 12 "])), Ok(json!(12)));
+        assert_eq!(ops(json!(["number", "2"])), Ok(json!(2)));
+        assert_eq!(ops(json!(["string", ""])), Ok(json!(900)));
+        for text in ["abc", "1", "0", "901", "-5", "2.5", "1e3"] {
+            let message =
+                format!("BULK_SEGMENT_OPS must be a whole number of KV operations from 2 to 900, got [{text}]");
+            assert_eq!(ops(json!(["string", text])), Err(message));
+        }
+        assert_eq!(ops(json!(["boolean", "true"])), Err("env.BULK_SEGMENT_OPS must be a string".into()));
     }
 }

@@ -717,6 +717,12 @@ test("createHandler refuses a bad env with a ConfigError that does not repeat se
     [{ ...base, TOKEN_SECRET: "" }, /^TOKEN_SECRET is not set/],
     [{ ...base, TOKEN_SECRET: shortSecret }, /^TOKEN_SECRET: the token secret must be at least 32 characters long$/],
     [{ ...base, TOKEN_SECRET: 12345678901234567890123456789012n }, /TOKEN_SECRET must be a string/],
+    // BULK_SEGMENT_OPS is the core's too: once a Worker's bulk invalidations ran whole ("abc"),
+    // answered 400 at request time ("1") or silently lowered to 900 ("901").
+    ...["abc", "1", "0", "901"].map((ops) => [
+      { ...base, BULK_SEGMENT_OPS: ops },
+      new RegExp(`^BULK_SEGMENT_OPS must be a whole number of KV operations from 2 to 900, got \\[${ops}\\]$`),
+    ]),
   ];
   for (const [env, message] of cases) {
     assert.throws(
@@ -733,6 +739,7 @@ test("createHandler refuses a bad env with a ConfigError that does not repeat se
   }
   assert.doesNotThrow(() => createHandler({ ...base, ROLES: ROLES }), "ROLES may also be an object");
   assert.doesNotThrow(() => createHandler({ ...base, TOKEN_TIMEOUT: "1h" }));
+  assert.doesNotThrow(() => createHandler({ ...base, BULK_SEGMENT_OPS: 2 }));
 });
 
 test("a failing KV fails closed with 503, for Basic users and for bearer tokens", async () => {
