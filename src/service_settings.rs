@@ -6,7 +6,7 @@
 //! `String()`, without the text for an object or a function (a binding). Wrangler's `[vars]` may
 //! give a string, a number or a boolean. A message never repeats a value that could be a secret.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::audit::AuditSettings;
 use crate::bulk_invalidation::{segment_ops_setting, MIN_SEGMENT_OPS, SEGMENT_OPS};
@@ -17,6 +17,9 @@ use crate::settings::{token_secret, token_timeout_ms};
 
 /// The `HTTP_CORS_*` settings: ES's `http.cors.*` (the rest of the name, in lower case).
 const CORS_PREFIX: &str = "HTTP_CORS_";
+
+/// The one TokenStore object's name when `TOKEN_DO_NAME` is unset.
+const OBJECT_NAME: &str = "edge-token";
 
 const SECRET_NOT_SET: &str = "TOKEN_SECRET is not set: the service derives refreshed token pairs with this secret (at \
 least 32 random characters). Create it with `npx wrangler secret put TOKEN_SECRET` (locally: a TOKEN_SECRET line in \
@@ -108,8 +111,22 @@ fn cors(env: &Env) -> Result<String, String> {
     Ok(text)
 }
 
+/// `TOKEN_STORE` and `TOKEN_DO_NAME`: where tokens and users live, `{"mode": "kv"}` (the default,
+/// the TOKENS namespace) or `{"mode": "durable_object", "name"}` (strong consistency mode: the
+/// one TokenStore object of that name). The host checks that the mode's binding is there.
+fn store(env: &Env) -> Result<Value, String> {
+    match env.text("TOKEN_STORE", Kind::Text)?.as_deref() {
+        None | Some("kv") => Ok(json!({"mode": "kv"})),
+        Some("durable_object") => {
+            let name = env.text("TOKEN_DO_NAME", Kind::Text)?;
+            Ok(json!({"mode": "durable_object", "name": name.as_deref().unwrap_or(OBJECT_NAME)}))
+        }
+        Some(other) => Err(format!("TOKEN_STORE must be \"kv\" or \"durable_object\", got [{other}]")),
+    }
+}
+
 /// The checked settings of the env described in `env_json`, as the host's config takes them:
-/// `elasticPassword`, `tokenTimeout` and `tokenSecret` (absent when unset), `console`, `cors`
+/// `store` (above), `elasticPassword`, `tokenTimeout` and `tokenSecret` (absent when unset), `console`, `cors`
 /// (JSON text for the CORS calls), `realmCache` (`ttl`, `maxUsers`, `hashAlgo` as written),
 /// `audit` (`include` and `exclude`, or null when the trail is off) and `bulkSegmentOps` (the KV
 /// operations per segment of a bulk invalidation on Workers). Else the first problem, in the
@@ -120,6 +137,7 @@ pub fn read(env_json: &str) -> Result<Value, String> {
         _ => return Err("env must be an object".into()),
     };
     let mut out = Map::new();
+    out.insert("store".into(), store(&env)?);
     // Empty or unset: the `elastic` user cannot log in (there is no password to check).
     insert(&mut out, "elasticPassword", env.text("ELASTIC_PASSWORD", Kind::Text)?);
     let timeout = env.text("TOKEN_TIMEOUT", Kind::Text)?;
@@ -167,8 +185,6 @@ pub fn read(env_json: &str) -> Result<Value, String> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
     const SECRET: &str = "a-very-secret-token-key-32-chars-long";
@@ -196,8 +212,8 @@ mod tests {
         assert_eq!(
             settings,
             json!({
-                "tokenSecret": SECRET, "console": true, "cors": "{}", "audit": null, "realmCache": {},
-                "bulkSegmentOps": 900,
+                "store": {"mode": "kv"}, "tokenSecret": SECRET, "console": true, "cors": "{}", "audit": null,
+                "realmCache": {}, "bulkSegmentOps": 900,
             })
         );
     }
@@ -216,11 +232,14 @@ mod tests {
             ("AUDIT_EVENTS_EXCLUDE", json!(["string", "anonymous_access_denied"])),
             ("AUDIT_QUEUE", json!(["object"])),
             ("BULK_SEGMENT_OPS", json!(["number", "2"])),
+            ("TOKEN_STORE", json!(["string", "durable_object"])),
+            ("TOKEN_DO_NAME", json!(["string", "tenant-a"])),
         ]))
         .unwrap();
         assert_eq!(
             settings,
             json!({
+                "store": {"mode": "durable_object", "name": "tenant-a"},
                 "elasticPassword": "pw", "tokenTimeout": "20m", "tokenSecret": SECRET, "console": false,
                 "cors": r#"{"enabled":"true","allow_origin":"*"}"#,
                 "realmCache": {"ttl": "30s", "maxUsers": "10"},
@@ -287,6 +306,27 @@ mod tests {
             assert!(!message.contains(SECRET), "{message}");
         }
         assert_eq!(read("[]"), Err("env must be an object".into()));
+    }
+
+    #[test]
+    fn the_store_mode_and_the_objects_name() {
+        let store = |entries: &[(&str, Value)]| read(&env(entries)).map(|s| s["store"].clone());
+        assert_eq!(store(&[("TOKEN_STORE", json!(["string", "kv"]))]), Ok(json!({"mode": "kv"})));
+        assert_eq!(
+            store(&[("TOKEN_STORE", json!(["string", "durable_object"])), ("TOKEN_DO_NAME", json!(["string", ""]))]),
+            Ok(json!({"mode": "durable_object", "name": "edge-token"}))
+        );
+        // The object's name is read in Durable Object mode only.
+        assert_eq!(store(&[("TOKEN_DO_NAME", json!(["number", "5"]))]), Ok(json!({"mode": "kv"})));
+        let rows = [
+            (json!(["string", "d1"]), "TOKEN_STORE must be \"kv\" or \"durable_object\", got [d1]"),
+            (json!(["boolean", "true"]), "env.TOKEN_STORE must be a string"),
+        ];
+        for (value, message) in rows {
+            assert_eq!(store(&[("TOKEN_STORE", value)]), Err(message.into()));
+        }
+        let named = [("TOKEN_STORE", json!(["string", "durable_object"])), ("TOKEN_DO_NAME", json!(["number", "5"]))];
+        assert_eq!(store(&named), Err("env.TOKEN_DO_NAME must be a string".into()));
     }
 
     #[test]
