@@ -698,6 +698,9 @@ test("createHandler refuses a bad env with a ConfigError that does not repeat se
   };
   const shortSecret = "a-short-secret-of-31-characters";
   const cases = [
+    // One message for an env that is not an object, the core's (src/service_settings.rs).
+    [null, /^env must be an object$/],
+    ["TOKEN_SECRET=x", /^env must be an object$/],
     [{ ...base, TOKENS: undefined }, /TOKENS must be a KV namespace binding/],
     [{ ...base, ROLES: "{not json" }, /ROLES must be a JSON object/],
     [{ ...base, ROLES: '{"r": {"cluster": ["manage_tokens"]}}' }, /unknown cluster privilege \[manage_tokens\] in role \[r\]/],

@@ -20,15 +20,14 @@ export class ConfigError extends Error {
  */
 export function readServiceConfig(engine, env) {
   try {
-    if (env === null || typeof env !== "object") {
-      throw new ConfigError("env must be an object with TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT and ROLES");
-    }
-    const values = Object.entries(env).filter(([, value]) => value !== undefined && value !== null);
+    // An env that is not an object goes as null, for the core to say what it must be.
+    const isObject = env !== null && typeof env === "object";
+    const values = isObject ? Object.entries(env).filter(([, value]) => value !== undefined && value !== null) : [];
     const described = values.map(([name, value]) => {
       const type = typeof value;
       return [name, type === "object" || type === "function" ? [type] : [type, String(value)]];
     });
-    const { settings, problem } = engine.service.serviceSettings(JSON.stringify(Object.fromEntries(described)));
+    const { settings, problem } = engine.service.serviceSettings(JSON.stringify(isObject ? Object.fromEntries(described) : null));
     if (problem !== undefined) throw new ConfigError(problem);
     const kv = resolveStore(env, settings.store);
     // ROLES: JSON text, or an already parsed object, on top of the built-in roles.
