@@ -126,11 +126,11 @@ fn store(env: &Env) -> Result<Value, String> {
 }
 
 /// The checked settings of the env described in `env_json`, as the host's config takes them:
-/// `store` (above), `elasticPassword`, `tokenTimeout` and `tokenSecret` (absent when unset), `console`, `cors`
-/// (JSON text for the CORS calls), `realmCache` (`ttl`, `maxUsers`, `hashAlgo` as written),
-/// `audit` (`include` and `exclude`, or null when the trail is off) and `bulkSegmentOps` (the KV
-/// operations per segment of a bulk invalidation on Workers). Else the first problem, in the
-/// order the settings are listed here, as the operator's message.
+/// `store` (above), `elasticPassword`, `tokenTimeout` and `tokenSecret` (absent when unset),
+/// `console`, `cors` (JSON text for the CORS calls), `realmCache` (`ttl`, `maxUsers`, `hashAlgo`
+/// as written), `audit` (`include` and `exclude`, or null when the trail is off) and
+/// `bulkSegmentOps` (the KV operations per segment of a bulk invalidation on Workers). Else the
+/// first problem, in the order the settings are listed here, as the operator's message.
 pub fn read(env_json: &str) -> Result<Value, String> {
     let env = match serde_json::from_str(env_json) {
         Ok(Value::Object(map)) => Env(map),
@@ -145,9 +145,8 @@ pub fn read(env_json: &str) -> Result<Value, String> {
     let secret = env.text("TOKEN_SECRET", Kind::Text)?.ok_or(SECRET_NOT_SET)?;
     out.insert("console".into(), env.boolean("CONSOLE", true)?.into());
     // ES's cache.ttl, cache.max_users, cache.hash_algo (§17).
-    let [ttl, max_users, hash_algo] =
-        ["REALM_CACHE_TTL", "REALM_CACHE_MAX_USERS", "REALM_CACHE_HASH_ALGO"].map(|name| env.text(name, Kind::Number));
-    let (ttl, max_users, hash_algo) = (ttl?, max_users?, hash_algo?);
+    let [ttl, max_users] = ["REALM_CACHE_TTL", "REALM_CACHE_MAX_USERS"].map(|name| env.text(name, Kind::Number));
+    let (ttl, max_users, hash_algo) = (ttl?, max_users?, env.text("REALM_CACHE_HASH_ALGO", Kind::Text)?);
     let audit = if env.boolean("AUDIT_ENABLED", false)? {
         let include = env.text("AUDIT_EVENTS_INCLUDE", Kind::Text)?;
         let exclude = env.text("AUDIT_EVENTS_EXCLUDE", Kind::Text)?;
@@ -271,7 +270,7 @@ mod tests {
 
     #[test]
     fn each_problem_is_named_without_the_value() {
-        let rows: [(&[(&str, Value)], &str); 17] = [
+        let rows: [(&[(&str, Value)], &str); 18] = [
             (&[("ELASTIC_PASSWORD", json!(["number", "12"]))], "env.ELASTIC_PASSWORD must be a string"),
             (&[("TOKEN_TIMEOUT", json!(["number", "1200"]))], "env.TOKEN_TIMEOUT must be a string"),
             (&[("TOKEN_SECRET", json!(["bigint", "1234"]))], "env.TOKEN_SECRET must be a string"),
@@ -283,7 +282,8 @@ mod tests {
             (&[("AUDIT_ENABLED", json!(["number", "1"]))], "env.AUDIT_ENABLED must be a string or a boolean"),
             (&[("HTTP_CORS_ALLOW_ORIGIN", json!(["boolean", "true"]))], "env.HTTP_CORS_ALLOW_ORIGIN must be a string"),
             (&[("HTTP_CORS_MAX_AGE", json!(["boolean", "true"]))], "env.HTTP_CORS_MAX_AGE must be a string or a number"),
-            (&[("REALM_CACHE_TTL", json!(["object"]))], "env.REALM_CACHE_TTL must be a string"),
+            (&[("REALM_CACHE_TTL", json!(["object"]))], "env.REALM_CACHE_TTL must be a string or a number"),
+            (&[("REALM_CACHE_HASH_ALGO", json!(["number", "256"]))], "env.REALM_CACHE_HASH_ALGO must be a string"),
             (
                 &[("TOKEN_TIMEOUT", json!(["string", "2h"]))],
                 "TOKEN_TIMEOUT: failed to parse value [2h] for setting [xpack.security.authc.token.timeout], must be <= [1h]",
