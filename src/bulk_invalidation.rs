@@ -23,6 +23,8 @@ use crate::store::{KvStore, ListedKey, StoreError};
 /// the request's own invocation, after the caller's authentication (a few operations) and with
 /// room for the write's 429 retries (`www/kv-guard.js`, 3 at most).
 pub const SEGMENT_OPS: u32 = 900;
+/// The fewest KV operations a segment may have: one listing read and the watermark's write.
+pub const MIN_SEGMENT_OPS: u32 = 2;
 /// Segments one request may run: Workers allows 32 invocations per request, and each further
 /// segment is one (a service binding call).
 pub const MAX_SEGMENTS: u32 = 32;
@@ -366,13 +368,22 @@ pub fn segment_ops(options_json: &str) -> Result<Option<u32>, Reply> {
         None | Some(Value::Null | Value::Bool(false)) => Ok(None),
         Some(Value::Bool(true)) => Ok(Some(SEGMENT_OPS)),
         Some(Value::Number(n)) => match n.as_u64() {
-            Some(ops @ 2..) => Ok(Some(u32::try_from(ops).unwrap_or(SEGMENT_OPS).min(SEGMENT_OPS))),
-            _ => Err(illegal_argument(
-                "invalid options: [segmented] must be true or a number of KV operations (2 or more)",
-            )),
+            Some(ops) if ops >= u64::from(MIN_SEGMENT_OPS) => {
+                Ok(Some(u32::try_from(ops).unwrap_or(SEGMENT_OPS).min(SEGMENT_OPS)))
+            }
+            _ => Err(illegal_argument(format!(
+                "invalid options: [segmented] must be true or a number of KV operations ({MIN_SEGMENT_OPS} or more)"
+            ))),
         },
         Some(_) => Err(illegal_argument("invalid options: [segmented] must be true or a number of KV operations")),
     }
+}
+
+/// The KV operations per segment a host was set up with (`BULK_SEGMENT_OPS`, checked at
+/// start-up): a whole number from [`MIN_SEGMENT_OPS`] to [`SEGMENT_OPS`], else `None`. Unlike
+/// the options' number, one past the bound is refused, not lowered: it is the operator's typo.
+pub fn segment_ops_setting(text: &str) -> Option<u32> {
+    text.trim().parse().ok().filter(|ops| (MIN_SEGMENT_OPS..=SEGMENT_OPS).contains(ops))
 }
 
 /// The answer of a segment that stopped early: `{"continuation": "<the job as JSON text>"}`.

@@ -40,17 +40,23 @@ pub fn body_not_supported(method: &str, path: &str) -> Reply {
         .into_reply(400)
 }
 
-/// A request the HTTP layer could not decode: ES answers 400 with the decoder's complaint; a
-/// request that took too long gets the same shape with 408 (ES's Netty layer just closes).
-pub fn undecodable(reason: &str, status: u16) -> Reply {
-    let status = if status == 408 { 408 } else { 400 };
-    Cause::new("illegal_argument_exception", reason).into_reply(status)
+/// A request the HTTP layer could not decode: ES answers 400 with the decoder's complaint,
+/// `reason` (the platform's own words, never request data), or ours when it gave none.
+pub fn undecodable(reason: &str) -> Reply {
+    let reason = if reason.is_empty() { "malformed HTTP request" } else { reason };
+    Cause::new("illegal_argument_exception", reason).into_reply(400)
+}
+
+/// A request whose head or whole did not arrive within the host's deadline: the same shape
+/// with 408, as ES's Netty layer has no answer for it (it just closes).
+pub fn request_timeout() -> Reply {
+    Cause::new("illegal_argument_exception", "request timeout").into_reply(408)
 }
 
 /// A body the host could not read: the client went away mid-body, or sent a framing the
 /// platform refused. A 400: the request failed, not the service.
 pub fn unreadable_body() -> Reply {
-    undecodable("request body could not be read", 400)
+    undecodable("request body could not be read")
 }
 
 /// A 500 for an error the service did not expect. The host keeps a copy of this body for the
@@ -135,6 +141,16 @@ mod tests {
         let unreadable = unreadable_body();
         assert_eq!((unreadable.status, &unreadable.body["error"]["type"]), (400, &json!("illegal_argument_exception")));
         assert_eq!(unreadable.body["error"]["reason"], "request body could not be read");
+        let undecodable = [undecodable("Invalid method"), undecodable(""), request_timeout()]
+            .map(|reply| (reply.status, reply.body["error"]["type"].clone(), reply.body["error"]["reason"].clone()));
+        assert_eq!(
+            undecodable,
+            [
+                (400, json!("illegal_argument_exception"), json!("Invalid method")),
+                (400, json!("illegal_argument_exception"), json!("malformed HTTP request")),
+                (408, json!("illegal_argument_exception"), json!("request timeout")),
+            ]
+        );
         let reason = body_not_supported("GET", "/_security/_authenticate").body["error"]["reason"].clone();
         assert_eq!(reason, "request [GET /_security/_authenticate] does not support having a body");
     }

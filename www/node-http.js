@@ -66,12 +66,11 @@ function toRequest(req, url, headers, signal) {
 }
 
 /**
- * ES answers a request its HTTP layer cannot decode with a 400 whose reason is the decoder's
- * complaint (408 for one that took too long, which ES's Netty layer has no answer for).
- * `reason` is the platform's own wording, never request data.
+ * The core's 400 for a request the platform could not decode (src/rest_errors.rs): `reason` is
+ * the platform's own wording, never request data; without one, the core's words.
  */
-function undecodable(reason, status = 400) {
-  return fromEnvelope(engine.service.restError("Undecodable", reason, status));
+function undecodable(reason) {
+  return fromEnvelope(engine.service.restError("Undecodable", reason));
 }
 
 /** The handler's Response to `req`, or the adapter's own 400 when the request cannot become one. */
@@ -151,9 +150,8 @@ export async function sendRaw(response, socket) {
  * request timeout). Node's parser errors carry a fixed description (`reason`), never input.
  */
 function clientErrorReply(error) {
-  if (error?.code === "ERR_HTTP_REQUEST_TIMEOUT") return undecodable("request timeout", 408);
-  const reason = typeof error?.reason === "string" ? error.reason : "malformed HTTP request";
-  return undecodable(reason);
+  if (error?.code === "ERR_HTTP_REQUEST_TIMEOUT") return fromEnvelope(engine.service.restError("RequestTimeout"));
+  return undecodable(typeof error?.reason === "string" ? error.reason : "");
 }
 
 // Sockets already answered: Node's parser reports the same error again for every later chunk.

@@ -6,8 +6,11 @@
 //   ELASTIC_PASSWORD=changeme node www/serve-node.js          (in this repository)
 //   ELASTIC_PASSWORD=changeme npx edge-token-serve            (where the package is installed)
 //
-// Settings come from the environment: ELASTIC_PASSWORD (required), TOKEN_SECRET (default: a
-// random one per process, as the store dies with the process), TOKEN_TIMEOUT, ROLES (JSON),
+// Settings come from the environment, every one the service reads (the README's table: the
+// whole environment goes to the core, which reads the names it knows and ignores the rest),
+// with ELASTIC_PASSWORD required and TOKEN_SECRET by default a random one per process, as the
+// store dies with the process. The store is always the in-memory KV: TOKEN_STORE = "kv" is that,
+// "durable_object" refuses to start (there is no TokenStore binding here). The server's own:
 // HOST (default 127.0.0.1), PORT (default 9200, Elasticsearch's; 0 picks a free one),
 // HEADERS_TIMEOUT_MS (default 10000) and REQUEST_TIMEOUT_MS (default 30000): a client that has
 // not sent its whole head, or its whole request, within them gets a 408 and is disconnected.
@@ -48,15 +51,14 @@ const headersTimeout = millis("HEADERS_TIMEOUT_MS", 10_000);
 const requestTimeout = millis("REQUEST_TIMEOUT_MS", Math.max(30_000, headersTimeout));
 if (headersTimeout > requestTimeout) refuse("HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS");
 
-const handle = createHandler({
-  TOKENS: new MemoryKV(),
-  ELASTIC_PASSWORD: process.env.ELASTIC_PASSWORD,
-  TOKEN_SECRET: process.env.TOKEN_SECRET || randomBytes(32).toString("base64url"),
-  TOKEN_TIMEOUT: process.env.TOKEN_TIMEOUT,
-  ROLES: process.env.ROLES,
-  // CORS, off unless HTTP_CORS_ENABLED (README).
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith("HTTP_CORS_"))),
-});
+let handle;
+try {
+  const secret = process.env.TOKEN_SECRET || randomBytes(32).toString("base64url");
+  handle = createHandler({ ...process.env, TOKENS: new MemoryKV(), TOKEN_SECRET: secret });
+} catch (/** @type {any} */ error) {
+  if (error?.name !== "ConfigError") throw error;
+  refuse(`configuration error: ${error.message}`);
+}
 
 // The origin of every Request URL, set once bound (no request arrives before).
 let origin = `http://${host}:${port}`;

@@ -174,8 +174,8 @@ pub fn render_body(format: &str, status: u16, body: &str) -> String {
 pub enum RestError {
     /// `[uri, method]`: a request target that names no path (`*`, CONNECT's `host:port`)
     NoHandler,
-    /// `[reason, status]`: a request the host's HTTP layer could not decode (400), or that took
-    /// too long (408); `reason` is the platform's own wording, never request data
+    /// `[reason]`: a request the host's HTTP layer could not decode (400); `reason` is the
+    /// platform's own wording, never request data, or empty for the core's
     Undecodable,
     /// `[]`
     BodyTooLarge,
@@ -193,6 +193,8 @@ pub enum RestError {
     UnableToAuthenticateForAction,
     /// `[]`: a body the host could not read (the client went away mid-body, a framing refused)
     UnreadableBody,
+    /// `[]`: a request that did not arrive within the host's deadlines (408)
+    RequestTimeout,
 }
 
 /// The reply envelope of a REST-layer error.
@@ -201,7 +203,7 @@ pub fn rest_error(kind: RestError, args: Vec<String>) -> String {
     let arg = |i: usize| args.get(i).map_or("", String::as_str);
     let reply = match kind {
         RestError::NoHandler => rest_errors::no_handler(arg(0), arg(1)),
-        RestError::Undecodable => rest_errors::undecodable(arg(0), arg(1).parse().unwrap_or(400)),
+        RestError::Undecodable => rest_errors::undecodable(arg(0)),
         RestError::BodyTooLarge => body_text::too_large(),
         RestError::Internal => rest_errors::internal_error(),
         RestError::Settings => rest_errors::settings_error(arg(0)),
@@ -216,6 +218,7 @@ pub fn rest_error(kind: RestError, args: Vec<String>) -> String {
             failure(&AuthenticationFailure::UserForAction { username: arg(0), action })
         }
         RestError::UnreadableBody => rest_errors::unreadable_body(),
+        RestError::RequestTimeout => rest_errors::request_timeout(),
     };
     reply.to_envelope()
 }

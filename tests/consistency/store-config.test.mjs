@@ -1,10 +1,11 @@
-// resolveStore(env) picks the store from config, and forwardEngineCalls(api) hands whole engine
+// resolveStore(env, store) gives the binding of the core's checked store mode, and forwardEngineCalls(api) hands whole engine
 // calls to a Durable Object store (and nothing else), in Node with fake bindings.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EdgeTokenError } from "../../www/engine/errors.js";
 import { MemoryKV } from "../../www/memory-kv.js";
-import { DurableObjectStore, StoreConfigError, forwardEngineCalls, resolveStore } from "../../www/adapters/store.js";
+import { DurableObjectStore, forwardEngineCalls, resolveStore } from "../../www/adapters/store.js";
+import { ConfigError } from "../../www/service/config.js";
 
 /** A fake Durable Object namespace whose stub answers `call` with `answer(name, args)`. */
 function fakeNamespace(answer) {
@@ -25,31 +26,51 @@ function fakeNamespace(answer) {
   return { namespace, calls };
 }
 
-test("KV mode (the default) returns env.TOKENS; a missing or bad binding is a config error", () => {
+const KV = { mode: "kv" };
+const OBJECT = { mode: "durable_object", name: "edge-token" };
+
+test("KV mode returns env.TOKENS; a missing or bad binding is a config error", () => {
   const kv = new MemoryKV();
-  assert.equal(resolveStore({ TOKENS: kv }), kv);
-  assert.equal(resolveStore({ TOKEN_STORE: "kv", TOKENS: kv }), kv);
-  assert.throws(() => resolveStore({}), StoreConfigError);
-  assert.throws(() => resolveStore({ TOKENS: { get() {} } }), /env.TOKENS must be a KV namespace/);
-  assert.throws(
-    () => resolveStore({ TOKEN_STORE: "d1", TOKENS: kv }),
-    /TOKEN_STORE must be "kv" or "durable_object", got \[d1\]/,
-  );
+  assert.equal(resolveStore({ TOKENS: kv }, KV), kv);
+  assert.throws(() => resolveStore({}, KV), ConfigError);
+  assert.throws(() => resolveStore({ TOKENS: { get() {} } }, KV), /env.TOKENS must be a KV namespace/);
 });
 
 test("Durable Object mode needs TOKEN_DO and gives one KV-shaped store per env", async () => {
-  assert.throws(() => resolveStore({ TOKEN_STORE: "durable_object" }), /needs a Durable Object binding TOKEN_DO/);
+  assert.throws(() => resolveStore({}, OBJECT), /needs a Durable Object binding TOKEN_DO/);
   const { namespace, calls } = fakeNamespace(() => ({ ok: {} }));
-  const env = { TOKEN_STORE: "durable_object", TOKEN_DO: namespace };
-  const store = resolveStore(env);
+  const env = { TOKEN_DO: namespace };
+  const store = resolveStore(env, OBJECT);
   assert.ok(store instanceof DurableObjectStore);
-  assert.equal(resolveStore(env), store, "cached per env");
+  assert.equal(resolveStore(env, OBJECT), store, "cached per env");
   for (const method of ["get", "put", "delete", "list"]) assert.equal(typeof store[method], "function");
   await store.put("k", "v", { expirationTtl: 60 });
   assert.deepEqual(calls, [{ id: "edge-token", operation: "put", args: ["k", "v", { expirationTtl: 60 }] }]);
-  const named = resolveStore({ ...env, TOKEN_DO_NAME: "tenant-a" });
+  const named = resolveStore({ ...env }, { ...OBJECT, name: "tenant-a" });
   await named.get("k");
   assert.equal(calls.at(-1).id, "tenant-a");
+});
+
+test("the store mode and the object's name are the core's settings, read by createHandler", async () => {
+  const { createHandler } = await import("../../www/entry-node.js");
+  const named = [];
+  const namespace = { idFromName: (name) => (named.push(name), { name }), get: () => ({}) };
+  const base = { TOKEN_SECRET: "a-very-secret-token-key-32-chars-long", TOKEN_STORE: "durable_object", TOKEN_DO: namespace };
+  const problem = (env) => {
+    try {
+      createHandler(env);
+    } catch (/** @type {any} */ error) {
+      return `${error.name}: ${error.message}`;
+    }
+  };
+  assert.equal(problem({ ...base, TOKEN_STORE: "d1" }), 'ConfigError: TOKEN_STORE must be "kv" or "durable_object", got [d1]');
+  assert.equal(problem({ ...base, TOKEN_STORE: 1 }), "ConfigError: env.TOKEN_STORE must be a string");
+  assert.equal(problem({ ...base, TOKEN_DO_NAME: 5 }), "ConfigError: env.TOKEN_DO_NAME must be a string");
+  assert.equal(problem({ ...base, TOKEN_DO: undefined }).split(":")[0], "ConfigError");
+  assert.deepEqual(named, []);
+  assert.equal(problem({ ...base, TOKEN_DO_NAME: "tenant-b" }), undefined);
+  assert.equal(problem({ ...base, TOKEN_DO_NAME: "" }), undefined);
+  assert.deepEqual(named, ["tenant-b", "edge-token"], "the object's name, else the core's default");
 });
 
 test("forwardEngineCalls forwards whole calls for a Durable Object store only", async () => {
@@ -73,7 +94,7 @@ test("forwardEngineCalls forwards whole calls for a Durable Object store only", 
   assert.deepEqual(await forwarded.checkToken(kv, "t", { now: 5 }), { username: "local" });
   assert.equal(local[0].kv, kv, "a plain binding goes to the local API unchanged");
 
-  const store = new DurableObjectStore(namespace);
+  const store = new DurableObjectStore(namespace, "edge-token");
   assert.deepEqual(await forwarded.checkToken(store, "t", { now: () => 42 }), { username: "remote", name: "checkToken" });
   assert.deepEqual(
     calls.at(-1),
@@ -104,7 +125,7 @@ test("a failing Durable Object is the engine's 503; a TypeError from it stays a 
   await import("../../www/entry-node.js");
   const { engine } = await import("../../www/engine/bound.js");
   const forwarded = forwardEngineCalls({ ...engine, checkToken: async () => ({}) });
-  await assert.rejects(forwarded.checkToken(new DurableObjectStore(broken), "t"), (error) => {
+  await assert.rejects(forwarded.checkToken(new DurableObjectStore(broken, "edge-token"), "t"), (error) => {
     assert.equal(error.status, 503);
     assert.equal(error.body.error.reason, "unable to perform requested action");
     assert.match(error.body.error.caused_by.reason, /Network connection lost/);
@@ -118,7 +139,7 @@ test("a failing Durable Object is the engine's 503; a TypeError from it stays a 
       },
     }),
   };
-  await assert.rejects(forwarded.checkToken(new DurableObjectStore(picky), "t"), TypeError);
+  await assert.rejects(forwarded.checkToken(new DurableObjectStore(picky, "edge-token"), "t"), TypeError);
 });
 
 // The service wired to the store config: createHandler reads TOKEN_STORE through resolveStore
@@ -196,9 +217,9 @@ test("createHandler in Durable Object mode forwards whole engine calls; its own 
 
   // Bad store config: the service's ConfigError, as for any other setting.
   for (const [env, message] of [
-    [{ TOKEN_STORE: "durable_object", ELASTIC_PASSWORD }, /needs a Durable Object binding TOKEN_DO/],
-    [{ TOKEN_STORE: "d1", TOKENS: new MemoryKV() }, /TOKEN_STORE must be "kv" or "durable_object", got \[d1\]/],
-    [{ ELASTIC_PASSWORD }, /env.TOKENS must be a KV namespace binding/],
+    [{ TOKEN_STORE: "durable_object", ELASTIC_PASSWORD, TOKEN_SECRET }, /needs a Durable Object binding TOKEN_DO/],
+    [{ TOKEN_STORE: "d1", TOKENS: new MemoryKV(), TOKEN_SECRET }, /TOKEN_STORE must be "kv" or "durable_object", got \[d1\]/],
+    [{ ELASTIC_PASSWORD, TOKEN_SECRET }, /env.TOKENS must be a KV namespace binding/],
   ]) {
     assert.throws(
       () => engine.createHandler(env),

@@ -75,4 +75,14 @@ test("CONSOLE=false leaves the path to Elasticsearch's routing; another value is
   assert.equal(r.status, 400);
   assert.equal(r.body.error, "no handler found for uri [/_console/] and method [GET]");
   await assert.rejects(inProcess({ CONSOLE: "yes" }), /CONSOLE must be "true" or "false"/);
+  await assert.rejects(inProcess({ CONSOLE: 0 }), /^ConfigError: env\.CONSOLE must be a string or a boolean$/);
+});
+
+test("a boolean setting may be a boolean, as wrangler.toml's [vars] give `CONSOLE = false`", async () => {
+  const { call } = await inProcess({ CONSOLE: false, AUDIT_ENABLED: true });
+  assert.equal((await call("GET", "/_console/", { auth: ADMIN })).status, 400, "the console is off");
+  const r = await call("GET", "/_console/settings", { auth: ADMIN });
+  assert.equal(r.status, 400, "so are its settings");
+  const { call: on } = await inProcess({ CONSOLE: true, AUDIT_ENABLED: true });
+  assert.equal((await on("GET", "/_console/settings", { auth: ADMIN })).body.audit_trail, true, "and the audit trail on");
 });

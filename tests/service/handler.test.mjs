@@ -698,6 +698,9 @@ test("createHandler refuses a bad env with a ConfigError that does not repeat se
   };
   const shortSecret = "a-short-secret-of-31-characters";
   const cases = [
+    // One message for an env that is not an object, the core's (src/service_settings.rs).
+    [null, /^env must be an object$/],
+    ["TOKEN_SECRET=x", /^env must be an object$/],
     [{ ...base, TOKENS: undefined }, /TOKENS must be a KV namespace binding/],
     [{ ...base, ROLES: "{not json" }, /ROLES must be a JSON object/],
     [{ ...base, ROLES: '{"r": {"cluster": ["manage_tokens"]}}' }, /unknown cluster privilege \[manage_tokens\] in role \[r\]/],
@@ -717,6 +720,12 @@ test("createHandler refuses a bad env with a ConfigError that does not repeat se
     [{ ...base, TOKEN_SECRET: "" }, /^TOKEN_SECRET is not set/],
     [{ ...base, TOKEN_SECRET: shortSecret }, /^TOKEN_SECRET: the token secret must be at least 32 characters long$/],
     [{ ...base, TOKEN_SECRET: 12345678901234567890123456789012n }, /TOKEN_SECRET must be a string/],
+    // BULK_SEGMENT_OPS is the core's too: once a Worker's bulk invalidations ran whole ("abc"),
+    // answered 400 at request time ("1") or silently lowered to 900 ("901").
+    ...["abc", "1", "0", "901"].map((ops) => [
+      { ...base, BULK_SEGMENT_OPS: ops },
+      new RegExp(`^BULK_SEGMENT_OPS must be a whole number of KV operations from 2 to 900, got \\[${ops}\\]$`),
+    ]),
   ];
   for (const [env, message] of cases) {
     assert.throws(
@@ -733,6 +742,7 @@ test("createHandler refuses a bad env with a ConfigError that does not repeat se
   }
   assert.doesNotThrow(() => createHandler({ ...base, ROLES: ROLES }), "ROLES may also be an object");
   assert.doesNotThrow(() => createHandler({ ...base, TOKEN_TIMEOUT: "1h" }));
+  assert.doesNotThrow(() => createHandler({ ...base, BULK_SEGMENT_OPS: 2 }));
 });
 
 test("a failing KV fails closed with 503, for Basic users and for bearer tokens", async () => {

@@ -54,6 +54,34 @@ test("without ELASTIC_PASSWORD the Node server explains and exits", () => {
   assert.match(out.stderr, /set ELASTIC_PASSWORD/);
 });
 
+test("the Node server passes every setting in its environment to the service", async () => {
+  const server = await startNodeServer({ CONSOLE: "false", AUDIT_ENABLED: "true", AUDIT_EVENTS_INCLUDE: "access_granted" });
+  after(() => server.stop());
+  const auth = `Basic ${Buffer.from(`elastic:${ELASTIC_PASSWORD}`).toString("base64")}`;
+  const r = await fetch(`${server.url}_console/`, { headers: { authorization: auth } });
+  assert.equal(r.status, 400, "CONSOLE=false: the path is left to ES's routing");
+  assert.match((await r.json()).error, /^no handler found for uri \[\/_console\/\]/);
+  assert.equal((await fetch(server.url, { headers: { authorization: auth } })).status, 200);
+  const events = server
+    .output()
+    .split("\n")
+    .filter((line) => line.includes('"event.action":"access_granted"'));
+  assert.equal(events.length, 1, "AUDIT_ENABLED: one access_granted event for GET /");
+});
+
+test("a bad setting in the environment, or a store it cannot have, stops the Node server with the message", () => {
+  const rows = [
+    [{ REALM_CACHE_TTL: "soon" }, /^edge-token: configuration error: REALM_CACHE_TTL, REALM_CACHE_MAX_USERS/m],
+    [{ TOKEN_STORE: "durable_object" }, /^edge-token: configuration error: TOKEN_STORE = "durable_object" needs .* TOKEN_DO/m],
+  ];
+  for (const [settings, message] of rows) {
+    const env = { ...process.env, PORT: "0", ELASTIC_PASSWORD, ...settings };
+    const out = spawnSync(process.execPath, [`${ROOT}/www/serve-node.js`], { env, encoding: "utf8", timeout: 15_000 });
+    assert.equal(out.status, 2, out.stderr);
+    assert.match(out.stderr, message);
+  }
+});
+
 test("package.json exposes the one-liner as the edge-token-serve bin and npm start as scripts/serve.sh", () => {
   const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8"));
   assert.equal(pkg.bin["edge-token-serve"], "www/serve-node.js");

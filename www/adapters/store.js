@@ -1,4 +1,5 @@
-// Which store the service runs on, chosen by config:
+// Which store the service runs on, chosen by config (read and checked by the core,
+// src/service_settings.rs; the bindings are checked here):
 //   TOKEN_STORE = "kv" (default)      env.TOKENS, a Workers KV namespace: fast reads everywhere,
 //                                     eventually consistent (up to 60 s between locations).
 //   TOKEN_STORE = "durable_object"    one Durable Object (binding TOKEN_DO, class TokenStore,
@@ -18,10 +19,7 @@
 // that keeps its own keys in the namespace, such as the service's native-realm users.
 import { EdgeTokenError, settle } from "../engine/errors.js";
 import { isKvBinding } from "../kv-guard.js";
-
-export class StoreConfigError extends Error {
-  name = "ConfigError";
-}
+import { ConfigError } from "../service/config.js";
 
 /**
  * An engine call's result as data that crosses to a Durable Object or another Worker and back:
@@ -47,7 +45,7 @@ export class DurableObjectStore {
   #namespace;
   #id;
 
-  constructor(namespace, name = "edge-token") {
+  constructor(namespace, name) {
     this.#namespace = namespace;
     this.#id = namespace.idFromName(name);
   }
@@ -72,24 +70,20 @@ export class DurableObjectStore {
 const bindings = new WeakMap();
 
 /**
- * The KV-shaped store for `env`: env.TOKENS, or a DurableObjectStore. One per env object, which
- * workerd reuses for every request of an isolate.
+ * The KV-shaped store for `env` in the mode the core read from it (`{mode, name}`, the checked
+ * TOKEN_STORE and TOKEN_DO_NAME): env.TOKENS, or a DurableObjectStore, one per env object, which
+ * workerd reuses for every request of an isolate. The mode's binding is the platform's to check.
  */
-export function resolveStore(env) {
-  const mode = env?.TOKEN_STORE || "kv";
-  if (mode === "kv") {
-    if (!isKvBinding(env.TOKENS))
-      throw new StoreConfigError("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
-    return env.TOKENS;
-  }
+export function resolveStore(env, { mode, name }) {
   if (mode === "durable_object") {
     const namespace = env.TOKEN_DO;
     if (typeof namespace?.idFromName !== "function" || typeof namespace?.get !== "function") {
-      throw new StoreConfigError('TOKEN_STORE = "durable_object" needs a Durable Object binding TOKEN_DO (class TokenStore)');
+      throw new ConfigError('TOKEN_STORE = "durable_object" needs a Durable Object binding TOKEN_DO (class TokenStore)');
     }
-    return bindings.get(env) ?? bindings.set(env, new DurableObjectStore(namespace, env.TOKEN_DO_NAME || "edge-token")).get(env);
+    return bindings.get(env) ?? bindings.set(env, new DurableObjectStore(namespace, name)).get(env);
   }
-  throw new StoreConfigError(`TOKEN_STORE must be "kv" or "durable_object", got [${mode}]`);
+  if (!isKvBinding(env.TOKENS)) throw new ConfigError("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
+  return env.TOKENS;
 }
 
 /** The engine calls a TokenStore runs, each with where its options argument sits, after the store. */

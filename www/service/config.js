@@ -1,7 +1,7 @@
 // The service's settings, read once from the Worker-style env (README's table). The core checks
 // every setting (src/service_settings.rs); this module hands it the env's values and keeps the
 // bindings. Problems are ConfigErrors, whose message never repeats a value that could be a secret.
-import { DurableObjectStore, StoreConfigError, resolveStore } from "../adapters/store.js";
+import { DurableObjectStore, resolveStore } from "../adapters/store.js";
 import { createAudit } from "./audit.js";
 import { fromEnvelope } from "./http.js";
 
@@ -20,17 +20,16 @@ export class ConfigError extends Error {
  */
 export function readServiceConfig(engine, env) {
   try {
-    if (env === null || typeof env !== "object") {
-      throw new ConfigError("env must be an object with TOKENS, ELASTIC_PASSWORD, TOKEN_SECRET, TOKEN_TIMEOUT and ROLES");
-    }
-    const kv = resolveStore(env);
-    const values = Object.entries(env).filter(([, value]) => value !== undefined && value !== null);
+    // An env that is not an object goes as null, for the core to say what it must be.
+    const isObject = env !== null && typeof env === "object";
+    const values = isObject ? Object.entries(env).filter(([, value]) => value !== undefined && value !== null) : [];
     const described = values.map(([name, value]) => {
       const type = typeof value;
       return [name, type === "object" || type === "function" ? [type] : [type, String(value)]];
     });
-    const { settings, problem } = engine.service.serviceSettings(JSON.stringify(Object.fromEntries(described)));
+    const { settings, problem } = engine.service.serviceSettings(JSON.stringify(isObject ? Object.fromEntries(described) : null));
     if (problem !== undefined) throw new ConfigError(problem);
+    const kv = resolveStore(env, settings.store);
     // ROLES: JSON text, or an already parsed object, on top of the built-in roles.
     let roles;
     try {
@@ -41,8 +40,7 @@ export function readServiceConfig(engine, env) {
     const audit = createAudit(engine, settings.audit, env.AUDIT_QUEUE);
     return Object.freeze({ kv, inDurableObject: kv instanceof DurableObjectStore, ...settings, roles, audit });
   } catch (error) {
-    const problem = error instanceof StoreConfigError ? new ConfigError(error.message) : error;
-    if (problem instanceof ConfigError) problem.reply = fromEnvelope(engine.service.restError("Settings", problem.message));
-    throw problem;
+    if (error instanceof ConfigError) error.reply = fromEnvelope(engine.service.restError("Settings", error.message));
+    throw error;
   }
 }

@@ -46,7 +46,7 @@ async function settings(ctx, request, url, connection) {
   if (caller.reply) return toResponse(caller.reply, "application/json");
   const { version } = await import("../../dist/console/assets.js");
   const body = {
-    store: ctx.config.inDurableObject ? "durable_object" : "kv",
+    store: ctx.config.store.mode,
     token_timeout: ctx.config.tokenTimeout ?? null,
     audit_trail: ctx.config.audit !== null,
     console: true,
