@@ -125,6 +125,12 @@ export function attempt(call) {
   }
 }
 
+/**
+ * A reading of the binding's own clock, when it has one (MemoryKV's injectable clock); whether
+ * it is a time, and else whose clock counts, is the core's rule (src/clock.rs).
+ */
+export const clockOf = (kv) => (typeof kv.now === "function" ? kv.now() : undefined);
+
 /** The methods of a KV binding: those the guard wraps, and a DurableObjectStore carries. */
 export const KV_METHODS = ["get", "put", "delete", "list"];
 
@@ -180,8 +186,8 @@ export function guardKv(kv, { alive = always, timeoutMs, putRetries, backoffMs }
 
   return {
     get: (key, ...rest) => (Array.isArray(key) ? getMany(key) : single("get", [key, ...rest])),
-    // The binding's own clock, when it has one (MemoryKV's injectable clock), for the core.
-    now: typeof kv.now === "function" ? () => kv.now() : undefined,
+    // The binding's own clock (none: undefined), for the core.
+    now: () => clockOf(kv),
     put: (...args) => putWithRetries(args),
     delete: (...args) => single("delete", args),
     list: (...args) => single("list", args),

@@ -56,10 +56,12 @@ const unavailable = (call, error) => settle(call("checkTokenUnavailable", String
 /**
  * The _authenticate body of checking `token` against `store` (a guarded store: its `get` of an
  * array answers a Map); a failure throws its EdgeTokenError. `call(name, ...args)` runs a
- * synchronous export.
+ * synchronous export; `options` is the call's options as JSON (or none), `fixed` its `now` and
+ * `storeNow` a reading of the store's clock, for the core to choose from (src/clock.rs).
  */
-export async function checkBody(call, store, token, now) {
-  const keys = call("checkTokenKeys", token);
+export async function checkBody(call, store, token, options, fixed, storeNow) {
+  const keys = call("checkTokenKeys", token, options);
+  if (keys?.charCodeAt(0) === FAILED) return settleAnswer(keys);
   let first = [];
   let second;
   try {
@@ -67,7 +69,7 @@ export async function checkBody(call, store, token, now) {
   } catch (error) {
     return unavailable(call, error);
   }
-  const answer = call("checkTokenRead", token, documentOf(first), statusOf(first), undefined, now);
+  const answer = call("checkTokenRead", token, documentOf(first), statusOf(first), undefined, fixed, storeNow);
   const kind = answer.charCodeAt(0);
   if (kind === BODY || kind === FAILED) return settleAnswer(answer);
   try {
@@ -75,5 +77,5 @@ export async function checkBody(call, store, token, now) {
   } catch (error) {
     return unavailable(call, error);
   }
-  return settleAnswer(call("checkTokenRead", token, documentOf(first), statusOf(first), second, now));
+  return settleAnswer(call("checkTokenRead", token, documentOf(first), statusOf(first), second, fixed, storeNow));
 }

@@ -69,7 +69,7 @@ export function serviceHandler(boundEngine, config) {
   // The service's own KV calls (users, login throttle) get the engine's deadline, so a hanging
   // store is a 503, never a hanging request. The throttle coalesces its writes: no 429 retries.
   const store = guardKv(config.kv);
-  const now = store.now ?? Date.now;
+  const now = () => boundEngine.clockNow(store);
   // The REST layer's headers by a reply's status (src/rest_reply.rs), the same for every request.
   const restHeaders = engine.service.restHeaders();
   const throttle = createLoginThrottle(boundEngine, guardKv(config.kv, { putRetries: 0 }), { now });
