@@ -19,8 +19,9 @@ import { getToken, invalidateToken } from "./token-endpoints.js";
 // By the core's endpoint names; the native realm's users and roles all run as realmEndpoint.
 const ENDPOINTS = { ...infoEndpoints, getToken, invalidateToken, clearRealmCache };
 
-// The core checked the bytes are UTF-8 (checkBody); a leading BOM is dropped, as Jackson drops it.
-const textDecoder = new TextDecoder("utf-8");
+// The core checked the bytes are UTF-8 (checkBody); a leading BOM is kept for the core, which
+// skips it as Jackson does (src/body_text.rs).
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 async function dispatch(ctx, request, { route, uri, connection, plain, cors, trail }) {
   if (route.preflight !== undefined) return fromEnvelope(route.preflight);
