@@ -295,6 +295,6 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     clockNow: (kv) => call("clockNow", clockOf(kv)),
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),
-    ...bindRealmCalls(callSync),
+    ...bindRealmCalls(callSync, call),
   };
 }
