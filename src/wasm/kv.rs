@@ -123,6 +123,13 @@ pub fn clock_now(store: Option<f64>) -> f64 {
     crate::clock::now_of(None, store) as f64
 }
 
+/// The store limits the core's budgets count on (`store::limits`), as JSON: the guard's
+/// deadline, put retries and backoff, and the keys of one bulk get.
+#[wasm_bindgen(js_name = storeLimits)]
+pub fn store_limits() -> String {
+    crate::store::limits().to_string()
+}
+
 /// What a binding's `list()` resolved with, read as one page.
 pub(super) fn list_page(result: &JsValue) -> Result<ListPage, StoreError> {
     let keys = field(result, "keys")

@@ -41,3 +41,14 @@ test("the handler's client address names the core's client as the raw address wo
   // No address at all is the one client that has no bucket of its own (src/throttle_clients.rs).
   assert.equal(use("pair", "login:k", clientKey(undefined)), "login:k unknown");
 });
+
+// The store limits the core's budgets count on (src/store.rs: a bulk invalidation's segment
+// leaves room for the put retries; stored roles and users are read 100 keys a bulk get): the
+// guard's defaults (www/kv-guard.js) and Workers KV's bulk-get limit as the emulation has it
+// (www/memory-kv.js, which the guard splits by) must be the core's numbers.
+test("the guard's limits and Workers KV's bulk-get size are the ones the core's budgets count on", async () => {
+  const { STORE_LIMITS } = await import("../../www/kv-guard.js");
+  const { MAX_BULK_KEYS } = await import("../../www/memory-kv.js");
+  const core = engine.storeLimits();
+  assert.deepEqual({ ...STORE_LIMITS, bulkGetKeys: MAX_BULK_KEYS }, core);
+});

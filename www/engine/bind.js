@@ -291,6 +291,8 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     },
     realmCache,
     loginThrottle,
+    /** The store limits the core's budgets count on (src/store.rs). */
+    storeLimits: () => JSON.parse(call("storeLimits")),
     /** The time by `kv`'s clock as the core reads a store's clock (src/clock.rs): the service's clock. */
     clockNow: (kv) => call("clockNow", clockOf(kv)),
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
