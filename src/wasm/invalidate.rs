@@ -64,6 +64,14 @@ fn step_answer(step: OneStep) -> String {
     }
 }
 
+/// The first characters that say what a step's answer is, for the host's copies
+/// (`www/engine/check.js` BODY and FAILED, `www/engine/invalidate.js` LIST and PUT; a parity test
+/// holds them together): a success's body is a JSON object.
+#[wasm_bindgen(js_name = stepMarks)]
+pub fn step_marks() -> String {
+    serde_json::json!({"body": "{", "failed": crate::check::FAILED, "list": LIST, "put": PUT}).to_string()
+}
+
 /// Step 1. `options_json` is the call's options, checked as the async export checks them.
 #[wasm_bindgen(js_name = invalidateOneKeys)]
 pub fn invalidate_one_keys(body: &str, options_json: &str) -> String {

@@ -52,3 +52,23 @@ test("the guard's limits and Workers KV's bulk-get size are the ones the core's 
   const core = engine.storeLimits();
   assert.deepEqual({ ...STORE_LIMITS, bulkGetKeys: MAX_BULK_KEYS }, core);
 });
+
+// The marks that say what a synchronous step's answer is (www/engine/check.js, invalidate.js
+// against src/wasm/check.rs, invalidate.rs), readAuthorization's marks (sync-calls.js against
+// src/wasm/service.rs) and the Route getters the service copies out.
+test("the wire marks and Route fields the engine's JS reads are the ones the core writes", async () => {
+  const glue = await import("../../dist/wasm/edge_token.js");
+  const { BODY, FAILED } = await import("../../www/engine/check.js");
+  const { LIST, PUT } = await import("../../www/engine/invalidate.js");
+  const { AUTHORIZATION_MARKS, ROUTE_FIELDS } = await import("../../www/engine/sync-calls.js");
+  const char = String.fromCharCode;
+  assert.deepEqual({ body: char(BODY), failed: char(FAILED), list: char(LIST), put: char(PUT) }, JSON.parse(glue.stepMarks()));
+  // And as the steps answer: a string that is not a token fails, behind FAILED.
+  assert.equal(glue.checkTokenRead("not-a-token").charCodeAt(0), FAILED);
+  assert.equal(glue.readAuthorization("Bearer abc"), `${AUTHORIZATION_MARKS.token}abc`);
+  assert.equal(glue.readAuthorization(`Basic ${btoa("u:p")}`), `${AUTHORIZATION_MARKS.basic}u:p`);
+  assert.equal(glue.readAuthorization(`Basic ${btoa("no-colon")}`).charAt(0), AUTHORIZATION_MARKS.failure);
+  assert.equal(glue.readAuthorization("Negotiate x"), "");
+  const getters = Object.entries(Object.getOwnPropertyDescriptors(glue.Route.prototype)).filter(([, d]) => d.get);
+  assert.deepEqual(getters.map(([name]) => name).sort(), [...ROUTE_FIELDS].sort());
+});

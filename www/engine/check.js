@@ -36,7 +36,8 @@ export function read(store, lines) {
 
 // The core's answer to a check (src/check.rs outcome_answer): a valid token's _authenticate body
 // as it is, or this mark and the reply envelope; a step 2 that needs a second read answers its
-// keys instead, which start with a letter. A one-token invalidation's steps answer alike.
+// keys instead, which start with a letter. A one-token invalidation's steps answer alike. The
+// core's marks: stepMarks() (tests/js/parity.test.mjs).
 export const BODY = 123; // "{"
 export const FAILED = 33; // "!"
 

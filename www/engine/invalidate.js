@@ -6,9 +6,9 @@
 import { BODY, FAILED, documentOf, read, settleAnswer, statusOf } from "./check.js";
 
 // The first character of a step's answer (keys start with a letter, one a line); an answer is
-// the check's: a success's body (BODY) or a failure's envelope after FAILED.
-const LIST = 42; // "*": list this prefix, limit 1
-const PUT = 43; // "+": ttl, key, value, then the answer, one a line
+// the check's: a success's body (BODY) or a failure's envelope after FAILED. The core's stepMarks().
+export const LIST = 42; // "*": list this prefix, limit 1
+export const PUT = 43; // "+": ttl, key, value, then the answer, one a line
 
 /** Marks a body that is not one token (the host runs the async export). */
 export const BULK = Symbol("bulk");
