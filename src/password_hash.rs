@@ -291,6 +291,12 @@ pub fn new_hash(salt: &[u8], key: &[u8]) -> Option<String> {
     Some(format!("{PBKDF2_PREFIX}{}${}${}", NEW_HASH.cost, CANONICAL_BASE64.encode(salt), CANONICAL_BASE64.encode(key)))
 }
 
+/// The salt of a PBKDF2 hash this service verifies, as bytes for the host's derivation.
+pub fn salt(hash: &str) -> Option<Vec<u8>> {
+    let verifier = verifier(hash)?;
+    CANONICAL_BASE64.decode(verifier.get("salt")?.as_str()?).ok()
+}
+
 /// Whether `derived`, the key the host derived with `hash`'s [`verifier`], is the key `hash`
 /// stores. ES compares the key's canonical base64 with the stored text (`Hasher.verifyPbkdf2Hash`,
 /// `CharArrays.constantTimeEquals`), so a stored key in another spelling (no padding) never

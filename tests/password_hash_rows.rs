@@ -6,8 +6,8 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use edge_token::password_hash::{
-    check, configured_hasher, constant_time_equal, describe, key_matches, new_hash, new_hash_format, verifier,
-    Described, Hasher, Kind, NEW_HASH,
+    check, configured_hasher, constant_time_equal, describe, key_matches, new_hash, new_hash_format, salt as salt_of,
+    verifier, Described, Hasher, Kind, NEW_HASH,
 };
 use serde_json::{json, Value};
 
@@ -210,6 +210,8 @@ fn new_hashes_are_written_and_keys_compared_by_the_core() {
         (Some(STANDARD.encode(salt).as_str()), Some(STANDARD.encode(key).as_str()))
     );
     assert!(key_matches(&hash, &key));
+    assert_eq!(salt_of(&hash), Some(salt.to_vec()));
+    assert_eq!(salt_of(&bcrypt('a', "10")), None);
     assert!(!key_matches(&hash, &[3u8; 32]));
     assert!(!key_matches(&hash, &key[..31]));
     // Only what the format says: other lengths are the host's mistake.

@@ -21,15 +21,12 @@
 
 import { MAX_BULK_KEYS as BULK_KEYS } from "./memory-kv.js";
 
-/**
- * The guard's defaults: a deadline per operation, and retries of a 429 after a backoff that
- * doubles. The core's budgets count on them (src/store.rs; tests/js/parity.test.mjs).
- */
+/** The guard's defaults (a deadline, 429 retries after a doubling backoff): the core's budgets count on them (src/store.rs). */
 export const STORE_LIMITS = Object.freeze({ timeoutMs: 10_000, putRetries: 3, backoffMs: 100 });
 const MIN_TICK_MS = 10;
 const MAX_TICK_MS = 1_000;
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const clock = typeof performance === "object" && typeof performance?.now === "function" ? () => performance.now() : Date.now;
 
@@ -130,11 +127,8 @@ export function attempt(call) {
   }
 }
 
-/**
- * A reading of the binding's own clock, when it has one (MemoryKV's injectable clock); whether
- * it is a time, and else whose clock counts, is the core's rule (src/clock.rs).
- */
-export const clockOf = (kv) => (typeof kv.now === "function" ? kv.now() : undefined);
+/** The values of `keys` in order, null for a missing one: one bulk get of a guarded `store`. */
+export const valuesOf = (store, keys) => store.get(keys).then((found) => keys.map((key) => found.get(key) ?? null));
 
 /** The methods of a KV binding: those the guard wraps, and a DurableObjectStore carries. */
 export const KV_METHODS = ["get", "put", "delete", "list"];
@@ -190,8 +184,9 @@ export function guardKv(kv, { alive = always, timeoutMs, putRetries, backoffMs }
 
   return {
     get: (key, ...rest) => (Array.isArray(key) ? getMany(key) : single("get", [key, ...rest])),
-    // The binding's own clock (none: undefined), for the core.
-    now: () => clockOf(kv),
+    // A reading of the binding's own clock (MemoryKV's injectable one), undefined for none: JS's
+    // one reader of it. Whether it is a time, and else whose clock counts, is the core's rule.
+    now: () => (typeof kv.now === "function" ? kv.now() : undefined),
     put: (...args) => putWithRetries(args),
     delete: (...args) => single("delete", args),
     list: (...args) => single("list", args),

@@ -37,6 +37,12 @@ pub fn new_password_hash(salt: &[u8], key: &[u8]) -> String {
     }
 }
 
+/// The salt bytes of a PBKDF2 hash (`password_hash::salt`), `undefined` for any other.
+#[wasm_bindgen(js_name = passwordSalt)]
+pub fn password_salt(hash: &str) -> Option<Vec<u8>> {
+    password_hash::salt(hash)
+}
+
 /// Whether the key the host derived with [`describe_password_hash`]'s parameters is the one
 /// `hash` stores, compared in constant time (`password_hash::key_matches`).
 #[wasm_bindgen(js_name = passwordKeyMatches)]

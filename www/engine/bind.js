@@ -2,7 +2,7 @@
 // use. Every call goes through here, so that whatever the wasm does (an ES error envelope, a
 // trap, a glue TypeError) reaches the caller as a resolved body or an EdgeTokenError, never as
 // a crash or a call that hangs.
-import { attempt, clockOf, guardKv, isKvBinding } from "../kv-guard.js";
+import { attempt, guardKv, isKvBinding } from "../kv-guard.js";
 import { checkBody } from "./check.js";
 import { EdgeTokenError, internalError, settle } from "./errors.js";
 import { BULK, invalidateOne } from "./invalidate.js";
@@ -28,12 +28,8 @@ const fixedNow = (options) => (typeof options?.now === "function" ? options.now(
 // the core refuses it as it refuses a negative one (src/engine.rs).
 function optionsJson(options = {}, now = fixedNow(options)) {
   const { timeout, secret, segmented } = options;
-  return JSON.stringify({
-    now: typeof now === "number" && !Number.isFinite(now) ? String(now) : now,
-    timeout,
-    secret,
-    segmented,
-  });
+  const named = typeof now === "number" && !Number.isFinite(now) ? String(now) : now;
+  return JSON.stringify({ now: named, timeout, secret, segmented });
 }
 
 function requireKv(kv) {
@@ -240,9 +236,9 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
       requireKv(kv);
       requireString(accessToken, "accessToken");
       // Options are checked by the core (step 1) when there are any: a check without saves the parse.
-      const fixed = fixedNow(options);
+      const [fixed, store] = [fixedNow(options), checkStore(kv)];
       const json = options === undefined ? undefined : optionsJson(options, fixed);
-      return await checkBody(call, checkStore(kv), accessToken, json, fixed, clockOf(kv));
+      return await checkBody(call, store, accessToken, json, fixed, store.now());
     },
     async refreshToken(kv, refreshToken, client, options) {
       requireKv(kv);
@@ -254,7 +250,8 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
       const fixed = fixedNow(options);
       const json = optionsJson(options, fixed);
       // One token runs as synchronous steps (invalidate.js); a realm or user as the async export.
-      const one = await invalidateOne(call, checkStore(kv), text, json, fixed, clockOf(kv));
+      const store = checkStore(kv);
+      const one = await invalidateOne(call, store, text, json, fixed, store.now());
       return one === BULK ? invoke("invalidateToken", [kv, text, json]) : one;
     },
     /** The next segment of a bulk invalidation that answered `{continuation}`. */
@@ -291,10 +288,8 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     },
     realmCache,
     loginThrottle,
-    /** The store limits the core's budgets count on (src/store.rs). */
-    storeLimits: () => JSON.parse(call("storeLimits")),
-    /** The time by `kv`'s clock as the core reads a store's clock (src/clock.rs): the service's clock. */
-    clockNow: (kv) => call("clockNow", clockOf(kv)),
+    /** The time by a guarded store's clock as the core reads it (src/clock.rs): the service's clock. */
+    clockNow: (store) => call("clockNow", store.now()),
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),
     ...bindRealmCalls(callSync, call),

@@ -3,6 +3,7 @@
 // plain calls: no future, no promise, no binding lookups in wasm. A token with its owner's tag
 // takes one read; an older one, or one whose tag does not name its owner, two. A failed read is
 // the core's 503 (fail closed). invalidate.js makes its reads with these functions too.
+import { valuesOf } from "../kv-guard.js";
 import { internalError, settle } from "./errors.js";
 
 const encoder = new TextEncoder();
@@ -31,13 +32,12 @@ export function statusOf(first) {
 export function read(store, lines) {
   const keys = lines.split("\n");
   if (keys.length === 1) return store.get(keys[0]).then((value) => [value ?? null]);
-  return store.get(keys).then((found) => keys.map((k) => found.get(k) ?? null));
+  return valuesOf(store, keys);
 }
 
 // The core's answer to a check (src/check.rs outcome_answer): a valid token's _authenticate body
 // as it is, or this mark and the reply envelope; a step 2 that needs a second read answers its
-// keys instead, which start with a letter. A one-token invalidation's steps answer alike. The
-// core's marks: stepMarks() (tests/js/parity.test.mjs).
+// keys instead, which start with a letter. A one-token invalidation's steps answer alike.
 export const BODY = 123; // "{"
 export const FAILED = 33; // "!"
 

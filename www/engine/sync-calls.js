@@ -49,6 +49,7 @@ export function bindRealmCalls(callSync, call) {
     newPasswordHashFormat: () => callSync("newPasswordHashFormat"),
     /** The new hash's text for the salt and key derived as the format says. */
     newPasswordHash: (salt, key) => callSync("newPasswordHash", salt, key),
+    passwordSalt: (hash) => call("passwordSalt", text(hash, "hash")),
     /** Whether a derived key is the one `hash` stores, compared in constant time. */
     passwordKeyMatches: (hash, derived) => call("passwordKeyMatches", text(hash, "hash"), derived) === true,
     constantTimeEqual: (a, b) => call("constantTimeEqual", text(a, "a"), text(b, "b")),
@@ -66,9 +67,6 @@ export function bindRealmCalls(callSync, call) {
 
 // The getters of the core's Route (src/wasm/service.rs), copied out before it is freed.
 export const ROUTE_FIELDS = ["endpoint", "username", "preflight", "problem", "bodyProblem", "format", "responseType"];
-
-// The marks of readAuthorization's answer (src/wasm/service.rs, read_authorization_header).
-export const AUTHORIZATION_MARKS = Object.freeze({ token: "T", failure: "F", basic: "B" });
 
 /** What the HTTP service asks the core (src/wasm/service.rs), through the same trap guard. */
 export function bindServiceCalls(raw, call) {
@@ -149,9 +147,9 @@ export function bindServiceCalls(raw, call) {
       // The core's answer behind a mark (src/wasm/service.rs): a Basic username holds no colon.
       const read = call("readAuthorization", header);
       const mark = read.charAt(0);
-      if (mark === AUTHORIZATION_MARKS.token) return { token: read.slice(1) };
-      if (mark === AUTHORIZATION_MARKS.failure) return { failure: read.slice(1) };
-      if (mark !== AUTHORIZATION_MARKS.basic) return {};
+      if (mark === "T") return { token: read.slice(1) };
+      if (mark === "F") return { failure: read.slice(1) };
+      if (mark !== "B") return {};
       const colon = read.indexOf(":");
       return { username: read.slice(1, colon), password: read.slice(colon + 1) };
     },

@@ -19,8 +19,7 @@ import { getToken, invalidateToken } from "./token-endpoints.js";
 // By the core's endpoint names; the native realm's users and roles all run as realmEndpoint.
 const ENDPOINTS = { ...infoEndpoints, getToken, invalidateToken, clearRealmCache };
 
-// The core checked the bytes are UTF-8 (checkBody); a leading BOM is kept for the core, which
-// skips it as Jackson does (src/body_text.rs).
+// checkBody checked the bytes are UTF-8; a leading BOM is the core's to skip (src/body_text.rs).
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 async function dispatch(ctx, request, { route, uri, connection, plain, cors, trail }) {

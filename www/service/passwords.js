@@ -1,16 +1,13 @@
 // Password hashing and checking: the computation only. Which stored formats exist (bcrypt,
 // {PBKDF2}, {PBKDF2_STRETCH}), what their parameters are, the text of new hashes and the
 // comparison of a derived key with a stored one belong to the core (src/password_hash.rs,
-// through `engine.describePasswordHash`, `newPasswordHashFormat`, `newPasswordHash` and
-// `passwordKeyMatches`); this module derives keys with WebCrypto (crypto.subtle, which
+// through `engine.describePasswordHash`, `passwordSalt`, `newPasswordHashFormat`,
+// `newPasswordHash` and `passwordKeyMatches`); this module derives keys with WebCrypto (crypto.subtle, which
 // workerd, Node 20 and browsers all provide) and compares bcrypt hashes with bcryptjs.
 
 import { engine as boundEngine } from "../engine/bound.js";
 
 const encoder = new TextEncoder();
-
-/** Canonical base64 (the core's salts) to bytes. */
-const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 /** Two texts compared by the core in constant time (src/password_hash.rs). */
 export const constantTimeEqual = (a, b) => boundEngine.constantTimeEqual(a, b);
@@ -51,7 +48,7 @@ export async function verifyPassword(engine, password, hash) {
     // bcryptjs is loaded on first use only: the package's web entry must load in a browser with no
     // bundler and no import map, where a bare "bcryptjs" import would fail the whole module graph.
     if (verifier.kind === "bcrypt") return await (await import("bcryptjs")).default.compare(password, hash);
-    return engine.passwordKeyMatches(hash, await derive(password, fromBase64(verifier.salt), verifier));
+    return engine.passwordKeyMatches(hash, await derive(password, engine.passwordSalt(hash), verifier));
   } catch {
     return false;
   }
