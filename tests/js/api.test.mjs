@@ -95,9 +95,7 @@ test("a fixed now comes from options.now (number or function); else the core rea
 test("a now that JSON cannot carry (NaN, infinities) reaches the core by its name, for its 400", async () => {
   const { raw, calls } = fakeRaw(() => envelope(200, {}));
   const api = bindGlue(raw);
-  await api.refreshToken(new MemoryKV(), "t", CLIENT, { now: NaN });
-  await api.refreshToken(new MemoryKV(), "t", CLIENT, { now: () => -Infinity });
-  await api.refreshToken(new MemoryKV(), "t", CLIENT, { now: () => "soon" });
+  for (const now of [NaN, () => -Infinity, () => "soon"]) await api.refreshToken(new MemoryKV(), "t", CLIENT, { now });
   assert.deepEqual(
     calls.map((c) => JSON.parse(c.args.at(-1)).now),
     ["NaN", "-Infinity", "soon"],
