@@ -1,5 +1,9 @@
 //! The rules every request body meets before any endpoint reads it: a size limit, and UTF-8.
 //!
+//! A UTF-8 byte order mark at the start is skipped, as ES's JSON parser skips it (Jackson's
+//! `ByteSourceJsonBootstrapper`, before the UTF-8 parser starts; `docs/elasticsearch-semantics.md`
+//! §1). The host passes the bytes as the client sent them, the mark included.
+//!
 //! Bytes that are not UTF-8 are refused with a 400, in the words of ES's JSON parser (Jackson),
 //! rather than replaced by U+FFFD: a silently replaced byte would turn a broken password,
 //! username or token into a different, valid-looking one.
@@ -17,12 +21,19 @@ pub fn too_large() -> Reply {
         .into_reply(413)
 }
 
-/// `Ok(text)` for a body within the limit that is UTF-8, else the 413 or the 400 to send.
+/// `Ok(text)` for a body within the limit that is UTF-8 (less a leading byte order mark), else
+/// the 413 or the 400 to send.
 pub fn body_text(bytes: &[u8]) -> Result<&str, Reply> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(too_large());
     }
-    std::str::from_utf8(bytes).map_err(|_| invalid_utf8(bytes))
+    std::str::from_utf8(bytes).map(without_bom).map_err(|_| invalid_utf8(bytes))
+}
+
+/// A body's text less one leading byte order mark (U+FEFF), which Jackson skips: one only, a
+/// second is a character where a value should be. Every reader of a body's JSON reads it so.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 fn invalid_utf8(bytes: &[u8]) -> Reply {
@@ -104,6 +115,14 @@ mod tests {
         for (bytes, expected) in rows {
             assert_eq!(reason(bytes), expected, "{bytes:?}");
         }
+    }
+
+    #[test]
+    fn one_leading_byte_order_mark_is_skipped() {
+        assert_eq!(body_text(b"\xef\xbb\xbf{}"), Ok("{}"));
+        assert_eq!(body_text(b"\xef\xbb\xbf\xef\xbb\xbf{}"), Ok("\u{feff}{}"));
+        assert_eq!(body_text(b"{\"a\":\"\xef\xbb\xbf\"}"), Ok("{\"a\":\"\u{feff}\"}"), "not inside");
+        assert_eq!(body_text(b" \xef\xbb\xbf{}"), Ok(" \u{feff}{}"), "not after whitespace");
     }
 
     #[test]

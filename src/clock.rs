@@ -21,6 +21,20 @@ impl Clock {
     }
 }
 
+/// A reading of a host's clock (a store's, or a call's fixed time) as epoch milliseconds, when
+/// it is one: finite and not negative. Any other reading is no time at all (a fixed one is a
+/// 400, `engine::parse_options`; a store's is ignored for the platform's).
+pub fn valid_reading(ms: f64) -> Option<u64> {
+    (ms.is_finite() && ms >= 0.0).then_some(ms as u64)
+}
+
+/// The time of a call whose clocks the host read for the core (the synchronous steps): its
+/// fixed time, else its store's clock, else the platform's; a reading that is not a time
+/// counts as none, as [`Clock::read`] has it for a store.
+pub fn now_of(fixed: Option<f64>, store: Option<f64>) -> u64 {
+    fixed.and_then(valid_reading).or_else(|| store.and_then(valid_reading)).unwrap_or_else(system_now)
+}
+
 #[cfg(target_arch = "wasm32")]
 fn system_now() -> u64 {
     js_sys::Date::now() as u64

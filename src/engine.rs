@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::authentication::Client;
 use crate::bulk_invalidation::{segment_ops, SEGMENT_OPS};
 use crate::check::check_reply;
-use crate::clock::Clock;
+use crate::clock::{valid_reading, Clock};
 use crate::errors::{illegal_argument, Reply};
 use crate::grants::{self, parse_create_request};
 use crate::invalidate::{self, invalidate};
@@ -26,7 +26,25 @@ struct OptionsInput {
 
 fn read_options(json: &str) -> Result<OptionsInput, String> {
     let mut f = Fields::parse(json, "struct OptionsInput")?;
-    Ok(OptionsInput { now: f.number("now")?, timeout: f.string("timeout")?, secret: f.take("secret") })
+    Ok(OptionsInput { now: read_now(&mut f)?, timeout: f.string("timeout")?, secret: f.take("secret") })
+}
+
+/// `now` as a number. JSON has no NaN or infinities: a JavaScript host sends those numbers by
+/// their names (`"NaN"`, `"Infinity"`, `"-Infinity"`), so that they are refused as the number
+/// they are rather than read as an absent clock.
+fn read_now(f: &mut Fields) -> Result<Option<f64>, String> {
+    let named = |name: &str| match name {
+        "NaN" => Some(f64::NAN),
+        "Infinity" => Some(f64::INFINITY),
+        "-Infinity" => Some(f64::NEG_INFINITY),
+        _ => None,
+    };
+    match f.take("now") {
+        Some(Value::String(name)) if named(&name).is_some() => Ok(named(&name)),
+        // Any other value is read (or refused) as serde reads an `Option<f64>`.
+        Some(value) => Fields::of(Value::Object(Map::from_iter([("now".to_string(), value)])), "")?.number("now"),
+        None => Ok(None),
+    }
 }
 
 /// Per-call options: the clock (injectable for tests), the token timeout setting, and the
@@ -52,9 +70,9 @@ pub fn parse_options(json: &str) -> Result<Options, Reply> {
     } else {
         read_options(json).map_err(|e| illegal_argument(format!("invalid options: {e}")))?
     };
-    let clock = match input.now {
-        Some(now) if now.is_finite() && now >= 0.0 => Clock::Fixed(now as u64),
-        Some(_) => return Err(illegal_argument("invalid options: [now] must be a non-negative epoch time in ms")),
+    let clock = match input.now.map(valid_reading) {
+        Some(Some(now)) => Clock::Fixed(now),
+        Some(None) => return Err(illegal_argument("invalid options: [now] must be a non-negative epoch time in ms")),
         None => Clock::Store,
     };
     let timeout_ms = token_timeout_ms(input.timeout.as_deref())?;

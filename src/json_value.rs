@@ -21,9 +21,10 @@ use crate::errors::Reply;
 pub const MAX_DEPTH: usize = 100;
 
 /// `text` as a JSON value, or ES's 400 for a syntax error, a duplicate key or too deep a
-/// nesting (the first of them in document order).
+/// nesting (the first of them in document order). A leading byte order mark is skipped, as for
+/// every body (`body_text::without_bom`).
 pub fn parse_strict(text: &str) -> Result<Value, Reply> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let mut deserializer = serde_json::Deserializer::from_str(crate::body_text::without_bom(text));
     StrictValue { level: 0 }
         .deserialize(&mut deserializer)
         .and_then(|value| deserializer.end().map(|()| value))

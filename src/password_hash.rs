@@ -6,7 +6,8 @@
 //! This module reads a hash as ES's `Hasher.resolveFromHash` does, with its messages ([`describe`]),
 //! bounds what verifying it may cost ([`check`]) and says what a verifier needs; the host
 //! computes (WebCrypto, bcryptjs). It also owns the format of new hashes ([`NEW_HASH`]), which
-//! the host computes from [`new_hash_format`].
+//! the host computes from [`new_hash_format`] and hands back as bytes ([`new_hash`]), and the
+//! comparison of a derived key with a stored hash, in constant time ([`key_matches`]).
 //!
 //! Bounds: a hash is verified on every Basic login, on the request's CPU, and its cost comes from
 //! the hash itself: unbounded, one imported user could make each of their logins (and each guess
@@ -19,6 +20,7 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
 
 const PBKDF2_PREFIX: &str = "{PBKDF2}";
 const STRETCH_PREFIX: &str = "{PBKDF2_STRETCH}";
@@ -278,4 +280,36 @@ pub fn new_hash_format() -> Value {
         "salt_bytes": NEW_SALT_BYTES,
         "key_bits": NEW_KEY_BYTES * 8,
     })
+}
+
+/// The new hash of a salt and key the host derived as [`new_hash_format`] says:
+/// `{PBKDF2}<cost>$` + base64(salt) + `$` + base64(key); `None` for bytes of other lengths.
+pub fn new_hash(salt: &[u8], key: &[u8]) -> Option<String> {
+    if salt.len() != NEW_SALT_BYTES || key.len() != NEW_KEY_BYTES {
+        return None;
+    }
+    Some(format!("{PBKDF2_PREFIX}{}${}${}", NEW_HASH.cost, CANONICAL_BASE64.encode(salt), CANONICAL_BASE64.encode(key)))
+}
+
+/// The salt of a PBKDF2 hash this service verifies, as bytes for the host's derivation.
+pub fn salt(hash: &str) -> Option<Vec<u8>> {
+    let verifier = verifier(hash)?;
+    CANONICAL_BASE64.decode(verifier.get("salt")?.as_str()?).ok()
+}
+
+/// Whether `derived`, the key the host derived with `hash`'s [`verifier`], is the key `hash`
+/// stores. ES compares the key's canonical base64 with the stored text (`Hasher.verifyPbkdf2Hash`,
+/// `CharArrays.constantTimeEquals`), so a stored key in another spelling (no padding) never
+/// matches; in constant time, so the time does not tell how much of a guess matched.
+pub fn key_matches(hash: &str, derived: &[u8]) -> bool {
+    let Some(key) = verifier(hash).and_then(|v| v.get("key").and_then(Value::as_str).map(str::to_owned)) else {
+        return false;
+    };
+    constant_time_equal(CANONICAL_BASE64.encode(derived).as_bytes(), key.as_bytes())
+}
+
+/// Two byte strings compared without an early exit on their contents (a different length is
+/// unequal at once: lengths are not secret here).
+pub fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
 }

@@ -10,6 +10,33 @@ use serde_json::Value;
 pub const MIN_TTL_SECONDS: u64 = 60;
 /// Workers KV's page size ceiling for `list`.
 pub const LIST_PAGE_LIMIT: u32 = 1000;
+/// Workers KV's most keys in one bulk get (one operation); the host's guard splits longer
+/// reads into gets of this many (`www/kv-guard.js`, with `www/memory-kv.js`'s copy of the limit).
+pub const BULK_GET_KEYS: usize = 100;
+/// KV operations a Worker invocation may make.
+pub const INVOCATION_OPS: u32 = 1000;
+
+/// The limits the host's guard puts on every store call (`www/kv-guard.js`; a parity test holds
+/// its defaults to these): a deadline, and retries of a write refused with 429 after a backoff
+/// that doubles. The core's budgets count on them: a write may cost `PUT_RETRIES` more operations.
+pub const OP_TIMEOUT_MS: u32 = 10_000;
+pub const PUT_RETRIES: u32 = 3;
+pub const PUT_BACKOFF_MS: u32 = 100;
+
+// A bulk invalidation's segment, its watermark write's retries and the caller's authentication
+// (a few operations) fit one invocation; the caller's stored roles are read in bulk gets.
+const _: () = assert!(crate::bulk_invalidation::SEGMENT_OPS + PUT_RETRIES + 10 <= INVOCATION_OPS);
+const _: () = assert!(crate::native_roles::MAX_STORED_ROLE_READS / BULK_GET_KEYS <= 10);
+
+/// [`BULK_GET_KEYS`] and the guard's limits, for the host (`storeLimits()`).
+pub fn limits() -> Value {
+    serde_json::json!({
+        "timeoutMs": OP_TIMEOUT_MS,
+        "putRetries": PUT_RETRIES,
+        "backoffMs": PUT_BACKOFF_MS,
+        "bulkGetKeys": BULK_GET_KEYS,
+    })
+}
 
 /// Why the binding failed. The text is the binding's own message, for `caused_by`; it never
 /// contains a token (keys and values hold hashes only).
@@ -40,7 +67,8 @@ pub struct ListPage {
 pub trait KvStore {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
 
-    /// Several keys in one operation where the binding can (Workers KV bulk get, up to 100).
+    /// Several keys in one operation where the binding can (Workers KV bulk get, up to
+    /// [`BULK_GET_KEYS`]).
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
         let mut values = Vec::with_capacity(keys.len());
         for key in keys {

@@ -6,7 +6,8 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use edge_token::password_hash::{
-    check, configured_hasher, describe, new_hash_format, verifier, Described, Hasher, Kind, NEW_HASH,
+    check, configured_hasher, constant_time_equal, describe, key_matches, new_hash, new_hash_format, salt as salt_of,
+    verifier, Described, Hasher, Kind, NEW_HASH,
 };
 use serde_json::{json, Value};
 
@@ -196,4 +197,34 @@ fn new_hashes_are_read_back_as_the_configured_hasher() {
     let made = format!("{}{}${}", format["prefix"].as_str().unwrap(), b64(32), STANDARD.encode([9u8; 32]));
     assert_eq!(describe(&made), Ok(Described::Verifiable(NEW_HASH)));
     assert_eq!(verifier(&made).map(|v| v["key_bits"].clone()), Some(format["key_bits"].clone()));
+}
+
+#[test]
+fn new_hashes_are_written_and_keys_compared_by_the_core() {
+    let (salt, key) = ([1u8; 32], [2u8; 32]);
+    let hash = new_hash(&salt, &key).unwrap();
+    assert_eq!(hash, format!("{{PBKDF2}}10000${}${}", STANDARD.encode(salt), STANDARD.encode(key)));
+    let read = verifier(&hash).unwrap();
+    assert_eq!(
+        (read["salt"].as_str(), read["key"].as_str()),
+        (Some(STANDARD.encode(salt).as_str()), Some(STANDARD.encode(key).as_str()))
+    );
+    assert!(key_matches(&hash, &key));
+    assert_eq!(salt_of(&hash), Some(salt.to_vec()));
+    assert_eq!(salt_of(&bcrypt('a', "10")), None);
+    assert!(!key_matches(&hash, &[3u8; 32]));
+    assert!(!key_matches(&hash, &key[..31]));
+    // Only what the format says: other lengths are the host's mistake.
+    assert_eq!(new_hash(&salt[..31], &key), None);
+    assert_eq!(new_hash(&salt, &[2u8; 64]), None);
+    // As ES: the canonical base64 of the key against the stored text, so an unpadded one never matches.
+    let unpadded = hash.trim_end_matches('=');
+    assert!(verifier(unpadded).is_some());
+    assert!(!key_matches(unpadded, &key));
+    // A hash that is not PBKDF2 (or not readable) matches no key.
+    assert!(!key_matches(&bcrypt('a', "10"), &key));
+    assert!(!key_matches("", &[]));
+    assert!(constant_time_equal(b"abc", b"abc"));
+    assert!(!constant_time_equal(b"abc", b"abd"));
+    assert!(!constant_time_equal(b"abc", b"abcd"));
 }

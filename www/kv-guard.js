@@ -19,12 +19,14 @@
 // request waiting only on another's timer is cancelled as hung). There every operation keeps its
 // own setTimeout, set in its own request.
 
-/** Workers KV's bulk get takes up to 100 keys, and counts as one operation. */
-const BULK_KEYS = 100;
+import { MAX_BULK_KEYS as BULK_KEYS } from "./memory-kv.js";
+
+/** The guard's defaults (a deadline, 429 retries after a doubling backoff): the core's budgets count on them (src/store.rs). */
+export const STORE_LIMITS = Object.freeze({ timeoutMs: 10_000, putRetries: 3, backoffMs: 100 });
 const MIN_TICK_MS = 10;
 const MAX_TICK_MS = 1_000;
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const clock = typeof performance === "object" && typeof performance?.now === "function" ? () => performance.now() : Date.now;
 
@@ -125,6 +127,9 @@ export function attempt(call) {
   }
 }
 
+/** The values of `keys` in order, null for a missing one: one bulk get of a guarded `store`. */
+export const valuesOf = (store, keys) => store.get(keys).then((found) => keys.map((key) => found.get(key) ?? null));
+
 /** The methods of a KV binding: those the guard wraps, and a DurableObjectStore carries. */
 export const KV_METHODS = ["get", "put", "delete", "list"];
 
@@ -137,14 +142,13 @@ const isRateLimited = (error) => /\b429\b/.test(String(error?.message ?? error))
 /**
  * The binding `kv` with deadlines and write retries. `alive()` is false once the wasm instance
  * that uses this binding has trapped: results are then dropped, because their continuations
- * live in the dead instance and would throw there. Defaults: a 10 s deadline, 3 retries of a
- * 429 after 100 ms, doubling.
+ * live in the dead instance and would throw there. Defaults: STORE_LIMITS.
  * @typedef {{ timeoutMs?: number, putRetries?: number, backoffMs?: number }} StoreLimits
  * @param {any} kv
  * @param {StoreLimits & { alive?: () => boolean }} [options]
  */
 export function guardKv(kv, { alive = always, timeoutMs, putRetries, backoffMs } = {}) {
-  const limits = { ms: timeoutMs ?? 10_000, alive, ownTimer: requestScopedTimers() };
+  const limits = { ms: timeoutMs ?? STORE_LIMITS.timeoutMs, alive, ownTimer: requestScopedTimers() };
   const single = (method, args) => withDeadline(method.toUpperCase(), limits, () => kv[method](...args));
 
   // Once the instance is dead, the try in flight never settles, and so neither does the put.
@@ -153,8 +157,8 @@ export function guardKv(kv, { alive = always, timeoutMs, putRetries, backoffMs }
       try {
         return await single("put", args);
       } catch (error) {
-        if (!isRateLimited(error) || retry >= (putRetries ?? 3)) throw error;
-        await sleep((backoffMs ?? 100) * 2 ** retry);
+        if (!isRateLimited(error) || retry >= (putRetries ?? STORE_LIMITS.putRetries)) throw error;
+        await sleep((backoffMs ?? STORE_LIMITS.backoffMs) * 2 ** retry);
       }
     }
   }
@@ -180,8 +184,9 @@ export function guardKv(kv, { alive = always, timeoutMs, putRetries, backoffMs }
 
   return {
     get: (key, ...rest) => (Array.isArray(key) ? getMany(key) : single("get", [key, ...rest])),
-    // The binding's own clock, when it has one (MemoryKV's injectable clock), for the core.
-    now: typeof kv.now === "function" ? () => kv.now() : undefined,
+    // A reading of the binding's own clock (MemoryKV's injectable one), undefined for none: JS's
+    // one reader of it. Whether it is a time, and else whose clock counts, is the core's rule.
+    now: () => (typeof kv.now === "function" ? kv.now() : undefined),
     put: (...args) => putWithRetries(args),
     delete: (...args) => single("delete", args),
     list: (...args) => single("list", args),

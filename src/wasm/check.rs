@@ -2,8 +2,9 @@
 //! future, no promise and no binding lookup crosses the boundary, which is most of a check's
 //! cost.
 //!
-//! 1. [`check_token_keys`]: the keys of the first read, or `undefined` for a string that is not
-//!    a token. For a token with its owner's tag: the document, its invalidation keys and its
+//! 1. [`check_token_keys`]: the call's options checked (when it has any), as every call's are
+//!    (`engine::parse_options`); the keys of the first read, or `undefined` for a string that is
+//!    not a token. For a token with its owner's tag: the document, its invalidation keys and its
 //!    watermarks (one bulk get); for an older token, the document alone.
 //! 2. [`check_token_read`] with the first read's values: the answer (a valid token's body, or a
 //!    failure's envelope after a mark, [`crate::check::outcome_answer`]), or the keys of a second
@@ -38,9 +39,13 @@ fn decoded(token: &str) -> Option<RawToken> {
 }
 
 /// The keys, one a line (one string crosses the boundary, not one per key; no key holds a
-/// line break).
+/// line break), or [`check::FAILED`] and the 400 of bad `options` (the call's options as JSON;
+/// none when it has none, which saves a check the parse).
 #[wasm_bindgen(js_name = checkTokenKeys)]
-pub fn check_token_keys(token: &str) -> Option<String> {
+pub fn check_token_keys(token: &str, options: Option<String>) -> Option<String> {
+    if let Some(Err(reply)) = options.as_deref().map(crate::engine::parse_options) {
+        return Some(check::reply_answer(&reply));
+    }
     let (presented, _, keys) = check::first_read(token)?;
     LAST_DECODED.set(Some((token.to_string(), presented)));
     Some(keys.join("\n"))
@@ -56,7 +61,8 @@ pub(super) fn strings(values: &Array) -> Vec<Option<String>> {
 /// boundary in one copy; a string would be copied a character at a time); `status` that read's
 /// other values, or `undefined` when none of them was found (the common case: nothing is
 /// invalidated, and no value crosses one at a time); `second` the second read's values. A value is a string, or `null`/`undefined` for a missing
-/// key. The answer is [`check::outcome_answer`]'s, or the keys of the second read (one a line,
+/// key. `fixed` is the call's `now` option (step 1 checked it), `store` a reading of the store's
+/// clock: whose clock counts is [`crate::clock::now_of`]'s rule. The answer is [`check::outcome_answer`]'s, or the keys of the second read (one a line,
 /// each starting with a letter).
 #[wasm_bindgen(js_name = checkTokenRead)]
 pub fn check_token_read(
@@ -64,7 +70,8 @@ pub fn check_token_read(
     document: Option<Vec<u8>>,
     status: Option<Array>,
     second: Option<Array>,
-    now: f64,
+    fixed: Option<f64>,
+    store: Option<f64>,
 ) -> String {
     let Some(presented) = decoded(token) else {
         return check::outcome_answer(CheckOutcome::Unknown);
@@ -74,7 +81,7 @@ pub fn check_token_read(
         Some(values) => strings(&values),
         None => vec![None; token_documents::first_read_status_count(&presented)],
     };
-    let outcome = match check::check_first_read(&presented, document, &status, now.max(0.0) as u64) {
+    let outcome = match check::check_first_read(&presented, document, &status, crate::clock::now_of(fixed, store)) {
         DocumentStep::Done(outcome) => outcome,
         DocumentStep::NeedStatus { record, keys } => match second {
             Some(second) => check::check_status(*record, &strings(&second)),

@@ -64,6 +64,14 @@ fn step_answer(step: OneStep) -> String {
     }
 }
 
+/// The first characters that say what a step's answer is, for the host's copies
+/// (`www/engine/check.js` BODY and FAILED, `www/engine/invalidate.js` LIST and PUT; a parity test
+/// holds them together): a success's body is a JSON object.
+#[wasm_bindgen(js_name = stepMarks)]
+pub fn step_marks() -> String {
+    serde_json::json!({"body": "{", "failed": crate::check::FAILED, "list": LIST, "put": PUT}).to_string()
+}
+
 /// Step 1. `options_json` is the call's options, checked as the async export checks them.
 #[wasm_bindgen(js_name = invalidateOneKeys)]
 pub fn invalidate_one_keys(body: &str, options_json: &str) -> String {
@@ -83,14 +91,16 @@ pub fn invalidate_one_keys(body: &str, options_json: &str) -> String {
 
 /// Step 2: `body` as step 1 had it; `document` the first read's first value as UTF-8; `status`
 /// that read's other values, or `undefined` when none was found; `second` the second read's
-/// values. A value is a string, or `null`/`undefined` for a missing key.
+/// values. A value is a string, or `null`/`undefined` for a missing key. `fixed` and `store` are
+/// the call's clocks as the check's steps take them (`check_token_read`).
 #[wasm_bindgen(js_name = invalidateOneRead)]
 pub fn invalidate_one_read(
     body: &str,
     document: Option<Vec<u8>>,
     status: Option<Array>,
     second: Option<Array>,
-    now: f64,
+    fixed: Option<f64>,
+    store: Option<f64>,
 ) -> String {
     let (half, presented) = match LAST_READ.take() {
         Some((text, half, presented)) if text == body => (half, presented),
@@ -106,7 +116,14 @@ pub fn invalidate_one_read(
         None => vec![None; token_documents::first_read_status_count(&presented)],
     };
     let second = second.map(|values| strings(&values));
-    step_answer(invalidate::one_after_read(&presented, half, document, &status, second.as_deref(), now.max(0.0) as u64))
+    step_answer(invalidate::one_after_read(
+        &presented,
+        half,
+        document,
+        &status,
+        second.as_deref(),
+        crate::clock::now_of(fixed, store),
+    ))
 }
 
 /// Step 3 of a token with no document: `page` is what the list resolved with, read as the

@@ -68,8 +68,7 @@ fn set(object: &Object, name: &str, value: &JsValue) -> Result<(), StoreError> {
 
 impl KvStore for JsKv {
     fn clock(&self) -> Option<u64> {
-        let now = self.now.as_ref()?.call0(&self.binding).ok()?.as_f64()?;
-        (now.is_finite() && now >= 0.0).then_some(now as u64)
+        crate::clock::valid_reading(self.now.as_ref()?.call0(&self.binding).ok()?.as_f64()?)
     }
 
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -114,6 +113,21 @@ impl KvStore for JsKv {
         }
         list_page(&self.call(&self.list, &[options.into()]).await?)
     }
+}
+
+/// The time the core would read for a binding whose clock gave `store` (none: the binding has
+/// none), for the service's own clock (the login throttle, the realms' cache): the one rule of
+/// which reading counts ([`crate::clock::now_of`]).
+#[wasm_bindgen(js_name = clockNow)]
+pub fn clock_now(store: Option<f64>) -> f64 {
+    crate::clock::now_of(None, store) as f64
+}
+
+/// The store limits the core's budgets count on (`store::limits`), as JSON: the guard's
+/// deadline, put retries and backoff, and the keys of one bulk get.
+#[wasm_bindgen(js_name = storeLimits)]
+pub fn store_limits() -> String {
+    crate::store::limits().to_string()
 }
 
 /// What a binding's `list()` resolved with, read as one page.

@@ -26,6 +26,36 @@ pub fn new_password_hash_format() -> String {
     envelope(password_hash::new_hash_format())
 }
 
+/// The new hash of the salt and key the host derived with [`new_password_hash_format`]'s
+/// parameters (`password_hash::new_hash`), as a reply envelope; other lengths are the host's
+/// mistake, a 500.
+#[wasm_bindgen(js_name = newPasswordHash)]
+pub fn new_password_hash(salt: &[u8], key: &[u8]) -> String {
+    match password_hash::new_hash(salt, key) {
+        Some(hash) => envelope(Value::String(hash)),
+        None => crate::rest_errors::internal_error().to_envelope(),
+    }
+}
+
+/// The salt bytes of a PBKDF2 hash (`password_hash::salt`), `undefined` for any other.
+#[wasm_bindgen(js_name = passwordSalt)]
+pub fn password_salt(hash: &str) -> Option<Vec<u8>> {
+    password_hash::salt(hash)
+}
+
+/// Whether the key the host derived with [`describe_password_hash`]'s parameters is the one
+/// `hash` stores, compared in constant time (`password_hash::key_matches`).
+#[wasm_bindgen(js_name = passwordKeyMatches)]
+pub fn password_key_matches(hash: &str, derived: &[u8]) -> bool {
+    password_hash::key_matches(hash, derived)
+}
+
+/// Two texts compared in constant time (`password_hash::constant_time_equal`).
+#[wasm_bindgen(js_name = constantTimeEqual)]
+pub fn constant_time_equal(a: &str, b: &str) -> bool {
+    password_hash::constant_time_equal(a.as_bytes(), b.as_bytes())
+}
+
 /// The keys a password login reads: `{"throttle_key", "record_key", "state_key"}`.
 #[wasm_bindgen(js_name = loginPlan)]
 pub fn login_plan(username: &str) -> String {

@@ -58,7 +58,7 @@ async fn create_token(kv: JsValue, request: String, options: String) -> String {
 /// The check as the host runs it (www/engine/check.js): the steps around one or two reads, its
 /// answer as the envelope the scenarios compare.
 async fn check_token(kv: JsValue, token: String, _options: String) -> String {
-    let first: js_sys::Array = match check_token_keys(&token) {
+    let first: js_sys::Array = match check_token_keys(&token, None) {
         Some(keys) => match readKeys(&kv, keys.split('\n').map(str::to_string).collect()).await {
             Ok(values) => values.into(),
             Err(_) => return check_token_unavailable("the read failed"),
@@ -68,10 +68,10 @@ async fn check_token(kv: JsValue, token: String, _options: String) -> String {
     let document = first.get(0).as_string().map(String::into_bytes);
     // The values after the document's, only when one was found (as check.js passes them).
     let status = || Some(first.slice(1, first.length())).filter(|rest| rest.iter().any(|v| !v.is_null()));
-    let mut answer = check_token_read(&token, document.clone(), status(), None, NOW);
+    let mut answer = check_token_read(&token, document.clone(), status(), None, Some(NOW), None);
     if !answer.starts_with('{') && !answer.starts_with(FAILED) {
         answer = match readKeys(&kv, answer.split('\n').map(str::to_string).collect()).await {
-            Ok(values) => check_token_read(&token, document, status(), Some(values.into()), NOW),
+            Ok(values) => check_token_read(&token, document, status(), Some(values.into()), Some(NOW), None),
             Err(_) => return check_token_unavailable("the read failed"),
         };
     }

@@ -18,28 +18,18 @@ function rolesText(roles) {
   return JSON.stringify(roles, (_key, value) => (value === undefined ? null : value)) ?? "null";
 }
 
-/** The clock fixed for a call by `options.now` (a number or a function), or undefined. */
-function fixedNow(options = {}) {
-  let now = options.now;
-  if (typeof now === "function") now = now();
-  if (now === undefined || now === null) return undefined;
-  if (!Number.isFinite(now)) throw new TypeError("options.now must be a finite number of epoch milliseconds");
-  return now;
-}
-
-/**
- * The clock of a check or a one-token invalidation, read once (src/clock.rs reads the same ones
- * for the other calls); `fixed` is fixedNow's.
- */
-const nowOf = (kv, fixed) => fixed ?? (typeof kv.now === "function" ? kv.now() : Date.now());
+/** A call's fixed time, `options.now` (a function is read once), as given: the core checks it. */
+const fixedNow = (options) => (typeof options?.now === "function" ? options.now() : options?.now);
 
 // Without a fixed clock the core reads the binding's clock (MemoryKV's), else the platform's,
 // maybe more than once (src/clock.rs). `secret` keys refreshed pairs (validated by the core,
 // never repeated); `segmented` asks for a bulk invalidation in segments. The core reads null as
-// absent; JSON drops undefined.
+// absent; JSON drops undefined, and has no NaN or infinities: such a `now` goes by its name, so
+// the core refuses it as it refuses a negative one (src/engine.rs).
 function optionsJson(options = {}, now = fixedNow(options)) {
   const { timeout, secret, segmented } = options;
-  return JSON.stringify({ now, timeout, secret, segmented });
+  const named = typeof now === "number" && !Number.isFinite(now) ? String(now) : now;
+  return JSON.stringify({ now: named, timeout, secret, segmented });
 }
 
 function requireKv(kv) {
@@ -245,7 +235,10 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     async checkToken(kv, accessToken, options) {
       requireKv(kv);
       requireString(accessToken, "accessToken");
-      return await checkBody(call, checkStore(kv), accessToken, nowOf(kv, fixedNow(options)));
+      // Options are checked by the core (step 1) when there are any: a check without saves the parse.
+      const [fixed, store] = [fixedNow(options), checkStore(kv)];
+      const json = options === undefined ? undefined : optionsJson(options, fixed);
+      return await checkBody(call, store, accessToken, json, fixed, store.now());
     },
     async refreshToken(kv, refreshToken, client, options) {
       requireKv(kv);
@@ -257,7 +250,8 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
       const fixed = fixedNow(options);
       const json = optionsJson(options, fixed);
       // One token runs as synchronous steps (invalidate.js); a realm or user as the async export.
-      const one = await invalidateOne(call, checkStore(kv), text, json, nowOf(kv, fixed));
+      const store = checkStore(kv);
+      const one = await invalidateOne(call, store, text, json, fixed, store.now());
       return one === BULK ? invoke("invalidateToken", [kv, text, json]) : one;
     },
     /** The next segment of a bulk invalidation that answered `{continuation}`. */
@@ -294,8 +288,10 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     },
     realmCache,
     loginThrottle,
+    /** The time by a guarded store's clock as the core reads it (src/clock.rs): the service's clock. */
+    clockNow: (store) => call("clockNow", store.now()),
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),
-    ...bindRealmCalls(callSync),
+    ...bindRealmCalls(callSync, call),
   };
 }

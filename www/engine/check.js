@@ -3,6 +3,7 @@
 // plain calls: no future, no promise, no binding lookups in wasm. A token with its owner's tag
 // takes one read; an older one, or one whose tag does not name its owner, two. A failed read is
 // the core's 503 (fail closed). invalidate.js makes its reads with these functions too.
+import { valuesOf } from "../kv-guard.js";
 import { internalError, settle } from "./errors.js";
 
 const encoder = new TextEncoder();
@@ -31,7 +32,7 @@ export function statusOf(first) {
 export function read(store, lines) {
   const keys = lines.split("\n");
   if (keys.length === 1) return store.get(keys[0]).then((value) => [value ?? null]);
-  return store.get(keys).then((found) => keys.map((k) => found.get(k) ?? null));
+  return valuesOf(store, keys);
 }
 
 // The core's answer to a check (src/check.rs outcome_answer): a valid token's _authenticate body
@@ -56,10 +57,12 @@ const unavailable = (call, error) => settle(call("checkTokenUnavailable", String
 /**
  * The _authenticate body of checking `token` against `store` (a guarded store: its `get` of an
  * array answers a Map); a failure throws its EdgeTokenError. `call(name, ...args)` runs a
- * synchronous export.
+ * synchronous export; `options` is the call's options as JSON (or none), `fixed` its `now` and
+ * `storeNow` a reading of the store's clock, for the core to choose from (src/clock.rs).
  */
-export async function checkBody(call, store, token, now) {
-  const keys = call("checkTokenKeys", token);
+export async function checkBody(call, store, token, options, fixed, storeNow) {
+  const keys = call("checkTokenKeys", token, options);
+  if (keys?.charCodeAt(0) === FAILED) return settleAnswer(keys);
   let first = [];
   let second;
   try {
@@ -67,7 +70,7 @@ export async function checkBody(call, store, token, now) {
   } catch (error) {
     return unavailable(call, error);
   }
-  const answer = call("checkTokenRead", token, documentOf(first), statusOf(first), undefined, now);
+  const answer = call("checkTokenRead", token, documentOf(first), statusOf(first), undefined, fixed, storeNow);
   const kind = answer.charCodeAt(0);
   if (kind === BODY || kind === FAILED) return settleAnswer(answer);
   try {
@@ -75,5 +78,5 @@ export async function checkBody(call, store, token, now) {
   } catch (error) {
     return unavailable(call, error);
   }
-  return settleAnswer(call("checkTokenRead", token, documentOf(first), statusOf(first), second, now));
+  return settleAnswer(call("checkTokenRead", token, documentOf(first), statusOf(first), second, fixed, storeNow));
 }

@@ -6,9 +6,9 @@
 import { BODY, FAILED, documentOf, read, settleAnswer, statusOf } from "./check.js";
 
 // The first character of a step's answer (keys start with a letter, one a line); an answer is
-// the check's: a success's body (BODY) or a failure's envelope after FAILED.
-const LIST = 42; // "*": list this prefix, limit 1
-const PUT = 43; // "+": ttl, key, value, then the answer, one a line
+// the check's: a success's body (BODY) or a failure's envelope after FAILED. The core's stepMarks().
+export const LIST = 42; // "*": list this prefix, limit 1
+export const PUT = 43; // "+": ttl, key, value, then the answer, one a line
 
 /** Marks a body that is not one token (the host runs the async export). */
 export const BULK = Symbol("bulk");
@@ -16,9 +16,9 @@ export const BULK = Symbol("bulk");
 /**
  * The body of invalidating the one token `body` names against `store` (a guarded store), or BULK;
  * a failure throws its EdgeTokenError. `call(name, ...args)` runs a synchronous export; `options`
- * is the call's options as JSON, `now` its clock.
+ * is the call's options as JSON, `fixed` and `storeNow` its clocks as checkBody takes them.
  */
-export async function invalidateOne(call, store, body, options, now) {
+export async function invalidateOne(call, store, body, options, fixed, storeNow) {
   let step = call("invalidateOneKeys", body, options);
   if (step === "") return BULK;
   let first;
@@ -41,7 +41,7 @@ export async function invalidateOne(call, store, body, options, now) {
     else if (put !== undefined) step = step.slice(put.join("\n").length + 2);
     else if (first === undefined) {
       first = result;
-      step = call("invalidateOneRead", body, documentOf(first), statusOf(first), undefined, now);
-    } else step = call("invalidateOneRead", body, documentOf(first), statusOf(first), result, now);
+      step = call("invalidateOneRead", body, documentOf(first), statusOf(first), undefined, fixed, storeNow);
+    } else step = call("invalidateOneRead", body, documentOf(first), statusOf(first), result, fixed, storeNow);
   }
 }

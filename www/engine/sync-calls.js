@@ -40,13 +40,19 @@ export const asJson = (value) => (typeof value === "string" ? value : JSON.strin
  * writes and the password crypto between these synchronous calls. ES's 4xx answers (and GET
  * user's 404) throw EdgeTokenError like every other call. Not public API.
  */
-export function bindRealmCalls(callSync) {
+export function bindRealmCalls(callSync, call) {
   // The keys a login reads depend on its username only; every Basic request asks.
   const loginPlans = pureMemo(1024);
   const text = requireString;
   return {
     describePasswordHash: (hash) => callSync("describePasswordHash", text(hash, "hash")),
     newPasswordHashFormat: () => callSync("newPasswordHashFormat"),
+    /** The new hash's text for the salt and key derived as the format says. */
+    newPasswordHash: (salt, key) => callSync("newPasswordHash", salt, key),
+    passwordSalt: (hash) => call("passwordSalt", text(hash, "hash")),
+    /** Whether a derived key is the one `hash` stores, compared in constant time. */
+    passwordKeyMatches: (hash, derived) => call("passwordKeyMatches", text(hash, "hash"), derived) === true,
+    constantTimeEqual: (a, b) => call("constantTimeEqual", text(a, "a"), text(b, "b")),
     /** The native realm's endpoints in three steps (src/realm_endpoints.rs). */
     realmRequest: (endpoint, name, caller, body) =>
       callSync("realmRequest", text(endpoint, "endpoint"), name, text(caller, "caller"), text(body, "bodyText")),
@@ -60,7 +66,7 @@ export function bindRealmCalls(callSync) {
 }
 
 // The getters of the core's Route (src/wasm/service.rs), copied out before it is freed.
-const ROUTE_FIELDS = ["endpoint", "username", "preflight", "problem", "bodyProblem", "format", "responseType"];
+export const ROUTE_FIELDS = ["endpoint", "username", "preflight", "problem", "bodyProblem", "format", "responseType"];
 
 /** What the HTTP service asks the core (src/wasm/service.rs), through the same trap guard. */
 export function bindServiceCalls(raw, call) {

@@ -19,8 +19,8 @@ import { getToken, invalidateToken } from "./token-endpoints.js";
 // By the core's endpoint names; the native realm's users and roles all run as realmEndpoint.
 const ENDPOINTS = { ...infoEndpoints, getToken, invalidateToken, clearRealmCache };
 
-// The core checked the bytes are UTF-8 (checkBody); a leading BOM is dropped, as Jackson drops it.
-const textDecoder = new TextDecoder("utf-8");
+// checkBody checked the bytes are UTF-8; a leading BOM is the core's to skip (src/body_text.rs).
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 async function dispatch(ctx, request, { route, uri, connection, plain, cors, trail }) {
   if (route.preflight !== undefined) return fromEnvelope(route.preflight);
@@ -69,7 +69,7 @@ export function serviceHandler(boundEngine, config) {
   // The service's own KV calls (users, login throttle) get the engine's deadline, so a hanging
   // store is a 503, never a hanging request. The throttle coalesces its writes: no 429 retries.
   const store = guardKv(config.kv);
-  const now = store.now ?? Date.now;
+  const now = () => boundEngine.clockNow(store);
   // The REST layer's headers by a reply's status (src/rest_reply.rs), the same for every request.
   const restHeaders = engine.service.restHeaders();
   const throttle = createLoginThrottle(boundEngine, guardKv(config.kv, { putRetries: 0 }), { now });

@@ -1,6 +1,7 @@
 // GET /_security/_authenticate, GET|HEAD /, GET /_cluster/health and what the caller may do
 // (_privileges, _has_privileges): who the caller is, what this server is, whether its store
 // answers. The core's 4xx are thrown, and sent by the handler.
+import { sleep } from "../kv-guard.js";
 import { fromEnvelope } from "./http.js";
 import { authorize, storedRolesOf } from "./authorization.js";
 
@@ -40,6 +41,6 @@ export async function clusterHealth(ctx, { principal, name: index, uri }) {
     await ctx.store.get(probeKey).catch(() => (answered = false));
     const next = service.clusterHealthNext(index, uri, answered, deadline - Date.now());
     if (typeof next !== "number") return fromEnvelope(next);
-    await new Promise((resolve) => setTimeout(resolve, next));
+    await sleep(next);
   }
 }

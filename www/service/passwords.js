@@ -1,23 +1,16 @@
 // Password hashing and checking: the computation only. Which stored formats exist (bcrypt,
-// {PBKDF2}, {PBKDF2_STRETCH}), what their parameters are and the format of new hashes belong
-// to the core (src/password_hash.rs, through `engine.describePasswordHash` and
-// `engine.newPasswordHashFormat`); this module derives keys with WebCrypto (crypto.subtle, which
+// {PBKDF2}, {PBKDF2_STRETCH}), what their parameters are, the text of new hashes and the
+// comparison of a derived key with a stored one belong to the core (src/password_hash.rs,
+// through `engine.describePasswordHash`, `passwordSalt`, `newPasswordHashFormat`,
+// `newPasswordHash` and `passwordKeyMatches`); this module derives keys with WebCrypto (crypto.subtle, which
 // workerd, Node 20 and browsers all provide) and compares bcrypt hashes with bcryptjs.
+
+import { engine as boundEngine } from "../engine/bound.js";
 
 const encoder = new TextEncoder();
 
-/** Bytes (salts and keys, at most 64) to canonical base64. */
-const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
-
-/** Canonical base64 (the core's salts) to bytes. */
-const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-
-/** Compares two texts without an early exit, so the time does not tell how much of a guess matched. */
-export function constantTimeEqual(a, b) {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
-  return diff === 0;
-}
+/** Two texts compared by the core in constant time (src/password_hash.rs). */
+export const constantTimeEqual = (a, b) => boundEngine.constantTimeEqual(a, b);
 
 /** PBKDF2-HMAC-SHA512 as the core describes it; a `prehash` (ES's stretch): over the lower-case hex of that digest. */
 async function derive(password, salt, { cost, key_bits: keyBits, prehash }) {
@@ -36,11 +29,10 @@ async function derive(password, salt, { cost, key_bits: keyBits, prehash }) {
  * of a random secret, which costs a check what a real user's hash costs, so an unknown username
  * is not faster to reject than a wrong password.
  */
-export async function hashPassword(engine, password = toBase64(crypto.getRandomValues(new Uint8Array(24)))) {
+export async function hashPassword(engine, password = crypto.randomUUID()) {
   const format = engine.newPasswordHashFormat();
   const salt = crypto.getRandomValues(new Uint8Array(format.salt_bytes));
-  const key = await derive(password, salt, format);
-  return `${format.prefix}${toBase64(salt)}$${toBase64(key)}`;
+  return engine.newPasswordHash(salt, await derive(password, salt, format));
 }
 
 /**
@@ -56,8 +48,7 @@ export async function verifyPassword(engine, password, hash) {
     // bcryptjs is loaded on first use only: the package's web entry must load in a browser with no
     // bundler and no import map, where a bare "bcryptjs" import would fail the whole module graph.
     if (verifier.kind === "bcrypt") return await (await import("bcryptjs")).default.compare(password, hash);
-    const derived = await derive(password, fromBase64(verifier.salt), verifier);
-    return constantTimeEqual(toBase64(derived), verifier.key);
+    return engine.passwordKeyMatches(hash, await derive(password, engine.passwordSalt(hash), verifier));
   } catch {
     return false;
   }
