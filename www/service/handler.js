@@ -47,9 +47,9 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
   if (problem !== undefined) return fromEnvelope(problem);
   const body = bytes.length > 0 ? textDecoder.decode(bytes) : "";
   if (trail) trail.body = body;
-  const { endpoint, username: name } = route;
+  const { endpoint, action, username: name } = route;
   try {
-    return await (ENDPOINTS[endpoint] ?? realmEndpoint)(ctx, { principal, body, name, endpoint, uri, connection });
+    return await (ENDPOINTS[endpoint] ?? realmEndpoint)(ctx, { principal, body, name, endpoint, action, uri, connection });
   } catch (error) {
     // ES's answers that an endpoint's core calls throw (4xx, GET's 404) are sent as they are.
     return fromEngineError(error);
