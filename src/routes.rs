@@ -4,7 +4,7 @@
 
 use crate::errors::Reply;
 use crate::privileges::Action;
-use crate::rest_errors::{method_not_allowed, no_handler};
+use crate::rest_errors::{method_not_allowed, no_handler, unexpected_method};
 
 /// The endpoints, by the name the host dispatches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +184,10 @@ const ROUTES: &[(&[&str], Methods)] = &[
     (&["_security", "realm", "{realms}", "_clear_cache"], &[("POST", Endpoint::ClearRealmCache)]),
 ];
 
+/// The methods ES's HTTP layer knows, in the case they must be sent
+/// (`Netty4HttpRequest.translateRequestMethod`; Netty keeps a method's case as sent).
+const KNOWN_METHODS: [&str; 9] = ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "CONNECT"];
+
 /// What the route table says of a request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RouteMatch {
@@ -193,6 +197,8 @@ pub enum RouteMatch {
     },
     /// The path exists under these other methods.
     WrongMethod(Vec<String>),
+    /// A method ES does not know (`patch`, `FOO`), on any path; the path's methods, if any.
+    UnknownMethod(Vec<String>),
     NotFound,
 }
 
@@ -213,7 +219,9 @@ pub fn route(path: &str, method: &str) -> RouteMatch {
             }
         }
     }
-    if allowed.is_empty() {
+    if !KNOWN_METHODS.contains(&method) {
+        RouteMatch::UnknownMethod(allowed)
+    } else if allowed.is_empty() {
         RouteMatch::NotFound
     } else {
         RouteMatch::WrongMethod(allowed)
@@ -291,6 +299,7 @@ impl RouteMatch {
         match self {
             RouteMatch::Found { .. } => None,
             RouteMatch::WrongMethod(allowed) => Some(method_not_allowed(uri, method, allowed)),
+            RouteMatch::UnknownMethod(allowed) => Some(unexpected_method(method, allowed)),
             RouteMatch::NotFound => Some(no_handler(uri, method)),
         }
     }

@@ -79,3 +79,37 @@ fn the_realm_steps_ask_for_the_routes_action() {
         assert_eq!(made.get("action").and_then(Value::as_str), Some(action.endpoint()), "{method} {path}");
     }
 }
+
+/// ES reads the method as sent: Netty keeps its case and `translateRequestMethod` knows nine, so
+/// `patch` or `FOO` is RestController's 405 "Unexpected http method" on every path (with the
+/// path's methods when it has any), where `PATCH` is the 405 naming the method.
+#[test]
+fn the_method_is_read_as_sent() {
+    let rows = [
+        (
+            "/_security/oauth2/token",
+            "patch",
+            405,
+            "Unexpected http method: patch, allowed: [POST, DELETE]",
+            "POST,DELETE",
+        ),
+        ("/", "get", 405, "Unexpected http method: get, allowed: [GET, HEAD]", "GET,HEAD"),
+        ("/nope", "FOO", 405, "Unexpected http method: FOO", ""),
+        ("/_security/user", "PROPFIND", 405, "Unexpected http method: PROPFIND, allowed: [GET]", "GET"),
+        (
+            "/_security/oauth2/token",
+            "PATCH",
+            405,
+            "Incorrect HTTP method for uri [/_security/oauth2/token] and method [PATCH], allowed: [POST, DELETE]",
+            "POST,DELETE",
+        ),
+        ("/nope", "TRACE", 400, "no handler found for uri [/nope] and method [TRACE]", ""),
+    ];
+    for (path, method, status, message, allow) in rows {
+        let reply = route(path, method).failure(path, method).unwrap_or_else(|| panic!("{method} {path}: routed"));
+        assert_eq!(reply.status, status, "{method} {path}");
+        assert_eq!(reply.body.get("error").and_then(Value::as_str), Some(message), "{method} {path}");
+        let header: Vec<String> = reply.headers.iter().flat_map(|(_, values)| values.clone()).collect();
+        assert_eq!(header.join(""), allow, "{method} {path}");
+    }
+}

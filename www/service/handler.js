@@ -87,7 +87,8 @@ export function serviceHandler(boundEngine, config) {
     realms: createRealms(engine, config, { throttle, now }),
   };
   return async function handle(request, options) {
-    const method = request.method.toUpperCase();
+    // As sent: the core reads its case as ES does (fetch upper-cases only its six own methods).
+    const { method } = request;
     let route;
     let out;
     let plain;
