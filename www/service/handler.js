@@ -77,6 +77,7 @@ export function serviceHandler(boundEngine, config) {
     engine,
     config,
     store,
+    now,
     fail: (kind, ...args) => fromEnvelope(engine.service.restError(kind, ...args)),
     /** ES's 503 for a store call that failed (fail closed), with what failed. */
     unavailable: (/** @type {any} */ error) => ctx.fail("StoreUnavailable", error?.message ?? String(error)),

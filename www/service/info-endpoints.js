@@ -35,11 +35,11 @@ export async function clusterHealth(ctx, { principal, name: index, uri, action }
   const { service } = ctx.engine;
   const { probe_key: probeKey, timeout_ms: timeoutMs } = service.clusterHealthPlan(index, uri);
   authorize(ctx, principal, action);
-  const deadline = Date.now() + timeoutMs;
+  const deadline = ctx.now() + timeoutMs;
   for (;;) {
     let answered = true;
     await ctx.store.get(probeKey).catch(() => (answered = false));
-    const next = service.clusterHealthNext(index, uri, answered, deadline - Date.now());
+    const next = service.clusterHealthNext(index, uri, answered, deadline - ctx.now());
     if (typeof next !== "number") return fromEnvelope(next);
     await sleep(next);
   }
