@@ -61,6 +61,9 @@ pub struct Limits {
     pub cache_size: usize,
     /// How long a place in flight is held without its attempt being ended.
     pub lease_ms: f64,
+    /// How long the host lets an attempt wait for the checks in flight before it gives up
+    /// (refused): a bound on a request's wait, the checks and leases ending well before.
+    pub max_wait_ms: f64,
 }
 
 pub const LIMITS: Limits = Limits {
@@ -73,6 +76,7 @@ pub const LIMITS: Limits = Limits {
     write_interval_ms: 60.0 * 1000.0,
     cache_size: 10_000,
     lease_ms: LEASE_MS,
+    max_wait_ms: 60.0 * 1000.0,
 };
 
 /// What becomes of an attempt that asks to be checked.

@@ -26,6 +26,21 @@ pub fn method_not_allowed(uri: &str, method: &str, allowed: &[String]) -> Reply 
     reply
 }
 
+/// 405 for a method ES's HTTP layer does not know (`Netty4HttpRequest.translateRequestMethod`
+/// compares Netty's constants, so the case counts): RestController's message quotes it as sent,
+/// with the path's methods when it has any.
+pub fn unexpected_method(method: &str, allowed: &[String]) -> Reply {
+    let mut message = format!("Unexpected http method: {method}");
+    if !allowed.is_empty() {
+        message.push_str(&format!(", allowed: [{}]", allowed.join(", ")));
+    }
+    let mut reply = simple(405, message);
+    if !allowed.is_empty() {
+        reply.headers.push(("Allow".into(), vec![allowed.join(",")]));
+    }
+    reply
+}
+
 /// 406 for a body whose media type ES does not parse (or that has none).
 pub fn content_type_not_supported(content_type: Option<&str>) -> Reply {
     match content_type {

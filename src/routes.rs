@@ -3,7 +3,8 @@
 //! unknown path, 405 with the methods a known path takes).
 
 use crate::errors::Reply;
-use crate::rest_errors::{method_not_allowed, no_handler};
+use crate::privileges::Action;
+use crate::rest_errors::{method_not_allowed, no_handler, unexpected_method};
 
 /// The endpoints, by the name the host dispatches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +85,29 @@ impl Endpoint {
         }
     }
 
+    /// The privilege the endpoint's ES transport action asks of the caller. The host checks it
+    /// where ES does: after the endpoint's 400s (docs/service.md, "Request order").
+    pub fn needs(self) -> Needs {
+        match self {
+            Endpoint::Info => Needs::Action(Action::Main),
+            // RBACEngine.checkSameUserPermissions: a request about the caller needs no privilege.
+            Endpoint::Authenticate | Endpoint::GetUserPrivileges => Needs::SameUser,
+            Endpoint::GetToken => Needs::Grant,
+            Endpoint::InvalidateToken => Needs::Action(Action::InvalidateToken),
+            Endpoint::GetUsers => Needs::Action(Action::GetUsers),
+            Endpoint::PutUser => Needs::Action(Action::PutUser),
+            Endpoint::DeleteUser => Needs::Action(Action::DeleteUser),
+            Endpoint::EnableUser | Endpoint::DisableUser => Needs::Action(Action::SetEnabled),
+            Endpoint::ChangePassword => Needs::Action(Action::ChangePassword),
+            Endpoint::ClusterHealth => Needs::Action(Action::ClusterHealth),
+            Endpoint::HasPrivileges => Needs::Action(Action::HasPrivileges),
+            Endpoint::PutRole => Needs::Action(Action::PutRole),
+            Endpoint::GetRoles => Needs::Action(Action::GetRoles),
+            Endpoint::DeleteRole => Needs::Action(Action::DeleteRole),
+            Endpoint::ClearRealmCache => Needs::Action(Action::ClearRealmCache),
+        }
+    }
+
     /// ES answers a body sent to any other endpoint with a 400 rather than ignoring it.
     pub fn reads_body(self) -> bool {
         matches!(
@@ -96,6 +120,18 @@ impl Endpoint {
                 | Endpoint::PutRole
         )
     }
+}
+
+/// What an endpoint's caller must be granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// This action (for changing a password and checking privileges, with ES's same-user rules
+    /// on the request's user).
+    Action(Action),
+    /// The action of the body's grant: get-token creates or refreshes (`GrantType::endpoint`).
+    Grant,
+    /// Nothing: the request is about the caller.
+    SameUser,
 }
 
 /// A path pattern (`{username}` is a parameter) and its methods, in the order ES's 405 message
@@ -148,6 +184,10 @@ const ROUTES: &[(&[&str], Methods)] = &[
     (&["_security", "realm", "{realms}", "_clear_cache"], &[("POST", Endpoint::ClearRealmCache)]),
 ];
 
+/// The methods ES's HTTP layer knows, in the case they must be sent
+/// (`Netty4HttpRequest.translateRequestMethod`; Netty keeps a method's case as sent).
+const KNOWN_METHODS: [&str; 9] = ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "CONNECT"];
+
 /// What the route table says of a request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RouteMatch {
@@ -157,6 +197,8 @@ pub enum RouteMatch {
     },
     /// The path exists under these other methods.
     WrongMethod(Vec<String>),
+    /// A method ES does not know (`patch`, `FOO`), on any path; the path's methods, if any.
+    UnknownMethod(Vec<String>),
     NotFound,
 }
 
@@ -177,7 +219,9 @@ pub fn route(path: &str, method: &str) -> RouteMatch {
             }
         }
     }
-    if allowed.is_empty() {
+    if !KNOWN_METHODS.contains(&method) {
+        RouteMatch::UnknownMethod(allowed)
+    } else if allowed.is_empty() {
         RouteMatch::NotFound
     } else {
         RouteMatch::WrongMethod(allowed)
@@ -255,6 +299,7 @@ impl RouteMatch {
         match self {
             RouteMatch::Found { .. } => None,
             RouteMatch::WrongMethod(allowed) => Some(method_not_allowed(uri, method, allowed)),
+            RouteMatch::UnknownMethod(allowed) => Some(unexpected_method(method, allowed)),
             RouteMatch::NotFound => Some(no_handler(uri, method)),
         }
     }

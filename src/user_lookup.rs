@@ -145,12 +145,14 @@ pub fn login_plan(username: &str) -> Value {
 
 /// The user a password login is checked against, from the record read for [`login_plan`]
 /// (for the reserved user, the state read at its `state_key`):
-/// `{"hash", "principal"}`. `hash` is the stored hash (`null` for an unknown user, whom the
+/// `{"hash", "principal", "known"}`. `hash` is the stored hash (`null` for an unknown user, whom the
 /// host checks against a decoy so that it costs the same, and for the reserved user without a
 /// password set through the API, whom the host checks against its bootstrap password);
 /// `principal` is the `_authenticate` body the login yields when the password matches, `null`
 /// when it yields nobody (unknown or disabled user; reserved user neither `reserved_enabled`,
-/// i.e. given a bootstrap password, nor given one through the API).
+/// i.e. given a bootstrap password, nor given one through the API); `known` whether the username
+/// exists (the reserved user, or a record is stored at its key), so that the login throttle may
+/// store its bucket (a made-up name's never is).
 pub fn login_user(username: &str, record: Option<&str>, reserved_enabled: bool) -> Value {
     if username == ELASTIC {
         // A password set through the API (§11) replaces the bootstrap one, which the host
@@ -159,18 +161,19 @@ pub fn login_user(username: &str, record: Option<&str>, reserved_enabled: bool) 
         let hash = state.and_then(|s| s.password_hash).filter(|h| password_hash::verifier(h).is_some());
         let enabled = (reserved_enabled || hash.is_some()) && user_state::reserved_enabled(ELASTIC, record);
         let principal = enabled.then(|| UserRecord::elastic().principal(reserved_realm()));
-        return json!({"hash": hash, "principal": principal});
+        return json!({"hash": hash, "principal": principal, "known": true});
     }
+    let known = record.is_some();
     // A stored hash this service would not take (one stored before the cost bounds, or written
     // to the store by hand) is never verified at its cost: the login is checked against the
     // decoy, as for an unknown user, and yields nobody.
     let Some(record) = UserRecord::parse_for(record, username)
         .filter(|r| r.password_hash.as_deref().is_some_and(|hash| password_hash::verifier(hash).is_some()))
     else {
-        return json!({"hash": null, "principal": null});
+        return json!({"hash": null, "principal": null, "known": known});
     };
     let principal = record.enabled.then(|| record.principal(native_realm()));
-    json!({"hash": record.password_hash, "principal": principal})
+    json!({"hash": record.password_hash, "principal": principal, "known": known})
 }
 
 #[cfg(test)]
@@ -308,31 +311,36 @@ mod tests {
         let set_on = format!(r#"{{"username":"elastic","enabled":true,"password_hash":"{HASH}"}}"#);
         let set_off = set_on.replace("true", "false");
         let rows: Vec<(&str, Option<&str>, bool, Value)> = vec![
-            ("joe", Some(&on), false, json!({"hash": HASH,"principal": joe})),
-            ("joe", Some(&off), true, json!({"hash": HASH,"principal": null})),
-            ("joe", Some(&costly), true, json!({"hash": null,"principal": null})),
-            ("joe", Some(&long_key), true, json!({"hash": null,"principal": null})),
-            ("joe", Some(&unreadable), true, json!({"hash": null,"principal": null})),
-            ("joe", None, true, json!({"hash": null,"principal": null})),
-            ("jim", Some(&on), true, json!({"hash": null,"principal": null})),
-            ("joe", Some(r#"{"username":"joe","enabled":true}"#), true, json!({"hash": null,"principal": null})),
-            ("elastic", None, true, json!({"hash": null,"principal": elastic})),
-            ("elastic", Some(&on), false, json!({"hash": null,"principal": null})),
+            ("joe", Some(&on), false, json!({"hash": HASH,"principal": joe,"known": true})),
+            ("joe", Some(&off), true, json!({"hash": HASH,"principal": null,"known": true})),
+            ("joe", Some(&costly), true, json!({"hash": null,"principal": null,"known": true})),
+            ("joe", Some(&long_key), true, json!({"hash": null,"principal": null,"known": true})),
+            ("joe", Some(&unreadable), true, json!({"hash": null,"principal": null,"known": true})),
+            ("joe", None, true, json!({"hash": null,"principal": null,"known": false})),
+            ("jim", Some(&on), true, json!({"hash": null,"principal": null,"known": true})),
+            (
+                "joe",
+                Some(r#"{"username":"joe","enabled":true}"#),
+                true,
+                json!({"hash": null,"principal": null,"known": true}),
+            ),
+            ("elastic", None, true, json!({"hash": null,"principal": elastic,"known": true})),
+            ("elastic", Some(&on), false, json!({"hash": null,"principal": null,"known": true})),
             (
                 "elastic",
                 Some(r#"{"username":"elastic","enabled":false}"#),
                 true,
-                json!({"hash": null,"principal": null}),
+                json!({"hash": null,"principal": null,"known": true}),
             ),
             (
                 "elastic",
                 Some(r#"{"username":"elastic","enabled":true}"#),
                 true,
-                json!({"hash": null,"principal": elastic}),
+                json!({"hash": null,"principal": elastic,"known": true}),
             ),
             // A password set through the API replaces the bootstrap one, which need not exist.
-            ("elastic", Some(&set_on), false, json!({"hash": HASH,"principal": elastic})),
-            ("elastic", Some(&set_off), true, json!({"hash": HASH,"principal": null})),
+            ("elastic", Some(&set_on), false, json!({"hash": HASH,"principal": elastic,"known": true})),
+            ("elastic", Some(&set_off), true, json!({"hash": HASH,"principal": null,"known": true})),
         ];
         for (username, record, reserved_enabled, expected) in rows {
             assert_eq!(login_user(username, record, reserved_enabled), expected, "{username} {record:?}");

@@ -316,7 +316,7 @@ export interface ServiceEnv {
   /** Access-token lifetime in ES time units (1s..1h), default "20m". */
   TOKEN_TIMEOUT?: string;
   /** ES's `cache.ttl` of the per-isolate cache of password logins, default "20m"; "0s" turns it off. */
-  REALM_CACHE_TTL?: string;
+  REALM_CACHE_TTL?: string | number;
   /** ES's `cache.max_users`, default 100000. */
   REALM_CACHE_MAX_USERS?: string | number;
   /** ES's `cache.hash_algo`: "ssha256", the default and the only one. */
@@ -327,7 +327,7 @@ export interface ServiceEnv {
    */
   ROLES?: string | Record<string, RoleDescriptor>;
   /** The audit trail (ES's audit events, one JSON line each): "true" to write it; off by default. */
-  AUDIT_ENABLED?: "true" | "false";
+  AUDIT_ENABLED?: "true" | "false" | boolean;
   /** Comma list of event types to write (ES's `events.include`; `_all`); default ES's list. */
   AUDIT_EVENTS_INCLUDE?: string;
   /** Comma list of event types not to write (ES's `events.exclude`). */
@@ -335,9 +335,9 @@ export interface ServiceEnv {
   /** A Queue binding to send the events to instead of `console.log`. */
   AUDIT_QUEUE?: { send(message: unknown): Promise<unknown> };
   /** The operator console at /_console/: "true" (the default) or "false" to switch it off. */
-  CONSOLE?: "true" | "false";
+  CONSOLE?: "true" | "false" | boolean;
   /** CORS as ES's `http.cors.enabled`: "true" turns it on; off by default. */
-  HTTP_CORS_ENABLED?: "true" | "false";
+  HTTP_CORS_ENABLED?: "true" | "false" | boolean;
   /** ES's `http.cors.allow-origin`: "*", "/regex/" (the whole origin), or a comma list of origins. */
   HTTP_CORS_ALLOW_ORIGIN?: string;
   /** ES's `http.cors.allow-methods`, a comma list (default OPTIONS,HEAD,GET,POST,PUT,DELETE). */
@@ -345,11 +345,13 @@ export interface ServiceEnv {
   /** ES's `http.cors.allow-headers`, a comma list. */
   HTTP_CORS_ALLOW_HEADERS?: string;
   /** ES's `http.cors.allow-credentials`: "true" sends Access-Control-Allow-Credentials. */
-  HTTP_CORS_ALLOW_CREDENTIALS?: "true" | "false";
+  HTTP_CORS_ALLOW_CREDENTIALS?: "true" | "false" | boolean;
   /** ES's `http.cors.max-age`, seconds (default 1728000). */
-  HTTP_CORS_MAX_AGE?: string;
+  HTTP_CORS_MAX_AGE?: string | number;
   /** ES's `http.cors.expose-headers`, a comma list (default X-elastic-product). */
   HTTP_CORS_EXPOSE_HEADERS?: string;
+  /** KV operations per segment of a realm's or user's invalidation on Workers, 2 to 900 (default 900). */
+  BULK_SEGMENT_OPS?: string | number;
 }
 
 /** What the host knows about a request that the request itself cannot be trusted to say. */

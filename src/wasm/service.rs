@@ -14,7 +14,7 @@ use crate::response_format::ResponseFormat;
 use crate::rest_errors::{self, AuthenticationFailure};
 use crate::rest_headers;
 use crate::rest_request::{self, RequestHead};
-use crate::routes::{self, Endpoint, RouteMatch};
+use crate::routes::{self, Endpoint, Needs, RouteMatch};
 
 /// The headers ES's REST layer puts on a reply, by its status (`crate::rest_reply`): the same for
 /// every request, so the host reads them once.
@@ -69,6 +69,18 @@ impl Route {
     #[wasm_bindgen(getter)]
     pub fn endpoint(&self) -> Option<String> {
         self.endpoint.map(|e| e.name().to_string())
+    }
+
+    /// The action the caller must be granted, by the host's name for it (`Action::endpoint`:
+    /// `main`, `clusterHealth`, ...), checked where ES checks it, after the endpoint's 400s. None
+    /// for get-token, whose body's grant names it (`tokenGrant`), and for the endpoints about the
+    /// caller, which ES exempts.
+    #[wasm_bindgen(getter)]
+    pub fn action(&self) -> Option<String> {
+        match self.endpoint?.needs() {
+            Needs::Action(action) => Some(action.endpoint().to_string()),
+            Needs::Grant | Needs::SameUser => None,
+        }
     }
 
     /// The path parameter (`{username}`, `{index}`, `{name}`, `{realms}`), percent-decoded (or,

@@ -19,6 +19,12 @@ use crate::login_throttle::{self, Outcome, Released, Step, LIMITS};
 use crate::throttle_clients;
 use crate::throttle_leases::Lease;
 
+// The steps' codes; `STEP` masks the step from an answer.
+const ADMITTED: u32 = 0;
+const WAIT: u32 = 1;
+const REFUSED: u32 = 2;
+const DONE: u32 = 3;
+const STEP: u32 = 3;
 /// Added to a step: the username's bucket is due to be stored.
 const WRITE: u32 = 4;
 
@@ -34,6 +40,31 @@ pub struct LoginThrottle {
 impl LoginThrottle {
     pub fn create() -> LoginThrottle {
         LoginThrottle { throttle: login_throttle::LoginThrottle::new(LIMITS), released: Released::default(), lease: 0 }
+    }
+
+    /// What the host reads once, by the names it gives them: the steps' codes, the `STEP` mask
+    /// and `WRITE` flag of an answer, and `MAX_WAIT_MS`, how long an attempt waits for the
+    /// checks in flight before it gives up (`gaveUp`).
+    pub fn terms(&self) -> String {
+        let max_wait_ms = LIMITS.max_wait_ms;
+        serde_json::json!({
+            "ADMITTED": ADMITTED, "WAIT": WAIT, "REFUSED": REFUSED, "DONE": DONE,
+            "STEP": STEP, "WRITE": WRITE, "MAX_WAIT_MS": max_wait_ms,
+        })
+        .to_string()
+    }
+
+    /// The step of an attempt refused outside `start` and `resume`: the client's bucket refused
+    /// it (`pair` answered none), or it gave up waiting (after `max_wait_ms`, or its client went:
+    /// `client_left`, and then it takes no write). Refused, plus [`WRITE`] when the username's
+    /// bucket is due to be stored.
+    #[wasm_bindgen(js_name = gaveUp)]
+    pub fn gave_up(&self, key: &str, client_left: bool, now: f64) -> u32 {
+        if client_left {
+            REFUSED
+        } else {
+            REFUSED | self.write_flag(key, now)
+        }
     }
 
     #[wasm_bindgen(js_name = ttlSeconds)]
@@ -151,11 +182,11 @@ impl LoginThrottle {
         match step {
             Step::Admitted(lease) => {
                 self.lease = lease;
-                0
+                ADMITTED
             }
-            Step::Wait => 1,
-            Step::Refused => 2 | self.write_flag(key, now),
-            Step::Done => 3 | self.write_flag(key, now),
+            Step::Wait => WAIT,
+            Step::Refused => REFUSED | self.write_flag(key, now),
+            Step::Done => DONE | self.write_flag(key, now),
         }
     }
 

@@ -32,7 +32,12 @@ const OBJECT = { mode: "durable_object", name: "edge-token" };
 test("KV mode returns env.TOKENS; a missing or bad binding is a config error", () => {
   const kv = new MemoryKV();
   assert.equal(resolveStore({ TOKENS: kv }, KV), kv);
-  assert.throws(() => resolveStore({}, KV), ConfigError);
+  assert.throws(() => resolveStore({}, KV, ConfigError), ConfigError);
+  assert.throws(
+    () => resolveStore({}, KV),
+    (error) => error.constructor === Error,
+    "a plain Error without a class given",
+  );
   assert.throws(() => resolveStore({ TOKENS: { get() {} } }, KV), /env.TOKENS must be a KV namespace/);
 });
 
@@ -226,4 +231,11 @@ test("createHandler in Durable Object mode forwards whole engine calls; its own 
       (error) => error instanceof ConfigError && message.test(error.message),
     );
   }
+});
+
+test("store.js imports nothing of the service (config.js imports it: no cycle)", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const source = await readFile(new URL("../../www/adapters/store.js", import.meta.url), "utf8");
+  const imports = [...source.matchAll(/^import .* from "(.*)";$/gm)].map((match) => match[1]);
+  assert.deepEqual(imports, ["../engine/errors.js", "../kv-guard.js"]);
 });

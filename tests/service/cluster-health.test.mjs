@@ -132,3 +132,22 @@ test("the official client: a wait re-reads the store about once a second and end
   assert.ok(elapsed >= 1900 && elapsed < 5000, `answered after ${elapsed} ms`);
   assert.ok(probes >= 2 && probes <= 4, `${probes} probes in ${elapsed} ms`);
 });
+
+test("a wait is timed by the service's clock (the store's, when it has one): counted in probes, not in time", async () => {
+  const { MemoryKV } = await import("../../www/entry-node.js");
+  const clock = { t: Date.UTC(2026, 0, 1) };
+  const kv = new MemoryKV({ now: () => clock.t });
+  const get = kv.get.bind(kv);
+  let probes = 0;
+  // The store is down for the probe, and each probe takes an hour by the store's clock.
+  kv.get = (key, ...rest) => {
+    if (key !== "health:probe") return get(key, ...rest);
+    probes += 1;
+    clock.t += 3_600_000;
+    return Promise.reject(new Error("KV down"));
+  };
+  const { call } = await inProcess({ TOKENS: kv });
+  const out = await call("GET", "/_cluster/health?wait_for_status=green&timeout=2s", { auth: ADMIN });
+  assert.deepEqual([out.status, out.body.status, out.body.timed_out], [408, "red", true]);
+  assert.equal(probes, 1, "the timeout had passed by the service's clock after the first probe");
+});

@@ -27,6 +27,11 @@ const wrongMethod = (uri, method, allowed) => ({
   error: `Incorrect HTTP method for uri [${uri}] and method [${method}], allowed: [${allowed}]`,
   status: 405,
 });
+// A method ES's HTTP layer does not know (src/routes.rs): the 405 on every path.
+const unknownMethod = (method, allowed) => ({
+  error: `Unexpected http method: ${method}${allowed ? `, allowed: [${allowed}]` : ""}`,
+  status: 405,
+});
 const missingCredentials = (uri) =>
   new RegExp(`missing authentication credentials for REST request \\[${uri.replace(/[[\]/?.*]/g, "\\$&")}\\]`);
 /** Node refused the request in its parser: the adapter's 400, its reason Node's description. */
@@ -119,7 +124,7 @@ export const CASES = [
     send: [as("PROPFIND", "/_security/user")],
     node: [405],
     worker: true,
-    error: wrongMethod("/_security/user", "PROPFIND", "GET"),
+    error: unknownMethod("PROPFIND", "GET"),
   },
   {
     name: "PATCH on a route",
@@ -128,7 +133,7 @@ export const CASES = [
     worker: true,
     error: wrongMethod(TOKEN, "PATCH", "POST, DELETE"),
   },
-  { name: "M-SEARCH on no route", send: [as("M-SEARCH", "/nope")], node: [400], error: noHandler("/nope", "M-SEARCH") },
+  { name: "M-SEARCH on no route", send: [as("M-SEARCH", "/nope")], node: [405], error: unknownMethod("M-SEARCH") },
   { name: "lowercase get", send: [as("get", "/")], node: [400], error: undecodable },
   { name: "unknown method FOO", send: [as("FOO", "/")], node: [400], error: undecodable },
 

@@ -189,3 +189,18 @@ test("CORS origin pattern: the host's RegExp runs it, anchored to the whole orig
   assert.equal(await origin("http://app.test.evil"), null);
   assert.equal(await origin("http://evil.test/?http://app.test"), null);
 });
+
+test("the method as the client sent it: a lower-case one is ES's 405 quoting it", async () => {
+  const { call } = await inProcess();
+  // fetch keeps the case of a method other than its six (DELETE, GET, HEAD, OPTIONS, POST, PUT).
+  const lower = await call("patch", TOKEN, { auth: ADMIN });
+  assert.equal(lower.status, 405);
+  assert.equal(lower.body.error, "Unexpected http method: patch, allowed: [POST, DELETE]");
+  assert.equal(lower.headers.get("allow"), "POST,DELETE");
+  const upper = await call("PATCH", TOKEN, { auth: ADMIN });
+  assert.match(upper.body.error, /^Incorrect HTTP method for uri \[\/_security\/oauth2\/token\] and method \[PATCH\]/);
+  const unknown = await call("BREW", "/nope", { auth: ADMIN });
+  assert.deepEqual([unknown.status, unknown.body.error], [405, "Unexpected http method: BREW"]);
+  // Before routing, authentication: without credentials, the 401.
+  assert.equal((await call("patch", TOKEN)).status, 401);
+});

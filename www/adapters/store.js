@@ -19,7 +19,6 @@
 // that keeps its own keys in the namespace, such as the service's native-realm users.
 import { EdgeTokenError, settle } from "../engine/errors.js";
 import { isKvBinding } from "../kv-guard.js";
-import { ConfigError } from "../service/config.js";
 
 /**
  * An engine call's result as data that crosses to a Durable Object or another Worker and back:
@@ -72,17 +71,18 @@ const bindings = new WeakMap();
 /**
  * The KV-shaped store for `env` in the mode the core read from it (`{mode, name}`, the checked
  * TOKEN_STORE and TOKEN_DO_NAME): env.TOKENS, or a DurableObjectStore, one per env object, which
- * workerd reuses for every request of an isolate. The mode's binding is the platform's to check.
+ * workerd reuses for every request of an isolate. The mode's binding is the platform's to check:
+ * a bad one throws `Problem` (config.js passes its ConfigError, which imports this module).
  */
-export function resolveStore(env, { mode, name }) {
+export function resolveStore(env, { mode, name }, Problem = /** @type {new (message: string) => Error} */ (Error)) {
   if (mode === "durable_object") {
     const namespace = env.TOKEN_DO;
     if (typeof namespace?.idFromName !== "function" || typeof namespace?.get !== "function") {
-      throw new ConfigError('TOKEN_STORE = "durable_object" needs a Durable Object binding TOKEN_DO (class TokenStore)');
+      throw new Problem('TOKEN_STORE = "durable_object" needs a Durable Object binding TOKEN_DO (class TokenStore)');
     }
     return bindings.get(env) ?? bindings.set(env, new DurableObjectStore(namespace, name)).get(env);
   }
-  if (!isKvBinding(env.TOKENS)) throw new ConfigError("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
+  if (!isKvBinding(env.TOKENS)) throw new Problem("env.TOKENS must be a KV namespace binding (get, put, delete, list)");
   return env.TOKENS;
 }
 

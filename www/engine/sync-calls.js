@@ -66,7 +66,7 @@ export function bindRealmCalls(callSync, call) {
 }
 
 // The getters of the core's Route (src/wasm/service.rs), copied out before it is freed.
-export const ROUTE_FIELDS = ["endpoint", "username", "preflight", "problem", "bodyProblem", "format", "responseType"];
+export const ROUTE_FIELDS = ["endpoint", "action", "username", "preflight", "problem", "bodyProblem", "format", "responseType"];
 
 /** What the HTTP service asks the core (src/wasm/service.rs), through the same trap guard. */
 export function bindServiceCalls(raw, call) {

@@ -16,9 +16,9 @@ export async function loadStoredRoles(ctx, principal) {
 export const storedRolesOf = (principal) => storedRoles.get(principal);
 
 /**
- * Returns (undefined) when a role of `principal` grants the endpoint's action (or ES's same-user
- * rules do, for an action on the user `target`), else throws the 403 (an EdgeTokenError).
+ * Returns (undefined) when a role of `principal` grants `action` (the core names it) or ES's
+ * same-user rules do, for an action on the user `target`; else throws the 403 (an EdgeTokenError).
  */
-export function authorize(ctx, principal, endpoint, target) {
-  ctx.engine.authorizeCaller(ctx.config.roles, principal, endpoint, target, storedRoles.get(principal));
+export function authorize(ctx, principal, action, target) {
+  ctx.engine.authorizeCaller(ctx.config.roles, principal, action, target, storedRoles.get(principal));
 }

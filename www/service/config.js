@@ -29,7 +29,7 @@ export function readServiceConfig(engine, env) {
     });
     const { settings, problem } = engine.service.serviceSettings(JSON.stringify(isObject ? Object.fromEntries(described) : null));
     if (problem !== undefined) throw new ConfigError(problem);
-    const kv = resolveStore(env, settings.store);
+    const kv = resolveStore(env, settings.store, ConfigError);
     // ROLES: JSON text, or an already parsed object, on top of the built-in roles.
     let roles;
     try {

@@ -30,7 +30,7 @@ export async function serveConsole(ctx, request, url, connection) {
   if (url.pathname === CONSOLE_PATH) return respond("", 308, { ...TEXT, Location: `${CONSOLE_PATH}/` });
   const name = url.pathname.slice(CONSOLE_PATH.length + 1);
   if (name === "settings") return settings(ctx, request, url, connection);
-  const method = request.method.toUpperCase();
+  const { method } = request;
   if (method !== "GET" && method !== "HEAD") return respond("Method Not Allowed\n", 405, { ...TEXT, Allow: "GET, HEAD" });
   const { assets } = await import("../../dist/console/assets.js");
   const asset = Object.hasOwn(assets, name) ? assets[/** @type {keyof typeof assets} */ (name)] : undefined;

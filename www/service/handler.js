@@ -47,9 +47,9 @@ async function dispatch(ctx, request, { route, uri, connection, plain, cors, tra
   if (problem !== undefined) return fromEnvelope(problem);
   const body = bytes.length > 0 ? textDecoder.decode(bytes) : "";
   if (trail) trail.body = body;
-  const { endpoint, username: name } = route;
+  const { endpoint, action, username: name } = route;
   try {
-    return await (ENDPOINTS[endpoint] ?? realmEndpoint)(ctx, { principal, body, name, endpoint, uri, connection });
+    return await (ENDPOINTS[endpoint] ?? realmEndpoint)(ctx, { principal, body, name, endpoint, action, uri, connection });
   } catch (error) {
     // ES's answers that an endpoint's core calls throw (4xx, GET's 404) are sent as they are.
     return fromEngineError(error);
@@ -77,6 +77,7 @@ export function serviceHandler(boundEngine, config) {
     engine,
     config,
     store,
+    now,
     fail: (kind, ...args) => fromEnvelope(engine.service.restError(kind, ...args)),
     /** ES's 503 for a store call that failed (fail closed), with what failed. */
     unavailable: (/** @type {any} */ error) => ctx.fail("StoreUnavailable", error?.message ?? String(error)),
@@ -87,7 +88,8 @@ export function serviceHandler(boundEngine, config) {
     realms: createRealms(engine, config, { throttle, now }),
   };
   return async function handle(request, options) {
-    const method = request.method.toUpperCase();
+    // As sent: the core reads its case as ES does (fetch upper-cases only its six own methods).
+    const { method } = request;
     let route;
     let out;
     let plain;

@@ -11,8 +11,8 @@ export async function authenticate(ctx, { principal }) {
 }
 
 /** GET / (src/server_info.rs): what this server is. */
-export async function info(ctx, { principal }) {
-  authorize(ctx, principal, "main");
+export async function info(ctx, { principal, action }) {
+  authorize(ctx, principal, action);
   return ctx.reply(200, ctx.engine.service.serverInfo());
 }
 
@@ -31,15 +31,15 @@ export async function hasPrivileges(ctx, { principal, body, name }) {
  * probe, green when the store answers; while a `wait_for_*` does not hold, the core says when to
  * read again (until the timeout).
  */
-export async function clusterHealth(ctx, { principal, name: index, uri }) {
+export async function clusterHealth(ctx, { principal, name: index, uri, action }) {
   const { service } = ctx.engine;
   const { probe_key: probeKey, timeout_ms: timeoutMs } = service.clusterHealthPlan(index, uri);
-  authorize(ctx, principal, "clusterHealth");
-  const deadline = Date.now() + timeoutMs;
+  authorize(ctx, principal, action);
+  const deadline = ctx.now() + timeoutMs;
   for (;;) {
     let answered = true;
     await ctx.store.get(probeKey).catch(() => (answered = false));
-    const next = service.clusterHealthNext(index, uri, answered, deadline - Date.now());
+    const next = service.clusterHealthNext(index, uri, answered, deadline - ctx.now());
     if (typeof next !== "number") return fromEnvelope(next);
     await sleep(next);
   }

@@ -10,12 +10,6 @@
 // and on workerd an admitted one frees its places (below).
 import { attempt, requestScopedTimers } from "../kv-guard.js";
 
-// The core's steps (src/wasm/throttle.rs), and its flag for a bucket due to be stored.
-const [ADMITTED, WAIT, REFUSED, DONE, WRITE] = [0, 1, 2, 3, 4];
-const STEP = 3;
-/** How long an attempt waits for the checks in flight before it is refused; they end sooner. */
-const MAX_WAIT_MS = 60_000;
-
 const ENDED = Object.freeze({ refused: false, end() {} });
 const REFUSED_ATTEMPT = Object.freeze({ refused: true, end() {} });
 
@@ -34,6 +28,8 @@ const background = () => {};
  */
 export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = requestScopedTimers() } = {}) {
   const core = engine.loginThrottle();
+  // The core's steps, its flag for a bucket due to be stored, and how long an attempt may wait.
+  const { ADMITTED, WAIT, DONE, STEP, WRITE, MAX_WAIT_MS } = JSON.parse(core("terms"));
   /** @type {Map<string, Array<(lease: number | null) => void>>} client and username → waiting */
   const queues = new Map();
 
@@ -116,14 +112,15 @@ export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = 
     if (signal?.aborted) return REFUSED_ATTEMPT;
     // From here to "start" nothing awaits, so parallel attempts are counted one by one.
     const waiting = () => queues.get(pairKey)?.length ?? 0;
-    let step = pairKey === undefined ? REFUSED | WRITE : core("start", pairKey, key, stored, waiting(), known, now());
+    let step =
+      pairKey === undefined ? core("gaveUp", key, false, now()) : core("start", pairKey, key, stored, waiting(), known, now());
     let lease = step === ADMITTED ? core("lease") : null;
     if (step === WAIT) {
       lease = await wait(pairKey, signal);
       if (lease !== null) {
         step = core("resume", pairKey, key, stored, known, lease, waiting(), now());
         release(pairKey, waiting());
-      } else step = signal?.aborted ? REFUSED : REFUSED | WRITE; // refused while waiting: a write may be due
+      } else step = core("gaveUp", key, signal?.aborted === true, now());
     }
     // A refused attempt changes nothing, but it may carry a coalesced write.
     if (step & WRITE) flush(key, waitUntil);

@@ -30,7 +30,7 @@ export async function realmEndpoint(ctx, { principal, name, body, endpoint }) {
   });
 }
 
-export async function clearRealmCache(ctx, { principal, name, uri }) {
-  authorize(ctx, principal, "clearRealmCache");
+export async function clearRealmCache(ctx, { principal, name, uri, action }) {
+  authorize(ctx, principal, action);
   return fromEnvelope(ctx.realms.cache.clear(name, uri));
 }

@@ -26,11 +26,11 @@ export async function getToken(ctx, { principal, body, connection }) {
   return ctx.reply(200, await created);
 }
 
-export async function invalidateToken(ctx, { principal, body, connection }) {
+export async function invalidateToken(ctx, { principal, body, connection, action }) {
   // ES parses the body before it authorizes: a bad body's 400 comes before the 403 (and costs a
   // Durable Object no request). The invalidation parses it again (about 5 µs).
   ctx.engine.parseInvalidateRequest(body);
-  authorize(ctx, principal, "invalidateToken");
+  authorize(ctx, principal, action);
   const { kv, inDurableObject } = ctx.config;
   // A 404 (nothing matched) rejects with the count object as its body, sent as it is. On Workers
   // (KV mode) a realm or user is invalidated in segments that each fit one invocation's KV

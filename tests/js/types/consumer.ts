@@ -37,6 +37,9 @@ export async function roundTrip(): Promise<number> {
   const roles: Roles = parseRoles({ token_admin: { cluster: ["manage_token"], indices: [] } });
   authorize(roles, username, who.roles, "invalidateToken");
   const handle = createHandler({ TOKENS: kv, ELASTIC_PASSWORD: "changeme", TOKEN_SECRET: secret });
+  // Settings as a TOML [vars] table types them: booleans and numbers too.
+  createHandler({ TOKENS: kv, TOKEN_SECRET: secret, AUDIT_ENABLED: true, CONSOLE: false, BULK_SEGMENT_OPS: 2 });
+  createHandler({ TOKENS: kv, TOKEN_SECRET: secret, HTTP_CORS_ENABLED: true, HTTP_CORS_ALLOW_CREDENTIALS: false, HTTP_CORS_MAX_AGE: 60 });
   const response: Response = await handle(new Request("http://localhost/"));
   try {
     await checkToken(kv, refreshed.access_token);
@@ -55,6 +58,8 @@ export async function misuse(kv: MemoryKV): Promise<void> {
   await refreshToken(kv, "t", { username: "u", realm: "r" });
   // @ts-expect-error: the service needs TOKEN_SECRET
   createHandler({ TOKENS: kv });
+  // @ts-expect-error: a boolean setting takes "true" or "false", not any text
+  createHandler({ TOKENS: kv, TOKEN_SECRET: "s", CONSOLE: "yes" });
   const who = await checkToken(kv, "t");
   // @ts-expect-error: the username is a string
   const wrong: number = who.username;
