@@ -116,21 +116,16 @@ test("the official client: a wait re-reads the store about once a second and end
   setTimeout(() => {
     storeDown = false;
   }, 1500);
-  let started = Date.now();
+  // When and how often it reads is counted with an injected clock (the next test), not timed here.
   const back = await es.cluster.health({ wait_for_status: "yellow", timeout: "10s" });
-  const waited = Date.now() - started;
   assert.deepEqual([back.status, back.timed_out], ["green", false]);
-  assert.ok(waited >= 1400 && waited < 5000, `waited ${waited} ms`);
-  assert.ok(probes >= 2 && probes <= 4, `${probes} probes in ${waited} ms`);
-  // It does not come back: ES's 408 when the timeout passes, not before, about a read a second.
+  assert.ok(probes >= 2, `${probes} probes: it read again once the store was down`);
+  // It does not come back: ES's 408 once the timeout has passed.
   storeDown = true;
   probes = 0;
-  started = Date.now();
   const red = await es.cluster.health({ wait_for_status: "green", timeout: "2s" }, { ignore: [408] });
-  const elapsed = Date.now() - started;
   assert.deepEqual([red.status, red.timed_out], ["red", true]);
-  assert.ok(elapsed >= 1900 && elapsed < 5000, `answered after ${elapsed} ms`);
-  assert.ok(probes >= 2 && probes <= 4, `${probes} probes in ${elapsed} ms`);
+  assert.ok(probes >= 2, `${probes} probes: it read again while it waited`);
 });
 
 test("a wait is timed by the service's clock (the store's, when it has one): counted in probes, not in time", async () => {
