@@ -139,7 +139,7 @@ pub fn is_known_privilege(privilege: &str) -> bool {
 /// Whether a name is covered by a pattern as ES's `Automatons.pattern` reads it: `/.../` a
 /// Lucene regular expression over the whole name, else [`wildcard_matches`]. One call is one
 /// match within its own budget; the privilege checks that match many names share a request's
-/// (`user_privileges`' `covers_index`, with `lucene_regexp::Regexps`), and reach the regular
+/// (`index_matching::Matching`, with `lucene_regexp::Regexps`), and reach the regular
 /// expressions only that way: the cluster patterns that come here are `cluster:` actions.
 pub fn pattern_matches(pattern: &str, name: &str) -> bool {
     match pattern.strip_prefix('/').and_then(|p| p.strip_suffix('/')) {
@@ -152,33 +152,77 @@ pub fn pattern_matches(pattern: &str, name: &str) -> bool {
 /// character stands for itself. Iterative with one backtrack point (the last `*`), so a pattern
 /// of many stars costs at most pattern × text steps and no stack.
 pub fn wildcard_matches(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
+    wildcard_within(pattern, text, usize::MAX).0.unwrap_or(false)
+}
+
+/// [`wildcard_matches`] with its work counted: the answer, None past `limit` steps (one step a
+/// character of the text looked at), and the steps taken. Nothing is copied: positions are byte
+/// offsets, and without `?` (or with an ASCII text) bytes stand for characters, since a run of
+/// the pattern's characters can only match the text's bytes at character boundaries.
+pub fn wildcard_within(pattern: &str, text: &str, limit: usize) -> (Option<bool>, usize) {
+    wildcard_on(pattern, text, text.is_ascii(), limit)
+}
+
+/// [`wildcard_within`] for a text known to be ASCII or not (a name matched against many patterns
+/// is looked at once).
+pub fn wildcard_on(pattern: &str, text: &str, ascii: bool, limit: usize) -> (Option<bool>, usize) {
+    if ascii || !pattern.contains('?') {
+        glob(pattern, text, limit, byte_at)
+    } else {
+        glob(pattern, text, limit, char_at)
+    }
+}
+
+/// The unit at `at` and its width in bytes: a byte.
+fn byte_at(text: &str, at: usize) -> Option<(char, usize)> {
+    text.as_bytes().get(at).map(|byte| (char::from(*byte), 1))
+}
+
+/// The unit at `at` and its width in bytes: a character.
+fn char_at(text: &str, at: usize) -> Option<(char, usize)> {
+    text.get(at..).and_then(|rest| rest.chars().next()).map(|c| (c, c.len_utf8()))
+}
+
+fn glob(
+    pattern: &str,
+    text: &str,
+    limit: usize,
+    unit: fn(&str, usize) -> Option<(char, usize)>,
+) -> (Option<bool>, usize) {
+    let (mut p, mut t, mut steps) = (0, 0, 0usize);
     // After the last `*` seen: where the pattern resumes and how much text the star has taken.
     let mut star: Option<(usize, usize)> = None;
-    while let Some(&c) = text.get(t) {
-        match pattern.get(p) {
-            Some('*') => {
+    while let Some((c, width)) = unit(text, t) {
+        steps += 1;
+        if steps > limit {
+            return (None, steps);
+        }
+        match unit(pattern, p) {
+            Some(('*', _)) => {
                 p += 1;
+                if p == pattern.len() {
+                    // A trailing star takes the rest of the text.
+                    return (Some(true), steps);
+                }
                 star = Some((p, t));
             }
-            Some(&wanted) if wanted == '?' || wanted == c => {
-                p += 1;
-                t += 1;
+            Some((wanted, w)) if wanted == '?' || wanted == c => {
+                p += w;
+                t += width;
             }
             _ => match star {
                 // The star takes one more character and the rest of the pattern tries again.
                 Some((resume, taken)) => {
+                    let taken = taken + unit(text, taken).map_or(1, |(_, w)| w);
                     p = resume;
-                    t = taken + 1;
-                    star = Some((resume, taken + 1));
+                    t = taken;
+                    star = Some((resume, taken));
                 }
-                None => return false,
+                None => return (Some(false), steps),
             },
         }
     }
-    pattern.get(p..).is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+    (Some(pattern.get(p..).is_some_and(|rest| rest.bytes().all(|b| b == b'*'))), steps)
 }
 
 /// Whether one privilege of a role (lower-cased) grants the action.

@@ -10,14 +10,19 @@
 //! regular expression (`lucene_regexp`); a pattern asked for is covered by the same pattern or a
 //! shorter `prefix*`. Application privileges are granted to `superuser` only.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::{json, Map, Value};
 
-use crate::errors::{illegal_argument, Cause, Reply};
+use crate::errors::{illegal_argument, Reply};
+use crate::index_matching::Matching;
+pub use crate::java_maps::java_hash_order;
+use crate::java_maps::{flag_map, Grouped};
 use crate::json_value::parse_strict;
-use crate::lucene_regexp::{Regexps, TooComplex};
+use crate::lucene_regexp::Regexps;
 use crate::privileges::{
-    authorize_principal, cluster_implies, comma_list, index_implies, is_action_pattern, is_known_index_privilege,
-    is_known_privilege, pattern_matches, unknown_index_privilege, wildcard_matches, Action, CLUSTER_PRIVILEGES,
+    authorize_principal, cluster_implies, comma_list, is_action_pattern, is_known_index_privilege, is_known_privilege,
+    unknown_index_privilege, Action, CLUSTER_PRIVILEGES,
 };
 pub use crate::privileges_listing::user_privileges;
 use crate::put_user::{parse_exception, token_name};
@@ -31,7 +36,7 @@ pub const MAX_CHECKS: usize = 1000;
 /// The caller's roles that the table knows, in the order assigned, once each (ES resolves a
 /// set of role names; a role named again adds nothing, and a user could name one 100,000 times).
 pub(crate) fn effective<'a>(roles: &'a RoleTable, assigned: &'a [String]) -> Vec<(&'a str, &'a Role)> {
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     let known = assigned.iter().filter_map(|name| roles.get(name).map(|role| (name.as_str(), role)));
     known.filter(|(name, _)| seen.insert(*name)).collect()
 }
@@ -164,111 +169,38 @@ fn application_entries(username: &str, value: &Value) -> Result<Vec<ApplicationC
     Ok(out)
 }
 
-/// Whether a pattern held covers what is asked for: a name by ES's wildcards, a pattern when it
-/// is the same or a longer prefix under a trailing `*`.
-fn covers(held: &str, wanted: &str) -> bool {
-    if !wanted.contains(['*', '?']) {
-        return pattern_matches(held, wanted);
+/// Whether the cluster privileges held grant the cluster privilege `wanted` (lower-cased):
+/// `named` the named ones held, once each, `patterns` the action patterns held, once each.
+fn grants_cluster(named: &[&str], patterns: &[&str], wanted: &str, matching: &mut Matching) -> Result<bool, Reply> {
+    if !is_action_pattern(wanted) {
+        // An action pattern held implies what any privilege implies: those that grant no action,
+        // which are what `none` implies.
+        let by_pattern = !patterns.is_empty() && cluster_implies("none", wanted);
+        return Ok(by_pattern || named.iter().any(|held| cluster_implies(held, wanted)));
     }
-    held == wanted
-        || held.strip_suffix('*').is_some_and(|prefix| !prefix.contains(['*', '?']) && wanted.starts_with(prefix))
-}
-
-/// Whether the privileges `held` grant the cluster privilege `wanted` (lower-cased).
-fn grants_cluster(held: &[&String], wanted: &str) -> bool {
-    held.iter().any(|h| {
-        let h = h.as_str();
-        if !is_action_pattern(wanted) {
-            // An action pattern held implies what any privilege implies: those that grant no action,
-            // which are what `none` implies.
-            let named = if is_action_pattern(h) { "none" } else { h };
-            return cluster_implies(named, wanted);
-        }
-        if h == "all" || (h == "manage" && !wanted.starts_with("cluster:admin/xpack/security")) {
-            return true;
-        }
-        // An action asked for by name: a named privilege grants the actions it lists.
-        let by_name = Action::ALL.iter().any(|a| a.name() == wanted && crate::privileges::grants(h, *a));
-        by_name || (is_action_pattern(h) && covers(h, wanted))
-    })
-}
-
-/// ES's restricted indices as far as this service knows them (§19): the system indices of the
-/// security plugin (`.security*`) and of the Kibana module.
-fn is_restricted(name: &str) -> bool {
-    const SYSTEM_INDICES: [&str; 5] =
-        [".security*", ".kibana_*", ".reporting-*", ".apm-agent-configuration*", ".apm-custom-link*"];
-    SYSTEM_INDICES.iter().any(|pattern| wildcard_matches(pattern, name))
-}
-
-fn grants_index(groups: &[&IndexGroup], name: &str, privilege: &str, regexps: &mut Regexps) -> Result<bool, Reply> {
-    if privilege == "none" {
+    let security = wanted.starts_with("cluster:admin/xpack/security");
+    // An action asked for by name: a named privilege grants the actions it lists.
+    let action = Action::ALL.into_iter().find(|action| action.name() == wanted);
+    let by_name = |held: &str| {
+        held == "all" || (held == "manage" && !security) || action.is_some_and(|a| crate::privileges::grants(held, a))
+    };
+    if named.iter().any(|held| by_name(held)) {
         return Ok(true);
     }
-    // Once per name, not per group: kibana_system has 71 groups, five wildcards each.
-    let restricted = is_restricted(name);
-    let relevant = groups.iter().filter(|group| {
-        (group.allow_restricted_indices || !restricted)
-            && group.privileges.iter().any(|held| index_implies(held, privilege))
-    });
-    for pattern in relevant.flat_map(|group| group.names.iter()) {
-        if covers_index(pattern, name, regexps)? {
+    for held in patterns {
+        // The same as `grants` for the action named, and for an action pattern asked for, a
+        // pattern held that is the same or a shorter prefix.
+        if matching.covers(held, wanted)? {
             return Ok(true);
         }
     }
     Ok(false)
 }
 
-/// [`covers`] for an index pattern held, with ES's 500 for a `/regex/` too complex to match
-/// (ES fails to build the role's automaton: Lucene's TooComplexToDeterminizeException), or
-/// past the request's regex budget (`regexps`).
-fn covers_index(held: &str, wanted: &str, regexps: &mut Regexps) -> Result<bool, Reply> {
-    let regexp = held.strip_prefix('/').and_then(|p| p.strip_suffix('/')).filter(|_| held.len() >= 2);
-    match regexp {
-        Some(regexp) if !wanted.contains(['*', '?']) => regexps.try_matches(regexp, wanted).map_err(|_| {
-            Cause::new("too_complex_to_determinize_exception", TooComplex::message(regexp)).into_reply(500)
-        }),
-        _ => Ok(covers(held, wanted)),
-    }
-}
-
-/// Java's `HashMap` iteration order for these keys, inserted in this order (first insertion
-/// wins the position): ES's has-privileges maps are `HashMap`s, so clients see them this way.
-pub fn java_hash_order(keys: Vec<String>) -> Vec<String> {
-    let mut unique: Vec<String> = Vec::new();
-    for key in keys {
-        if !unique.contains(&key) {
-            unique.push(key);
-        }
-    }
-    let mut capacity: usize = 16;
-    while unique.len() > capacity / 4 * 3 {
-        capacity *= 2;
-    }
-    let bucket = |key: &String| {
-        let hash = key.encode_utf16().fold(0u32, |h, unit| h.wrapping_mul(31).wrapping_add(u32::from(unit)));
-        ((hash ^ (hash >> 16)) as usize) & (capacity - 1)
-    };
-    // (bucket, insertion index): sorting these pairs keeps insertion order within a bucket.
-    let mut slots: Vec<(usize, usize)> = unique.iter().enumerate().map(|(at, key)| (bucket(key), at)).collect();
-    crate::sorting::sort(&mut slots);
-    slots.iter().filter_map(|(_, at)| unique.get(*at).cloned()).collect()
-}
-
-fn flag_map(entries: Vec<(String, bool)>) -> Map<String, Value> {
-    let order = java_hash_order(entries.iter().map(|(key, _)| key.clone()).collect());
-    let mut out = Map::new();
-    for key in order {
-        // Repeats of a key are ANDed, as ES merges resource privileges.
-        let granted = entries.iter().filter(|(k, _)| *k == key).all(|(_, g)| *g);
-        out.insert(key, json!(granted));
-    }
-    out
-}
-
 /// `_has_privileges`' answer for the caller: `username`, `has_all_requested`, `cluster`, `index`,
 /// `application`, in ES's order; ES's 400 for an unknown cluster privilege. One request: its
-/// `/regex/` matches share one budget (`lucene_regexp::REQUEST_STEPS`).
+/// `/regex/` matches share one budget (`lucene_regexp::REQUEST_STEPS`), its wildcard matches
+/// another (`index_matching::WILDCARD_STEPS`).
 pub fn has_privileges(roles: &RoleTable, username: &str, assigned: &[String], check: &PrivilegesCheck) -> Reply {
     has_privileges_within(roles, username, assigned, check, &mut Regexps::default())
 }
@@ -281,8 +213,33 @@ pub fn has_privileges_within(
     check: &PrivilegesCheck,
     regexps: &mut Regexps,
 ) -> Reply {
+    has_privileges_matching(roles, username, assigned, check, &mut Matching::new(regexps))
+}
+
+/// [`has_privileges`] with the request's matching in `matching`, whose work a test reads.
+pub fn has_privileges_matching(
+    roles: &RoleTable,
+    username: &str,
+    assigned: &[String],
+    check: &PrivilegesCheck,
+    matching: &mut Matching,
+) -> Reply {
+    match answer(roles, username, assigned, check, matching) {
+        Ok(reply) | Err(reply) => reply,
+    }
+}
+
+fn answer(
+    roles: &RoleTable,
+    username: &str,
+    assigned: &[String],
+    check: &PrivilegesCheck,
+    matching: &mut Matching,
+) -> Result<Reply, Reply> {
     let held = effective(roles, assigned);
-    let cluster_held: Vec<&String> = held.iter().flat_map(|(_, role)| role.cluster()).collect();
+    // The cluster privileges held, once each: named ones, then action patterns.
+    let cluster_held: BTreeSet<&str> = held.iter().flat_map(|(_, role)| role.cluster()).map(String::as_str).collect();
+    let (patterns, named): (Vec<&str>, Vec<&str>) = cluster_held.into_iter().partition(|h| is_action_pattern(h));
     let groups: Vec<&IndexGroup> = held.iter().flat_map(|(_, role)| role.indices()).collect();
     let superuser = held.iter().any(|(name, _)| *name == SUPERUSER);
     let mut all = true;
@@ -290,69 +247,76 @@ pub fn has_privileges_within(
     for asked in &check.cluster {
         let wanted = lowercase(asked);
         if !is_known_privilege(&wanted) {
-            return illegal_argument(format!(
+            return Err(illegal_argument(format!(
                 "unknown cluster privilege [{wanted}]. a privilege must be either one of the predefined cluster privilege \
                  names [{}] or a pattern over one of the available cluster actions",
                 comma_list(&CLUSTER_PRIVILEGES)
-            ));
+            )));
         }
-        let granted = grants_cluster(&cluster_held, &wanted);
+        let granted = grants_cluster(&named, &patterns, &wanted, matching)?;
         all &= granted;
         cluster.push((asked.clone(), granted));
     }
-    let mut by_index: Vec<(String, Vec<(String, bool)>)> = Vec::new();
+    let mut by_index = Grouped::default();
+    // What is decided, by name then privilege: a name asked again costs nothing more.
+    let mut name_at: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut decided: Vec<Vec<(String, bool)>> = Vec::new();
     for (names, privileges) in &check.index {
         for name in names {
+            let at = *name_at.entry(name).or_insert(decided.len());
+            if at == decided.len() {
+                decided.push(Vec::new());
+            }
             for privilege in privileges {
                 let wanted = lowercase(privilege);
                 if !is_known_index_privilege(&wanted) {
-                    return illegal_argument(unknown_index_privilege(&wanted));
+                    return Err(illegal_argument(unknown_index_privilege(&wanted)));
                 }
-                let granted = match grants_index(&groups, name, &wanted, regexps) {
-                    Ok(granted) => granted,
-                    Err(reply) => return reply,
+                let known = decided.get(at).and_then(|known| known.iter().find(|(p, _)| *p == wanted));
+                let granted = match known {
+                    Some((_, granted)) => *granted,
+                    None => {
+                        let granted = matching.grants_index(&groups, name, &wanted)?;
+                        if let Some(known) = decided.get_mut(at) {
+                            known.push((wanted, granted));
+                        }
+                        granted
+                    }
                 };
                 all &= granted;
-                match by_index.iter_mut().find(|(n, _)| n == name) {
-                    Some((_, flags)) => flags.push((privilege.clone(), granted)),
-                    None => by_index.push((name.clone(), vec![(privilege.clone(), granted)])),
-                }
+                by_index.add(name, [(privilege.clone(), granted)]);
             }
         }
     }
-    let mut index = Map::new();
-    for name in java_sorted(by_index.iter().map(|(name, _)| name.clone()).collect()) {
-        let flags = by_index.iter().find(|(n, _)| *n == name).map(|(_, flags)| flags.clone()).unwrap_or_default();
-        index.insert(name, Value::Object(flag_map(flags)));
+    let mut app_at: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut entries: Vec<Vec<&ApplicationCheck>> = Vec::new();
+    for entry in &check.application {
+        let at = *app_at.entry(&entry.0).or_insert(entries.len());
+        match entries.get_mut(at) {
+            Some(list) => list.push(entry),
+            None => entries.push(vec![entry]),
+        }
     }
     let mut application = Map::new();
-    let apps = java_hash_order(check.application.iter().map(|(app, _, _)| app.clone()).collect());
-    for app in apps {
-        let mut resources: Vec<(String, Vec<(String, bool)>)> = Vec::new();
-        for (_, resource_list, privileges) in check.application.iter().filter(|(a, _, _)| *a == app) {
+    for app in java_hash_order(check.application.iter().map(|(app, _, _)| app.clone()).collect()) {
+        let mut resources = Grouped::default();
+        let listed = app_at.get(app.as_str()).and_then(|at| entries.get(*at));
+        for (_, resource_list, privileges) in listed.into_iter().flatten() {
             for resource in resource_list {
                 let flags: Vec<(String, bool)> = privileges.iter().map(|p| (p.clone(), superuser)).collect();
                 all &= superuser || flags.is_empty();
-                match resources.iter_mut().find(|(r, _)| r == resource) {
-                    Some((_, existing)) => existing.extend(flags),
-                    None => resources.push((resource.clone(), flags)),
-                }
+                resources.add(resource, flags);
             }
         }
-        let mut out = Map::new();
-        for resource in java_sorted(resources.iter().map(|(r, _)| r.clone()).collect()) {
-            let flags = resources.iter().find(|(r, _)| *r == resource).map(|(_, f)| f.clone()).unwrap_or_default();
-            out.insert(resource, Value::Object(flag_map(flags)));
-        }
-        application.insert(app, Value::Object(out));
+        application.insert(app, Value::Object(resources.into_map()));
     }
-    Reply::ok(json!({
+    Ok(Reply::ok(json!({
         "username": username,
         "has_all_requested": all,
         "cluster": Value::Object(flag_map(cluster)),
-        "index": Value::Object(index),
+        "index": Value::Object(by_index.into_map()),
         "application": Value::Object(application),
-    }))
+    })))
 }
 
 /// `_has_privileges` as ES runs it for the caller `principal` on the user `target` (the path's,
