@@ -1,5 +1,5 @@
-//! Cluster privileges and the actions they grant (es-token-semantics.md §6): which of ES's
-//! cluster privileges let a caller run each action behind the service's endpoints, the raw
+//! Cluster privileges and the actions they grant (docs/elasticsearch-semantics.md §6): which of
+//! ES's cluster privileges let a caller run each action behind the service's endpoints, the raw
 //! action patterns a role may name instead, and the 403 ES answers when no role of the caller
 //! grants the action (§6.2).
 
