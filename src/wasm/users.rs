@@ -50,12 +50,6 @@ pub fn password_key_matches(hash: &str, derived: &[u8]) -> bool {
     password_hash::key_matches(hash, derived)
 }
 
-/// Two texts compared in constant time (`password_hash::constant_time_equal`).
-#[wasm_bindgen(js_name = constantTimeEqual)]
-pub fn constant_time_equal(a: &str, b: &str) -> bool {
-    password_hash::constant_time_equal(a.as_bytes(), b.as_bytes())
-}
-
 /// The keys a password login reads: `{"throttle_key", "record_key", "state_key"}`.
 #[wasm_bindgen(js_name = loginPlan)]
 pub fn login_plan(username: &str) -> String {

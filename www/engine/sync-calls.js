@@ -52,7 +52,6 @@ export function bindRealmCalls(callSync, call) {
     passwordSalt: (hash) => call("passwordSalt", text(hash, "hash")),
     /** Whether a derived key is the one `hash` stores, compared in constant time. */
     passwordKeyMatches: (hash, derived) => call("passwordKeyMatches", text(hash, "hash"), derived) === true,
-    constantTimeEqual: (a, b) => call("constantTimeEqual", text(a, "a"), text(b, "b")),
     /** The native realm's endpoints in three steps (src/realm_endpoints.rs). */
     realmRequest: (endpoint, name, caller, body) =>
       callSync("realmRequest", text(endpoint, "endpoint"), name, text(caller, "caller"), text(body, "bodyText")),

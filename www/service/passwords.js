@@ -2,15 +2,11 @@
 // {PBKDF2}, {PBKDF2_STRETCH}), what their parameters are, the text of new hashes and the
 // comparison of a derived key with a stored one belong to the core (src/password_hash.rs,
 // through `engine.describePasswordHash`, `passwordSalt`, `newPasswordHashFormat`,
-// `newPasswordHash` and `passwordKeyMatches`); this module derives keys with WebCrypto (crypto.subtle, which
-// workerd, Node 20 and browsers all provide) and compares bcrypt hashes with bcryptjs.
-
-import { engine as boundEngine } from "../engine/bound.js";
+// `newPasswordHash` and `passwordKeyMatches`); this module derives keys with WebCrypto
+// (crypto.subtle, which workerd, Node 20 and browsers all provide) and compares bcrypt hashes
+// with bcryptjs.
 
 const encoder = new TextEncoder();
-
-/** Two texts compared by the core in constant time (src/password_hash.rs). */
-export const constantTimeEqual = (a, b) => boundEngine.constantTimeEqual(a, b);
 
 /** PBKDF2-HMAC-SHA512 as the core describes it; a `prehash` (ES's stretch): over the lower-case hex of that digest. */
 async function derive(password, salt, { cost, key_bits: keyBits, prehash }) {
