@@ -11,7 +11,8 @@ use crate::user_privileges::java_sorted;
 /// Java's `HashMap` iteration order for these keys, inserted in this order (first insertion
 /// wins the position): ES's has-privileges maps are `HashMap`s, so clients see them this way.
 pub fn java_hash_order(keys: Vec<String>) -> Vec<String> {
-    // Each key's first position: one map type for all of this module's lookups keeps the wasm small.
+    // Each key's first position: one map type for all of this module's lookups keeps the wasm
+    // small.
     let mut first: BTreeMap<&str, usize> = BTreeMap::new();
     for (at, key) in keys.iter().enumerate() {
         first.entry(key).or_insert(at);

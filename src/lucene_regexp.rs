@@ -7,7 +7,8 @@
 //! complex, as ES's automaton is past Lucene's determinize work limit (names are at most
 //! [`MAX_NAME_CHARS`] characters, patterns [`MAX_PATTERN_CHARS`]). ES builds that automaton once
 //! per role; a match here is per name, so the matches of one request also share a budget,
-//! [`REQUEST_STEPS`], and each pattern is parsed and each (pattern, name) matched once ([`Regexps`]).
+//! [`REQUEST_STEPS`], and each pattern is parsed and each (pattern, name) matched once
+//! ([`Regexps`]).
 //!
 //! The syntax (Lucene's `RegExp`): `|` union, `&` intersection, concatenation, `?` `*` `+`
 //! `{n}` `{n,}` `{n,m}` repeats, `~` complement, `[...]` and `[^...]` classes with ranges, `.`

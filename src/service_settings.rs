@@ -260,7 +260,8 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(settings.get("elasticPassword"), None);
-        // `AUDIT_ENABLED = true` in wrangler.toml's [vars] is a JavaScript boolean: once silently off.
+        // `AUDIT_ENABLED = true` in wrangler.toml's [vars] is a JavaScript boolean: once silently
+        // off.
         assert_eq!(settings.get("audit"), Some(&json!({})));
         assert_eq!(settings.get("console"), Some(&json!(false)));
         assert_eq!(settings["cors"], r#"{"enabled":"true","allow_credentials":"false","max_age":"60"}"#);

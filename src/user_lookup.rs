@@ -145,9 +145,9 @@ pub fn login_plan(username: &str) -> Value {
 
 /// The user a password login is checked against, from the record read for [`login_plan`]
 /// (for the reserved user, the state read at its `state_key`):
-/// `{"hash", "principal", "known"}`. `hash` is the stored hash (`null` for an unknown user, whom the
-/// host checks against a decoy so that it costs the same, and for the reserved user without a
-/// password set through the API, whom the host checks against its bootstrap password);
+/// `{"hash", "principal", "known"}`. `hash` is the stored hash (`null` for an unknown user,
+/// whom the host checks against a decoy so that it costs the same, and for the reserved user
+/// without a password set through the API, whom the host checks against its bootstrap password);
 /// `principal` is the `_authenticate` body the login yields when the password matches, `null`
 /// when it yields nobody (unknown or disabled user; reserved user neither `reserved_enabled`,
 /// i.e. given a bootstrap password, nor given one through the API); `known` whether the username

@@ -350,7 +350,10 @@ export interface ServiceEnv {
   HTTP_CORS_MAX_AGE?: string | number;
   /** ES's `http.cors.expose-headers`, a comma list (default X-elastic-product). */
   HTTP_CORS_EXPOSE_HEADERS?: string;
-  /** KV operations per segment of a realm's or user's invalidation on Workers, 2 to 900 (default 900). */
+  /**
+   * KV operations per segment of a realm's or user's invalidation on Workers, 2 to 900 (default
+   * 900).
+   */
   BULK_SEGMENT_OPS?: string | number;
 }
 

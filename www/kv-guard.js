@@ -21,7 +21,10 @@
 
 import { MAX_BULK_KEYS as BULK_KEYS } from "./memory-kv.js";
 
-/** The guard's defaults (a deadline, 429 retries after a doubling backoff): the core's budgets count on them (src/store.rs). */
+/**
+ * The guard's defaults (a deadline, 429 retries after a doubling backoff): the core's budgets count
+ * on them (src/store.rs).
+ */
 export const STORE_LIMITS = Object.freeze({ timeoutMs: 10_000, putRetries: 3, backoffMs: 100 });
 const MIN_TICK_MS = 10;
 const MAX_TICK_MS = 1_000;

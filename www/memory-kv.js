@@ -14,7 +14,10 @@ const MAX_KEY_BYTES = 512;
 const MAX_METADATA_BYTES = 1024;
 const MAX_VALUE_BYTES = 25 * 1024 * 1024;
 const MIN_TTL_SECONDS = 60;
-/** Workers KV's most keys in one bulk get (kv-guard.js splits by it; the core's budgets count on it). */
+/**
+ * Workers KV's most keys in one bulk get (kv-guard.js splits by it; the core's budgets count on
+ * it).
+ */
 export const MAX_BULK_KEYS = 100;
 const MAX_LIST_LIMIT = 1000;
 

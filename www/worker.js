@@ -1,7 +1,7 @@
-// The Cloudflare Worker: `export default { fetch }` over the service's handler, the BulkInvalidation
-// entrypoint that runs a bulk invalidation's further segments, and the TokenStore Durable Object
-// of strong consistency mode, exported so that wrangler can bind it. The bindings and settings
-// are wrangler.toml's (the README's table says what each is for).
+// The Cloudflare Worker: `export default { fetch }` over the service's handler, the
+// BulkInvalidation entrypoint that runs a bulk invalidation's further segments, and the
+// TokenStore Durable Object of strong consistency mode, exported so that wrangler can bind it.
+// The bindings and settings are wrangler.toml's (the README's table says what each is for).
 import { WorkerEntrypoint } from "cloudflare:workers";
 // The workerd entry instantiates the engine's .wasm (its `import ... from "*.wasm"`) at load.
 import "./entry-workerd.js";

@@ -60,10 +60,11 @@ pub(super) fn strings(values: &Array) -> Vec<Option<String>> {
 /// Steps 2 and 3: `document` is the first read's first value as UTF-8 (bytes cross the
 /// boundary in one copy; a string would be copied a character at a time); `status` that read's
 /// other values, or `undefined` when none of them was found (the common case: nothing is
-/// invalidated, and no value crosses one at a time); `second` the second read's values. A value is a string, or `null`/`undefined` for a missing
-/// key. `fixed` is the call's `now` option (step 1 checked it), `store` a reading of the store's
-/// clock: whose clock counts is [`crate::clock::now_of`]'s rule. The answer is [`check::outcome_answer`]'s, or the keys of the second read (one a line,
-/// each starting with a letter).
+/// invalidated, and no value crosses one at a time); `second` the second read's values. A value
+/// is a string, or `null`/`undefined` for a missing key. `fixed` is the call's `now` option (step
+/// 1 checked it), `store` a reading of the store's clock: whose clock counts is
+/// [`crate::clock::now_of`]'s rule. The answer is [`check::outcome_answer`]'s, or the keys of the
+/// second read (one a line, each starting with a letter).
 #[wasm_bindgen(js_name = checkTokenRead)]
 pub fn check_token_read(
     token: &str,

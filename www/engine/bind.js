@@ -235,7 +235,8 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     async checkToken(kv, accessToken, options) {
       requireKv(kv);
       requireString(accessToken, "accessToken");
-      // Options are checked by the core (step 1) when there are any: a check without saves the parse.
+      // Options are checked by the core (step 1) when there are any: a check without saves the
+      // parse.
       const [fixed, store] = [fixedNow(options), checkStore(kv)];
       const json = options === undefined ? undefined : optionsJson(options, fixed);
       return await checkBody(call, store, accessToken, json, fixed, store.now());
@@ -288,7 +289,9 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
     },
     realmCache,
     loginThrottle,
-    /** The time by a guarded store's clock as the core reads it (src/clock.rs): the service's clock. */
+    /**
+     * The time by a guarded store's clock as the core reads it (src/clock.rs): the service's clock.
+     */
     clockNow: (store) => call("clockNow", store.now()),
     /** The service's calls (www/service/): envelopes and typed values, not public API. */
     service: bindServiceCalls(raw, call),

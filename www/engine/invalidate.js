@@ -6,7 +6,8 @@
 import { BODY, FAILED, documentOf, read, settleAnswer, statusOf } from "./check.js";
 
 // The first character of a step's answer (keys start with a letter, one a line); an answer is
-// the check's: a success's body (BODY) or a failure's envelope after FAILED. The core's stepMarks().
+// the check's: a success's body (BODY) or a failure's envelope after FAILED. The core's
+// stepMarks().
 export const LIST = 42; // "*": list this prefix, limit 1
 export const PUT = 43; // "+": ttl, key, value, then the answer, one a line
 

@@ -59,7 +59,8 @@ export async function passwordLogin(ctx, username, password, connection, ...refu
   if (attempt.refused) return answer(null);
   // `recordKey` is where the user is stored, or null for the reserved user, whose enabled state
   // (already read) stands in for the record. A store failure says nothing about the password: it
-  // is not counted either way. `known` (the core's: the username exists) lets the throttle store its bucket.
+  // is not counted either way. `known` (the core's: the username exists) lets the throttle store
+  // its bucket.
   const { record_key: recordKey } = plan;
   let outcome = "abandoned";
   let known = false;

@@ -101,7 +101,8 @@ export function serviceHandler(boundEngine, config) {
       const background = typeof waitUntil === "function" ? waitUntil : undefined;
       // The request's abort signal: the login throttle lets go of an attempt whose client left.
       const { signal } = request;
-      // A string as it is, else none (the wasm glue takes no other type): the core records and reads it.
+      // A string as it is, else none (the wasm glue takes no other type): the core records and
+      // reads it.
       const address = typeof clientAddress === "string" ? clientAddress : undefined;
       const connection = { clientAddress: address, waitUntil: background, bulkInvalidation, signal };
       if (ctx.config.console && isConsolePath(url.pathname)) return await serveConsole(ctx, request, url, connection);

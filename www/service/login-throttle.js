@@ -106,7 +106,8 @@ export function createLoginThrottle(engine, kv, { now = Date.now, cancelsWork = 
 
   /** @param {string} key @param {{clientAddress?: string, waitUntil?: Function, known?: boolean, signal?: AbortSignal}} [how] */
   async function begin(key, { clientAddress, waitUntil = background, known = false, signal } = {}) {
-    // None: the client's bucket refuses it, so the username's bucket is not read (a write may be due).
+    // None: the client's bucket refuses it, so the username's bucket is not read (a write may be
+    // due).
     const pairKey = core("pair", key, clientAddress, now());
     const stored = pairKey === undefined ? undefined : await read(key);
     if (signal?.aborted) return REFUSED_ATTEMPT;
