@@ -202,21 +202,11 @@ fn grants_cluster(named: &[&str], patterns: &[&str], wanted: &str, matching: &mu
 /// `/regex/` matches share one budget (`lucene_regexp::REQUEST_STEPS`), its wildcard matches
 /// another (`index_matching::WILDCARD_STEPS`).
 pub fn has_privileges(roles: &RoleTable, username: &str, assigned: &[String], check: &PrivilegesCheck) -> Reply {
-    has_privileges_within(roles, username, assigned, check, &mut Regexps::default())
+    has_privileges_matching(roles, username, assigned, check, &mut Matching::new(&mut Regexps::default()))
 }
 
-/// [`has_privileges`] with the request's regular expressions in `regexps`, whose work a test reads.
-pub fn has_privileges_within(
-    roles: &RoleTable,
-    username: &str,
-    assigned: &[String],
-    check: &PrivilegesCheck,
-    regexps: &mut Regexps,
-) -> Reply {
-    has_privileges_matching(roles, username, assigned, check, &mut Matching::new(regexps))
-}
-
-/// [`has_privileges`] with the request's matching in `matching`, whose work a test reads.
+/// [`has_privileges`] with the request's matching in `matching` (its regexps and wildcard
+/// work), whose work a test reads.
 pub fn has_privileges_matching(
     roles: &RoleTable,
     username: &str,

@@ -3,9 +3,10 @@
 //! ES's too-complex 500; below that, answers are those of one match at a time.
 
 use edge_token::errors::Reply;
+use edge_token::index_matching::Matching;
 use edge_token::lucene_regexp::{matches, try_matches, Regexps, TooComplex, MAX_STEPS, REQUEST_STEPS};
 use edge_token::roles::RoleTable;
-use edge_token::user_privileges::{has_privileges_within, parse_check};
+use edge_token::user_privileges::{has_privileges_matching, parse_check};
 use serde_json::{json, Value};
 
 /// Inside the per-match bound, but not by much: about 97,000 steps on a 250-character name.
@@ -18,7 +19,7 @@ fn ask(role: Value, names: &[String], regexps: &mut Regexps) -> Reply {
     let roles = RoleTable::from_setting(&json!({ "r": role }).to_string()).unwrap_or_default();
     let body = json!({"index": [{"names": names, "privileges": ["read"]}]}).to_string();
     match parse_check("u", &body) {
-        Ok(check) => has_privileges_within(&roles, "u", &["r".to_string()], &check, regexps),
+        Ok(check) => has_privileges_matching(&roles, "u", &["r".to_string()], &check, &mut Matching::new(regexps)),
         Err(reply) => reply,
     }
 }
@@ -76,7 +77,7 @@ fn repeated_names_and_patterns_answer_as_before() {
     assert!(check.is_ok(), "the body parses");
     let Ok(check) = check else { return };
     let mut regexps = Regexps::default();
-    let reply = has_privileges_within(&roles, "u", &["r".to_string()], &check, &mut regexps);
+    let reply = has_privileges_matching(&roles, "u", &["r".to_string()], &check, &mut Matching::new(&mut regexps));
     assert_eq!(reply.status, 200);
     assert_eq!(
         reply.body["index"],

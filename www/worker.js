@@ -18,14 +18,16 @@ export { TokenStore } from "./adapters/token-store-do.js";
 const services = new WeakMap();
 
 /**
- * `{handle, segmented}` for `env`: the handler, and the KV operations per bulk segment
- * (BULK_SEGMENT_OPS as the core checked it); for a bad configuration, a handler that answers
- * every request with the core's 500.
+ * `{handle, segmented, bulkInvalidation}` for `env`: the handler, the KV operations per bulk
+ * segment (BULK_SEGMENT_OPS as the core checked it) and how a bulk invalidation goes on (the same
+ * for every request); for a bad configuration, a handler that answers every request with the
+ * core's 500.
  */
 function serviceOf(env) {
   try {
     const config = readServiceConfig(engine, env);
-    return { handle: serviceHandler(engine, config), segmented: config.bulkSegmentOps };
+    const segmented = config.bulkSegmentOps;
+    return { handle: serviceHandler(engine, config), segmented, bulkInvalidation: bulkInvalidationOf(env, segmented) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`edge-token: configuration error: ${error.message}`);
@@ -60,7 +62,7 @@ export default {
     // sent, so the login throttle can key on it; waitUntil keeps its KV writes off the response.
     const clientAddress = request.headers.get("cf-connecting-ip") ?? undefined;
     const waitUntil = typeof ctx?.waitUntil === "function" ? (promise) => ctx.waitUntil(promise) : undefined;
-    const { handle, segmented } = serviceFor(env);
-    return handle(request, { clientAddress, waitUntil, bulkInvalidation: bulkInvalidationOf(env, segmented) });
+    const { handle, bulkInvalidation } = serviceFor(env);
+    return handle(request, { clientAddress, waitUntil, bulkInvalidation });
   },
 };

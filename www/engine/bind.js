@@ -237,7 +237,8 @@ export function bindGlue(raw, { store: storeLimits = {} } = {}) {
       requireString(accessToken, "accessToken");
       // Options are checked by the core (step 1) when there are any: a check without saves the
       // parse.
-      const [fixed, store] = [fixedNow(options), checkStore(kv)];
+      const fixed = fixedNow(options);
+      const store = checkStore(kv);
       const json = options === undefined ? undefined : optionsJson(options, fixed);
       return await checkBody(call, store, accessToken, json, fixed, store.now());
     },
